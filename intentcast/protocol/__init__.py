@@ -1,0 +1,114 @@
+"""The intentcast protocol core: pure (no I/O, no clock, no global
+randomness). Time and randomness are arguments.
+
+Wire format and rules: ``docs/protocol.md``.
+"""
+
+from .deal import Accept, Confirm, Decline, SealedDeal
+from .encoding import Envelope, decode_envelope, message_id
+from .errors import (
+    DecodeError,
+    IllegalTransition,
+    InvalidMessage,
+    KeyFileError,
+    ProtocolError,
+    SealError,
+)
+from .intent import Intent, Preferences, Terms, Withdraw
+from .keys import (
+    IntentKeys,
+    VendorKeys,
+    decode_key_file,
+    derive_intent_keys,
+    derive_vendor_keys,
+    encode_key_file,
+)
+from .kinds import GOSSIP_KINDS, SEALED_KINDS, VERSION, Kind, Layer
+from .lifecycle import (
+    IntentEvent,
+    IntentState,
+    OfferEvent,
+    OfferState,
+    next_intent_state,
+    next_offer_state,
+)
+from .message import Message
+from .offer import Item, Offer, SealedOffer
+from .params import DEFAULT_PARAMS, NetworkParams
+from .profile import VendorProfile
+from .sealing import RandomBytes, seal, seal_deal, seal_offer, unseal
+from .signing import Signed, mint, sign
+from .validation import (
+    Action,
+    Reason,
+    Verdict,
+    check_accept,
+    check_vendor_reply,
+    open_deal,
+    open_offer,
+    supersedes,
+    validate,
+    withdraws,
+)
+
+__all__ = [
+    "DEFAULT_PARAMS",
+    "GOSSIP_KINDS",
+    "SEALED_KINDS",
+    "VERSION",
+    "Accept",
+    "Action",
+    "Confirm",
+    "DecodeError",
+    "Decline",
+    "Envelope",
+    "IllegalTransition",
+    "Intent",
+    "IntentEvent",
+    "IntentKeys",
+    "IntentState",
+    "InvalidMessage",
+    "Item",
+    "KeyFileError",
+    "Kind",
+    "Layer",
+    "Message",
+    "NetworkParams",
+    "Offer",
+    "OfferEvent",
+    "OfferState",
+    "Preferences",
+    "ProtocolError",
+    "RandomBytes",
+    "Reason",
+    "SealError",
+    "SealedDeal",
+    "SealedOffer",
+    "Signed",
+    "Terms",
+    "VendorKeys",
+    "VendorProfile",
+    "Verdict",
+    "Withdraw",
+    "check_accept",
+    "check_vendor_reply",
+    "decode_envelope",
+    "decode_key_file",
+    "derive_intent_keys",
+    "derive_vendor_keys",
+    "encode_key_file",
+    "message_id",
+    "mint",
+    "next_intent_state",
+    "next_offer_state",
+    "open_deal",
+    "open_offer",
+    "seal",
+    "seal_deal",
+    "seal_offer",
+    "sign",
+    "supersedes",
+    "unseal",
+    "validate",
+    "withdraws",
+]

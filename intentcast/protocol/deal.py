@@ -1,0 +1,184 @@
+"""Closing a deal: accept (customer), confirm or decline (vendor), and the
+anonymous sealed outer that carries each of them."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Self
+
+from . import fields as f
+from .errors import InvalidMessage
+from .intent import ZERO_NONCE
+from .kinds import MAX_DEAL_BOX, Kind
+from .message import require_keys, set_field
+from .vocab import DISCLOSURE_FIELDS, PAYMENT_MODES
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Accept:
+    """The customer accepts one offer.
+
+    Signed with the intent key (only the intent's author can accept) and
+    sealed to the offer's reply key. ``disclosure`` carries only what the
+    customer chose to reveal for this deal (for example contact, shipping).
+    """
+
+    KIND: ClassVar = Kind.ACCEPT
+
+    intent_id: bytes
+    #: Message id of the vendor-signed offer envelope being accepted.
+    offer_id: bytes
+    payment_mode: str
+    #: The agreed total: the offer's price, or the customer's named price
+    #: under ``name-your-price``.
+    price: int
+    created: int
+    disclosure: Mapping[str, str] = field(default_factory=dict)
+
+    KEYS: ClassVar = frozenset({"intent", "offer", "pay", "price", "created", "disclose"})
+
+    def __post_init__(self) -> None:
+        f.fixed_bytes("intent_id", self.intent_id, f.ID_SIZE)
+        f.fixed_bytes("offer_id", self.offer_id, f.ID_SIZE)
+        if self.payment_mode not in PAYMENT_MODES:
+            raise InvalidMessage("payment_mode", f"{self.payment_mode!r} is not a payment mode")
+        f.integer("price", self.price, 0, f.MAX_AMOUNT)
+        f.timestamp("created", self.created)
+        set_field(
+            self,
+            "disclosure",
+            f.string_map("disclosure", self.disclosure, DISCLOSURE_FIELDS, f.MAX_DISCLOSURE_TEXT),
+        )
+
+    def to_body(self) -> dict[str, Any]:
+        return {
+            "created": self.created,
+            "disclose": self.disclosure,
+            "intent": self.intent_id,
+            "offer": self.offer_id,
+            "pay": self.payment_mode,
+            "price": self.price,
+        }
+
+    @classmethod
+    def from_body(cls, body: Mapping[str, Any]) -> Self:
+        b = require_keys("accept", body, cls.KEYS)
+        return cls(
+            intent_id=b["intent"],
+            offer_id=b["offer"],
+            payment_mode=b["pay"],
+            price=b["price"],
+            created=b["created"],
+            disclosure=b["disclose"],
+        )
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class _VendorReply:
+    """Fields a confirm and a decline share: what they answer."""
+
+    #: Message id of the accept envelope answered.
+    accept_id: bytes
+    offer_id: bytes
+    intent_id: bytes
+    created: int
+
+    def _check(self) -> None:
+        f.fixed_bytes("accept_id", self.accept_id, f.ID_SIZE)
+        f.fixed_bytes("offer_id", self.offer_id, f.ID_SIZE)
+        f.fixed_bytes("intent_id", self.intent_id, f.ID_SIZE)
+        f.timestamp("created", self.created)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Confirm(_VendorReply):
+    """The vendor confirms an accepted offer: the deal is made.
+
+    Signed by the vendor key and sealed to the intent's reply key.
+    """
+
+    KIND: ClassVar = Kind.CONFIRM
+
+    note: str = ""
+
+    KEYS: ClassVar = frozenset({"accept", "offer", "intent", "created", "note"})
+
+    def __post_init__(self) -> None:
+        self._check()
+        f.text("note", self.note, f.MAX_NOTE, required=False)
+
+    def to_body(self) -> dict[str, Any]:
+        return {"accept": self.accept_id, "created": self.created, "intent": self.intent_id,
+                "note": self.note, "offer": self.offer_id}  # fmt: skip
+
+    @classmethod
+    def from_body(cls, body: Mapping[str, Any]) -> Self:
+        b = require_keys("confirm", body, cls.KEYS)
+        return cls(accept_id=b["accept"], offer_id=b["offer"], intent_id=b["intent"],
+                   created=b["created"], note=b["note"])  # fmt: skip
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Decline(_VendorReply):
+    """The vendor declines an accept (sold out, cannot deliver after all)."""
+
+    KIND: ClassVar = Kind.DECLINE
+
+    reason: str = ""
+
+    KEYS: ClassVar = frozenset({"accept", "offer", "intent", "created", "reason"})
+
+    def __post_init__(self) -> None:
+        self._check()
+        f.text("reason", self.reason, f.MAX_NOTE, required=False)
+
+    def to_body(self) -> dict[str, Any]:
+        return {"accept": self.accept_id, "created": self.created, "intent": self.intent_id,
+                "offer": self.offer_id, "reason": self.reason}  # fmt: skip
+
+    @classmethod
+    def from_body(cls, body: Mapping[str, Any]) -> Self:
+        b = require_keys("decline", body, cls.KEYS)
+        return cls(accept_id=b["accept"], offer_id=b["offer"], intent_id=b["intent"],
+                   created=b["created"], reason=b["reason"])  # fmt: skip
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class SealedDeal:
+    """The outer, anonymous form of an accept, confirm or decline.
+
+    ``to`` is a routing tag only the two parties can recognise: the offer id
+    for an accept (the vendor knows its offers' ids), the accept id for a
+    confirm or decline. Offer ids never appear in the clear (they are inside
+    sealed offers), so third parties learn nothing from the tag.
+    """
+
+    KIND: ClassVar = Kind.SEALED_DEAL
+
+    to: bytes
+    box: bytes
+    created: int
+    expires: int
+    nonce: bytes = ZERO_NONCE
+
+    KEYS: ClassVar = frozenset({"to", "box", "created", "expires", "pow"})
+
+    def __post_init__(self) -> None:
+        f.fixed_bytes("to", self.to, f.ID_SIZE)
+        if type(self.box) is not bytes or not 0 < len(self.box) <= MAX_DEAL_BOX:
+            raise InvalidMessage("box", f"must be 1..{MAX_DEAL_BOX} bytes")
+        f.timestamp("created", self.created)
+        f.timestamp("expires", self.expires)
+        f.lifetime(self.created, self.expires)
+        f.fixed_bytes("nonce", self.nonce, f.NONCE_SIZE)
+
+    def to_body(self) -> dict[str, Any]:
+        return {"box": self.box, "created": self.created, "expires": self.expires,
+                "pow": self.nonce, "to": self.to}  # fmt: skip
+
+    @classmethod
+    def from_body(cls, body: Mapping[str, Any]) -> Self:
+        b = require_keys("sealed-deal", body, cls.KEYS)
+        return cls(to=b["to"], box=b["box"], created=b["created"], expires=b["expires"],
+                   nonce=b["pow"])  # fmt: skip

@@ -1,0 +1,287 @@
+"""Intents (what a customer wants, on the customer's terms) and withdrawals."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Final, Self
+
+from . import fields as f
+from .errors import InvalidMessage
+from .kinds import Kind
+from .message import require_keys, set_field
+from .vocab import (
+    CATEGORY_SET,
+    CURRENCIES,
+    CUSTOMER_TERM_RE,
+    PAYMENT_MODES,
+    PREFERENCE_CRITERIA,
+    SUBCATEGORY_RE,
+)
+
+ZERO_NONCE: Final = bytes(f.NONCE_SIZE)
+
+
+def category_path(field_name: str, value: object) -> tuple[str, ...]:
+    """A category path: a top-level category, then up to three slug levels."""
+    if type(value) not in (tuple, list):
+        raise InvalidMessage(field_name, "must be a list such as ['electronics', 'phones']")
+    path = tuple(value)  # type: ignore[call-overload]
+    if not 1 <= len(path) <= f.MAX_CATEGORY_DEPTH:
+        raise InvalidMessage(field_name, f"must have 1 to {f.MAX_CATEGORY_DEPTH} levels")
+    if path[0] not in CATEGORY_SET:
+        raise InvalidMessage(
+            field_name, f"top level {path[0]!r} is not one of {', '.join(sorted(CATEGORY_SET))}"
+        )
+    for level in path[1:]:
+        f.slug(field_name, level, SUBCATEGORY_RE)
+    return path
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Terms:
+    """The customer's hard terms: an offer that breaks one is never ranked."""
+
+    #: Most the customer pays for the whole quantity, in minor units of ``currency``.
+    max_price: int
+    #: ISO 4217 code.
+    currency: str
+    #: Region the goods go to: ISO country (``DE``) or a geohash of 1-5 characters.
+    region: str
+    #: Latest acceptable delivery (Unix seconds), or None for no deadline.
+    deliver_by: int | None = None
+    #: Customer terms every offer must accept, e.g. ``cc:no-tracking``.
+    customer_terms: tuple[str, ...] = ()
+    #: Payment modes the customer accepts (at least one).
+    payment_modes: tuple[str, ...] = ("prepay",)
+    #: Minimum vendor rating, hundredths of a star (0-500).
+    min_rating: int = 0
+
+    KEYS: ClassVar = frozenset({"max", "cur", "region", "by", "cc", "pay", "rating"})
+
+    def __post_init__(self) -> None:
+        f.integer("terms.max_price", self.max_price, 0, f.MAX_AMOUNT)
+        if self.currency not in CURRENCIES:
+            raise InvalidMessage("terms.currency", f"{self.currency!r} is not an ISO 4217 code")
+        f.region("terms.region", self.region)
+        f.optional_timestamp("terms.deliver_by", self.deliver_by)
+        set_field(
+            self,
+            "customer_terms",
+            f.sorted_set(
+                "terms.customer_terms", self.customer_terms, f.MAX_CUSTOMER_TERMS, CUSTOMER_TERM_RE
+            ),
+        )
+        modes = f.sorted_set("terms.payment_modes", self.payment_modes, 8, PAYMENT_MODES)
+        if not modes:
+            raise InvalidMessage("terms.payment_modes", "must name at least one payment mode")
+        set_field(self, "payment_modes", modes)
+        f.integer("terms.min_rating", self.min_rating, 0, f.MAX_RATING)
+
+    def to_body(self) -> dict[str, Any]:
+        return {
+            "by": self.deliver_by,
+            "cc": self.customer_terms,
+            "cur": self.currency,
+            "max": self.max_price,
+            "pay": self.payment_modes,
+            "rating": self.min_rating,
+            "region": self.region,
+        }
+
+    @classmethod
+    def from_body(cls, body: object) -> Self:
+        b = require_keys("terms", body, cls.KEYS)
+        return cls(
+            max_price=b["max"],
+            currency=b["cur"],
+            region=b["region"],
+            deliver_by=b["by"],
+            customer_terms=b["cc"],
+            payment_modes=b["pay"],
+            min_rating=b["rating"],
+        )
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Preferences:
+    """Soft-score weights (0-100 each); only their ratios matter."""
+
+    price: int = 40
+    speed: int = 20
+    reputation: int = 20
+    terms: int = 10
+    attributes: int = 10
+
+    KEYS: ClassVar = frozenset(PREFERENCE_CRITERIA)
+
+    def __post_init__(self) -> None:
+        weights = (self.price, self.speed, self.reputation, self.terms, self.attributes)
+        for name, weight in zip(PREFERENCE_CRITERIA, weights, strict=True):
+            if type(weight) is not int or not 0 <= weight <= f.MAX_WEIGHT:
+                f.integer(f"preferences.{name}", weight, 0, f.MAX_WEIGHT)  # raises, named
+        if not any(weights):
+            raise InvalidMessage("preferences", "at least one weight must be above 0")
+
+    def to_body(self) -> dict[str, Any]:
+        return {
+            "attributes": self.attributes,
+            "price": self.price,
+            "reputation": self.reputation,
+            "speed": self.speed,
+            "terms": self.terms,
+        }
+
+    @classmethod
+    def from_body(cls, body: object) -> Self:
+        b = require_keys("preferences", body, cls.KEYS)
+        return cls(
+            price=b["price"],
+            speed=b["speed"],
+            reputation=b["reputation"],
+            terms=b["terms"],
+            attributes=b["attributes"],
+        )
+
+    def as_dict(self) -> dict[str, int]:
+        return {name: getattr(self, name) for name in PREFERENCE_CRITERIA}
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Intent:
+    """An intentcast: a signed, anonymous purchase intention.
+
+    Signed by a key used for this intent only (the *intent key*), which also
+    signs its amendments (higher ``revision``), its withdrawal and the accept.
+    """
+
+    KIND: ClassVar = Kind.INTENT
+
+    category: tuple[str, ...]
+    title: str
+    terms: Terms
+    #: X25519 public key offers are sealed to.
+    reply_key: bytes
+    created: int
+    expires: int
+    description: str = ""
+    attributes: Mapping[str, f.AttributeValue] = field(default_factory=dict)
+    quantity: int = 1
+    preferences: Preferences = field(default_factory=Preferences)
+    revision: int = 0
+    nonce: bytes = ZERO_NONCE
+
+    KEYS: ClassVar = frozenset(
+        {
+            "cat", "title", "desc", "attrs", "qty", "terms", "prefs",
+            "reply", "created", "expires", "rev", "pow",
+        }
+    )  # fmt: skip
+
+    def __post_init__(self) -> None:
+        set_field(self, "category", category_path("category", self.category))
+        f.text("title", self.title, f.MAX_TITLE)
+        f.text("description", self.description, f.MAX_DESCRIPTION, required=False)
+        set_field(
+            self, "attributes", f.attributes("attributes", self.attributes, allow_ranges=True)
+        )
+        f.integer("quantity", self.quantity, 1, f.MAX_QUANTITY)
+        if type(self.terms) is not Terms:
+            raise InvalidMessage("terms", "must be Terms")
+        if type(self.preferences) is not Preferences:
+            raise InvalidMessage("preferences", "must be Preferences")
+        f.fixed_bytes("reply_key", self.reply_key, f.KEY_SIZE)
+        f.timestamp("created", self.created)
+        f.timestamp("expires", self.expires)
+        f.lifetime(self.created, self.expires)
+        if self.terms.deliver_by is not None and self.terms.deliver_by < self.created:
+            raise InvalidMessage("terms.deliver_by", "lies before the intent was created")
+        f.integer("revision", self.revision, 0, f.MAX_REVISION)
+        f.fixed_bytes("nonce", self.nonce, f.NONCE_SIZE)
+
+    def to_body(self) -> dict[str, Any]:
+        return {
+            "attrs": self.attributes,
+            "cat": self.category,
+            "created": self.created,
+            "desc": self.description,
+            "expires": self.expires,
+            "pow": self.nonce,
+            "prefs": self.preferences.to_body(),
+            "qty": self.quantity,
+            "reply": self.reply_key,
+            "rev": self.revision,
+            "terms": self.terms.to_body(),
+            "title": self.title,
+        }
+
+    @classmethod
+    def from_body(cls, body: Mapping[str, Any]) -> Self:
+        b = require_keys("intent", body, cls.KEYS)
+        return cls(
+            category=b["cat"],
+            title=b["title"],
+            description=b["desc"],
+            attributes=b["attrs"],
+            quantity=b["qty"],
+            terms=Terms.from_body(b["terms"]),
+            preferences=Preferences.from_body(b["prefs"]),
+            reply_key=b["reply"],
+            created=b["created"],
+            expires=b["expires"],
+            revision=b["rev"],
+            nonce=b["pow"],
+        )
+
+    @property
+    def top_category(self) -> str:
+        """The top-level category, which names the gossip topic."""
+        return self.category[0]
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Withdraw:
+    """The author takes an intent (every revision) off the market.
+
+    Signed by the intent key and naming it, so only the author can withdraw.
+    ``expires`` should equal the intent's: nodes keep the tombstone until then
+    so a replayed intent is refused.
+    """
+
+    KIND: ClassVar = Kind.WITHDRAW
+
+    intent_key: bytes
+    created: int
+    expires: int
+    reason: str = ""
+    nonce: bytes = ZERO_NONCE
+
+    KEYS: ClassVar = frozenset({"intent", "created", "expires", "reason", "pow"})
+
+    def __post_init__(self) -> None:
+        f.fixed_bytes("intent_key", self.intent_key, f.KEY_SIZE)
+        f.timestamp("created", self.created)
+        f.timestamp("expires", self.expires)
+        f.lifetime(self.created, self.expires)
+        f.text("reason", self.reason, f.MAX_NOTE, required=False)
+        f.fixed_bytes("nonce", self.nonce, f.NONCE_SIZE)
+
+    def to_body(self) -> dict[str, Any]:
+        return {
+            "created": self.created,
+            "expires": self.expires,
+            "intent": self.intent_key,
+            "pow": self.nonce,
+            "reason": self.reason,
+        }
+
+    @classmethod
+    def from_body(cls, body: Mapping[str, Any]) -> Self:
+        b = require_keys("withdraw", body, cls.KEYS)
+        return cls(
+            intent_key=b["intent"],
+            created=b["created"],
+            expires=b["expires"],
+            reason=b["reason"],
+            nonce=b["pow"],
+        )

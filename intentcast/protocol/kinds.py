@@ -1,0 +1,69 @@
+"""Message kinds, the layer each travels on, and per-kind size limits."""
+
+from __future__ import annotations
+
+import enum
+from typing import Final
+
+#: Wire format version carried in every envelope.
+VERSION: Final = 1
+
+
+class Kind(enum.StrEnum):
+    """Every kind of envelope. The value is the string on the wire."""
+
+    INTENT = "intent"
+    WITHDRAW = "withdraw"
+    OFFER = "offer"
+    SEALED_OFFER = "sealed-offer"
+    ACCEPT = "accept"
+    CONFIRM = "confirm"
+    DECLINE = "decline"
+    SEALED_DEAL = "sealed-deal"
+    VENDOR_PROFILE = "vendor-profile"
+    #: Reserved: a deal-backed rating (not yet specified).
+    RECEIPT = "receipt"
+    #: Reserved: a customer's contact update to every vendor at once (not yet specified).
+    PROFILE_UPDATE = "profile-update"
+
+
+class Layer(enum.Enum):
+    """Where an envelope may appear.
+
+    GOSSIP envelopes travel in the clear over pubsub and sync. SEALED
+    envelopes only ever travel inside a sealed box; one seen in the clear is
+    a leak and is rejected.
+    """
+
+    GOSSIP = "gossip"
+    SEALED = "sealed"
+
+
+GOSSIP_KINDS: Final = frozenset(
+    {Kind.INTENT, Kind.WITHDRAW, Kind.SEALED_OFFER, Kind.SEALED_DEAL, Kind.VENDOR_PROFILE}
+)
+SEALED_KINDS: Final = frozenset({Kind.OFFER, Kind.ACCEPT, Kind.CONFIRM, Kind.DECLINE})
+RESERVED_KINDS: Final = frozenset({Kind.RECEIPT, Kind.PROFILE_UPDATE})
+KIND_VALUES: Final = frozenset(k.value for k in Kind)
+
+#: Largest envelope, in bytes, accepted for each kind (whole envelope,
+#: signature included). Sealed boxes add 48 bytes to the envelope they carry.
+MAX_ENVELOPE_SIZE: Final = {
+    Kind.INTENT: 8_192,
+    Kind.WITHDRAW: 512,
+    Kind.OFFER: 8_192,
+    Kind.SEALED_OFFER: 8_192 + 512,
+    Kind.ACCEPT: 4_096,
+    Kind.CONFIRM: 2_048,
+    Kind.DECLINE: 2_048,
+    Kind.SEALED_DEAL: 4_096 + 512,
+    Kind.VENDOR_PROFILE: 4_096,
+    Kind.RECEIPT: 4_096,
+    Kind.PROFILE_UPDATE: 4_096,
+}
+#: Nothing larger is even decoded.
+MAX_ANY_ENVELOPE: Final = max(MAX_ENVELOPE_SIZE.values())
+#: Sealed-box overhead: 32-byte ephemeral key + 16-byte MAC.
+SEAL_OVERHEAD: Final = 48
+MAX_OFFER_BOX: Final = MAX_ENVELOPE_SIZE[Kind.OFFER] + SEAL_OVERHEAD
+MAX_DEAL_BOX: Final = MAX_ENVELOPE_SIZE[Kind.ACCEPT] + SEAL_OVERHEAD

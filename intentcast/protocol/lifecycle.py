@@ -1,0 +1,90 @@
+"""Lifecycles of an intent and of an offer, as transition tables.
+
+Every legal transition is one entry; anything else raises
+:class:`~intentcast.protocol.errors.IllegalTransition`. This module owns all
+state changes of both machines; the store persists the resulting state.
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import Final
+
+from .errors import IllegalTransition
+
+
+class IntentState(enum.StrEnum):
+    OPEN = "open"
+    AMENDED = "amended"  # open, at a revision above 0
+    ACCEPTED = "accepted"  # an accept is out, awaiting the vendor
+    CLOSED = "closed"  # the vendor confirmed: a deal
+    WITHDRAWN = "withdrawn"
+    EXPIRED = "expired"
+
+
+class IntentEvent(enum.StrEnum):
+    AMEND = "amend"
+    ACCEPT = "accept"
+    CONFIRM = "confirm"  # the vendor confirmed the accept
+    DECLINE = "decline"  # the vendor declined: the intent is open again
+    WITHDRAW = "withdraw"
+    EXPIRE = "expire"
+
+
+class OfferState(enum.StrEnum):
+    RECEIVED = "received"
+    ACCEPTED = "accepted"
+    CONFIRMED = "confirmed"
+    DECLINED = "declined"
+    EXPIRED = "expired"
+
+
+class OfferEvent(enum.StrEnum):
+    ACCEPT = "accept"
+    CONFIRM = "confirm"
+    DECLINE = "decline"
+    EXPIRE = "expire"
+
+
+_I, _IE = IntentState, IntentEvent
+INTENT_TRANSITIONS: Final[dict[tuple[IntentState, IntentEvent], IntentState]] = {
+    (_I.OPEN, _IE.AMEND): _I.AMENDED,
+    (_I.OPEN, _IE.ACCEPT): _I.ACCEPTED,
+    (_I.OPEN, _IE.WITHDRAW): _I.WITHDRAWN,
+    (_I.OPEN, _IE.EXPIRE): _I.EXPIRED,
+    (_I.AMENDED, _IE.AMEND): _I.AMENDED,
+    (_I.AMENDED, _IE.ACCEPT): _I.ACCEPTED,
+    (_I.AMENDED, _IE.WITHDRAW): _I.WITHDRAWN,
+    (_I.AMENDED, _IE.EXPIRE): _I.EXPIRED,
+    (_I.ACCEPTED, _IE.CONFIRM): _I.CLOSED,
+    # Declined: back on the market (the revision is kept by the store, so
+    # "open" here covers amended intents too).
+    (_I.ACCEPTED, _IE.DECLINE): _I.OPEN,
+    (_I.ACCEPTED, _IE.WITHDRAW): _I.WITHDRAWN,
+    (_I.ACCEPTED, _IE.EXPIRE): _I.EXPIRED,
+}
+
+_O, _OE = OfferState, OfferEvent
+OFFER_TRANSITIONS: Final[dict[tuple[OfferState, OfferEvent], OfferState]] = {
+    (_O.RECEIVED, _OE.ACCEPT): _O.ACCEPTED,
+    (_O.RECEIVED, _OE.EXPIRE): _O.EXPIRED,
+    (_O.ACCEPTED, _OE.CONFIRM): _O.CONFIRMED,
+    (_O.ACCEPTED, _OE.DECLINE): _O.DECLINED,
+    (_O.ACCEPTED, _OE.EXPIRE): _O.EXPIRED,
+}
+
+
+def next_intent_state(state: IntentState, event: IntentEvent) -> IntentState:
+    """The state after ``event``; raises :class:`IllegalTransition`."""
+    try:
+        return INTENT_TRANSITIONS[(state, event)]
+    except KeyError:
+        raise IllegalTransition("intent", state.value, event.value) from None
+
+
+def next_offer_state(state: OfferState, event: OfferEvent) -> OfferState:
+    """The state after ``event``; raises :class:`IllegalTransition`."""
+    try:
+        return OFFER_TRANSITIONS[(state, event)]
+    except KeyError:
+        raise IllegalTransition("offer", state.value, event.value) from None

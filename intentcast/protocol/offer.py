@@ -1,0 +1,205 @@
+"""Offers: the vendor-signed inner offer and the anonymous sealed outer."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Self
+
+from . import fields as f
+from .errors import InvalidMessage
+from .intent import ZERO_NONCE
+from .kinds import MAX_OFFER_BOX, Kind
+from .message import require_keys, set_field
+from .vocab import CURRENCIES, CUSTOMER_TERM_RE, PAYMENT_MODES
+
+MAX_SKU = 64
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Item:
+    """What the vendor offers."""
+
+    title: str
+    description: str = ""
+    attributes: Mapping[str, f.AttributeValue] = field(default_factory=dict)
+    #: The vendor's own item reference (stock keeping unit), echoed on accept.
+    sku: str = ""
+
+    KEYS: ClassVar = frozenset({"title", "desc", "attrs", "sku"})
+
+    def __post_init__(self) -> None:
+        f.text("item.title", self.title, f.MAX_TITLE)
+        f.text("item.description", self.description, f.MAX_DESCRIPTION, required=False)
+        set_field(
+            self, "attributes", f.attributes("item.attributes", self.attributes, allow_ranges=False)
+        )
+        f.text("item.sku", self.sku, MAX_SKU, required=False)
+
+    def to_body(self) -> dict[str, Any]:
+        return {"attrs": self.attributes, "desc": self.description, "sku": self.sku,
+                "title": self.title}  # fmt: skip
+
+    @classmethod
+    def from_body(cls, body: object) -> Self:
+        b = require_keys("item", body, cls.KEYS)
+        return cls(title=b["title"], description=b["desc"], attributes=b["attrs"], sku=b["sku"])
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Offer:
+    """A vendor's offer for one revision of one intent.
+
+    Signed by the vendor's identity key (``vendor_key``, which must equal the
+    envelope's signer) and naming the id of the intent revision it answers:
+    the signature binds the vendor to that revision's terms.
+    """
+
+    KIND: ClassVar = Kind.OFFER
+
+    #: Message id of the intent revision this offer answers.
+    intent_id: bytes
+    vendor_key: bytes
+    vendor_name: str
+    item: Item
+    quantity: int
+    #: Total price for ``quantity``, minor units of ``currency``.
+    price: int
+    currency: str
+    #: Promised delivery (Unix seconds).
+    deliver_by: int
+    #: Country codes, geohash prefixes, or ``*`` for worldwide.
+    ships_to: tuple[str, ...]
+    #: Customer terms the vendor accepts (binding: they are signed).
+    customer_terms: tuple[str, ...]
+    payment_modes: tuple[str, ...]
+    #: X25519 key the customer seals the accept to.
+    reply_key: bytes
+    created: int
+    valid_until: int
+    #: Lowest total the vendor takes under ``name-your-price``; None if not offered.
+    price_floor: int | None = None
+
+    KEYS: ClassVar = frozenset(
+        {
+            "intent", "vendor", "name", "item", "qty", "price", "cur", "by",
+            "ships", "cc", "pay", "reply", "created", "until", "floor",
+        }
+    )  # fmt: skip
+
+    def __post_init__(self) -> None:
+        f.fixed_bytes("intent_id", self.intent_id, f.ID_SIZE)
+        f.fixed_bytes("vendor_key", self.vendor_key, f.KEY_SIZE)
+        f.text("vendor_name", self.vendor_name, f.MAX_NAME)
+        if type(self.item) is not Item:
+            raise InvalidMessage("item", "must be Item")
+        f.integer("quantity", self.quantity, 1, f.MAX_QUANTITY)
+        f.integer("price", self.price, 0, f.MAX_AMOUNT)
+        if self.currency not in CURRENCIES:
+            raise InvalidMessage("currency", f"{self.currency!r} is not an ISO 4217 code")
+        f.timestamp("deliver_by", self.deliver_by)
+        set_field(self, "ships_to", f.regions("ships_to", self.ships_to, allow_worldwide=True))
+        set_field(
+            self,
+            "customer_terms",
+            f.sorted_set("customer_terms", self.customer_terms, f.MAX_CUSTOMER_TERMS * 2,
+                         CUSTOMER_TERM_RE),
+        )  # fmt: skip
+        modes = f.sorted_set("payment_modes", self.payment_modes, 8, PAYMENT_MODES)
+        if not modes:
+            raise InvalidMessage("payment_modes", "must name at least one payment mode")
+        set_field(self, "payment_modes", modes)
+        f.fixed_bytes("reply_key", self.reply_key, f.KEY_SIZE)
+        f.timestamp("created", self.created)
+        f.timestamp("valid_until", self.valid_until)
+        f.lifetime(self.created, self.valid_until, "valid_until")
+        if self.price_floor is not None:
+            f.integer("price_floor", self.price_floor, 0, self.price)
+            if "name-your-price" not in modes:
+                raise InvalidMessage("price_floor", "only applies with name-your-price")
+        elif "name-your-price" in modes:
+            raise InvalidMessage("price_floor", "name-your-price needs a price floor")
+
+    def to_body(self) -> dict[str, Any]:
+        return {
+            "by": self.deliver_by,
+            "cc": self.customer_terms,
+            "created": self.created,
+            "cur": self.currency,
+            "floor": self.price_floor,
+            "intent": self.intent_id,
+            "item": self.item.to_body(),
+            "name": self.vendor_name,
+            "pay": self.payment_modes,
+            "price": self.price,
+            "qty": self.quantity,
+            "reply": self.reply_key,
+            "ships": self.ships_to,
+            "until": self.valid_until,
+            "vendor": self.vendor_key,
+        }
+
+    @classmethod
+    def from_body(cls, body: Mapping[str, Any]) -> Self:
+        b = require_keys("offer", body, cls.KEYS)
+        return cls(
+            intent_id=b["intent"],
+            vendor_key=b["vendor"],
+            vendor_name=b["name"],
+            item=Item.from_body(b["item"]),
+            quantity=b["qty"],
+            price=b["price"],
+            currency=b["cur"],
+            deliver_by=b["by"],
+            ships_to=b["ships"],
+            customer_terms=b["cc"],
+            payment_modes=b["pay"],
+            reply_key=b["reply"],
+            created=b["created"],
+            valid_until=b["until"],
+            price_floor=b["floor"],
+        )
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class SealedOffer:
+    """The outer, anonymous form of an offer on the wire.
+
+    Signed by a one-time key; ``box`` is the vendor-signed :class:`Offer`
+    envelope sealed to the intent's reply key. Observers learn only "an offer
+    for intent ``intent_id``", not who bid or what.
+    """
+
+    KIND: ClassVar = Kind.SEALED_OFFER
+
+    intent_id: bytes
+    box: bytes
+    created: int
+    expires: int
+    nonce: bytes = ZERO_NONCE
+
+    KEYS: ClassVar = frozenset({"intent", "box", "created", "expires", "pow"})
+
+    def __post_init__(self) -> None:
+        f.fixed_bytes("intent_id", self.intent_id, f.ID_SIZE)
+        if type(self.box) is not bytes or not 0 < len(self.box) <= MAX_OFFER_BOX:
+            raise InvalidMessage("box", f"must be 1..{MAX_OFFER_BOX} bytes")
+        f.timestamp("created", self.created)
+        f.timestamp("expires", self.expires)
+        f.lifetime(self.created, self.expires)
+        f.fixed_bytes("nonce", self.nonce, f.NONCE_SIZE)
+
+    def to_body(self) -> dict[str, Any]:
+        return {
+            "box": self.box,
+            "created": self.created,
+            "expires": self.expires,
+            "intent": self.intent_id,
+            "pow": self.nonce,
+        }
+
+    @classmethod
+    def from_body(cls, body: Mapping[str, Any]) -> Self:
+        b = require_keys("sealed-offer", body, cls.KEYS)
+        return cls(intent_id=b["intent"], box=b["box"], created=b["created"],
+                   expires=b["expires"], nonce=b["pow"])  # fmt: skip

@@ -1,0 +1,87 @@
+"""A vendor's signed public profile."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar, Self
+
+from . import fields as f
+from .intent import ZERO_NONCE
+from .kinds import Kind
+from .message import require_keys, set_field
+from .vocab import CATEGORY_SET
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class VendorProfile:
+    """Who a vendor is, what it sells and where it ships; signed by the
+    vendor's identity key (``vendor_key`` equals the envelope signer).
+
+    Ratings are never self-declared: they come from deal-backed receipts.
+    """
+
+    KIND: ClassVar = Kind.VENDOR_PROFILE
+
+    vendor_key: bytes
+    name: str
+    categories: tuple[str, ...]
+    ships_to: tuple[str, ...]
+    #: X25519 key for messages sealed to this vendor.
+    reply_key: bytes
+    created: int
+    expires: int
+    description: str = ""
+    url: str = ""
+    nonce: bytes = ZERO_NONCE
+
+    KEYS: ClassVar = frozenset(
+        {"vendor", "name", "cats", "ships", "reply", "created", "expires", "desc", "url", "pow"}
+    )
+
+    def __post_init__(self) -> None:
+        f.fixed_bytes("vendor_key", self.vendor_key, f.KEY_SIZE)
+        f.text("name", self.name, f.MAX_NAME)
+        set_field(
+            self,
+            "categories",
+            f.sorted_set("categories", self.categories, len(CATEGORY_SET), CATEGORY_SET),
+        )
+        set_field(self, "ships_to", f.regions("ships_to", self.ships_to, allow_worldwide=True))
+        f.fixed_bytes("reply_key", self.reply_key, f.KEY_SIZE)
+        f.timestamp("created", self.created)
+        f.timestamp("expires", self.expires)
+        f.lifetime(self.created, self.expires)
+        f.text("description", self.description, f.MAX_DESCRIPTION, required=False)
+        f.text("url", self.url, f.MAX_URL, required=False)
+        f.fixed_bytes("nonce", self.nonce, f.NONCE_SIZE)
+
+    def to_body(self) -> dict[str, Any]:
+        return {
+            "cats": self.categories,
+            "created": self.created,
+            "desc": self.description,
+            "expires": self.expires,
+            "name": self.name,
+            "pow": self.nonce,
+            "reply": self.reply_key,
+            "ships": self.ships_to,
+            "url": self.url,
+            "vendor": self.vendor_key,
+        }
+
+    @classmethod
+    def from_body(cls, body: Mapping[str, Any]) -> Self:
+        b = require_keys("vendor-profile", body, cls.KEYS)
+        return cls(
+            vendor_key=b["vendor"],
+            name=b["name"],
+            categories=b["cats"],
+            ships_to=b["ships"],
+            reply_key=b["reply"],
+            created=b["created"],
+            expires=b["expires"],
+            description=b["desc"],
+            url=b["url"],
+            nonce=b["pow"],
+        )
