@@ -202,6 +202,25 @@ def validate(
     )
 
 
+def decode_stored(raw: bytes) -> Signed[Any]:
+    """Rebuild a :class:`Signed` from envelope bytes this node validated
+    before (read back from its own database).
+
+    Checks shape, schema and canonical form but not signature, work or
+    time: the bytes were verified when they arrived, and an expired intent
+    must still load as history. Raises :class:`DecodeError` or
+    :class:`InvalidMessage` if the stored bytes are damaged.
+    """
+    env = decode_envelope(raw)
+    if env.kind not in MESSAGE_TYPES:
+        raise DecodeError(f"no message type for kind {env.kind.value}")
+    body = unpack(env.body)
+    message = MESSAGE_TYPES[env.kind].from_body(body)
+    if pack(message.to_body()) != env.body:
+        raise DecodeError("stored body is not in canonical encoding")
+    return Signed(id=message_id(raw), kind=env.kind, signer=env.signer, message=message, raw=raw)
+
+
 def _open(
     box: bytes, secret: PrivateKey, *, now: int, params: NetworkParams
 ) -> Verdict[Any]:
