@@ -1,0 +1,24 @@
+"""The ``intentcast`` command line."""
+
+from __future__ import annotations
+
+import click
+
+from intentcast import __version__
+
+from .demo import demo
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="intentcast")
+def main() -> None:
+    """intentcast: say what you want, on your terms; vendors compete to serve you.
+
+    A peer-to-peer marketplace node for the intention economy. Start with
+    `intentcast demo`.
+    """
+
+
+main.add_command(demo)
+
+__all__ = ["main"]
