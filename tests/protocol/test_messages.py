@@ -1,0 +1,138 @@
+"""Message types: they validate themselves, and survive the wire unchanged."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from intentcast.protocol import (
+    GOSSIP_KINDS,
+    Intent,
+    InvalidMessage,
+    Kind,
+    Layer,
+    Offer,
+    Terms,
+    decode_stored,
+    sign,
+    validate,
+)
+from intentcast.protocol.kinds import SEALED_KINDS
+
+from .builders import DAY, NO_WORK, NOW, customer_keys, intent_message, vendor_keys
+from .strategies import intents, offers, small_messages
+
+
+def wire_round_trip(message: object, key: object) -> object:
+    signed = sign(message, key, params=NO_WORK)  # type: ignore[arg-type, type-var]
+    layer = Layer.GOSSIP if signed.kind in GOSSIP_KINDS else Layer.SEALED
+    created = message.created  # type: ignore[attr-defined]
+    verdict = validate(signed.raw, now=created, params=NO_WORK, layer=layer)
+    assert verdict.accepted, str(verdict)
+    assert verdict.signed is not None and verdict.signed.id == signed.id
+    assert decode_stored(signed.raw).message == message
+    return verdict.signed.message
+
+
+@settings(max_examples=60, deadline=None)
+@given(intents(reply_key=customer_keys().reply_public))
+def test_intent_round_trips_through_the_wire(intent: Intent) -> None:
+    assert wire_round_trip(intent, customer_keys().signing) == intent
+    assert Intent.from_body(intent.to_body()) == intent
+
+
+@settings(max_examples=60, deadline=None)
+@given(offers(vendor_key=vendor_keys().vendor_key))
+def test_offer_round_trips_through_the_wire(offer: Offer) -> None:
+    assert wire_round_trip(offer, vendor_keys().signing) == offer
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.data())
+def test_every_other_kind_round_trips(data: st.DataObject) -> None:
+    key = customer_keys().signing
+    message = data.draw(small_messages(bytes(key.verify_key)))
+    assert wire_round_trip(message, key) == message
+
+
+def test_sets_are_normalised_to_their_canonical_order() -> None:
+    terms = Terms(max_price=1, currency="EUR", region="DE",
+                  customer_terms=["cc:no-tracking", "cc:delete-after-deal", "cc:no-tracking"],
+                  payment_modes=["prepay", "escrow"])  # fmt: skip
+    assert terms.customer_terms == ("cc:delete-after-deal", "cc:no-tracking")
+    assert terms.payment_modes == ("escrow", "prepay")
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"title": " "}, "title"),
+        ({"category": ("gadgets",)}, "category"),
+        ({"category": ()}, "category"),
+        ({"expires": NOW + 31 * DAY}, "expires"),
+        ({"expires": NOW}, "expires"),
+        ({"reply_key": b"short"}, "reply_key"),
+        ({"quantity": 0}, "quantity"),
+        ({"attributes": {"Bad Key": 1}}, "attributes key"),
+        ({"attributes": {"size": (5, 1)}}, "attributes.size"),
+        ({"attributes": {"weight": 1.5}}, "attributes.weight"),
+        ({"created": 1_000}, "created"),
+        ({"title": "bell\x07"}, "title"),
+    ],
+)
+def test_invalid_intent_fields_raise_named_errors(change: dict[str, object], field: str) -> None:
+    with pytest.raises(InvalidMessage) as err:
+        replace(intent_message(customer_keys()), **change)
+    assert err.value.field == field
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"currency": "EURO"}, "terms.currency"),
+        ({"currency": "eur"}, "terms.currency"),
+        ({"region": "Germany"}, "terms.region"),
+        ({"region": "u33dbx"}, "terms.region"),  # geohash longer than 5
+        ({"customer_terms": ("no tracking",)}, "terms.customer_terms"),
+        ({"payment_modes": ()}, "terms.payment_modes"),
+        ({"payment_modes": ("bitcoin",)}, "terms.payment_modes"),
+        ({"max_price": -1}, "terms.max_price"),
+        ({"min_rating": 501}, "terms.min_rating"),
+    ],
+)
+def test_invalid_terms_raise_named_errors(change: dict[str, object], field: str) -> None:
+    base = intent_message(customer_keys()).terms
+    with pytest.raises(InvalidMessage) as err:
+        replace(base, **change)
+    assert err.value.field == field
+
+
+def test_deliver_by_before_created_is_refused() -> None:
+    keys = customer_keys()
+    intent = intent_message(keys)
+    with pytest.raises(InvalidMessage, match="deliver_by"):
+        replace(intent, terms=replace(intent.terms, deliver_by=NOW - 1))
+
+
+def test_name_your_price_needs_a_floor_within_the_price() -> None:
+    from .builders import offer_message, signed_intent
+
+    base = offer_message(signed_intent(), vendor_keys())
+    with pytest.raises(InvalidMessage, match="price_floor"):
+        replace(base, payment_modes=("name-your-price",))
+    with pytest.raises(InvalidMessage, match="price_floor"):
+        replace(base, payment_modes=("name-your-price",), price_floor=base.price + 1)
+    with pytest.raises(InvalidMessage, match="price_floor"):
+        replace(base, price_floor=1)  # a floor without name-your-price
+    ok = replace(base, payment_modes=("name-your-price",), price_floor=base.price // 2)
+    assert ok.price_floor == base.price // 2
+
+
+def test_every_kind_is_either_gossiped_or_sealed_or_reserved() -> None:
+    from intentcast.protocol.kinds import RESERVED_KINDS
+
+    assert GOSSIP_KINDS | SEALED_KINDS | RESERVED_KINDS == set(Kind)
+    assert not GOSSIP_KINDS & SEALED_KINDS

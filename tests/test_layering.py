@@ -1,0 +1,132 @@
+"""The architecture holds: protocol/ and matching/ are pure, SQL lives only
+in store/, trio and libp2p only in node/, and nothing imports upward."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1] / "intentcast"
+PURE = ("protocol", "matching")
+
+#: Modules a pure package must not import: I/O, networking, concurrency,
+#: the clock, global randomness.
+FORBIDDEN_IN_PURE = {
+    "trio", "libp2p", "sqlite3", "sqlite_utils", "socket", "asyncio", "time",
+    "random", "secrets", "os", "io", "pathlib", "shutil", "subprocess",
+    "urllib", "http", "requests", "httpx", "select", "selectors", "ssl", "tempfile",
+}  # fmt: skip
+#: Calls that read the clock or touch files, whatever they were imported as.
+FORBIDDEN_CALLS = {"open", "now", "utcnow", "today", "time", "time_ns", "monotonic",
+                   "perf_counter", "urandom", "getrandom", "read_text", "read_bytes",
+                   "write_text", "write_bytes", "input"}  # fmt: skip
+
+#: package -> packages it may import from (besides itself and the stdlib).
+ALLOWED_INTERNAL = {
+    "protocol": set(),
+    "matching": {"protocol"},
+    "store": {"protocol"},
+    "node": {"protocol", "matching", "store"},
+    "cli": {"protocol", "matching", "store", "node"},
+}
+
+
+def modules(package: str) -> list[Path]:
+    return sorted((ROOT / package).rglob("*.py")) if (ROOT / package).exists() else []
+
+
+def imported_names(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(), filename=str(path))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names.add(node.module)
+    return names
+
+
+def called_names(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(), filename=str(path))
+    out: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            fn = node.func
+            if isinstance(fn, ast.Name):
+                out.add(fn.id)
+            elif isinstance(fn, ast.Attribute):
+                out.add(fn.attr)
+    return out
+
+
+@pytest.mark.parametrize("package", PURE)
+def test_pure_packages_import_no_io_clock_or_randomness(package: str) -> None:
+    offences = []
+    for path in modules(package):
+        for name in imported_names(path):
+            if name.split(".")[0] in FORBIDDEN_IN_PURE:
+                offences.append(f"{path.relative_to(ROOT)} imports {name}")
+        for call in called_names(path) & FORBIDDEN_CALLS:
+            offences.append(f"{path.relative_to(ROOT)} calls {call}()")
+    assert not offences, "\n".join(offences)
+
+
+def test_the_purity_scan_catches_offences(tmp_path: Path) -> None:
+    """The scan above must be able to fail."""
+    bad = tmp_path / "bad.py"
+    bad.write_text("import time\nfrom trio import sleep\nx = open('f')\ny = time.time()\n")
+    assert {"time", "trio"} <= imported_names(bad)
+    assert {"open", "time"} <= called_names(bad)
+
+
+@pytest.mark.parametrize("package", sorted(ALLOWED_INTERNAL))
+def test_no_package_imports_upward(package: str) -> None:
+    allowed = ALLOWED_INTERNAL[package] | {package}
+    offences = []
+    for path in modules(package):
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            targets: list[str] = []
+            if isinstance(node, ast.ImportFrom) and node.module:
+                if node.level == 0:
+                    targets = [node.module]
+                elif node.level == 2:  # from ..store import x, in intentcast/<package>/
+                    targets = [f"intentcast.{node.module}"]
+            elif isinstance(node, ast.Import):
+                targets = [a.name for a in node.names]
+            for target in targets:
+                parts = target.split(".")
+                if parts[0] == "intentcast" and len(parts) > 1 and parts[1] in ALLOWED_INTERNAL:
+                    if parts[1] not in allowed:
+                        offences.append(f"{path.relative_to(ROOT)} imports {target}")
+    assert not offences, "\n".join(offences)
+
+
+def test_sql_lives_only_in_store_and_networking_only_in_node() -> None:
+    offences = []
+    for path in sorted(ROOT.rglob("*.py")):
+        package = path.relative_to(ROOT).parts[0]
+        for name in imported_names(path):
+            root = name.split(".")[0]
+            if root in ("sqlite3", "sqlite_utils") and package != "store":
+                offences.append(f"{path.relative_to(ROOT)} imports {name}")
+            if root in ("trio", "libp2p") and package != "node":
+                offences.append(f"{path.relative_to(ROOT)} imports {name}")
+    assert not offences, "\n".join(offences)
+
+
+def test_importing_the_pure_packages_loads_no_io_library() -> None:
+    """Catch indirect imports the AST scan cannot see."""
+    code = (
+        "import sys, intentcast.protocol\n"
+        "try:\n    import intentcast.matching\nexcept ImportError:\n    pass\n"
+        "bad = sorted(m for m in ('trio', 'libp2p', 'sqlite3', 'sqlite_utils', 'socket', 'asyncio')"
+        " if m in sys.modules)\n"
+        "print(','.join(bad))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
