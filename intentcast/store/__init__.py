@@ -1,5 +1,61 @@
-"""Persistence of a node: the only package that touches files and SQL."""
+"""Persistence of a node: the only package that touches files and SQL.
 
+:class:`Store` opens one SQLite file per node (WAL, foreign keys on,
+``synchronous=FULL``) and hands out typed repositories that take and
+return protocol types. Every error is a :class:`StoreError`. Schema,
+durability choices and errors: ``docs/store.md``.
+"""
+
+from .connection import Synchronous
+from .deals import Deal, Deals, DealState, Role, TrackRecord
+from .errors import (
+    CorruptDatabase,
+    DatabaseLocked,
+    DatabaseUnavailable,
+    DiskFull,
+    KeyNotReserved,
+    NewerDatabase,
+    RecordNotFound,
+    StoreError,
+)
+from .gossip import GossipCache, Ingest
 from .keyfile import InsecureKeyFile, KeyFileExists, check_private, read_key_file, write_key_file
+from .node_store import Store, SweepReport
+from .offers import MadeOffer, Offers, ReceivedOffer
+from .own import OwnIntent, OwnIntents
+from .peers import Peer, Peers
+from .schema import LATEST as SCHEMA_VERSION
 
-__all__ = ["InsecureKeyFile", "KeyFileExists", "check_private", "read_key_file", "write_key_file"]
+__all__ = [
+    "SCHEMA_VERSION",
+    "CorruptDatabase",
+    "DatabaseLocked",
+    "DatabaseUnavailable",
+    "Deal",
+    "DealState",
+    "Deals",
+    "DiskFull",
+    "GossipCache",
+    "Ingest",
+    "InsecureKeyFile",
+    "KeyFileExists",
+    "KeyNotReserved",
+    "MadeOffer",
+    "NewerDatabase",
+    "Offers",
+    "OwnIntent",
+    "OwnIntents",
+    "Peer",
+    "Peers",
+    "ReceivedOffer",
+    "RecordNotFound",
+    "Role",
+    "Store",
+    "StoreError",
+    "SweepReport",
+    "Synchronous",
+    "TrackRecord",
+    "check_private",
+    "read_key_file",
+    "write_key_file",
+]

@@ -1,0 +1,162 @@
+"""Opening the node's SQLite file: pragmas, version checks, migrations, and
+the transaction helper every repository writes through.
+
+Durability (docs/store.md, "Durability"): WAL journal with
+``synchronous=FULL``. Every write is one ``BEGIN IMMEDIATE ... COMMIT``
+and a repository method returns only after ``COMMIT`` returned, so what
+the node acknowledges survives ``kill -9`` (the WAL frames are written
+before COMMIT returns) and also a power cut (FULL fsyncs the WAL on every
+commit; NORMAL would not, and could lose the last key-counter reservation,
+letting a derived intent key be used twice).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import enum
+import sqlite3
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from intentcast.protocol import decode_stored
+from intentcast.protocol.errors import DecodeError, InvalidMessage
+from intentcast.protocol.signing import Signed
+
+from .errors import CorruptDatabase, NewerDatabase, damaged_record, guarded, translate
+from .schema import APPLICATION_ID, LATEST, MIGRATIONS, Migration, application_id, migrate
+from .schema import schema_version as read_version
+
+
+class Synchronous(enum.StrEnum):
+    """SQLite ``synchronous`` levels the store allows (both survive ``kill -9``
+    in WAL mode; only FULL survives a power cut)."""
+
+    FULL = "FULL"
+    NORMAL = "NORMAL"
+
+
+class Connection:
+    """One open database file: the sqlite-utils database, its path, and
+    transactions that translate SQLite errors into :class:`StoreError`.
+
+    Not thread-safe: one node owns one store from one thread (trio).
+    """
+
+    def __init__(self, db: sqlite_utils.Database, path: Path | None) -> None:
+        self.db = db
+        self.conn: sqlite3.Connection = db.conn
+        self.path = path
+
+    @contextlib.contextmanager
+    def write(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction: ``BEGIN IMMEDIATE`` (takes the write lock up
+        front, so a busy database waits the busy timeout instead of failing
+        mid-transaction), ``COMMIT`` on success, ``ROLLBACK`` on any error."""
+        with guarded(self.path):
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.conn
+                self.conn.execute("COMMIT")
+            except BaseException:
+                if self.conn.in_transaction:
+                    self.conn.execute("ROLLBACK")
+                raise
+
+    @contextlib.contextmanager
+    def read(self) -> Iterator[sqlite3.Connection]:
+        """A read: one consistent snapshot, errors translated."""
+        with guarded(self.path):
+            self.conn.execute("BEGIN")
+            try:
+                yield self.conn
+            finally:
+                if self.conn.in_transaction:
+                    self.conn.execute("ROLLBACK")
+
+    def decode(self, raw: bytes, table: str) -> Signed[Any]:
+        """Rebuild a stored envelope; damage becomes :class:`CorruptDatabase`."""
+        try:
+            return decode_stored(raw)
+        except (DecodeError, InvalidMessage) as exc:
+            raise damaged_record(self.path, table, exc) from exc
+
+    def close(self) -> None:
+        """Close the file (idempotent)."""
+        self.conn.close()
+
+
+def connect(
+    path: Path | str,
+    *,
+    busy_timeout: float = 5.0,
+    synchronous: Synchronous = Synchronous.FULL,
+    max_bytes: int | None = None,
+    migrations: Sequence[Migration] = MIGRATIONS,
+) -> Connection:
+    """Open (creating if needed) the node database at ``path`` and migrate it
+    to the latest schema.
+
+    Raises :class:`NewerDatabase`, :class:`CorruptDatabase`,
+    :class:`DatabaseLocked`, :class:`DiskFull` or
+    :class:`DatabaseUnavailable`; never a raw ``sqlite3`` error.
+    """
+    memory = str(path) == ":memory:"
+    where = None if memory else Path(path)
+    try:
+        raw = sqlite3.connect(
+            str(path), timeout=busy_timeout, isolation_level=None, check_same_thread=False
+        )
+    except sqlite3.Error as exc:
+        raise translate(exc, where) from exc
+    try:
+        return _prepare(
+            raw,
+            where=where,
+            memory=memory,
+            synchronous=synchronous,
+            max_bytes=max_bytes,
+            migrations=migrations,
+        )
+    except BaseException:
+        raw.close()
+        raise
+
+
+def _prepare(
+    raw: sqlite3.Connection,
+    *,
+    where: Path | None,
+    memory: bool,
+    synchronous: Synchronous,
+    max_bytes: int | None,
+    migrations: Sequence[Migration],
+) -> Connection:
+    with guarded(where):
+        # Reading the header first turns "not a database" into a clear error
+        # before any pragma tries to write to the file.
+        version = read_version(raw)
+        app = application_id(raw)
+        latest = migrations[-1].version if migrations else LATEST
+        if app not in (0, APPLICATION_ID):
+            raise CorruptDatabase(
+                f"{where} is an SQLite database of another application "
+                f"(application_id {app:#x}), not an intentcast node database.",
+                path=where,
+            )
+        if version > latest:
+            raise NewerDatabase(where, version, latest)
+        db = sqlite_utils.Database(raw, recursive_triggers=False, execute_plugins=False)
+        if not memory:
+            mode = raw.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            if str(mode).lower() != "wal":
+                raise CorruptDatabase(f"{where}: cannot switch to WAL mode (got {mode})")
+        raw.execute(f"PRAGMA synchronous = {Synchronous(synchronous).value}")
+        raw.execute("PRAGMA foreign_keys = ON")
+        if max_bytes is not None:
+            page = int(raw.execute("PRAGMA page_size").fetchone()[0])
+            raw.execute(f"PRAGMA max_page_count = {max(1, max_bytes // page)}")
+        migrate(raw, migrations)
+    return Connection(db, where)

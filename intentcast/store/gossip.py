@@ -1,0 +1,236 @@
+"""What the node keeps of other people's gossip until it expires: live
+intents, tombstones of withdrawn intents, sealed offers and sealed deals to
+relay (store-and-forward), vendor profiles, and the ids of every message
+seen (dedupe across restarts: the network replays messages).
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Sequence
+from typing import Any, Final
+
+from intentcast.protocol import (
+    Intent,
+    Kind,
+    SealedDeal,
+    SealedOffer,
+    Signed,
+    VendorProfile,
+    Withdraw,
+)
+
+from .connection import Connection
+
+#: Host parameters per ``IN (...)`` query; far below SQLite's limit.
+CHUNK: Final = 500
+
+
+class Ingest(enum.Enum):
+    """What :meth:`GossipCache.ingest` did with one message."""
+
+    #: Stored for the first time: deliver and relay it.
+    NEW = "new"
+    #: Seen before (now or in an earlier run): drop it quietly.
+    DUPLICATE = "duplicate"
+    #: An intent whose author withdrew it: remembered as seen, not kept.
+    WITHDRAWN = "withdrawn"
+
+
+def _chunks(items: Sequence[bytes]) -> Iterable[Sequence[bytes]]:
+    for start in range(0, len(items), CHUNK):
+        yield items[start : start + CHUNK]
+
+
+def _existing(conn: Any, sql: str, keys: Sequence[bytes]) -> set[bytes]:
+    found: set[bytes] = set()
+    for part in _chunks(keys):
+        marks = ",".join("?" * len(part))
+        found.update(row[0] for row in conn.execute(sql.format(marks), part))
+    return found
+
+
+_INSERT_SEEN: Final = "INSERT OR IGNORE INTO seen (id, kind, expires) VALUES (?, ?, ?)"
+_INSERT_INTENT: Final = (
+    "INSERT OR IGNORE INTO cached_intents (id, intent_key, revision, topic, expires, raw) "
+    "VALUES (?, ?, ?, ?, ?, ?)"
+)
+_INSERT_OFFER: Final = (
+    "INSERT OR IGNORE INTO relayed_offers (id, intent_id, expires, raw) VALUES (?, ?, ?, ?)"
+)
+_INSERT_DEAL: Final = (
+    "INSERT OR IGNORE INTO relayed_deals (id, tag, expires, raw) VALUES (?, ?, ?, ?)"
+)
+_UPSERT_PROFILE: Final = (
+    "INSERT INTO vendor_profiles (vendor_key, id, created, expires, raw) VALUES (?, ?, ?, ?, ?) "
+    "ON CONFLICT (vendor_key) DO UPDATE SET id = excluded.id, created = excluded.created, "
+    "expires = excluded.expires, raw = excluded.raw "
+    "WHERE excluded.created > vendor_profiles.created"
+)
+_INSERT_TOMBSTONE: Final = (
+    "INSERT INTO tombstones (intent_key, withdraw_id, expires, raw) "
+    "VALUES (?1, ?2, max(?3, coalesce((SELECT max(expires) FROM cached_intents "
+    "WHERE intent_key = ?1), 0)), ?4) "
+    "ON CONFLICT (intent_key) DO UPDATE SET expires = max(tombstones.expires, excluded.expires)"
+)
+
+
+class GossipCache:
+    """Other nodes' gossip, kept until it expires. Obtain it as
+    :attr:`Store.gossip <intentcast.store.Store.gossip>`."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._c = conn
+
+    def ingest(self, signed: Signed[Any]) -> Ingest:
+        """Store one validated gossip message (intent, withdraw, sealed offer,
+        sealed deal, vendor profile) and return what happened. Idempotent by
+        message id; returns after the write is committed."""
+        return self.ingest_many([signed])[0]
+
+    def ingest_many(self, messages: Sequence[Signed[Any]]) -> list[Ingest]:
+        """Store a batch of validated gossip messages in one transaction (one
+        fsync), e.g. what a peer hands over on sync. Returns one
+        :class:`Ingest` per message, in order. Withdrawals in the batch apply
+        before its intents, so an intent is refused whatever the order."""
+        for m in messages:
+            if m.kind not in _GOSSIP:
+                raise ValueError(f"{m.kind} is not a gossip kind the cache keeps")
+        results: list[Ingest] = [Ingest.DUPLICATE] * len(messages)
+        with self._c.write() as conn:
+            seen = _existing(conn, "SELECT id FROM seen WHERE id IN ({})", [m.id for m in messages])
+            fresh: list[tuple[int, Signed[Any]]] = []
+            for index, m in enumerate(messages):
+                if m.id not in seen:
+                    seen.add(m.id)
+                    fresh.append((index, m))
+            if not fresh:
+                return results
+            withdraws = [m for _, m in fresh if m.kind is Kind.WITHDRAW]
+            if withdraws:
+                self._withdraw(conn, withdraws)
+            intent_keys = [m.signer for _, m in fresh if m.kind is Kind.INTENT]
+            dead = (
+                _existing(
+                    conn, "SELECT intent_key FROM tombstones WHERE intent_key IN ({})", intent_keys
+                )
+                if intent_keys
+                else set()
+            )
+            intents, offers, deals, profiles = [], [], [], []
+            for index, m in fresh:
+                kind = m.kind
+                msg = m.message
+                if kind is Kind.INTENT:
+                    if m.signer in dead:
+                        results[index] = Ingest.WITHDRAWN
+                        continue
+                    intents.append(
+                        (m.id, m.signer, msg.revision, msg.category[0], msg.expires, m.raw)
+                    )
+                elif kind is Kind.SEALED_OFFER:
+                    offers.append((m.id, msg.intent_id, msg.expires, m.raw))
+                elif kind is Kind.SEALED_DEAL:
+                    deals.append((m.id, msg.to, msg.expires, m.raw))
+                elif kind is Kind.VENDOR_PROFILE:
+                    profiles.append((m.signer, m.id, msg.created, msg.expires, m.raw))
+                results[index] = Ingest.NEW
+            conn.executemany(
+                _INSERT_SEEN, [(m.id, m.kind.value, m.message.expires) for _, m in fresh]
+            )
+            if intents:
+                conn.executemany(_INSERT_INTENT, intents)
+            if offers:
+                conn.executemany(_INSERT_OFFER, offers)
+            if deals:
+                conn.executemany(_INSERT_DEAL, deals)
+            if profiles:
+                conn.executemany(_UPSERT_PROFILE, profiles)
+        return results
+
+    @staticmethod
+    def _withdraw(conn: Any, withdraws: list[Signed[Withdraw]]) -> None:
+        for w in withdraws:
+            conn.execute(_INSERT_TOMBSTONE, (w.signer, w.id, w.message.expires, w.raw))
+            conn.execute("DELETE FROM cached_intents WHERE intent_key = ?", (w.signer,))
+
+    def has_seen(self, message_id: bytes) -> bool:
+        """True if a message with this id was stored or refused before."""
+        with self._c.read() as conn:
+            row = conn.execute("SELECT 1 FROM seen WHERE id = ?", (message_id,)).fetchone()
+        return row is not None
+
+    def intent(self, message_id: bytes) -> Signed[Intent] | None:
+        """The cached intent revision with this message id, if kept."""
+        with self._c.read() as conn:
+            row = conn.execute(
+                "SELECT raw FROM cached_intents WHERE id = ?", (message_id,)
+            ).fetchone()
+        return None if row is None else self._c.decode(row[0], "cached_intents")
+
+    def live_intents(self, *, now: int, topic: str | None = None) -> list[Signed[Intent]]:
+        """The newest revision of every cached intent that has not expired at
+        ``now`` (optionally of one top-level category), oldest first."""
+        sql = (
+            "SELECT raw FROM cached_intents c WHERE expires > ? "
+            "AND revision = (SELECT max(revision) FROM cached_intents d "
+            "WHERE d.intent_key = c.intent_key)"
+        )
+        args: tuple[object, ...] = (now,)
+        if topic is not None:
+            sql += " AND topic = ?"
+            args += (topic,)
+        with self._c.read() as conn:
+            rows = conn.execute(sql + " ORDER BY rowid", args).fetchall()
+        return [self._c.decode(r[0], "cached_intents") for r in rows]
+
+    def tombstone(self, intent_key: bytes) -> Signed[Withdraw] | None:
+        """The withdrawal of the intent with this key, while it is kept."""
+        with self._c.read() as conn:
+            row = conn.execute(
+                "SELECT raw FROM tombstones WHERE intent_key = ?", (intent_key,)
+            ).fetchone()
+        return None if row is None else self._c.decode(row[0], "tombstones")
+
+    def sealed_offers(self, intent_id: bytes) -> list[Signed[SealedOffer]]:
+        """Sealed offers kept for relay that answer the intent revision ``intent_id``."""
+        with self._c.read() as conn:
+            rows = conn.execute(
+                "SELECT raw FROM relayed_offers WHERE intent_id = ? ORDER BY rowid", (intent_id,)
+            ).fetchall()
+        return [self._c.decode(r[0], "relayed_offers") for r in rows]
+
+    def sealed_deals(self, tag: bytes) -> list[Signed[SealedDeal]]:
+        """Sealed accepts/confirms/declines kept for relay with routing tag ``tag``."""
+        with self._c.read() as conn:
+            rows = conn.execute(
+                "SELECT raw FROM relayed_deals WHERE tag = ? ORDER BY rowid", (tag,)
+            ).fetchall()
+        return [self._c.decode(r[0], "relayed_deals") for r in rows]
+
+    def vendor_profile(self, vendor_key: bytes) -> Signed[VendorProfile] | None:
+        """The newest profile of this vendor (by ``created``), while kept."""
+        with self._c.read() as conn:
+            row = conn.execute(
+                "SELECT raw FROM vendor_profiles WHERE vendor_key = ?", (vendor_key,)
+            ).fetchone()
+        return None if row is None else self._c.decode(row[0], "vendor_profiles")
+
+    def live_messages(self, *, now: int) -> list[Signed[Any]]:
+        """Everything this node would hand a peer on sync: unexpired
+        withdrawals, newest intent revisions, sealed offers, sealed deals and
+        vendor profiles, withdrawals first (so the peer refuses the intents
+        they cover)."""
+        out: list[Signed[Any]] = []
+        with self._c.read() as conn:
+            for table in ("tombstones", "relayed_offers", "relayed_deals", "vendor_profiles"):
+                rows = conn.execute(f"SELECT raw FROM {table} WHERE expires > ?", (now,))
+                out.extend(self._c.decode(r[0], table) for r in rows)
+        withdraws = [m for m in out if m.kind is Kind.WITHDRAW]
+        rest = [m for m in out if m.kind is not Kind.WITHDRAW]
+        return withdraws + list(self.live_intents(now=now)) + rest
+
+
+_GOSSIP: Final = frozenset(
+    {Kind.INTENT, Kind.WITHDRAW, Kind.SEALED_OFFER, Kind.SEALED_DEAL, Kind.VENDOR_PROFILE}
+)
