@@ -1,0 +1,42 @@
+"""Intent key counters: reserved durably before use, never handed out twice."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import store_samples as s
+
+from intentcast.protocol import derive_intent_keys
+from intentcast.store import KeyNotReserved, Store
+
+
+def test_reservations_survive_reopen_and_never_repeat(db_path: Path) -> None:
+    handed: list[int] = []
+    for _ in range(3):
+        with Store.open(db_path) as store:
+            handed += [store.intents.reserve_keys(s.SEED).counter for _ in range(2)]
+    assert handed == list(range(6))
+    with Store.open(db_path) as store:
+        assert store.intents.next_counter() == 6
+
+
+def test_reserved_keys_are_the_seed_keys_of_that_counter(store: Store) -> None:
+    keys = store.intents.reserve_keys(s.SEED)
+    expected = derive_intent_keys(s.SEED, keys.counter)
+    assert keys.intent_key == expected.intent_key
+    assert keys.reply_public == expected.reply_public
+
+
+def test_intent_with_unreserved_counter_is_refused(store: Store) -> None:
+    with pytest.raises(KeyNotReserved, match="never reserved"):
+        store.intents.add(s.intent(0), counter=0)
+    assert store.intents.list() == []
+
+
+def test_counter_cannot_serve_two_intents(store: Store) -> None:
+    keys = store.intents.reserve_keys(s.SEED)
+    store.intents.add(s.intent(keys.counter), counter=keys.counter)
+    with pytest.raises(KeyNotReserved, match="another intent"):
+        store.intents.add(s.intent(7), counter=keys.counter)
+    assert [o.counter for o in store.intents.list()] == [keys.counter]
