@@ -1,0 +1,60 @@
+"""Matching: pure code on both sides of the market.
+
+Customer side: :func:`rank_offers` ranks received offers against the
+intent's hard terms and soft preferences and :func:`explain` says why, in
+plain words. Vendor side: :func:`parse_catalog` reads a shop's TOML catalog
+and :func:`match_intent` drafts offers that meet every hard term of an
+intent. No I/O, no clock: ``now`` is an argument. Rules and formulas:
+``docs/matching.md``.
+"""
+
+from .catalog import Catalog, CatalogError, CatalogItem, PriceTier, parse_catalog
+from .constraints import (
+    Constraint,
+    Violation,
+    effective_price,
+    find_violations,
+    ships_to_region,
+)
+from .explain import explain
+from .match import OfferDraft, match_intent
+from .ranking import Breakdown, RankedOffer, Ranking, RejectedOffer, rank_offers, weight_shares
+from .relevance import Relevance, assess_relevance
+from .reputation import (
+    PRIOR_RATING,
+    PRIOR_WEIGHT,
+    RatingSummary,
+    Reputation,
+    bayesian_rating,
+    meets_minimum,
+)
+
+__all__ = [
+    "PRIOR_RATING",
+    "PRIOR_WEIGHT",
+    "Breakdown",
+    "Catalog",
+    "CatalogError",
+    "CatalogItem",
+    "Constraint",
+    "OfferDraft",
+    "PriceTier",
+    "RankedOffer",
+    "Ranking",
+    "RatingSummary",
+    "RejectedOffer",
+    "Relevance",
+    "Reputation",
+    "Violation",
+    "assess_relevance",
+    "bayesian_rating",
+    "effective_price",
+    "explain",
+    "find_violations",
+    "match_intent",
+    "meets_minimum",
+    "parse_catalog",
+    "rank_offers",
+    "ships_to_region",
+    "weight_shares",
+]
