@@ -1,0 +1,105 @@
+"""The TOML catalog: the examples parse, prices follow tiers, and every
+malformed catalog fails with the file, line or item, and what is wrong."""
+
+from __future__ import annotations
+
+import pytest
+
+from intentcast.matching import CatalogError, parse_catalog
+
+from .builders import CATALOGS
+
+GOOD = """
+[shop]
+name = "Test Shop"
+currency = "EUR"
+ships_to = ["DE"]
+payment_modes = ["prepay"]
+
+[[item]]
+sku = "a"
+category = ["electronics", "phones"]
+title = "Pixel 8"
+price = 50000
+stock = 3
+"""
+
+
+def parse(text: str):
+    return parse_catalog(text, source="shop.toml")
+
+
+def test_example_catalogs_parse() -> None:
+    paths = sorted(CATALOGS.glob("*.toml"))
+    assert paths, "examples/catalogs/ should hold example catalogs"
+    for path in paths:
+        catalog = parse_catalog(path.read_text(), source=path.name)
+        assert catalog.items and catalog.name
+
+
+def test_shop_defaults_apply_and_items_override_them() -> None:
+    catalog = parse(GOOD + '\n[[item]]\nsku = "b"\ncategory = "electronics/phones"\n'
+                    'title = "x"\nprice = 1\nstock = 1\nships_to = ["*"]\n')  # fmt: skip
+    first, second = catalog.items
+    assert first.ships_to == ("DE",) and second.ships_to == ("*",)
+    assert second.category == ("electronics", "phones")
+    assert first.offer_valid_hours == 48 and first.delivery_days == 0
+
+
+def test_tier_prices_and_name_your_price_floor() -> None:
+    catalog = parse_catalog((CATALOGS / "kiez-phones.toml").read_text(), source="kiez-phones.toml")
+    charger = next(i for i in catalog.items if i.sku == "usbc-30w")
+    assert [charger.unit_price(q) for q in (1, 4, 5, 19, 20, 500)] == [
+        1900, 1900, 1500, 1500, 1200, 1200
+    ]  # fmt: skip
+    assert charger.total_price(5) == 7500
+    refurbished = next(i for i in catalog.items if i.sku == "px8-256-ref")
+    assert refurbished.total_floor(2) == 84_000
+    assert "name-your-price" in refurbished.payment_modes
+    assert charger.floor is None and "name-your-price" not in charger.payment_modes
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (("price = 50000", "price = 499.0"), "shop.toml:8: item 1 (sku 'a'): price: must be"),
+        (("price = 50000", 'price = "cheap"'), "item 1 (sku 'a'): price: must be a whole number"),
+        (('title = "Pixel 8"', "colour = 1"), "item 1 (sku 'a'): unknown key 'colour'"),
+        (('title = "Pixel 8"', ""), "item 1 (sku 'a'): missing 'title'"),
+        (('currency = "EUR"', 'currency = "EURO"'), "'EURO' is not an ISO 4217 code"),
+        (('ships_to = ["DE"]', 'ships_to = ["Germany"]'), "ships_to: 'Germany' is neither"),
+        (('["electronics", "phones"]', '["gadgets"]'), "category: top level 'gadgets' is not"),
+        (("stock = 3", "stock = 3\nfloor = 60000"), "floor: 60000 is above the lowest unit"),
+        (('["prepay"]', '["prepay", "name-your-price"]'), "set floor (the lowest unit price"),
+        (('["prepay"]', '["barter"]'), "payment_modes: 'barter' is not one of"),
+        (('name = "Test Shop"', ""), "shop.toml:2: [shop]: name: must be text"),
+        (("stock = 3", "stock = 3\nattributes = { weight_kg = 1.5 }"), "put the unit in the name"),
+        (("stock = 3", "stock = 3\ntiers = [{ min_quantity = 1, price = 1 }]"), "min_quantity"),
+        (("[shop]", "[shop]\nfoo = 1"), "[shop]: unknown key 'foo'"),
+        (("[[item]]", "[[items]]"), "unknown top-level key 'items'"),
+    ],
+)
+def test_malformed_catalogs_say_where_and_what(change, message) -> None:
+    old, new = change
+    assert old in GOOD
+    with pytest.raises(CatalogError) as info:
+        parse(GOOD.replace(old, new, 1))
+    assert message in str(info.value)
+    assert str(info.value).startswith("shop.toml")
+
+
+def test_toml_syntax_error_names_the_line() -> None:
+    with pytest.raises(CatalogError) as info:
+        parse(GOOD.replace("stock = 3", "stock = = 3"))
+    assert info.value.line == 13
+    assert str(info.value).startswith("shop.toml:13: not valid TOML")
+
+
+def test_duplicate_sku_names_both_items() -> None:
+    with pytest.raises(CatalogError, match=r"shop.toml:14: item 2 \(sku 'a'\): sku repeats item 1"):
+        parse(GOOD + GOOD[GOOD.index("[[item]]") :])
+
+
+def test_a_catalog_needs_items() -> None:
+    with pytest.raises(CatalogError, match="no items"):
+        parse(GOOD[: GOOD.index("[[item]]")])
