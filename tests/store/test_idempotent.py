@@ -3,22 +3,30 @@ one twice must change nothing (LIBP2P-NOTES trap 10)."""
 
 from __future__ import annotations
 
-from pathlib import Path
+from typing import Any
 
 import pytest
-import store_samples as s
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from intentcast.protocol import Signed
 from intentcast.store import Ingest, Role, Store
 
+from . import store_samples as s
+
 I1, I2, I3 = s.intent(1), s.intent(2, category="home"), s.intent(3)
 I1R1 = s.intent(1, revision=1, title="a newer phone")
 O1 = s.offer(I1)
 A1 = s.accept(1, I1, O1)
-POOL: list[Signed[object]] = [
-    I1, I1R1, I2, I3, s.withdraw(2), s.sealed(O1, I1), s.sealed_deal(A1, O1), s.profile(),
+POOL: list[Signed[Any]] = [
+    I1,
+    I1R1,
+    I2,
+    I3,
+    s.withdraw(2),
+    s.sealed(O1, I1),
+    s.sealed_deal(A1, O1),
+    s.profile(),
 ]
 
 
@@ -61,7 +69,9 @@ def test_duplicates_within_one_batch(store: Store) -> None:
     assert store.gossip.ingest_many([I1, I1, I3]) == [Ingest.NEW, Ingest.DUPLICATE, Ingest.NEW]
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(
     st.lists(st.sampled_from(range(len(POOL))), min_size=1, max_size=20),
     st.lists(st.integers(min_value=1, max_value=5), min_size=1, max_size=5),

@@ -5,10 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import store_samples as s
 
 from intentcast.protocol import derive_intent_keys
 from intentcast.store import KeyNotReserved, Store
+
+from . import store_samples as s
 
 
 def test_reservations_survive_reopen_and_never_repeat(db_path: Path) -> None:

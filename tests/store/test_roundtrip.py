@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import store_samples as s
-
 from intentcast.protocol import IntentState, OfferState
 from intentcast.store import DealState, Ingest, Role, Store
+
+from . import store_samples as s
 
 
 def test_gossip_messages_round_trip_across_reopen(db_path: Path) -> None:
@@ -77,9 +77,7 @@ def test_customer_deal_round_trip_moves_states(db_path: Path) -> None:
         c = s.confirm(a)
         assert store.deals.record_reply(c)
     with Store.open(db_path) as store:
-        assert store.offers.received(i.signer) == [
-            store.offers.get_received(o.id)
-        ]
+        assert store.offers.received(i.signer) == [store.offers.get_received(o.id)]
         got = store.offers.get_received(o.id)
         assert got is not None
         assert (got.sealed, got.offer, got.state) == (so, o, OfferState.CONFIRMED)
@@ -108,7 +106,10 @@ def test_vendor_deal_round_trip_with_decline(db_path: Path) -> None:
         made = store.offers.get_made(o.id)
         assert made is not None
         assert (made.intent, made.offer, made.sealed, made.state) == (
-            i, o, so, OfferState.DECLINED,
+            i,
+            o,
+            so,
+            OfferState.DECLINED,
         )
         assert store.offers.made(i.id) == [made]
         deal = store.deals.get(a.id)
@@ -151,9 +152,13 @@ def test_peers_round_trip(db_path: Path) -> None:
     with Store.open(db_path) as store:
         a, c, b = store.peers.list()
         assert (a.peer_id, a.addrs, a.last_seen, a.failures) == (
-            "12D3KooWA", ("/ip4/10.0.0.1/tcp/4001",), s.T0, 0,
+            "12D3KooWA",
+            ("/ip4/10.0.0.1/tcp/4001",),
+            s.T0,
+            0,
         )
-        assert (b.peer_id, b.failures, b.last_failure, b.last_seen) == ("12D3KooWB", 2, s.T0 + 2, None)
+        assert (b.peer_id, b.failures, b.last_failure) == ("12D3KooWB", 2, s.T0 + 2)
+        assert b.last_seen is None
         assert (c.failures, c.last_failure) == (1, s.T0 + 6)
         store.peers.seen("12D3KooWC", ["/ip4/10.0.0.9/tcp/1"], now=s.T0 + 9)
         assert store.peers.get("12D3KooWC") == c.__class__(

@@ -3,10 +3,10 @@ keeps the node's own records and every deal."""
 
 from __future__ import annotations
 
-import store_samples as s
-
 from intentcast.protocol import IntentState, OfferState
 from intentcast.store import Ingest, Role, Store
+
+from . import store_samples as s
 
 HOUR = 3_600
 
