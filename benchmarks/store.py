@@ -1,0 +1,191 @@
+"""``python -m benchmarks store [--json]``: the node store against raw
+``sqlite3`` writing the same rows.
+
+Measured in one run, interleaved round by round (each round on fresh files):
+
+- ``store_msgs_per_s``: validated messages (intents, sealed offers,
+  withdrawals) ingested through ``Store.gossip.ingest_many`` in batches of
+  ``--batch`` (one transaction each, as the node commits a sync chunk);
+- ``raw_rows_per_s``: the same rows (``seen`` plus the kind's table),
+  precomputed, written with ``sqlite3`` ``executemany`` in the same batches
+  and the same pragmas (WAL, ``synchronous`` as the node, foreign keys on):
+  the floor the store cannot beat;
+- ``store_vs_raw``: the ratio (goal >= 0.5);
+- ``ack_p50_ms`` / ``ack_p99_ms``: latency of one acknowledged write
+  (``Store.gossip.ingest`` of one message: transaction, commit, fsync).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sqlite3
+import statistics
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from benchmarks.harness import report
+from intentcast.protocol import Kind, Signed, validate
+from intentcast.store import Store, Synchronous
+from intentcast.store.schema import migrate
+from tests.store import store_samples as s
+
+Row = tuple[Any, ...]
+
+
+def make_messages(count: int) -> list[Signed[Any]]:
+    """``count`` distinct validated gossip messages: 70% intents, 20% sealed
+    offers, 10% withdrawals (of other intents)."""
+    n_offers = count // 5
+    n_withdraws = count // 10
+    n_intents = count - n_offers - n_withdraws
+    intents = [s.intent(n) for n in range(n_intents)]
+    offers = [s.offer(intents[k]) for k in range(0, n_intents, 50)]
+    sealed = [
+        s.sealed(offers[k % len(offers)], intents[(k % len(offers)) * 50], seed=k)
+        for k in range(n_offers)
+    ]
+    withdraws = [s.withdraw(n_intents + k) for k in range(n_withdraws)]
+    out: list[Signed[Any]] = []
+    everything: list[Signed[Any]] = [*intents, *sealed, *withdraws]
+    for m in everything:
+        verdict = validate(m.raw, now=s.T0 + 100, params=s.PARAMS)
+        assert verdict.signed is not None, verdict
+        out.append(verdict.signed)
+    # interleave kinds as the network would deliver them
+    out.sort(key=lambda m: m.id)
+    return out
+
+
+def raw_rows(batch: Sequence[Signed[Any]]) -> dict[str, list[Row]]:
+    """The rows the store writes for ``batch``, keyed by insert statement."""
+    rows: dict[str, list[Row]] = {k: [] for k in _RAW_SQL}
+    for m in batch:
+        msg = m.message
+        rows["seen"].append((m.id, m.kind.value, msg.expires))
+        if m.kind is Kind.INTENT:
+            rows["intent"].append(
+                (m.id, m.signer, msg.revision, msg.category[0], msg.expires, m.raw)
+            )
+        elif m.kind is Kind.SEALED_OFFER:
+            rows["offer"].append((m.id, msg.intent_id, msg.expires, m.raw))
+        elif m.kind is Kind.WITHDRAW:
+            rows["tombstone"].append((m.signer, m.id, msg.expires, m.raw))
+    return rows
+
+
+_RAW_SQL = {
+    "seen": "INSERT INTO seen (id, kind, expires) VALUES (?, ?, ?)",
+    "intent": "INSERT INTO cached_intents (id, intent_key, revision, topic, expires, raw) "
+    "VALUES (?, ?, ?, ?, ?, ?)",
+    "offer": "INSERT INTO relayed_offers (id, intent_id, expires, raw) VALUES (?, ?, ?, ?)",
+    "tombstone": "INSERT INTO tombstones (intent_key, withdraw_id, expires, raw) "
+    "VALUES (?, ?, ?, ?)",
+}
+
+
+def batches(items: Sequence[Any], size: int) -> list[Sequence[Any]]:
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+def run_store(folder: Path, chunks: list[Sequence[Signed[Any]]], sync: Synchronous) -> float:
+    """Seconds to ingest every chunk through the store (one commit per chunk)."""
+    with Store.open(folder / "store.db", synchronous=sync) as store:
+        start = time.perf_counter()
+        for chunk in chunks:
+            store.gossip.ingest_many(chunk)
+        return time.perf_counter() - start
+
+
+def run_raw(folder: Path, chunks: list[dict[str, list[Row]]], sync: Synchronous) -> float:
+    """Seconds to write the same rows with bare sqlite3 executemany."""
+    conn = sqlite3.connect(folder / "raw.db", isolation_level=None)
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute(f"PRAGMA synchronous = {sync.value}")
+    conn.execute("PRAGMA foreign_keys = ON")
+    migrate(conn)
+    try:
+        start = time.perf_counter()
+        for chunk in chunks:
+            conn.execute("BEGIN IMMEDIATE")
+            for key, rows in chunk.items():
+                if rows:
+                    conn.executemany(_RAW_SQL[key], rows)
+            conn.execute("COMMIT")
+        return time.perf_counter() - start
+    finally:
+        conn.close()
+
+
+def ack_latencies_ms(
+    folder: Path, messages: Sequence[Signed[Any]], sync: Synchronous
+) -> list[float]:
+    """Milliseconds from calling ``ingest`` to its return (committed), per message."""
+    times = []
+    with Store.open(folder / "latency.db", synchronous=sync) as store:
+        for m in messages:
+            start = time.perf_counter()
+            store.gossip.ingest(m)
+            times.append((time.perf_counter() - start) * 1000)
+    return times
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks store",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--json", action="store_true", help="print JSON")
+    parser.add_argument("--messages", type=int, default=10_000, help="messages per round")
+    parser.add_argument("--batch", type=int, default=100, help="messages per transaction")
+    parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds (median)")
+    parser.add_argument("--acks", type=int, default=500, help="single acknowledged writes timed")
+    parser.add_argument(
+        "--synchronous",
+        choices=[x.value.lower() for x in Synchronous],
+        default="full",
+        help="SQLite synchronous level (the node uses full)",
+    )
+    parser.add_argument("--dir", type=Path, default=None, help="where the files go (default: tmp)")
+    args = parser.parse_args(argv)
+    sync = Synchronous(args.synchronous.upper())
+
+    messages = make_messages(args.messages)
+    chunks = batches(messages, args.batch)
+    row_chunks = [raw_rows(c) for c in chunks]
+    rows_per_round = sum(len(r) for c in row_chunks for r in c.values())
+
+    store_s: list[float] = []
+    raw_s: list[float] = []
+    for _ in range(args.rounds):
+        with tempfile.TemporaryDirectory(dir=args.dir) as a:
+            store_s.append(run_store(Path(a), chunks, sync))
+        with tempfile.TemporaryDirectory(dir=args.dir) as b:
+            raw_s.append(run_raw(Path(b), row_chunks, sync))
+    with tempfile.TemporaryDirectory(dir=args.dir) as c:
+        acks = ack_latencies_ms(Path(c), messages[: args.acks], sync)
+
+    store_rate = len(messages) / statistics.median(store_s)
+    raw_msg_rate = len(messages) / statistics.median(raw_s)
+    figures: dict[str, object] = {
+        "messages": len(messages),
+        "batch": args.batch,
+        "synchronous": sync.value,
+        "rows_per_round": rows_per_round,
+        "store_msgs_per_s": round(store_rate),
+        "raw_rows_per_s": round(rows_per_round / statistics.median(raw_s)),
+        "raw_msgs_per_s": round(raw_msg_rate),
+        "store_vs_raw": round(store_rate / raw_msg_rate, 3),
+        "ack_p50_ms": round(percentile(acks, 50), 3),
+        "ack_p99_ms": round(percentile(acks, 99), 3),
+    }
+    report("store", figures, as_json=args.json)
+    return 0
