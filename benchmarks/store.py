@@ -1,7 +1,7 @@
 """``python -m benchmarks store [--json]``: the node store against raw
 ``sqlite3`` writing the same rows.
 
-Measured in one run, interleaved round by round (each round on fresh files):
+Measured in one run, interleaved chunk by chunk, each round on fresh files:
 
 - ``store_msgs_per_s``: validated messages (intents, sealed offers,
   withdrawals) ingested through ``Store.gossip.ingest_many`` in batches of
@@ -12,7 +12,11 @@ Measured in one run, interleaved round by round (each round on fresh files):
   the floor the store cannot beat;
 - ``store_vs_raw``: the ratio (goal >= 0.5);
 - ``ack_p50_ms`` / ``ack_p99_ms``: latency of one acknowledged write
-  (``Store.gossip.ingest`` of one message: transaction, commit, fsync).
+  (``Store.gossip.ingest`` of one message: transaction, commit, fsync),
+  next to ``raw_ack_*``: a bare one-message sqlite3 commit, interleaved.
+
+Store and raw alternate chunk by chunk within a round, because fsync time
+on a shared disk swings by 10x within seconds.
 """
 
 from __future__ import annotations
@@ -90,46 +94,72 @@ def batches(items: Sequence[Any], size: int) -> list[Sequence[Any]]:
     return [items[i : i + size] for i in range(0, len(items), size)]
 
 
-def run_store(folder: Path, chunks: list[Sequence[Signed[Any]]], sync: Synchronous) -> float:
-    """Seconds to ingest every chunk through the store (one commit per chunk)."""
-    with Store.open(folder / "store.db", synchronous=sync) as store:
-        start = time.perf_counter()
-        for chunk in chunks:
-            store.gossip.ingest_many(chunk)
-        return time.perf_counter() - start
-
-
-def run_raw(folder: Path, chunks: list[dict[str, list[Row]]], sync: Synchronous) -> float:
-    """Seconds to write the same rows with bare sqlite3 executemany."""
-    conn = sqlite3.connect(folder / "raw.db", isolation_level=None)
+def open_raw(path: Path, sync: Synchronous) -> sqlite3.Connection:
+    """A bare sqlite3 connection with the node's pragmas and schema."""
+    conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute(f"PRAGMA synchronous = {sync.value}")
     conn.execute("PRAGMA foreign_keys = ON")
     migrate(conn)
+    return conn
+
+
+def write_raw(conn: sqlite3.Connection, chunk: dict[str, list[Row]]) -> None:
+    """One transaction of bare executemany calls: the floor."""
+    conn.execute("BEGIN IMMEDIATE")
+    for key, rows in chunk.items():
+        if rows:
+            conn.executemany(_RAW_SQL[key], rows)
+    conn.execute("COMMIT")
+
+
+def one_round(
+    folder: Path,
+    chunks: list[Sequence[Signed[Any]]],
+    row_chunks: list[dict[str, list[Row]]],
+    sync: Synchronous,
+) -> tuple[float, float]:
+    """Seconds for the store and for raw sqlite3 to write every chunk, on
+    fresh files, alternating chunk by chunk (and which goes first) so that
+    disk noise on a shared machine hits both sides alike."""
+    store_s = raw_s = 0.0
+    conn = open_raw(folder / "raw.db", sync)
     try:
-        start = time.perf_counter()
-        for chunk in chunks:
-            conn.execute("BEGIN IMMEDIATE")
-            for key, rows in chunk.items():
-                if rows:
-                    conn.executemany(_RAW_SQL[key], rows)
-            conn.execute("COMMIT")
-        return time.perf_counter() - start
+        with Store.open(folder / "store.db", synchronous=sync) as store:
+            for index, (chunk, rows) in enumerate(zip(chunks, row_chunks, strict=True)):
+                for side in (0, 1) if index % 2 else (1, 0):
+                    start = time.perf_counter()
+                    if side:
+                        store.gossip.ingest_many(chunk)
+                        store_s += time.perf_counter() - start
+                    else:
+                        write_raw(conn, rows)
+                        raw_s += time.perf_counter() - start
     finally:
         conn.close()
+    return store_s, raw_s
 
 
 def ack_latencies_ms(
     folder: Path, messages: Sequence[Signed[Any]], sync: Synchronous
-) -> list[float]:
-    """Milliseconds from calling ``ingest`` to its return (committed), per message."""
-    times = []
-    with Store.open(folder / "latency.db", synchronous=sync) as store:
-        for m in messages:
-            start = time.perf_counter()
-            store.gossip.ingest(m)
-            times.append((time.perf_counter() - start) * 1000)
-    return times
+) -> tuple[list[float], list[float]]:
+    """Milliseconds from calling ``ingest`` to its return (committed), per
+    message; and, interleaved, the same for a bare one-row sqlite3 commit."""
+    ours, floor = [], []
+    conn = open_raw(folder / "raw.db", sync)
+    try:
+        with Store.open(folder / "latency.db", synchronous=sync) as store:
+            for m in messages:
+                start = time.perf_counter()
+                store.gossip.ingest(m)
+                ours.append((time.perf_counter() - start) * 1000)
+                rows = raw_rows([m])
+                start = time.perf_counter()
+                write_raw(conn, rows)
+                floor.append((time.perf_counter() - start) * 1000)
+    finally:
+        conn.close()
+    return ours, floor
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -166,12 +196,12 @@ def main(argv: list[str]) -> int:
     store_s: list[float] = []
     raw_s: list[float] = []
     for _ in range(args.rounds):
-        with tempfile.TemporaryDirectory(dir=args.dir) as a:
-            store_s.append(run_store(Path(a), chunks, sync))
-        with tempfile.TemporaryDirectory(dir=args.dir) as b:
-            raw_s.append(run_raw(Path(b), row_chunks, sync))
-    with tempfile.TemporaryDirectory(dir=args.dir) as c:
-        acks = ack_latencies_ms(Path(c), messages[: args.acks], sync)
+        with tempfile.TemporaryDirectory(dir=args.dir) as folder:
+            ours, floor = one_round(Path(folder), chunks, row_chunks, sync)
+        store_s.append(ours)
+        raw_s.append(floor)
+    with tempfile.TemporaryDirectory(dir=args.dir) as folder:
+        acks, floor_acks = ack_latencies_ms(Path(folder), messages[: args.acks], sync)
 
     store_rate = len(messages) / statistics.median(store_s)
     raw_msg_rate = len(messages) / statistics.median(raw_s)
@@ -186,6 +216,8 @@ def main(argv: list[str]) -> int:
         "store_vs_raw": round(store_rate / raw_msg_rate, 3),
         "ack_p50_ms": round(percentile(acks, 50), 3),
         "ack_p99_ms": round(percentile(acks, 99), 3),
+        "raw_ack_p50_ms": round(percentile(floor_acks, 50), 3),
+        "raw_ack_p99_ms": round(percentile(floor_acks, 99), 3),
     }
     report("store", figures, as_json=args.json)
     return 0
