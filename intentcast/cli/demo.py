@@ -76,14 +76,20 @@ def run_walkthrough(echo: Any) -> dict[str, Any]:
     started = time.perf_counter()
     intent = sign(draft, keys.signing)
     mint_ms = (time.perf_counter() - started) * 1000
-    echo(f"customer  posts intent {intent.id.hex()[:16]} "
-         f"({len(intent.raw)} bytes, proof of work {mint_ms:.0f} ms)")  # fmt: skip
-    echo(f"          wants: {draft.title}; at most {_money(terms.max_price, 'EUR')}, "
-         f"terms {', '.join(terms.customer_terms)}")  # fmt: skip
+    echo(
+        f"customer  posts intent {intent.id.hex()[:16]} "
+        f"({len(intent.raw)} bytes, proof of work {mint_ms:.0f} ms)"
+    )
+    echo(
+        f"          wants: {draft.title}; at most {_money(terms.max_price, 'EUR')}, "
+        f"terms {', '.join(terms.customer_terms)}"
+    )
     relayed = _must(validate(intent.raw, now=now), "intent")
 
-    vendors = [("Pixel Palace", 27_500, ("cc:delete-after-deal", "cc:no-tracking")),
-               ("Cheap Phones", 22_000, ())]  # fmt: skip
+    vendors = [
+        ("Pixel Palace", 27_500, ("cc:delete-after-deal", "cc:no-tracking")),
+        ("Cheap Phones", 22_000, ()),
+    ]
     sealed_offers = []
     vendor_keys = {}
     for index, (name, price, accepted_terms) in enumerate(vendors):
@@ -93,7 +99,9 @@ def run_walkthrough(echo: Any) -> dict[str, Any]:
                 intent_id=relayed.id,
                 vendor_key=vkeys.vendor_key,
                 vendor_name=name,
-                item=Item(title="Pixel 8 128 GB", attributes={"storage_gb": 128}, sku=f"px8-{index}"),
+                item=Item(
+                    title="Pixel 8 128 GB", attributes={"storage_gb": 128}, sku=f"px8-{index}"
+                ),
                 quantity=1,
                 price=price,
                 currency="EUR",
@@ -109,8 +117,10 @@ def run_walkthrough(echo: Any) -> dict[str, Any]:
         )
         vendor_keys[offer.id] = vkeys
         sealed = seal_offer(offer, relayed, created=now, random_bytes=os.urandom)
-        echo(f"vendor    {name!r} answers with a sealed offer {sealed.id.hex()[:16]}: "
-             f"the wire names no vendor and no price")  # fmt: skip
+        echo(
+            f"vendor    {name!r} answers with a sealed offer {sealed.id.hex()[:16]}: "
+            f"the wire names no vendor and no price"
+        )
         sealed_offers.append(_must(validate(sealed.raw, now=now), "sealed offer"))
 
     opened = [_must(open_offer(s, keys.reply, now=now), "offer") for s in sealed_offers]
@@ -119,37 +129,80 @@ def run_walkthrough(echo: Any) -> dict[str, Any]:
     for o in opened:
         missing = sorted(required - set(o.message.customer_terms))
         verdict = "meets your terms" if not missing else f"refuses {', '.join(missing)}"
-        echo(f"customer  opens offer from {o.message.vendor_name!r}: "
-             f"{_money(o.message.price, 'EUR')}, {verdict}")  # fmt: skip
+        echo(
+            f"customer  opens offer from {o.message.vendor_name!r}: "
+            f"{_money(o.message.price, 'EUR')}, {verdict}"
+        )
     best = min(acceptable, key=lambda o: o.message.price)
     accept = sign(
-        Accept(intent_id=relayed.id, offer_id=best.id, payment_mode="pay-after-delivery",
-               price=best.message.price, created=now, disclosure={"contact": "alice@example.org"}),
+        Accept(
+            intent_id=relayed.id,
+            offer_id=best.id,
+            payment_mode="pay-after-delivery",
+            price=best.message.price,
+            created=now,
+            disclosure={"contact": "alice@example.org"},
+        ),
         keys.signing,
-    )  # fmt: skip
-    sealed_accept = seal_deal(accept, to=best.id, recipient=best.message.reply_key, created=now,
-                              expires=now + DAY, random_bytes=os.urandom)  # fmt: skip
+    )
+    sealed_accept = seal_deal(
+        accept,
+        to=best.id,
+        recipient=best.message.reply_key,
+        created=now,
+        expires=now + DAY,
+        random_bytes=os.urandom,
+    )
     echo(f"customer  accepts {best.message.vendor_name!r}, disclosing only: contact")
 
     vkeys = vendor_keys[best.id]
-    got = _must(open_deal(_must(validate(sealed_accept.raw, now=now), "accept"), vkeys.reply,
-                          now=now), "accept")  # fmt: skip
+    got = _must(
+        open_deal(_must(validate(sealed_accept.raw, now=now), "accept"), vkeys.reply, now=now),
+        "accept",
+    )
     _must(check_accept(got, relayed, best), "accept")
-    confirm = sign(Confirm(accept_id=got.id, offer_id=best.id, intent_id=relayed.id, created=now,
-                           note="Ships tomorrow."), vkeys.signing)  # fmt: skip
-    sealed_confirm = seal_deal(confirm, to=got.id, recipient=draft.reply_key, created=now,
-                               expires=now + DAY, random_bytes=os.urandom)  # fmt: skip
-    reply = _must(open_deal(_must(validate(sealed_confirm.raw, now=now), "confirm"), keys.reply,
-                            now=now), "confirm")  # fmt: skip
+    confirm = sign(
+        Confirm(
+            accept_id=got.id,
+            offer_id=best.id,
+            intent_id=relayed.id,
+            created=now,
+            note="Ships tomorrow.",
+        ),
+        vkeys.signing,
+    )
+    sealed_confirm = seal_deal(
+        confirm,
+        to=got.id,
+        recipient=draft.reply_key,
+        created=now,
+        expires=now + DAY,
+        random_bytes=os.urandom,
+    )
+    reply = _must(
+        open_deal(_must(validate(sealed_confirm.raw, now=now), "confirm"), keys.reply, now=now),
+        "confirm",
+    )
     _must(check_vendor_reply(reply, got, best), "confirm")
-    echo(f"vendor    confirms: deal made ({_money(best.message.price, 'EUR')}, "
-         f"{best.message.vendor_name!r} signed {', '.join(best.message.customer_terms)})")
+    echo(
+        f"vendor    confirms: deal made ({_money(best.message.price, 'EUR')}, "
+        f"{best.message.vendor_name!r} signed {', '.join(best.message.customer_terms)})"
+    )
     return {
         "intent_id": relayed.id.hex(),
-        "offers": [{"vendor": o.message.vendor_name, "price": o.message.price,
-                    "meets_terms": o in acceptable} for o in opened],  # fmt: skip
-        "accepted": {"vendor": best.message.vendor_name, "price": best.message.price,
-                     "disclosed": sorted(accept.message.disclosure)},  # fmt: skip
+        "offers": [
+            {
+                "vendor": o.message.vendor_name,
+                "price": o.message.price,
+                "meets_terms": o in acceptable,
+            }
+            for o in opened
+        ],
+        "accepted": {
+            "vendor": best.message.vendor_name,
+            "price": best.message.price,
+            "disclosed": sorted(accept.message.disclosure),
+        },
         "confirmed": True,
         "intent_pow_bits": DEFAULT_PARAMS.work_for(intent.kind),
     }

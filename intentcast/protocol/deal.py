@@ -109,14 +109,24 @@ class Confirm(_VendorReply):
         f.text("note", self.note, f.MAX_NOTE, required=False)
 
     def to_body(self) -> dict[str, Any]:
-        return {"accept": self.accept_id, "created": self.created, "intent": self.intent_id,
-                "note": self.note, "offer": self.offer_id}  # fmt: skip
+        return {
+            "accept": self.accept_id,
+            "created": self.created,
+            "intent": self.intent_id,
+            "note": self.note,
+            "offer": self.offer_id,
+        }
 
     @classmethod
     def from_body(cls, body: Mapping[str, Any]) -> Self:
         b = require_keys("confirm", body, cls.KEYS)
-        return cls(accept_id=b["accept"], offer_id=b["offer"], intent_id=b["intent"],
-                   created=b["created"], note=b["note"])  # fmt: skip
+        return cls(
+            accept_id=b["accept"],
+            offer_id=b["offer"],
+            intent_id=b["intent"],
+            created=b["created"],
+            note=b["note"],
+        )
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -134,14 +144,24 @@ class Decline(_VendorReply):
         f.text("reason", self.reason, f.MAX_NOTE, required=False)
 
     def to_body(self) -> dict[str, Any]:
-        return {"accept": self.accept_id, "created": self.created, "intent": self.intent_id,
-                "offer": self.offer_id, "reason": self.reason}  # fmt: skip
+        return {
+            "accept": self.accept_id,
+            "created": self.created,
+            "intent": self.intent_id,
+            "offer": self.offer_id,
+            "reason": self.reason,
+        }
 
     @classmethod
     def from_body(cls, body: Mapping[str, Any]) -> Self:
         b = require_keys("decline", body, cls.KEYS)
-        return cls(accept_id=b["accept"], offer_id=b["offer"], intent_id=b["intent"],
-                   created=b["created"], reason=b["reason"])  # fmt: skip
+        return cls(
+            accept_id=b["accept"],
+            offer_id=b["offer"],
+            intent_id=b["intent"],
+            created=b["created"],
+            reason=b["reason"],
+        )
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -174,11 +194,17 @@ class SealedDeal:
         f.fixed_bytes("nonce", self.nonce, f.NONCE_SIZE)
 
     def to_body(self) -> dict[str, Any]:
-        return {"box": self.box, "created": self.created, "expires": self.expires,
-                "pow": self.nonce, "to": self.to}  # fmt: skip
+        return {
+            "box": self.box,
+            "created": self.created,
+            "expires": self.expires,
+            "pow": self.nonce,
+            "to": self.to,
+        }
 
     @classmethod
     def from_body(cls, body: Mapping[str, Any]) -> Self:
         b = require_keys("sealed-deal", body, cls.KEYS)
-        return cls(to=b["to"], box=b["box"], created=b["created"], expires=b["expires"],
-                   nonce=b["pow"])  # fmt: skip
+        return cls(
+            to=b["to"], box=b["box"], created=b["created"], expires=b["expires"], nonce=b["pow"]
+        )

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from typing import Final
 
 from .errors import InvalidMessage
-from .vocab import ATTRIBUTE_KEY_RE, is_region
+from .vocab import ATTRIBUTE_KEY_RE, WORLDWIDE, is_region
 
 DAY: Final = 86_400
 
@@ -126,10 +126,21 @@ def sorted_set(
             bad = sorted(set(items) - check)[0]
             raise InvalidMessage(field, f"{bad!r} is not one of {sorted(check)}")
     else:
-        for item in items:
-            if check.fullmatch(item) is None:
-                raise InvalidMessage(field, f"{item!r} is not of the form {check.pattern}")
+        passed = _MATCHED.setdefault(check, set())
+        if not passed.issuperset(items):
+            for item in items:
+                if check.fullmatch(item) is None:
+                    raise InvalidMessage(field, f"{item!r} is not of the form {check.pattern}")
+            if len(passed) < _MATCHED_MAX:
+                passed.update(items)
     return items
+
+
+#: Per pattern, set items that already matched it (customer term ids repeat
+#: across messages, and a regex match costs more than a set lookup). Bounded
+#: so a flood of unique ids cannot grow it.
+_MATCHED: dict[re.Pattern[str], set[str]] = {}
+_MATCHED_MAX: Final = 4096
 
 
 def _strictly_sorted_text(values: tuple[object, ...]) -> bool:
@@ -142,17 +153,22 @@ def _strictly_sorted_text(values: tuple[object, ...]) -> bool:
 
 
 def regions(field: str, values: object, *, allow_worldwide: bool) -> tuple[str, ...]:
-    if type(values) not in (tuple, list):
+    """A set of regions in canonical (sorted) form; ``values`` itself if it
+    already is one."""
+    if type(values) is tuple and _strictly_sorted_text(values):
+        items: tuple[str, ...] = values
+    elif type(values) in (tuple, list):
+        if not all(type(v) is str for v in values):  # type: ignore[attr-defined]
+            raise InvalidMessage(field, "entries must be text")
+        items = tuple(sorted(set(values)))  # type: ignore[call-overload]
+    else:
         raise InvalidMessage(field, "must be a list")
-    items = tuple(sorted(set(values)))  # type: ignore[call-overload]
     if not items:
         raise InvalidMessage(field, "must name at least one region")
     if len(items) > MAX_REGIONS:
         raise InvalidMessage(field, f"has {len(items)} entries, at most {MAX_REGIONS} allowed")
     for item in items:
-        if type(item) is not str or not (
-            is_region(item) or (allow_worldwide and item == "*")
-        ):
+        if not (is_region(item) or (allow_worldwide and item == WORLDWIDE)):
             raise InvalidMessage(
                 field, f"{item!r} is neither a country code (DE) nor a geohash (u33db)"
             )
@@ -169,16 +185,49 @@ def region(field: str, value: object) -> str:
 
 def attributes(field: str, value: object, *, allow_ranges: bool) -> dict[str, AttributeValue]:
     """A bounded map of attribute name to value, returned with its keys sorted
-    (the canonical order) and ranges as ``(lo, hi)`` tuples."""
+    (the canonical order) and ranges as ``(lo, hi)`` tuples.
+
+    Returns ``value`` itself when it is already canonical (the common case
+    when decoding), so callers can tell a normalised map by identity.
+    """
     if type(value) is not dict:
         raise InvalidMessage(field, "must be a map")
     if len(value) > MAX_ATTRIBUTES:
         raise InvalidMessage(field, f"has {len(value)} entries, at most {MAX_ATTRIBUTES} allowed")
+    if _canonical_attributes(value, allow_ranges):
+        return value
     out: dict[str, AttributeValue] = {}
     for key in sorted(value, key=_sort_key):
         name = slug(f"{field} key", key, ATTRIBUTE_KEY_RE)
         out[name] = _attribute_value(f"{field}.{name}", value[key], allow_ranges)
     return out
+
+
+def _canonical_attributes(value: dict[object, object], allow_ranges: bool) -> bool:
+    """Fast check: sorted valid keys and values already in canonical form."""
+    match = ATTRIBUTE_KEY_RE.fullmatch
+    prev = ""
+    for key, v in value.items():
+        if type(key) is not str or key <= prev or match(key) is None:
+            return False
+        prev = key
+        if type(v) is str:
+            if len(v) > MAX_ATTRIBUTE_TEXT or (not v.isprintable() and _CONTROL.search(v)):
+                return False
+        elif type(v) is int:
+            if not -MAX_ATTRIBUTE_INT <= v <= MAX_ATTRIBUTE_INT:
+                return False
+        elif type(v) is tuple and allow_ranges:
+            if not (
+                len(v) == 2
+                and type(v[0]) is int
+                and type(v[1]) is int
+                and -MAX_ATTRIBUTE_INT <= v[0] <= v[1] <= MAX_ATTRIBUTE_INT
+            ):
+                return False
+        elif type(v) is not bool:
+            return False
+    return True
 
 
 def _sort_key(key: object) -> str:
@@ -193,8 +242,8 @@ def _attribute_value(field: str, value: object, allow_ranges: bool) -> Attribute
         return integer(field, value, -MAX_ATTRIBUTE_INT, MAX_ATTRIBUTE_INT)
     if kind is str:
         return text(field, value, MAX_ATTRIBUTE_TEXT, required=False)
-    if kind in (tuple, list) and allow_ranges:
-        pair = tuple(value)  # type: ignore[call-overload]
+    if isinstance(value, tuple | list) and allow_ranges:
+        pair: tuple[object, ...] = tuple(value)
         if len(pair) != 2:
             raise InvalidMessage(field, "a range is a pair [low, high]")
         lo = integer(f"{field}[0]", pair[0], -MAX_ATTRIBUTE_INT, MAX_ATTRIBUTE_INT)
@@ -206,9 +255,7 @@ def _attribute_value(field: str, value: object, allow_ranges: bool) -> Attribute
     raise InvalidMessage(field, f"must be {allowed}, not {kind.__name__}")
 
 
-def string_map(
-    field: str, value: object, keys: Iterable[str], max_len: int
-) -> dict[str, str]:
+def string_map(field: str, value: object, keys: Iterable[str], max_len: int) -> dict[str, str]:
     """A map from a fixed key vocabulary to bounded text, keys sorted."""
     allowed = frozenset(keys)
     if type(value) is not dict:

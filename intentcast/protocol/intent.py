@@ -24,9 +24,9 @@ ZERO_NONCE: Final = bytes(f.NONCE_SIZE)
 
 def category_path(field_name: str, value: object) -> tuple[str, ...]:
     """A category path: a top-level category, then up to three slug levels."""
-    if type(value) not in (tuple, list):
+    if not isinstance(value, tuple | list):
         raise InvalidMessage(field_name, "must be a list such as ['electronics', 'phones']")
-    path = tuple(value)  # type: ignore[call-overload]
+    path: tuple[object, ...] = tuple(value)
     if not 1 <= len(path) <= f.MAX_CATEGORY_DEPTH:
         raise InvalidMessage(field_name, f"must have 1 to {f.MAX_CATEGORY_DEPTH} levels")
     if path[0] not in CATEGORY_SET:
@@ -35,7 +35,7 @@ def category_path(field_name: str, value: object) -> tuple[str, ...]:
         )
     for level in path[1:]:
         f.slug(field_name, level, SUBCATEGORY_RE)
-    return path
+    return path  # type: ignore[return-value]  # every level checked to be str above
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -64,18 +64,18 @@ class Terms:
         if self.currency not in CURRENCIES:
             raise InvalidMessage("terms.currency", f"{self.currency!r} is not an ISO 4217 code")
         f.region("terms.region", self.region)
-        f.optional_timestamp("terms.deliver_by", self.deliver_by)
-        set_field(
-            self,
-            "customer_terms",
-            f.sorted_set(
-                "terms.customer_terms", self.customer_terms, f.MAX_CUSTOMER_TERMS, CUSTOMER_TERM_RE
-            ),
+        if self.deliver_by is not None:
+            f.timestamp("terms.deliver_by", self.deliver_by)
+        cc = f.sorted_set(
+            "terms.customer_terms", self.customer_terms, f.MAX_CUSTOMER_TERMS, CUSTOMER_TERM_RE
         )
+        if cc is not self.customer_terms:
+            set_field(self, "customer_terms", cc)
         modes = f.sorted_set("terms.payment_modes", self.payment_modes, 8, PAYMENT_MODES)
         if not modes:
             raise InvalidMessage("terms.payment_modes", "must name at least one payment mode")
-        set_field(self, "payment_modes", modes)
+        if modes is not self.payment_modes:
+            set_field(self, "payment_modes", modes)
         f.integer("terms.min_rating", self.min_rating, 0, f.MAX_RATING)
 
     def to_body(self) -> dict[str, Any]:
@@ -117,8 +117,8 @@ class Preferences:
 
     def __post_init__(self) -> None:
         weights = (self.price, self.speed, self.reputation, self.terms, self.attributes)
-        for name, weight in zip(PREFERENCE_CRITERIA, weights, strict=True):
-            if type(weight) is not int or not 0 <= weight <= f.MAX_WEIGHT:
+        if not all(type(w) is int and 0 <= w <= f.MAX_WEIGHT for w in weights):
+            for name, weight in zip(PREFERENCE_CRITERIA, weights, strict=True):
                 f.integer(f"preferences.{name}", weight, 0, f.MAX_WEIGHT)  # raises, named
         if not any(weights):
             raise InvalidMessage("preferences", "at least one weight must be above 0")
@@ -173,31 +173,61 @@ class Intent:
 
     KEYS: ClassVar = frozenset(
         {
-            "cat", "title", "desc", "attrs", "qty", "terms", "prefs",
-            "reply", "created", "expires", "rev", "pow",
+            "cat",
+            "title",
+            "desc",
+            "attrs",
+            "qty",
+            "terms",
+            "prefs",
+            "reply",
+            "created",
+            "expires",
+            "rev",
+            "pow",
         }
-    )  # fmt: skip
+    )
 
     def __post_init__(self) -> None:
-        set_field(self, "category", category_path("category", self.category))
+        category = category_path("category", self.category)
+        if category is not self.category:
+            set_field(self, "category", category)
         f.text("title", self.title, f.MAX_TITLE)
         f.text("description", self.description, f.MAX_DESCRIPTION, required=False)
-        set_field(
-            self, "attributes", f.attributes("attributes", self.attributes, allow_ranges=True)
-        )
-        f.integer("quantity", self.quantity, 1, f.MAX_QUANTITY)
+        attributes = f.attributes("attributes", self.attributes, allow_ranges=True)
+        if attributes is not self.attributes:
+            set_field(self, "attributes", attributes)
         if type(self.terms) is not Terms:
             raise InvalidMessage("terms", "must be Terms")
         if type(self.preferences) is not Preferences:
             raise InvalidMessage("preferences", "must be Preferences")
+        # Scalars: one combined test on the hot path; on failure the named
+        # checks below say which field broke which rule.
+        quantity, created, expires, revision = (
+            self.quantity,
+            self.created,
+            self.expires,
+            self.revision,
+        )
+        if not (
+            type(quantity) is int
+            and type(created) is int
+            and type(expires) is int
+            and type(revision) is int
+            and 1 <= quantity <= f.MAX_QUANTITY
+            and f.MIN_TIME <= created < expires <= f.MAX_TIME
+            and expires - created <= f.MAX_LIFETIME
+            and 0 <= revision <= f.MAX_REVISION
+        ):
+            f.integer("quantity", quantity, 1, f.MAX_QUANTITY)
+            f.timestamp("created", created)
+            f.timestamp("expires", expires)
+            f.lifetime(created, expires)
+            f.integer("revision", revision, 0, f.MAX_REVISION)
         f.fixed_bytes("reply_key", self.reply_key, f.KEY_SIZE)
-        f.timestamp("created", self.created)
-        f.timestamp("expires", self.expires)
-        f.lifetime(self.created, self.expires)
-        if self.terms.deliver_by is not None and self.terms.deliver_by < self.created:
-            raise InvalidMessage("terms.deliver_by", "lies before the intent was created")
-        f.integer("revision", self.revision, 0, f.MAX_REVISION)
         f.fixed_bytes("nonce", self.nonce, f.NONCE_SIZE)
+        if self.terms.deliver_by is not None and self.terms.deliver_by < created:
+            raise InvalidMessage("terms.deliver_by", "lies before the intent was created")
 
     def to_body(self) -> dict[str, Any]:
         return {

@@ -111,7 +111,12 @@ def encode_key_file(kind: str, seed: bytes) -> bytes:
         raise ValueError(f"key file kind must be one of {sorted(KEY_FILE_KINDS)}")
     if len(seed) != SEED_SIZE:
         raise ValueError(f"seed must be {SEED_SIZE} bytes")
-    lines = [KEY_FILE_HEADER, f"kind = {kind}", f"seed = {seed.hex()}", f"check = {_check(kind, seed)}"]
+    lines = [
+        KEY_FILE_HEADER,
+        f"kind = {kind}",
+        f"seed = {seed.hex()}",
+        f"check = {_check(kind, seed)}",
+    ]
     return ("\n".join(lines) + "\n").encode()
 
 

@@ -37,8 +37,12 @@ class Item:
         f.text("item.sku", self.sku, MAX_SKU, required=False)
 
     def to_body(self) -> dict[str, Any]:
-        return {"attrs": self.attributes, "desc": self.description, "sku": self.sku,
-                "title": self.title}  # fmt: skip
+        return {
+            "attrs": self.attributes,
+            "desc": self.description,
+            "sku": self.sku,
+            "title": self.title,
+        }
 
     @classmethod
     def from_body(cls, body: object) -> Self:
@@ -82,10 +86,23 @@ class Offer:
 
     KEYS: ClassVar = frozenset(
         {
-            "intent", "vendor", "name", "item", "qty", "price", "cur", "by",
-            "ships", "cc", "pay", "reply", "created", "until", "floor",
+            "intent",
+            "vendor",
+            "name",
+            "item",
+            "qty",
+            "price",
+            "cur",
+            "by",
+            "ships",
+            "cc",
+            "pay",
+            "reply",
+            "created",
+            "until",
+            "floor",
         }
-    )  # fmt: skip
+    )
 
     def __post_init__(self) -> None:
         f.fixed_bytes("intent_id", self.intent_id, f.ID_SIZE)
@@ -102,9 +119,10 @@ class Offer:
         set_field(
             self,
             "customer_terms",
-            f.sorted_set("customer_terms", self.customer_terms, f.MAX_CUSTOMER_TERMS * 2,
-                         CUSTOMER_TERM_RE),
-        )  # fmt: skip
+            f.sorted_set(
+                "customer_terms", self.customer_terms, f.MAX_CUSTOMER_TERMS * 2, CUSTOMER_TERM_RE
+            ),
+        )
         modes = f.sorted_set("payment_modes", self.payment_modes, 8, PAYMENT_MODES)
         if not modes:
             raise InvalidMessage("payment_modes", "must name at least one payment mode")
@@ -201,5 +219,10 @@ class SealedOffer:
     @classmethod
     def from_body(cls, body: Mapping[str, Any]) -> Self:
         b = require_keys("sealed-offer", body, cls.KEYS)
-        return cls(intent_id=b["intent"], box=b["box"], created=b["created"],
-                   expires=b["expires"], nonce=b["pow"])  # fmt: skip
+        return cls(
+            intent_id=b["intent"],
+            box=b["box"],
+            created=b["created"],
+            expires=b["expires"],
+            nonce=b["pow"],
+        )

@@ -14,11 +14,12 @@ from .kinds import Kind
 from .message import Message, PowMessage
 from .params import DEFAULT_PARAMS, NetworkParams
 
-M = TypeVar("M", bound=Message, covariant=True)
+M_co = TypeVar("M_co", bound=Message, covariant=True)
+M = TypeVar("M", bound=Message)
 
 
 @dataclass(frozen=True, slots=True)
-class Signed(Generic[M]):
+class Signed(Generic[M_co]):
     """A message with the envelope it travels in.
 
     ``id`` is the message id (BLAKE2b-256 of ``raw``); ``signer`` the Ed25519
@@ -28,7 +29,7 @@ class Signed(Generic[M]):
     id: bytes
     kind: Kind
     signer: bytes
-    message: M
+    message: M_co
     raw: bytes
 
 
@@ -65,8 +66,9 @@ def mint(message: P, signer: bytes, bits: int) -> P:
     probe_b = pack(replace(message, nonce=b"\xff" * 8).to_body())  # type: ignore[type-var]
     at = next(i for i, (a, b) in enumerate(zip(probe_a, probe_b, strict=True)) if a != b)
     prefix, suffix = probe_a[:at], probe_a[at + 8 :]
-    base = hashlib.blake2b(POW_DOMAIN + message.KIND.encode() + b"/" + signer + prefix,
-                           digest_size=32)  # fmt: skip
+    base = hashlib.blake2b(
+        POW_DOMAIN + message.KIND.encode() + b"/" + signer + prefix, digest_size=32
+    )
     limit = 1 << (64 - bits)
     counter = 0
     while True:

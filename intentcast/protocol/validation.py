@@ -23,9 +23,9 @@ import enum
 from dataclasses import dataclass
 from typing import Any, Final, Generic, TypeVar
 
+from nacl.bindings import crypto_sign_open
 from nacl.exceptions import BadSignatureError
 from nacl.public import PrivateKey
-from nacl.signing import VerifyKey
 
 from .deal import Accept, Confirm, Decline, SealedDeal
 from .encoding import (
@@ -45,8 +45,6 @@ from .kinds import (
     GOSSIP_KINDS,
     MAX_ANY_ENVELOPE,
     MAX_ENVELOPE_SIZE,
-    RESERVED_KINDS,
-    SEALED_KINDS,
     Kind,
     Layer,
 )
@@ -68,6 +66,36 @@ MESSAGE_TYPES: Final[dict[Kind, type[Message]]] = {
     Kind.SEALED_DEAL: SealedDeal,
     Kind.VENDOR_PROFILE: VendorProfile,
 }
+
+
+#: Kinds whose body names the key that must have signed them, and that field.
+SIGNER_FIELD: Final = {
+    Kind.WITHDRAW: "intent_key",
+    Kind.OFFER: "vendor_key",
+    Kind.VENDOR_PROFILE: "vendor_key",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class _KindRule:
+    """Everything the pipeline needs to know about one kind, looked up once."""
+
+    message_type: type[Message]
+    layer: Layer
+    max_size: int
+    signer_field: str | None
+
+
+_RULES: Final = {
+    kind: _KindRule(
+        message_type=cls,
+        layer=Layer.GOSSIP if kind in GOSSIP_KINDS else Layer.SEALED,
+        max_size=MAX_ENVELOPE_SIZE[kind],
+        signer_field=SIGNER_FIELD.get(kind),
+    )
+    for kind, cls in MESSAGE_TYPES.items()
+}
+_GOSSIP: Final = Layer.GOSSIP
 
 
 class Action(enum.Enum):
@@ -157,19 +185,20 @@ def validate(
     except DecodeError as exc:
         return _reject(Reason.MALFORMED_ENVELOPE, str(exc))
     kind = env.kind
-    if kind in RESERVED_KINDS:
+    rule = _RULES.get(kind)
+    if rule is None:  # only the reserved kinds have no rule
         return _ignore(Reason.RESERVED_KIND, kind.value)
-    allowed = GOSSIP_KINDS if layer is Layer.GOSSIP else SEALED_KINDS
-    if kind not in allowed:
+    gossip = layer is _GOSSIP
+    if rule.layer is not layer:
         return _reject(Reason.WRONG_LAYER, f"{kind.value} is not a {layer.value} kind")
-    if len(raw) > MAX_ENVELOPE_SIZE[kind]:
+    if len(raw) > rule.max_size:
         return _reject(Reason.OVERSIZE, f"{len(raw)} bytes for {kind.value}")
-    if layer is Layer.GOSSIP:
-        bits = params.work_for(kind)
+    if gossip:
+        bits = params.pow_bits.get(kind, 0)
         if bits and leading_zero_bits(work_hash(kind, env.signer, env.body)) < bits:
             return _reject(Reason.INSUFFICIENT_WORK, f"{kind.value} needs {bits} bits")
     try:
-        VerifyKey(env.signer).verify(signing_input(kind, env.body), env.signature)
+        crypto_sign_open(env.signature + signing_input(kind, env.body), env.signer)
     except BadSignatureError:
         return _reject(Reason.BAD_SIGNATURE)
     except Exception:  # a signer that is not a valid curve point
@@ -181,7 +210,7 @@ def validate(
     if type(body) is not dict:
         return _reject(Reason.MALFORMED_BODY, "body is not a map")
     try:
-        message = MESSAGE_TYPES[kind].from_body(body)
+        message = rule.message_type.from_body(body)
     except InvalidMessage as exc:
         return _reject(Reason.INVALID_FIELD, str(exc))
     if pack(message.to_body()) != env.body:
@@ -189,17 +218,13 @@ def validate(
     created: int = body["created"]
     if created > now + params.max_clock_skew:
         return _ignore(Reason.FROM_FUTURE, f"created {created - now} s ahead of this clock")
-    if layer is Layer.GOSSIP:
+    if gossip:
         expires: int = body["expires"]
         if expires <= now:
             return _ignore(Reason.EXPIRED, f"expired {now - expires} s ago")
-    claimed = getattr(message, "intent_key", None) or getattr(message, "vendor_key", None)
-    if claimed is not None and claimed != env.signer:
+    if rule.signer_field is not None and getattr(message, rule.signer_field) != env.signer:
         return _reject(Reason.SIGNER_MISMATCH, f"{kind.value} must be signed by the key it names")
-    return Verdict(
-        Action.ACCEPT,
-        signed=Signed(id=message_id(raw), kind=kind, signer=env.signer, message=message, raw=raw),
-    )
+    return Verdict(Action.ACCEPT, None, "", Signed(message_id(raw), kind, env.signer, message, raw))
 
 
 def decode_stored(raw: bytes) -> Signed[Any]:
@@ -221,9 +246,7 @@ def decode_stored(raw: bytes) -> Signed[Any]:
     return Signed(id=message_id(raw), kind=env.kind, signer=env.signer, message=message, raw=raw)
 
 
-def _open(
-    box: bytes, secret: PrivateKey, *, now: int, params: NetworkParams
-) -> Verdict[Any]:
+def _open(box: bytes, secret: PrivateKey, *, now: int, params: NetworkParams) -> Verdict[Any]:
     try:
         inner = unseal(box, secret)
     except SealError as exc:

@@ -24,8 +24,11 @@ def test_demo_json_is_machine_readable() -> None:
     assert result.exit_code == 0, result.output
     summary = json.loads(result.output)
     assert summary["confirmed"] is True
-    assert summary["accepted"] == {"vendor": "Pixel Palace", "price": 27_500,
-                                   "disclosed": ["contact"]}  # fmt: skip
+    assert summary["accepted"] == {
+        "vendor": "Pixel Palace",
+        "price": 27_500,
+        "disclosed": ["contact"],
+    }
     assert [o["meets_terms"] for o in summary["offers"]] == [True, False]
 
 

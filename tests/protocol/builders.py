@@ -84,8 +84,11 @@ def offer_message(intent: Signed[Intent], vkeys: VendorKeys, **changes: Any) -> 
         intent_id=intent.id,
         vendor_key=vkeys.vendor_key,
         vendor_name="Pixel Palace",
-        item=Item(title="Pixel 8 128 GB black", attributes={"storage_gb": 128, "color": "black"},
-                  sku="px8-128-blk"),  # fmt: skip
+        item=Item(
+            title="Pixel 8 128 GB black",
+            attributes={"storage_gb": 128, "color": "black"},
+            sku="px8-128-blk",
+        ),
         quantity=1,
         price=27_500,
         currency="EUR",
@@ -117,11 +120,15 @@ def signed_withdraw(
     keys: IntentKeys, intent_key: bytes | None = None, params: NetworkParams = NO_WORK
 ) -> Signed[Withdraw]:
     return sign(
-        Withdraw(intent_key=intent_key or keys.intent_key, created=NOW + 120,
-                 expires=NOW + 7 * DAY, reason="found one locally"),
+        Withdraw(
+            intent_key=intent_key or keys.intent_key,
+            created=NOW + 120,
+            expires=NOW + 7 * DAY,
+            reason="found one locally",
+        ),
         keys.signing,
         params=params,
-    )  # fmt: skip
+    )
 
 
 def signed_accept(
@@ -138,37 +145,67 @@ def signed_accept(
     return sign(replace(base, **changes), keys.signing)
 
 
-def signed_confirm(accept: Signed[Accept], offer: Signed[Offer], vkeys: VendorKeys) -> Signed[Confirm]:
+def signed_confirm(
+    accept: Signed[Accept], offer: Signed[Offer], vkeys: VendorKeys
+) -> Signed[Confirm]:
     return sign(
-        Confirm(accept_id=accept.id, offer_id=offer.id, intent_id=offer.message.intent_id,
-                created=NOW + 400, note="Ships tomorrow."),
+        Confirm(
+            accept_id=accept.id,
+            offer_id=offer.id,
+            intent_id=offer.message.intent_id,
+            created=NOW + 400,
+            note="Ships tomorrow.",
+        ),
         vkeys.signing,
-    )  # fmt: skip
+    )
 
 
-def signed_decline(accept: Signed[Accept], offer: Signed[Offer], vkeys: VendorKeys) -> Signed[Decline]:
+def signed_decline(
+    accept: Signed[Accept], offer: Signed[Offer], vkeys: VendorKeys
+) -> Signed[Decline]:
     return sign(
-        Decline(accept_id=accept.id, offer_id=offer.id, intent_id=offer.message.intent_id,
-                created=NOW + 400, reason="Sold out an hour ago."),
+        Decline(
+            accept_id=accept.id,
+            offer_id=offer.id,
+            intent_id=offer.message.intent_id,
+            created=NOW + 400,
+            reason="Sold out an hour ago.",
+        ),
         vkeys.signing,
-    )  # fmt: skip
+    )
 
 
 def sealed_deal(inner: Any, *, to: bytes, recipient: bytes, params: NetworkParams = NO_WORK) -> Any:
-    return seal_deal(inner, to=to, recipient=recipient, created=NOW + 300, expires=NOW + DAY,
-                     random_bytes=rng(2), params=params)  # fmt: skip
+    return seal_deal(
+        inner,
+        to=to,
+        recipient=recipient,
+        created=NOW + 300,
+        expires=NOW + DAY,
+        random_bytes=rng(2),
+        params=params,
+    )
 
 
-def signed_profile(vkeys: VendorKeys | None = None, params: NetworkParams = NO_WORK) -> Signed[VendorProfile]:
+def signed_profile(
+    vkeys: VendorKeys | None = None, params: NetworkParams = NO_WORK
+) -> Signed[VendorProfile]:
     vkeys = vkeys or vendor_keys()
     return sign(
-        VendorProfile(vendor_key=vkeys.vendor_key, name="Pixel Palace",
-                      categories=("electronics",), ships_to=("DE", "AT"),
-                      reply_key=vkeys.reply_public, created=NOW, expires=NOW + 30 * DAY,
-                      description="Refurbished phones since 2011.", url="https://pixel.example"),
+        VendorProfile(
+            vendor_key=vkeys.vendor_key,
+            name="Pixel Palace",
+            categories=("electronics",),
+            ships_to=("DE", "AT"),
+            reply_key=vkeys.reply_public,
+            created=NOW,
+            expires=NOW + 30 * DAY,
+            description="Refurbished phones since 2011.",
+            url="https://pixel.example",
+        ),
         vkeys.signing,
         params=params,
-    )  # fmt: skip
+    )
 
 
 def forge(kind: str, body: object, key: Any, *, version: int = 1) -> bytes:

@@ -29,8 +29,9 @@ from .builders import DAY, NOW
 
 keys32 = st.binary(min_size=32, max_size=32)
 times = st.integers(NOW - 365 * DAY, NOW + 365 * DAY)
-titles = st.text(st.characters(codec="utf-8", categories=["L", "N", "P", "Zs"]), min_size=1,
-                 max_size=120).filter(lambda s: not s.isspace())  # fmt: skip
+titles = st.text(
+    st.characters(codec="utf-8", categories=["L", "N", "P", "Zs"]), min_size=1, max_size=120
+).filter(lambda s: not s.isspace())
 texts = st.text(st.characters(codec="utf-8", categories=["L", "N", "P", "Zs"]), max_size=300)
 slugs = st.from_regex(r"[a-z0-9][a-z0-9-]{0,31}", fullmatch=True)
 attr_keys = st.from_regex(r"[a-z][a-z0-9_]{0,31}", fullmatch=True)
@@ -40,8 +41,9 @@ regions = st.sampled_from(sorted(COUNTRIES)) | geohash
 term_ids = st.sampled_from(sorted(KNOWN_CUSTOMER_TERMS)) | st.from_regex(
     r"[a-z0-9]{1,16}:[a-z0-9][a-z0-9-]{0,47}", fullmatch=True
 )
-modes = st.lists(st.sampled_from(sorted(PAYMENT_MODES - {"name-your-price"})), min_size=1,
-                 max_size=4)  # fmt: skip
+modes = st.lists(
+    st.sampled_from(sorted(PAYMENT_MODES - {"name-your-price"})), min_size=1, max_size=4
+).map(tuple)
 
 
 def ranges() -> st.SearchStrategy[tuple[int, int]]:
@@ -51,7 +53,9 @@ def ranges() -> st.SearchStrategy[tuple[int, int]]:
 intent_attrs = st.dictionaries(
     attr_keys, st.booleans() | ints53 | texts.filter(lambda s: len(s) <= 40) | ranges(), max_size=8
 )
-offer_attrs = st.dictionaries(attr_keys, st.booleans() | ints53 | texts.filter(lambda s: len(s) <= 40), max_size=8)
+offer_attrs = st.dictionaries(
+    attr_keys, st.booleans() | ints53 | texts.filter(lambda s: len(s) <= 40), max_size=8
+)
 
 
 @st.composite
@@ -61,7 +65,7 @@ def terms(draw: st.DrawFn, created: int) -> Terms:
         currency=draw(st.sampled_from(sorted(CURRENCIES))),
         region=draw(regions),
         deliver_by=draw(st.none() | st.integers(created, created + 60 * DAY)),
-        customer_terms=draw(st.lists(term_ids, max_size=16)),
+        customer_terms=tuple(draw(st.lists(term_ids, max_size=16))),
         payment_modes=draw(modes),
         min_rating=draw(st.integers(0, 500)),
     )
@@ -71,8 +75,16 @@ def terms(draw: st.DrawFn, created: int) -> Terms:
 def intents(draw: st.DrawFn, reply_key: bytes | None = None) -> Intent:
     created = draw(times)
     weights = st.integers(0, 100)
-    prefs = draw(st.builds(Preferences, price=weights, speed=weights, reputation=weights,
-                           terms=weights, attributes=st.integers(1, 100)))  # fmt: skip
+    prefs = draw(
+        st.builds(
+            Preferences,
+            price=weights,
+            speed=weights,
+            reputation=weights,
+            terms=weights,
+            attributes=st.integers(1, 100),
+        )
+    )
     return Intent(
         category=(draw(st.sampled_from(CATEGORIES)), *draw(st.lists(slugs, max_size=3))),
         title=draw(titles),
@@ -90,26 +102,32 @@ def intents(draw: st.DrawFn, reply_key: bytes | None = None) -> Intent:
 
 
 @st.composite
-def offers(draw: st.DrawFn, intent_id: bytes | None = None, vendor_key: bytes | None = None) -> Offer:
+def offers(
+    draw: st.DrawFn, intent_id: bytes | None = None, vendor_key: bytes | None = None
+) -> Offer:
     created = draw(times)
     price = draw(st.integers(0, 10**12))
     pay = draw(modes)
     floor = None
     if draw(st.booleans()):
-        pay = [*pay, "name-your-price"]
+        pay = (*pay, "name-your-price")
         floor = draw(st.integers(0, price))
     return Offer(
         intent_id=intent_id or draw(keys32),
         vendor_key=vendor_key or draw(keys32),
         vendor_name=draw(titles.filter(lambda s: len(s) <= 64)),
-        item=Item(title=draw(titles), description=draw(texts), attributes=draw(offer_attrs),
-                  sku=draw(texts.filter(lambda s: len(s) <= 20))),  # fmt: skip
+        item=Item(
+            title=draw(titles),
+            description=draw(texts),
+            attributes=draw(offer_attrs),
+            sku=draw(texts.filter(lambda s: len(s) <= 20)),
+        ),
         quantity=draw(st.integers(1, 1000)),
         price=price,
         currency=draw(st.sampled_from(sorted(CURRENCIES))),
         deliver_by=draw(times),
-        ships_to=draw(st.lists(regions | st.just("*"), min_size=1, max_size=10)),
-        customer_terms=draw(st.lists(term_ids, max_size=20)),
+        ships_to=tuple(draw(st.lists(regions | st.just("*"), min_size=1, max_size=10))),
+        customer_terms=tuple(draw(st.lists(term_ids, max_size=20))),
         payment_modes=pay,
         reply_key=draw(keys32),
         created=created,
@@ -126,20 +144,32 @@ def small_messages(draw: st.DrawFn, signer: bytes) -> object:
     ids = keys32
     choice = draw(st.sampled_from(["withdraw", "accept", "confirm", "decline", "profile"]))
     if choice == "withdraw":
-        return Withdraw(intent_key=signer, created=created, expires=created + DAY,
-                        reason=draw(texts))  # fmt: skip
+        return Withdraw(
+            intent_key=signer, created=created, expires=created + DAY, reason=draw(texts)
+        )
     if choice == "accept":
-        return Accept(intent_id=draw(ids), offer_id=draw(ids),
-                      payment_mode=draw(st.sampled_from(sorted(PAYMENT_MODES))),
-                      price=draw(st.integers(0, 10**9)), created=created,
-                      disclosure=draw(st.dictionaries(st.sampled_from(sorted(DISCLOSURE_FIELDS)),
-                                                      titles, max_size=3)))  # fmt: skip
+        return Accept(
+            intent_id=draw(ids),
+            offer_id=draw(ids),
+            payment_mode=draw(st.sampled_from(sorted(PAYMENT_MODES))),
+            price=draw(st.integers(0, 10**9)),
+            created=created,
+            disclosure=draw(
+                st.dictionaries(st.sampled_from(sorted(DISCLOSURE_FIELDS)), titles, max_size=3)
+            ),
+        )
     if choice in ("confirm", "decline"):
         cls = Confirm if choice == "confirm" else Decline
         extra = {"note": draw(texts)} if cls is Confirm else {"reason": draw(texts)}
-        return cls(accept_id=draw(ids), offer_id=draw(ids), intent_id=draw(ids),
-                   created=created, **extra)  # fmt: skip
-    return VendorProfile(vendor_key=signer, name=draw(titles.filter(lambda s: len(s) <= 64)),
-                         categories=draw(st.lists(st.sampled_from(CATEGORIES), max_size=4)),
-                         ships_to=draw(st.lists(regions, min_size=1, max_size=5)),
-                         reply_key=draw(keys32), created=created, expires=created + DAY)  # fmt: skip
+        return cls(
+            accept_id=draw(ids), offer_id=draw(ids), intent_id=draw(ids), created=created, **extra
+        )
+    return VendorProfile(
+        vendor_key=signer,
+        name=draw(titles.filter(lambda s: len(s) <= 64)),
+        categories=tuple(draw(st.lists(st.sampled_from(CATEGORIES), max_size=4))),
+        ships_to=tuple(draw(st.lists(regions, min_size=1, max_size=5))),
+        reply_key=draw(keys32),
+        created=created,
+        expires=created + DAY,
+    )

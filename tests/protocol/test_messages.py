@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -59,9 +60,13 @@ def test_every_other_kind_round_trips(data: st.DataObject) -> None:
 
 
 def test_sets_are_normalised_to_their_canonical_order() -> None:
-    terms = Terms(max_price=1, currency="EUR", region="DE",
-                  customer_terms=["cc:no-tracking", "cc:delete-after-deal", "cc:no-tracking"],
-                  payment_modes=["prepay", "escrow"])  # fmt: skip
+    terms = Terms(
+        max_price=1,
+        currency="EUR",
+        region="DE",
+        customer_terms=("cc:no-tracking", "cc:delete-after-deal", "cc:no-tracking"),
+        payment_modes=("prepay", "escrow"),
+    )
     assert terms.customer_terms == ("cc:delete-after-deal", "cc:no-tracking")
     assert terms.payment_modes == ("escrow", "prepay")
 
@@ -83,7 +88,7 @@ def test_sets_are_normalised_to_their_canonical_order() -> None:
         ({"title": "bell\x07"}, "title"),
     ],
 )
-def test_invalid_intent_fields_raise_named_errors(change: dict[str, object], field: str) -> None:
+def test_invalid_intent_fields_raise_named_errors(change: dict[str, Any], field: str) -> None:
     with pytest.raises(InvalidMessage) as err:
         replace(intent_message(customer_keys()), **change)
     assert err.value.field == field
@@ -103,7 +108,7 @@ def test_invalid_intent_fields_raise_named_errors(change: dict[str, object], fie
         ({"min_rating": 501}, "terms.min_rating"),
     ],
 )
-def test_invalid_terms_raise_named_errors(change: dict[str, object], field: str) -> None:
+def test_invalid_terms_raise_named_errors(change: dict[str, Any], field: str) -> None:
     base = intent_message(customer_keys()).terms
     with pytest.raises(InvalidMessage) as err:
         replace(base, **change)
@@ -134,5 +139,5 @@ def test_name_your_price_needs_a_floor_within_the_price() -> None:
 def test_every_kind_is_either_gossiped_or_sealed_or_reserved() -> None:
     from intentcast.protocol.kinds import RESERVED_KINDS
 
-    assert GOSSIP_KINDS | SEALED_KINDS | RESERVED_KINDS == set(Kind)
+    assert set(Kind) == GOSSIP_KINDS | SEALED_KINDS | RESERVED_KINDS
     assert not GOSSIP_KINDS & SEALED_KINDS

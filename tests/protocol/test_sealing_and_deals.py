@@ -4,6 +4,7 @@ accept/confirm rules hold."""
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any, cast
 
 import pytest
 from hypothesis import given, settings
@@ -11,9 +12,12 @@ from hypothesis import strategies as st
 from nacl.public import PrivateKey, SealedBox
 
 from intentcast.protocol import (
+    Accept,
     Action,
+    Confirm,
     Reason,
     SealError,
+    Signed,
     open_deal,
     open_offer,
     seal,
@@ -77,8 +81,13 @@ def test_outer_envelope_names_no_vendor_and_no_price() -> None:
     # Two offers by the same vendor share no signer: each has a one-time key.
     from intentcast.protocol import seal_offer
 
-    other = seal_offer(signed_offer(intent, price=26_000), intent, created=NOW,
-                       random_bytes=rng(99), params=NO_WORK)  # fmt: skip
+    other = seal_offer(
+        signed_offer(intent, price=26_000),
+        intent,
+        created=NOW,
+        random_bytes=rng(99),
+        params=NO_WORK,
+    )
     assert other.signer != outer.signer
 
 
@@ -98,10 +107,14 @@ def test_offer_inside_for_another_intent_is_rejected() -> None:
     offer_for_theirs = signed_offer(theirs)
     # A vendor seals an offer for another intent under my intent's id.
     outer = sealed_offer(offer_for_theirs, theirs)
-    relabelled = replace(outer.message, intent_id=mine.id,
-                         box=seal(offer_for_theirs.raw, mine.message.reply_key, bytes(32)))  # fmt: skip
-    from intentcast.protocol import sign
+    relabelled = replace(
+        outer.message,
+        intent_id=mine.id,
+        box=seal(offer_for_theirs.raw, mine.message.reply_key, bytes(32)),
+    )
     from nacl.signing import SigningKey
+
+    from intentcast.protocol import sign
 
     forged = sign(relabelled, SigningKey(bytes(32)), params=NO_WORK)
     verdict = open_offer(forged, customer_keys(0).reply, now=LATER, params=NO_WORK)
@@ -116,15 +129,22 @@ def test_full_deal_accept_then_confirm() -> None:
     outer = sealed_deal(accept, to=offer.id, recipient=offer.message.reply_key)
     got = open_deal(outer, vkeys.reply, now=LATER, params=NO_WORK)
     assert got.accepted and got.signed is not None
-    assert got.signed.message.disclosure["contact"] == "alice@example.org"
+    assert isinstance(got.signed.message, Accept)
+    opened_accept = cast(Signed[Accept], got.signed)
+    assert opened_accept.message.disclosure["contact"] == "alice@example.org"
     from intentcast.protocol import check_accept, check_vendor_reply
 
-    assert check_accept(got.signed, intent, offer).accepted
-    confirm = signed_confirm(got.signed, offer, vkeys)
-    back = open_deal(sealed_deal(confirm, to=accept.id, recipient=intent.message.reply_key),
-                     keys.reply, now=LATER, params=NO_WORK)  # fmt: skip
+    assert check_accept(opened_accept, intent, offer).accepted
+    confirm = signed_confirm(opened_accept, offer, vkeys)
+    back = open_deal(
+        sealed_deal(confirm, to=accept.id, recipient=intent.message.reply_key),
+        keys.reply,
+        now=LATER,
+        params=NO_WORK,
+    )
     assert back.accepted and back.signed is not None
-    assert check_vendor_reply(back.signed, accept, offer).accepted
+    assert isinstance(back.signed.message, Confirm)
+    assert check_vendor_reply(cast(Signed[Confirm], back.signed), accept, offer).accepted
     # The accept can only be read by the vendor, not by the customer's own key.
     assert open_deal(outer, keys.reply, now=LATER, params=NO_WORK).reason is Reason.UNSEALABLE
 
@@ -161,25 +181,30 @@ def test_accept_forged_for_someone_elses_intent_is_rejected() -> None:
         ({"intent_id": bytes(32)}, Reason.WRONG_INTENT),
     ],
 )
-def test_accept_must_match_the_offer(change: dict[str, object], reason: Reason) -> None:
+def test_accept_must_match_the_offer(change: dict[str, Any], reason: Reason) -> None:
     from intentcast.protocol import check_accept
 
     keys = customer_keys()
     intent = signed_intent(keys)
     offer = signed_offer(intent)
-    assert check_accept(signed_accept(intent, offer, keys, **change), intent, offer).reason is reason
+    assert (
+        check_accept(signed_accept(intent, offer, keys, **change), intent, offer).reason is reason
+    )
 
 
 def test_name_your_price_accept_pays_between_floor_and_price() -> None:
     from intentcast.protocol import check_accept
 
     keys = customer_keys()
-    intent = signed_intent(keys, terms=replace(signed_intent().message.terms,
-                                               payment_modes=("name-your-price",)))  # fmt: skip
+    intent = signed_intent(
+        keys, terms=replace(signed_intent().message.terms, payment_modes=("name-your-price",))
+    )
     offer = signed_offer(intent, payment_modes=("name-your-price",), price_floor=20_000)
+
     def verdict(price: int) -> Reason | None:
         accept = signed_accept(intent, offer, keys, payment_mode="name-your-price", price=price)
         return check_accept(accept, intent, offer).reason
+
     assert verdict(20_000) is None and verdict(27_500) is None
     assert verdict(19_999) is Reason.PRICE and verdict(27_501) is Reason.PRICE
 
@@ -201,8 +226,11 @@ def test_sealed_offer_cannot_carry_an_accept() -> None:
     accept = signed_accept(intent, offer, keys)
     outer = sealed_offer(offer, intent)
     swapped = replace(outer.message, box=seal(accept.raw, intent.message.reply_key, bytes(32)))
-    from intentcast.protocol import sign
     from nacl.signing import SigningKey
 
+    from intentcast.protocol import sign
+
     forged = sign(swapped, SigningKey(bytes(32)), params=NO_WORK)
-    assert open_offer(forged, keys.reply, now=LATER, params=NO_WORK).reason is Reason.WRONG_INNER_KIND
+    assert (
+        open_offer(forged, keys.reply, now=LATER, params=NO_WORK).reason is Reason.WRONG_INNER_KIND
+    )

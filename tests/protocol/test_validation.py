@@ -37,9 +37,18 @@ from .builders import (
     vendor_keys,
 )
 
-LOW_WORK = NetworkParams(pow_bits={k: 6 for k in (Kind.INTENT, Kind.WITHDRAW,
-                                                 Kind.SEALED_OFFER, Kind.SEALED_DEAL,
-                                                 Kind.VENDOR_PROFILE)})  # fmt: skip
+LOW_WORK = NetworkParams(
+    pow_bits={
+        k: 6
+        for k in (
+            Kind.INTENT,
+            Kind.WITHDRAW,
+            Kind.SEALED_OFFER,
+            Kind.SEALED_DEAL,
+            Kind.VENDOR_PROFILE,
+        )
+    }
+)
 
 
 def check(raw: bytes, now: int = NOW + 600, params: NetworkParams = NO_WORK, **kw: object):
@@ -57,8 +66,9 @@ def gossip_samples() -> dict[str, bytes]:
         "intent": intent.raw,
         "withdraw": signed_withdraw(keys, params=LOW_WORK).raw,
         "sealed-offer": sealed_offer(offer, intent, params=LOW_WORK).raw,
-        "sealed-deal": sealed_deal(accept, to=offer.id, recipient=offer.message.reply_key,
-                                   params=LOW_WORK).raw,  # fmt: skip
+        "sealed-deal": sealed_deal(
+            accept, to=offer.id, recipient=offer.message.reply_key, params=LOW_WORK
+        ).raw,
         "vendor-profile": signed_profile(params=LOW_WORK).raw,
     }
 
@@ -82,7 +92,9 @@ def test_accepted_intent_round_trips_every_field() -> None:
 
 @settings(max_examples=150, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
-def test_any_single_flipped_bit_is_rejected(gossip_samples: dict[str, bytes], data: st.DataObject) -> None:
+def test_any_single_flipped_bit_is_rejected(
+    gossip_samples: dict[str, bytes], data: st.DataObject
+) -> None:
     kind = data.draw(st.sampled_from(sorted(gossip_samples)))
     raw = gossip_samples[kind]
     bit = data.draw(st.integers(0, len(raw) * 8 - 1))
@@ -101,12 +113,21 @@ def test_random_bytes_never_raise_and_are_rejected(raw: bytes) -> None:
 
 
 @settings(max_examples=200)
-@given(st.recursive(
-    st.none() | st.booleans() | st.integers(-(2**63), 2**64 - 1) | st.floats() | st.text(max_size=20)
-    | st.binary(max_size=40),
-    lambda kids: st.lists(kids, max_size=5) | st.dictionaries(st.text(max_size=8), kids, max_size=5),
-    max_leaves=20,
-), st.sampled_from([k.value for k in Kind]))  # fmt: skip
+@given(
+    st.recursive(
+        st.none()
+        | st.booleans()
+        | st.integers(-(2**63), 2**64 - 1)
+        | st.floats()
+        | st.text(max_size=20)
+        | st.binary(max_size=40),
+        lambda kids: (
+            st.lists(kids, max_size=5) | st.dictionaries(st.text(max_size=8), kids, max_size=5)
+        ),
+        max_leaves=20,
+    ),
+    st.sampled_from([k.value for k in Kind]),
+)
 def test_random_signed_bodies_are_rejected_not_raised(body: object, kind: str) -> None:
     """A peer can sign anything: arbitrary structures in a correctly signed
     envelope of every kind are rejected with a reason, never raise."""
@@ -135,8 +156,13 @@ def test_oversized_field_is_rejected_with_its_name(field: str) -> None:
     verdict = check(forge("intent", dict(sorted(body.items())), keys.signing))
     assert verdict.action is Action.REJECT
     assert verdict.reason is Reason.INVALID_FIELD
-    names = {"desc": "description", "attrs": "attributes", "cat": "category",
-             "qty": "quantity", "rev": "revision"}  # fmt: skip
+    names = {
+        "desc": "description",
+        "attrs": "attributes",
+        "cat": "category",
+        "qty": "quantity",
+        "rev": "revision",
+    }
     assert names.get(field, field) in verdict.detail
 
 
@@ -174,8 +200,11 @@ def test_withdraw_signed_by_any_key_but_the_intents_is_rejected(seed: bytes) -> 
         return
     from intentcast.protocol import Withdraw
 
-    raw = sign(Withdraw(intent_key=victim.intent_key, created=NOW, expires=NOW + DAY),
-               other, params=NO_WORK).raw  # fmt: skip
+    raw = sign(
+        Withdraw(intent_key=victim.intent_key, created=NOW, expires=NOW + DAY),
+        other,
+        params=NO_WORK,
+    ).raw
     assert check(raw).reason is Reason.SIGNER_MISMATCH
 
 
@@ -183,6 +212,7 @@ def test_offer_signed_by_a_key_it_does_not_name_is_rejected() -> None:
     intent = signed_intent()
     honest, impostor = vendor_keys(), vendor_keys(bytes(32))
     from intentcast.protocol.offer import Offer  # noqa: F401  (type of the forged body)
+
     from .builders import offer_message
 
     forged = sign(offer_message(intent, honest), impostor.signing)
@@ -217,8 +247,9 @@ def test_missing_proof_of_work_is_rejected() -> None:
 def test_work_for_one_message_does_not_carry_to_another() -> None:
     minted = signed_intent(params=LOW_WORK)
     # Same nonce, other content, re-signed by the author: the work is void.
-    changed = forge("intent", {**minted.message.to_body(), "title": "Something else"},
-                    customer_keys().signing)  # fmt: skip
+    changed = forge(
+        "intent", {**minted.message.to_body(), "title": "Something else"}, customer_keys().signing
+    )
     assert check(minted.raw, params=LOW_WORK).accepted
     verdicts = [check(changed, params=NetworkParams(pow_bits={Kind.INTENT: b})) for b in (12, 16)]
     assert any(v.reason is Reason.INSUFFICIENT_WORK for v in verdicts)

@@ -15,10 +15,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from intentcast.protocol import DEFAULT_PARAMS, Kind, Signed, derive_intent_keys, seal
+from intentcast.protocol import DEFAULT_PARAMS, Signed, derive_intent_keys, seal
 from intentcast.protocol.encoding import decode_envelope, leading_zero_bits, work_hash
 from intentcast.protocol.keys import derive
-
 from tests.protocol import builders as b
 
 PATH = Path(__file__).with_name("vectors.json")
@@ -80,35 +79,52 @@ def build() -> dict[str, Any]:
     sealed = seal_offer(offer, intent, created=b.NOW + 60, random_bytes=offer_rng, params=params)
     accept = b.signed_accept(intent, offer, keys)
     accept_rng = RecordingRandom(2)
-    sealed_accept = seal_deal(accept, to=offer.id, recipient=offer.message.reply_key,
-                              created=b.NOW + 300, expires=b.NOW + b.DAY,
-                              random_bytes=accept_rng, params=params)  # fmt: skip
+    sealed_accept = seal_deal(
+        accept,
+        to=offer.id,
+        recipient=offer.message.reply_key,
+        created=b.NOW + 300,
+        expires=b.NOW + b.DAY,
+        random_bytes=accept_rng,
+        params=params,
+    )
     confirm = b.signed_confirm(accept, offer, vkeys)
     decline = b.signed_decline(accept, offer, vkeys)
     withdraw = b.signed_withdraw(keys, params=params)
     profile = b.signed_profile(vkeys, params=params)
 
     kdf = [
-        {"seed_hex": b.CUSTOMER_SEED.hex(), "label": label, "counter": counter,
-         "output_hex": derive(b.CUSTOMER_SEED, label, counter).hex()}
-        for label, counter in [("intent-sign", 0), ("intent-reply", 0), ("intent-sign", 1),
-                               ("intent-reply", 2**64 - 1)]
-    ]  # fmt: skip
+        {
+            "seed_hex": b.CUSTOMER_SEED.hex(),
+            "label": label,
+            "counter": counter,
+            "output_hex": derive(b.CUSTOMER_SEED, label, counter).hex(),
+        }
+        for label, counter in [
+            ("intent-sign", 0),
+            ("intent-reply", 0),
+            ("intent-sign", 1),
+            ("intent-reply", 2**64 - 1),
+        ]
+    ]
     k0 = derive_intent_keys(b.CUSTOMER_SEED, 0)
     seal_vector = {
         "recipient_public_hex": k0.reply_public.hex(),
         "recipient_secret_hex": bytes(k0.reply).hex(),
         "ephemeral_secret_hex": bytes(range(32, 64)).hex(),
         "plaintext_hex": b"intentcast sealed box vector".hex(),
-        "box_hex": seal(b"intentcast sealed box vector", k0.reply_public,
-                        bytes(range(32, 64))).hex(),
-    }  # fmt: skip
+        "box_hex": seal(
+            b"intentcast sealed box vector", k0.reply_public, bytes(range(32, 64))
+        ).hex(),
+    }
     env = decode_envelope(intent.raw)
     return {
         "description": "intentcast wire format v1 test vectors; see docs/protocol.md",
         "now": b.NOW + 600,
-        "params": {"pow_bits": {k.value: v for k, v in params.pow_bits.items()},
-                   "max_clock_skew": params.max_clock_skew},  # fmt: skip
+        "params": {
+            "pow_bits": {k.value: v for k, v in params.pow_bits.items()},
+            "max_clock_skew": params.max_clock_skew,
+        },
         "keys": {
             "customer_seed_hex": b.CUSTOMER_SEED.hex(),
             "intent_counter": 0,
@@ -121,23 +137,33 @@ def build() -> dict[str, Any]:
         "kdf": kdf,
         "sealed_box": seal_vector,
         "proof_of_work": {
-            "kind": env.kind.value, "signer_hex": env.signer.hex(), "body_hex": env.body.hex(),
+            "kind": env.kind.value,
+            "signer_hex": env.signer.hex(),
+            "body_hex": env.body.hex(),
             "work_hash_hex": work_hash(env.kind, env.signer, env.body).hex(),
             "leading_zero_bits": leading_zero_bits(work_hash(env.kind, env.signer, env.body)),
-        },  # fmt: skip
+        },
         "messages": [
             _entry("intent", intent, "signed by the intent key (customer seed, counter 0)"),
             _entry("withdraw", withdraw, "signed by the intent key"),
             _entry("offer", offer, "inner offer, signed by the vendor key"),
-            _entry("sealed-offer", sealed, "the offer envelope sealed to the intent's reply key",
-                   random_bytes_used_hex=offer_rng.handed_out,
-                   random_bytes_use="[0] ephemeral X25519 secret of the box, "
-                                    "[1] Ed25519 seed of the one-time outer signing key",
-                   inner_envelope_hex=offer.raw.hex()),  # fmt: skip
+            _entry(
+                "sealed-offer",
+                sealed,
+                "the offer envelope sealed to the intent's reply key",
+                random_bytes_used_hex=offer_rng.handed_out,
+                random_bytes_use="[0] ephemeral X25519 secret of the box, "
+                "[1] Ed25519 seed of the one-time outer signing key",
+                inner_envelope_hex=offer.raw.hex(),
+            ),
             _entry("accept", accept, "inner accept, signed by the intent key"),
-            _entry("sealed-deal", sealed_accept, "the accept sealed to the offer's reply key",
-                   random_bytes_used_hex=accept_rng.handed_out,
-                   inner_envelope_hex=accept.raw.hex()),  # fmt: skip
+            _entry(
+                "sealed-deal",
+                sealed_accept,
+                "the accept sealed to the offer's reply key",
+                random_bytes_used_hex=accept_rng.handed_out,
+                inner_envelope_hex=accept.raw.hex(),
+            ),
             _entry("confirm", confirm, "inner confirm, signed by the vendor key"),
             _entry("decline", decline, "inner decline, signed by the vendor key"),
             _entry("vendor-profile", profile, "signed by the vendor key"),
