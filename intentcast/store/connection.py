@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import enum
+import os
 import sqlite3
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -25,7 +26,14 @@ from intentcast.protocol import decode_stored
 from intentcast.protocol.errors import DecodeError, InvalidMessage
 from intentcast.protocol.signing import Signed
 
-from .errors import CorruptDatabase, NewerDatabase, damaged_record, guarded, translate
+from .errors import (
+    CorruptDatabase,
+    DatabaseUnavailable,
+    NewerDatabase,
+    damaged_record,
+    guarded,
+    translate,
+)
 from .schema import APPLICATION_ID, LATEST, MIGRATIONS, Migration, application_id, migrate
 from .schema import schema_version as read_version
 
@@ -106,11 +114,19 @@ def connect(
     memory = str(path) == ":memory:"
     where = None if memory else Path(path)
     try:
+        if where is not None:
+            _create_private(where)
         raw = sqlite3.connect(
             str(path), timeout=busy_timeout, isolation_level=None, check_same_thread=False
         )
     except sqlite3.Error as exc:
         raise translate(exc, where) from exc
+    except OSError as exc:
+        raise DatabaseUnavailable(
+            f"{where} cannot be created ({exc.strerror}). Check that the directory "
+            "exists and is writable by this user.",
+            path=where,
+        ) from exc
     try:
         return _prepare(
             raw,
@@ -123,6 +139,17 @@ def connect(
     except BaseException:
         raw.close()
         raise
+
+
+def _create_private(path: Path) -> None:
+    """Create a new database file readable by its owner only: it holds deal
+    records with what the customer disclosed (contact, shipping address).
+    SQLite gives the -wal and -shm files the same mode."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return
+    os.close(fd)
 
 
 def _prepare(

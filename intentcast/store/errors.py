@@ -36,7 +36,7 @@ class StoreError(Exception):
         self.path = path
 
 
-class NewerDatabase(StoreError):  # noqa: N818 (named like the protocol errors)
+class NewerDatabase(StoreError):
     """The database was written by a newer intentcast (its schema version
     is above the newest this code knows). Nothing was changed."""
 
@@ -51,31 +51,31 @@ class NewerDatabase(StoreError):  # noqa: N818 (named like the protocol errors)
         self.supported = supported
 
 
-class CorruptDatabase(StoreError):  # noqa: N818 (named like the protocol errors)
+class CorruptDatabase(StoreError):
     """The file is not an intentcast database, or part of it is damaged."""
 
 
-class DatabaseLocked(StoreError):  # noqa: N818 (named like the protocol errors)
+class DatabaseLocked(StoreError):
     """Another process holds the database's write lock for longer than the
     busy timeout (typically a second node running on the same data directory)."""
 
 
-class DiskFull(StoreError):  # noqa: N818 (named like the protocol errors)
+class DiskFull(StoreError):
     """A write failed because the disk (or the store's configured size limit)
     is full. The write was rolled back; nothing partial was saved."""
 
 
-class DatabaseUnavailable(StoreError):  # noqa: N818 (named like the protocol errors)
+class DatabaseUnavailable(StoreError):
     """The file cannot be opened or written at all (missing directory,
     permissions, read-only file system, I/O error)."""
 
 
-class RecordNotFound(StoreError, LookupError):  # noqa: N818 (named like the protocol errors)
+class RecordNotFound(StoreError, LookupError):
     """A write refers to a record the store does not hold (for example an
     offer for an intent this node never posted)."""
 
 
-class KeyNotReserved(StoreError):  # noqa: N818 (named like the protocol errors)
+class KeyNotReserved(StoreError):
     """An own intent names a key counter that was never reserved with
     :meth:`~intentcast.store.OwnIntents.reserve_keys`: its keys could collide
     with a later intent's."""

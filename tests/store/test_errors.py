@@ -136,3 +136,12 @@ def test_every_named_error_is_a_store_error() -> None:
     for error in (CorruptDatabase, DatabaseLocked, DatabaseUnavailable, DiskFull, NewerDatabase,
                   RecordNotFound):  # fmt: skip
         assert issubclass(error, StoreError)
+
+
+def test_new_database_files_are_private(db_path: Path) -> None:
+    """Deal records hold what a customer disclosed: only the owner may read them."""
+    with Store.open(db_path) as store:
+        store.gossip.ingest(s.intent(1))
+        for suffix in ("", "-wal", "-shm"):
+            mode = (db_path.parent / (db_path.name + suffix)).stat().st_mode & 0o777
+            assert mode == 0o600, (suffix, oct(mode))
