@@ -74,6 +74,8 @@ _INSERT_TOMBSTONE: Final = (
     "ON CONFLICT (intent_key) DO UPDATE SET expires = max(tombstones.expires, excluded.expires)"
 )
 
+_EXTEND_TOMBSTONE: Final = "UPDATE tombstones SET expires = max(expires, ?) WHERE intent_key = ?"
+
 
 class GossipCache:
     """Other nodes' gossip, kept until it expires. Obtain it as
@@ -117,13 +119,14 @@ class GossipCache:
                 if intent_keys
                 else set()
             )
-            intents, offers, deals, profiles = [], [], [], []
+            intents, offers, deals, profiles, refused = [], [], [], [], []
             for index, m in fresh:
                 kind = m.kind
                 msg = m.message
                 if kind is Kind.INTENT:
                     if m.signer in dead:
                         results[index] = Ingest.WITHDRAWN
+                        refused.append((msg.expires, m.signer))
                         continue
                     intents.append(
                         (m.id, m.signer, msg.revision, msg.category[0], msg.expires, m.raw)
@@ -138,6 +141,10 @@ class GossipCache:
             conn.executemany(
                 _INSERT_SEEN, [(m.id, m.kind.value, m.message.expires) for _, m in fresh]
             )
+            if refused:
+                # Keep the tombstone while any revision it refused is live, so
+                # another revision of a withdrawn intent cannot come back.
+                conn.executemany(_EXTEND_TOMBSTONE, refused)
             if intents:
                 conn.executemany(_INSERT_INTENT, intents)
             if offers:

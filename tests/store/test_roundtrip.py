@@ -165,3 +165,21 @@ def test_peers_round_trip(db_path: Path) -> None:
             "12D3KooWC", ("/ip4/10.0.0.9/tcp/1",), s.T0 + 9, 0, s.T0 + 6
         )
         assert store.peers.forget("12D3KooWB") and store.peers.get("12D3KooWB") is None
+
+
+def test_sync_hand_over_reproduces_the_live_state(tmp_path: Path) -> None:
+    """What one node hands a peer on sync (``live_messages``) gives the peer
+    the same live intents, withdrawals included, whatever order it arrives in."""
+    withdrawn = s.intent(3)
+    messages = [s.intent(1), s.intent(1, revision=1, title="newer"), s.intent(2), withdrawn]
+    with Store.open(tmp_path / "a.db") as a, Store.open(tmp_path / "b.db") as b:
+        a.gossip.ingest_many(messages)
+        a.gossip.ingest(s.withdraw(3))  # arrives after the intent it withdraws
+        handed = a.gossip.live_messages(now=s.T0)
+        assert handed[0].kind.value == "withdraw"
+        for m in reversed(handed):  # even in the worst order, one by one
+            b.gossip.ingest(m)
+        b.gossip.ingest(withdrawn)  # a stale copy from a third peer
+        live = b.gossip.live_intents(now=s.T0)
+        assert sorted(m.id for m in live) == sorted(m.id for m in a.gossip.live_intents(now=s.T0))
+        assert sorted(m.message.title for m in live) == ["a phone", "newer"]

@@ -84,3 +84,15 @@ def test_sweep_is_idempotent(store: Store) -> None:
     assert store.sweep(s.T0 + 2 * HOUR).cached_intents == 1
     again = store.sweep(s.T0 + 2 * HOUR)
     assert again == type(again)(0, 0, 0, 0, 0, 0, 0)
+
+
+def test_tombstone_outlives_every_revision_it_refused(store: Store) -> None:
+    w = s.withdraw(4, expires=s.T0 + HOUR)
+    store.gossip.ingest(w)
+    late = s.intent(4, revision=2, expires=s.T0 + 10 * HOUR)
+    assert store.gossip.ingest(late) is Ingest.WITHDRAWN
+    store.sweep(s.T0 + 2 * HOUR)  # the withdrawal itself has expired by now
+    assert store.gossip.ingest(s.intent(4, revision=3, expires=s.T0 + 9 * HOUR)) is (
+        Ingest.WITHDRAWN
+    )
+    assert store.gossip.live_intents(now=s.T0 + 2 * HOUR) == []
