@@ -1,0 +1,201 @@
+"""Store-and-forward: the sync protocol ``/intentcast/sync/1.0.0``.
+
+When two peers connect, each pulls from the other what it missed while it
+was away: live intents, withdrawals, sealed offers and deals, profiles.
+
+One session, initiated by the side that wants to catch up::
+
+    requester -> hello {topics}            topics it cares about
+    responder -> inv {ids} ... inv-end     ids of live messages on those topics
+    requester -> want {ids} ... want-end   the ids it does not have
+    responder -> msg {topic, data} ... end the envelopes
+
+Frames are a 4-byte big-endian length and a msgpack map. Everything is
+bounded: frame size, ids per frame, ids per session, seconds per frame and
+per session, sessions per peer. A peer that breaks a bound gets a named
+:class:`SyncError`, its stream is reset, and it is penalised; the node
+keeps running. Every message received through sync goes through the same
+inbound pipeline as gossip.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Final
+
+import msgpack
+import trio
+from libp2p.abc import INetStream
+
+from intentcast.protocol import message_id
+from intentcast.protocol.kinds import MAX_ANY_ENVELOPE
+
+log = logging.getLogger(__name__)
+
+PROTOCOL: Final = "/intentcast/sync/1.0.0"
+#: Ids per inv/want frame, and the largest frame (an id list, or one envelope).
+IDS_PER_FRAME: Final = 2_048
+MAX_FRAME: Final = IDS_PER_FRAME * 34 + 1_024
+MAX_TOPICS: Final = 64
+MAX_TOPIC_LEN: Final = 100
+
+
+class SyncError(Exception):
+    """The other side broke the sync protocol (malformed, oversized, too slow)."""
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class SyncLimits:
+    #: Most ids offered or wanted in one session (newest first when cut).
+    max_inventory: int = 20_000
+    frame_timeout: float = 10.0
+    session_timeout: float = 60.0
+
+
+# --- frames -----------------------------------------------------------------
+
+
+async def _read_exactly(stream: INetStream, n: int) -> bytes:
+    chunks = []
+    got = 0
+    while got < n:
+        chunk = await stream.read(n - got)
+        if not chunk:
+            raise SyncError(f"stream closed after {got} of {n} bytes")
+        chunks.append(chunk)
+        got += len(chunk)
+    return b"".join(chunks)
+
+
+async def read_frame(stream: INetStream, *, timeout: float) -> dict[str, Any]:
+    """Read one frame; raises :class:`SyncError` on anything out of bounds."""
+    with trio.move_on_after(timeout) as scope:
+        header = await _read_exactly(stream, 4)
+        size = int.from_bytes(header, "big")
+        if size > MAX_FRAME:
+            raise SyncError(f"frame of {size} bytes, at most {MAX_FRAME}")
+        payload = await _read_exactly(stream, size)
+    if scope.cancelled_caught:
+        raise SyncError(f"no complete frame within {timeout} s")
+    try:
+        frame = msgpack.unpackb(payload, raw=False, strict_map_key=True)
+    except Exception as exc:
+        raise SyncError(f"frame is not msgpack: {type(exc).__name__}") from None
+    if type(frame) is not dict or type(frame.get("t")) is not str:
+        raise SyncError("frame is not a map with a type")
+    return frame
+
+
+async def write_frame(stream: INetStream, frame: dict[str, Any]) -> None:
+    payload = msgpack.packb(frame, use_bin_type=True)
+    await stream.write(len(payload).to_bytes(4, "big") + payload)
+
+
+def _ids(frame: dict[str, Any]) -> list[bytes]:
+    ids = frame.get("ids")
+    if type(ids) is not list or len(ids) > IDS_PER_FRAME:
+        raise SyncError(f"{frame['t']} frame needs a list of at most {IDS_PER_FRAME} ids")
+    if not all(type(i) is bytes and len(i) == 32 for i in ids):
+        raise SyncError("ids must be 32-byte message ids")
+    return ids
+
+
+def _expect(frame: dict[str, Any], *types: str) -> str:
+    if frame["t"] not in types:
+        raise SyncError(f"expected {' or '.join(types)}, got {frame['t']!r}")
+    return str(frame["t"])
+
+
+# --- the two sides ------------------------------------------------------------
+
+#: Live messages this node can offer: ``topics -> [(id, topic)]``, newest first.
+Inventory = Callable[[Sequence[str]], Awaitable[list[tuple[bytes, str]]]]
+#: Envelope bytes of a message by id, or None if it expired meanwhile.
+Fetch = Callable[[bytes], Awaitable[bytes | None]]
+#: Which of these ids this node lacks.
+Missing = Callable[[Sequence[bytes]], Awaitable[list[bytes]]]
+#: Handle one received envelope: ``(topic, data, peer) -> accepted``.
+Deliver = Callable[[str, bytes, str], Awaitable[bool]]
+
+
+async def respond(
+    stream: INetStream, *, inventory: Inventory, fetch: Fetch, limits: SyncLimits
+) -> int:
+    """Serve one sync session; returns the number of messages sent."""
+    sent = 0
+    with trio.fail_after(limits.session_timeout):
+        hello = await read_frame(stream, timeout=limits.frame_timeout)
+        _expect(hello, "hello")
+        topics = hello.get("topics")
+        if (
+            type(topics) is not list
+            or len(topics) > MAX_TOPICS
+            or not all(type(t) is str and len(t) <= MAX_TOPIC_LEN for t in topics)
+        ):
+            raise SyncError(f"hello needs a list of at most {MAX_TOPICS} topics")
+        offer = (await inventory(topics))[: limits.max_inventory]
+        topic_of = dict(offer)
+        for start in range(0, len(offer), IDS_PER_FRAME):
+            chunk = [i for i, _ in offer[start : start + IDS_PER_FRAME]]
+            await write_frame(stream, {"t": "inv", "ids": chunk})
+        await write_frame(stream, {"t": "inv-end"})
+        wanted: list[bytes] = []
+        while True:
+            frame = await read_frame(stream, timeout=limits.frame_timeout)
+            if _expect(frame, "want", "want-end") == "want-end":
+                break
+            wanted.extend(i for i in _ids(frame) if i in topic_of)
+            if len(wanted) > limits.max_inventory:
+                raise SyncError("wanted more ids than were offered")
+        for message_id in wanted:
+            data = await fetch(message_id)
+            if data is not None:
+                await write_frame(stream, {"t": "msg", "topic": topic_of[message_id],
+                                           "data": data})  # fmt: skip
+                sent += 1
+        await write_frame(stream, {"t": "end"})
+    return sent
+
+
+async def request(
+    stream: INetStream,
+    *,
+    topics: Sequence[str],
+    missing: Missing,
+    deliver: Deliver,
+    peer: str,
+    limits: SyncLimits,
+) -> tuple[int, int]:
+    """Run one sync session as the requester; returns (received, accepted)."""
+    received = accepted = 0
+    with trio.fail_after(limits.session_timeout):
+        await write_frame(stream, {"t": "hello", "topics": list(topics)[:MAX_TOPICS]})
+        offered: list[bytes] = []
+        while True:
+            frame = await read_frame(stream, timeout=limits.frame_timeout)
+            if _expect(frame, "inv", "inv-end") == "inv-end":
+                break
+            offered.extend(_ids(frame))
+            if len(offered) > limits.max_inventory:
+                raise SyncError(f"inventory over {limits.max_inventory} ids")
+        wanted = await missing(offered)
+        wanted_set = set(wanted)
+        for start in range(0, len(wanted), IDS_PER_FRAME):
+            await write_frame(stream, {"t": "want", "ids": wanted[start : start + IDS_PER_FRAME]})
+        await write_frame(stream, {"t": "want-end"})
+        while True:
+            frame = await read_frame(stream, timeout=limits.frame_timeout)
+            if _expect(frame, "msg", "end") == "end":
+                break
+            data, topic = frame.get("data"), frame.get("topic")
+            if type(data) is not bytes or len(data) > MAX_ANY_ENVELOPE or type(topic) is not str:
+                raise SyncError("msg frame needs a topic and at most one envelope of data")
+            received += 1
+            if message_id(data) not in wanted_set:
+                raise SyncError("sent a message that was not wanted")
+            wanted_set.discard(message_id(data))
+            if await deliver(topic, data, peer):
+                accepted += 1
+    return received, accepted

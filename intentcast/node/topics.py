@@ -1,0 +1,40 @@
+"""Gossip topic names, and which kinds each topic carries.
+
+Intents and sealed offers have one topic per top-level category, so a
+vendor hears only the categories it sells and a customer only the offer
+topics of its open intents. Withdrawals travel on their intent's topic.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from intentcast.protocol import Kind
+from intentcast.protocol.vocab import CATEGORIES
+
+PREFIX: Final = "intentcast/1"
+DEALS: Final = f"{PREFIX}/deals"
+PROFILES: Final = f"{PREFIX}/profiles"
+
+
+def intents(category: str) -> str:
+    """Topic of intents (and their withdrawals) in a top-level category."""
+    return f"{PREFIX}/intents/{category}"
+
+
+def offers(category: str) -> str:
+    """Topic of sealed offers answering intents in a top-level category."""
+    return f"{PREFIX}/offers/{category}"
+
+
+ALL_INTENT_TOPICS: Final = tuple(intents(c) for c in CATEGORIES)
+ALL_OFFER_TOPICS: Final = tuple(offers(c) for c in CATEGORIES)
+ALL_TOPICS: Final = (*ALL_INTENT_TOPICS, *ALL_OFFER_TOPICS, DEALS, PROFILES)
+
+#: Which kinds a topic may carry; anything else on it is rejected.
+TOPIC_KINDS: Final[dict[str, frozenset[Kind]]] = {
+    **{t: frozenset({Kind.INTENT, Kind.WITHDRAW}) for t in ALL_INTENT_TOPICS},
+    **{t: frozenset({Kind.SEALED_OFFER}) for t in ALL_OFFER_TOPICS},
+    DEALS: frozenset({Kind.SEALED_DEAL}),
+    PROFILES: frozenset({Kind.VENDOR_PROFILE}),
+}

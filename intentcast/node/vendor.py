@@ -1,0 +1,73 @@
+"""What a vendor node answers: the handler interface and the catalog bot.
+
+A vendor plugs a :class:`VendorHandler` into its node. The node calls
+:meth:`~VendorHandler.on_intent` for every live intent in the categories
+the vendor serves and signs, seals and publishes the offers it returns; it
+calls :meth:`~VendorHandler.on_accept` when a customer accepts one of its
+offers and signs and sends the confirm or decline.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from intentcast.matching import Catalog, OfferDraft, match_intent
+from intentcast.protocol import Accept, Intent, Offer, Signed
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """A vendor's answer to an accept: confirm (with a note) or decline (with a reason)."""
+
+    confirm: bool
+    text: str = ""
+
+
+class VendorHandler(Protocol):
+    """The vendor side of a node."""
+
+    #: Top-level categories whose intents this vendor wants to hear.
+    categories: Sequence[str]
+    #: Name shown on offers.
+    name: str
+
+    async def on_intent(self, intent: Signed[Intent], *, now: int) -> Sequence[OfferDraft]:
+        """Offer drafts for ``intent`` (empty: no offer)."""
+        ...
+
+    async def on_accept(
+        self, accept: Signed[Accept], offer: Signed[Offer], intent: Signed[Intent], *, now: int
+    ) -> Decision:
+        """Confirm or decline an accept of one of this vendor's offers."""
+        ...
+
+
+class CatalogVendor:
+    """A no-code vendor: offers what a TOML catalog has for an intent (every
+    hard term met, see :func:`intentcast.matching.match_intent`) and
+    confirms every accept while stock lasts."""
+
+    def __init__(self, catalog: Catalog, *, max_offers_per_intent: int = 3) -> None:
+        self.catalog = catalog
+        self.name = catalog.name
+        self.categories = tuple(sorted({item.category[0] for item in catalog.items}))
+        self.max_offers_per_intent = max_offers_per_intent
+        self._sold: dict[str, int] = {}
+
+    async def on_intent(self, intent: Signed[Intent], *, now: int) -> Sequence[OfferDraft]:
+        return match_intent(intent, self.catalog, now=now)[: self.max_offers_per_intent]
+
+    async def on_accept(
+        self, accept: Signed[Accept], offer: Signed[Offer], intent: Signed[Intent], *, now: int
+    ) -> Decision:
+        sku = offer.message.item.sku
+        item = next((i for i in self.catalog.items if i.sku == sku), None)
+        if item is None:
+            return Decision(False, "This item is no longer in our catalog.")
+        sold = self._sold.get(sku, 0)
+        if sold + offer.message.quantity > item.stock:
+            return Decision(False, "Sold out, sorry.")
+        self._sold[sku] = sold + offer.message.quantity
+        return Decision(True, f"Confirmed: {item.title}. We will ship as promised.")
