@@ -117,6 +117,12 @@ class NodeConfig:
     max_offers_per_intent: int = 50
     #: Sealed offers relayed per intent revision (flood cap for everyone).
     max_relayed_offers_per_intent: int = 200
+    #: A vendor answers an intent that is not fresh (created this many
+    #: seconds ago or more: a replay or a sync catching up) only after
+    #: ``catch_up_delay`` seconds, so that a withdrawal or newer revision
+    #: racing it (py-libp2p replays recent messages out of order) lands first.
+    fresh_intent_seconds: int = 2
+    catch_up_delay: float = 0.5
     reconnect_min_seconds: float = 1.0
     reconnect_max_seconds: float = 60.0
     #: Seed of the libp2p peer key (None: a fresh peer id each start).
@@ -464,9 +470,13 @@ class Node:
         assert self._vendor is not None and self._vendor_keys is not None
         if self.store.offers.made(intent.id):
             return  # answered already (replay, or a restart)
+        if self.now() - intent.message.created >= self.config.fresh_intent_seconds:
+            await trio.sleep(self.config.catch_up_delay)
         vkeys = self._vendor_keys
         now = self.now()
         drafts = await self._vendor.on_intent(intent, now=now)
+        if not self._still_open(intent):
+            return
         for draft in drafts:
             offer = sign(
                 draft.to_offer(vendor_key=vkeys.vendor_key, reply_key=vkeys.reply_public),
@@ -479,6 +489,15 @@ class Node:
             self.store.offers.add_made(intent, offer, sealed)
             await self._publish_own(topics.offers(intent.message.category[0]), sealed)
             self._emit(EventKind.OFFER_SENT, offer.id, offer.message.item.title)
+
+    def _still_open(self, intent: Signed[Intent]) -> bool:
+        """Not withdrawn, and no newer revision known (that one gets the offers)."""
+        if self.store.gossip.tombstone(intent.signer) is not None:
+            return False
+        for live in self.store.gossip.live_intents(now=self.now()):
+            if live.signer == intent.signer and live.message.revision > intent.message.revision:
+                return False
+        return True
 
     async def _deal_message_arrived(self, sealed: Signed[SealedDeal]) -> None:
         tag = sealed.message.to
@@ -576,9 +595,16 @@ class Node:
 
     async def _inventory(self, wanted_topics: Sequence[str]) -> list[tuple[bytes, str]]:
         wanted = set(wanted_topics)
+        # A withdrawal's intent may be gone, and with it its category: every
+        # peer that follows any intent topic gets every withdrawal (they are
+        # small, few, and what keeps a withdrawn intent from coming back).
+        intent_topics = sorted(t for t in wanted if t in topics.ALL_INTENT_TOPICS)
         out: list[tuple[bytes, str]] = []
         for signed in self.store.gossip.live_messages(now=self.now()):
-            topic = self._topic_of(signed)
+            if signed.kind is Kind.WITHDRAW:
+                topic = intent_topics[0] if intent_topics else None
+            else:
+                topic = self._topic_of(signed)
             if topic is not None and topic in wanted:
                 out.append((signed.id, topic))
         return out
@@ -596,17 +622,10 @@ class Node:
             return topics.DEALS
         if kind is Kind.VENDOR_PROFILE:
             return topics.PROFILES
-        if kind is Kind.WITHDRAW:
-            own = self.store.intents.get(signed.message.intent_key)
-            if own is not None:
-                return topics.intents(own.intent.message.category[0])
         return None
 
     async def _fetch(self, message_id: bytes) -> bytes | None:
-        for signed in self.store.gossip.live_messages(now=self.now()):
-            if signed.id == message_id:
-                return signed.raw
-        return None
+        return self.store.gossip.raw(message_id, now=self.now())
 
     async def _missing(self, ids: Sequence[bytes]) -> list[bytes]:
         return [i for i in ids if not self.store.gossip.has_seen(i)]

@@ -20,6 +20,9 @@
 - Publishing is paced through a bounded outbox (the library drops silently
   past a per-peer queue of 32); a full outbox raises
   :class:`PublishBacklogFull` instead of losing a message.
+- The library's replay of recent messages to new subscribers is off
+  (out of order: a withdrawn intent could arrive before its withdrawal);
+  the node's sync protocol replaces it.
 - Delivery happens in the validator, which sees every message exactly once
   before it is forwarded; the library's 32-slot subscription queues (which
   drop when full) are drained and ignored.
@@ -104,6 +107,20 @@ class GossipConfig:
     seen_ttl: int = 300
 
 
+class _GossipSub(GossipSub):
+    """Gossipsub without the replay of recent messages to new subscribers.
+
+    py-libp2p replays its message-cache window to every peer that
+    subscribes, out of order (LIBP2P-NOTES, trap 10): a withdrawn intent can
+    arrive before its withdrawal, and a vendor would answer it. Our sync
+    protocol does this job properly (withdrawals first, everything live, not
+    only the last few seconds), on connect and periodically.
+    """
+
+    async def send_recent_messages(self, peer_id: ID, topic: str) -> None:
+        return None
+
+
 def content_id(msg: rpc_pb2.Message) -> bytes:
     """Gossipsub message id: BLAKE2b-256 of the data, i.e. the protocol
     message id of the envelope it carries (no origin, no seqno)."""
@@ -178,7 +195,7 @@ class P2P:
             ),
         )
         g = self.gossip
-        self.router = GossipSub(
+        self.router = _GossipSub(
             [PROTOCOL_ID_V11],
             degree=g.degree,
             degree_low=g.degree_low,

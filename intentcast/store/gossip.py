@@ -225,18 +225,56 @@ class GossipCache:
 
     def live_messages(self, *, now: int) -> list[Signed[Any]]:
         """Everything this node would hand a peer on sync: unexpired
-        withdrawals, newest intent revisions, sealed offers, sealed deals and
-        vendor profiles, withdrawals first (so the peer refuses the intents
-        they cover)."""
+        withdrawals, the newest revision of our own intents still on the
+        market and of cached intents, sealed offers, sealed deals and vendor
+        profiles, withdrawals first (so the peer refuses the intents they
+        cover)."""
         out: list[Signed[Any]] = []
         with self._c.read() as conn:
             for table in ("tombstones", "relayed_offers", "relayed_deals", "vendor_profiles"):
                 rows = conn.execute(f"SELECT raw FROM {table} WHERE expires > ?", (now,))
                 out.extend(self._c.decode(r[0], table) for r in rows)
+            own = conn.execute(_OWN_LIVE, (now,)).fetchall()
         withdraws = [m for m in out if m.kind is Kind.WITHDRAW]
         rest = [m for m in out if m.kind is not Kind.WITHDRAW]
-        return withdraws + list(self.live_intents(now=now)) + rest
+        mine = [self._c.decode(r[0], "own_intent_revisions") for r in own]
+        return withdraws + mine + list(self.live_intents(now=now)) + rest
 
+    def raw(self, message_id: bytes, *, now: int) -> bytes | None:
+        """Envelope bytes of one live message :meth:`live_messages` would
+        offer, by id (what a peer asks for on sync), or None."""
+        with self._c.read() as conn:
+            for sql in _RAW_BY_ID:
+                row = conn.execute(sql, (message_id, now)).fetchone()
+                if row is not None:
+                    return bytes(row[0])
+            row = conn.execute(_OWN_LIVE_BY_ID, (message_id, now)).fetchone()
+        return None if row is None else bytes(row[0])
+
+
+#: Newest revision of each own intent still on the market.
+_OWN_LIVE: Final = (
+    "SELECT r.raw FROM own_intents o JOIN own_intent_revisions r "
+    "ON r.intent_key = o.intent_key AND r.revision = o.revision "
+    "WHERE o.state IN ('open', 'amended', 'accepted') AND o.expires > ? ORDER BY o.counter"
+)
+
+_OWN_LIVE_BY_ID: Final = (
+    "SELECT r.raw FROM own_intents o JOIN own_intent_revisions r "
+    "ON r.intent_key = o.intent_key AND r.revision = o.revision "
+    "WHERE r.id = ? AND o.state IN ('open', 'amended', 'accepted') AND o.expires > ?"
+)
+
+_RAW_BY_ID: Final = tuple(
+    f"SELECT raw FROM {table} WHERE {column} = ? AND expires > ?"
+    for table, column in (
+        ("cached_intents", "id"),
+        ("relayed_offers", "id"),
+        ("relayed_deals", "id"),
+        ("tombstones", "withdraw_id"),
+        ("vendor_profiles", "id"),
+    )
+)
 
 _GOSSIP: Final = frozenset(
     {Kind.INTENT, Kind.WITHDRAW, Kind.SEALED_OFFER, Kind.SEALED_DEAL, Kind.VENDOR_PROFILE}

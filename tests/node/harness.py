@@ -1,0 +1,127 @@
+"""Real intentcast nodes on 127.0.0.1 for tests: stores in a temp dir,
+catalog vendors from examples/catalogs, low proof of work."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Callable
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import trio
+
+from intentcast.matching import parse_catalog
+from intentcast.node.limits import PeerLimitConfig
+from intentcast.node.node import Event, EventKind, Node, NodeConfig, open_node
+from intentcast.node.vendor import CatalogVendor
+from intentcast.protocol import Kind, NetworkParams, Terms, derive_vendor_keys
+from intentcast.store import Store
+
+ROOT = Path(__file__).resolve().parents[2]
+CATALOGS = ROOT / "examples" / "catalogs"
+LOW_WORK = NetworkParams(pow_bits={k: 4 for k in (Kind.INTENT, Kind.WITHDRAW, Kind.SEALED_OFFER,
+                                                 Kind.SEALED_DEAL, Kind.VENDOR_PROFILE)})  # fmt: skip
+CONFIG = NodeConfig(params=LOW_WORK, limits=PeerLimitConfig(max_rejected=5))
+
+PHONE_TERMS = Terms(max_price=60_000, currency="EUR", region="DE",
+                    customer_terms=("cc:no-tracking",), payment_modes=("prepay",))  # fmt: skip
+
+
+def catalog_vendor(name: str) -> CatalogVendor:
+    path = CATALOGS / name
+    return CatalogVendor(parse_catalog(path.read_text(), source=str(path)))
+
+
+@dataclass
+class Market:
+    tmp: Path
+    stack: AsyncExitStack
+    config: NodeConfig = CONFIG
+    nodes: dict[str, Node] = field(default_factory=dict)
+    stores: dict[str, Store] = field(default_factory=dict)
+
+    def store(self, name: str) -> Store:
+        if name not in self.stores:
+            self.stores[name] = Store.open(self.tmp / f"{name}.db")
+        return self.stores[name]
+
+    async def customer(self, name: str = "customer", seed: bytes | None = None,
+                       **config: Any) -> Node:  # fmt: skip
+        node = await self.stack.enter_async_context(
+            open_node(self.store(name), customer_seed=seed or os.urandom(32),
+                      config=replace(self.config, **config))  # fmt: skip
+        )
+        self.nodes[name] = node
+        return node
+
+    async def vendor(self, catalog: str, name: str | None = None, **config: Any) -> Node:
+        name = name or catalog
+        node = await self.stack.enter_async_context(
+            open_node(self.store(name), vendor_keys=derive_vendor_keys(os.urandom(32)),
+                      vendor=catalog_vendor(catalog), config=replace(self.config, **config))  # fmt: skip
+        )
+        self.nodes[name] = node
+        return node
+
+    async def relay(self, name: str = "relay") -> Node:
+        node = await self.stack.enter_async_context(
+            open_node(self.store(name), config=replace(self.config, relay=True))
+        )
+        self.nodes[name] = node
+        return node
+
+
+@asynccontextmanager
+async def market(tmp: Path) -> AsyncIterator[Market]:
+    async with AsyncExitStack() as stack:
+        m = Market(tmp, stack)
+        yield m
+    for s in m.stores.values():
+        s.close()
+
+
+def run(fn: Callable[[], Any]) -> None:
+    """``trio.run`` that reports the first real failure, not the exception
+    groups every nursery between it and the test wraps it in."""
+    try:
+        trio.run(fn)
+    except BaseExceptionGroup as group:
+        leaves = list(_leaves(group))
+        first = next((e for e in leaves if isinstance(e, AssertionError)), leaves[0])
+        raise first from group
+
+
+def _leaves(exc: BaseException) -> Any:
+    if isinstance(exc, BaseExceptionGroup):
+        for inner in exc.exceptions:
+            yield from _leaves(inner)
+    else:
+        yield exc
+
+
+async def link(a: Node, b: Node) -> None:
+    """Connect ``a`` to ``b`` and give the gossip mesh a heartbeat to form."""
+    await a.connect(b.addrs()[0])
+
+
+async def wait_for(
+    node: Node, predicate: Callable[[], bool], *, timeout: float = 10.0
+) -> None:
+    """Poll ``predicate`` until true; fail the test with a clear message if not."""
+    with trio.move_on_after(timeout):
+        while not predicate():
+            await trio.sleep(0.05)
+        return
+    raise AssertionError(f"condition not met within {timeout} s; node counters: {node.counters}")
+
+
+async def next_event(
+    events: trio.MemoryReceiveChannel[Event], kind: EventKind, *, timeout: float = 10.0
+) -> Event:
+    with trio.move_on_after(timeout):
+        async for event in events:
+            if event.kind is kind:
+                return event
+    raise AssertionError(f"no {kind} event within {timeout} s")
