@@ -22,7 +22,7 @@ import random
 import time
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, field, replace
 from typing import Any, Final
 
@@ -123,6 +123,8 @@ class NodeConfig:
     #: racing it (py-libp2p replays recent messages out of order) lands first.
     fresh_intent_seconds: int = 2
     catch_up_delay: float = 0.5
+    #: Anti-entropy: sync with one random peer this often (seconds).
+    resync_seconds: float = 30.0
     reconnect_min_seconds: float = 1.0
     reconnect_max_seconds: float = 60.0
     #: Seed of the libp2p peer key (None: a fresh peer id each start).
@@ -234,8 +236,11 @@ class Node:
         try:
             self._work_send.send_nowait(signed)
         except trio.WouldBlock:
-            log.warning("work queue full; %s %s stored, its handling deferred to sync",
-                        signed.kind, signed.id.hex()[:12])  # fmt: skip
+            log.warning(
+                "work queue full; %s %s stored, its handling deferred to sync",
+                signed.kind,
+                signed.id.hex()[:12],
+            )
         return True
 
     @staticmethod
@@ -272,7 +277,10 @@ class Node:
         if kind is Kind.INTENT:
             if self.store.intents.get(signed.signer) is None:
                 self._emit(EventKind.INTENT_RECEIVED, signed.id, signed.message.title)
-                if self._vendor is not None and signed.message.category[0] in self._vendor.categories:
+                if (
+                    self._vendor is not None
+                    and signed.message.category[0] in self._vendor.categories
+                ):
                     await self._answer_intent(signed)
         elif kind is Kind.SEALED_OFFER:
             await self._offer_arrived(signed)
@@ -308,11 +316,17 @@ class Node:
         """
         now = self.now()
         draft = Intent(
-            category=tuple(category), title=title, terms=terms, description=description,
-            attributes=dict(attributes or {}), quantity=quantity,
-            preferences=preferences or Preferences(), reply_key=bytes(32),
-            created=now, expires=now + lifetime,
-        )  # fmt: skip
+            category=tuple(category),
+            title=title,
+            terms=terms,
+            description=description,
+            attributes=dict(attributes or {}),
+            quantity=quantity,
+            preferences=preferences or Preferences(),
+            reply_key=bytes(32),
+            created=now,
+            expires=now + lifetime,
+        )
         keys = self.store.intents.reserve_keys(self._customer_seed())
         intent = replace(draft, reply_key=keys.reply_public)
         signed = await trio.to_thread.run_sync(
@@ -390,8 +404,11 @@ class Node:
         """Per-intent cap on stored offers. The cheap pre-rank is the price
         per unit in the intent's currency (offers in another currency rank
         last): past the cap an offer is kept only if it beats the dearest."""
-        held = [r.offer for r in self.store.offers.received(intent.signer)
-                if r.offer.message.intent_id == intent.id]  # fmt: skip
+        held = [
+            r.offer
+            for r in self.store.offers.received(intent.signer)
+            if r.offer.message.intent_id == intent.id
+        ]
         if len(held) < self.config.max_offers_per_intent:
             return True
         currency = intent.message.terms.currency
@@ -445,18 +462,29 @@ class Node:
         keys = derive_intent_keys(self._customer_seed(), own.counter)
         now = self.now()
         accept = sign(
-            Accept(intent_id=intent.id, offer_id=offer.id, payment_mode=mode,
-                   price=o.price if price is None else price, created=now,
-                   disclosure=dict(disclose or {})),
+            Accept(
+                intent_id=intent.id,
+                offer_id=offer.id,
+                payment_mode=mode,
+                price=o.price if price is None else price,
+                created=now,
+                disclosure=dict(disclose or {}),
+            ),
             keys.signing,
-        )  # fmt: skip
+        )
         verdict = check_accept(accept, intent, offer)
         if not verdict.accepted:
             raise NodeError(f"accept would be refused by the vendor: {verdict}")
         sealed = await trio.to_thread.run_sync(
-            lambda: seal_deal(accept, to=offer.id, recipient=o.reply_key, created=now,
-                              expires=now + DEAL_TTL, random_bytes=os.urandom,
-                              params=self.params)  # fmt: skip
+            lambda: seal_deal(
+                accept,
+                to=offer.id,
+                recipient=o.reply_key,
+                created=now,
+                expires=now + DEAL_TTL,
+                random_bytes=os.urandom,
+                params=self.params,
+            )
         )
         self.store.deals.record_accept(intent, offer, accept, role=Role.CUSTOMER)
         await self.p2p.subscribe(topics.DEALS)
@@ -483,8 +511,9 @@ class Node:
                 vkeys.signing,
             )
             sealed = await trio.to_thread.run_sync(
-                lambda o=offer: seal_offer(o, intent, created=now, random_bytes=os.urandom,
-                                           params=self.params)  # fmt: skip
+                lambda o=offer: seal_offer(
+                    o, intent, created=now, random_bytes=os.urandom, params=self.params
+                )
             )
             self.store.offers.add_made(intent, offer, sealed)
             await self._publish_own(topics.offers(intent.message.category[0]), sealed)
@@ -527,17 +556,35 @@ class Node:
             return
         self._emit(EventKind.ACCEPT_RECEIVED, accept.id, ", ".join(accept.message.disclosure))
         decision: Decision = await self._vendor.on_accept(accept, offer, intent, now=now)
-        common = {"accept_id": accept.id, "offer_id": offer.id, "intent_id": intent.id,
-                  "created": now}  # fmt: skip
         reply: Signed[Confirm] | Signed[Decline]
         if decision.confirm:
-            reply = sign(Confirm(**common, note=decision.text), self._vendor_keys.signing)
+            confirm = Confirm(
+                accept_id=accept.id,
+                offer_id=offer.id,
+                intent_id=intent.id,
+                created=now,
+                note=decision.text,
+            )
+            reply = sign(confirm, self._vendor_keys.signing)
         else:
-            reply = sign(Decline(**common, reason=decision.text), self._vendor_keys.signing)
+            decline = Decline(
+                accept_id=accept.id,
+                offer_id=offer.id,
+                intent_id=intent.id,
+                created=now,
+                reason=decision.text,
+            )
+            reply = sign(decline, self._vendor_keys.signing)
         out = await trio.to_thread.run_sync(
-            lambda: seal_deal(reply, to=accept.id, recipient=intent.message.reply_key,
-                              created=now, expires=now + DEAL_TTL, random_bytes=os.urandom,
-                              params=self.params)  # fmt: skip
+            lambda: seal_deal(
+                reply,
+                to=accept.id,
+                recipient=intent.message.reply_key,
+                created=now,
+                expires=now + DEAL_TTL,
+                random_bytes=os.urandom,
+                params=self.params,
+            )
         )
         self.store.deals.record_reply(reply)
         await self._publish_own(topics.DEALS, out)
@@ -633,8 +680,9 @@ class Node:
     async def _serve_sync(self, stream: Any) -> None:
         peer = stream.muxed_conn.peer_id.to_base58()
         try:
-            sent = await sync_protocol.respond(stream, inventory=self._inventory,
-                                               fetch=self._fetch, limits=self.config.sync)  # fmt: skip
+            sent = await sync_protocol.respond(
+                stream, inventory=self._inventory, fetch=self._fetch, limits=self.config.sync
+            )
             log.debug("sync: sent %d messages to %s", sent, peer)
             await stream.close()
         except (sync_protocol.SyncError, trio.TooSlowError) as exc:
@@ -654,9 +702,13 @@ class Node:
             stream = await self.p2p.new_stream(peer, sync_protocol.PROTOCOL)
             try:
                 result = await sync_protocol.request(
-                    stream, topics=self.interests(), missing=self._missing,
-                    deliver=self._deliver_from_sync, peer=peer, limits=self.config.sync,
-                )  # fmt: skip
+                    stream,
+                    topics=self.interests(),
+                    missing=self._missing,
+                    deliver=self._deliver_from_sync,
+                    peer=peer,
+                    limits=self.config.sync,
+                )
                 await stream.close()
                 return result
             except (sync_protocol.SyncError, trio.TooSlowError) as exc:
@@ -668,15 +720,21 @@ class Node:
             self._syncing.discard(peer)
 
     async def _sync_new_peers(self) -> None:
-        """Sync with every newly connected peer (either side may have dialled)."""
+        """Sync with every newly connected peer (either side may have
+        dialled), and every ``resync_seconds`` with one random peer
+        (anti-entropy: catches what gossip lost in between)."""
         known: set[str] = set()
+        last_resync = trio.current_time()
         while True:
             current = set(self.p2p.connected_peers())
+            assert self._nursery is not None
             for peer in current - known:
                 self._emit(EventKind.PEER_CONNECTED, peer)
-                assert self._nursery is not None
                 self._nursery.start_soon(self._sync_quietly, peer)
             known = current
+            if current and trio.current_time() - last_resync >= self.config.resync_seconds:
+                last_resync = trio.current_time()
+                self._nursery.start_soon(self._sync_quietly, random.choice(sorted(current)))
             await trio.sleep(0.2)
 
     async def _sync_quietly(self, peer: str) -> None:
@@ -720,10 +778,8 @@ _LIVE: Final = frozenset({IntentState.OPEN, IntentState.AMENDED, IntentState.ACC
 
 
 async def _reset(stream: Any) -> None:
-    try:
+    with suppress(Exception):  # the stream may already be gone
         await stream.reset()
-    except Exception:
-        pass
 
 
 @asynccontextmanager
@@ -745,8 +801,14 @@ async def open_node(
     config = config or NodeConfig()
     if (vendor is None) != (vendor_keys is None):
         raise NodeError("a vendor node needs both vendor keys and a vendor handler")
-    node = Node(store=store, customer_seed=customer_seed, vendor_keys=vendor_keys,
-                vendor=vendor, config=config, clock=clock)  # fmt: skip
+    node = Node(
+        store=store,
+        customer_seed=customer_seed,
+        vendor_keys=vendor_keys,
+        vendor=vendor,
+        config=config,
+        clock=clock,
+    )
     async with open_p2p(
         on_message=node._inbound,
         listen=config.listen,

@@ -152,8 +152,7 @@ async def respond(
         for message_id in wanted:
             data = await fetch(message_id)
             if data is not None:
-                await write_frame(stream, {"t": "msg", "topic": topic_of[message_id],
-                                           "data": data})  # fmt: skip
+                await write_frame(stream, {"t": "msg", "topic": topic_of[message_id], "data": data})
                 sent += 1
         await write_frame(stream, {"t": "end"})
     return sent

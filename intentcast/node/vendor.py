@@ -28,10 +28,15 @@ class Decision:
 class VendorHandler(Protocol):
     """The vendor side of a node."""
 
-    #: Top-level categories whose intents this vendor wants to hear.
-    categories: Sequence[str]
-    #: Name shown on offers.
-    name: str
+    @property
+    def categories(self) -> Sequence[str]:
+        """Top-level categories whose intents this vendor wants to hear."""
+        ...
+
+    @property
+    def name(self) -> str:
+        """Name shown on offers."""
+        ...
 
     async def on_intent(self, intent: Signed[Intent], *, now: int) -> Sequence[OfferDraft]:
         """Offer drafts for ``intent`` (empty: no offer)."""

@@ -21,12 +21,27 @@ from intentcast.store import Store
 
 ROOT = Path(__file__).resolve().parents[2]
 CATALOGS = ROOT / "examples" / "catalogs"
-LOW_WORK = NetworkParams(pow_bits={k: 4 for k in (Kind.INTENT, Kind.WITHDRAW, Kind.SEALED_OFFER,
-                                                 Kind.SEALED_DEAL, Kind.VENDOR_PROFILE)})  # fmt: skip
+LOW_WORK = NetworkParams(
+    pow_bits={
+        k: 4
+        for k in (
+            Kind.INTENT,
+            Kind.WITHDRAW,
+            Kind.SEALED_OFFER,
+            Kind.SEALED_DEAL,
+            Kind.VENDOR_PROFILE,
+        )
+    }
+)
 CONFIG = NodeConfig(params=LOW_WORK, limits=PeerLimitConfig(max_rejected=5))
 
-PHONE_TERMS = Terms(max_price=60_000, currency="EUR", region="DE",
-                    customer_terms=("cc:no-tracking",), payment_modes=("prepay",))  # fmt: skip
+PHONE_TERMS = Terms(
+    max_price=60_000,
+    currency="EUR",
+    region="DE",
+    customer_terms=("cc:no-tracking",),
+    payment_modes=("prepay",),
+)
 
 
 def catalog_vendor(name: str) -> CatalogVendor:
@@ -47,11 +62,15 @@ class Market:
             self.stores[name] = Store.open(self.tmp / f"{name}.db")
         return self.stores[name]
 
-    async def customer(self, name: str = "customer", seed: bytes | None = None,
-                       **config: Any) -> Node:  # fmt: skip
+    async def customer(
+        self, name: str = "customer", seed: bytes | None = None, **config: Any
+    ) -> Node:
         node = await self.stack.enter_async_context(
-            open_node(self.store(name), customer_seed=seed or os.urandom(32),
-                      config=replace(self.config, **config))  # fmt: skip
+            open_node(
+                self.store(name),
+                customer_seed=seed or os.urandom(32),
+                config=replace(self.config, **config),
+            )
         )
         self.nodes[name] = node
         return node
@@ -59,8 +78,12 @@ class Market:
     async def vendor(self, catalog: str, name: str | None = None, **config: Any) -> Node:
         name = name or catalog
         node = await self.stack.enter_async_context(
-            open_node(self.store(name), vendor_keys=derive_vendor_keys(os.urandom(32)),
-                      vendor=catalog_vendor(catalog), config=replace(self.config, **config))  # fmt: skip
+            open_node(
+                self.store(name),
+                vendor_keys=derive_vendor_keys(os.urandom(32)),
+                vendor=catalog_vendor(catalog),
+                config=replace(self.config, **config),
+            )
         )
         self.nodes[name] = node
         return node
@@ -106,9 +129,7 @@ async def link(a: Node, b: Node) -> None:
     await a.connect(b.addrs()[0])
 
 
-async def wait_for(
-    node: Node, predicate: Callable[[], bool], *, timeout: float = 10.0
-) -> None:
+async def wait_for(node: Node, predicate: Callable[[], bool], *, timeout: float = 10.0) -> None:
     """Poll ``predicate`` until true; fail the test with a clear message if not."""
     with trio.move_on_after(timeout):
         while not predicate():

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import trio
 
@@ -25,8 +26,12 @@ from intentcast.store import DealState, Role
 
 from .harness import LOW_WORK, PHONE_TERMS, link, market, next_event, run, wait_for
 
-PIXEL = {"category": ("electronics", "phones"), "title": "Google Pixel 8, 128 GB",
-         "terms": PHONE_TERMS, "attributes": {"brand": "google"}}  # fmt: skip
+PIXEL: dict[str, Any] = {
+    "category": ("electronics", "phones"),
+    "title": "Google Pixel 8, 128 GB",
+    "terms": PHONE_TERMS,
+    "attributes": {"brand": "google"},
+}
 
 
 def test_full_flow_intent_offers_accept_confirm(tmp_path: Path) -> None:
@@ -41,7 +46,9 @@ def test_full_flow_intent_offers_accept_confirm(tmp_path: Path) -> None:
             async with customer.events() as events:
                 intent = await customer.post_intent(**PIXEL)
                 await next_event(events, EventKind.OFFER_RECEIVED)
-                await wait_for(customer, lambda: len(customer.offers_for(intent.signer).ranked) >= 2)
+                await wait_for(
+                    customer, lambda: len(customer.offers_for(intent.signer).ranked) >= 2
+                )
             ranking = customer.offers_for(intent.signer)
             assert {r.offer.message.vendor_name for r in ranking.ranked} == {"Kiez Phones"}
             assert velo.store.offers.made() == []
@@ -146,23 +153,40 @@ def test_forged_withdraw_and_accept_change_nothing(tmp_path: Path) -> None:
             # An attacker with its own key tries to withdraw and to accept.
             attacker = derive_intent_keys(os.urandom(32), 0)
             now = customer.now()
-            forged_withdraw = sign(Withdraw(intent_key=intent.signer, created=now,
-                                            expires=intent.message.expires),
-                                   attacker.signing, params=LOW_WORK)  # fmt: skip
-            forged_accept = sign(Accept(intent_id=intent.id, offer_id=offer.id,
-                                        payment_mode="prepay", price=offer.message.price,
-                                        created=now, disclosure={"contact": "eve@example.org"}),
-                                 attacker.signing)  # fmt: skip
-            sealed = seal_deal(forged_accept, to=offer.id, recipient=offer.message.reply_key,
-                               created=now, expires=now + 3600, random_bytes=os.urandom,
-                               params=LOW_WORK)  # fmt: skip
+            forged_withdraw = sign(
+                Withdraw(intent_key=intent.signer, created=now, expires=intent.message.expires),
+                attacker.signing,
+                params=LOW_WORK,
+            )
+            forged_accept = sign(
+                Accept(
+                    intent_id=intent.id,
+                    offer_id=offer.id,
+                    payment_mode="prepay",
+                    price=offer.message.price,
+                    created=now,
+                    disclosure={"contact": "eve@example.org"},
+                ),
+                attacker.signing,
+            )
+            sealed = seal_deal(
+                forged_accept,
+                to=offer.id,
+                recipient=offer.message.reply_key,
+                created=now,
+                expires=now + 3600,
+                random_bytes=os.urandom,
+                params=LOW_WORK,
+            )
             async with open_p2p(on_message=lambda *_: True) as evil:
                 await evil.connect(kiez.addrs()[0])
                 await evil.subscribe(topics.DEALS)
                 await trio.sleep(1.2)
                 evil.publish_nowait(topics.intents("electronics"), forged_withdraw.raw)
                 evil.publish_nowait(topics.DEALS, sealed.raw)
-                await wait_for(kiez, lambda: kiez.counters.get("accept-refused:not-intent-author", 0) >= 1)
+                await wait_for(
+                    kiez, lambda: kiez.counters.get("accept-refused:not-intent-author", 0) >= 1
+                )
             assert kiez.counters.get(f"reject:{Reason.SIGNER_MISMATCH}", 0) >= 1
             assert kiez.store.gossip.tombstone(intent.signer) is None
             assert kiez.store.gossip.intent(intent.id) is not None
@@ -227,7 +251,7 @@ def test_accepting_an_offer_that_breaks_the_terms_is_refused(tmp_path: Path) -> 
             intent = await customer.post_intent(**PIXEL)
             await wait_for(customer, lambda: len(customer.offers_for(intent.signer).ranked) >= 2)
             # Amend the price down: every offer now answers an old revision.
-            await customer.amend(intent.signer, terms=PIXEL["terms"])  # type: ignore[arg-type]
+            await customer.amend(intent.signer, terms=PIXEL["terms"])
             ranking = customer.offers_for(intent.signer)
             assert ranking.ranked == () or all(
                 r.offer.message.intent_id != intent.id for r in ranking.ranked

@@ -1,0 +1,32 @@
+"""The node: the only package with trio and libp2p.
+
+:func:`open_node` runs a market :class:`Node` (customer, vendor, relay)
+over one :class:`~intentcast.store.Store`; :mod:`.p2p` owns every py-libp2p
+setting; :mod:`.sync` is the store-and-forward protocol. Design, topics and
+limits: ``docs/node.md``.
+"""
+
+from .limits import PeerLimitConfig
+from .node import Event, EventKind, Node, NodeConfig, NodeError, open_node
+from .p2p import GossipConfig, MessageTooLarge, NetworkError, PublishBacklogFull
+from .sync import SyncError, SyncLimits
+from .vendor import CatalogVendor, Decision, VendorHandler
+
+__all__ = [
+    "CatalogVendor",
+    "Decision",
+    "Event",
+    "EventKind",
+    "GossipConfig",
+    "MessageTooLarge",
+    "NetworkError",
+    "Node",
+    "NodeConfig",
+    "NodeError",
+    "PeerLimitConfig",
+    "PublishBacklogFull",
+    "SyncError",
+    "SyncLimits",
+    "VendorHandler",
+    "open_node",
+]
