@@ -121,6 +121,11 @@ class PeerLimits:
             return True
         return False
 
+    def strikes(self, peer: str) -> int:
+        """Rejected messages counted against ``peer`` in its current window."""
+        state = self._peers.get(peer)
+        return 0 if state is None else state.rejected
+
     def ban(self, peer: str, now: float, reason: str) -> None:
         self._banned_until[peer] = now + self.config.ban_seconds
         self.ban_reasons[peer] = reason

@@ -1,0 +1,48 @@
+"""The sync protocol against hostile streams: oversized frames, garbage,
+a stream that stalls. The node refuses, penalises, and keeps serving."""
+
+from __future__ import annotations
+
+from contextlib import suppress
+from dataclasses import replace
+from pathlib import Path
+
+import trio
+
+from intentcast.node.p2p import open_p2p
+from intentcast.node.sync import PROTOCOL, SyncLimits
+
+from .harness import PHONE_TERMS, market, run, wait_for
+
+
+def test_hostile_sync_streams_are_refused_and_the_node_keeps_serving(tmp_path: Path) -> None:
+    async def main() -> None:
+        async with market(tmp_path) as m:
+            m.config = replace(m.config, sync=SyncLimits(frame_timeout=1.0, session_timeout=5.0))
+            customer = await m.customer()
+            intent = await customer.post_intent(
+                category=("electronics", "phones"), title="Pixel 8", terms=PHONE_TERMS
+            )
+            async with open_p2p(on_message=lambda *_: True) as evil:
+                peer = await evil.connect(customer.addrs()[0])
+                attacks = [
+                    (2**31).to_bytes(4, "big"),  # a 2 GiB frame
+                    (5).to_bytes(4, "big") + b"\xc1\xc1\xc1\xc1\xc1",  # not msgpack
+                    b"\x00\x00",  # half a header, then silence
+                ]
+                for payload in attacks:
+                    stream = await evil.new_stream(peer, PROTOCOL)
+                    await stream.write(payload)
+                    with trio.move_on_after(5), suppress(Exception):
+                        while await stream.read(1024):
+                            pass  # the node resets the stream when it gives up
+                    with suppress(Exception):
+                        await stream.reset()
+                limits = customer.p2p.limits
+                await wait_for(customer, lambda: limits.strikes(evil.peer_id) >= len(attacks))
+            # An honest peer still syncs: a vendor gets the intent.
+            kiez = await m.vendor("kiez-phones.toml")
+            await kiez.connect(customer.addrs()[0])
+            await wait_for(kiez, lambda: kiez.store.gossip.intent(intent.id) is not None)
+
+    run(main)
