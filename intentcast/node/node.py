@@ -129,6 +129,8 @@ class NodeConfig:
     reconnect_max_seconds: float = 60.0
     #: Seed of the libp2p peer key (None: a fresh peer id each start).
     peer_key_seed: bytes | None = None
+    #: Discover peers on the local network with mDNS.
+    mdns: bool = False
 
 
 class Node:
@@ -815,6 +817,7 @@ async def open_node(
         peer_key_seed=config.peer_key_seed,
         gossip=config.gossip,
         limits=config.limits,
+        mdns=config.mdns,
     ) as p2p:
         node._p2p = p2p
         p2p.set_stream_handler(sync_protocol.PROTOCOL, node._serve_sync)

@@ -173,6 +173,7 @@ class P2P:
         peer_key_seed: bytes | None = None,
         gossip: GossipConfig | None = None,
         limits: PeerLimitConfig | None = None,
+        mdns: bool = False,
     ) -> None:
         self.gossip = gossip or GossipConfig()
         self.limits = PeerLimits(limits or PeerLimitConfig())
@@ -187,6 +188,9 @@ class P2P:
             key_pair=key_pair,
             sec_opt={NOISE_PROTOCOL_ID: noise},
             muxer_preference="YAMUX",
+            # mDNS finds peers on the LAN; off by default (it multicasts
+            # beyond loopback, so never in tests).
+            enable_mDNS=mdns,
             # One connection per peer; no auto-dialing of every peer in the
             # peerstore to reach 50 connections (the library default): the
             # node dials its bootstrap peers itself, with backoff.
@@ -404,13 +408,16 @@ async def open_p2p(
     peer_key_seed: bytes | None = None,
     gossip: GossipConfig | None = None,
     limits: PeerLimitConfig | None = None,
+    mdns: bool = False,
 ) -> AsyncIterator[P2P]:
     """Run a :class:`P2P` listening on ``listen`` until the block exits.
 
     Shutdown order matters (LIBP2P-NOTES, trap 9): our tasks stop, then the
     host closes, then the pubsub and gossipsub services stop.
     """
-    p2p = P2P(on_message=on_message, peer_key_seed=peer_key_seed, gossip=gossip, limits=limits)
+    p2p = P2P(
+        on_message=on_message, peer_key_seed=peer_key_seed, gossip=gossip, limits=limits, mdns=mdns
+    )
     try:
         addrs = [Multiaddr(a) for a in listen]
     except Exception as exc:
