@@ -6,8 +6,9 @@ setting; :mod:`.sync` is the store-and-forward protocol. Design, topics and
 limits: ``docs/node.md``.
 """
 
+from .base import Event, EventKind, NodeConfig, NodeError
 from .limits import PeerLimitConfig
-from .node import Event, EventKind, Node, NodeConfig, NodeError, open_node
+from .node import Node, open_node
 from .p2p import GossipConfig, MessageTooLarge, NetworkError, PublishBacklogFull
 from .sync import SyncError, SyncLimits
 from .vendor import CatalogVendor, Decision, VendorHandler

@@ -13,8 +13,8 @@ from typing import Any
 import trio
 
 from intentcast.matching import parse_catalog
+from intentcast.node import Event, EventKind, Node, NodeConfig, open_node
 from intentcast.node.limits import PeerLimitConfig
-from intentcast.node.node import Event, EventKind, Node, NodeConfig, open_node
 from intentcast.node.vendor import CatalogVendor
 from intentcast.protocol import Kind, NetworkParams, Terms, derive_vendor_keys
 from intentcast.store import Store

@@ -9,8 +9,7 @@ from typing import Any
 
 import trio
 
-from intentcast.node import topics
-from intentcast.node.node import EventKind, NodeError, open_node
+from intentcast.node import EventKind, NodeError, open_node, topics
 from intentcast.node.p2p import open_p2p
 from intentcast.protocol import (
     Accept,

@@ -1,0 +1,255 @@
+"""What every role of a node shares: configuration, events, the inbound
+pipeline (validate, topic rules, flood caps, durable storage), publishing."""
+
+from __future__ import annotations
+
+import enum
+import logging
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+import trio
+
+from intentcast.protocol import (
+    DEFAULT_PARAMS,
+    Action,
+    IntentState,
+    Kind,
+    NetworkParams,
+    SealedOffer,
+    Signed,
+    VendorKeys,
+    validate,
+)
+from intentcast.protocol.fields import DAY
+from intentcast.store import Store
+
+from . import sync as sync_protocol
+from . import topics
+from .limits import PeerLimitConfig
+from .p2p import DEFAULT_LISTEN, P2P, GossipConfig
+from .vendor import VendorHandler
+
+log = logging.getLogger(__name__)
+
+
+#: Live deals: how long a sealed accept/confirm stays on the network.
+DEAL_TTL: Final = 3 * DAY
+
+
+class NodeError(Exception):
+    """A request to the node that cannot be carried out (unknown intent,
+    offer that breaks the customer's terms, wrong state)."""
+
+
+class EventKind(enum.StrEnum):
+    INTENT_POSTED = "intent-posted"
+    INTENT_RECEIVED = "intent-received"
+    OFFER_SENT = "offer-sent"
+    OFFER_RECEIVED = "offer-received"
+    ACCEPT_SENT = "accept-sent"
+    ACCEPT_RECEIVED = "accept-received"
+    DEAL_CONFIRMED = "deal-confirmed"
+    DEAL_DECLINED = "deal-declined"
+    INTENT_WITHDRAWN = "intent-withdrawn"
+    PEER_CONNECTED = "peer-connected"
+    PEER_BANNED = "peer-banned"
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """Something that happened on this node; ``subject`` is the message id
+    (or peer id) it concerns, ``detail`` a short human text."""
+
+    kind: EventKind
+    subject: bytes | str
+    detail: str = ""
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class NodeConfig:
+    listen: Sequence[str] = DEFAULT_LISTEN
+    #: Multiaddrs (with /p2p/<id>) dialled at start and kept connected.
+    bootstrap: Sequence[str] = ()
+    #: A relay subscribes to every topic and serves everything on sync.
+    relay: bool = False
+    params: NetworkParams = DEFAULT_PARAMS
+    gossip: GossipConfig = field(default_factory=GossipConfig)
+    limits: PeerLimitConfig = field(default_factory=PeerLimitConfig)
+    sync: sync_protocol.SyncLimits = field(default_factory=sync_protocol.SyncLimits)
+    #: Offers kept per intent revision (the customer's side); past it, a new
+    #: offer is kept only if it is cheaper than the dearest one kept.
+    max_offers_per_intent: int = 50
+    #: Sealed offers relayed per intent revision (flood cap for everyone).
+    max_relayed_offers_per_intent: int = 200
+    #: A vendor answers an intent that is not fresh (created this many
+    #: seconds ago or more: a replay or a sync catching up) only after
+    #: ``catch_up_delay`` seconds, so that a withdrawal or newer revision
+    #: racing it (py-libp2p replays recent messages out of order) lands first.
+    fresh_intent_seconds: int = 2
+    catch_up_delay: float = 0.5
+    #: Anti-entropy: sync with one random peer this often (seconds).
+    resync_seconds: float = 30.0
+    reconnect_min_seconds: float = 1.0
+    reconnect_max_seconds: float = 60.0
+    #: Seed of the libp2p peer key (None: a fresh peer id each start).
+    peer_key_seed: bytes | None = None
+    #: Discover peers on the local network with mDNS.
+    mdns: bool = False
+
+
+class NodeBase:
+    """State and plumbing every role of a node shares. The market node is
+    :class:`intentcast.node.node.Node`; obtain one with ``open_node``."""
+
+    def __init__(
+        self,
+        *,
+        store: Store,
+        customer_seed: bytes | None,
+        vendor_keys: VendorKeys | None,
+        vendor: VendorHandler | None,
+        config: NodeConfig,
+        clock: Callable[[], float],
+    ) -> None:
+        self.store = store
+        self.config = config
+        self.params = config.params
+        self._seed = customer_seed
+        self._vendor_keys = vendor_keys
+        self._vendor = vendor
+        self._clock = clock
+        self._p2p: P2P | None = None
+        self._nursery: trio.Nursery | None = None
+        self._work_send, self._work_receive = trio.open_memory_channel[Signed[Any]](10_000)
+        self._listeners: list[trio.MemorySendChannel[Event]] = []
+        self._relayed_per_intent: OrderedDict[bytes, int] = OrderedDict()
+        self._syncing: set[str] = set()
+        #: Counters for status and tests: verdicts by reason, work done.
+        self.counters: dict[str, int] = {}
+
+    # --- basics ---------------------------------------------------------------
+
+    def now(self) -> int:
+        return int(self._clock())
+
+    @property
+    def p2p(self) -> P2P:
+        if self._p2p is None:
+            raise NodeError("the node is not running")
+        return self._p2p
+
+    @property
+    def peer_id(self) -> str:
+        return self.p2p.peer_id
+
+    def addrs(self) -> list[str]:
+        return self.p2p.addrs()
+
+    def _count(self, key: str) -> None:
+        self.counters[key] = self.counters.get(key, 0) + 1
+
+    def _emit(self, kind: EventKind, subject: bytes | str, detail: str = "") -> None:
+        event = Event(kind, subject, detail)
+        for channel in list(self._listeners):
+            try:
+                channel.send_nowait(event)
+            except trio.WouldBlock:
+                log.warning("event listener is not keeping up; dropped %s", kind)
+            except trio.BrokenResourceError:
+                self._listeners.remove(channel)
+
+    @asynccontextmanager
+    async def events(self, buffer: int = 1_000) -> AsyncIterator[trio.MemoryReceiveChannel[Event]]:
+        """Receive this node's events while the block runs."""
+        send, receive = trio.open_memory_channel[Event](buffer)
+        self._listeners.append(send)
+        try:
+            yield receive
+        finally:
+            if send in self._listeners:
+                self._listeners.remove(send)
+            await send.aclose()
+
+    async def connect(self, addr: str) -> str:
+        """Dial a peer; returns its peer id. Raises :class:`NetworkError`."""
+        peer = await self.p2p.connect(addr)
+        self.store.peers.seen(peer, [addr], now=self.now())
+        return peer
+
+    # --- the inbound pipeline -------------------------------------------------------
+
+    def _inbound(self, topic: str, data: bytes, peer: str) -> bool:
+        """Validate, store and act on one envelope from ``peer`` (gossip or
+        sync). True if it is new and valid (gossip forwards it)."""
+        verdict = validate(data, now=self.now(), params=self.params)
+        if verdict.action is not Action.ACCEPT or verdict.signed is None:
+            self._count(f"{verdict.action.value}:{verdict.reason}")
+            if verdict.action is Action.REJECT:
+                self.p2p.penalise(peer, str(verdict.reason))
+            return False
+        signed = verdict.signed
+        if not self._fits_topic(topic, signed):
+            self._count("reject:wrong-topic")
+            self.p2p.penalise(peer, "wrong-topic")
+            return False
+        if signed.kind is Kind.SEALED_OFFER and not self._room_for_offer(signed.message):
+            self._count("ignore:offer-cap")
+            return False
+        outcome = self.store.gossip.ingest(signed)
+        if outcome.value != "new":
+            self._count(f"ignore:{outcome.value}")
+            return False
+        self._count(f"accept:{signed.kind.value}")
+        try:
+            self._work_send.send_nowait(signed)
+        except trio.WouldBlock:
+            log.warning(
+                "work queue full; %s %s stored, its handling deferred to sync",
+                signed.kind,
+                signed.id.hex()[:12],
+            )
+        return True
+
+    @staticmethod
+    def _fits_topic(topic: str, signed: Signed[Any]) -> bool:
+        if signed.kind not in topics.TOPIC_KINDS.get(topic, frozenset()):
+            return False
+        if signed.kind is Kind.INTENT:
+            return topic == topics.intents(signed.message.category[0])
+        return True
+
+    def _room_for_offer(self, sealed: SealedOffer) -> bool:
+        counts = self._relayed_per_intent
+        n = counts.get(sealed.intent_id, 0)
+        if n >= self.config.max_relayed_offers_per_intent:
+            return False
+        counts[sealed.intent_id] = n + 1
+        counts.move_to_end(sealed.intent_id)
+        while len(counts) > 10_000:  # bounded memory: forget the oldest intents
+            counts.popitem(last=False)
+        return True
+
+    async def _deliver_from_sync(self, topic: str, data: bytes, peer: str) -> bool:
+        return self._inbound(topic, data, peer)
+
+    async def _handle(self, signed: Signed[Any]) -> None:
+        """The role's work for one new message (defined by the node)."""
+        raise NotImplementedError
+
+    async def _worker(self) -> None:
+        async for signed in self._work_receive:
+            try:
+                await self._handle(signed)
+            except Exception:
+                log.exception("handling %s %s failed", signed.kind, signed.id.hex()[:12])
+
+    async def _publish_own(self, topic: str, signed: Signed[Any]) -> None:
+        self.store.gossip.ingest(signed)  # so sync hands it to peers that missed it
+        await self.p2p.publish(topic, signed.raw)
+
+
+_LIVE: Final = frozenset({IntentState.OPEN, IntentState.AMENDED, IntentState.ACCEPTED})

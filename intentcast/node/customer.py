@@ -1,0 +1,278 @@
+"""The customer's side of a node: post, amend and withdraw intents, open
+and rank offers, accept one, record the vendor's answer."""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from typing import Any
+
+import trio
+
+from intentcast.matching import Ranking, rank_offers
+from intentcast.protocol import (
+    Accept,
+    Confirm,
+    Decline,
+    Intent,
+    IntentState,
+    Kind,
+    Offer,
+    Preferences,
+    SealedDeal,
+    SealedOffer,
+    Signed,
+    Terms,
+    Withdraw,
+    check_accept,
+    check_vendor_reply,
+    derive_intent_keys,
+    open_deal,
+    open_offer,
+    seal_deal,
+    sign,
+)
+from intentcast.protocol.fields import DAY
+from intentcast.store import RecordNotFound, Role
+
+from . import topics
+from .base import DEAL_TTL, EventKind, NodeBase, NodeError
+
+log = logging.getLogger(__name__)
+
+
+class CustomerRole(NodeBase):
+    """Customer methods of :class:`~intentcast.node.node.Node`."""
+
+    def _customer_seed(self) -> bytes:
+        if self._seed is None:
+            raise NodeError("this node has no customer seed")
+        return self._seed
+
+    async def post_intent(
+        self,
+        *,
+        category: Sequence[str],
+        title: str,
+        terms: Terms,
+        description: str = "",
+        attributes: Mapping[str, Any] | None = None,
+        quantity: int = 1,
+        preferences: Preferences | None = None,
+        lifetime: int = 7 * DAY,
+    ) -> Signed[Intent]:
+        """Post a new intent with fresh keys; returns it once published.
+
+        The key counter is stored before the keys are used; the proof of
+        work is minted in a worker thread. Raises
+        :class:`~intentcast.protocol.InvalidMessage` for a bad field.
+        """
+        now = self.now()
+        draft = Intent(
+            category=tuple(category),
+            title=title,
+            terms=terms,
+            description=description,
+            attributes=dict(attributes or {}),
+            quantity=quantity,
+            preferences=preferences or Preferences(),
+            reply_key=bytes(32),
+            created=now,
+            expires=now + lifetime,
+        )
+        keys = self.store.intents.reserve_keys(self._customer_seed())
+        intent = replace(draft, reply_key=keys.reply_public)
+        signed = await trio.to_thread.run_sync(
+            lambda: sign(intent, keys.signing, params=self.params)
+        )
+        self.store.intents.add(signed, counter=keys.counter)
+        await self._follow(signed.message)
+        await self._publish_own(topics.intents(signed.message.category[0]), signed)
+        self._emit(EventKind.INTENT_POSTED, signed.id, title)
+        return signed
+
+    async def amend(self, intent_key: bytes, **changes: Any) -> Signed[Intent]:
+        """Publish the next revision of an own intent with ``changes``
+        (fields of :class:`Intent`); offers to older revisions stop counting."""
+        own = self.store.intents.get(intent_key)
+        if own is None:
+            raise NodeError("no intent of ours with this key")
+        if own.state not in (IntentState.OPEN, IntentState.AMENDED):
+            raise NodeError(f"the intent is {own.state.value}; only open intents can be amended")
+        keys = derive_intent_keys(self._customer_seed(), own.counter)
+        current = own.intent.message
+        revised = replace(current, **changes, revision=current.revision + 1, created=self.now())
+        signed = await trio.to_thread.run_sync(
+            lambda: sign(revised, keys.signing, params=self.params)
+        )
+        self.store.intents.amend(signed)
+        await self._follow(signed.message)
+        await self._publish_own(topics.intents(signed.message.category[0]), signed)
+        return signed
+
+    async def withdraw(self, intent_key: bytes, reason: str = "") -> Signed[Withdraw]:
+        """Take an own intent off the market, everywhere."""
+        own = self.store.intents.get(intent_key)
+        if own is None:
+            raise NodeError("no intent of ours with this key")
+        keys = derive_intent_keys(self._customer_seed(), own.counter)
+        now = self.now()
+        expires = max(own.intent.message.expires, now + 1)
+        message = Withdraw(intent_key=intent_key, created=now, expires=expires, reason=reason)
+        signed = await trio.to_thread.run_sync(
+            lambda: sign(message, keys.signing, params=self.params)
+        )
+        self.store.intents.withdraw(signed)
+        await self._publish_own(topics.intents(own.intent.message.category[0]), signed)
+        return signed
+
+    async def _follow(self, intent: Intent) -> None:
+        await self.p2p.subscribe(topics.offers(intent.category[0]))
+        await self.p2p.subscribe(topics.DEALS)
+
+    async def _offer_arrived(self, sealed: Signed[SealedOffer]) -> None:
+        intent = self.store.intents.by_revision(sealed.message.intent_id)
+        if intent is None:
+            return  # relayed for someone else
+        own = self.store.intents.get(intent.signer)
+        if own is None or own.state not in (IntentState.OPEN, IntentState.AMENDED):
+            return
+        keys = derive_intent_keys(self._customer_seed(), own.counter)
+        verdict = open_offer(sealed, keys.reply, now=self.now(), params=self.params)
+        if not verdict.accepted or verdict.signed is None:
+            self._count(f"offer-unopened:{verdict.reason}")
+            return
+        offer: Signed[Offer] = verdict.signed
+        if not self._keep_offer(intent, offer):
+            self._count("offer-dropped:cap")
+            return
+        if self.store.offers.add_received(sealed, offer):
+            self._emit(EventKind.OFFER_RECEIVED, offer.id, offer.message.vendor_name)
+
+    def _keep_offer(self, intent: Signed[Intent], offer: Signed[Offer]) -> bool:
+        """Per-intent cap on stored offers. The cheap pre-rank is the price
+        per unit in the intent's currency (offers in another currency rank
+        last): past the cap an offer is kept only if it beats the dearest."""
+        held = [
+            r.offer
+            for r in self.store.offers.received(intent.signer)
+            if r.offer.message.intent_id == intent.id
+        ]
+        if len(held) < self.config.max_offers_per_intent:
+            return True
+        currency = intent.message.terms.currency
+
+        def unit_price(o: Signed[Offer]) -> float:
+            m = o.message
+            return m.price / m.quantity if m.currency == currency else math.inf
+
+        return unit_price(offer) < max(unit_price(o) for o in held)
+
+    def offers_for(self, intent_key: bytes) -> Ranking:
+        """The offers for an own intent, ranked against its current revision
+        (ranked ones first, rejected ones with their reasons)."""
+        own = self.store.intents.get(intent_key)
+        if own is None:
+            raise NodeError("no intent of ours with this key")
+        received = [r.offer for r in self.store.offers.received(intent_key)]
+        return rank_offers(own.intent, received, now=self.now(), reputation={})
+
+    async def accept(
+        self,
+        offer_id: bytes,
+        *,
+        disclose: Mapping[str, str] | None = None,
+        payment_mode: str | None = None,
+        price: int | None = None,
+    ) -> Signed[Accept]:
+        """Accept a received offer, disclosing only ``disclose`` to its vendor.
+
+        Refuses an offer that breaks the intent's hard terms (the ranking
+        rejects it) or an intent that is not open."""
+        received = self.store.offers.get_received(offer_id)
+        if received is None:
+            raise NodeError("no offer with this id was received")
+        offer = received.offer
+        intent = self.store.intents.by_revision(offer.message.intent_id)
+        own = None if intent is None else self.store.intents.get(intent.signer)
+        if intent is None or own is None:
+            raise NodeError("the offer answers no intent of ours")
+        if own.state not in (IntentState.OPEN, IntentState.AMENDED):
+            raise NodeError(f"the intent is {own.state.value}; it cannot accept offers")
+        ranking = self.offers_for(intent.signer)
+        rejected = {r.offer.id: r for r in ranking.rejected}
+        if offer.id in rejected:
+            reasons = "; ".join(v.message for v in rejected[offer.id].violations)
+            raise NodeError(f"this offer breaks your terms: {reasons}")
+        o = offer.message
+        mode = payment_mode or next(
+            m for m in o.payment_modes if m in own.intent.message.terms.payment_modes
+        )
+        keys = derive_intent_keys(self._customer_seed(), own.counter)
+        now = self.now()
+        accept = sign(
+            Accept(
+                intent_id=intent.id,
+                offer_id=offer.id,
+                payment_mode=mode,
+                price=o.price if price is None else price,
+                created=now,
+                disclosure=dict(disclose or {}),
+            ),
+            keys.signing,
+        )
+        verdict = check_accept(accept, intent, offer)
+        if not verdict.accepted:
+            raise NodeError(f"accept would be refused by the vendor: {verdict}")
+        sealed = await trio.to_thread.run_sync(
+            lambda: seal_deal(
+                accept,
+                to=offer.id,
+                recipient=o.reply_key,
+                created=now,
+                expires=now + DEAL_TTL,
+                random_bytes=os.urandom,
+                params=self.params,
+            )
+        )
+        self.store.deals.record_accept(intent, offer, accept, role=Role.CUSTOMER)
+        await self.p2p.subscribe(topics.DEALS)
+        await self._publish_own(topics.DEALS, sealed)
+        self._emit(EventKind.ACCEPT_SENT, accept.id, o.vendor_name)
+        return accept
+
+    async def _reply_arrived(
+        self,
+        sealed: Signed[SealedDeal],
+        intent: Signed[Intent],
+        offer: Signed[Offer],
+        accept: Signed[Accept],
+    ) -> None:
+        own = self.store.intents.get(intent.signer)
+        if own is None:
+            return
+        keys = derive_intent_keys(self._customer_seed(), own.counter)
+        verdict = open_deal(sealed, keys.reply, now=self.now(), params=self.params)
+        if not verdict.accepted or verdict.signed is None:
+            self._count(f"reply-unopened:{verdict.reason}")
+            return
+        if verdict.signed.kind not in (Kind.CONFIRM, Kind.DECLINE):
+            self._count("reply-unopened:wrong-kind")
+            return
+        reply: Signed[Confirm] | Signed[Decline] = verdict.signed  # type: ignore[assignment]
+        checked = check_vendor_reply(reply, accept, offer)
+        if not checked.accepted:
+            self._count(f"reply-refused:{checked.reason}")
+            return
+        try:
+            recorded = self.store.deals.record_reply(reply)
+        except RecordNotFound:
+            return
+        if recorded:
+            confirmed = reply.kind is Kind.CONFIRM
+            text = reply.message.note if confirmed else reply.message.reason  # type: ignore[union-attr]
+            kind = EventKind.DEAL_CONFIRMED if confirmed else EventKind.DEAL_DECLINED
+            self._emit(kind, accept.id, text)

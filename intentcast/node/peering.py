@@ -1,0 +1,180 @@
+"""Peers: subscriptions, store-and-forward sync (on connect and as
+anti-entropy), bootstrap redialling, the expiry sweep."""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Sequence
+from contextlib import suppress
+from typing import Any
+
+import trio
+
+from intentcast.protocol import (
+    Kind,
+    Signed,
+)
+
+from . import sync as sync_protocol
+from . import topics
+from .base import _LIVE, EventKind, NodeBase
+from .p2p import NetworkError
+
+log = logging.getLogger(__name__)
+
+
+class Peering(NodeBase):
+    """Peer and sync methods of :class:`~intentcast.node.node.Node`."""
+
+    def interests(self) -> list[str]:
+        """The topics this node needs: a relay all; a vendor its intent
+        topics; a customer the offer topics of its open intents and deals."""
+        if self.config.relay:
+            return list(topics.ALL_TOPICS)
+        wanted: set[str] = set()
+        if self._vendor is not None:
+            wanted.update(topics.intents(c) for c in self._vendor.categories)
+            wanted.add(topics.DEALS)
+        for own in self.store.intents.list(states=_LIVE):
+            wanted.add(topics.offers(own.intent.message.category[0]))
+            wanted.add(topics.DEALS)
+        return sorted(wanted)
+
+    async def _inventory(self, wanted_topics: Sequence[str]) -> list[tuple[bytes, str]]:
+        wanted = set(wanted_topics)
+        # A withdrawal's intent may be gone, and with it its category: every
+        # peer that follows any intent topic gets every withdrawal (they are
+        # small, few, and what keeps a withdrawn intent from coming back).
+        intent_topics = sorted(t for t in wanted if t in topics.ALL_INTENT_TOPICS)
+        out: list[tuple[bytes, str]] = []
+        for signed in self.store.gossip.live_messages(now=self.now()):
+            if signed.kind is Kind.WITHDRAW:
+                topic = intent_topics[0] if intent_topics else None
+            else:
+                topic = self._topic_of(signed)
+            if topic is not None and topic in wanted:
+                out.append((signed.id, topic))
+        return out
+
+    def _topic_of(self, signed: Signed[Any]) -> str | None:
+        kind = signed.kind
+        if kind is Kind.INTENT:
+            return topics.intents(signed.message.category[0])
+        if kind is Kind.SEALED_OFFER:
+            intent = self.store.gossip.intent(signed.message.intent_id)
+            if intent is None:
+                intent = self.store.intents.by_revision(signed.message.intent_id)
+            return None if intent is None else topics.offers(intent.message.category[0])
+        if kind is Kind.SEALED_DEAL:
+            return topics.DEALS
+        if kind is Kind.VENDOR_PROFILE:
+            return topics.PROFILES
+        return None
+
+    async def _fetch(self, message_id: bytes) -> bytes | None:
+        return self.store.gossip.raw(message_id, now=self.now())
+
+    async def _missing(self, ids: Sequence[bytes]) -> list[bytes]:
+        return [i for i in ids if not self.store.gossip.has_seen(i)]
+
+    async def _serve_sync(self, stream: Any) -> None:
+        peer = stream.muxed_conn.peer_id.to_base58()
+        try:
+            sent = await sync_protocol.respond(
+                stream, inventory=self._inventory, fetch=self._fetch, limits=self.config.sync
+            )
+            log.debug("sync: sent %d messages to %s", sent, peer)
+            await stream.close()
+        except (sync_protocol.SyncError, trio.TooSlowError) as exc:
+            log.info("sync from %s refused: %s", peer, exc)
+            self.p2p.penalise(peer, f"sync: {exc}")
+            await _reset(stream)
+        except Exception as exc:
+            log.debug("sync from %s ended: %s", peer, exc)
+            await _reset(stream)
+
+    async def sync_with(self, peer: str) -> tuple[int, int]:
+        """Pull what ``peer`` has that this node lacks; returns (received, accepted)."""
+        if peer in self._syncing:
+            return (0, 0)
+        self._syncing.add(peer)
+        try:
+            stream = await self.p2p.new_stream(peer, sync_protocol.PROTOCOL)
+            try:
+                result = await sync_protocol.request(
+                    stream,
+                    topics=self.interests(),
+                    missing=self._missing,
+                    deliver=self._deliver_from_sync,
+                    peer=peer,
+                    limits=self.config.sync,
+                )
+                await stream.close()
+                return result
+            except (sync_protocol.SyncError, trio.TooSlowError) as exc:
+                log.info("sync with %s failed: %s", peer, exc)
+                self.p2p.penalise(peer, f"sync: {exc}")
+                await _reset(stream)
+                return (0, 0)
+        finally:
+            self._syncing.discard(peer)
+
+    async def _sync_new_peers(self) -> None:
+        """Sync with every newly connected peer (either side may have
+        dialled), and every ``resync_seconds`` with one random peer
+        (anti-entropy: catches what gossip lost in between)."""
+        known: set[str] = set()
+        last_resync = trio.current_time()
+        while True:
+            current = set(self.p2p.connected_peers())
+            assert self._nursery is not None
+            for peer in current - known:
+                self._emit(EventKind.PEER_CONNECTED, peer)
+                self._nursery.start_soon(self._sync_quietly, peer)
+            known = current
+            if current and trio.current_time() - last_resync >= self.config.resync_seconds:
+                last_resync = trio.current_time()
+                self._nursery.start_soon(self._sync_quietly, random.choice(sorted(current)))
+            await trio.sleep(0.2)
+
+    async def _sync_quietly(self, peer: str) -> None:
+        try:
+            await self.sync_with(peer)
+        except NetworkError as exc:
+            log.debug("sync with %s not possible: %s", peer, exc)
+
+    async def resubscribe(self) -> None:
+        """Subscribe to every topic :meth:`interests` names."""
+        for topic in self.interests():
+            await self.p2p.subscribe(topic)
+
+    async def _keep_connected(self, addr: str) -> None:
+        """Dial a bootstrap peer, redialling with jittered exponential backoff."""
+        delay = self.config.reconnect_min_seconds
+        peer_suffix = addr.rsplit("/p2p/", 1)[-1]
+        while True:
+            if peer_suffix not in self.p2p.connected_peers():
+                try:
+                    await self.connect(addr)
+                    delay = self.config.reconnect_min_seconds
+                except NetworkError as exc:
+                    log.info("bootstrap %s unreachable (%s); retry in %.0f s", addr, exc, delay)
+                    self.store.peers.failed(peer_suffix, now=self.now())
+                    await trio.sleep(delay * (0.5 + random.random()))
+                    delay = min(delay * 2, self.config.reconnect_max_seconds)
+                    continue
+            await trio.sleep(self.config.reconnect_min_seconds)
+
+    async def _sweeper(self) -> None:
+        while True:
+            await trio.sleep(60)
+            try:
+                self.store.sweep(self.now())
+            except Exception:
+                log.exception("expiry sweep failed")
+
+
+async def _reset(stream: Any) -> None:
+    with suppress(Exception):  # the stream may already be gone
+        await stream.reset()

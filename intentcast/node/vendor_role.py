@@ -1,0 +1,123 @@
+"""The vendor's side of a node: answer intents with sealed offers, check
+and confirm (or decline) accepts."""
+
+from __future__ import annotations
+
+import logging
+import os
+
+import trio
+
+from intentcast.protocol import (
+    Accept,
+    Confirm,
+    Decline,
+    Intent,
+    Kind,
+    Offer,
+    SealedDeal,
+    Signed,
+    check_accept,
+    open_deal,
+    seal_deal,
+    seal_offer,
+    sign,
+)
+from intentcast.store import Role
+
+from . import topics
+from .base import DEAL_TTL, EventKind, NodeBase
+from .vendor import Decision
+
+log = logging.getLogger(__name__)
+
+
+class VendorRole(NodeBase):
+    """Vendor methods of :class:`~intentcast.node.node.Node`."""
+
+    async def _answer_intent(self, intent: Signed[Intent]) -> None:
+        assert self._vendor is not None and self._vendor_keys is not None
+        if self.store.offers.made(intent.id):
+            return  # answered already (replay, or a restart)
+        if self.now() - intent.message.created >= self.config.fresh_intent_seconds:
+            await trio.sleep(self.config.catch_up_delay)
+        vkeys = self._vendor_keys
+        now = self.now()
+        drafts = await self._vendor.on_intent(intent, now=now)
+        if not self._still_open(intent):
+            return
+        for draft in drafts:
+            offer = sign(
+                draft.to_offer(vendor_key=vkeys.vendor_key, reply_key=vkeys.reply_public),
+                vkeys.signing,
+            )
+            sealed = await trio.to_thread.run_sync(
+                lambda o=offer: seal_offer(
+                    o, intent, created=now, random_bytes=os.urandom, params=self.params
+                )
+            )
+            self.store.offers.add_made(intent, offer, sealed)
+            await self._publish_own(topics.offers(intent.message.category[0]), sealed)
+            self._emit(EventKind.OFFER_SENT, offer.id, offer.message.item.title)
+
+    def _still_open(self, intent: Signed[Intent]) -> bool:
+        """Not withdrawn, and no newer revision known (that one gets the offers)."""
+        if self.store.gossip.tombstone(intent.signer) is not None:
+            return False
+        for live in self.store.gossip.live_intents(now=self.now()):
+            if live.signer == intent.signer and live.message.revision > intent.message.revision:
+                return False
+        return True
+
+    async def _accept_arrived(
+        self, sealed: Signed[SealedDeal], intent: Signed[Intent], offer: Signed[Offer]
+    ) -> None:
+        assert self._vendor_keys is not None and self._vendor is not None
+        now = self.now()
+        verdict = open_deal(sealed, self._vendor_keys.reply, now=now, params=self.params)
+        if not verdict.accepted or verdict.signed is None or verdict.signed.kind is not Kind.ACCEPT:
+            self._count(f"accept-unopened:{verdict.reason}")
+            return
+        accept: Signed[Accept] = verdict.signed  # type: ignore[assignment]
+        checked = check_accept(accept, intent, offer)
+        if not checked.accepted:
+            self._count(f"accept-refused:{checked.reason}")
+            return
+        if not self.store.deals.record_accept(intent, offer, accept, role=Role.VENDOR):
+            return
+        self._emit(EventKind.ACCEPT_RECEIVED, accept.id, ", ".join(accept.message.disclosure))
+        decision: Decision = await self._vendor.on_accept(accept, offer, intent, now=now)
+        reply: Signed[Confirm] | Signed[Decline]
+        if decision.confirm:
+            confirm = Confirm(
+                accept_id=accept.id,
+                offer_id=offer.id,
+                intent_id=intent.id,
+                created=now,
+                note=decision.text,
+            )
+            reply = sign(confirm, self._vendor_keys.signing)
+        else:
+            decline = Decline(
+                accept_id=accept.id,
+                offer_id=offer.id,
+                intent_id=intent.id,
+                created=now,
+                reason=decision.text,
+            )
+            reply = sign(decline, self._vendor_keys.signing)
+        out = await trio.to_thread.run_sync(
+            lambda: seal_deal(
+                reply,
+                to=accept.id,
+                recipient=intent.message.reply_key,
+                created=now,
+                expires=now + DEAL_TTL,
+                random_bytes=os.urandom,
+                params=self.params,
+            )
+        )
+        self.store.deals.record_reply(reply)
+        await self._publish_own(topics.DEALS, out)
+        kind = EventKind.DEAL_CONFIRMED if decision.confirm else EventKind.DEAL_DECLINED
+        self._emit(kind, accept.id, decision.text)
