@@ -1,218 +1,133 @@
-"""``intentcast demo``: one intentcast's whole life, in one process.
+"""``intentcast demo``: a whole market on 127.0.0.1, in one command.
 
-Until the networked demo lands (a local market of real libp2p nodes), this
-walks the protocol round trip with real keys, signatures, proof of work and
-sealed boxes: a customer posts an intent, two vendors answer with sealed
-offers, the customer opens them, accepts one disclosing only a contact, and
-the vendor confirms. Every message passes the same validator the network uses.
+Five real nodes (libp2p over Noise, gossipsub, one SQLite store each): a
+customer and four vendor bots. The customer posts an intentcast, sealed
+offers arrive, the customer's node ranks them and explains why, accepts the
+best disclosing only contact and shipping, and the vendor confirms.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import time
+import logging
+import tempfile
+from pathlib import Path
 from typing import Any
 
 import click
+import trio
 
-from intentcast.protocol import (
-    DEFAULT_PARAMS,
-    Accept,
-    Confirm,
-    Intent,
-    Item,
-    Offer,
-    Signed,
-    Terms,
-    Verdict,
-    check_accept,
-    check_vendor_reply,
-    derive_intent_keys,
-    derive_vendor_keys,
-    open_deal,
-    open_offer,
-    seal_deal,
-    seal_offer,
-    sign,
-    validate,
-)
-
-DAY = 86_400
+from intentcast.matching import explain
+from intentcast.matching.formatting import format_money
+from intentcast.node.demo import DemoReport, DemoStep, run_demo_market
 
 
-def _money(minor: int, currency: str) -> str:
-    return f"{minor / 100:,.2f} {currency}"
+def _print_step(step: DemoStep) -> None:
+    click.echo(f"[{step.at:5.2f} s] {click.style(step.actor, bold=True)}: {step.text}")
 
 
-def _must(verdict: Verdict[Any], what: str) -> Signed[Any]:
-    if not verdict.accepted or verdict.signed is None:
-        raise click.ClickException(f"{what} did not validate: {verdict}")
-    return verdict.signed
+def _print_report(report: DemoReport) -> None:
+    assert report.ranking is not None and report.intent is not None
+    terms = report.intent.message.terms
+    click.echo()
+    click.echo(
+        click.style("Ranked offers", bold=True) + f" (your terms: at most "
+        f"{format_money(terms.max_price, terms.currency)}, {', '.join(terms.customer_terms)})"
+    )
+    for entry in report.ranking.ranked:
+        click.echo("  " + explain(entry))
+    click.echo(click.style("Rejected offers", bold=True))
+    for rejected in report.ranking.rejected:
+        click.echo("  " + explain(rejected))
+    deal, theirs = report.customer_deal, report.vendor_deal
+    click.echo(click.style("Deal", bold=True))
+    if deal is None or theirs is None or deal.reply is None:
+        click.echo("  no confirmed deal")
+        return
+    o = deal.offer.message
+    click.echo(
+        f"  {o.vendor_name}: {o.item.title}, {format_money(o.price, o.currency)}; "
+        f"state {deal.state.value} on your node, {theirs.state.value} on the vendor's"
+    )
+    click.echo(f"  the vendor signed your terms: {', '.join(o.customer_terms)}")
+    learned = ", ".join(f"{k}={v}" for k, v in sorted(theirs.accept.message.disclosure.items()))
+    click.echo(f"  what {o.vendor_name} learned about you: {learned} (and nothing else)")
+    click.echo(
+        f"  signed agreement record on both nodes: intent {deal.intent.id.hex()[:12]}, "
+        f"offer {deal.offer.id.hex()[:12]}, accept {deal.accept.id.hex()[:12]}, "
+        f"{deal.reply.kind.value} {deal.reply.id.hex()[:12]}"
+    )
+    click.echo(f"Done in {report.seconds:.1f} s.")
 
 
-def run_walkthrough(echo: Any) -> dict[str, Any]:
-    """Run the round trip, reporting each step through ``echo``; return a summary."""
-    now = int(time.time())
-    seed = os.urandom(32)
-    keys = derive_intent_keys(seed, 0)
-    terms = Terms(
-        max_price=30_000,
-        currency="EUR",
-        region="DE",
-        deliver_by=now + 5 * DAY,
-        customer_terms=("cc:no-tracking", "cc:delete-after-deal"),
-        payment_modes=("pay-after-delivery", "prepay"),
-    )
-    draft = Intent(
-        category=("electronics", "phones"),
-        title="Used Pixel 8, 128 GB, good battery",
-        attributes={"storage_gb": 128, "battery_health_pct": (85, 100)},
-        terms=terms,
-        reply_key=keys.reply_public,
-        created=now,
-        expires=now + 7 * DAY,
-    )
-    started = time.perf_counter()
-    intent = sign(draft, keys.signing)
-    mint_ms = (time.perf_counter() - started) * 1000
-    echo(
-        f"customer  posts intent {intent.id.hex()[:16]} "
-        f"({len(intent.raw)} bytes, proof of work {mint_ms:.0f} ms)"
-    )
-    echo(
-        f"          wants: {draft.title}; at most {_money(terms.max_price, 'EUR')}, "
-        f"terms {', '.join(terms.customer_terms)}"
-    )
-    relayed = _must(validate(intent.raw, now=now), "intent")
-
-    vendors = [
-        ("Pixel Palace", 27_500, ("cc:delete-after-deal", "cc:no-tracking")),
-        ("Cheap Phones", 22_000, ()),
-    ]
-    sealed_offers = []
-    vendor_keys = {}
-    for index, (name, price, accepted_terms) in enumerate(vendors):
-        vkeys = derive_vendor_keys(os.urandom(32))
-        offer = sign(
-            Offer(
-                intent_id=relayed.id,
-                vendor_key=vkeys.vendor_key,
-                vendor_name=name,
-                item=Item(
-                    title="Pixel 8 128 GB", attributes={"storage_gb": 128}, sku=f"px8-{index}"
-                ),
-                quantity=1,
-                price=price,
-                currency="EUR",
-                deliver_by=now + 3 * DAY,
-                ships_to=("DE", "AT"),
-                customer_terms=accepted_terms,
-                payment_modes=("prepay", "pay-after-delivery"),
-                reply_key=vkeys.reply_public,
-                created=now,
-                valid_until=now + 2 * DAY,
-            ),
-            vkeys.signing,
-        )
-        vendor_keys[offer.id] = vkeys
-        sealed = seal_offer(offer, relayed, created=now, random_bytes=os.urandom)
-        echo(
-            f"vendor    {name!r} answers with a sealed offer {sealed.id.hex()[:16]}: "
-            f"the wire names no vendor and no price"
-        )
-        sealed_offers.append(_must(validate(sealed.raw, now=now), "sealed offer"))
-
-    opened = [_must(open_offer(s, keys.reply, now=now), "offer") for s in sealed_offers]
-    required = set(terms.customer_terms)
-    acceptable = [o for o in opened if required <= set(o.message.customer_terms)]
-    for o in opened:
-        missing = sorted(required - set(o.message.customer_terms))
-        verdict = "meets your terms" if not missing else f"refuses {', '.join(missing)}"
-        echo(
-            f"customer  opens offer from {o.message.vendor_name!r}: "
-            f"{_money(o.message.price, 'EUR')}, {verdict}"
-        )
-    best = min(acceptable, key=lambda o: o.message.price)
-    accept = sign(
-        Accept(
-            intent_id=relayed.id,
-            offer_id=best.id,
-            payment_mode="pay-after-delivery",
-            price=best.message.price,
-            created=now,
-            disclosure={"contact": "alice@example.org"},
-        ),
-        keys.signing,
-    )
-    sealed_accept = seal_deal(
-        accept,
-        to=best.id,
-        recipient=best.message.reply_key,
-        created=now,
-        expires=now + DAY,
-        random_bytes=os.urandom,
-    )
-    echo(f"customer  accepts {best.message.vendor_name!r}, disclosing only: contact")
-
-    vkeys = vendor_keys[best.id]
-    got = _must(
-        open_deal(_must(validate(sealed_accept.raw, now=now), "accept"), vkeys.reply, now=now),
-        "accept",
-    )
-    _must(check_accept(got, relayed, best), "accept")
-    confirm = sign(
-        Confirm(
-            accept_id=got.id,
-            offer_id=best.id,
-            intent_id=relayed.id,
-            created=now,
-            note="Ships tomorrow.",
-        ),
-        vkeys.signing,
-    )
-    sealed_confirm = seal_deal(
-        confirm,
-        to=got.id,
-        recipient=draft.reply_key,
-        created=now,
-        expires=now + DAY,
-        random_bytes=os.urandom,
-    )
-    reply = _must(
-        open_deal(_must(validate(sealed_confirm.raw, now=now), "confirm"), keys.reply, now=now),
-        "confirm",
-    )
-    _must(check_vendor_reply(reply, got, best), "confirm")
-    echo(
-        f"vendor    confirms: deal made ({_money(best.message.price, 'EUR')}, "
-        f"{best.message.vendor_name!r} signed {', '.join(best.message.customer_terms)})"
-    )
+def summary(report: DemoReport) -> dict[str, Any]:
+    """The ``--json`` form of a demo run."""
+    assert report.ranking is not None and report.intent is not None
+    deal = report.customer_deal
     return {
-        "intent_id": relayed.id.hex(),
-        "offers": [
-            {
-                "vendor": o.message.vendor_name,
-                "price": o.message.price,
-                "meets_terms": o in acceptable,
-            }
-            for o in opened
-        ],
-        "accepted": {
-            "vendor": best.message.vendor_name,
-            "price": best.message.price,
-            "disclosed": sorted(accept.message.disclosure),
+        "nodes": report.nodes,
+        "intent": {
+            "id": report.intent.id.hex(),
+            "title": report.intent.message.title,
+            "mint_ms": round(report.mint_ms, 1),
         },
-        "confirmed": True,
-        "intent_pow_bits": DEFAULT_PARAMS.work_for(intent.kind),
+        "offers_arrived_ms": [round(t * 1000, 1) for t, _ in report.offers_seen],
+        "ranked": [
+            {
+                "rank": r.rank,
+                "vendor": r.offer.message.vendor_name,
+                "price": r.offer.message.price,
+                "score": round(r.score, 2),
+                "explanation": explain(r),
+            }
+            for r in report.ranking.ranked
+        ],
+        "rejected": [
+            {
+                "vendor": r.offer.message.vendor_name,
+                "reasons": [v.message for v in r.violations],
+                "explanation": explain(r),
+            }
+            for r in report.ranking.rejected
+        ],
+        "accepted": None
+        if deal is None
+        else {
+            "vendor": deal.offer.message.vendor_name,
+            "price": deal.offer.message.price,
+            "state": deal.state.value,
+            "vendor_state": None if report.vendor_deal is None else report.vendor_deal.state.value,
+            "disclosed": sorted(deal.accept.message.disclosure),
+        },
+        "seconds": round(report.seconds, 2),
     }
 
 
 @click.command()
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON summary instead of the story.")
-def demo(as_json: bool) -> None:
-    """Walk one intentcast from post to confirmed deal (real keys, signatures,
-    proof of work and sealed boxes)."""
-    summary = run_walkthrough((lambda _line: None) if as_json else click.echo)
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print one JSON document instead of the story."
+)
+@click.option(
+    "--offer-wait",
+    type=click.FloatRange(0.5, 60),
+    default=4.0,
+    show_default=True,
+    help="Seconds the customer waits for offers.",
+)
+def demo(as_json: bool, offer_wait: float) -> None:
+    """Run a whole market on 127.0.0.1: a customer and four vendor bots
+    (real libp2p nodes with their own keys and databases). One intentcast
+    goes from post to ranked offers to a confirmed deal."""
+    logging.basicConfig(level=logging.ERROR)
+    with tempfile.TemporaryDirectory(prefix="intentcast-demo-") as tmp:
+        report = trio.run(
+            lambda: run_demo_market(
+                Path(tmp), step=(lambda _s: None) if as_json else _print_step, offer_wait=offer_wait
+            )
+        )
     if as_json:
-        click.echo(json.dumps(summary, indent=2))
+        click.echo(json.dumps(summary(report), indent=2))
+    else:
+        _print_report(report)
+    if report.customer_deal is None or report.customer_deal.reply is None:
+        raise click.ClickException("the demo ended without a confirmed deal")

@@ -38,8 +38,9 @@ class VendorHandler(Protocol):
         """Name shown on offers."""
         ...
 
-    async def on_intent(self, intent: Signed[Intent], *, now: int) -> Sequence[OfferDraft]:
-        """Offer drafts for ``intent`` (empty: no offer)."""
+    async def on_intent(self, intent: Signed[Intent], *, now: int) -> Sequence[OfferDraft | Offer]:
+        """Offers for ``intent`` (empty: no offer): catalog drafts, or
+        protocol offers built by hand (the node fills in the vendor's keys)."""
         ...
 
     async def on_accept(

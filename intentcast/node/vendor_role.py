@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import logging
 import os
+from dataclasses import replace
 
 import trio
 
+from intentcast.matching import OfferDraft
 from intentcast.protocol import (
     Accept,
     Confirm,
@@ -17,6 +19,7 @@ from intentcast.protocol import (
     Offer,
     SealedDeal,
     Signed,
+    VendorKeys,
     check_accept,
     open_deal,
     seal_deal,
@@ -48,7 +51,7 @@ class VendorRole(NodeBase):
             return
         for draft in drafts:
             offer = sign(
-                draft.to_offer(vendor_key=vkeys.vendor_key, reply_key=vkeys.reply_public),
+                _as_offer(draft, vkeys),
                 vkeys.signing,
             )
             sealed = await trio.to_thread.run_sync(
@@ -121,3 +124,11 @@ class VendorRole(NodeBase):
         await self._publish_own(topics.DEALS, out)
         kind = EventKind.DEAL_CONFIRMED if decision.confirm else EventKind.DEAL_DECLINED
         self._emit(kind, accept.id, decision.text)
+
+
+def _as_offer(draft: OfferDraft | Offer, vkeys: VendorKeys) -> Offer:
+    """A handler returns catalog drafts or hand-built offers; either way the
+    node puts in the vendor's own keys."""
+    if isinstance(draft, Offer):
+        return replace(draft, vendor_key=vkeys.vendor_key, reply_key=vkeys.reply_public)
+    return draft.to_offer(vendor_key=vkeys.vendor_key, reply_key=vkeys.reply_public)

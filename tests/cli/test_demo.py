@@ -10,26 +10,42 @@ from click.testing import CliRunner
 from intentcast.cli import main
 
 
-def test_demo_walks_an_intent_to_a_confirmed_deal() -> None:
-    result = CliRunner().invoke(main, ["demo"])
-    assert result.exit_code == 0, result.output
-    assert "posts intent" in result.output
-    assert "refuses cc:delete-after-deal, cc:no-tracking" in result.output
-    assert "accepts 'Pixel Palace', disclosing only: contact" in result.output
-    assert "deal made" in result.output
-
-
-def test_demo_json_is_machine_readable() -> None:
+def test_demo_json_shows_ranked_rejected_and_a_confirmed_deal() -> None:
     result = CliRunner().invoke(main, ["demo", "--json"])
     assert result.exit_code == 0, result.output
     summary = json.loads(result.output)
-    assert summary["confirmed"] is True
-    assert summary["accepted"] == {
-        "vendor": "Pixel Palace",
-        "price": 27_500,
-        "disclosed": ["contact"],
-    }
-    assert [o["meets_terms"] for o in summary["offers"]] == [True, False]
+    assert len(summary["nodes"]) == 5
+    ranked = summary["ranked"]
+    assert [r["rank"] for r in ranked] == list(range(1, len(ranked) + 1))
+    assert {r["vendor"] for r in ranked} == {"Kiez Phones", "Second Life Phones"}
+    assert all(r["explanation"].startswith(f"#{r['rank']} ") for r in ranked)
+    # The bot that ignores the customer's terms is rejected, and told why.
+    [flash] = summary["rejected"]
+    assert flash["vendor"] == "Flash Deals"
+    assert any("cc:no-tracking" in reason for reason in flash["reasons"])
+    # The bicycle shop stays silent: it has nothing relevant.
+    assert "Velo Werk" not in {r["vendor"] for r in ranked + summary["rejected"]}
+    accepted = summary["accepted"]
+    assert accepted["vendor"] == ranked[0]["vendor"]
+    assert accepted["state"] == accepted["vendor_state"] == "confirmed"
+    assert accepted["disclosed"] == ["contact", "shipping"]
+
+
+def test_demo_tells_the_story() -> None:
+    result = CliRunner().invoke(main, ["demo"])
+    assert result.exit_code == 0, result.output
+    out = result.output
+    for line in (
+        "posts an intentcast",
+        "sealed offer from",
+        "Ranked offers",
+        "#1 ",
+        "Rejected Flash Deals",
+        "disclosing only contact, shipping",
+        "what",
+        "learned about you: contact=alice@example.org",
+    ):
+        assert line in out, line
 
 
 def test_every_command_has_help_text() -> None:
@@ -44,7 +60,10 @@ def test_every_command_has_help_text() -> None:
     walk(main, ["intentcast"])
 
 
-def test_unknown_command_fails_with_a_clear_message() -> None:
+def test_unknown_command_and_bad_option_fail_with_clear_messages() -> None:
     result = CliRunner().invoke(main, ["frobnicate"])
     assert result.exit_code == 2
     assert "No such command 'frobnicate'" in result.output
+    result = CliRunner().invoke(main, ["demo", "--offer-wait", "0"])
+    assert result.exit_code == 2
+    assert "--offer-wait" in result.output

@@ -1,0 +1,282 @@
+"""A whole market on 127.0.0.1, for ``intentcast demo``.
+
+Five real nodes, each with its own libp2p host (Noise, yamux, gossipsub)
+and its own SQLite store: one customer and four vendor bots that differ in
+catalog, price and the customer terms they accept. The customer posts one
+intentcast; the bots answer with sealed offers; the customer's node ranks
+them, explains every rank and rejection, accepts the best, and the vendor
+confirms. The story is returned as data (:class:`DemoReport`) and streamed
+as :class:`DemoStep` lines; the CLI prints them.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Sequence
+from contextlib import AsyncExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Final
+
+import trio
+
+from intentcast.matching import Ranking, parse_catalog
+from intentcast.protocol import (
+    DEFAULT_PARAMS,
+    Accept,
+    Intent,
+    Item,
+    Offer,
+    Signed,
+    Terms,
+    derive_vendor_keys,
+)
+from intentcast.protocol.fields import DAY
+from intentcast.store import Deal, Store
+
+from .base import EventKind, NodeConfig
+from .node import Node, open_node
+from .vendor import CatalogVendor, Decision, VendorHandler
+
+KIEZ: Final = """
+[shop]
+name = "Kiez Phones"
+description = "Refurbished and new phones, Berlin-Kreuzberg."
+currency = "EUR"
+ships_to = ["DE", "AT"]
+delivery_days = 2
+customer_terms = ["cc:no-tracking", "cc:no-resale", "cc:delete-after-deal"]
+payment_modes = ["prepay", "pay-on-delivery", "escrow"]
+offer_valid_hours = 48
+
+[[item]]
+sku = "px8-128-blk"
+category = ["electronics", "phones"]
+title = "Google Pixel 8, 128 GB, obsidian, new"
+keywords = ["pixel", "google", "android", "smartphone"]
+attributes = { brand = "google", model = "pixel 8", storage_gb = 128, condition = "new" }
+price = 54900
+stock = 5
+"""
+
+SECOND_LIFE: Final = """
+[shop]
+name = "Second Life Phones"
+description = "Refurbished phones with a 12-month warranty."
+currency = "EUR"
+ships_to = ["DE"]
+delivery_days = 4
+customer_terms = ["cc:no-tracking", "cc:delete-after-deal", "cc:no-marketing"]
+payment_modes = ["pay-on-delivery", "pay-after-delivery"]
+offer_valid_hours = 24
+
+[[item]]
+sku = "sl-px8-128"
+category = ["electronics", "phones"]
+title = "Google Pixel 8, 128 GB, refurbished (grade A)"
+keywords = ["pixel", "google", "android", "refurbished"]
+attributes = { brand = "google", model = "pixel 8", storage_gb = 128, condition = "refurbished" }
+price = 41900
+stock = 2
+"""
+
+VELO: Final = """
+[shop]
+name = "Velo Werk"
+currency = "EUR"
+ships_to = ["DE"]
+delivery_days = 5
+customer_terms = ["cc:no-tracking"]
+payment_modes = ["prepay"]
+
+[[item]]
+sku = "cb-52"
+category = ["sports", "cycling"]
+title = "City bike with basket, 52 cm"
+keywords = ["city", "bike", "bicycle"]
+attributes = { frame_cm = 52, condition = "used" }
+price = 28000
+stock = 2
+"""
+
+
+class FlashDeals:
+    """A bot that answers every phone intent with its own deal, whatever
+    the customer's terms say: the customer's node rejects it and says why."""
+
+    name = "Flash Deals"
+    categories: Sequence[str] = ("electronics",)
+
+    async def on_intent(self, intent: Signed[Intent], *, now: int) -> Sequence[Offer]:
+        return [
+            Offer(
+                intent_id=intent.id,
+                vendor_key=bytes(32),  # the node puts in the bot's keys
+                vendor_name=self.name,
+                item=Item(
+                    title="Google Pixel 8, 128 GB, import",
+                    sku="fd-px8",
+                    attributes={"brand": "google", "storage_gb": 128},
+                ),
+                quantity=intent.message.quantity,
+                price=37_900 * intent.message.quantity,
+                currency="EUR",
+                deliver_by=now + 12 * DAY,
+                ships_to=("*",),
+                customer_terms=(),
+                payment_modes=("prepay",),
+                reply_key=bytes(32),
+                created=now,
+                valid_until=now + DAY,
+            )
+        ]
+
+    async def on_accept(
+        self, accept: Signed[Accept], offer: Signed[Offer], intent: Signed[Intent], *, now: int
+    ) -> Decision:
+        return Decision(True, "Paid? Then it ships.")
+
+
+@dataclass(frozen=True, slots=True)
+class DemoStep:
+    """One line of the story: seconds since start, who, what."""
+
+    at: float
+    actor: str
+    text: str
+
+
+@dataclass
+class DemoReport:
+    """What happened, for the CLI and for ``--json``."""
+
+    nodes: dict[str, str] = field(default_factory=dict)
+    intent: Signed[Intent] | None = None
+    mint_ms: float = 0.0
+    offers_seen: list[tuple[float, str]] = field(default_factory=list)
+    ranking: Ranking | None = None
+    accept: Signed[Accept] | None = None
+    customer_deal: Deal | None = None
+    vendor_deal: Deal | None = None
+    seconds: float = 0.0
+
+
+def sample_terms(now: int) -> Terms:
+    """The demo customer's terms: at most 600 EUR, delivered to Germany
+    within 5 days, no tracking, data deleted after the deal."""
+    return Terms(
+        max_price=60_000,
+        currency="EUR",
+        region="DE",
+        deliver_by=now + 5 * DAY,
+        customer_terms=("cc:no-tracking", "cc:delete-after-deal"),
+        payment_modes=("prepay", "pay-on-delivery"),
+    )
+
+
+DISCLOSE: Final = {"contact": "alice@example.org", "shipping": "Hauptstr. 1, 10115 Berlin"}
+
+
+async def run_demo_market(
+    workdir: Path,
+    *,
+    step: Callable[[DemoStep], None] = lambda _s: None,
+    offer_wait: float = 4.0,
+) -> DemoReport:
+    """Run the demo market with stores under ``workdir``; report each step."""
+    started = time.perf_counter()
+    report = DemoReport()
+
+    def say(actor: str, text: str) -> None:
+        step(DemoStep(round(time.perf_counter() - started, 2), actor, text))
+
+    config = NodeConfig(params=DEFAULT_PARAMS)
+    async with AsyncExitStack() as stack:
+        stores = []
+
+        def store(name: str) -> Store:
+            s = stack.enter_context(Store.open(workdir / f"{name}.db"))
+            stores.append(s)
+            return s
+
+        customer = await stack.enter_async_context(
+            open_node(store("customer"), customer_seed=os.urandom(32), config=config)
+        )
+        report.nodes["customer"] = customer.peer_id
+        vendors: dict[str, Node] = {}
+        handlers = [
+            CatalogVendor(parse_catalog(text, source=f"<demo {name}>"))
+            for name, text in (("kiez", KIEZ), ("second-life", SECOND_LIFE), ("velo", VELO))
+        ]
+        bots: list[VendorHandler] = [*handlers, FlashDeals()]
+        for handler in bots:
+            node = await stack.enter_async_context(
+                open_node(
+                    store(handler.name.lower().replace(" ", "-")),
+                    vendor_keys=derive_vendor_keys(os.urandom(32)),
+                    vendor=handler,
+                    config=config,
+                )
+            )
+            vendors[handler.name] = node
+            report.nodes[handler.name] = node.peer_id
+            await node.connect(customer.addrs()[0])
+        say(
+            "market",
+            f"{len(vendors) + 1} nodes on 127.0.0.1, each with its own keys and "
+            f"database: a customer and vendor bots {', '.join(vendors)}",
+        )
+        await trio.sleep(1.2)  # one gossipsub heartbeat: the mesh forms
+
+        async with customer.events() as events:
+            t0 = time.perf_counter()
+            intent = await customer.post_intent(
+                category=("electronics", "phones"),
+                title="Google Pixel 8, 128 GB",
+                description="New or refurbished, any colour.",
+                attributes={"brand": "google", "model": "pixel 8", "storage_gb": 128},
+                terms=sample_terms(customer.now()),
+            )
+            report.intent = intent
+            report.mint_ms = (time.perf_counter() - t0) * 1000
+            say(
+                "customer",
+                f"posts an intentcast {intent.id.hex()[:12]}: signed with a key "
+                f"used for this intent only, proof of work in "
+                f"{report.mint_ms:.0f} ms",
+            )
+            expected = 3  # two compliant shops answer, and Flash Deals
+            with trio.move_on_after(offer_wait):
+                async for event in events:
+                    if event.kind is EventKind.OFFER_RECEIVED:
+                        report.offers_seen.append((time.perf_counter() - t0, event.detail))
+                        say(
+                            "customer",
+                            f"sealed offer from {event.detail} opened "
+                            f"({(time.perf_counter() - t0) * 1000:.0f} ms after "
+                            f"posting)",
+                        )
+                        if len(report.offers_seen) >= expected:
+                            break
+        report.ranking = ranking = customer.offers_for(intent.signer)
+        if not ranking.ranked:
+            raise RuntimeError("no acceptable offer arrived; the demo market did not work")
+        best = ranking.ranked[0].offer
+        async with customer.events() as events:
+            report.accept = await customer.accept(best.id, disclose=DISCLOSE)
+            say(
+                "customer",
+                f"accepts {best.message.vendor_name}, disclosing only "
+                f"{', '.join(sorted(DISCLOSE))}",
+            )
+            with trio.move_on_after(10):
+                async for event in events:
+                    if event.kind in (EventKind.DEAL_CONFIRMED, EventKind.DEAL_DECLINED):
+                        say(best.message.vendor_name, f"answers: {event.detail}")
+                        break
+        report.customer_deal = customer.store.deals.get(report.accept.id)
+        vendor = vendors[best.message.vendor_name]
+        report.vendor_deal = vendor.store.deals.get(report.accept.id)
+    report.seconds = time.perf_counter() - started
+    return report
