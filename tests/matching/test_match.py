@@ -108,6 +108,8 @@ def test_relevance_reasons_say_why_not() -> None:
         ({"customer_terms": ("cc:no-tracking", "cc:no-resale")}, ["px8-256-ref", "px8-128-blk"]),
         ({"payment_modes": ("pay-after-delivery",)}, []),
         ({"deliver_by": NOW + DAY}, []),
+        ({"deliver_by": NOW + 2 * DAY}, ["px8-256-ref", "px8-128-blk"]),  # exactly in time
+        ({"deliver_by": NOW + 2 * DAY - 1}, []),
         ({"min_rating": 350}, []),
     ],
 )
