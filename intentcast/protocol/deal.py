@@ -41,7 +41,7 @@ class Accept:
     def __post_init__(self) -> None:
         f.fixed_bytes("intent_id", self.intent_id, f.ID_SIZE)
         f.fixed_bytes("offer_id", self.offer_id, f.ID_SIZE)
-        if self.payment_mode not in PAYMENT_MODES:
+        if type(self.payment_mode) is not str or self.payment_mode not in PAYMENT_MODES:
             raise InvalidMessage("payment_mode", f"{self.payment_mode!r} is not a payment mode")
         f.integer("price", self.price, 0, f.MAX_AMOUNT)
         f.timestamp("created", self.created)

@@ -262,7 +262,7 @@ def string_map(field: str, value: object, keys: Iterable[str], max_len: int) -> 
         raise InvalidMessage(field, "must be a map")
     out: dict[str, str] = {}
     for key in sorted(value, key=_sort_key):
-        if key not in allowed:
+        if type(key) is not str or key not in allowed:
             raise InvalidMessage(field, f"{key!r} is not one of {sorted(allowed)}")
         out[key] = text(f"{field}.{key}", value[key], max_len)
     return out

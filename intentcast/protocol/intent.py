@@ -29,7 +29,7 @@ def category_path(field_name: str, value: object) -> tuple[str, ...]:
     path: tuple[object, ...] = tuple(value)
     if not 1 <= len(path) <= f.MAX_CATEGORY_DEPTH:
         raise InvalidMessage(field_name, f"must have 1 to {f.MAX_CATEGORY_DEPTH} levels")
-    if path[0] not in CATEGORY_SET:
+    if type(path[0]) is not str or path[0] not in CATEGORY_SET:
         raise InvalidMessage(
             field_name, f"top level {path[0]!r} is not one of {', '.join(sorted(CATEGORY_SET))}"
         )
@@ -60,12 +60,21 @@ class Terms:
     KEYS: ClassVar = frozenset({"max", "cur", "region", "by", "cc", "pay", "rating"})
 
     def __post_init__(self) -> None:
-        f.integer("terms.max_price", self.max_price, 0, f.MAX_AMOUNT)
-        if self.currency not in CURRENCIES:
+        max_price, rating, by = self.max_price, self.min_rating, self.deliver_by
+        # Scalars in one test on the hot path; the named checks run on failure.
+        if not (
+            type(max_price) is int
+            and type(rating) is int
+            and 0 <= max_price <= f.MAX_AMOUNT
+            and 0 <= rating <= f.MAX_RATING
+            and (by is None or (type(by) is int and f.MIN_TIME <= by <= f.MAX_TIME))
+        ):
+            f.integer("terms.max_price", max_price, 0, f.MAX_AMOUNT)
+            f.integer("terms.min_rating", rating, 0, f.MAX_RATING)
+            f.optional_timestamp("terms.deliver_by", by)
+        if type(self.currency) is not str or self.currency not in CURRENCIES:
             raise InvalidMessage("terms.currency", f"{self.currency!r} is not an ISO 4217 code")
         f.region("terms.region", self.region)
-        if self.deliver_by is not None:
-            f.timestamp("terms.deliver_by", self.deliver_by)
         cc = f.sorted_set(
             "terms.customer_terms", self.customer_terms, f.MAX_CUSTOMER_TERMS, CUSTOMER_TERM_RE
         )
@@ -76,7 +85,6 @@ class Terms:
             raise InvalidMessage("terms.payment_modes", "must name at least one payment mode")
         if modes is not self.payment_modes:
             set_field(self, "payment_modes", modes)
-        f.integer("terms.min_rating", self.min_rating, 0, f.MAX_RATING)
 
     def to_body(self) -> dict[str, Any]:
         return {

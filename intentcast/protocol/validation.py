@@ -213,6 +213,8 @@ def validate(
         message = rule.message_type.from_body(body)
     except InvalidMessage as exc:
         return _reject(Reason.INVALID_FIELD, str(exc))
+    except Exception as exc:  # a check that missed a type: still the sender's fault
+        return _reject(Reason.INVALID_FIELD, f"{kind.value} body: {type(exc).__name__}")
     if pack(message.to_body()) != env.body:
         return _reject(Reason.NON_CANONICAL, "body is not in canonical encoding")
     created: int = body["created"]
