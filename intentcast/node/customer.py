@@ -21,6 +21,7 @@ from intentcast.protocol import (
     IntentState,
     Kind,
     Offer,
+    OfferState,
     Preferences,
     SealedDeal,
     SealedOffer,
@@ -153,13 +154,15 @@ class CustomerRole(NodeBase):
             self._emit(EventKind.OFFER_RECEIVED, offer.id, offer.message.vendor_name)
 
     def _keep_offer(self, intent: Signed[Intent], offer: Signed[Offer]) -> bool:
-        """Per-intent cap on stored offers. The cheap pre-rank is the price
-        per unit in the intent's currency (offers in another currency rank
-        last): past the cap an offer is kept only if it beats the dearest."""
+        """Per-intent cap on stored offers: keep the best N by a cheap
+        pre-rank, the price per unit in the intent's currency (offers in
+        another currency rank last). Past the cap, a new offer evicts the
+        dearest one kept if it is cheaper, and is dropped otherwise; offers
+        already accepted are never evicted."""
         held = [
             r.offer
             for r in self.store.offers.received(intent.signer)
-            if r.offer.message.intent_id == intent.id
+            if r.offer.message.intent_id == intent.id and r.state is OfferState.RECEIVED
         ]
         if len(held) < self.config.max_offers_per_intent:
             return True
@@ -169,7 +172,10 @@ class CustomerRole(NodeBase):
             m = o.message
             return m.price / m.quantity if m.currency == currency else math.inf
 
-        return unit_price(offer) < max(unit_price(o) for o in held)
+        dearest = max(held, key=unit_price)
+        if unit_price(offer) >= unit_price(dearest):
+            return False
+        return self.store.offers.drop_received(dearest.id)
 
     def offers_for(self, intent_key: bytes) -> Ranking:
         """The offers for an own intent, ranked against its current revision

@@ -84,6 +84,17 @@ class Offers:
             ).fetchall()
         return [self._received(r) for r in rows]
 
+    def drop_received(self, offer_id: bytes) -> bool:
+        """Forget a received offer still in state ``received`` (the customer's
+        per-intent cap evicts the dearest one). Returns False if there was no
+        such offer or it is already part of a deal."""
+        with self._c.write() as conn:
+            cur = conn.execute(
+                "DELETE FROM offers_received WHERE id = ? AND state = ?",
+                (offer_id, OfferState.RECEIVED.value),
+            )
+            return cur.rowcount == 1
+
     def get_received(self, offer_id: bytes) -> ReceivedOffer | None:
         """The received offer with this (vendor-signed) offer id, or None."""
         with self._c.read() as conn:

@@ -265,3 +265,27 @@ def test_accepting_an_offer_that_breaks_the_terms_is_refused(tmp_path: Path) -> 
                 raise AssertionError("accepting an offer for a superseded revision must fail")
 
     run(main)
+
+
+def test_offer_cap_keeps_the_cheapest_offers(tmp_path: Path) -> None:
+    async def main() -> None:
+        async with market(tmp_path) as m:
+            customer = await m.customer(max_offers_per_intent=1)
+            kiez = await m.vendor("kiez-phones.toml")
+            await link(kiez, customer)
+            await trio.sleep(1.2)
+            intent = await customer.post_intent(**PIXEL)
+            await wait_for(kiez, lambda: len(kiez.store.offers.made(intent.id)) >= 2)
+            made = sorted(o.offer.message.price for o in kiez.store.offers.made(intent.id))
+            await wait_for(
+                customer,
+                lambda: (
+                    [r.offer.message.price for r in customer.store.offers.received(intent.signer)]
+                    == made[:1]
+                ),
+            )
+            await trio.sleep(0.5)  # nothing else arrives to change it
+            kept = customer.store.offers.received(intent.signer)
+            assert [r.offer.message.price for r in kept] == made[:1]
+
+    run(main)
