@@ -7,6 +7,9 @@ import click
 from intentcast import __version__
 
 from .demo import demo
+from .home import init, node, peers, status, vendor
+from .intent import intent
+from .market import accept, deals, offers
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -19,6 +22,7 @@ def main() -> None:
     """
 
 
-main.add_command(demo)
+for command in (init, node, intent, offers, accept, deals, peers, status, vendor, demo):
+    main.add_command(command)
 
 __all__ = ["main"]

@@ -1,0 +1,204 @@
+"""``intentcast init``, ``node run|stop``, ``vendor run``, ``status``, ``peers``."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import click
+
+from .client import Client, home_option, json_option, print_json, short
+
+
+@click.command()
+@home_option
+@click.option(
+    "--role",
+    "roles",
+    type=click.Choice(["customer", "vendor", "relay"]),
+    multiple=True,
+    help="What the node does (repeatable). Default: customer.",
+)
+@click.option(
+    "--listen",
+    multiple=True,
+    help="libp2p listen multiaddr (repeatable). Default: /ip4/0.0.0.0/tcp/4001.",
+)
+@click.option(
+    "--bootstrap", multiple=True, help="Peer multiaddr ending in /p2p/<id> to keep connected."
+)
+@click.option(
+    "--api-port",
+    type=click.IntRange(0, 65535),
+    default=7646,
+    show_default=True,
+    help="Port of the local API on 127.0.0.1 (0: any free port).",
+)
+@click.option(
+    "--catalog",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Vendor catalog (TOML) for the vendor role.",
+)
+@click.option("--force", is_flag=True, help="Replace an existing home; its keys are lost.")
+def init(  # noqa: PLR0917  (click passes options positionally)
+    home: Path,
+    roles: tuple[str, ...],
+    listen: tuple[str, ...],
+    bootstrap: tuple[str, ...],
+    api_port: int,
+    catalog: Path | None,
+    force: bool,
+) -> None:
+    """Create a node home: key files (mode 0600), config.toml, database."""
+    from intentcast.node.daemon import DEFAULT_LISTEN, DaemonError, init_home  # noqa: PLC0415
+
+    try:
+        created = init_home(
+            home,
+            roles=roles or ("customer",),
+            listen=listen or DEFAULT_LISTEN,
+            bootstrap=bootstrap,
+            api_port=api_port,
+            catalog=catalog.resolve() if catalog is not None else None,
+            force=force,
+        )
+    except DaemonError as exc:
+        raise click.ClickException(str(exc)) from None
+    except OSError as exc:
+        raise click.ClickException(f"cannot create {home}: {exc.strerror}") from None
+    click.echo(f"Created a node home in {created.path}")
+    click.echo(f"  keys:   {created.customer_key.name}, {created.vendor_key.name} (mode 0600)")
+    click.echo(f"  config: {created.config}")
+    click.echo("Start the node with: intentcast node run" + _home_flag(home))
+
+
+def _home_flag(home: Path) -> str:
+    from .client import default_home  # noqa: PLC0415
+
+    return "" if Path(home) == default_home() else f" --home {home}"
+
+
+def _run(home: Path, verbose: bool, **overrides: Any) -> None:
+    from intentcast.node.daemon import DaemonError, run_daemon  # noqa: PLC0415
+    from intentcast.store import StoreError  # noqa: PLC0415
+
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
+        datefmt="%H:%M:%S",
+        stream=sys.stderr,
+    )
+    if not verbose:
+        for noisy in ("hypercorn", "libp2p", "multiaddr", "intentcast.node.api.server"):
+            logging.getLogger(noisy).setLevel(logging.WARNING)
+    try:
+        run_daemon(home, **overrides)
+    except (DaemonError, StoreError) as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@click.group()
+def node() -> None:
+    """Run and stop the node daemon."""
+
+
+@node.command("run")
+@home_option
+@click.option("-v", "--verbose", is_flag=True, help="Debug logs.")
+def node_run(home: Path, verbose: bool) -> None:
+    """Run the node and its local API in the foreground (Ctrl-C stops it)."""
+    _run(home, verbose)
+
+
+@node.command("stop")
+@home_option
+def node_stop(home: Path) -> None:
+    """Stop the running node daemon."""
+    client = Client(home)
+    client.post("/v1/stop")
+    deadline = time.monotonic() + 30
+    while client.cookie.exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    click.echo("The node stopped." if not client.cookie.exists() else "The node is stopping.")
+
+
+@click.group()
+def vendor() -> None:
+    """Run a vendor node that answers intents."""
+
+
+@vendor.command("run")
+@home_option
+@click.argument("bot", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--catalog",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Answer from this TOML catalog (a no-code shop).",
+)
+@click.option("-v", "--verbose", is_flag=True, help="Debug logs.")
+def vendor_run(home: Path, bot: Path | None, catalog: Path | None, verbose: bool) -> None:
+    """Run this home's node as a vendor answering from a catalog (or, later, a BOT.py)."""
+    if bot is not None:
+        raise click.UsageError(
+            "vendor bots written in Python (vendor run BOT.py) are not supported yet; "
+            "use --catalog catalog.toml"
+        )
+    if catalog is None:
+        raise click.UsageError("give the catalog to answer from: --catalog catalog.toml")
+    _run(home, verbose, catalog=catalog.resolve(), roles=("vendor",))
+
+
+@click.command()
+@home_option
+@json_option
+def status(home: Path, as_json: bool) -> None:
+    """The running node at a glance."""
+    data = Client(home).get("/v1/status")
+    if as_json:
+        print_json(data)
+        return
+    roles = ", ".join(data["roles"])
+    click.echo(f"node      {data['peer_id']} ({roles}), up {data['uptime_seconds']:.0f} s")
+    for addr in data["addrs"]:
+        click.echo(f"address   {addr}")
+    click.echo(f"peers     {data['connected_peers']} connected")
+    intents = ", ".join(f"{n} {state}" for state, n in sorted(data["intents"].items()))
+    deals = ", ".join(f"{n} {state}" for state, n in sorted(data["deals"].items()))
+    click.echo(f"intents   {intents or 'none'}")
+    click.echo(f"deals     {deals or 'none'}")
+    if data["vendor"] is not None:
+        v = data["vendor"]
+        click.echo(
+            f"vendor    {v['name']} in {', '.join(v['categories'])}, {v['offers_made']} offers made"
+        )
+    click.echo(f"home      {data['home']}")
+
+
+@click.command()
+@home_option
+@json_option
+@click.option("--connect", "addr", help="Dial this peer multiaddr (ending in /p2p/<id>) first.")
+def peers(home: Path, as_json: bool, addr: str | None) -> None:
+    """Connected, known and banned peers."""
+    client = Client(home)
+    if addr is not None:
+        peer = client.post("/v1/peers", {"addr": addr})["peer_id"]
+        if not as_json:
+            click.echo(f"connected to {peer}")
+    data = client.get("/v1/peers")
+    if as_json:
+        print_json(data)
+        return
+    click.echo(f"{len(data['connected'])} connected")
+    for p in data["connected"]:
+        click.echo(f"  {p['peer_id']}  {' '.join(p['addrs'])}")
+    others = [p for p in data["known"] if not p["connected"]]
+    if others:
+        click.echo(f"{len(others)} known, not connected")
+        for p in others:
+            click.echo(f"  {p['peer_id']}  failures {p['failures']}")
+    for p in data["banned"]:
+        click.echo(f"banned {short(p['peer_id'])} for {p['seconds_left']} s more")

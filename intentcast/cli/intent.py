@@ -1,0 +1,227 @@
+"""``intent post|list|show|withdraw|amend``: the customer's intentcasts.
+
+A draft is the JSON the API takes (``docs/daemon.md``, "Intent drafts"),
+built from flags or read from a TOML or JSON file; flags override the file.
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from .client import Client, home_option, json_option, print_json, short
+from .market import print_offers, wait_for_offers
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _attribute(text: str) -> tuple[str, Any]:
+    name, sep, raw = text.partition("=")
+    if not sep or not name.strip():
+        raise click.BadParameter(f"{text!r} is not NAME=VALUE", param_hint="--attr")
+    value: Any = raw.strip()
+    if value.lower() in ("true", "false"):
+        value = value.lower() == "true"
+    elif value.lstrip("-").isdigit():
+        value = int(value)
+    return name.strip(), value
+
+
+def draft_options(fn: F) -> F:
+    """The flags that make or change an intent draft."""
+    options = [
+        click.option(
+            "--file",
+            "draft_file",
+            type=click.Path(exists=True, dir_okay=False, path_type=Path),
+            help="Read the draft from a TOML or JSON file (flags override it).",
+        ),
+        click.option("--category", help="Category path, e.g. electronics/phones."),
+        click.option("--title", help="What you want, in a few words."),
+        click.option("--description", help="More detail."),
+        click.option("--attr", "attrs", multiple=True, help="Wanted attribute NAME=VALUE."),
+        click.option("--quantity", type=click.IntRange(1), help="How many."),
+        click.option(
+            "--max-price", help="Most you pay for the whole quantity, e.g. 600 or 599.90."
+        ),
+        click.option("--currency", help="ISO 4217 currency, e.g. EUR."),
+        click.option("--region", help="Where it goes: country code (DE) or geohash."),
+        click.option("--deliver-within", type=click.FloatRange(min=0, min_open=True), help="Days."),
+        click.option("--term", "cterms", multiple=True, help="Customer term, e.g. cc:no-tracking."),
+        click.option("--pay", "pay", multiple=True, help="Payment mode you accept, e.g. prepay."),
+        click.option("--min-stars", type=click.FloatRange(0, 5), help="Minimum vendor rating."),
+        click.option(
+            "--lifetime-days",
+            type=click.FloatRange(min=0, min_open=True),
+            help="Days the intent stays live.",
+        ),
+    ]
+    for option in reversed(options):
+        fn = option(fn)
+    return fn
+
+
+def build_draft(draft_file: Path | None, **flags: Any) -> dict[str, Any]:
+    """The JSON draft from an optional file and the flags given."""
+    draft: dict[str, Any] = {}
+    if draft_file is not None:
+        text = draft_file.read_text()
+        try:
+            loaded = json.loads(text) if draft_file.suffix == ".json" else tomllib.loads(text)
+        except (ValueError, tomllib.TOMLDecodeError) as exc:
+            raise click.ClickException(f"{draft_file}: {exc}") from None
+        if not isinstance(loaded, dict):
+            raise click.ClickException(f"{draft_file}: must hold one object (an intent draft)")
+        draft = loaded
+    terms: dict[str, Any] = dict(draft.get("terms") or {})
+    for flag, key in (
+        ("category", "category"),
+        ("title", "title"),
+        ("description", "description"),
+        ("quantity", "quantity"),
+        ("lifetime_days", "lifetime_days"),
+    ):
+        if flags.get(flag) is not None:
+            draft[key] = flags[flag]
+    if flags.get("attrs"):
+        draft["attributes"] = {
+            **draft.get("attributes", {}),
+            **dict(map(_attribute, flags["attrs"])),
+        }
+    for flag, key in (
+        ("max_price", "max_price"),
+        ("currency", "currency"),
+        ("region", "region"),
+        ("deliver_within", "deliver_within_days"),
+        ("min_stars", "min_stars"),
+    ):
+        if flags.get(flag) is not None:
+            terms[key] = flags[flag]
+    if flags.get("cterms"):
+        terms["customer_terms"] = list(flags["cterms"])
+    if flags.get("pay"):
+        terms["payment_modes"] = list(flags["pay"])
+    if terms:
+        draft["terms"] = terms
+    return draft
+
+
+@click.group()
+def intent() -> None:
+    """Post and manage your intentcasts."""
+
+
+@intent.command()
+@home_option
+@json_option
+@draft_options
+@click.option(
+    "--wait",
+    type=click.FloatRange(0, 600),
+    default=0,
+    help="Seconds to watch offers arrive; then print the ranked offers.",
+)
+def post(home: Path, as_json: bool, draft_file: Path | None, wait: float, **flags: Any) -> None:
+    """Sign and publish an intentcast (from flags or --file)."""
+    client = Client(home)
+    draft = build_draft(draft_file, **flags)
+    since = client.events(0, 0)[1] if wait else 0
+    posted = client.post("/v1/intents", draft)["intent"]
+    if not as_json:
+        click.echo(
+            f"Posted {short(posted['key'])} {posted['title']!r} in {posted['category']} "
+            f"(at most {posted['terms']['max_price_text']})"
+        )
+    if not wait:
+        if as_json:
+            print_json({"intent": posted})
+        return
+    data = wait_for_offers(client, posted["key"], since, wait)
+    if as_json:
+        print_json(data)
+    else:
+        print_offers(data)
+
+
+def print_intent_line(i: dict[str, Any]) -> None:
+    """One row of ``intent list``."""
+    click.echo(
+        f"{short(i['key'])}  {i['state']:9}  {i['offers']:>3} offers  "
+        f"{i['terms']['max_price_text']:>13}  {i['category']:24}  {i['title']}"
+    )
+
+
+@intent.command("list")
+@home_option
+@json_option
+def list_(home: Path, as_json: bool) -> None:
+    """Your intentcasts, newest first."""
+    data = Client(home).get("/v1/intents")
+    if as_json:
+        print_json(data)
+        return
+    if not data["intents"]:
+        click.echo("no intents yet; post one with: intentcast intent post --help")
+    for i in data["intents"]:
+        print_intent_line(i)
+
+
+@intent.command()
+@home_option
+@json_option
+@click.argument("key")
+def show(home: Path, as_json: bool, key: str) -> None:
+    """One intentcast, by id or prefix."""
+    data = Client(home).get(f"/v1/intents/{key}")
+    if as_json:
+        print_json(data)
+        return
+    i = data["intent"]
+    t = i["terms"]
+    click.echo(f"{i['title']}  ({i['state']}, revision {i['revision']})")
+    click.echo(f"  key         {i['key']}")
+    click.echo(f"  category    {i['category']}, quantity {i['quantity']}")
+    if i["description"]:
+        click.echo(f"  description {i['description']}")
+    if i["attributes"]:
+        attrs = ", ".join(f"{k}={v}" for k, v in i["attributes"].items())
+        click.echo(f"  attributes  {attrs}")
+    click.echo(f"  at most     {t['max_price_text']}, to {t['region']}")
+    click.echo(f"  terms       {', '.join(t['customer_terms']) or 'none'}")
+    click.echo(f"  payment     {', '.join(t['payment_modes'])}")
+    click.echo(f"  offers      {i['offers']} (see: intentcast offers {short(i['key'])})")
+
+
+@intent.command()
+@home_option
+@json_option
+@click.argument("key")
+@click.option("--reason", default="", help="Why (published with the withdrawal).")
+def withdraw(home: Path, as_json: bool, key: str, reason: str) -> None:
+    """Take an intentcast off the market, everywhere."""
+    data = Client(home).post(f"/v1/intents/{key}/withdraw", {"reason": reason})
+    if as_json:
+        print_json(data)
+    else:
+        click.echo(f"Withdrew {short(data['intent']['key'])} {data['intent']['title']!r}")
+
+
+@intent.command()
+@home_option
+@json_option
+@click.argument("key")
+@draft_options
+def amend(home: Path, as_json: bool, key: str, draft_file: Path | None, **flags: Any) -> None:
+    """Publish a new revision of an intentcast with the changes given."""
+    draft = build_draft(draft_file, **flags)
+    data = Client(home).post(f"/v1/intents/{key}/amend", draft)
+    if as_json:
+        print_json(data)
+        return
+    i = data["intent"]
+    click.echo(f"Amended {short(i['key'])} {i['title']!r}: now revision {i['revision']}")

@@ -1,0 +1,663 @@
+"""The node daemon: a node home on disk, and ``intentcast node run``.
+
+A *home* is one directory (``docs/daemon.md``)::
+
+    customer.key   customer seed (mode 0600): every intent key derives from it
+    vendor.key     vendor seed (mode 0600): the vendor's signing and reply keys
+    config.toml    listen addresses, bootstrap peers, roles, API port, catalog
+    node.db        the node's store (mode 0600)
+    node.lock      held by the running daemon (one daemon per home)
+    api.cookie     while the daemon runs: its API address and a fresh random
+                   token (mode 0600); clients read it to authenticate
+
+:func:`init_home` creates one; :func:`run_daemon` runs a node over it with
+the local HTTP API (:mod:`.api`) on 127.0.0.1 until Ctrl-C or SIGTERM.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import functools
+import hashlib
+import json
+import logging
+import os
+import secrets
+import signal
+import time
+import tomllib
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any, Final
+
+import trio
+from hypercorn.config import Config as HypercornConfig
+from hypercorn.trio.run import worker_serve
+from hypercorn.utils import wrap_app
+
+from intentcast import __version__
+from intentcast.matching import CatalogError, parse_catalog
+from intentcast.protocol import derive_vendor_keys
+from intentcast.protocol.errors import KeyFileError
+from intentcast.store import InsecureKeyFile, Store, read_key_file, write_key_file
+
+from .base import Event, NodeConfig
+from .node import Node, open_node
+from .p2p import NetworkError
+from .vendor import CatalogVendor
+
+log = logging.getLogger(__name__)
+
+CUSTOMER_KEY: Final = "customer.key"
+VENDOR_KEY: Final = "vendor.key"
+CONFIG_FILE: Final = "config.toml"
+DATABASE: Final = "node.db"
+LOCK_FILE: Final = "node.lock"
+#: Written while the daemon runs; ``intentcast.cli.client`` reads it.
+COOKIE_FILE: Final = "api.cookie"
+
+ROLES: Final = ("customer", "vendor", "relay")
+DEFAULT_API_PORT: Final = 7646
+DEFAULT_LISTEN: Final = ("/ip4/0.0.0.0/tcp/4001",)
+#: Files a home consists of (``--force`` replaces exactly these).
+HOME_FILES: Final = (
+    CUSTOMER_KEY,
+    VENDOR_KEY,
+    CONFIG_FILE,
+    DATABASE,
+    f"{DATABASE}-wal",
+    f"{DATABASE}-shm",
+    COOKIE_FILE,
+)
+
+
+class DaemonError(Exception):
+    """A problem with the node home or its configuration that the user must
+    fix; the message says what and how, in one line."""
+
+
+class HomeExists(DaemonError):
+    """``init`` refused to overwrite an existing home."""
+
+
+class ConfigError(DaemonError):
+    """``config.toml`` is missing, unreadable or has a bad value."""
+
+
+class AlreadyRunning(DaemonError):
+    """Another daemon holds this home."""
+
+
+@dataclass(frozen=True, slots=True)
+class Home:
+    """Paths of the files in a node home."""
+
+    path: Path
+
+    @property
+    def customer_key(self) -> Path:
+        return self.path / CUSTOMER_KEY
+
+    @property
+    def vendor_key(self) -> Path:
+        return self.path / VENDOR_KEY
+
+    @property
+    def config(self) -> Path:
+        return self.path / CONFIG_FILE
+
+    @property
+    def database(self) -> Path:
+        return self.path / DATABASE
+
+    @property
+    def cookie(self) -> Path:
+        return self.path / COOKIE_FILE
+
+    @property
+    def lock(self) -> Path:
+        return self.path / LOCK_FILE
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Settings:
+    """What ``config.toml`` says (see ``docs/daemon.md``, "Configuration")."""
+
+    roles: tuple[str, ...] = ("customer",)
+    listen: tuple[str, ...] = DEFAULT_LISTEN
+    bootstrap: tuple[str, ...] = ()
+    mdns: bool = False
+    api_port: int = DEFAULT_API_PORT
+    #: Vendor catalog (TOML); relative paths are relative to the home.
+    catalog: Path | None = None
+    #: Personal details ``accept --disclose NAME`` may send to a vendor.
+    profile: dict[str, str] = field(default_factory=dict)
+
+
+# --- init -----------------------------------------------------------------------
+
+
+def init_home(
+    path: Path,
+    *,
+    roles: Sequence[str] = ("customer",),
+    listen: Sequence[str] = DEFAULT_LISTEN,
+    bootstrap: Sequence[str] = (),
+    api_port: int = DEFAULT_API_PORT,
+    catalog: Path | None = None,
+    force: bool = False,
+) -> Home:
+    """Create a node home at ``path``: fresh key files (0600), ``config.toml``
+    and an empty database. Returns it.
+
+    Raises :class:`HomeExists` if ``path`` already holds a home (a key file
+    or config) and ``force`` is false: the key files may be the only copy of
+    a seed. With ``force`` those files are replaced (the old seeds are lost).
+    Raises :class:`ConfigError` for a bad role or port.
+    """
+    settings = Settings(
+        roles=_roles(roles),
+        listen=tuple(listen),
+        bootstrap=tuple(bootstrap),
+        api_port=_port(api_port),
+        catalog=catalog,
+    )
+    home = Home(Path(path).expanduser())
+    existing = [name for name in HOME_FILES if (home.path / name).exists()]
+    if existing and not force:
+        raise HomeExists(
+            f"{home.path} is already a node home (has {', '.join(existing)}); "
+            f"pass --force to replace it (its keys are lost) or choose another --home"
+        )
+    if home.cookie.exists() and _locked(home):
+        raise AlreadyRunning(f"a node is running on {home.path}; stop it first")
+    home.path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    for name in existing:
+        (home.path / name).unlink()
+    write_key_file(home.customer_key, "customer-seed", os.urandom(32))
+    write_key_file(home.vendor_key, "vendor-seed", os.urandom(32))
+    _write_private(home.config, render_config(settings).encode())
+    Store.open(home.database).close()
+    return home
+
+
+def render_config(settings: Settings) -> str:
+    """The text of ``config.toml`` for ``settings``, with comments."""
+
+    def strings(values: Sequence[str]) -> str:
+        return "[" + ", ".join(json.dumps(v) for v in values) + "]"
+
+    catalog = (
+        f"catalog = {json.dumps(str(settings.catalog))}"
+        if settings.catalog is not None
+        else '# catalog = "catalog.toml"'
+    )
+    return f"""# intentcast node configuration. Reference: docs/daemon.md.
+
+[node]
+# What this node does: "customer" (post intents, rank and accept offers),
+# "vendor" (answer intents from a catalog), "relay" (carry every topic).
+roles = {strings(settings.roles)}
+# libp2p listen addresses (multiaddrs). Port 0 picks a free port.
+listen = {strings(settings.listen)}
+# Peers to dial at start and keep connected: multiaddrs ending in /p2p/<peer id>.
+bootstrap = {strings(settings.bootstrap)}
+# Find peers on the local network with mDNS.
+mdns = {"true" if settings.mdns else "false"}
+
+[api]
+# The local HTTP API listens on 127.0.0.1 only, on this port (0: any free port).
+port = {settings.api_port}
+
+[vendor]
+# The catalog a vendor node answers from (relative to this directory).
+{catalog}
+
+[profile]
+# What `intentcast accept OFFER --disclose contact,shipping` sends to the
+# vendor you accept, and to no one else.
+# contact = "you@example.org"
+# shipping = "Street 1, 12345 City"
+"""
+
+
+# --- loading --------------------------------------------------------------------
+
+
+def load_settings(home: Home) -> Settings:
+    """Read and check ``config.toml``. Raises :class:`ConfigError`."""
+    try:
+        text = home.config.read_text()
+    except FileNotFoundError:
+        raise ConfigError(
+            f"{home.config} not found; create a node home with: intentcast init --home {home.path}"
+        ) from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read {home.config}: {exc.strerror}") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{home.config}: {exc}") from None
+    node = _table(data, "node")
+    api = _table(data, "api")
+    vendor = _table(data, "vendor")
+    profile = _table(data, "profile")
+    catalog = vendor.get("catalog")
+    if catalog is not None and not isinstance(catalog, str):
+        raise ConfigError(f"{home.config}: vendor.catalog must be a file name")
+    if not all(isinstance(v, str) for v in profile.values()):
+        raise ConfigError(f"{home.config}: every [profile] value must be a string")
+    try:
+        return Settings(
+            roles=_roles(_strings(node, "roles", ["customer"])),
+            listen=tuple(_strings(node, "listen", list(DEFAULT_LISTEN))),
+            bootstrap=tuple(_strings(node, "bootstrap", [])),
+            mdns=bool(node.get("mdns", False)),
+            api_port=_port(api.get("port", DEFAULT_API_PORT)),
+            catalog=None if catalog is None else home.path / Path(catalog).expanduser(),
+            profile=dict(profile),
+        )
+    except ConfigError as exc:
+        raise ConfigError(f"{home.config}: {exc}") from None
+
+
+def _table(data: dict[str, Any], name: str) -> dict[str, Any]:
+    table = data.get(name, {})
+    if not isinstance(table, dict):
+        raise ConfigError(f"[{name}] must be a table")
+    return table
+
+
+def _strings(table: dict[str, Any], name: str, default: list[str]) -> list[str]:
+    value = table.get(name, default)
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{name} must be a list of strings")
+    return value
+
+
+def _roles(roles: Sequence[str]) -> tuple[str, ...]:
+    unknown = [r for r in roles if r not in ROLES]
+    if unknown or not roles:
+        raise ConfigError(f"roles must be some of {', '.join(ROLES)}; got {list(roles)}")
+    return tuple(dict.fromkeys(roles))
+
+
+def _port(port: object) -> int:
+    if type(port) is not int or not 0 <= port <= 65535:
+        raise ConfigError(f"the API port must be a number from 0 to 65535, not {port!r}")
+    return port
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    """Write ``path`` with mode 0600 from the start, atomically."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.fchmod(fd, 0o600)
+        os.write(fd, data)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.replace(tmp, path)
+
+
+def _locked(home: Home) -> bool:
+    try:
+        with home.lock.open("a") as f:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    except OSError:
+        return False
+    return False
+
+
+@contextlib.contextmanager
+def _hold_lock(home: Home) -> Iterator[IO[str]]:
+    f = home.lock.open("a")
+    try:
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise AlreadyRunning(
+                f"a node is already running on {home.path}; stop it with: "
+                f"intentcast node stop --home {home.path}"
+            ) from None
+        yield f
+    finally:
+        f.close()
+
+
+# --- the running daemon ---------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class LoggedEvent:
+    """A node event with its sequence number, as the API serves it."""
+
+    seq: int
+    at: float
+    event: Event
+
+    def as_json(self) -> dict[str, Any]:
+        """The API's JSON form of this event."""
+        subject = self.event.subject
+        return {
+            "seq": self.seq,
+            "at": round(self.at, 3),
+            "kind": self.event.kind.value,
+            "subject": subject.hex() if isinstance(subject, bytes) else subject,
+            "detail": self.event.detail,
+        }
+
+
+class EventLog:
+    """The node's recent events, numbered, for API clients that follow them
+    by long polling (``GET /v1/events?since=N&timeout=S``)."""
+
+    def __init__(self, keep: int = 1_000) -> None:
+        self._events: deque[LoggedEvent] = deque(maxlen=keep)
+        self._seq = 0
+        self._changed = trio.Event()
+
+    @property
+    def last(self) -> int:
+        """Sequence number of the newest event (0: none yet)."""
+        return self._seq
+
+    def add(self, event: Event) -> None:
+        """Number and keep ``event``; wake every waiting client."""
+        self._seq += 1
+        self._events.append(LoggedEvent(self._seq, time.time(), event))
+        self._changed.set()
+        self._changed = trio.Event()
+
+    def after(self, seq: int) -> list[LoggedEvent]:
+        """The kept events numbered above ``seq``, oldest first."""
+        return [e for e in self._events if e.seq > seq]
+
+    async def wait_after(self, seq: int, timeout: float) -> list[LoggedEvent]:
+        """Events numbered above ``seq``, waiting up to ``timeout`` seconds
+        for the first one (an empty list when none came)."""
+        found = self.after(seq)
+        with trio.move_on_after(timeout):
+            while not found:
+                await self._changed.wait()
+                found = self.after(seq)
+        return found
+
+
+@dataclass(frozen=True, slots=True)
+class DaemonInfo:
+    """A running daemon, as told to ``on_ready`` callers: the API address and
+    token, the node's libp2p identity, and a thread-safe :meth:`stop`."""
+
+    url: str
+    token: str
+    peer_id: str
+    addrs: tuple[str, ...]
+    stop: Callable[[], None]
+
+
+def peer_key_seed(seed: bytes) -> bytes:
+    """The libp2p peer key seed of a home: derived one-way from its customer
+    seed, so the peer id stays the same across restarts (peers can list it
+    as a bootstrap address) and reveals nothing about the seed."""
+    return hashlib.blake2b(seed, key=b"intentcast/1/peer-key", digest_size=32).digest()
+
+
+def _read_key(path: Path, kind: str) -> bytes:
+    try:
+        return read_key_file(path, expect_kind=kind)
+    except InsecureKeyFile as exc:
+        raise DaemonError(f"refusing to start: {exc}") from None
+    except FileNotFoundError:
+        raise DaemonError(
+            f"{path} not found; create a node home with: intentcast init --home {path.parent}"
+        ) from None
+    except KeyFileError as exc:
+        raise DaemonError(f"refusing to start: {exc}") from None
+
+
+@dataclass(slots=True)
+class _Prepared:
+    settings: Settings
+    customer_seed: bytes
+    vendor_seed: bytes | None
+    vendor: CatalogVendor | None
+
+
+def _prepare(home: Home, catalog: Path | None, roles: Sequence[str] | None) -> _Prepared:
+    settings = load_settings(home)
+    if roles is not None:
+        settings = Settings(
+            roles=_roles(roles),
+            listen=settings.listen,
+            bootstrap=settings.bootstrap,
+            mdns=settings.mdns,
+            api_port=settings.api_port,
+            catalog=catalog or settings.catalog,
+            profile=settings.profile,
+        )
+    elif catalog is not None:
+        settings = Settings(
+            roles=settings.roles,
+            listen=settings.listen,
+            bootstrap=settings.bootstrap,
+            mdns=settings.mdns,
+            api_port=settings.api_port,
+            catalog=catalog,
+            profile=settings.profile,
+        )
+    # The customer seed is always read: it also gives the stable peer id.
+    customer_seed = _read_key(home.customer_key, "customer-seed")
+    if home.vendor_key.exists():  # unused by this run, but it must not leak either
+        _read_key(home.vendor_key, "vendor-seed")
+    vendor_seed = None
+    vendor = None
+    if "vendor" in settings.roles:
+        vendor_seed = _read_key(home.vendor_key, "vendor-seed")
+        if settings.catalog is None:
+            raise ConfigError(
+                "the vendor role needs a catalog: set catalog under [vendor] in "
+                f"{home.config}, or run: intentcast vendor run --catalog FILE"
+            )
+        try:
+            text = settings.catalog.read_text()
+        except OSError as exc:
+            raise ConfigError(
+                f"cannot read the catalog {settings.catalog}: {exc.strerror}"
+            ) from None
+        try:
+            vendor = CatalogVendor(parse_catalog(text, source=str(settings.catalog)))
+        except CatalogError as exc:
+            raise ConfigError(str(exc)) from None
+    return _Prepared(settings, customer_seed, vendor_seed, vendor)
+
+
+def run_daemon(
+    path: Path,
+    *,
+    catalog: Path | None = None,
+    roles: Sequence[str] | None = None,
+    handle_signals: bool = True,
+    on_ready: Callable[[DaemonInfo], None] | None = None,
+) -> None:
+    """Run the node of the home at ``path`` and its local API until Ctrl-C,
+    SIGTERM, ``POST /v1/stop`` or ``DaemonInfo.stop()``; blocks.
+
+    ``catalog`` and ``roles`` override ``config.toml`` (``vendor run``).
+    Checks everything it can before it starts: raises :class:`DaemonError`
+    (insecure or missing key file, bad config or catalog, another daemon on
+    the home) or a :class:`~intentcast.store.StoreError`.
+    """
+    home = Home(Path(path).expanduser())
+    prepared = _prepare(home, catalog, roles)
+    with _hold_lock(home), Store.open(home.database) as store:
+        try:
+            trio.run(_serve, home, prepared, store, handle_signals, on_ready)
+            log.info("node stopped")
+        except BaseExceptionGroup as group:
+            leaf = _only_leaf(group)
+            if isinstance(leaf, DaemonError | NetworkError):
+                raise DaemonError(str(leaf)) from None
+            raise
+        except NetworkError as exc:
+            raise DaemonError(str(exc)) from None
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                home.cookie.unlink()
+
+
+def _only_leaf(group: BaseExceptionGroup[BaseException]) -> BaseException | None:
+    """The one exception inside nested groups of one, else None."""
+    exc: BaseException = group
+    while isinstance(exc, BaseExceptionGroup):
+        if len(exc.exceptions) != 1:
+            return None
+        exc = exc.exceptions[0]
+    return exc
+
+
+async def _serve(
+    home: Home,
+    prepared: _Prepared,
+    store: Store,
+    handle_signals: bool,
+    on_ready: Callable[[DaemonInfo], None] | None,
+) -> None:
+    from .api import ApiContext, build_app  # noqa: PLC0415  (starlette only when serving)
+
+    settings = prepared.settings
+    config = NodeConfig(
+        listen=settings.listen,
+        bootstrap=settings.bootstrap,
+        relay="relay" in settings.roles,
+        mdns=settings.mdns,
+        peer_key_seed=peer_key_seed(prepared.customer_seed),
+    )
+    token = secrets.token_urlsafe(32)
+    events = EventLog()
+    async with (
+        open_node(
+            store,
+            customer_seed=prepared.customer_seed if "customer" in settings.roles else None,
+            vendor_keys=None
+            if prepared.vendor_seed is None
+            else derive_vendor_keys(prepared.vendor_seed),
+            vendor=prepared.vendor,
+            config=config,
+        ) as node,
+        trio.open_nursery() as nursery,
+    ):
+        log.info(
+            "node %s (%s) listening on %s",
+            node.peer_id,
+            ", ".join(settings.roles),
+            " ".join(node.addrs()),
+        )
+        if prepared.vendor is not None:
+            log.info(
+                "vendor %r answers intents in %s from %s",
+                prepared.vendor.name,
+                ", ".join(prepared.vendor.categories),
+                settings.catalog,
+            )
+        await nursery.start(_follow_events, node, events)
+        stopping = trio.Event()
+        context = ApiContext(
+            node=node,
+            token=token,
+            settings=settings,
+            events=events,
+            home=home.path,
+            started=time.time(),
+            stop=stopping.set,
+            version=__version__,
+        )
+        hconfig = HypercornConfig()
+        hconfig.bind = [f"127.0.0.1:{settings.api_port}"]
+        hconfig.graceful_timeout = 1.0
+        hconfig.accesslog = None
+        hconfig.errorlog = logging.getLogger("intentcast.node.api.server")
+        try:
+            sockets = hconfig.create_sockets()
+            for sock in sockets.insecure_sockets:
+                sock.listen(hconfig.backlog)
+        except OSError as exc:
+            raise DaemonError(
+                f"cannot listen on 127.0.0.1:{settings.api_port} ({exc.strerror}); "
+                f"is another node running? Change [api] port in {home.config}"
+            ) from None
+        if handle_signals:
+            nursery.start_soon(_stop_on_signal, stopping)
+        async with trio.open_nursery() as api_nursery:
+            # Graceful: on stop, hypercorn finishes the requests in flight
+            # (the answer to POST /v1/stop among them) before it returns.
+            binds = await api_nursery.start(
+                functools.partial(
+                    worker_serve,
+                    # starlette's and hypercorn's ASGI type aliases differ; same protocol.
+                    wrap_app(build_app(context), hconfig.wsgi_max_body_size, "asgi"),  # type: ignore[arg-type]
+                    hconfig,
+                    sockets=sockets,
+                    shutdown_trigger=stopping.wait,
+                )
+            )
+            url = binds[0]
+            _write_private(
+                home.cookie, json.dumps({"url": url, "token": token, "pid": os.getpid()}).encode()
+            )
+            log.info("local API on %s (token in %s)", url, home.cookie)
+            if on_ready is not None:
+                trio_token = trio.lowlevel.current_trio_token()
+
+                def stop() -> None:
+                    with contextlib.suppress(trio.RunFinishedError):
+                        trio.from_thread.run_sync(stopping.set, trio_token=trio_token)
+
+                on_ready(DaemonInfo(url, token, node.peer_id, tuple(node.addrs()), stop))
+        log.info("stopping the node")
+        nursery.cancel_scope.cancel()
+
+
+async def _follow_events(
+    node: Node, events: EventLog, *, task_status: Any = trio.TASK_STATUS_IGNORED
+) -> None:
+    async with node.events() as channel:
+        task_status.started()
+        async for event in channel:
+            events.add(event)
+            subject = (
+                event.subject.hex()[:12] if isinstance(event.subject, bytes) else event.subject
+            )
+            log.info("%s %s %s", event.kind.value, subject, event.detail)
+
+
+async def _stop_on_signal(stopping: trio.Event) -> None:
+    with trio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
+        async for signum in signals:
+            log.info("%s received; stopping", signal.Signals(signum).name)
+            stopping.set()
+            return
+
+
+__all__ = [
+    "COOKIE_FILE",
+    "AlreadyRunning",
+    "ConfigError",
+    "DaemonError",
+    "DaemonInfo",
+    "EventLog",
+    "Home",
+    "HomeExists",
+    "Settings",
+    "init_home",
+    "load_settings",
+    "peer_key_seed",
+    "render_config",
+    "run_daemon",
+]
