@@ -616,6 +616,13 @@ async def _serve(
                 trio_token = trio.lowlevel.current_trio_token()
 
                 def stop() -> None:
+                    try:
+                        here = trio.lowlevel.current_trio_token() is trio_token
+                    except RuntimeError:  # not in any trio run
+                        here = False
+                    if here:
+                        stopping.set()
+                        return
                     with contextlib.suppress(trio.RunFinishedError):
                         trio.from_thread.run_sync(stopping.set, trio_token=trio_token)
 
