@@ -12,15 +12,14 @@ negligible next to it (``python -m benchmarks rank``).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass, fields
-from typing import Final
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any, Final, NamedTuple, overload
 
 from intentcast.protocol import Intent, Offer, Signed
-from intentcast.protocol.fields import DAY, MAX_RATING
+from intentcast.protocol.fields import DAY, MAX_RATING, MAX_TIME, AttributeValue
 from intentcast.protocol.vocab import KNOWN_CUSTOMER_TERMS
 
-from .attributes import attribute_matches
 from .constraints import NAME_YOUR_PRICE, Violation, find_violations, ships_to_region
 from .reputation import NO_RATINGS, Reputation, bayesian_rating, meets_minimum
 
@@ -31,11 +30,14 @@ DEFAULT_HORIZON: Final = 30 * DAY
 SPEED_SMOOTHING: Final = DAY
 
 
-@dataclass(frozen=True, kw_only=True, slots=True)
-class Breakdown:
-    """Points per preference criterion. For a ranked offer they sum to its
-    score; as :attr:`RankedOffer.out_of` they are each criterion's maximum
-    (its share of 100 by the intent's weights)."""
+class Breakdown(NamedTuple):
+    """Points per preference criterion, in the protocol's criterion order.
+
+    For a ranked offer they sum to its score; as :attr:`RankedOffer.out_of`
+    they are each criterion's maximum (its share of 100 by the intent's
+    weights). A named tuple rather than a dataclass because one is built
+    per ranked offer and must cost next to nothing (see the module doc).
+    """
 
     price: float
     speed: float
@@ -44,26 +46,30 @@ class Breakdown:
     attributes: float
 
     def as_dict(self) -> dict[str, float]:
-        """Criterion name to points, in the protocol's criterion order."""
-        return {f.name: getattr(self, f.name) for f in fields(self)}
+        """Criterion name to points, in criterion order."""
+        return dict(zip(self._fields, self, strict=True))
 
     @property
     def total(self) -> float:
-        """The sum of the points, added in criterion order (this is exactly
-        how a ranked offer's score is computed)."""
+        """The points added in criterion order: exactly how a ranked
+        offer's score is computed."""
         return self.price + self.speed + self.reputation + self.terms + self.attributes
 
 
-@dataclass(frozen=True, kw_only=True, slots=True)
-class RankedOffer:
-    """An acceptable offer, its place and its score."""
+class RankedOffer(NamedTuple):
+    """An acceptable offer, its place and its score.
+
+    Immutable. A named tuple that keeps its five points inline (and builds
+    :attr:`breakdown` on demand) so that ranking allocates one object per
+    offer: at 100,000 offers, every extra object costs more in garbage
+    collection than the arithmetic does.
+    """
 
     #: 1 for the best offer.
     rank: int
     offer: Signed[Offer]
     #: 0-100; equals ``breakdown.total``.
     score: float
-    breakdown: Breakdown
     #: Maximum points of each criterion under the intent's weights.
     out_of: Breakdown
     #: What the customer pays at least: the price, or the name-your-price
@@ -71,6 +77,16 @@ class RankedOffer:
     price: int
     #: The vendor's Bayesian rating, hundredths of a star.
     rating: float
+    price_points: float
+    speed_points: float
+    reputation_points: float
+    terms_points: float
+    attributes_points: float
+
+    @property
+    def breakdown(self) -> Breakdown:
+        """Points per criterion; they sum to :attr:`score`."""
+        return Breakdown(*self[6:11])
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -81,12 +97,74 @@ class RejectedOffer:
     violations: tuple[Violation, ...]
 
 
+class RankedOffers(Sequence[RankedOffer]):
+    """The ranked offers, best first: an immutable sequence.
+
+    Every score and rank is computed by :func:`rank_offers`; each
+    :class:`RankedOffer` object is only assembled when read. A customer
+    looks at the top few of possibly many thousands of offers, and building
+    objects nobody reads would cost more than ranking them.
+    """
+
+    __slots__ = ("_columns", "_order", "_shares")
+
+    def __init__(
+        self,
+        order: list[int],
+        columns: tuple[list[Any], ...],
+        shares: Breakdown,
+    ) -> None:
+        self._order = order
+        self._columns = columns
+        self._shares = shares
+
+    def __len__(self) -> int:
+        return len(self._order)
+
+    @overload
+    def __getitem__(self, index: int) -> RankedOffer: ...
+    @overload
+    def __getitem__(self, index: slice) -> tuple[RankedOffer, ...]: ...
+    def __getitem__(self, index: int | slice) -> RankedOffer | tuple[RankedOffer, ...]:
+        if isinstance(index, slice):
+            return tuple(self[n] for n in range(*index.indices(len(self))))
+        n = index + len(self) if index < 0 else index
+        if not 0 <= n < len(self):
+            raise IndexError("ranked offer index out of range")
+        k = self._order[n]
+        offers, neg_scores, prices, ratings, *points = self._columns
+        return RankedOffer(
+            n + 1, offers[k], -neg_scores[k], self._shares, prices[k], ratings[k],
+            *(column[k] for column in points),
+        )  # fmt: skip
+
+    def __iter__(self) -> Iterator[RankedOffer]:
+        return (self[n] for n in range(len(self)))
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Sequence):
+            return len(self) == len(other) and all(
+                a == b for a, b in zip(self, other, strict=False)
+            )
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"RankedOffers({len(self)} offers)"
+
+
+EMPTY_RANKED: Final = RankedOffers(
+    [], ([], [], [], [], [], [], [], [], []), Breakdown(0, 0, 0, 0, 0)
+)
+
+
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Ranking:
     """The result of :func:`rank_offers`: ranked best first, rejected in
     offer-id order. Both orders are independent of the input order."""
 
-    ranked: tuple[RankedOffer, ...]
+    ranked: RankedOffers
     rejected: tuple[RejectedOffer, ...]
 
 
@@ -127,6 +205,7 @@ def rank_offers(
     quantity = i.quantity
     currency = t.currency
     deadline = t.deliver_by
+    latest = MAX_TIME if deadline is None else deadline
     max_price = t.max_price
     region = t.region
     required = t.customer_terms
@@ -134,7 +213,9 @@ def rank_offers(
     customer_modes = frozenset(t.payment_modes)
     customer_nyp = NAME_YOUR_PRICE in customer_modes
     extra_terms = frozenset(KNOWN_CUSTOMER_TERMS).difference(required)
-    wanted = tuple(i.attributes.items())
+    # Wanted attributes precompiled for the loop: (name, kind, a, b), the
+    # same rule as attributes.attribute_matches, inlined for speed.
+    wanted = tuple(_compile_wanted(name, value) for name, value in i.attributes.items())
 
     # Caches: vendors repeat their ships-to lists, terms and payment modes.
     region_ok: dict[tuple[str, ...], bool] = {}
@@ -144,8 +225,14 @@ def rank_offers(
 
     seen: set[bytes] = set()
     rejected: list[RejectedOffer] = []
-    # (offer, effective price, lead time, rating, terms value, attributes value)
-    fit: list[tuple[Signed[Offer], int, int, float, float, float]] = []
+    # Acceptable offers in parallel lists of plain numbers: no per-offer
+    # tuples for the garbage collector to walk.
+    fit: list[Signed[Offer]] = []
+    prices: list[int] = []
+    leads: list[int] = []
+    ratings: list[float] = []
+    term_values: list[float] = []
+    attr_values: list[float] = []
     for signed in offers:
         if signed.id in seen:
             continue
@@ -156,7 +243,7 @@ def rank_offers(
             and o.valid_until > now
             and o.quantity == quantity
             and o.currency == currency
-            and (deadline is None or o.deliver_by <= deadline)
+            and o.deliver_by <= latest
         )
         if ok:
             ships = o.ships_to
@@ -201,63 +288,104 @@ def rank_offers(
             continue
         if wanted:
             have = o.item.attributes
-            hits = sum(
-                1 for name, value in wanted if name in have and attribute_matches(value, have[name])
-            )
-            attr_value = hits / len(wanted)
+            hits = 0
+            for name, kind, a, b in wanted:
+                value = have.get(name)
+                if value is None:
+                    continue
+                if kind is tuple:
+                    hits += type(value) is int and a <= value <= b  # type: ignore[operator]
+                elif kind is str:
+                    hits += type(value) is str and value.strip().casefold() == a
+                else:
+                    hits += type(value) is kind and value == a
+            attr_values.append(hits / len(wanted))
         else:
-            attr_value = 1.0
+            attr_values.append(1.0)
         lead = o.deliver_by - now
-        fit.append((signed, price, lead if lead > 0 else 0, rating, terms_value, attr_value))
+        fit.append(signed)
+        prices.append(price)
+        leads.append(lead if lead > 0 else 0)
+        ratings.append(rating)
+        term_values.append(terms_value)
 
-    rejected.sort(key=lambda r: r.offer.id)
+    rejected.sort(key=_offer_id)
     if not fit:
-        return Ranking(ranked=(), rejected=tuple(rejected))
+        return Ranking(ranked=EMPTY_RANKED, rejected=tuple(rejected))
 
     shares = weight_shares(i)
-    w_price, w_speed, w_rep, w_terms, w_attrs = (
-        shares.price, shares.speed, shares.reputation, shares.terms, shares.attributes
-    )  # fmt: skip
-    best = min(entry[1] for entry in fit)
-    fastest = min(entry[2] for entry in fit) + SPEED_SMOOTHING
+    w_terms, w_attrs = shares.terms, shares.attributes
+    best = min(prices)
+    fastest = min(leads) + SPEED_SMOOTHING
     horizon = max((deadline - now) if deadline is not None else DEFAULT_HORIZON, DAY)
-    half_price, half_speed = w_price / 2, w_speed / 2
-    rep_scale = w_rep / MAX_RATING
+    half_price, half_speed = shares.price / 2, shares.speed / 2
+    rep_scale = shares.reputation / MAX_RATING
     smooth = SPEED_SMOOTHING
 
-    scored: list[tuple[float, int, int, bytes, Signed[Offer], Breakdown, float]] = []
-    for signed, price, lead, rating, terms_value, attr_value in fit:
+    p_prices: list[float] = []
+    p_speeds: list[float] = []
+    p_reps: list[float] = []
+    p_terms_: list[float] = []
+    p_attrs_: list[float] = []
+    neg_scores: list[float] = []
+    for price, lead, rating, terms_value, attr_value in zip(
+        prices, leads, ratings, term_values, attr_values, strict=True
+    ):
         headroom = (max_price - price) / max_price if max_price else 1.0
-        relative = best / price if price else 1.0
         slack = 1.0 - lead / horizon
-        breakdown = Breakdown(
-            price=half_price * (headroom + relative),
-            speed=half_speed * ((slack if slack > 0.0 else 0.0) + fastest / (lead + smooth)),
-            reputation=rep_scale * rating,
-            terms=w_terms * terms_value,
-            attributes=w_attrs * attr_value,
-        )
-        score = breakdown.total
-        scored.append(
-            (-score, price, signed.message.deliver_by, signed.id, signed, breakdown, rating)
-        )
-    scored.sort(key=_sort_key)
-    ranked = tuple(
-        RankedOffer(
-            rank=n,
-            offer=entry[4],
-            score=-entry[0],
-            breakdown=entry[5],
-            out_of=shares,
-            price=entry[1],
-            rating=entry[6],
-        )
-        for n, entry in enumerate(scored, 1)
+        p_price = half_price * (headroom + (best / price if price else 1.0))
+        p_speed = half_speed * ((slack if slack > 0.0 else 0.0) + fastest / (lead + smooth))
+        p_rep = rep_scale * rating
+        p_terms = w_terms * terms_value
+        p_attrs = w_attrs * attr_value
+        # Added in criterion order, exactly as Breakdown.total does.
+        neg_scores.append(-(p_price + p_speed + p_rep + p_terms + p_attrs))
+        p_prices.append(p_price)
+        p_speeds.append(p_speed)
+        p_reps.append(p_rep)
+        p_terms_.append(p_terms)
+        p_attrs_.append(p_attrs)
+
+    # Best first: higher score, then lower price, earlier delivery, offer id.
+    # One sort on the score with a C-level key; equal scores are rare, so
+    # only runs of them get the full tie-break.
+    order = sorted(range(len(fit)), key=neg_scores.__getitem__)
+    if len(set(neg_scores)) < len(neg_scores):
+        order = _break_ties(order, neg_scores, prices, fit)
+    ranked = RankedOffers(
+        order,
+        (fit, neg_scores, prices, ratings, p_prices, p_speeds, p_reps, p_terms_, p_attrs_),
+        shares,
     )
     return Ranking(ranked=ranked, rejected=tuple(rejected))
 
 
-def _sort_key(
-    entry: tuple[float, int, int, bytes, Signed[Offer], Breakdown, float],
-) -> tuple[float, int, int, bytes]:
-    return entry[0], entry[1], entry[2], entry[3]
+def _break_ties(
+    order: list[int], neg_scores: list[float], prices: list[int], fit: list[Signed[Offer]]
+) -> list[int]:
+    """Order each run of equal scores by price, delivery, then offer id."""
+    out: list[int] = []
+    start = 0
+    while start < len(order):
+        end = start + 1
+        score = neg_scores[order[start]]
+        while end < len(order) and neg_scores[order[end]] == score:
+            end += 1
+        run = order[start:end]
+        if len(run) > 1:
+            run.sort(key=lambda k: (prices[k], fit[k].message.deliver_by, fit[k].id))
+        out.extend(run)
+        start = end
+    return out
+
+
+def _offer_id(rejected: RejectedOffer) -> bytes:
+    return rejected.offer.id
+
+
+def _compile_wanted(name: str, value: AttributeValue) -> tuple[str, type, object, object]:
+    if type(value) is tuple:
+        return name, tuple, value[0], value[1]
+    if type(value) is str:
+        return name, str, value.strip().casefold(), None
+    return name, type(value), value, None

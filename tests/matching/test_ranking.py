@@ -175,3 +175,18 @@ def test_explain_a_ranked_offer() -> None:
 def test_empty_input_ranks_nothing() -> None:
     ranking = rank_offers(intent(), [], now=NOW, reputation={})
     assert ranking.ranked == () and ranking.rejected == ()
+
+
+def test_ranked_offers_read_like_an_immutable_sequence() -> None:
+    i = intent()
+    offers = [offer(i, n, price=40_000 + 1000 * n) for n in range(4)]
+    ranked = rank_offers(i, offers, now=NOW, reputation={}).ranked
+    as_list = list(ranked)
+    assert len(ranked) == 4 and [r.rank for r in as_list] == [1, 2, 3, 4]
+    assert ranked[-1] == as_list[3] and ranked[1:3] == tuple(as_list[1:3])
+    assert ranked == as_list and ranked != as_list[:3]
+    assert [r.offer for r in ranked] == offers  # cheapest first
+    with pytest.raises(IndexError):
+        ranked[4]
+    with pytest.raises(TypeError):
+        hash(ranked)
