@@ -72,13 +72,13 @@ def init(  # noqa: PLR0917  (click passes options positionally)
     click.echo(f"Created a node home in {created.path}")
     click.echo(f"  keys:   {created.customer_key.name}, {created.vendor_key.name} (mode 0600)")
     click.echo(f"  config: {created.config}")
-    click.echo("Start the node with: intentcast node run" + _home_flag(home))
+    click.echo("Start the node with: intentcast node run" + _home_flag(created.path))
 
 
 def _home_flag(home: Path) -> str:
     from .client import default_home  # noqa: PLC0415
 
-    return "" if Path(home) == default_home() else f" --home {home}"
+    return "" if Path(home) == default_home().expanduser().resolve() else f" --home {home}"
 
 
 def _run(home: Path, verbose: bool, **overrides: Any) -> None:

@@ -37,7 +37,7 @@ from intentcast.protocol.fields import DAY
 from intentcast.store import Deal, OwnIntent, ReceivedOffer, StoreError
 
 from .base import NodeError
-from .daemon import EventLog, Settings
+from .daemon import EventLog, Settings, dialable_addrs
 from .node import Node
 from .p2p import NetworkError
 
@@ -516,7 +516,7 @@ async def status(request: Request, ctx: ApiContext) -> dict[str, Any]:
     return {
         "version": ctx.version,
         "peer_id": node.peer_id,
-        "addrs": node.addrs(),
+        "addrs": dialable_addrs(node.addrs()),
         "roles": list(ctx.settings.roles),
         "home": str(ctx.home),
         "uptime_seconds": round(time.time() - ctx.started, 1),

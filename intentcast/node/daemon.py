@@ -25,6 +25,7 @@ import logging
 import os
 import secrets
 import signal
+import socket
 import time
 import tomllib
 from collections import deque
@@ -165,7 +166,7 @@ def init_home(
         api_port=_port(api_port),
         catalog=catalog,
     )
-    home = Home(Path(path).expanduser())
+    home = Home(Path(path).expanduser().resolve())
     existing = [name for name in HOME_FILES if (home.path / name).exists()]
     if existing and not force:
         raise HomeExists(
@@ -409,6 +410,31 @@ def peer_key_seed(seed: bytes) -> bytes:
     return hashlib.blake2b(seed, key=b"intentcast/1/peer-key", digest_size=32).digest()
 
 
+def _primary_address() -> str | None:
+    """This machine's IPv4 address on its default route, if it has one."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        try:
+            s.connect(("192.0.2.1", 9))  # TEST-NET-1: no packet is sent, a route is picked
+            address: str = s.getsockname()[0]
+        except OSError:
+            return None
+    return None if address.startswith("127.") else address
+
+
+def dialable_addrs(addrs: Sequence[str]) -> list[str]:
+    """``addrs`` with the wildcard ``/ip4/0.0.0.0/`` replaced by addresses a
+    peer can dial: 127.0.0.1 and the machine's address on its default route."""
+    primary = _primary_address()
+    out: list[str] = []
+    for addr in addrs:
+        if addr.startswith("/ip4/0.0.0.0/"):
+            rest = addr.removeprefix("/ip4/0.0.0.0/")
+            out += [f"/ip4/{ip}/{rest}" for ip in ("127.0.0.1", primary) if ip is not None]
+        else:
+            out.append(addr)
+    return out
+
+
 def _read_key(path: Path, kind: str) -> bytes:
     try:
         return read_key_file(path, expect_kind=kind)
@@ -494,7 +520,7 @@ def run_daemon(
     (insecure or missing key file, bad config or catalog, another daemon on
     the home) or a :class:`~intentcast.store.StoreError`.
     """
-    home = Home(Path(path).expanduser())
+    home = Home(Path(path).expanduser().resolve())
     prepared = _prepare(home, catalog, roles)
     with _hold_lock(home), Store.open(home.database) as store:
         try:
@@ -557,7 +583,7 @@ async def _serve(
             "node %s (%s) listening on %s",
             node.peer_id,
             ", ".join(settings.roles),
-            " ".join(node.addrs()),
+            " ".join(dialable_addrs(node.addrs())),
         )
         if prepared.vendor is not None:
             log.info(
@@ -626,7 +652,9 @@ async def _serve(
                     with contextlib.suppress(trio.RunFinishedError):
                         trio.from_thread.run_sync(stopping.set, trio_token=trio_token)
 
-                on_ready(DaemonInfo(url, token, node.peer_id, tuple(node.addrs()), stop))
+                on_ready(
+                    DaemonInfo(url, token, node.peer_id, tuple(dialable_addrs(node.addrs())), stop)
+                )
         log.info("stopping the node")
         nursery.cancel_scope.cancel()
 
@@ -662,6 +690,7 @@ __all__ = [
     "Home",
     "HomeExists",
     "Settings",
+    "dialable_addrs",
     "init_home",
     "load_settings",
     "peer_key_seed",

@@ -10,7 +10,6 @@ through click's CliRunner and reach the daemons over HTTP.
 from __future__ import annotations
 
 import json
-import os
 import signal
 import socket
 import stat
@@ -80,22 +79,24 @@ def init(home: Path, *extra: str | Path) -> None:
 
 
 @contextmanager
-def running(home: Path, **kwargs: Any) -> Iterator[DaemonInfo]:
+def running(home: Path, **overrides: Any) -> Iterator[DaemonInfo]:
     """``run_daemon`` on ``home`` in a thread until the block exits."""
     ready: list[DaemonInfo] = []
     failed: list[BaseException] = []
     started = threading.Event()
 
+    def on_ready(info: DaemonInfo) -> None:
+        ready.append(info)
+        started.set()
+
     def target() -> None:
         try:
-            run_daemon(
-                home, handle_signals=False, on_ready=lambda i: (ready.append(i), started.set())
-            )
+            run_daemon(home, handle_signals=False, on_ready=on_ready, **overrides)
         except BaseException as exc:
             failed.append(exc)
             started.set()
 
-    thread = threading.Thread(target=target, daemon=True, **kwargs)
+    thread = threading.Thread(target=target, daemon=True)
     thread.start()
     assert started.wait(PATIENCE), "the daemon did not start"
     if failed:
@@ -256,13 +257,23 @@ def test_a_second_daemon_on_the_same_home_is_refused(market: Market) -> None:
     assert "already running" in error and "intentcast node stop" in error
 
 
-def test_node_stop_stops_the_daemon(tmp_path: Path) -> None:
+def test_node_stop_stops_the_daemon_and_the_peer_id_survives_a_restart(tmp_path: Path) -> None:
     home = tmp_path / "home"
     init(home)
-    with running(home):
+    with running(home) as first:
         assert "The node stopped." in ok("node", "stop", "--home", home).stdout
         assert not (home / "api.cookie").exists()
         fails("status", "--home", home, code=3)
+    with running(home) as second:
+        assert second.peer_id == first.peer_id  # peers can keep it as a bootstrap address
+        assert second.token != first.token  # a new token at every start
+
+
+def test_wildcard_listen_addresses_are_shown_as_dialable_ones() -> None:
+    addrs = daemon.dialable_addrs(["/ip4/0.0.0.0/tcp/4001/p2p/X", "/ip4/10.0.0.5/tcp/1/p2p/X"])
+    assert addrs[0] == "/ip4/127.0.0.1/tcp/4001/p2p/X"
+    assert addrs[-1] == "/ip4/10.0.0.5/tcp/1/p2p/X"
+    assert not any("0.0.0.0" in a for a in addrs)
 
 
 # --- the local API --------------------------------------------------------------
@@ -476,7 +487,16 @@ def test_post_from_a_file_and_flags_override_it(market: Market, tmp_path: Path) 
 
 def test_bad_intents_and_ids_fail_with_one_clear_line(market: Market) -> None:
     home = market.customer
-    base = ["intent", "post", "--home", home, "--category", "electronics/phones", "--title", "x"]
+    base: list[str | Path] = [
+        "intent",
+        "post",
+        "--home",
+        home,
+        "--category",
+        "electronics/phones",
+        "--title",
+        "x",
+    ]
     assert "terms: required" in fails(*base)
     assert "terms.region: required" in fails(*base, "--max-price", "1", "--currency", "EUR")
     assert "terms.currency" in fails(*base, "--max-price", "1", "--currency", "XYZ",
@@ -512,24 +532,24 @@ def test_ambiguous_prefixes_are_refused(market: Market) -> None:
     assert "give more digits" in fails("intent", "show", "--home", market.customer, shared)
 
 
-def test_vendor_run_with_a_catalog_serves_offers(tmp_path: Path) -> None:
-    """``vendor run --catalog`` is ``node run`` as a vendor with that catalog."""
-    home = tmp_path / "shop"
-    init(home)
-    seen: list[DaemonInfo] = []
-
-    def run() -> None:
-        run_daemon(
-            home,
-            catalog=KIEZ,
-            roles=("vendor",),
-            handle_signals=False,
-            on_ready=lambda info: (seen.append(info), info.stop()),
+def test_vendor_run_with_a_catalog_answers_intents(market: Market, tmp_path: Path) -> None:
+    """``vendor run --catalog`` is ``node run`` as a vendor with that catalog
+    (``run_daemon(catalog=, roles=)``); its offers reach a customer."""
+    home = tmp_path / "bikes"
+    init(home)  # a customer home: the catalog and role come from the command
+    with running(home, catalog=ROOT / "examples" / "catalogs" / "velo-werk.toml",
+                 roles=("vendor",)) as shop:  # fmt: skip
+        status = ok_json("status", "--home", home)
+        assert status["roles"] == ["vendor"] and status["vendor"]["name"] == "Velo Werk"
+        ok("peers", "--home", market.customer, "--connect", shop.addrs[0])
+        eventually(
+            lambda: ok_json("status", "--home", home)["connected_peers"] >= 1,
+            "the customer connects",
         )
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    thread.join(PATIENCE)
-    assert seen and not thread.is_alive()
-    assert not (home / "api.cookie").exists()
-    assert os.path.exists(home / "node.db")
+        key = ok_json(
+            "intent", "post", "--home", market.customer, "--category", "sports/cycling/bikes",
+            "--title", "city bike with basket", "--max-price", "300", "--currency", "EUR",
+            "--region", "DE", "--term", "cc:no-tracking",
+        )["intent"]["key"]  # fmt: skip
+        best = offers_arrive(market.customer, key)["ranked"][0]
+        assert best["offer"]["vendor"] == "Velo Werk"
