@@ -18,7 +18,15 @@ from .constraints import (
 )
 from .explain import explain
 from .match import OfferDraft, match_intent
-from .ranking import Breakdown, RankedOffer, Ranking, RejectedOffer, rank_offers, weight_shares
+from .ranking import (
+    Breakdown,
+    RankedOffer,
+    RankedOffers,
+    Ranking,
+    RejectedOffer,
+    rank_offers,
+    weight_shares,
+)
 from .relevance import Relevance, assess_relevance
 from .reputation import (
     PRIOR_RATING,
@@ -40,6 +48,7 @@ __all__ = [
     "OfferDraft",
     "PriceTier",
     "RankedOffer",
+    "RankedOffers",
     "Ranking",
     "RatingSummary",
     "RejectedOffer",

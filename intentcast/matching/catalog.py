@@ -117,9 +117,11 @@ class CatalogItem:
         return price
 
     def total_price(self, quantity: int) -> int:
+        """The offer total for ``quantity`` units at the tier's unit price."""
         return self.unit_price(quantity) * quantity
 
     def total_floor(self, quantity: int) -> int | None:
+        """The name-your-price floor for ``quantity`` units, or None."""
         return None if self.floor is None else self.floor * quantity
 
 
