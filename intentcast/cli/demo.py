@@ -15,11 +15,10 @@ from pathlib import Path
 from typing import Any
 
 import click
-import trio
 
 from intentcast.matching import explain
 from intentcast.matching.formatting import format_money
-from intentcast.node.demo import DemoReport, DemoStep, run_demo_market
+from intentcast.node.demo import DemoReport, DemoStep, run_demo
 
 
 def _print_step(step: DemoStep) -> None:
@@ -120,10 +119,8 @@ def demo(as_json: bool, offer_wait: float) -> None:
     goes from post to ranked offers to a confirmed deal."""
     logging.basicConfig(level=logging.ERROR)
     with tempfile.TemporaryDirectory(prefix="intentcast-demo-") as tmp:
-        report = trio.run(
-            lambda: run_demo_market(
-                Path(tmp), step=(lambda _s: None) if as_json else _print_step, offer_wait=offer_wait
-            )
+        report = run_demo(
+            Path(tmp), step=(lambda _s: None) if as_json else _print_step, offer_wait=offer_wait
         )
     if as_json:
         click.echo(json.dumps(summary(report), indent=2))

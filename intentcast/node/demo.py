@@ -280,3 +280,10 @@ async def run_demo_market(
         report.vendor_deal = vendor.store.deals.get(report.accept.id)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def run_demo(
+    workdir: Path, *, step: Callable[[DemoStep], None] = lambda _s: None, offer_wait: float = 4.0
+) -> DemoReport:
+    """Run the demo market to completion (blocking; for the CLI)."""
+    return trio.run(lambda: run_demo_market(workdir, step=step, offer_wait=offer_wait))
