@@ -15,9 +15,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final, TypeVar
 
-from intentcast.protocol import InvalidMessage, Item
+from intentcast.protocol import InvalidMessage, Item, Kind, Offer
 from intentcast.protocol import fields as f
+from intentcast.protocol.encoding import encode_envelope, pack
 from intentcast.protocol.intent import category_path
+from intentcast.protocol.kinds import MAX_ENVELOPE_SIZE
 from intentcast.protocol.offer import MAX_SKU
 from intentcast.protocol.vocab import CURRENCIES, CUSTOMER_TERM_RE, PAYMENT_MODES
 
@@ -33,6 +35,8 @@ MAX_TIERS: Final = 16
 MAX_VALID_HOURS: Final = f.MAX_LIFETIME // 3600
 MAX_DELIVERY_DAYS: Final = 365
 DEFAULT_VALID_HOURS: Final = 48
+#: Receivers refuse larger offer envelopes (protocol bound).
+MAX_OFFER_ENVELOPE: Final = MAX_ENVELOPE_SIZE[Kind.OFFER]
 
 #: Settings the ``[shop]`` table may give as defaults for every item.
 SHOP_DEFAULTS: Final = (
@@ -183,7 +187,7 @@ def parse_catalog(text: str, *, source: str) -> Catalog:
         label = f"item {index + 1}"
         if isinstance(raw, dict) and isinstance(raw.get("sku"), str):
             label += f" (sku {raw['sku']!r})"
-        item = _parse_item(raw, defaults, _Reader(source, line, label))
+        item = _parse_item(raw, defaults, _Reader(source, line, label), name)
         if item.sku in skus:
             raise CatalogError(source, line, label, f"sku repeats item {skus[item.sku]}")
         skus[item.sku] = index + 1
@@ -232,7 +236,40 @@ class _Reader:
         return value
 
 
-def _parse_item(raw: object, defaults: Mapping[str, Any], r: _Reader) -> CatalogItem:
+def _largest_offer_size(
+    item: Item,
+    *,
+    vendor_name: str,
+    ships_to: tuple[str, ...],
+    customer_terms: tuple[str, ...],
+    modes: tuple[str, ...],
+    floor: int | None,
+) -> int:
+    """Bytes of the largest offer envelope this item can produce: every
+    number at its widest encoding, placeholder keys and signature."""
+    offer = Offer(
+        intent_id=bytes(32),
+        vendor_key=bytes(32),
+        vendor_name=vendor_name,
+        item=item,
+        quantity=f.MAX_QUANTITY,
+        price=f.MAX_AMOUNT,
+        currency="EUR",
+        deliver_by=f.MAX_TIME,
+        ships_to=ships_to,
+        customer_terms=customer_terms,
+        payment_modes=modes,
+        reply_key=bytes(32),
+        created=f.MAX_TIME - 1,
+        valid_until=f.MAX_TIME,
+        price_floor=None if floor is None else f.MAX_AMOUNT,
+    )
+    return len(encode_envelope(Kind.OFFER, pack(offer.to_body()), bytes(32), bytes(64)))
+
+
+def _parse_item(
+    raw: object, defaults: Mapping[str, Any], r: _Reader, shop_name: str
+) -> CatalogItem:
     if not isinstance(raw, dict):
         raise r.fail("must be a table")
     r.check_keys(raw, ITEM_KEYS)
@@ -307,7 +344,17 @@ def _parse_item(raw: object, defaults: Mapping[str, Any], r: _Reader) -> Catalog
         MAX_VALID_HOURS, "hours",
     )  # fmt: skip
     # The protocol's own item check (bounds on title, attributes, sku).
-    r.run(lambda: Item(title=title, description=description, attributes=attributes, sku=sku))
+    item = r.run(lambda: Item(title=title, description=description, attributes=attributes, sku=sku))
+    size = _largest_offer_size(
+        item, vendor_name=shop_name, ships_to=ships_to, customer_terms=customer_terms,
+        modes=modes, floor=floor,
+    )  # fmt: skip
+    if size > MAX_OFFER_ENVELOPE:
+        raise r.fail(
+            f"an offer for this item would be {size} bytes, over the {MAX_OFFER_ENVELOPE} an "
+            "offer may have: shorten the description or attributes, or list fewer terms "
+            "or regions"
+        )
     return CatalogItem(
         sku=sku,
         category=category,

@@ -103,3 +103,14 @@ def test_duplicate_sku_names_both_items() -> None:
 def test_a_catalog_needs_items() -> None:
     with pytest.raises(CatalogError, match="no items"):
         parse(GOOD[: GOOD.index("[[item]]")])
+
+
+def test_an_item_too_large_for_an_offer_is_refused_at_parse_time() -> None:
+    # Every field within its own bound, but together (2,000 three-byte
+    # characters and 32 long attributes) over what receivers accept.
+    attributes = ", ".join(f'a{n} = "{"x" * 100}"' for n in range(32))
+    item = f'title = "Pixel 8"\ndescription = "{"€" * 2000}"\nattributes = {{ {attributes} }}'
+    with pytest.raises(CatalogError, match=r"item 1 \(sku 'a'\): an offer for this item would be"):
+        parse(GOOD.replace('title = "Pixel 8"', item))
+    fits = f'title = "Pixel 8"\ndescription = "{"€" * 2000}"'
+    assert parse(GOOD.replace('title = "Pixel 8"', fits)).items[0].description == "€" * 2000
