@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import replace
 
 from hypothesis import HealthCheck, given, settings
@@ -344,3 +345,29 @@ def test_match_intent_never_drafts_an_offer_the_customer_rejects() -> None:
     check()
     # Not vacuous: the generator does reach intents a catalog answers.
     assert sum(1 for n in drafted if n) >= 3, drafted
+
+
+attribute_values = st.one_of(
+    st.sampled_from(["black", "Black ", "white"]), st.integers(60, 260), st.booleans()
+)
+
+
+@settings(SETTINGS, max_examples=40)
+@given(
+    wanted=st.dictionaries(
+        st.sampled_from(["storage_gb", "color", "dual_sim"]),
+        st.one_of(attribute_values, st.sampled_from([(100, 200), (128, 128)])),
+        min_size=1,
+    ),
+    have=st.dictionaries(st.sampled_from(["storage_gb", "color", "dual_sim"]), attribute_values),
+)
+def test_the_attribute_score_follows_the_shared_attribute_rule(wanted, have) -> None:
+    """The ranking's inlined attribute check agrees with attribute_matches,
+    which the vendor's relevance rule uses."""
+    from intentcast.matching.attributes import count_attribute_matches
+
+    prefs = Preferences(price=0, speed=0, reputation=0, terms=0, attributes=100)
+    i = intent(attributes=wanted, preferences=prefs)
+    (ranked,) = rank_offers(i, [offer(i, attributes=have)], now=NOW, reputation={}).ranked
+    matches, _ = count_attribute_matches(i.message.attributes, have)
+    assert math.isclose(ranked.score, 100 * matches / len(wanted), rel_tol=1e-12)
