@@ -10,7 +10,8 @@ from typing import Generic, TypeVar
 from nacl.signing import SigningKey
 
 from .encoding import POW_DOMAIN, encode_envelope, message_id, pack, signing_input
-from .kinds import Kind
+from .errors import InvalidMessage
+from .kinds import MAX_ENVELOPE_SIZE, Kind
 from .message import Message, PowMessage
 from .params import DEFAULT_PARAMS, NetworkParams
 
@@ -38,6 +39,8 @@ def sign(message: M, key: SigningKey, *, params: NetworkParams = DEFAULT_PARAMS)
     needs one under ``params``, and sign it with ``key``.
 
     Deterministic: the same message, key and params give the same bytes.
+    Raises :class:`InvalidMessage` if the envelope would exceed its kind's
+    size limit (fields within their bounds can still add up too much).
     """
     kind = message.KIND
     signer = bytes(key.verify_key)
@@ -47,6 +50,12 @@ def sign(message: M, key: SigningKey, *, params: NetworkParams = DEFAULT_PARAMS)
     body = pack(message.to_body())
     signature = key.sign(signing_input(kind, body)).signature
     raw = encode_envelope(kind, body, signer, signature)
+    if len(raw) > MAX_ENVELOPE_SIZE[kind]:
+        # Every field is within its bound, yet together they are too big:
+        # refuse here, or every receiver would drop it as oversize.
+        raise InvalidMessage(
+            kind.value, f"envelope of {len(raw)} bytes, at most {MAX_ENVELOPE_SIZE[kind]} allowed"
+        )
     return Signed(id=message_id(raw), kind=kind, signer=signer, message=message, raw=raw)
 
 

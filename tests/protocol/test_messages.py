@@ -141,3 +141,12 @@ def test_every_kind_is_either_gossiped_or_sealed_or_reserved() -> None:
 
     assert set(Kind) == GOSSIP_KINDS | SEALED_KINDS | RESERVED_KINDS
     assert not GOSSIP_KINDS & SEALED_KINDS
+
+
+def test_signing_refuses_an_envelope_over_its_kinds_limit() -> None:
+    keys = customer_keys()
+    # Each field is within its bound in characters; in UTF-8 they add up.
+    long_values = {f"a{i:02d}": "€" * 128 for i in range(32)}
+    big = replace(intent_message(keys), description="€" * 2000, attributes=long_values)
+    with pytest.raises(InvalidMessage, match="at most 8192"):
+        sign(big, keys.signing, params=NO_WORK)
