@@ -435,6 +435,32 @@ def dialable_addrs(addrs: Sequence[str]) -> list[str]:
     return out
 
 
+def check_listen_ports(listen: Sequence[str]) -> None:
+    """Raise :class:`DaemonError` if a fixed TCP port in ``listen`` is taken.
+
+    py-libp2p binds with ``SO_REUSEPORT`` (for hole punching), so a second
+    node on the same port would start and silently share the port's
+    connections with the first. A plain bind here fails instead.
+    """
+    for addr in listen:
+        parts = addr.strip("/").split("/")
+        if len(parts) < 4 or parts[0] not in ("ip4", "ip6") or parts[2] != "tcp":
+            continue
+        host, port = parts[1], parts[3]
+        if not port.isdigit() or int(port) == 0:
+            continue
+        family = socket.AF_INET if parts[0] == "ip4" else socket.AF_INET6
+        with socket.socket(family, socket.SOCK_STREAM) as s:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # TIME_WAIT is fine
+            try:
+                s.bind((host, int(port)))
+            except OSError as exc:
+                raise DaemonError(
+                    f"cannot listen on {addr} ({exc.strerror}); is another node running? "
+                    f"Change listen under [node] in config.toml"
+                ) from None
+
+
 def _read_key(path: Path, kind: str) -> bytes:
     try:
         return read_key_file(path, expect_kind=kind)
@@ -501,6 +527,7 @@ def _prepare(home: Home, catalog: Path | None, roles: Sequence[str] | None) -> _
             vendor = CatalogVendor(parse_catalog(text, source=str(settings.catalog)))
         except CatalogError as exc:
             raise ConfigError(str(exc)) from None
+    check_listen_ports(settings.listen)
     return _Prepared(settings, customer_seed, vendor_seed, vendor)
 
 
@@ -690,6 +717,7 @@ __all__ = [
     "Home",
     "HomeExists",
     "Settings",
+    "check_listen_ports",
     "dialable_addrs",
     "init_home",
     "load_settings",

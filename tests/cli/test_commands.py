@@ -205,6 +205,20 @@ def test_node_run_needs_a_home_and_a_good_config(tmp_path: Path) -> None:
     assert "roles must be some of customer, vendor, relay" in fails("node", "run", "--home", home)
 
 
+def test_node_refuses_a_libp2p_port_in_use(tmp_path: Path) -> None:
+    # py-libp2p binds with SO_REUSEPORT: without this check a second node
+    # would share the port with the first one.
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        home = tmp_path / "home"
+        ok("init", "--home", home, "--listen", f"/ip4/127.0.0.1/tcp/{port}", "--api-port", "0")
+        error = fails("node", "run", "--home", home)
+        assert f"cannot listen on /ip4/127.0.0.1/tcp/{port}" in error
+        assert "another node running" in error
+
+
 def test_vendor_run_bot_script_is_not_supported_yet(tmp_path: Path) -> None:
     result = cli("vendor", "run", "--home", tmp_path, "bot.py")
     assert result.exit_code == 2
