@@ -167,3 +167,8 @@ class Client:
 def short(hex_id: str) -> str:
     """The first 12 hex digits of an id: what tables show and commands accept."""
     return hex_id[:12]
+
+
+def plural(n: int, noun: str) -> str:
+    """``1 offer``, ``2 offers``."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 import click
 
-from .client import Client, home_option, json_option, print_json, short
+from .client import Client, home_option, json_option, plural, print_json, short
 from .market import print_offers, wait_for_offers
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -151,7 +151,7 @@ def post(home: Path, as_json: bool, draft_file: Path | None, wait: float, **flag
 def print_intent_line(i: dict[str, Any]) -> None:
     """One row of ``intent list``."""
     click.echo(
-        f"{short(i['key'])}  {i['state']:9}  {i['offers']:>3} offers  "
+        f"{short(i['key'])}  {i['state']:9}  {plural(i['offers'], 'offer'):>10}  "
         f"{i['terms']['max_price_text']:>13}  {i['category']:24}  {i['title']}"
     )
 

@@ -3,13 +3,14 @@ and the views ``intent post --wait`` shares."""
 
 from __future__ import annotations
 
+import sys
 import time
 from pathlib import Path
 from typing import Any
 
 import click
 
-from .client import Client, home_option, json_option, print_json, short
+from .client import Client, home_option, json_option, plural, print_json, short
 
 _CRITERIA = ("price", "speed", "reputation", "terms", "attributes")
 
@@ -48,14 +49,26 @@ def print_offers(data: dict[str, Any]) -> None:
 
 
 def wait_for_offers(client: Client, key: str, since: int, seconds: float) -> dict[str, Any]:
-    """Show offers for intent ``key`` as they arrive for up to ``seconds``;
-    returns the final ranking document."""
+    """Show offers for intent ``key`` as they arrive for up to ``seconds``
+    (on a terminal, with a countdown line); returns the final ranking."""
+    live = sys.stderr.isatty()
     deadline = time.monotonic() + seconds
     seen: set[str] = set()
     started = time.monotonic()
+
+    def progress(left: float) -> None:
+        if live:
+            bar = "#" * round(20 * (1 - left / seconds))
+            click.echo(
+                f"\r  [{bar:20}] {left:4.1f} s left, {plural(len(seen), 'offer')} ",
+                nl=False,
+                err=True,
+            )
+
     click.echo(f"Waiting {seconds:.0f} s for offers...", err=True)
     while (left := deadline - time.monotonic()) > 0:
-        events, since = client.events(since, min(left, 5.0))
+        progress(left)
+        events, since = client.events(since, min(left, 0.5 if live else 5.0))
         if not any(e["kind"] == "offer-received" for e in events):
             continue
         data = client.get(f"/v1/intents/{key}/offers")
@@ -64,10 +77,14 @@ def wait_for_offers(client: Client, key: str, since: int, seconds: float) -> dic
             if offer["id"] not in seen:
                 seen.add(offer["id"])
                 click.echo(
-                    f"  [{time.monotonic() - started:5.1f} s] offer {len(seen)}: "
+                    ("\r\x1b[K" if live else "")
+                    + f"  [{time.monotonic() - started:5.1f} s] offer {len(seen)}: "
                     f"{offer['vendor']}, {offer['item']['title']}, {offer['price_text']}",
                     err=True,
                 )
+    if live:
+        click.echo("\r\x1b[K", nl=False, err=True)
+    click.echo(f"{plural(len(seen), 'offer')} in {seconds:.0f} s.", err=True)
     final: dict[str, Any] = client.get(f"/v1/intents/{key}/offers")
     return final
 

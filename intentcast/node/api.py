@@ -129,6 +129,13 @@ class _RequireToken:
         await response(scope, receive, send)
 
 
+@dataclass(frozen=True, slots=True)
+class Created:
+    """A handler's answer for a new resource: 201 Created."""
+
+    body: dict[str, Any]
+
+
 Handler = Callable[[Request, ApiContext], Awaitable[Any]]
 
 
@@ -150,8 +157,9 @@ def _endpoint(ctx: ApiContext, handler: Handler) -> Callable[[Request], Awaitabl
         except Exception:
             log.exception("API request %s %s failed", request.method, request.url.path)
             return error_response(500, "internal", "internal error; see the node's log")
-        status = 201 if request.method == "POST" and request.url.path.endswith("/intents") else 200
-        return JSONResponse(result, status_code=status)
+        if isinstance(result, Created):
+            return JSONResponse(result.body, status_code=201)
+        return JSONResponse(result)
 
     return endpoint
 
@@ -599,13 +607,13 @@ async def list_intents(request: Request, ctx: ApiContext) -> dict[str, Any]:
     return {"intents": [intent_json(ctx, o) for o in owns]}
 
 
-async def post_intent(request: Request, ctx: ApiContext) -> dict[str, Any]:
+async def post_intent(request: Request, ctx: ApiContext) -> Created:
     """Sign and publish a new intent from a JSON draft."""
     fields = intent_fields(await _body(request), now=ctx.node.now())
     signed = await ctx.node.post_intent(**fields)
     own = ctx.node.store.intents.get(signed.signer)
     assert own is not None
-    return {"intent": intent_json(ctx, own)}
+    return Created({"intent": intent_json(ctx, own)})
 
 
 async def show_intent(request: Request, ctx: ApiContext) -> dict[str, Any]:
