@@ -31,7 +31,15 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from intentcast.matching import RankedOffer, RejectedOffer, explain
 from intentcast.matching.formatting import format_money, minor_unit_exponent
-from intentcast.protocol import Intent, IntentState, InvalidMessage, Offer, Preferences, Signed
+from intentcast.protocol import (
+    IllegalTransition,
+    Intent,
+    IntentState,
+    InvalidMessage,
+    Offer,
+    Preferences,
+    Signed,
+)
 from intentcast.protocol import Terms as ProtocolTerms
 from intentcast.protocol.fields import DAY
 from intentcast.store import Deal, OwnIntent, ReceivedOffer, StoreError
@@ -147,6 +155,8 @@ def _endpoint(ctx: ApiContext, handler: Handler) -> Callable[[Request], Awaitabl
             return error_response(exc.status, exc.code, exc.message)
         except InvalidMessage as exc:
             return error_response(400, "invalid", str(exc))
+        except IllegalTransition as exc:
+            return error_response(409, "refused", str(exc))
         except NodeError as exc:
             return error_response(409, "refused", str(exc))
         except NetworkError as exc:
@@ -636,6 +646,8 @@ async def withdraw_intent(request: Request, ctx: ApiContext) -> dict[str, Any]:
     own = _own_intent(ctx, request.path_params["key"])
     if own.state is IntentState.WITHDRAWN:
         raise NodeError("the intent is already withdrawn")
+    if own.state in (IntentState.CLOSED, IntentState.EXPIRED):
+        raise NodeError(f"the intent is {own.state.value}; there is nothing to withdraw")
     body = await _body(request)
     reason = body.get("reason", "") if isinstance(body, dict) else ""
     if not isinstance(reason, str):

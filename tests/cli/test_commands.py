@@ -450,6 +450,7 @@ def test_accept_discloses_only_what_is_named_and_the_deal_is_confirmed(market: M
     assert theirs[0]["disclosed"] == deal["disclosed"]
     error = fails("accept", "--home", market.customer, offer_id[:10], "--disclose", "contact")
     assert "cannot accept offers" in error
+    assert "nothing to withdraw" in fails("intent", "withdraw", "--home", market.customer, key)
 
 
 def test_amend_makes_old_offers_rejected_with_reasons_and_withdraw(market: Market) -> None:
@@ -567,3 +568,17 @@ def test_vendor_run_with_a_catalog_answers_intents(market: Market, tmp_path: Pat
         )["intent"]["key"]  # fmt: skip
         best = offers_arrive(market.customer, key)["ranked"][0]
         assert best["offer"]["vendor"] == "Velo Werk"
+
+
+def test_events_long_poll_returns_what_happened_since(market: Market) -> None:
+    info = market.customer_info
+    good = {"Authorization": f"Bearer {info.token}"}
+    last = httpx.get(info.url + "/v1/events?timeout=0", headers=good).json()["last"]
+    assert httpx.get(info.url + f"/v1/events?since={last}", headers=good).json()["events"] == []
+    intent = post_phone_intent(market.customer)
+    response = httpx.get(
+        info.url + f"/v1/events?since={last}&timeout={PATIENCE}", headers=good, timeout=60
+    ).json()
+    posted = [e for e in response["events"] if e["kind"] == "intent-posted"]
+    assert [e["subject"] for e in posted] == [intent["id"]]
+    assert all(e["seq"] > last for e in response["events"])
