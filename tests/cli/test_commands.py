@@ -574,7 +574,8 @@ def test_events_long_poll_returns_what_happened_since(market: Market) -> None:
     info = market.customer_info
     good = {"Authorization": f"Bearer {info.token}"}
     last = httpx.get(info.url + "/v1/events?timeout=0", headers=good).json()["last"]
-    assert httpx.get(info.url + f"/v1/events?since={last}", headers=good).json()["events"] == []
+    quiet = httpx.get(info.url + f"/v1/events?since={last}", headers=good).json()
+    assert all(e["seq"] > last for e in quiet["events"])  # (a peer may connect meanwhile)
     intent = post_phone_intent(market.customer)
     response = httpx.get(
         info.url + f"/v1/events?since={last}&timeout={PATIENCE}", headers=good, timeout=60
