@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hmac
 import logging
+import re
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
@@ -185,23 +186,7 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 
 def build_app(ctx: ApiContext) -> ASGIApp:
     """The ASGI app of the local API for ``ctx``."""
-    routes = [
-        Route("/openapi.json", _endpoint(ctx, openapi), methods=["GET"]),
-        Route("/v1/status", _endpoint(ctx, status), methods=["GET"]),
-        Route("/v1/stop", _endpoint(ctx, stop), methods=["POST"]),
-        Route("/v1/peers", _endpoint(ctx, peers), methods=["GET"]),
-        Route("/v1/peers", _endpoint(ctx, connect), methods=["POST"]),
-        Route("/v1/events", _endpoint(ctx, events), methods=["GET"]),
-        Route("/v1/intents", _endpoint(ctx, list_intents), methods=["GET"]),
-        Route("/v1/intents", _endpoint(ctx, post_intent), methods=["POST"]),
-        Route("/v1/intents/{key}", _endpoint(ctx, show_intent), methods=["GET"]),
-        Route("/v1/intents/{key}/amend", _endpoint(ctx, amend_intent), methods=["POST"]),
-        Route("/v1/intents/{key}/withdraw", _endpoint(ctx, withdraw_intent), methods=["POST"]),
-        Route("/v1/intents/{key}/offers", _endpoint(ctx, offers), methods=["GET"]),
-        Route("/v1/offers/{offer}/accept", _endpoint(ctx, accept), methods=["POST"]),
-        Route("/v1/deals", _endpoint(ctx, list_deals), methods=["GET"]),
-        Route("/v1/deals/{deal}", _endpoint(ctx, show_deal), methods=["GET"]),
-    ]
+    routes = [Route(e.path, _endpoint(ctx, e.handler), methods=[e.method]) for e in ENDPOINTS]
     app = Starlette(routes=routes, exception_handlers={HTTPException: _http_error})
     return _RequireToken(app, ctx.token)
 
@@ -739,40 +724,79 @@ async def openapi(request: Request, ctx: ApiContext) -> dict[str, Any]:
 # --- OpenAPI --------------------------------------------------------------------
 
 
-def _op(summary: str, *, body: str | None = None, params: tuple[str, ...] = ()) -> dict[str, Any]:
+@dataclass(frozen=True, slots=True)
+class Endpoint:
+    """One route of the API; the OpenAPI document is built from these and
+    the handlers' docstrings, so it cannot miss an endpoint."""
+
+    method: str
+    path: str
+    handler: Handler
+    #: Name of the request body's schema under ``components.schemas``.
+    body: str | None = None
+    query: tuple[tuple[str, str], ...] = ()
+
+
+ENDPOINTS: Final = (
+    Endpoint("GET", "/openapi.json", openapi),
+    Endpoint("GET", "/v1/status", status),
+    Endpoint("POST", "/v1/stop", stop),
+    Endpoint("GET", "/v1/peers", peers),
+    Endpoint("POST", "/v1/peers", connect, body="Connect"),
+    Endpoint("GET", "/v1/events", events, query=(("since", "integer"), ("timeout", "number"))),
+    Endpoint("GET", "/v1/intents", list_intents),
+    Endpoint("POST", "/v1/intents", post_intent, body="IntentDraft"),
+    Endpoint("GET", "/v1/intents/{key}", show_intent),
+    Endpoint("POST", "/v1/intents/{key}/amend", amend_intent, body="IntentDraft"),
+    Endpoint("POST", "/v1/intents/{key}/withdraw", withdraw_intent, body="Withdraw"),
+    Endpoint("GET", "/v1/intents/{key}/offers", offers),
+    Endpoint("POST", "/v1/offers/{offer}/accept", accept, body="Accept"),
+    Endpoint("GET", "/v1/deals", list_deals),
+    Endpoint("GET", "/v1/deals/{deal}", show_deal),
+)
+
+
+def _ref(name: str) -> dict[str, Any]:
+    return {"application/json": {"schema": {"$ref": f"#/components/schemas/{name}"}}}
+
+
+def _operation(e: Endpoint) -> dict[str, Any]:
+    doc = (e.handler.__doc__ or "").strip()
     op: dict[str, Any] = {
-        "summary": summary,
+        "summary": doc.split("\n")[0].rstrip("."),
+        "description": " ".join(doc.split()),
         "responses": {
-            "200": {"description": "OK (201 for a new intent)", "content": _JSON},
-            "default": {
-                "description": "Error",
-                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+            "201" if e.handler is post_intent else "200": {
+                "description": "OK",
+                "content": {"application/json": {"schema": {"type": "object"}}},
             },
+            "default": {"description": "Error", "content": _ref("Error")},
         },
     }
-    if params:
-        op["parameters"] = [
-            {
-                "name": p,
-                "in": "path",
-                "required": True,
-                "description": "id or unambiguous hex prefix (4+ digits)",
-                "schema": {"type": "string"},
-            }
-            for p in params
-        ]
-    if body is not None:
-        op["requestBody"] = {
-            "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{body}"}}}
+    params = [
+        {
+            "name": name,
+            "in": "path",
+            "required": True,
+            "description": "id or unambiguous hex prefix (4+ digits)",
+            "schema": {"type": "string"},
         }
+        for name in re.findall(r"{(\w+)}", e.path)
+    ]
+    params += [{"name": n, "in": "query", "schema": {"type": t}} for n, t in e.query]
+    if params:
+        op["parameters"] = params
+    if e.body is not None:
+        op["requestBody"] = {"content": _ref(e.body)}
     return op
 
 
-_JSON: Final = {"application/json": {"schema": {"type": "object"}}}
-
-
 def openapi_document(version: str) -> dict[str, Any]:
-    """The OpenAPI document (hand-written; ``docs/daemon.md`` explains each call)."""
+    """The OpenAPI document: paths from :data:`ENDPOINTS` and the handlers'
+    docstrings, schemas written by hand (``docs/daemon.md`` explains each call)."""
+    paths: dict[str, dict[str, Any]] = {}
+    for e in ENDPOINTS:
+        paths.setdefault(e.path, {})[e.method.lower()] = _operation(e)
     string_list = {"type": "array", "items": {"type": "string"}}
     return {
         "openapi": "3.1.0",
@@ -784,43 +808,7 @@ def openapi_document(version: str) -> dict[str, Any]:
         },
         "servers": [{"url": "http://127.0.0.1:7646"}],
         "security": [{"cookieToken": []}],
-        "paths": {
-            "/openapi.json": {"get": _op("This document")},
-            "/v1/status": {"get": _op("The node at a glance")},
-            "/v1/stop": {"post": _op("Stop the daemon")},
-            "/v1/peers": {
-                "get": _op("Connected, known and banned peers"),
-                "post": _op("Dial a peer", body="Connect"),
-            },
-            "/v1/events": {
-                "get": {
-                    **_op("Events after `since`, long-polling up to `timeout` s (max 60)"),
-                    "parameters": [
-                        {"name": "since", "in": "query", "schema": {"type": "integer"}},
-                        {"name": "timeout", "in": "query", "schema": {"type": "number"}},
-                    ],
-                }
-            },
-            "/v1/intents": {
-                "get": _op("Own intents, newest first"),
-                "post": _op("Sign and publish an intent", body="IntentDraft"),
-            },
-            "/v1/intents/{key}": {"get": _op("One own intent", params=("key",))},
-            "/v1/intents/{key}/amend": {
-                "post": _op("Publish the next revision", body="IntentDraft", params=("key",))
-            },
-            "/v1/intents/{key}/withdraw": {
-                "post": _op("Withdraw an intent", body="Withdraw", params=("key",))
-            },
-            "/v1/intents/{key}/offers": {
-                "get": _op("Ranked and rejected offers, explained", params=("key",))
-            },
-            "/v1/offers/{offer}/accept": {
-                "post": _op("Accept an offer", body="Accept", params=("offer",))
-            },
-            "/v1/deals": {"get": _op("Deals, as customer and as vendor")},
-            "/v1/deals/{deal}": {"get": _op("One deal by accept id", params=("deal",))},
-        },
+        "paths": paths,
         "components": {
             "securitySchemes": {
                 "cookieToken": {
@@ -901,10 +889,13 @@ def openapi_document(version: str) -> dict[str, Any]:
 
 
 __all__ = [
+    "ENDPOINTS",
     "Ambiguous",
     "ApiContext",
     "ApiError",
     "BadDraft",
+    "Created",
+    "Endpoint",
     "NotFound",
     "build_app",
     "deal_json",
