@@ -11,11 +11,8 @@ from intentcast.protocol.fields import DAY
 
 NOW = 1_800_000_000
 
-DRAFT = {
-    "category": "electronics/phones",
-    "title": "Pixel 8",
-    "terms": {"max_price": "599.90", "currency": "EUR", "region": "DE"},
-}
+TERMS: dict[str, object] = {"max_price": "599.90", "currency": "EUR", "region": "DE"}
+DRAFT: dict[str, object] = {"category": "electronics/phones", "title": "Pixel 8", "terms": TERMS}
 
 
 def test_a_draft_becomes_post_intent_arguments() -> None:
@@ -24,7 +21,7 @@ def test_a_draft_becomes_post_intent_arguments() -> None:
             **DRAFT,
             "lifetime_days": 2,
             "preferences": {"price": 80},
-            "terms": {**DRAFT["terms"], "deliver_within_days": 5, "min_stars": 4.5},
+            "terms": {**TERMS, "deliver_within_days": 5, "min_stars": 4.5},
         },
         now=NOW,
     )
@@ -53,7 +50,7 @@ def test_money_is_minor_units_or_a_decimal_string(value: object, currency: str, 
         ({"terms": {"max_price": "1.5", "currency": "JPY", "region": "DE"}}, "too many decimals"),
         ({"terms": {"max_price": "lots", "currency": "EUR", "region": "DE"}}, "not an amount"),
         ({"terms": {"currency": "EUR", "region": "DE"}}, "terms.max_price: required"),
-        ({"terms": {**DRAFT["terms"], "shipping": "fast"}}, "terms: unknown fields shipping"),
+        ({"terms": {**TERMS, "shipping": "fast"}}, "terms: unknown fields shipping"),
         ({"preferences": {"looks": 5}}, "unknown criteria looks"),
         ({"lifetime_days": -1}, "positive number of days"),
     ],
@@ -64,7 +61,7 @@ def test_bad_drafts_name_the_field(change: dict[str, object], message: str) -> N
 
 
 def test_protocol_rules_still_apply_to_drafts() -> None:
-    draft = {**DRAFT, "terms": {**DRAFT["terms"], "currency": "XYZ"}}
+    draft = {**DRAFT, "terms": {**TERMS, "currency": "XYZ"}}
     with pytest.raises(InvalidMessage, match=r"terms\.currency"):
         intent_fields(draft, now=NOW)
 
