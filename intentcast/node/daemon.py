@@ -30,7 +30,7 @@ import time
 import tomllib
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, Any, Final
 
@@ -485,25 +485,9 @@ class _Prepared:
 def _prepare(home: Home, catalog: Path | None, roles: Sequence[str] | None) -> _Prepared:
     settings = load_settings(home)
     if roles is not None:
-        settings = Settings(
-            roles=_roles(roles),
-            listen=settings.listen,
-            bootstrap=settings.bootstrap,
-            mdns=settings.mdns,
-            api_port=settings.api_port,
-            catalog=catalog or settings.catalog,
-            profile=settings.profile,
-        )
-    elif catalog is not None:
-        settings = Settings(
-            roles=settings.roles,
-            listen=settings.listen,
-            bootstrap=settings.bootstrap,
-            mdns=settings.mdns,
-            api_port=settings.api_port,
-            catalog=catalog,
-            profile=settings.profile,
-        )
+        settings = replace(settings, roles=_roles(roles))
+    if catalog is not None:
+        settings = replace(settings, catalog=catalog)
     # The customer seed is always read: it also gives the stable peer id.
     customer_seed = _read_key(home.customer_key, "customer-seed")
     if home.vendor_key.exists():  # unused by this run, but it must not leak either
