@@ -100,26 +100,32 @@ class Home:
 
     @property
     def customer_key(self) -> Path:
+        """The customer seed's key file."""
         return self.path / CUSTOMER_KEY
 
     @property
     def vendor_key(self) -> Path:
+        """The vendor seed's key file."""
         return self.path / VENDOR_KEY
 
     @property
     def config(self) -> Path:
+        """``config.toml``."""
         return self.path / CONFIG_FILE
 
     @property
     def database(self) -> Path:
+        """The store's SQLite file."""
         return self.path / DATABASE
 
     @property
     def cookie(self) -> Path:
+        """The API address and token, while the daemon runs."""
         return self.path / COOKIE_FILE
 
     @property
     def lock(self) -> Path:
+        """The file the running daemon holds a lock on."""
         return self.path / LOCK_FILE
 
 
