@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from .client import Client, home_option, json_option, print_json, short
+from .client import Client, default_home, home_option, json_option, print_json, short
 
 
 @click.command()
@@ -76,8 +76,6 @@ def init(  # noqa: PLR0917  (click passes options positionally)
 
 
 def _home_flag(home: Path) -> str:
-    from .client import default_home  # noqa: PLC0415
-
     return "" if Path(home) == default_home().expanduser().resolve() else f" --home {home}"
 
 
