@@ -96,6 +96,8 @@ def _run(home: Path, verbose: bool, **overrides: Any) -> None:
         run_daemon(home, **overrides)
     except (DaemonError, StoreError) as exc:
         raise click.ClickException(str(exc)) from None
+    except KeyboardInterrupt:  # Ctrl-C before the node was up (after: a clean stop)
+        raise click.exceptions.Exit(130) from None
 
 
 @click.group()
