@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar, Final
 
 from . import fields as f
 from .errors import InvalidMessage
 from .intent import ZERO_NONCE
 from .kinds import MAX_DEAL_BOX, Kind
-from .message import require_keys, set_field
+from .message import body_reader, set_field
 from .vocab import DISCLOSURE_FIELDS, PAYMENT_MODES
 
 
@@ -35,8 +35,6 @@ class Accept:
     price: int
     created: int
     disclosure: Mapping[str, str] = field(default_factory=dict)
-
-    KEYS: ClassVar = frozenset({"intent", "offer", "pay", "price", "created", "disclose"})
 
     def __post_init__(self) -> None:
         f.fixed_bytes("intent_id", self.intent_id, f.ID_SIZE)
@@ -62,16 +60,8 @@ class Accept:
         }
 
     @classmethod
-    def from_body(cls, body: Mapping[str, Any]) -> Self:
-        b = require_keys("accept", body, cls.KEYS)
-        return cls(
-            intent_id=b["intent"],
-            offer_id=b["offer"],
-            payment_mode=b["pay"],
-            price=b["price"],
-            created=b["created"],
-            disclosure=b["disclose"],
-        )
+    def from_body(cls, body: Mapping[str, Any]) -> Accept:
+        return _READ_ACCEPT(body)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -102,8 +92,6 @@ class Confirm(_VendorReply):
 
     note: str = ""
 
-    KEYS: ClassVar = frozenset({"accept", "offer", "intent", "created", "note"})
-
     def __post_init__(self) -> None:
         self._check()
         f.text("note", self.note, f.MAX_NOTE, required=False)
@@ -118,15 +106,8 @@ class Confirm(_VendorReply):
         }
 
     @classmethod
-    def from_body(cls, body: Mapping[str, Any]) -> Self:
-        b = require_keys("confirm", body, cls.KEYS)
-        return cls(
-            accept_id=b["accept"],
-            offer_id=b["offer"],
-            intent_id=b["intent"],
-            created=b["created"],
-            note=b["note"],
-        )
+    def from_body(cls, body: Mapping[str, Any]) -> Confirm:
+        return _READ_CONFIRM(body)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -136,8 +117,6 @@ class Decline(_VendorReply):
     KIND: ClassVar = Kind.DECLINE
 
     reason: str = ""
-
-    KEYS: ClassVar = frozenset({"accept", "offer", "intent", "created", "reason"})
 
     def __post_init__(self) -> None:
         self._check()
@@ -153,15 +132,8 @@ class Decline(_VendorReply):
         }
 
     @classmethod
-    def from_body(cls, body: Mapping[str, Any]) -> Self:
-        b = require_keys("decline", body, cls.KEYS)
-        return cls(
-            accept_id=b["accept"],
-            offer_id=b["offer"],
-            intent_id=b["intent"],
-            created=b["created"],
-            reason=b["reason"],
-        )
+    def from_body(cls, body: Mapping[str, Any]) -> Decline:
+        return _READ_DECLINE(body)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -182,8 +154,6 @@ class SealedDeal:
     expires: int
     nonce: bytes = ZERO_NONCE
 
-    KEYS: ClassVar = frozenset({"to", "box", "created", "expires", "pow"})
-
     def __post_init__(self) -> None:
         f.fixed_bytes("to", self.to, f.ID_SIZE)
         if type(self.box) is not bytes or not 0 < len(self.box) <= MAX_DEAL_BOX:
@@ -203,8 +173,52 @@ class SealedDeal:
         }
 
     @classmethod
-    def from_body(cls, body: Mapping[str, Any]) -> Self:
-        b = require_keys("sealed-deal", body, cls.KEYS)
-        return cls(
-            to=b["to"], box=b["box"], created=b["created"], expires=b["expires"], nonce=b["pow"]
-        )
+    def from_body(cls, body: Mapping[str, Any]) -> SealedDeal:
+        return _READ_SEALEDDEAL(body)
+
+
+_READ_ACCEPT: Final = body_reader(
+    Accept,
+    "accept",
+    {
+        "intent_id": "intent",
+        "offer_id": "offer",
+        "payment_mode": "pay",
+        "price": "price",
+        "created": "created",
+        "disclosure": "disclose",
+    },
+)
+_READ_CONFIRM: Final = body_reader(
+    Confirm,
+    "confirm",
+    {
+        "accept_id": "accept",
+        "offer_id": "offer",
+        "intent_id": "intent",
+        "created": "created",
+        "note": "note",
+    },
+)
+_READ_DECLINE: Final = body_reader(
+    Decline,
+    "decline",
+    {
+        "accept_id": "accept",
+        "offer_id": "offer",
+        "intent_id": "intent",
+        "created": "created",
+        "reason": "reason",
+    },
+)
+_READ_SEALEDDEAL: Final = body_reader(
+    SealedDeal,
+    "sealed-deal",
+    {
+        "to": "to",
+        "box": "box",
+        "created": "created",
+        "expires": "expires",
+        "nonce": "pow",
+    },
+)

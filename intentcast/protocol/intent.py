@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Final, Self
+from typing import Any, ClassVar, Final
 
 from . import fields as f
 from .errors import InvalidMessage
 from .kinds import Kind
-from .message import require_keys, set_field
+from .message import body_reader, set_field
 from .vocab import (
     CATEGORY_SET,
     CURRENCIES,
@@ -57,8 +57,6 @@ class Terms:
     #: Minimum vendor rating, hundredths of a star (0-500).
     min_rating: int = 0
 
-    KEYS: ClassVar = frozenset({"max", "cur", "region", "by", "cc", "pay", "rating"})
-
     def __post_init__(self) -> None:
         max_price, rating, by = self.max_price, self.min_rating, self.deliver_by
         # Scalars in one test on the hot path; the named checks run on failure.
@@ -98,17 +96,8 @@ class Terms:
         }
 
     @classmethod
-    def from_body(cls, body: object) -> Self:
-        b = require_keys("terms", body, cls.KEYS)
-        return cls(
-            max_price=b["max"],
-            currency=b["cur"],
-            region=b["region"],
-            deliver_by=b["by"],
-            customer_terms=b["cc"],
-            payment_modes=b["pay"],
-            min_rating=b["rating"],
-        )
+    def from_body(cls, body: object) -> Terms:
+        return _READ_TERMS(body)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -121,14 +110,24 @@ class Preferences:
     terms: int = 10
     attributes: int = 10
 
-    KEYS: ClassVar = frozenset(PREFERENCE_CRITERIA)
-
     def __post_init__(self) -> None:
-        weights = (self.price, self.speed, self.reputation, self.terms, self.attributes)
-        if not all(type(w) is int and 0 <= w <= f.MAX_WEIGHT for w in weights):
-            for name, weight in zip(PREFERENCE_CRITERIA, weights, strict=True):
+        p, s, r, t, a = self.price, self.speed, self.reputation, self.terms, self.attributes
+        top = f.MAX_WEIGHT
+        if not (
+            type(p) is int
+            and type(s) is int
+            and type(r) is int
+            and type(t) is int
+            and type(a) is int
+            and 0 <= p <= top
+            and 0 <= s <= top
+            and 0 <= r <= top
+            and 0 <= t <= top
+            and 0 <= a <= top
+        ):
+            for name, weight in zip(PREFERENCE_CRITERIA, (p, s, r, t, a), strict=True):
                 f.integer(f"preferences.{name}", weight, 0, f.MAX_WEIGHT)  # raises, named
-        if not any(weights):
+        if not (p or s or r or t or a):
             raise InvalidMessage("preferences", "at least one weight must be above 0")
 
     def to_body(self) -> dict[str, Any]:
@@ -141,15 +140,8 @@ class Preferences:
         }
 
     @classmethod
-    def from_body(cls, body: object) -> Self:
-        b = require_keys("preferences", body, cls.KEYS)
-        return cls(
-            price=b["price"],
-            speed=b["speed"],
-            reputation=b["reputation"],
-            terms=b["terms"],
-            attributes=b["attributes"],
-        )
+    def from_body(cls, body: object) -> Preferences:
+        return _READ_PREFERENCES(body)
 
     def as_dict(self) -> dict[str, int]:
         return {name: getattr(self, name) for name in PREFERENCE_CRITERIA}
@@ -178,23 +170,6 @@ class Intent:
     preferences: Preferences = field(default_factory=Preferences)
     revision: int = 0
     nonce: bytes = ZERO_NONCE
-
-    KEYS: ClassVar = frozenset(
-        {
-            "cat",
-            "title",
-            "desc",
-            "attrs",
-            "qty",
-            "terms",
-            "prefs",
-            "reply",
-            "created",
-            "expires",
-            "rev",
-            "pow",
-        }
-    )
 
     def __post_init__(self) -> None:
         category = category_path("category", self.category)
@@ -254,22 +229,8 @@ class Intent:
         }
 
     @classmethod
-    def from_body(cls, body: Mapping[str, Any]) -> Self:
-        b = require_keys("intent", body, cls.KEYS)
-        return cls(
-            category=b["cat"],
-            title=b["title"],
-            description=b["desc"],
-            attributes=b["attrs"],
-            quantity=b["qty"],
-            terms=Terms.from_body(b["terms"]),
-            preferences=Preferences.from_body(b["prefs"]),
-            reply_key=b["reply"],
-            created=b["created"],
-            expires=b["expires"],
-            revision=b["rev"],
-            nonce=b["pow"],
-        )
+    def from_body(cls, body: Mapping[str, Any]) -> Intent:
+        return _READ_INTENT(body)
 
     @property
     def top_category(self) -> str:
@@ -294,8 +255,6 @@ class Withdraw:
     reason: str = ""
     nonce: bytes = ZERO_NONCE
 
-    KEYS: ClassVar = frozenset({"intent", "created", "expires", "reason", "pow"})
-
     def __post_init__(self) -> None:
         f.fixed_bytes("intent_key", self.intent_key, f.KEY_SIZE)
         f.timestamp("created", self.created)
@@ -314,12 +273,52 @@ class Withdraw:
         }
 
     @classmethod
-    def from_body(cls, body: Mapping[str, Any]) -> Self:
-        b = require_keys("withdraw", body, cls.KEYS)
-        return cls(
-            intent_key=b["intent"],
-            created=b["created"],
-            expires=b["expires"],
-            reason=b["reason"],
-            nonce=b["pow"],
-        )
+    def from_body(cls, body: Mapping[str, Any]) -> Withdraw:
+        return _READ_WITHDRAW(body)
+
+
+_READ_TERMS: Final = body_reader(
+    Terms,
+    "terms",
+    {
+        "max_price": "max",
+        "currency": "cur",
+        "region": "region",
+        "deliver_by": "by",
+        "customer_terms": "cc",
+        "payment_modes": "pay",
+        "min_rating": "rating",
+    },
+)
+_READ_PREFERENCES: Final = body_reader(
+    Preferences, "preferences", {name: name for name in PREFERENCE_CRITERIA}
+)
+_READ_INTENT: Final = body_reader(
+    Intent,
+    "intent",
+    {
+        "category": "cat",
+        "title": "title",
+        "description": "desc",
+        "attributes": "attrs",
+        "quantity": "qty",
+        "terms": ("terms", _READ_TERMS),
+        "preferences": ("prefs", _READ_PREFERENCES),
+        "reply_key": "reply",
+        "created": "created",
+        "expires": "expires",
+        "revision": "rev",
+        "nonce": "pow",
+    },
+)
+_READ_WITHDRAW: Final = body_reader(
+    Withdraw,
+    "withdraw",
+    {
+        "intent_key": "intent",
+        "created": "created",
+        "expires": "expires",
+        "reason": "reason",
+        "nonce": "pow",
+    },
+)

@@ -3,8 +3,9 @@ decoding from a body map."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, ClassVar, Protocol, Self
+import dataclasses
+from collections.abc import Callable, Mapping
+from typing import Any, ClassVar, Protocol, Self, TypeVar
 
 from .errors import InvalidMessage
 from .kinds import Kind
@@ -51,3 +52,54 @@ def require_keys(kind: str, body: object, keys: frozenset[str]) -> Mapping[str, 
 def set_field(obj: object, name: str, value: object) -> None:
     """Store a normalised value on a frozen dataclass during ``__post_init__``."""
     object.__setattr__(obj, name, value)
+
+
+T = TypeVar("T")
+
+#: How one dataclass field is read from a body: the body key, or the key and
+#: a converter for a nested map (e.g. ``("terms", Terms.from_body)``).
+FieldSource = str | tuple[str, Callable[[Any], Any]]
+
+
+def body_reader(cls: type[T], kind: str, spec: Mapping[str, FieldSource]) -> Callable[[Any], T]:
+    """A strict decoder ``body -> cls`` for a frozen slots dataclass.
+
+    ``spec`` maps every field of ``cls`` to its body key; the body must have
+    exactly those keys. The instance is filled through the slot descriptors
+    and then checks itself with ``__post_init__``. This is the validator's
+    hot path: the generated keyword ``__init__`` of a frozen dataclass calls
+    ``object.__setattr__`` per field, which costs about twice as many
+    instructions as a slot descriptor's setter (measured with callgrind).
+    Raises ``TypeError`` at import time if ``spec`` misses or invents a field.
+    """
+    names = [f.name for f in dataclasses.fields(cls)]  # type: ignore[arg-type]
+    if set(spec) != set(names):
+        raise TypeError(f"{cls.__name__} body spec must name exactly the fields {names}")
+    keys = frozenset(v if isinstance(v, str) else v[0] for v in spec.values())
+    env: dict[str, Any] = {
+        "new": object.__new__,
+        "cls": cls,
+        "require": require_keys,
+        "kind": kind,
+        "keys": keys,
+    }
+    lines = ["def read(body):", "    b = require(kind, body, keys)", "    o = new(cls)"]
+    for i, name in enumerate(names):
+        source = spec[name]
+        env[f"set{i}"] = _slot(cls, name).__set__
+        if isinstance(source, str):
+            lines.append(f"    set{i}(o, b[{source!r}])")
+        else:
+            env[f"conv{i}"] = source[1]
+            lines.append(f"    set{i}(o, conv{i}(b[{source[0]!r}]))")
+    lines += ["    o.__post_init__()", "    return o"]
+    exec("\n".join(lines), env)  # generated like dataclasses' own __init__
+    reader: Callable[[Any], T] = env["read"]
+    return reader
+
+
+def _slot(cls: type, name: str) -> Any:
+    for klass in cls.__mro__:
+        if name in klass.__dict__:
+            return klass.__dict__[name]
+    raise TypeError(f"{cls.__name__}.{name} is not a slot")

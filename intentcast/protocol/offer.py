@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar, Final
 
 from . import fields as f
 from .errors import InvalidMessage
 from .intent import ZERO_NONCE
 from .kinds import MAX_OFFER_BOX, Kind
-from .message import require_keys, set_field
+from .message import body_reader, set_field
 from .vocab import CURRENCIES, CUSTOMER_TERM_RE, PAYMENT_MODES
 
 MAX_SKU = 64
@@ -25,8 +25,6 @@ class Item:
     attributes: Mapping[str, f.AttributeValue] = field(default_factory=dict)
     #: The vendor's own item reference (stock keeping unit), echoed on accept.
     sku: str = ""
-
-    KEYS: ClassVar = frozenset({"title", "desc", "attrs", "sku"})
 
     def __post_init__(self) -> None:
         f.text("item.title", self.title, f.MAX_TITLE)
@@ -45,9 +43,8 @@ class Item:
         }
 
     @classmethod
-    def from_body(cls, body: object) -> Self:
-        b = require_keys("item", body, cls.KEYS)
-        return cls(title=b["title"], description=b["desc"], attributes=b["attrs"], sku=b["sku"])
+    def from_body(cls, body: Mapping[str, Any]) -> Item:
+        return _READ_ITEM(body)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -83,26 +80,6 @@ class Offer:
     valid_until: int
     #: Lowest total the vendor takes under ``name-your-price``; None if not offered.
     price_floor: int | None = None
-
-    KEYS: ClassVar = frozenset(
-        {
-            "intent",
-            "vendor",
-            "name",
-            "item",
-            "qty",
-            "price",
-            "cur",
-            "by",
-            "ships",
-            "cc",
-            "pay",
-            "reply",
-            "created",
-            "until",
-            "floor",
-        }
-    )
 
     def __post_init__(self) -> None:
         f.fixed_bytes("intent_id", self.intent_id, f.ID_SIZE)
@@ -158,25 +135,8 @@ class Offer:
         }
 
     @classmethod
-    def from_body(cls, body: Mapping[str, Any]) -> Self:
-        b = require_keys("offer", body, cls.KEYS)
-        return cls(
-            intent_id=b["intent"],
-            vendor_key=b["vendor"],
-            vendor_name=b["name"],
-            item=Item.from_body(b["item"]),
-            quantity=b["qty"],
-            price=b["price"],
-            currency=b["cur"],
-            deliver_by=b["by"],
-            ships_to=b["ships"],
-            customer_terms=b["cc"],
-            payment_modes=b["pay"],
-            reply_key=b["reply"],
-            created=b["created"],
-            valid_until=b["until"],
-            price_floor=b["floor"],
-        )
+    def from_body(cls, body: Mapping[str, Any]) -> Offer:
+        return _READ_OFFER(body)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -195,8 +155,6 @@ class SealedOffer:
     created: int
     expires: int
     nonce: bytes = ZERO_NONCE
-
-    KEYS: ClassVar = frozenset({"intent", "box", "created", "expires", "pow"})
 
     def __post_init__(self) -> None:
         f.fixed_bytes("intent_id", self.intent_id, f.ID_SIZE)
@@ -217,12 +175,42 @@ class SealedOffer:
         }
 
     @classmethod
-    def from_body(cls, body: Mapping[str, Any]) -> Self:
-        b = require_keys("sealed-offer", body, cls.KEYS)
-        return cls(
-            intent_id=b["intent"],
-            box=b["box"],
-            created=b["created"],
-            expires=b["expires"],
-            nonce=b["pow"],
-        )
+    def from_body(cls, body: Mapping[str, Any]) -> SealedOffer:
+        return _READ_SEALEDOFFER(body)
+
+
+_READ_ITEM: Final = body_reader(
+    Item, "item", {"title": "title", "description": "desc", "attributes": "attrs", "sku": "sku"}
+)
+_READ_OFFER: Final = body_reader(
+    Offer,
+    "offer",
+    {
+        "intent_id": "intent",
+        "vendor_key": "vendor",
+        "vendor_name": "name",
+        "item": ("item", _READ_ITEM),
+        "quantity": "qty",
+        "price": "price",
+        "currency": "cur",
+        "deliver_by": "by",
+        "ships_to": "ships",
+        "customer_terms": "cc",
+        "payment_modes": "pay",
+        "reply_key": "reply",
+        "created": "created",
+        "valid_until": "until",
+        "price_floor": "floor",
+    },
+)
+_READ_SEALEDOFFER: Final = body_reader(
+    SealedOffer,
+    "sealed-offer",
+    {
+        "intent_id": "intent",
+        "box": "box",
+        "created": "created",
+        "expires": "expires",
+        "nonce": "pow",
+    },
+)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar, Final
 
 from . import fields as f
 from .intent import ZERO_NONCE
 from .kinds import Kind
-from .message import require_keys, set_field
+from .message import body_reader, set_field
 from .vocab import CATEGORY_SET
 
 
@@ -34,10 +34,6 @@ class VendorProfile:
     description: str = ""
     url: str = ""
     nonce: bytes = ZERO_NONCE
-
-    KEYS: ClassVar = frozenset(
-        {"vendor", "name", "cats", "ships", "reply", "created", "expires", "desc", "url", "pow"}
-    )
 
     def __post_init__(self) -> None:
         f.fixed_bytes("vendor_key", self.vendor_key, f.KEY_SIZE)
@@ -71,17 +67,23 @@ class VendorProfile:
         }
 
     @classmethod
-    def from_body(cls, body: Mapping[str, Any]) -> Self:
-        b = require_keys("vendor-profile", body, cls.KEYS)
-        return cls(
-            vendor_key=b["vendor"],
-            name=b["name"],
-            categories=b["cats"],
-            ships_to=b["ships"],
-            reply_key=b["reply"],
-            created=b["created"],
-            expires=b["expires"],
-            description=b["desc"],
-            url=b["url"],
-            nonce=b["pow"],
-        )
+    def from_body(cls, body: Mapping[str, Any]) -> VendorProfile:
+        return _READ_VENDORPROFILE(body)
+
+
+_READ_VENDORPROFILE: Final = body_reader(
+    VendorProfile,
+    "vendor-profile",
+    {
+        "vendor_key": "vendor",
+        "name": "name",
+        "categories": "cats",
+        "ships_to": "ships",
+        "reply_key": "reply",
+        "created": "created",
+        "expires": "expires",
+        "description": "desc",
+        "url": "url",
+        "nonce": "pow",
+    },
+)

@@ -150,3 +150,12 @@ def test_signing_refuses_an_envelope_over_its_kinds_limit() -> None:
     big = replace(intent_message(keys), description="€" * 2000, attributes=long_values)
     with pytest.raises(InvalidMessage, match="at most 8192"):
         sign(big, keys.signing, params=NO_WORK)
+
+
+def test_a_body_reader_must_name_every_field() -> None:
+    """The wire mapping is declared once per type; a spec that drifts from
+    the dataclass fails at import, not on the first message."""
+    from intentcast.protocol.message import body_reader
+
+    with pytest.raises(TypeError, match="exactly the fields"):
+        body_reader(Terms, "terms", {"max_price": "max"})
