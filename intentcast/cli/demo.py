@@ -12,13 +12,15 @@ import json
 import logging
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
+if TYPE_CHECKING:  # the node (trio, libp2p) loads only when the demo runs
+    from intentcast.node.demo import DemoReport, DemoStep
+
 from intentcast.matching import explain
 from intentcast.matching.formatting import format_money
-from intentcast.node.demo import DemoReport, DemoStep, run_demo
 
 
 def _print_step(step: DemoStep) -> None:
@@ -117,6 +119,8 @@ def demo(as_json: bool, offer_wait: float) -> None:
     """Run a whole market on 127.0.0.1: a customer and four vendor bots
     (real libp2p nodes with their own keys and databases). One intentcast
     goes from post to ranked offers to a confirmed deal."""
+    from intentcast.node.demo import run_demo  # noqa: PLC0415  (keeps every other command fast)
+
     logging.basicConfig(level=logging.ERROR)
     with tempfile.TemporaryDirectory(prefix="intentcast-demo-") as tmp:
         report = run_demo(

@@ -515,7 +515,7 @@ def _counts(values: Iterable[str]) -> dict[str, int]:
 async def status(request: Request, ctx: ApiContext) -> dict[str, Any]:
     """The node at a glance."""
     node, store = ctx.node, ctx.node.store
-    vendor = node._vendor
+    vendor = node.vendor
     return {
         "version": ctx.version,
         "peer_id": node.peer_id,

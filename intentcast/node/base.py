@@ -67,6 +67,8 @@ class Event:
     kind: EventKind
     subject: bytes | str
     detail: str = ""
+    #: The own intent (its key) the event belongs to, when there is one.
+    intent_key: bytes | None = None
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -137,6 +139,11 @@ class NodeBase:
         return int(self._clock())
 
     @property
+    def vendor(self) -> VendorHandler | None:
+        """The vendor handler this node answers intents with, if it sells."""
+        return self._vendor
+
+    @property
     def p2p(self) -> P2P:
         if self._p2p is None:
             raise NodeError("the node is not running")
@@ -152,8 +159,14 @@ class NodeBase:
     def _count(self, key: str) -> None:
         self.counters[key] = self.counters.get(key, 0) + 1
 
-    def _emit(self, kind: EventKind, subject: bytes | str, detail: str = "") -> None:
-        event = Event(kind, subject, detail)
+    def _emit(
+        self,
+        kind: EventKind,
+        subject: bytes | str,
+        detail: str = "",
+        intent_key: bytes | None = None,
+    ) -> None:
+        event = Event(kind, subject, detail, intent_key)
         for channel in list(self._listeners):
             try:
                 channel.send_nowait(event)

@@ -8,7 +8,7 @@ import math
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from typing import Any
+from typing import Any, Final
 
 import trio
 
@@ -119,6 +119,8 @@ class CustomerRole(NodeBase):
         own = self.store.intents.get(intent_key)
         if own is None:
             raise NodeError("no intent of ours with this key")
+        if own.state not in _WITHDRAWABLE:
+            raise NodeError(f"the intent is {own.state.value}; it cannot be withdrawn")
         keys = derive_intent_keys(self._customer_seed(), own.counter)
         now = self.now()
         expires = max(own.intent.message.expires, now + 1)
@@ -151,7 +153,12 @@ class CustomerRole(NodeBase):
             self._count("offer-dropped:cap")
             return
         if self.store.offers.add_received(sealed, offer):
-            self._emit(EventKind.OFFER_RECEIVED, offer.id, offer.message.vendor_name)
+            self._emit(
+                EventKind.OFFER_RECEIVED,
+                offer.id,
+                offer.message.vendor_name,
+                intent_key=intent.signer,
+            )
 
     def _keep_offer(self, intent: Signed[Intent], offer: Signed[Offer]) -> bool:
         """Per-intent cap on stored offers: keep the best N by a cheap
@@ -282,3 +289,7 @@ class CustomerRole(NodeBase):
             text = reply.message.note if confirmed else reply.message.reason  # type: ignore[union-attr]
             kind = EventKind.DEAL_CONFIRMED if confirmed else EventKind.DEAL_DECLINED
             self._emit(kind, accept.id, text)
+
+
+#: States from which the lifecycle table allows a withdrawal.
+_WITHDRAWABLE: Final = frozenset({IntentState.OPEN, IntentState.AMENDED, IntentState.ACCEPTED})
