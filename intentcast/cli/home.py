@@ -79,8 +79,10 @@ def _home_flag(home: Path) -> str:
     return "" if Path(home) == default_home().expanduser().resolve() else f" --home {home}"
 
 
-def _run(home: Path, verbose: bool, **overrides: Any) -> None:
+def _run(home: Path, verbose: bool, bot: Path | None = None, **overrides: Any) -> None:
+    """Run the daemon over ``home`` (with the vendor bot in ``bot``, if given)."""
     from intentcast.node.daemon import DaemonError, run_daemon  # noqa: PLC0415
+    from intentcast.node.sdk import BotError, BotLoadError, run_bot  # noqa: PLC0415
     from intentcast.store import StoreError  # noqa: PLC0415
 
     logging.basicConfig(
@@ -93,8 +95,11 @@ def _run(home: Path, verbose: bool, **overrides: Any) -> None:
         for noisy in ("hypercorn", "libp2p", "multiaddr", "intentcast.node.api.server"):
             logging.getLogger(noisy).setLevel(logging.WARNING)
     try:
-        run_daemon(home, **overrides)
-    except (DaemonError, StoreError) as exc:
+        if bot is not None:
+            run_bot(home, bot)
+        else:
+            run_daemon(home, **overrides)
+    except (DaemonError, StoreError, BotError, BotLoadError) as exc:
         raise click.ClickException(str(exc)) from None
     except KeyboardInterrupt:  # Ctrl-C before the node was up (after: a clean stop)
         raise click.exceptions.Exit(130) from None
@@ -140,14 +145,15 @@ def vendor() -> None:
 )
 @click.option("-v", "--verbose", is_flag=True, help="Debug logs.")
 def vendor_run(home: Path, bot: Path | None, catalog: Path | None, verbose: bool) -> None:
-    """Run this home's node as a vendor answering from a catalog (or, later, a BOT.py)."""
+    """Run this home's node as a vendor: a Python bot (BOT.py, see docs/bots.md)
+    or a TOML catalog (--catalog)."""
+    if bot is not None and catalog is not None:
+        raise click.UsageError("give a BOT.py or --catalog, not both")
     if bot is not None:
-        raise click.UsageError(
-            "vendor bots written in Python (vendor run BOT.py) are not supported yet; "
-            "use --catalog catalog.toml"
-        )
+        _run(home, verbose, bot=bot)
+        return
     if catalog is None:
-        raise click.UsageError("give the catalog to answer from: --catalog catalog.toml")
+        raise click.UsageError("give the bot or catalog to answer from: BOT.py or --catalog FILE")
     _run(home, verbose, catalog=catalog.resolve(), roles=("vendor",))
 
 
