@@ -1,0 +1,527 @@
+"""``python -m benchmarks network --nodes N [--json]``: intents end to end
+over real py-libp2p, nodes in separate OS processes, against raw gossip.
+
+One run starts N child processes (``benchmarks/network_child.py``) and uses
+them for raw and node phases, alternating (raw, node, node, raw for the
+default two ``--rounds``), with the same topology (a ring plus two random
+links dialled per node, seeded) and the same publish schedule
+(``--messages`` per phase at ``--rate`` per second, round robin over up to
+five publishers, none of them a vendor):
+
+(a) raw: each child runs a bare ``P2P`` host, configured exactly as the node
+    configures py-libp2p (``open_p2p``: Noise, yamux, gossipsub v1.1, 1 s
+    heartbeat, anonymous publishing, content ids, paced outbox), subscribed
+    to the same topics as a relay node, with a handler that only notes the
+    arrival time and accepts. Payloads are random, the size of a bulk intent.
+(b) node: each child runs an intentcast relay node (validates and stores
+    every intent) and, for the last five, a vendor bot with the Kiez Phones
+    catalog. Publishers call ``post_intent`` (4-bit proof of work, see
+    ``LOW_WORK``) for intents in a category no vendor sells. Arrival is the
+    moment the node's inbound pipeline, called by the same gossip validator
+    as the raw handler, returns "accept": validated and durably stored,
+    about to be forwarded. ``p50_event_ms``/``p99_event_ms`` measure up to
+    the app's ``intent-received`` event instead. In the last node phase the
+    customer (node 0) then posts ``--offer-intents`` phone intents,
+    ``--offer-interval`` seconds apart, that every vendor answers.
+
+Latency is receiver ``time.time()`` minus publisher ``time.time()`` taken
+just before the publish (raw) or ``post_intent`` call (node): every process
+reads the same machine clock. Percentiles are over every (message,
+receiver) pair that arrived; ``delivery`` is the fraction of all pairs that
+arrived. ``first_offer_ms`` / ``all_offers_ms``: from the ``post_intent``
+call to the moment the customer's ranking (``offers_for``) holds its first
+offer / every offer the vendors made for the intent (median over the
+intents; the max is reported too).
+
+Diagnostics: ``post_*_ms`` is the time inside ``post_intent`` (keys, sign,
+three store writes, queue for gossip); ``inbound_*_ms`` the inbound
+pipeline per message the gossip validator hands it; ``cpu_*_cores`` the cores
+our children kept busy during the publishing, ``cpu_other_*_cores`` what
+the rest of the machine used meanwhile (a busy neighbour shows up there).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import trio
+
+from benchmarks.harness import report
+
+ROOT = Path(__file__).resolve().parents[1]
+CATALOG = ROOT / "examples" / "catalogs" / "kiez-phones.toml"
+DEGREE_LOW = 4  # GossipConfig.degree_low: the mesh size a node aims for at least
+
+
+class ChildFailed(Exception):
+    pass
+
+
+class Proc:
+    """One child process and its JSON-line channel."""
+
+    def __init__(self, index: int, process: trio.Process, log: Path) -> None:
+        self.index = index
+        self.process = process
+        self.log = log
+        self._buffer = b""
+
+    def _tail(self) -> str:
+        try:
+            return self.log.read_text(errors="replace")[-2000:]
+        except OSError:
+            return ""
+
+    async def send(self, obj: dict[str, Any]) -> None:
+        assert self.process.stdin is not None
+        await self.process.stdin.send_all((json.dumps(obj) + "\n").encode())
+
+    async def receive(self, timeout: float) -> dict[str, Any]:
+        assert self.process.stdout is not None
+        with trio.move_on_after(timeout):
+            while b"\n" not in self._buffer:
+                chunk = await self.process.stdout.receive_some(1 << 20)
+                if not chunk:
+                    raise ChildFailed(f"child {self.index} exited:\n{self._tail()}")
+                self._buffer += chunk
+            line, self._buffer = self._buffer.split(b"\n", 1)
+            reply: dict[str, Any] = json.loads(line)
+            if "error" in reply:
+                raise ChildFailed(f"child {self.index}: {reply['error']}")
+            return reply
+        raise ChildFailed(f"child {self.index} silent for {timeout} s:\n{self._tail()}")
+
+    async def call(self, obj: dict[str, Any], timeout: float = 60.0) -> dict[str, Any]:
+        await self.send(obj)
+        return await self.receive(timeout)
+
+    async def close(self) -> None:
+        """Close stdin (the child leaves), then kill it if it lingers."""
+        with trio.CancelScope(shield=True):
+            try:
+                if self.process.stdin is not None:
+                    await self.process.stdin.aclose()
+            except Exception:
+                pass
+            with trio.move_on_after(10):
+                await self.process.wait()
+            if self.process.returncode is None:
+                self.process.kill()
+                await self.process.wait()
+
+
+async def spawn(index: int, tmp: Path) -> Proc:
+    log = tmp / f"child-{index}.log"
+    with open(log, "wb") as stderr:
+        process = await trio.lowlevel.open_process(
+            [sys.executable, "-m", "benchmarks.network_child"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr, cwd=ROOT,
+        )  # fmt: skip
+    proc = Proc(index, process, log)
+    return proc
+
+
+async def each(
+    procs: Sequence[Proc], fn: Callable[[Proc], Awaitable[dict[str, Any]]]
+) -> list[dict[str, Any]]:
+    """``fn`` on every child at once; replies in child order."""
+    out: list[dict[str, Any]] = [{} for _ in procs]
+
+    async def one(i: int, p: Proc) -> None:
+        out[i] = await fn(p)
+
+    async with trio.open_nursery() as nursery:
+        for i, p in enumerate(procs):
+            nursery.start_soon(one, i, p)
+    return out
+
+
+def topology(n: int, chords: int, seed: int) -> list[tuple[int, int]]:
+    """A ring (so the graph is connected) plus ``chords`` random links dialled
+    by every node; undirected, without duplicates."""
+    rng = random.Random(seed)
+    edges = {(min(i, (i + 1) % n), max(i, (i + 1) % n)) for i in range(n) if n > 1}
+    for i in range(n):
+        for j in rng.sample([j for j in range(n) if j != i], min(chords, n - 1)):
+            edges.add((min(i, j), max(i, j)))
+    return sorted(edges)
+
+
+def diameter(n: int, edges: Sequence[tuple[int, int]]) -> int:
+    adjacent: list[set[int]] = [set() for _ in range(n)]
+    for a, b in edges:
+        adjacent[a].add(b)
+        adjacent[b].add(a)
+    worst = 0
+    for start in range(n):
+        seen = {start: 0}
+        queue = deque([start])
+        while queue:
+            v = queue.popleft()
+            for w in adjacent[v]:
+                if w not in seen:
+                    seen[w] = seen[v] + 1
+                    queue.append(w)
+        worst = max(worst, *seen.values())
+    return worst
+
+
+def cpu_seconds(pids: Sequence[int]) -> float:
+    """CPU time (user + system) used so far by ``pids`` (Linux /proc; 0 elsewhere)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        total += (int(fields[11]) + int(fields[12])) / ticks
+    return total
+
+
+def machine_cpu_seconds() -> float:
+    """Busy CPU time of the whole machine so far (Linux /proc/stat; 0 elsewhere)."""
+    try:
+        fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    except (OSError, ValueError):
+        return 0.0
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
+class CpuMeter:
+    """Cores kept busy by our children, and by everything else, over a span."""
+
+    def __init__(self, pids: Sequence[int]) -> None:
+        self.pids = pids
+        self.start = (time.time(), cpu_seconds(pids), machine_cpu_seconds())
+
+    def cores(self) -> tuple[float, float]:
+        t0, ours0, all0 = self.start
+        elapsed = max(time.time() - t0, 1e-9)
+        ours = (cpu_seconds(self.pids) - ours0) / elapsed
+        everything = (machine_cpu_seconds() - all0) / elapsed
+        return round(ours, 2), round(max(0.0, everything - ours), 2)
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """Nearest-rank percentile (``q`` in 0..100); NaN for no values."""
+    if not values:
+        return math.nan
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(q / 100 * len(ordered)) - 1)]
+
+
+def bulk_intent_size() -> int:
+    """Bytes of a bulk intent envelope, so raw payloads weigh the same."""
+    from benchmarks.network_child import BULK_ATTRIBUTES, BULK_CATEGORY, LOW_WORK, TERMS, bulk_title
+    from intentcast.protocol import Intent, Preferences, derive_intent_keys, sign
+
+    now = int(time.time())
+    intent = Intent(category=BULK_CATEGORY, title=bulk_title(0), terms=TERMS, description="",
+                    attributes=BULK_ATTRIBUTES, quantity=1, preferences=Preferences(),
+                    reply_key=bytes(32), created=now, expires=now + 7 * 86400)  # fmt: skip
+    keys = derive_intent_keys(os.urandom(32), 0)
+    return len(sign(intent, keys.signing, params=LOW_WORK).raw)
+
+
+class Run:
+    def __init__(self, args: argparse.Namespace, procs: list[Proc], tmp: Path) -> None:
+        self.args = args
+        self.procs = procs
+        self.tmp = tmp
+        n = len(procs)
+        self.edges = topology(n, args.chords, args.seed)
+        self.vendors = list(range(n - args.vendors, n)) if args.vendors else []
+        plain = [i for i in range(n) if i not in self.vendors]
+        self.publishers = plain[: args.publishers]
+        self.size = 0  # bytes of a bulk intent
+        self.bulk_ids: set[str] = set()  # message ids of the bulk phase
+        #: Per mode, per phase: (cores our children used, cores everything else used).
+        self.cpu: dict[str, list[tuple[float, float]]] = {}
+        self.phases = 0
+        #: Diagnostics of the node phases: ms inside post_intent, and in the
+        #: inbound pipeline (validate, store) per message at each receiver.
+        self.post_ms: list[float] = []
+        self.inbound_ms: list[float] = []
+        self.event_ms: list[float] = []  # publish to the app's intent-received event
+
+    def log(self, text: str) -> None:
+        if self.args.verbose:
+            print(text, file=sys.stderr, flush=True)
+
+    async def start(self, mode: str) -> None:
+        self.phases += 1
+
+        async def start(p: Proc) -> dict[str, Any]:
+            cmd: dict[str, Any] = {"cmd": "start", "mode": mode}
+            if mode == "node":
+                home = self.tmp / f"node-{p.index}-{self.phases}"
+                home.mkdir()
+                cmd["dir"] = str(home)
+                cmd["synchronous"] = self.args.synchronous
+                if p.index in self.vendors:
+                    cmd["catalog"] = str(CATALOG)
+                    cmd["shop"] = f"Kiez Phones {self.vendors.index(p.index) + 1}"
+            return await p.call(cmd, timeout=120)
+
+        addrs = [r["addr"] for r in await each(self.procs, start)]
+        dial: dict[int, list[str]] = {}
+        for a, b in self.edges:
+            dial.setdefault(b, []).append(addrs[a])
+
+        async def connect(p: Proc) -> dict[str, Any]:
+            return await p.call({"cmd": "connect", "addrs": dial.get(p.index, [])}, timeout=120)
+
+        for r in await each(self.procs, connect):
+            if r["errors"]:
+                raise ChildFailed(f"connecting failed: {r['errors']}")
+        # Wait until every node has a mesh for the bulk topic (heartbeats graft).
+        deadline = time.time() + 30
+        while True:
+            state = await each(self.procs, lambda p: p.call({"cmd": "mesh"}))
+            short = [i for i, s in enumerate(state) if s["mesh"] < min(DEGREE_LOW, s["peers"])]
+            if not short or time.time() > deadline:
+                break
+            await trio.sleep(0.5)
+        self.log(f"{mode}: mesh sizes {[s['mesh'] for s in state]}; short: {short}")
+        await trio.sleep(self.args.settle)
+
+    async def bulk(self, mode: str) -> tuple[int, list[float]]:
+        """Publish the schedule; returns (pairs expected, latencies in ms of
+        the pairs that arrived)."""
+        a = self.args
+        meter = CpuMeter([p.process.pid for p in self.procs])
+        t0 = time.time() + 1.0
+        times: dict[int, list[float]] = {i: [] for i in self.publishers}
+        firsts: dict[int, int] = {}
+        for k in range(a.messages):
+            who = self.publishers[k % len(self.publishers)]
+            firsts.setdefault(who, k)
+            times[who].append(t0 + k / a.rate)
+        for who, ts in times.items():
+            cmd = {"cmd": "publish", "times": ts, "size": self.size, "first": firsts[who]}
+            await self.procs[who].call(cmd)
+        last = t0 + (a.messages - 1) / a.rate
+        await trio.sleep_until(trio.current_time() + max(0.0, last - time.time()))
+        self.cpu.setdefault(mode, []).append(meter.cores())
+        expected = a.messages * (len(self.procs) - 1)
+        deadline = time.time() + a.drain
+        while time.time() < deadline:
+            counts = await each(self.procs, lambda p: p.call({"cmd": "count"}))
+            if sum(c["recv"] for c in counts) >= expected:
+                break
+            await trio.sleep(0.5)
+        reports = await each(self.procs, lambda p: p.call({"cmd": "report"}, timeout=120))
+        sent: dict[str, tuple[int, float]] = {}
+        errors: list[str] = []
+        for i, r in enumerate(reports):
+            errors += r["errors"]
+            for mid, t in r["sent"].items():
+                sent[mid] = (i, t)
+        self.bulk_ids |= set(sent)
+        for r in reports:
+            self.post_ms += [x * 1000 for x in r["post_s"]]
+            self.inbound_ms += [x * 1000 for x in r["inbound_s"]]
+
+        def arrivals(key: str) -> list[float]:
+            """ms from publish to arrival, for every (message, receiver) pair."""
+            return [(t - sent[mid][1]) * 1000 for i, r in enumerate(reports)
+                    for mid, t in r[key].items() if mid in sent and sent[mid][0] != i]  # fmt: skip
+
+        # Raw: when the gossip validator handed the message to us. Node:
+        # when the inbound pipeline (in the same validator) had validated
+        # and stored it; the app's event comes after that.
+        latencies = arrivals("recv" if mode == "raw" else "stored")
+        if mode == "node":
+            self.event_ms += arrivals("recv")
+        rejects = {
+            k: v for r in reports for k, v in r["counters"].items() if k.startswith("reject")
+        }
+        self.log(f"{mode}: sent {len(sent)}/{a.messages}, pairs {len(latencies)}/{expected}, "
+                 f"errors {errors[:3]}, rejects {rejects}")  # fmt: skip
+        return expected, latencies
+
+    async def offers(self) -> dict[str, Any]:
+        """The customer (node 0) posts phone intents; the vendor bots answer."""
+        a = self.args
+        customer = self.procs[0]
+        vendors = [self.procs[i] for i in self.vendors]
+        t0 = time.time() + 1.0
+        times = [t0 + k * a.offer_interval for k in range(a.offer_intents)]
+        await customer.call({"cmd": "phones", "times": times})
+        await trio.sleep(max(0.0, times[-1] - time.time()))
+        deadline = time.time() + a.drain
+        while time.time() < deadline:
+            held = (await customer.call({"cmd": "count"}))["held"]
+            counts = [await v.call({"cmd": "count"}) for v in vendors]
+            made = sum(c["made"] for c in counts)
+            if held >= made and all(c["answered"] >= a.offer_intents for c in counts):
+                break
+            await trio.sleep(0.5)
+        mine = await customer.call({"cmd": "report"}, timeout=120)
+        theirs = [await v.call({"cmd": "report"}, timeout=120) for v in vendors]
+        first: list[float] = []
+        full: list[float] = []
+        made_total = held_total = 0
+        for intent_id, posted in mine["sent"].items():
+            if intent_id in self.bulk_ids:
+                continue
+            made = sum(v["made"].get(intent_id, 0) for v in theirs)
+            log = mine["offers"].get(intent_id, [])
+            made_total += made
+            held_total += log[-1][2] if log else 0
+            ranked = [t for t, n_ranked, _ in log if n_ranked >= 1]
+            if ranked:
+                first.append((ranked[0] - posted) * 1000)
+            complete = [t for t, _, n_held in log if made and n_held >= made]
+            if complete:
+                full.append((complete[0] - posted) * 1000)
+        self.log(f"offers: made {made_total}, held {held_total}; customer counters "
+                 f"{mine['counters']}")  # fmt: skip
+        for intent_id, posted in mine["sent"].items():
+            if intent_id not in self.bulk_ids:
+                per_vendor = [v["made"].get(intent_id, 0) for v in theirs]
+                log = [
+                    (round((t - posted) * 1000), r, h)
+                    for t, r, h in mine["offers"].get(intent_id, [])
+                ]
+                self.log(f"  {intent_id[:8]} made {per_vendor} log {log}")
+        return {
+            "vendors": len(vendors),
+            "offer_intents": a.offer_intents,
+            "offers_made": made_total,
+            "offers_delivery": round(held_total / made_total, 4) if made_total else math.nan,
+            "first_offer_ms": _ms(statistics.median(first) if first else math.nan),
+            "all_offers_ms": _ms(statistics.median(full) if full else math.nan),
+            "first_offer_max_ms": _ms(max(first, default=math.nan)),
+            "all_offers_max_ms": _ms(max(full, default=math.nan)),
+        }
+
+    async def stop(self) -> None:
+        await each(self.procs, lambda p: p.call({"cmd": "stop"}, timeout=120))
+
+
+def _ms(value: float) -> float:
+    return round(value, 1)
+
+
+async def measure(args: argparse.Namespace) -> dict[str, Any]:
+    started = time.time()
+    with tempfile.TemporaryDirectory(prefix="intentcast-net-") as tmpdir:
+        tmp = Path(tmpdir)
+        procs: list[Proc] = []
+        try:
+            for i in range(args.nodes):
+                procs.append(await spawn(i, tmp))
+            await each(procs, lambda p: p.receive(timeout=180))  # imports done
+            run = Run(args, procs, tmp)
+            run.size = bulk_intent_size()
+            run.log(f"{args.nodes} children ready after {time.time() - started:.1f} s; "
+                    f"{len(run.edges)} links, intent {run.size} bytes")  # fmt: skip
+
+            # Rounds alternate the order (raw, node, node, raw, ...) so a
+            # drift in the machine's load hits both alike.
+            order = [
+                m for r in range(args.rounds) for m in (("raw", "node"), ("node", "raw"))[r % 2]
+            ]
+            last_node = max(i for i, m in enumerate(order) if m == "node")
+            expected = {"raw": 0, "node": 0}
+            latencies: dict[str, list[float]] = {"raw": [], "node": []}
+            offers: dict[str, Any] = {}
+            for i, mode in enumerate(order):
+                await run.start(mode)
+                pairs, ms = await run.bulk(mode)
+                expected[mode] += pairs
+                latencies[mode] += ms
+                if i == last_node and args.vendors:
+                    offers = await run.offers()
+                await run.stop()
+        finally:
+            async with trio.open_nursery() as nursery:
+                for p in procs:
+                    nursery.start_soon(p.close)
+    raw_ms, node_ms = latencies["raw"], latencies["node"]
+    p99_raw, p99 = percentile(raw_ms, 99), percentile(node_ms, 99)
+
+    def cores(mode: str, which: int) -> float:
+        return round(statistics.mean(c[which] for c in run.cpu[mode]), 2)
+
+    return {
+        "nodes": args.nodes,
+        "links": len(run.edges),
+        "diameter": diameter(args.nodes, run.edges),
+        "publishers": len(run.publishers),
+        "rate_per_s": args.rate,
+        "rounds": args.rounds,
+        "synchronous": args.synchronous,
+        "messages": args.messages * args.rounds,
+        "intent_bytes": run.size,
+        "delivery_raw": round(len(raw_ms) / expected["raw"], 4),
+        "delivery": round(len(node_ms) / expected["node"], 4),
+        "p50_raw_ms": _ms(percentile(raw_ms, 50)),
+        "p99_raw_ms": _ms(p99_raw),
+        "p50_ms": _ms(percentile(node_ms, 50)),
+        "p99_ms": _ms(p99),
+        "p99_vs_raw": round(p99 / p99_raw, 3) if p99_raw else math.nan,
+        "p50_event_ms": _ms(percentile(run.event_ms, 50)),
+        "p99_event_ms": _ms(percentile(run.event_ms, 99)),
+        "post_p50_ms": _ms(percentile(run.post_ms, 50)),
+        "post_p99_ms": _ms(percentile(run.post_ms, 99)),
+        "inbound_p50_ms": _ms(percentile(run.inbound_ms, 50)),
+        "inbound_p99_ms": _ms(percentile(run.inbound_ms, 99)),
+        **offers,
+        "cpu_raw_cores": cores("raw", 0),
+        "cpu_cores": cores("node", 0),
+        "cpu_other_raw_cores": cores("raw", 1),
+        "cpu_other_cores": cores("node", 1),
+        "seconds": round(time.time() - started, 1),
+    }
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks network",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--nodes", type=int, default=10, help="nodes (processes), at least 7")
+    parser.add_argument("--json", action="store_true", help="print JSON")
+    parser.add_argument("--rate", type=float, default=4.0, help="messages per second, overall")
+    parser.add_argument("--messages", type=int, default=40, help="messages per phase")
+    parser.add_argument("--rounds", type=int, default=2, help="raw+node phase pairs (ABBA order)")
+    parser.add_argument("--publishers", type=int, default=5, help="publishing nodes (not vendors)")
+    parser.add_argument("--chords", type=int, default=2, help="random links dialled per node")
+    parser.add_argument("--vendors", type=int, default=5, help="vendor bots in the node phase")
+    parser.add_argument("--offer-intents", type=int, default=8, help="phone intents posted")
+    parser.add_argument("--offer-interval", type=float, default=3.0, help="seconds between them")
+    parser.add_argument("--settle", type=float, default=2.0, help="seconds after the mesh forms")
+    parser.add_argument("--drain", type=float, default=15.0, help="max seconds for stragglers")
+    parser.add_argument(
+        "--synchronous",
+        choices=("FULL", "NORMAL"),
+        default="FULL",
+        type=str.upper,
+        help="SQLite synchronous level of the node stores (node default FULL)",
+    )
+    parser.add_argument("--seed", type=int, default=1, help="topology seed")
+    parser.add_argument("-v", "--verbose", action="store_true", help="progress on stderr")
+    args = parser.parse_args(argv)
+    if args.nodes < args.vendors + 2:
+        parser.error(f"--nodes must be at least {args.vendors + 2}")
+    figures = trio.run(measure, args)
+    report("network", figures, as_json=args.json)
+    return 0
