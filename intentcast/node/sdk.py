@@ -20,6 +20,7 @@ node home (``intentcast vendor run BOT.py``). Guide: ``docs/bots.md``.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib.util
 import inspect
@@ -258,9 +259,10 @@ class VendorBot:
 
     Either handler may be ``def`` or ``async def``. A plain ``def`` runs in
     a worker thread (it may block on a database or an HTTP call without
-    stalling the node), never two calls at once, so a bot's own state needs
-    no locks. An ``async def`` runs on the node's trio loop and must not
-    block.
+    freezing the node's network), never two calls at once, so a bot's own
+    state needs no locks. An ``async def`` runs on the node's trio loop and
+    must not block. Either way the node waits for the answer before it
+    handles its next message, for at most ``handler_timeout`` seconds.
     """
 
     #: Shown on offers as the vendor's name.
@@ -280,6 +282,10 @@ class VendorBot:
     #: quantity, delivery, region, customer terms, payment). Set to False
     #: only to send them anyway; the customer's node rejects them.
     respect_hard_terms: bool = True
+    #: Seconds a handler may take. Past it, the intent gets no offer from
+    #: this bot (or the accept is declined) and the node moves on; a
+    #: plain ``def`` still running is left to finish, its answer unused.
+    handler_timeout: float = 10.0
 
     def on_intent(self, intent: IntentView) -> OfferAnswer | Awaitable[OfferAnswer]:
         """Offers for ``intent``: one :class:`OfferSpec`, a list, or None."""
@@ -419,18 +425,31 @@ class BotVendor:
         self._one_at_a_time = trio.CapacityLimiter(1)
 
     async def _call(self, handler: Callable[[Any], Any], arg: Any) -> Any:
-        if inspect.iscoroutinefunction(handler):
-            return await handler(arg)
-        async with self._one_at_a_time:
-            result = await trio.to_thread.run_sync(handler, arg)
-        if inspect.isawaitable(result):  # a def that returned a coroutine
-            result = await result
-        return result
+        """``handler(arg)``: awaited if async, else in a worker thread (one
+        at a time). Raises :class:`TimeoutError` after the bot's
+        ``handler_timeout``, and whatever the handler raises."""
+        with trio.move_on_after(self.bot.handler_timeout):
+            if inspect.iscoroutinefunction(handler):
+                return await handler(arg)
+            # The limiter is held until the thread ends, even an abandoned one.
+            # trio's typing for mypy predates the abandon_on_cancel name.
+            result = await trio.to_thread.run_sync(  # type: ignore[call-arg]
+                functools.partial(handler, arg),
+                abandon_on_cancel=True,
+                limiter=self._one_at_a_time,
+            )
+            if inspect.isawaitable(result):  # a def that returned a coroutine
+                result = await result
+            return result
+        raise TimeoutError(f"no answer within {self.bot.handler_timeout:g} s (handler_timeout)")
 
     async def on_intent(self, intent: Signed[Intent], *, now: int) -> Sequence[Offer]:
         view = IntentView.of(intent, now=now)
         try:
             answer = await self._call(self.bot.on_intent, view)
+        except TimeoutError as exc:
+            log.error("%s: on_intent for intent %s: %s", self.name, view.id[:12], exc)
+            return []
         except Exception:
             log.exception("%s: on_intent failed for intent %s", self.name, view.id[:12])
             return []
@@ -494,6 +513,9 @@ class BotVendor:
         )
         try:
             answer = await self._call(self.bot.on_accept, deal)
+        except TimeoutError as exc:
+            log.error("%s: on_accept: %s; declining", self.name, exc)
+            return decline("The vendor did not answer in time; please try another offer.")
         except Exception:
             log.exception("%s: on_accept failed; declining", self.name)
             return decline("The vendor could not confirm this deal; please try another offer.")

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import os
 import textwrap
+import threading
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 import trio
+from trio.testing import MockClock
 
 from intentcast.node import EventKind, Node, open_node
 from intentcast.node.sdk import (
@@ -298,6 +300,33 @@ def test_sync_and_async_handlers_and_accept_answers() -> None:
         assert decisions[1].text == "1000 is too little"
 
     trio.run(main)
+
+
+def test_a_handler_that_does_not_answer_in_time_is_given_up_on() -> None:
+    release = threading.Event()
+
+    class Slow(VendorBot):
+        name = "Slow"
+        categories = ("electronics",)
+        handler_timeout = 5.0
+
+        def on_intent(self, intent: IntentView) -> OfferSpec:
+            release.wait()
+            return OfferSpec(title="Pixel 8", price=1_000)
+
+    class SlowAsync(Slow):
+        async def on_intent(self, intent: IntentView) -> OfferSpec:  # type: ignore[override]
+            await trio.sleep_forever()
+            raise AssertionError("unreachable")
+
+    async def main() -> None:
+        try:
+            assert await BotVendor(Slow()).on_intent(signed_intent(), now=NOW) == []
+            assert await BotVendor(SlowAsync()).on_intent(signed_intent(), now=NOW) == []
+        finally:
+            release.set()
+
+    trio.run(main, clock=MockClock(autojump_threshold=0))
 
 
 def test_bad_specs_and_bots_are_refused_with_the_setting_named() -> None:
