@@ -131,8 +131,9 @@ def _peer_key_pair(seed: bytes | None) -> Any:
     return create_new_key_pair(seed if seed is not None else os.urandom(32))
 
 
-class _BanEnforcer(INotifee):
-    """Disconnects banned peers as soon as they connect."""
+class _ConnectionWatcher(INotifee):
+    """Disconnects banned peers as soon as they connect, and repairs the
+    pubsub stream of a peer that reconnects."""
 
     def __init__(self, p2p: P2P) -> None:
         self._p2p = p2p
@@ -142,6 +143,8 @@ class _BanEnforcer(INotifee):
         if self._p2p.limits.is_banned(peer.to_base58(), time.monotonic()):
             log.info("refusing banned peer %s", peer)
             self._p2p.request_disconnect(peer)
+            return
+        self._p2p.drop_stale_pubsub_stream(peer, conn)
 
     async def disconnected(self, network: INetwork, conn: INetConn) -> None:
         self._p2p.limits.forget(conn.muxed_conn.peer_id.to_base58())
@@ -218,7 +221,7 @@ class P2P:
             seen_ttl=g.seen_ttl,
             max_inbound_rpc_size=g.max_rpc_bytes,
         )
-        self.host.get_network().register_notifee(_BanEnforcer(self))
+        self.host.get_network().register_notifee(_ConnectionWatcher(self))
         self._outbox_send, self._outbox_receive = trio.open_memory_channel[tuple[str, bytes]](
             g.outbox_size
         )
@@ -253,6 +256,22 @@ class P2P:
         except Exception as exc:
             raise NetworkError(f"cannot connect to {addr}: {exc}") from None
         return str(info.peer_id.to_base58())
+
+    def drop_stale_pubsub_stream(self, peer: ID, conn: INetConn) -> None:
+        """Forget a pubsub stream left from an earlier connection of ``peer``.
+
+        py-libp2p registers a peer's pubsub stream once and skips a new one
+        while the old entry exists; when a peer reconnects before the old
+        connection's death was processed, every later message to it went
+        into the dead stream, silently (seen with nodes restarting on the
+        same peer id). Dropping the stale entry makes the library open a
+        stream on the live connection.
+        """
+        stream = self.pubsub.peers.get(peer)
+        if stream is None or getattr(stream, "muxed_conn", None) is conn.muxed_conn:
+            return
+        log.debug("peer %s reconnected; replacing its stale pubsub stream", peer)
+        self.pubsub._handle_dead_peer(peer)  # re-opens a stream while the peer is connected
 
     def request_disconnect(self, peer: ID) -> None:
         """Disconnect ``peer`` soon (callable from synchronous code)."""

@@ -4,6 +4,7 @@ catalog vendors from examples/catalogs, low proof of work."""
 from __future__ import annotations
 
 import os
+import socket
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field, replace
@@ -122,6 +123,21 @@ def _leaves(exc: BaseException) -> Any:
             yield from _leaves(inner)
     else:
         yield exc
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def peer_id_for(seed: bytes) -> str:
+    """The libp2p peer id a node started with ``peer_key_seed=seed`` gets."""
+    from libp2p.crypto.ed25519 import create_new_key_pair
+    from libp2p.peer.id import ID
+
+    return str(ID.from_pubkey(create_new_key_pair(seed).public_key).to_base58())
 
 
 async def link(a: Node, b: Node) -> None:

@@ -4,6 +4,7 @@ back, accept and confirm, store-and-forward, and hostile peers."""
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -17,13 +18,25 @@ from intentcast.protocol import (
     Reason,
     Withdraw,
     derive_intent_keys,
+    derive_vendor_keys,
     open_offer,
     seal_deal,
     sign,
 )
 from intentcast.store import DealState, Role
 
-from .harness import LOW_WORK, PHONE_TERMS, link, market, next_event, run, wait_for
+from .harness import (
+    LOW_WORK,
+    PHONE_TERMS,
+    catalog_vendor,
+    free_port,
+    link,
+    market,
+    next_event,
+    peer_id_for,
+    run,
+    wait_for,
+)
 
 PIXEL: dict[str, Any] = {
     "category": ("electronics", "phones"),
@@ -287,5 +300,42 @@ def test_offer_cap_keeps_the_cheapest_offers(tmp_path: Path) -> None:
             await trio.sleep(0.5)  # nothing else arrives to change it
             kept = customer.store.offers.received(intent.signer)
             assert [r.offer.message.price for r in kept] == made[:1]
+
+    run(main)
+
+
+def test_bootstrap_peer_is_dialled_and_redialled_after_it_restarts(tmp_path: Path) -> None:
+    async def main() -> None:
+        async with market(tmp_path) as m:
+            port = free_port()
+            store = m.store("kiez")
+            vendor_keys = derive_vendor_keys(os.urandom(32))
+            handler = catalog_vendor("kiez-phones.toml")
+            # A stable peer id across restarts, so the bootstrap address stays valid.
+            config = replace(
+                m.config, peer_key_seed=bytes(range(32)), listen=[f"/ip4/127.0.0.1/tcp/{port}"]
+            )
+            peer = peer_id_for(bytes(range(32)))
+            addr = f"/ip4/127.0.0.1/tcp/{port}/p2p/{peer}"
+            # The customer starts first: its bootstrap peer is not up yet.
+            customer = await m.customer(
+                bootstrap=[addr], reconnect_min_seconds=0.2, reconnect_max_seconds=0.5
+            )
+            for _ in range(2):  # the vendor comes up, goes away, comes back
+                async with open_node(
+                    store, vendor_keys=vendor_keys, vendor=handler, config=config
+                ) as kiez:
+                    assert kiez.peer_id == peer
+                    await wait_for(customer, lambda: peer in customer.p2p.connected_peers())
+                await wait_for(customer, lambda: peer not in customer.p2p.connected_peers())
+            assert customer.store.peers.get(peer) is not None
+            async with open_node(
+                store, vendor_keys=vendor_keys, vendor=handler, config=config
+            ) as kiez:
+                await wait_for(customer, lambda: peer in customer.p2p.connected_peers())
+                await trio.sleep(1.2)
+                intent = await customer.post_intent(**PIXEL)
+                await wait_for(kiez, lambda: bool(kiez.store.offers.made(intent.id)))
+                await wait_for(customer, lambda: bool(customer.offers_for(intent.signer).ranked))
 
     run(main)
