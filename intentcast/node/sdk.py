@@ -455,7 +455,17 @@ class BotVendor:
             return []
         if answer is None:
             return []
-        specs = [answer] if isinstance(answer, OfferSpec) else list(answer)
+        if isinstance(answer, OfferSpec):
+            specs = [answer]
+        elif isinstance(answer, list | tuple):
+            specs = list(answer)
+        else:
+            log.error(
+                "%s: on_intent returned %r; return an OfferSpec, a list of them or None",
+                self.name,
+                answer,
+            )
+            return []
         offers: list[Offer] = []
         for spec in specs:
             if len(offers) >= self.bot.max_offers_per_intent:

@@ -348,6 +348,20 @@ def test_bad_specs_and_bots_are_refused_with_the_setting_named() -> None:
         CatalogBot.from_file(BOTS / "missing.toml")
 
 
+def test_the_tutorials_bot_runs(tmp_path: Path) -> None:
+    doc = (ROOT / "docs" / "bots.md").read_text()
+    code = doc.split("```python\n", 1)[1].split("```", 1)[0]
+    bot = load_bot(bot_file(tmp_path, code))
+    cable = signed_intent(category=("electronics", "cables"), title="USB-C cable", quantity=2)
+
+    async def main() -> None:
+        [offer] = await BotVendor(bot).on_intent(cable, now=NOW)
+        assert (offer.vendor_name, offer.price, offer.ships_to) == ("Ada's Cables", 2_580, ("DE",))
+        assert await BotVendor(bot).on_intent(signed_intent(), now=NOW) == []
+
+    trio.run(main)
+
+
 # --- load_bot ----------------------------------------------------------------------
 
 
