@@ -19,7 +19,15 @@ import tomllib
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from intentcast.node.sdk import AcceptView, IntentView, OfferSpec, VendorBot, confirm, decline
+from intentcast.node.sdk import (
+    AcceptView,
+    Decision,
+    IntentView,
+    OfferSpec,
+    VendorBot,
+    confirm,
+    decline,
+)
 
 DATA = tomllib.loads(Path(__file__).with_name("bike_repair.toml").read_text())
 SHOP = DATA["shop"]
@@ -73,7 +81,7 @@ class BikeRepair(VendorBot):
             for slot in self.free_slots(start, end)[: SHOP["slots_per_intent"]]
         ]
 
-    def on_accept(self, deal: AcceptView):
+    def on_accept(self, deal: AcceptView) -> Decision:
         slot = int(deal.sku.rpartition("@")[2])
         if slot in self.booked:
             return decline(f"{self.when(slot)} was just booked by someone else; please ask again.")

@@ -14,8 +14,17 @@ Run it: ``intentcast vendor run examples/bots/undercut.py``
 
 import tomllib
 from pathlib import Path
+from typing import Any
 
-from intentcast.node.sdk import AcceptView, IntentView, OfferSpec, VendorBot, confirm, decline
+from intentcast.node.sdk import (
+    AcceptView,
+    Decision,
+    IntentView,
+    OfferSpec,
+    VendorBot,
+    confirm,
+    decline,
+)
 
 PRICE_LIST = tomllib.loads(Path(__file__).with_name("undercut.toml").read_text())
 SHOP = PRICE_LIST["shop"]
@@ -34,15 +43,17 @@ class Preisbrecher(VendorBot):
         self.products = PRICE_LIST["product"]
         self.stock = {p["sku"]: p["stock"] for p in self.products}
 
-    def price(self, product: dict, intent: IntentView) -> int | None:
+    def price(self, product: dict[str, Any], intent: IntentView) -> int | None:
         """Total for the intent's quantity: ``undercut_percent`` under the
         customer's maximum, capped by the list price, at least the floor;
         None if the floor is above the maximum."""
         n = intent.quantity
-        floor, list_price = product["floor"] * n, product["list_price"] * n
+        floor: int = product["floor"] * n
+        list_price: int = product["list_price"] * n
         if floor > intent.max_price:
             return None
-        target = intent.max_price * (100 - SHOP["undercut_percent"]) // 100
+        undercut: int = SHOP["undercut_percent"]
+        target = intent.max_price * (100 - undercut) // 100
         return max(floor, min(list_price, target))
 
     def on_intent(self, intent: IntentView) -> list[OfferSpec]:
@@ -69,7 +80,7 @@ class Preisbrecher(VendorBot):
             )
         return offers
 
-    def on_accept(self, deal: AcceptView):
+    def on_accept(self, deal: AcceptView) -> Decision:
         if self.stock.get(deal.sku, 0) < deal.quantity:
             return decline("Sold out at this price, sorry.")
         self.stock[deal.sku] -= deal.quantity

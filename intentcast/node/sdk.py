@@ -746,6 +746,7 @@ __all__ = [
     "BotLoadError",
     "BotVendor",
     "CatalogBot",
+    "Decision",
     "IntentView",
     "OfferSpec",
     "StoppedOffer",

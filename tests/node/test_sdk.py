@@ -15,7 +15,7 @@ import pytest
 import trio
 from trio.testing import MockClock
 
-from intentcast.node import EventKind, Node, open_node
+from intentcast.node import EventKind, Node, open_node, sdk
 from intentcast.node.sdk import (
     AcceptView,
     BotError,
@@ -360,6 +360,11 @@ def test_the_tutorials_bot_runs(tmp_path: Path) -> None:
         assert await BotVendor(bot).on_intent(signed_intent(), now=NOW) == []
 
     trio.run(main)
+
+
+def test_every_public_name_of_the_sdk_is_documented() -> None:
+    undocumented = [n for n in sdk.__all__ if not (getattr(sdk, n).__doc__ or "").strip()]
+    assert undocumented == []
 
 
 # --- load_bot ----------------------------------------------------------------------
