@@ -219,12 +219,6 @@ def test_node_refuses_a_libp2p_port_in_use(tmp_path: Path) -> None:
         assert "another node running" in error
 
 
-def test_vendor_run_bot_script_is_not_supported_yet(tmp_path: Path) -> None:
-    result = cli("vendor", "run", "--home", tmp_path, "bot.py")
-    assert result.exit_code == 2
-    assert "not supported yet" in result.stderr
-
-
 def test_commands_say_how_to_start_the_daemon(tmp_path: Path) -> None:
     assert "create one with: intentcast init" in fails(
         "status", "--home", tmp_path / "none", code=3
