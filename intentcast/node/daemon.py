@@ -48,7 +48,7 @@ from intentcast.store import InsecureKeyFile, Store, read_key_file, write_key_fi
 from .base import Event, NodeConfig
 from .node import Node, open_node
 from .p2p import NetworkError
-from .vendor import CatalogVendor
+from .vendor import CatalogVendor, VendorHandler
 
 log = logging.getLogger(__name__)
 
@@ -485,11 +485,21 @@ class _Prepared:
     settings: Settings
     customer_seed: bytes
     vendor_seed: bytes | None
-    vendor: CatalogVendor | None
+    vendor: VendorHandler | None
 
 
-def _prepare(home: Home, catalog: Path | None, roles: Sequence[str] | None) -> _Prepared:
+def _prepare(
+    home: Home,
+    catalog: Path | None,
+    roles: Sequence[str] | None,
+    vendor: VendorHandler | None = None,
+    vendor_source: Path | None = None,
+) -> _Prepared:
     settings = load_settings(home)
+    if vendor is not None:
+        # A handler given by the caller (a bot): it is the vendor; the path
+        # it came from is shown where a catalog would be.
+        roles, catalog = ("vendor",), vendor_source
     if roles is not None:
         settings = replace(settings, roles=_roles(roles))
     if catalog is not None:
@@ -499,9 +509,9 @@ def _prepare(home: Home, catalog: Path | None, roles: Sequence[str] | None) -> _
     if home.vendor_key.exists():  # unused by this run, but it must not leak either
         _read_key(home.vendor_key, "vendor-seed")
     vendor_seed = None
-    vendor = None
     if "vendor" in settings.roles:
         vendor_seed = _read_key(home.vendor_key, "vendor-seed")
+    if "vendor" in settings.roles and vendor is None:
         if settings.catalog is None:
             raise ConfigError(
                 "the vendor role needs a catalog: set catalog under [vendor] in "
@@ -526,19 +536,23 @@ def run_daemon(
     *,
     catalog: Path | None = None,
     roles: Sequence[str] | None = None,
+    vendor: VendorHandler | None = None,
+    vendor_source: Path | None = None,
     handle_signals: bool = True,
     on_ready: Callable[[DaemonInfo], None] | None = None,
 ) -> None:
     """Run the node of the home at ``path`` and its local API until Ctrl-C,
     SIGTERM, ``POST /v1/stop`` or ``DaemonInfo.stop()``; blocks.
 
-    ``catalog`` and ``roles`` override ``config.toml`` (``vendor run``).
+    ``catalog`` and ``roles`` override ``config.toml`` (``vendor run
+    --catalog``); ``vendor`` runs the node as that vendor handler instead
+    (``vendor run BOT.py``; ``vendor_source`` is the file it came from).
     Checks everything it can before it starts: raises :class:`DaemonError`
     (insecure or missing key file, bad config or catalog, another daemon on
     the home) or a :class:`~intentcast.store.StoreError`.
     """
     home = Home(Path(path).expanduser().resolve())
-    prepared = _prepare(home, catalog, roles)
+    prepared = _prepare(home, catalog, roles, vendor, vendor_source)
     with _hold_lock(home), Store.open(home.database) as store:
         try:
             trio.run(_serve, home, prepared, store, handle_signals, on_ready)

@@ -30,7 +30,7 @@ import traceback
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Final, TypeAlias, cast
+from typing import Any, Final, TypeAlias
 
 import trio
 
@@ -59,9 +59,7 @@ from intentcast.protocol import (
 )
 from intentcast.protocol.fields import DAY, AttributeValue
 from intentcast.protocol.vocab import CATEGORY_SET, PAYMENT_MODES
-from intentcast.store import Store
 
-from .p2p import NetworkError
 from .vendor import Decision
 
 log = logging.getLogger(__name__)
@@ -694,30 +692,13 @@ def run_bot(
     :func:`~.daemon.run_daemon` raises for the home."""
     from . import daemon  # noqa: PLC0415  (hypercorn only when running)
 
-    handler = BotVendor(load_bot(path))
-    # run_daemon builds its vendor from a catalog; this is its body with the
-    # bot as the vendor (docs/bots.md, "For the node": a vendor= parameter
-    # on run_daemon would remove the private names used here).
-    where = daemon.Home(Path(home).expanduser().resolve())
-    settings = replace(daemon.load_settings(where), roles=("vendor",), catalog=path.resolve())
-    customer_seed = daemon._read_key(where.customer_key, "customer-seed")
-    vendor_seed = daemon._read_key(where.vendor_key, "vendor-seed")
-    daemon.check_listen_ports(settings.listen)
-    # _serve only uses the vendor's name, categories and handler methods.
-    prepared = daemon._Prepared(settings, customer_seed, vendor_seed, cast(Any, handler))
-    with daemon._hold_lock(where), Store.open(where.database) as store:
-        try:
-            trio.run(daemon._serve, where, prepared, store, handle_signals, on_ready)
-            log.info("node stopped")
-        except BaseExceptionGroup as group:
-            leaf = daemon._only_leaf(group)
-            if isinstance(leaf, daemon.DaemonError | NetworkError):
-                raise daemon.DaemonError(str(leaf)) from None
-            raise
-        except NetworkError as exc:
-            raise daemon.DaemonError(str(exc)) from None
-        finally:
-            where.cookie.unlink(missing_ok=True)
+    daemon.run_daemon(
+        home,
+        vendor=BotVendor(load_bot(path)),
+        vendor_source=Path(path).resolve(),
+        handle_signals=handle_signals,
+        on_ready=on_ready,
+    )
 
 
 def _amount(name: str, value: object) -> None:
