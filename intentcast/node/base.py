@@ -91,6 +91,8 @@ class NodeConfig:
     #: seconds ago or more: a replay or a sync catching up) only after
     #: ``catch_up_delay`` seconds, so that a withdrawal or newer revision
     #: racing it (py-libp2p replays recent messages out of order) lands first.
+    #: Intents a vendor handler works on at once (each in its own task).
+    vendor_concurrency: int = 8
     fresh_intent_seconds: int = 2
     catch_up_delay: float = 0.5
     #: Anti-entropy: sync with one random peer this often (seconds).
@@ -129,6 +131,8 @@ class NodeBase:
         self._work_send, self._work_receive = trio.open_memory_channel[Signed[Any]](10_000)
         self._listeners: list[trio.MemorySendChannel[Event]] = []
         self._relayed_per_intent: OrderedDict[bytes, int] = OrderedDict()
+        #: Bounds how many intents a vendor answers at once.
+        self._answering = trio.CapacityLimiter(config.vendor_concurrency)
         self._syncing: set[str] = set()
         #: Counters for status and tests: verdicts by reason, work done.
         self.counters: dict[str, int] = {}

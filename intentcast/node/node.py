@@ -53,7 +53,10 @@ class Node(CustomerRole, VendorRole, Peering):
                     self._vendor is not None
                     and signed.message.category[0] in self._vendor.categories
                 ):
-                    await self._answer_intent(signed)
+                    # In its own task: a slow vendor handler must not hold
+                    # up offers, accepts and confirms behind it.
+                    assert self._nursery is not None
+                    self._nursery.start_soon(self._answer_intent_bounded, signed)
         elif kind is Kind.SEALED_OFFER:
             await self._offer_arrived(signed)
         elif kind is Kind.SEALED_DEAL:

@@ -117,6 +117,10 @@ class Peering(NodeBase):
                 self.p2p.penalise(peer, f"sync: {exc}")
                 await _reset(stream)
                 return (0, 0)
+            except sync_protocol.StreamGone as exc:
+                log.debug("sync with %s ended early: %s", peer, exc)
+                await _reset(stream)
+                return (0, 0)
         finally:
             self._syncing.discard(peer)
 
@@ -143,6 +147,8 @@ class Peering(NodeBase):
             await self.sync_with(peer)
         except NetworkError as exc:
             log.debug("sync with %s not possible: %s", peer, exc)
+        except Exception:  # whatever a peer does, a sync never takes the node down
+            log.exception("sync with %s failed unexpectedly", peer)
 
     async def resubscribe(self) -> None:
         """Subscribe to every topic :meth:`interests` names."""

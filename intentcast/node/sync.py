@@ -46,6 +46,10 @@ class SyncError(Exception):
     """The other side broke the sync protocol (malformed, oversized, too slow)."""
 
 
+class StreamGone(Exception):
+    """The stream closed or was reset mid-session: the peer left (no fault)."""
+
+
 @dataclass(frozen=True, kw_only=True, slots=True)
 class SyncLimits:
     #: Most ids offered or wanted in one session (newest first when cut).
@@ -61,7 +65,10 @@ async def _read_exactly(stream: INetStream, n: int) -> bytes:
     chunks = []
     got = 0
     while got < n:
-        chunk = await stream.read(n - got)
+        try:
+            chunk = await stream.read(n - got)
+        except Exception as exc:  # libp2p's StreamEOF, StreamReset, ...
+            raise StreamGone(f"{type(exc).__name__} after {got} of {n} bytes") from None
         if not chunk:
             raise SyncError(f"stream closed after {got} of {n} bytes")
         chunks.append(chunk)
@@ -90,7 +97,10 @@ async def read_frame(stream: INetStream, *, timeout: float) -> dict[str, Any]:
 
 async def write_frame(stream: INetStream, frame: dict[str, Any]) -> None:
     payload = msgpack.packb(frame, use_bin_type=True)
-    await stream.write(len(payload).to_bytes(4, "big") + payload)
+    try:
+        await stream.write(len(payload).to_bytes(4, "big") + payload)
+    except Exception as exc:
+        raise StreamGone(type(exc).__name__) from None
 
 
 def _ids(frame: dict[str, Any]) -> list[bytes]:

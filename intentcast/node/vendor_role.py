@@ -38,6 +38,14 @@ log = logging.getLogger(__name__)
 class VendorRole(NodeBase):
     """Vendor methods of :class:`~intentcast.node.node.Node`."""
 
+    async def _answer_intent_bounded(self, intent: Signed[Intent]) -> None:
+        """Answer in at most ``vendor_concurrency`` intents at once."""
+        async with self._answering:
+            try:
+                await self._answer_intent(intent)
+            except Exception:
+                log.exception("answering intent %s failed", intent.id.hex()[:12])
+
     async def _answer_intent(self, intent: Signed[Intent]) -> None:
         assert self._vendor is not None and self._vendor_keys is not None
         if self.store.offers.made(intent.id):

@@ -46,3 +46,33 @@ def test_hostile_sync_streams_are_refused_and_the_node_keeps_serving(tmp_path: P
             await wait_for(kiez, lambda: kiez.store.gossip.intent(intent.id) is not None)
 
     run(main)
+
+
+def test_a_peer_that_drops_the_sync_stream_does_not_take_the_node_down(tmp_path: Path) -> None:
+    """Found by the network benchmark: a StreamEOF from a peer leaving
+    mid-sync escaped into the node's nursery and stopped the node."""
+
+    async def main() -> None:
+        async with market(tmp_path) as m:
+            customer = await m.customer()
+            async with open_p2p(on_message=lambda *_: True) as leaver:
+
+                async def hang_up(stream: object) -> None:
+                    await stream.read(4)  # type: ignore[attr-defined]
+                    await stream.reset()  # type: ignore[attr-defined]
+
+                leaver.set_stream_handler(PROTOCOL, hang_up)
+                for _ in range(3):
+                    assert await customer.sync_with(await customer.connect(leaver.addrs()[0])) == (
+                        0,
+                        0,
+                    )
+            # Still up and working: a vendor syncs and answers.
+            intent = await customer.post_intent(
+                category=("electronics", "phones"), title="Pixel 8", terms=PHONE_TERMS
+            )
+            kiez = await m.vendor("kiez-phones.toml")
+            await kiez.connect(customer.addrs()[0])
+            await wait_for(kiez, lambda: kiez.store.gossip.intent(intent.id) is not None)
+
+    run(main)
