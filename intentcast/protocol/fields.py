@@ -255,11 +255,26 @@ def _attribute_value(field: str, value: object, allow_ranges: bool) -> Attribute
     raise InvalidMessage(field, f"must be {allowed}, not {kind.__name__}")
 
 
+def _canonical_strings(value: dict[object, object], allowed: frozenset[str], max_len: int) -> bool:
+    prev = ""
+    for key, v in value.items():
+        if type(key) is not str or key <= prev or key not in allowed:
+            return False
+        if type(v) is not str or not v or v.isspace() or len(v) > max_len:
+            return False
+        if not v.isprintable() and _CONTROL.search(v):
+            return False
+        prev = key
+    return True
+
+
 def string_map(field: str, value: object, keys: Iterable[str], max_len: int) -> dict[str, str]:
     """A map from a fixed key vocabulary to bounded text, keys sorted."""
     allowed = frozenset(keys)
     if type(value) is not dict:
         raise InvalidMessage(field, "must be a map")
+    if _canonical_strings(value, allowed, max_len):
+        return value  # already canonical: the same object, as decoding expects
     out: dict[str, str] = {}
     for key in sorted(value, key=_sort_key):
         if type(key) is not str or key not in allowed:

@@ -32,12 +32,25 @@ class PowMessage(Message, Protocol):
     nonce: bytes
 
 
+class NonCanonical(InvalidMessage):
+    """Valid content in a form other than the one canonical encoding
+    (map keys out of order, a set unsorted or with duplicates)."""
+
+
+def canonical_order(keys: frozenset[str]) -> tuple[str, ...]:
+    """Map keys in canonical order: sorted by their UTF-8 bytes."""
+    return tuple(sorted(keys, key=str.encode))
+
+
 def require_keys(kind: str, body: object, keys: frozenset[str]) -> Mapping[str, Any]:
     """Check that ``body`` is a map with exactly ``keys`` (strict schema:
-    unknown fields are refused, not ignored)."""
+    unknown fields are refused, not ignored), in canonical order."""
     if type(body) is not dict:
         raise InvalidMessage(kind, "body must be a map")
-    if body.keys() != keys:
+    if body.keys() == keys:
+        if tuple(body) != canonical_order(keys):
+            raise NonCanonical(kind, "map keys are not in canonical (sorted) order")
+    else:
         missing = sorted(keys - body.keys())
         extra = sorted(str(k) for k in body.keys() - keys)
         parts = []
@@ -82,17 +95,33 @@ def body_reader(cls: type[T], kind: str, spec: Mapping[str, FieldSource]) -> Cal
         "require": require_keys,
         "kind": kind,
         "keys": keys,
+        "order": canonical_order(keys),
+        "NonCanonical": NonCanonical,
     }
-    lines = ["def read(body):", "    b = require(kind, body, keys)", "    o = new(cls)"]
+    lines = [
+        "def read(b):",
+        "    if type(b) is not dict or tuple(b) != order:",
+        "        require(kind, b, keys)",
+        "    o = new(cls)",
+    ]
+    checks = []
     for i, name in enumerate(names):
         source = spec[name]
-        env[f"set{i}"] = _slot(cls, name).__set__
+        slot = _slot(cls, name)
+        env[f"set{i}"], env[f"get{i}"] = slot.__set__, slot.__get__
         if isinstance(source, str):
-            lines.append(f"    set{i}(o, b[{source!r}])")
+            lines.append(f"    v{i} = b[{source!r}]")
+            lines.append(f"    set{i}(o, v{i})")
+            # __post_init__ keeps a value that is already canonical (the
+            # same object) and stores a normalised copy otherwise.
+            checks.append(
+                f"    if get{i}(o, cls) is not v{i}:\n"
+                f"        raise NonCanonical({kind!r}, {name + ' is not in canonical form'!r})"
+            )
         else:
             env[f"conv{i}"] = source[1]
             lines.append(f"    set{i}(o, conv{i}(b[{source[0]!r}]))")
-    lines += ["    o.__post_init__()", "    return o"]
+    lines += ["    o.__post_init__()", *checks, "    return o"]
     exec("\n".join(lines), env)  # generated like dataclasses' own __init__
     reader: Callable[[Any], T] = env["read"]
     return reader

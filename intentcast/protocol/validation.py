@@ -48,7 +48,7 @@ from .kinds import (
     Kind,
     Layer,
 )
-from .message import Message
+from .message import Message, NonCanonical
 from .offer import Offer, SealedOffer
 from .params import DEFAULT_PARAMS, NetworkParams
 from .profile import VendorProfile
@@ -211,11 +211,17 @@ def validate(
         return _reject(Reason.MALFORMED_BODY, "body is not a map")
     try:
         message = rule.message_type.from_body(body)
+    except NonCanonical as exc:
+        return _reject(Reason.NON_CANONICAL, str(exc))
     except InvalidMessage as exc:
         return _reject(Reason.INVALID_FIELD, str(exc))
     except Exception as exc:  # a check that missed a type: still the sender's fault
         return _reject(Reason.INVALID_FIELD, f"{kind.value} body: {type(exc).__name__}")
-    if pack(message.to_body()) != env.body:
+    # The decoder refused out-of-order keys and kept every value as decoded
+    # (a value it had to normalise raised NonCanonical), so the message's
+    # canonical encoding is the decoded body's own: re-encoding that checks
+    # the shortest forms without building the body again.
+    if pack(body) != env.body:
         return _reject(Reason.NON_CANONICAL, "body is not in canonical encoding")
     created: int = body["created"]
     if created > now + params.max_clock_skew:

@@ -383,3 +383,40 @@ def test_any_value_in_any_field_is_rejected_or_accepted_never_raised(data: st.Da
         assert verdict.action in (Action.ACCEPT, Action.REJECT, Action.IGNORE)
         if verdict.action is Action.ACCEPT:
             assert verdict.signed is not None
+            # Accepted means canonical: re-encoding the message gives the
+            # very bytes that were signed.
+            assert pack(verdict.signed.message.to_body()) == msgpack.unpackb(raw)[2]
+
+
+def _reversed_map(value: dict[str, object]) -> dict[str, object]:
+    return dict(reversed(list(value.items())))
+
+
+NON_CANONICAL_VARIANTS = {
+    "intent terms.cc unsorted": ("intent", ("terms", "cc"), lambda v: tuple(reversed(v))),
+    "intent attrs out of order": ("intent", ("attrs",), _reversed_map),
+    "intent terms keys out of order": ("intent", ("terms",), _reversed_map),
+    "intent set with a duplicate": ("intent", ("terms", "pay"), lambda v: (*v, v[0])),
+    "offer ships unsorted": ("offer", ("ships",), lambda v: tuple(reversed(v))),
+    "offer item attrs out of order": ("offer", ("item", "attrs"), _reversed_map),
+    "accept disclosure out of order": ("accept", ("disclose",), _reversed_map),
+}
+
+
+@pytest.mark.parametrize("case", sorted(NON_CANONICAL_VARIANTS))
+def test_a_non_canonical_variant_of_a_valid_body_is_rejected(case: str) -> None:
+    """Same content, other order: refused, so one message has one encoding."""
+    kind, path, change = NON_CANONICAL_VARIANTS[case]
+    _, body = BODIES[kind]
+    body = {k: (dict(v) if isinstance(v, dict) else v) for k, v in body.items()}
+    target = body
+    for key in path[:-1]:
+        target = target[key]  # type: ignore[assignment]
+    original = target[path[-1]]
+    target[path[-1]] = change(original)  # type: ignore[operator]
+    assert target[path[-1]] == original or set(target[path[-1]]) == set(original)
+    raw = forge(kind, body, customer_keys().signing)
+    layer = Layer.SEALED if kind in ("offer", "accept") else Layer.GOSSIP
+    verdict = check(raw, layer=layer)
+    assert verdict.action is Action.REJECT
+    assert verdict.reason is Reason.NON_CANONICAL, str(verdict)
