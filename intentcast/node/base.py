@@ -277,7 +277,10 @@ class NodeBase:
                 except trio.WouldBlock:
                     break
             try:
-                outcomes = self.store.gossip.ingest_many(batch)
+                # Others' gossip: committed without waiting for the disk (it
+                # survives a crash of this process; a power cut can lose only
+                # what sync hands back). Own messages are stored flushed.
+                outcomes = self.store.gossip.ingest_many(batch, flush=False)
             finally:
                 self._queued.difference_update(s.id for s in batch)
             for signed, outcome in zip(batch, outcomes, strict=True):

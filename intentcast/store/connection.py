@@ -53,25 +53,44 @@ class Connection:
     Not thread-safe: one node owns one store from one thread (trio).
     """
 
-    def __init__(self, db: sqlite_utils.Database, path: Path | None) -> None:
+    def __init__(
+        self,
+        db: sqlite_utils.Database,
+        path: Path | None,
+        synchronous: Synchronous = Synchronous.FULL,
+    ) -> None:
         self.db = db
         self.conn: sqlite3.Connection = db.conn
         self.path = path
+        self.synchronous = synchronous
 
     @contextlib.contextmanager
-    def write(self) -> Iterator[sqlite3.Connection]:
+    def write(self, *, flush: bool = True) -> Iterator[sqlite3.Connection]:
         """A write transaction: ``BEGIN IMMEDIATE`` (takes the write lock up
         front, so a busy database waits the busy timeout instead of failing
-        mid-transaction), ``COMMIT`` on success, ``ROLLBACK`` on any error."""
+        mid-transaction), ``COMMIT`` on success, ``ROLLBACK`` on any error.
+
+        ``flush=False`` commits without waiting for the disk
+        (``synchronous=NORMAL`` for this transaction only): the commit still
+        survives ``kill -9`` (the WAL frames are in the operating system's
+        cache) and the next flushed commit makes it durable too, but a power
+        cut may lose it. For data the network can hand back (others' gossip).
+        """
         with guarded(self.path):
-            self.conn.execute("BEGIN IMMEDIATE")
+            if not flush:
+                self.conn.execute("PRAGMA synchronous = NORMAL")
             try:
-                yield self.conn
-                self.conn.execute("COMMIT")
-            except BaseException:
-                if self.conn.in_transaction:
-                    self.conn.execute("ROLLBACK")
-                raise
+                self.conn.execute("BEGIN IMMEDIATE")
+                try:
+                    yield self.conn
+                    self.conn.execute("COMMIT")
+                except BaseException:
+                    if self.conn.in_transaction:
+                        self.conn.execute("ROLLBACK")
+                    raise
+            finally:
+                if not flush:
+                    self.conn.execute(f"PRAGMA synchronous = {self.synchronous.value}")
 
     @contextlib.contextmanager
     def read(self) -> Iterator[sqlite3.Connection]:
@@ -186,4 +205,4 @@ def _prepare(
             page = int(raw.execute("PRAGMA page_size").fetchone()[0])
             raw.execute(f"PRAGMA max_page_count = {max(1, max_bytes // page)}")
         migrate(raw, migrations)
-    return Connection(db, where)
+    return Connection(db, where, Synchronous(synchronous))

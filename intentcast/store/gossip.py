@@ -90,16 +90,20 @@ class GossipCache:
         message id; returns after the write is committed."""
         return self.ingest_many([signed])[0]
 
-    def ingest_many(self, messages: Sequence[Signed[Any]]) -> list[Ingest]:
+    def ingest_many(self, messages: Sequence[Signed[Any]], *, flush: bool = True) -> list[Ingest]:
         """Store a batch of validated gossip messages in one transaction (one
         fsync), e.g. what a peer hands over on sync. Returns one
         :class:`Ingest` per message, in order. Withdrawals in the batch apply
-        before its intents, so an intent is refused whatever the order."""
+        before its intents, so an intent is refused whatever the order.
+
+        ``flush=False`` does not wait for the disk (see
+        :meth:`Connection.write`): the node relays others' gossip this way,
+        since a power cut can only lose what sync hands back."""
         for m in messages:
             if m.kind not in _GOSSIP:
                 raise ValueError(f"{m.kind} is not a gossip kind the cache keeps")
         results: list[Ingest] = [Ingest.DUPLICATE] * len(messages)
-        with self._c.write() as conn:
+        with self._c.write(flush=flush) as conn:
             seen = _existing(conn, "SELECT id FROM seen WHERE id IN ({})", [m.id for m in messages])
             fresh: list[tuple[int, Signed[Any]]] = []
             for index, m in enumerate(messages):
