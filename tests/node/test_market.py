@@ -339,3 +339,26 @@ def test_bootstrap_peer_is_dialled_and_redialled_after_it_restarts(tmp_path: Pat
                 await wait_for(customer, lambda: bool(customer.offers_for(intent.signer).ranked))
 
     run(main)
+
+
+def test_an_expired_intent_is_not_handed_on_or_answered(tmp_path: Path) -> None:
+    async def main() -> None:
+        async with market(tmp_path) as m:
+            customer = await m.customer()
+            intent = await customer.post_intent(**PIXEL, lifetime=1)
+            await trio.sleep(max(0.0, intent.message.expires - customer.now()) + 1.2)
+            kiez = await m.vendor("kiez-phones.toml")
+            await link(kiez, customer)
+            received, _ = await kiez.sync_with(customer.peer_id)
+            assert received == 0  # the customer no longer offers it on sync
+            # And if a peer replays it anyway, every node ignores it as expired.
+            async with open_p2p(on_message=lambda *_: True) as replayer:
+                await replayer.connect(kiez.addrs()[0])
+                await replayer.subscribe(topics.intents("electronics"))
+                await trio.sleep(1.2)
+                replayer.publish_nowait(topics.intents("electronics"), intent.raw)
+                await wait_for(kiez, lambda: kiez.counters.get("ignore:expired", 0) >= 1)
+            assert kiez.store.gossip.intent(intent.id) is None
+            assert kiez.store.offers.made() == []
+
+    run(main)
