@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import msgpack
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -388,11 +391,11 @@ def test_any_value_in_any_field_is_rejected_or_accepted_never_raised(data: st.Da
             assert pack(verdict.signed.message.to_body()) == msgpack.unpackb(raw)[2]
 
 
-def _reversed_map(value: dict[str, object]) -> dict[str, object]:
+def _reversed_map(value: Any) -> Any:
     return dict(reversed(list(value.items())))
 
 
-NON_CANONICAL_VARIANTS = {
+NON_CANONICAL_VARIANTS: dict[str, tuple[str, tuple[str, ...], Callable[[Any], Any]]] = {
     "intent terms.cc unsorted": ("intent", ("terms", "cc"), lambda v: tuple(reversed(v))),
     "intent attrs out of order": ("intent", ("attrs",), _reversed_map),
     "intent terms keys out of order": ("intent", ("terms",), _reversed_map),
@@ -409,11 +412,11 @@ def test_a_non_canonical_variant_of_a_valid_body_is_rejected(case: str) -> None:
     kind, path, change = NON_CANONICAL_VARIANTS[case]
     _, body = BODIES[kind]
     body = {k: (dict(v) if isinstance(v, dict) else v) for k, v in body.items()}
-    target = body
+    target: Any = body
     for key in path[:-1]:
-        target = target[key]  # type: ignore[assignment]
+        target = target[key]
     original = target[path[-1]]
-    target[path[-1]] = change(original)  # type: ignore[operator]
+    target[path[-1]] = change(original)
     assert target[path[-1]] == original or set(target[path[-1]]) == set(original)
     raw = forge(kind, body, customer_keys().signing)
     layer = Layer.SEALED if kind in ("offer", "accept") else Layer.GOSSIP
