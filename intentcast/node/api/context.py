@@ -1,0 +1,37 @@
+"""What every handler gets: the node, its settings, the event log."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from starlette.requests import Request
+
+from ..daemon import EventLog, Settings
+from ..node import Node
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ApiContext:
+    """What the API serves: the running node and the daemon around it."""
+
+    node: Node
+    token: str
+    settings: Settings
+    events: EventLog
+    home: Path
+    started: float
+    stop: Callable[[], None]
+    version: str
+
+
+@dataclass(frozen=True, slots=True)
+class Created:
+    """A handler's answer for a new resource: 201 Created."""
+
+    body: dict[str, Any]
+
+
+Handler = Callable[[Request, ApiContext], Awaitable[Any]]

@@ -1,0 +1,40 @@
+"""The API's errors and its one JSON error shape."""
+
+from __future__ import annotations
+
+from starlette.responses import JSONResponse
+
+
+class ApiError(Exception):
+    """An error answered with the API's one JSON shape."""
+
+    status = 400
+    code = "bad-request"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class NotFound(ApiError):
+    """No record matches the id (prefix) in the path."""
+
+    status = 404
+    code = "not-found"
+
+
+class Ambiguous(ApiError):
+    """An id prefix matches more than one record."""
+
+    code = "ambiguous"
+
+
+class BadDraft(ApiError):
+    """A request body that is not a valid intent draft, accept or amendment."""
+
+    code = "invalid"
+
+
+def error_response(status: int, code: str, message: str) -> JSONResponse:
+    """The API's one error shape."""
+    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)

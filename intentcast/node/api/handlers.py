@@ -1,0 +1,218 @@
+"""The endpoint handlers."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from typing import Any, Final
+
+from starlette.requests import Request
+
+from intentcast.protocol import (
+    IntentState,
+)
+
+from ..base import NodeError
+from ..daemon import dialable_addrs
+from .context import ApiContext, Created
+from .drafts import disclosure_for, intent_fields
+from .errors import BadDraft
+from .lookup import own_intent, received_offer, resolve
+from .render import deal_json, intent_json, ranked_json, rejected_json
+
+#: Longest long poll of ``GET /v1/events`` (seconds).
+MAX_POLL: Final = 60.0
+
+
+async def _body(request: Request) -> Any:
+    raw = await request.body()
+    if not raw:
+        return {}
+    try:
+        return await request.json()
+    except ValueError:
+        raise BadDraft("the body is not valid JSON") from None
+
+
+def _counts(values: Iterable[str]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for v in values:
+        out[v] = out.get(v, 0) + 1
+    return out
+
+
+async def status(request: Request, ctx: ApiContext) -> dict[str, Any]:
+    """The node at a glance."""
+    node, store = ctx.node, ctx.node.store
+    vendor = node.vendor
+    return {
+        "version": ctx.version,
+        "peer_id": node.peer_id,
+        "addrs": dialable_addrs(node.addrs()),
+        "roles": list(ctx.settings.roles),
+        "home": str(ctx.home),
+        "uptime_seconds": round(time.time() - ctx.started, 1),
+        "connected_peers": len(node.p2p.connected_peers()),
+        "intents": _counts(o.state.value for o in store.intents.list()),
+        "deals": _counts(d.state.value for d in store.deals.list()),
+        "vendor": None
+        if vendor is None
+        else {
+            "name": vendor.name,
+            "categories": list(vendor.categories),
+            "catalog": None if ctx.settings.catalog is None else str(ctx.settings.catalog),
+            "offers_made": len(store.offers.made()),
+        },
+        "events": ctx.events.last,
+        "counters": dict(sorted(node.counters.items())),
+    }
+
+
+async def stop(request: Request, ctx: ApiContext) -> dict[str, Any]:
+    """Stop the daemon (after this answer)."""
+    ctx.stop()
+    return {"stopping": True}
+
+
+async def peers(request: Request, ctx: ApiContext) -> dict[str, Any]:
+    """Connected peers, the address book, and banned peers."""
+    node = ctx.node
+    connected = set(node.p2p.connected_peers())
+    known = {p.peer_id: p for p in node.store.peers.list()}
+    mono = time.monotonic()
+    return {
+        "connected": [
+            {
+                "peer_id": peer,
+                "addrs": list(known[peer].addrs) if peer in known else [],
+            }
+            for peer in sorted(connected)
+        ],
+        "known": [
+            {
+                "peer_id": p.peer_id,
+                "addrs": list(p.addrs),
+                "last_seen": p.last_seen,
+                "failures": p.failures,
+                "connected": p.peer_id in connected,
+            }
+            for p in known.values()
+        ],
+        "banned": [
+            {"peer_id": peer, "seconds_left": max(0, round(until - mono))}
+            for peer, until in sorted(node.p2p.limits.banned(mono).items())
+        ],
+    }
+
+
+async def connect(request: Request, ctx: ApiContext) -> dict[str, Any]:
+    """Dial a peer: ``{"addr": "/ip4/.../tcp/.../p2p/<id>"}``."""
+    body = await _body(request)
+    addr = body.get("addr") if isinstance(body, dict) else None
+    if not isinstance(addr, str):
+        raise BadDraft("addr: required, a multiaddr ending in /p2p/<peer id>")
+    return {"peer_id": await ctx.node.connect(addr)}
+
+
+async def events(request: Request, ctx: ApiContext) -> dict[str, Any]:
+    """Events after ``since``, waiting up to ``timeout`` seconds for one."""
+    try:
+        since = int(request.query_params.get("since", "0"))
+        timeout = min(float(request.query_params.get("timeout", "0")), MAX_POLL)
+    except ValueError:
+        raise BadDraft("since must be an integer and timeout a number of seconds") from None
+    found = await ctx.events.wait_after(since, max(timeout, 0.0))
+    return {"events": [e.as_json() for e in found], "last": ctx.events.last}
+
+
+async def list_intents(request: Request, ctx: ApiContext) -> dict[str, Any]:
+    """Own intents, newest first."""
+    owns = sorted(ctx.node.store.intents.list(), key=lambda o: -o.counter)
+    return {"intents": [intent_json(ctx, o) for o in owns]}
+
+
+async def post_intent(request: Request, ctx: ApiContext) -> Created:
+    """Sign and publish a new intent from a JSON draft."""
+    fields = intent_fields(await _body(request), now=ctx.node.now())
+    signed = await ctx.node.post_intent(**fields)
+    own = ctx.node.store.intents.get(signed.signer)
+    assert own is not None
+    return Created({"intent": intent_json(ctx, own)})
+
+
+async def show_intent(request: Request, ctx: ApiContext) -> dict[str, Any]:
+    """One own intent."""
+    return {"intent": intent_json(ctx, own_intent(ctx, request.path_params["key"]))}
+
+
+async def amend_intent(request: Request, ctx: ApiContext) -> dict[str, Any]:
+    """Publish the next revision of an own intent with the given changes."""
+    own = own_intent(ctx, request.path_params["key"])
+    changes = intent_fields(await _body(request), now=ctx.node.now(), current=own.intent.message)
+    signed = await ctx.node.amend(own.intent.signer, **changes)
+    updated = ctx.node.store.intents.get(signed.signer)
+    assert updated is not None
+    return {"intent": intent_json(ctx, updated)}
+
+
+async def withdraw_intent(request: Request, ctx: ApiContext) -> dict[str, Any]:
+    """Take an own intent off the market: ``{"reason": "..."}`` (optional)."""
+    own = own_intent(ctx, request.path_params["key"])
+    if own.state is IntentState.WITHDRAWN:
+        raise NodeError("the intent is already withdrawn")
+    if own.state in (IntentState.CLOSED, IntentState.EXPIRED):
+        raise NodeError(f"the intent is {own.state.value}; there is nothing to withdraw")
+    body = await _body(request)
+    reason = body.get("reason", "") if isinstance(body, dict) else ""
+    if not isinstance(reason, str):
+        raise BadDraft("reason: must be a string")
+    await ctx.node.withdraw(own.intent.signer, reason=reason)
+    updated = ctx.node.store.intents.get(own.intent.signer)
+    assert updated is not None
+    return {"intent": intent_json(ctx, updated)}
+
+
+async def offers(request: Request, ctx: ApiContext) -> dict[str, Any]:
+    """The offers for an own intent: ranked with breakdowns, rejected with reasons."""
+    own = own_intent(ctx, request.path_params["key"])
+    ranking = ctx.node.offers_for(own.intent.signer)
+    return {
+        "intent": intent_json(ctx, own),
+        "ranked": [ranked_json(r) for r in ranking.ranked],
+        "rejected": [rejected_json(r) for r in ranking.rejected],
+    }
+
+
+async def accept(request: Request, ctx: ApiContext) -> dict[str, Any]:
+    """Accept a received offer, disclosing only what the body names."""
+    received = received_offer(ctx, request.path_params["offer"])
+    body = await _body(request)
+    if not isinstance(body, dict):
+        raise BadDraft("the body must be a JSON object")
+    mode = body.get("payment_mode")
+    price = body.get("price")
+    if mode is not None and not isinstance(mode, str):
+        raise BadDraft("payment_mode: must be a string")
+    if price is not None and type(price) is not int:
+        raise BadDraft("price: must be an integer in minor units")
+    signed = await ctx.node.accept(
+        received.offer.id,
+        disclose=disclosure_for(body, ctx.settings.profile),
+        payment_mode=mode,
+        price=price,
+    )
+    deal = ctx.node.store.deals.get(signed.id)
+    assert deal is not None
+    return {"deal": deal_json(deal)}
+
+
+async def list_deals(request: Request, ctx: ApiContext) -> dict[str, Any]:
+    """Every deal of this node (as customer or vendor)."""
+    return {"deals": [deal_json(d) for d in ctx.node.store.deals.list()]}
+
+
+async def show_deal(request: Request, ctx: ApiContext) -> dict[str, Any]:
+    """One deal by its accept id (prefix)."""
+    deals = ctx.node.store.deals.list()
+    deal = resolve(request.path_params["deal"], ((d.accept.id, d) for d in deals), "deal")
+    return {"deal": deal_json(deal)}
