@@ -1,0 +1,54 @@
+"""The vendor-bot SDK: what a shop writes to answer intents with code.
+
+A bot is a :class:`VendorBot` subclass with a name, the categories it
+serves, shop-wide defaults (currency, delivery, regions, accepted customer
+terms, payment modes) and an :meth:`~VendorBot.on_intent` handler that
+looks at an :class:`IntentView` and returns :class:`OfferSpec` s (or
+nothing). Optionally :meth:`~VendorBot.on_accept` confirms or declines a
+customer's accept. Handlers may be plain functions or coroutines.
+
+The SDK turns the specs into protocol offers, and drops (with a log line)
+every offer that would break one of the customer's hard terms: the
+customer's node would only reject it, so sending it costs bandwidth and
+proof of work and teaches the customer nothing. A bot that wants to send
+such offers anyway sets ``respect_hard_terms = False``.
+
+:class:`BotVendor` adapts a bot to the node's :class:`~.vendor.VendorHandler`;
+:func:`load_bot` imports a ``BOT.py`` file; :func:`run_bot` runs one over a
+node home (``intentcast vendor run BOT.py``). Guide: ``docs/bots.md``.
+"""
+
+from ..vendor import Decision
+from .adapter import BotVendor, StoppedOffer, check_offer, to_offer
+from .bot import (
+    AcceptView,
+    BotError,
+    BotLoadError,
+    IntentView,
+    OfferSpec,
+    VendorBot,
+    confirm,
+    decline,
+)
+from .catalog import CatalogBot, spec_from_draft
+from .loading import load_bot, run_bot
+
+__all__ = [
+    "AcceptView",
+    "BotError",
+    "BotLoadError",
+    "BotVendor",
+    "CatalogBot",
+    "Decision",
+    "IntentView",
+    "OfferSpec",
+    "StoppedOffer",
+    "VendorBot",
+    "check_offer",
+    "confirm",
+    "decline",
+    "load_bot",
+    "run_bot",
+    "spec_from_draft",
+    "to_offer",
+]
