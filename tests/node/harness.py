@@ -125,6 +125,15 @@ def _leaves(exc: BaseException) -> Any:
         yield exc
 
 
+async def customer_and_kiez(m: Market, **customer_config: Any) -> tuple[Node, Node]:
+    """A customer and the Kiez Phones vendor, linked, the mesh formed."""
+    customer = await m.customer(**customer_config)
+    kiez = await m.vendor("kiez-phones.toml")
+    await link(kiez, customer)
+    await trio.sleep(1.2)  # one gossipsub heartbeat: the mesh forms
+    return customer, kiez
+
+
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that nothing listens on right now."""
     with socket.socket() as sock:

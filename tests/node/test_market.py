@@ -29,6 +29,7 @@ from .harness import (
     LOW_WORK,
     PHONE_TERMS,
     catalog_vendor,
+    customer_and_kiez,
     free_port,
     link,
     market,
@@ -155,10 +156,7 @@ def test_withdraw_stops_offers_everywhere(tmp_path: Path) -> None:
 def test_forged_withdraw_and_accept_change_nothing(tmp_path: Path) -> None:
     async def main() -> None:
         async with market(tmp_path) as m:
-            customer = await m.customer()
-            kiez = await m.vendor("kiez-phones.toml")
-            await link(kiez, customer)
-            await trio.sleep(1.2)
+            customer, kiez = await customer_and_kiez(m)
             intent = await customer.post_intent(**PIXEL)
             await wait_for(customer, lambda: len(customer.offers_for(intent.signer).ranked) >= 1)
             offer = customer.offers_for(intent.signer).ranked[0].offer
@@ -256,10 +254,7 @@ def test_garbage_peer_is_banned_while_honest_traffic_flows(tmp_path: Path) -> No
 def test_accepting_an_offer_that_breaks_the_terms_is_refused(tmp_path: Path) -> None:
     async def main() -> None:
         async with market(tmp_path) as m:
-            customer = await m.customer()
-            kiez = await m.vendor("kiez-phones.toml")
-            await link(kiez, customer)
-            await trio.sleep(1.2)
+            customer, _kiez = await customer_and_kiez(m)
             intent = await customer.post_intent(**PIXEL)
             await wait_for(customer, lambda: len(customer.offers_for(intent.signer).ranked) >= 2)
             # Amend the price down: every offer now answers an old revision.
@@ -283,10 +278,7 @@ def test_accepting_an_offer_that_breaks_the_terms_is_refused(tmp_path: Path) -> 
 def test_offer_cap_keeps_the_cheapest_offers(tmp_path: Path) -> None:
     async def main() -> None:
         async with market(tmp_path) as m:
-            customer = await m.customer(max_offers_per_intent=1)
-            kiez = await m.vendor("kiez-phones.toml")
-            await link(kiez, customer)
-            await trio.sleep(1.2)
+            customer, kiez = await customer_and_kiez(m, max_offers_per_intent=1)
             intent = await customer.post_intent(**PIXEL)
             await wait_for(kiez, lambda: len(kiez.store.offers.made(intent.id)) >= 2)
             made = sorted(o.offer.message.price for o in kiez.store.offers.made(intent.id))
