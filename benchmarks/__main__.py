@@ -13,7 +13,9 @@ def available() -> list[str]:
     return sorted(
         m.name
         for m in pkgutil.iter_modules([str(here)])
-        if not m.name.startswith("_") and m.name != "harness"
+        # harness is shared code; *_child modules are entry points of child
+        # processes a benchmark starts, not benchmarks.
+        if not m.name.startswith("_") and m.name != "harness" and not m.name.endswith("_child")
     )
 
 
