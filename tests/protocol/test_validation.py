@@ -54,6 +54,22 @@ LOW_WORK = NetworkParams(
 )
 
 
+def any_msgpack(*, max_leaves: int) -> st.SearchStrategy[object]:
+    """Any value msgpack can carry (floats included), nested."""
+    return st.recursive(
+        st.none()
+        | st.booleans()
+        | st.integers(-(2**63), 2**64 - 1)
+        | st.floats()
+        | st.text(max_size=20)
+        | st.binary(max_size=40),
+        lambda kids: (
+            st.lists(kids, max_size=5) | st.dictionaries(st.text(max_size=8), kids, max_size=5)
+        ),
+        max_leaves=max_leaves,
+    )
+
+
 def check(raw: bytes, now: int = NOW + 600, params: NetworkParams = NO_WORK, **kw: object):
     return validate(raw, now=now, params=params, **kw)  # type: ignore[arg-type]
 
@@ -117,18 +133,7 @@ def test_random_bytes_never_raise_and_are_rejected(raw: bytes) -> None:
 
 @settings(max_examples=200)
 @given(
-    st.recursive(
-        st.none()
-        | st.booleans()
-        | st.integers(-(2**63), 2**64 - 1)
-        | st.floats()
-        | st.text(max_size=20)
-        | st.binary(max_size=40),
-        lambda kids: (
-            st.lists(kids, max_size=5) | st.dictionaries(st.text(max_size=8), kids, max_size=5)
-        ),
-        max_leaves=20,
-    ),
+    any_msgpack(max_leaves=20),
     st.sampled_from([k.value for k in Kind]),
 )
 def test_random_signed_bodies_are_rejected_not_raised(body: object, kind: str) -> None:
@@ -331,18 +336,7 @@ def test_signer_that_is_not_a_curve_point_is_rejected() -> None:
     assert check(raw).reason is Reason.BAD_SIGNATURE
 
 
-ANY_VALUE = st.recursive(
-    st.none()
-    | st.booleans()
-    | st.integers(-(2**63), 2**64 - 1)
-    | st.floats()
-    | st.text(max_size=10)
-    | st.binary(max_size=40),
-    lambda kids: (
-        st.lists(kids, max_size=4) | st.dictionaries(st.text(max_size=6), kids, max_size=4)
-    ),
-    max_leaves=8,
-)
+ANY_VALUE = any_msgpack(max_leaves=8)
 
 
 def _valid_bodies() -> dict[str, tuple[str, dict[str, object]]]:
