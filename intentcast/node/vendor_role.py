@@ -73,12 +73,11 @@ class VendorRole(NodeBase):
 
     def _still_open(self, intent: Signed[Intent]) -> bool:
         """Not withdrawn, and no newer revision known (that one gets the offers)."""
-        if self.store.gossip.tombstone(intent.signer) is not None:
+        gossip = self.store.gossip
+        if gossip.tombstone(intent.signer) is not None:
             return False
-        for live in self.store.gossip.live_intents(now=self.now()):
-            if live.signer == intent.signer and live.message.revision > intent.message.revision:
-                return False
-        return True
+        newest = gossip.newest_revision(intent.signer)
+        return newest is None or newest <= intent.message.revision
 
     async def _accept_arrived(
         self, sealed: Signed[SealedDeal], intent: Signed[Intent], offer: Signed[Offer]

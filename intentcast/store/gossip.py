@@ -195,6 +195,15 @@ class GossipCache:
             rows = conn.execute(sql + " ORDER BY rowid", args).fetchall()
         return [self._c.decode(r[0], "cached_intents") for r in rows]
 
+    def newest_revision(self, intent_key: bytes) -> int | None:
+        """The highest revision cached of the intent with this key, or None
+        (an index lookup: no message is decoded)."""
+        with self._c.read() as conn:
+            row = conn.execute(
+                "SELECT max(revision) FROM cached_intents WHERE intent_key = ?", (intent_key,)
+            ).fetchone()
+        return None if row is None or row[0] is None else int(row[0])
+
     def tombstone(self, intent_key: bytes) -> Signed[Withdraw] | None:
         """The withdrawal of the intent with this key, while it is kept."""
         with self._c.read() as conn:

@@ -141,3 +141,10 @@ def test_unflushed_ingest_stores_the_same_and_leaves_later_writes_flushed(
         assert snapshot(reopened) == snapshot(store)
     finally:
         reopened.close()
+
+
+def test_newest_revision_of_a_cached_intent(store: Store) -> None:
+    assert store.gossip.newest_revision(I1.signer) is None
+    store.gossip.ingest_many([I1R1, I1])
+    assert store.gossip.newest_revision(I1.signer) == 1
+    assert store.gossip.newest_revision(I2.signer) is None
