@@ -1,0 +1,1 @@
+"""Coverage-guided fuzz harnesses (atheris) for the long runs; see docs/security.md."""
