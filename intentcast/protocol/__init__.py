@@ -38,6 +38,19 @@ from .params import DEFAULT_PARAMS, NetworkParams
 from .profile import VendorProfile
 from .sealing import RandomBytes, seal, seal_deal, seal_offer, unseal
 from .signing import Signed, mint, sign
+from .stem import (
+    DEFAULT_STEM_PARAMS,
+    FLUFF,
+    EpochNotBegun,
+    Fluff,
+    Rng,
+    Route,
+    Stem,
+    StemParams,
+    StemRouter,
+    epoch_of,
+    stems,
+)
 from .validation import (
     Action,
     Reason,
@@ -54,6 +67,8 @@ from .validation import (
 
 __all__ = [
     "DEFAULT_PARAMS",
+    "DEFAULT_STEM_PARAMS",
+    "FLUFF",
     "GOSSIP_KINDS",
     "SEALED_KINDS",
     "VERSION",
@@ -63,6 +78,8 @@ __all__ = [
     "Decline",
     "DecodeError",
     "Envelope",
+    "EpochNotBegun",
+    "Fluff",
     "IllegalTransition",
     "Intent",
     "IntentEvent",
@@ -82,10 +99,15 @@ __all__ = [
     "ProtocolError",
     "RandomBytes",
     "Reason",
+    "Rng",
+    "Route",
     "SealError",
     "SealedDeal",
     "SealedOffer",
     "Signed",
+    "Stem",
+    "StemParams",
+    "StemRouter",
     "Terms",
     "VendorKeys",
     "VendorProfile",
@@ -99,6 +121,7 @@ __all__ = [
     "derive_intent_keys",
     "derive_vendor_keys",
     "encode_key_file",
+    "epoch_of",
     "message_id",
     "mint",
     "next_intent_state",
@@ -109,6 +132,7 @@ __all__ = [
     "seal_deal",
     "seal_offer",
     "sign",
+    "stems",
     "supersedes",
     "unseal",
     "validate",
