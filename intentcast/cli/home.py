@@ -10,7 +10,15 @@ from typing import Any
 
 import click
 
-from .client import Client, default_home, home_option, json_option, print_json, short
+from .client import (
+    Client,
+    NotRunning,
+    default_home,
+    home_option,
+    json_option,
+    print_json,
+    short,
+)
 
 
 @click.command()
@@ -79,12 +87,8 @@ def _home_flag(home: Path) -> str:
     return "" if Path(home) == default_home().expanduser().resolve() else f" --home {home}"
 
 
-def _run(home: Path, verbose: bool, bot: Path | None = None, **overrides: Any) -> None:
-    """Run the daemon over ``home`` (with the vendor bot in ``bot``, if given)."""
-    from intentcast.node.daemon import DaemonError, run_daemon  # noqa: PLC0415
-    from intentcast.node.sdk import BotError, BotLoadError, run_bot  # noqa: PLC0415
-    from intentcast.store import StoreError  # noqa: PLC0415
-
+def _logging(verbose: bool) -> None:
+    """Readable logs on stderr (debug with ``--verbose``)."""
     logging.basicConfig(
         level=logging.DEBUG if verbose else logging.INFO,
         format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
@@ -92,8 +96,17 @@ def _run(home: Path, verbose: bool, bot: Path | None = None, **overrides: Any) -
         stream=sys.stderr,
     )
     if not verbose:
-        for noisy in ("hypercorn", "libp2p", "multiaddr", "intentcast.node.api.server"):
+        for noisy in ("hypercorn", "libp2p", "multiaddr", "intentcast.node.api.server", "httpx"):
             logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def _run(home: Path, verbose: bool, bot: Path | None = None, **overrides: Any) -> None:
+    """Run the daemon over ``home`` (with the vendor bot in ``bot``, if given)."""
+    from intentcast.node.daemon import DaemonError, run_daemon  # noqa: PLC0415
+    from intentcast.node.sdk import BotError, BotLoadError, run_bot  # noqa: PLC0415
+    from intentcast.store import StoreError  # noqa: PLC0415
+
+    _logging(verbose)
     try:
         if bot is not None:
             run_bot(home, bot)
@@ -157,6 +170,34 @@ def vendor_run(home: Path, bot: Path | None, catalog: Path | None, verbose: bool
     _run(home, verbose, catalog=catalog.resolve(), roles=("vendor",))
 
 
+@vendor.command("attach")
+@home_option
+@click.argument("bot", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("-v", "--verbose", is_flag=True, help="Debug logs.")
+def vendor_attach(home: Path, bot: Path, verbose: bool) -> None:
+    """Answer the intents of the node already running over this home with
+    the Python bot BOT.py (see docs/bots.md). The node must run the vendor
+    role without a catalog; the bot keeps running across node restarts
+    (Ctrl-C detaches it)."""
+    from intentcast.node.sdk import (  # noqa: PLC0415  (trio only when attaching)
+        AttachError,
+        BotError,
+        BotLoadError,
+        DaemonNotRunning,
+        attach_bot,
+    )
+
+    _logging(verbose)
+    try:
+        attach_bot(home, bot)
+    except DaemonNotRunning as exc:
+        raise NotRunning(str(exc)) from None
+    except (AttachError, BotError, BotLoadError) as exc:
+        raise click.ClickException(str(exc)) from None
+    except KeyboardInterrupt:
+        raise click.exceptions.Exit(130) from None
+
+
 @click.command()
 @home_option
 @json_option
@@ -175,10 +216,17 @@ def status(home: Path, as_json: bool) -> None:
     deals = ", ".join(f"{n} {state}" for state, n in sorted(data["deals"].items()))
     click.echo(f"intents   {intents or 'none'}")
     click.echo(f"deals     {deals or 'none'}")
-    if data["vendor"] is not None:
-        v = data["vendor"]
+    v = data["vendor"]
+    if v is not None and v["bot"] is not None and not v["bot"]["attached"]:
         click.echo(
-            f"vendor    {v['name']} in {', '.join(v['categories'])}, {v['offers_made']} offers made"
+            f"vendor    waiting for a bot (intentcast vendor attach BOT.py), "
+            f"{v['offers_made']} offers made"
+        )
+    elif v is not None:
+        how = " (attached bot)" if v["bot"] is not None else ""
+        click.echo(
+            f"vendor    {v['name']}{how} in {', '.join(v['categories'])}, "
+            f"{v['offers_made']} offers made"
         )
     click.echo(f"home      {data['home']}")
 

@@ -135,6 +135,8 @@ class NodeBase:
         self._queued: set[bytes] = set()
         #: Bounds how many intents a vendor answers at once.
         self._answering = trio.CapacityLimiter(config.vendor_concurrency)
+        #: Intents the vendor is answering now.
+        self._answering_ids: set[bytes] = set()
         self._syncing: set[str] = set()
         #: Counters for status and tests: verdicts by reason, work done.
         self.counters: dict[str, int] = {}
@@ -148,6 +150,11 @@ class NodeBase:
     def vendor(self) -> VendorHandler | None:
         """The vendor handler this node answers intents with, if it sells."""
         return self._vendor
+
+    @property
+    def vendor_keys(self) -> VendorKeys | None:
+        """The vendor's keys, if it sells."""
+        return self._vendor_keys
 
     @property
     def p2p(self) -> P2P:

@@ -48,6 +48,7 @@ from intentcast.store import InsecureKeyFile, Store, read_key_file, write_key_fi
 from .base import Event, NodeConfig
 from .node import Node, open_node
 from .p2p import NetworkError
+from .remote import RemoteVendor
 from .vendor import CatalogVendor, VendorHandler
 
 log = logging.getLogger(__name__)
@@ -206,7 +207,8 @@ def render_config(settings: Settings) -> str:
 
 [node]
 # What this node does: "customer" (post intents, rank and accept offers),
-# "vendor" (answer intents from a catalog), "relay" (carry every topic).
+# "vendor" (answer intents from the catalog below; without one, from a bot
+# attached with `intentcast vendor attach BOT.py`), "relay" (carry every topic).
 roles = {strings(settings.roles)}
 # libp2p listen addresses (multiaddrs). Port 0 picks a free port.
 listen = {strings(settings.listen)}
@@ -221,6 +223,7 @@ port = {settings.api_port}
 
 [vendor]
 # The catalog a vendor node answers from (relative to this directory).
+# Leave it unset to answer from a bot: intentcast vendor attach BOT.py
 {catalog}
 
 [profile]
@@ -511,12 +514,12 @@ def _prepare(
     vendor_seed = None
     if "vendor" in settings.roles:
         vendor_seed = _read_key(home.vendor_key, "vendor-seed")
-    if "vendor" in settings.roles and vendor is None:
-        if settings.catalog is None:
-            raise ConfigError(
-                "the vendor role needs a catalog: set catalog under [vendor] in "
-                f"{home.config}, or run: intentcast vendor run --catalog FILE"
-            )
+    if "vendor" in settings.roles and vendor is None and settings.catalog is None:
+        # No catalog, no bot given: the vendor waits for a bot to attach
+        # (intentcast vendor attach BOT.py) and answers nothing meanwhile.
+        vendor = RemoteVendor()
+    elif "vendor" in settings.roles and vendor is None:
+        assert settings.catalog is not None
         try:
             text = settings.catalog.read_text()
         except OSError as exc:
@@ -616,7 +619,13 @@ async def _serve(
             ", ".join(settings.roles),
             " ".join(dialable_addrs(node.addrs())),
         )
-        if prepared.vendor is not None:
+        if isinstance(prepared.vendor, RemoteVendor):
+            log.info(
+                "vendor role without a catalog: waiting for a bot "
+                "(intentcast vendor attach BOT.py --home %s)",
+                home.path,
+            )
+        elif prepared.vendor is not None:
             log.info(
                 "vendor %r answers intents in %s from %s",
                 prepared.vendor.name,

@@ -64,6 +64,16 @@ class Node(CustomerRole, VendorRole, Peering):
         elif kind is Kind.WITHDRAW:
             self._emit(EventKind.INTENT_WITHDRAWN, signed.message.intent_key)
 
+    async def vendor_categories_changed(self) -> None:
+        """The vendor's categories changed (a bot attached): subscribe to
+        their intent topics, pull what connected peers hold in them, and
+        answer the live intents it has not answered yet."""
+        await self.resubscribe()
+        assert self._nursery is not None
+        for peer in self.p2p.connected_peers():
+            self._nursery.start_soon(self._sync_quietly, peer)
+        self.answer_live_intents()
+
     async def _deal_message_arrived(self, sealed: Signed[SealedDeal]) -> None:
         tag = sealed.message.to
         made = self.store.offers.get_made(tag) if self._vendor_keys is not None else None

@@ -39,12 +39,35 @@ class VendorRole(NodeBase):
     """Vendor methods of :class:`~intentcast.node.node.Node`."""
 
     async def _answer_intent_bounded(self, intent: Signed[Intent]) -> None:
-        """Answer in at most ``vendor_concurrency`` intents at once."""
-        async with self._answering:
-            try:
+        """Answer in at most ``vendor_concurrency`` intents at once, each
+        intent once at a time (an arrival and a catch-up may race)."""
+        if intent.id in self._answering_ids:
+            return
+        self._answering_ids.add(intent.id)
+        try:
+            async with self._answering:
                 await self._answer_intent(intent)
-            except Exception:
-                log.exception("answering intent %s failed", intent.id.hex()[:12])
+        except Exception:
+            log.exception("answering intent %s failed", intent.id.hex()[:12])
+        finally:
+            self._answering_ids.discard(intent.id)
+
+    def answer_live_intents(self) -> int:
+        """Answer every live cached intent in the vendor's categories that
+        it has not answered yet (a bot attached after they arrived);
+        returns how many were handed to the vendor."""
+        vendor = self._vendor
+        assert vendor is not None and self._nursery is not None
+        now = self.now()
+        started = 0
+        for category in vendor.categories:
+            for intent in self.store.gossip.live_intents(now=now, topic=topics.intents(category)):
+                own = self.store.intents.get(intent.signer) is not None
+                if own or intent.id in self._answering_ids or self.store.offers.made(intent.id):
+                    continue
+                self._nursery.start_soon(self._answer_intent_bounded, intent)
+                started += 1
+        return started
 
     async def _answer_intent(self, intent: Signed[Intent]) -> None:
         assert self._vendor is not None and self._vendor_keys is not None

@@ -200,7 +200,10 @@ def test_node_run_needs_a_home_and_a_good_config(tmp_path: Path) -> None:
     assert "intentcast init" in fails("node", "run", "--home", tmp_path / "none")
     home = tmp_path / "home"
     init(home, "--role", "vendor")
-    assert "needs a catalog" in fails("node", "run", "--home", home)
+    config = (home / "config.toml").read_text()
+    assert '# catalog = "catalog.toml"' in config
+    (home / "config.toml").write_text(config.replace("# catalog =", "catalog ="))
+    assert "cannot read the catalog" in fails("node", "run", "--home", home)
     (home / "config.toml").write_text("[node]\nroles = ['shopkeeper']\n")
     assert "roles must be some of customer, vendor, relay" in fails("node", "run", "--home", home)
 

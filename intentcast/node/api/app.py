@@ -42,6 +42,7 @@ from .handlers import (
     stop,
     withdraw_intent,
 )
+from .vendor import vendor_answer, vendor_attach, vendor_detach, vendor_work
 
 log = logging.getLogger(__name__)
 
@@ -160,6 +161,15 @@ ENDPOINTS: Final = (
     Endpoint("POST", "/v1/offers/{offer}/accept", accept, body="Accept"),
     Endpoint("GET", "/v1/deals", list_deals),
     Endpoint("GET", "/v1/deals/{deal}", show_deal),
+    Endpoint("POST", "/v1/vendor/attach", vendor_attach, body="VendorAttach"),
+    Endpoint(
+        "GET",
+        "/v1/vendor/work",
+        vendor_work,
+        query=(("session", "string"), ("timeout", "number")),
+    ),
+    Endpoint("POST", "/v1/vendor/work/{work}", vendor_answer, body="VendorAnswer"),
+    Endpoint("POST", "/v1/vendor/detach", vendor_detach, body="VendorSession"),
 )
 
 
@@ -173,7 +183,7 @@ def _operation(e: Endpoint) -> dict[str, Any]:
         "summary": doc.split("\n")[0].rstrip("."),
         "description": " ".join(doc.split()),
         "responses": {
-            "201" if e.handler is post_intent else "200": {
+            "201" if e.handler in (post_intent, vendor_attach) else "200": {
                 "description": "OK",
                 "content": {"application/json": {"schema": {"type": "object"}}},
             },
@@ -185,7 +195,9 @@ def _operation(e: Endpoint) -> dict[str, Any]:
             "name": name,
             "in": "path",
             "required": True,
-            "description": "id or unambiguous hex prefix (4+ digits)",
+            "description": "the work item's id"
+            if name == "work"
+            else "id or unambiguous hex prefix (4+ digits)",
             "schema": {"type": "string"},
         }
         for name in re.findall(r"{(\w+)}", e.path)
@@ -240,6 +252,32 @@ def openapi_document(version: str) -> dict[str, Any]:
                     },
                 },
                 "Connect": {"type": "object", "properties": {"addr": {"type": "string"}}},
+                "VendorAttach": {
+                    "type": "object",
+                    "required": ["name", "categories"],
+                    "properties": {
+                        "name": {"type": "string"},
+                        "categories": string_list,
+                        "handler_timeout": {"type": "number"},
+                    },
+                },
+                "VendorSession": {
+                    "type": "object",
+                    "required": ["session"],
+                    "properties": {"session": {"type": "string"}},
+                },
+                "VendorAnswer": {
+                    "type": "object",
+                    "required": ["session"],
+                    "description": "to an intent: offers (base64 msgpack offer bodies, "
+                    "empty for no offer); to an accept: confirm and text",
+                    "properties": {
+                        "session": {"type": "string"},
+                        "offers": string_list,
+                        "confirm": {"type": "boolean"},
+                        "text": {"type": "string"},
+                    },
+                },
                 "Withdraw": {"type": "object", "properties": {"reason": {"type": "string"}}},
                 "Accept": {
                     "type": "object",

@@ -6,6 +6,7 @@ import time
 from collections.abc import Iterable
 from typing import Any, Final
 
+import trio
 from starlette.requests import Request
 
 from intentcast.protocol import (
@@ -14,6 +15,7 @@ from intentcast.protocol import (
 
 from ..base import NodeError
 from ..daemon import dialable_addrs
+from ..remote import RemoteVendor
 from .context import ApiContext, Created
 from .drafts import disclosure_for, intent_fields
 from .errors import BadDraft
@@ -62,9 +64,24 @@ async def status(request: Request, ctx: ApiContext) -> dict[str, Any]:
             "categories": list(vendor.categories),
             "catalog": None if ctx.settings.catalog is None else str(ctx.settings.catalog),
             "offers_made": len(store.offers.made()),
+            "bot": _bot(vendor),
         },
         "events": ctx.events.last,
         "counters": dict(sorted(node.counters.items())),
+    }
+
+
+def _bot(vendor: object) -> dict[str, Any] | None:
+    """The attached bot of a vendor that waits for one (None: not such a vendor)."""
+    if not isinstance(vendor, RemoteVendor):
+        return None
+    attached = vendor.live()
+    return {
+        "attached": attached is not None,
+        "name": None if attached is None else attached.name,
+        "attached_seconds": None
+        if attached is None
+        else round(trio.current_time() - attached.since, 1),
     }
 
 

@@ -15,11 +15,14 @@ such offers anyway sets ``respect_hard_terms = False``.
 
 :class:`BotVendor` adapts a bot to the node's :class:`~.vendor.VendorHandler`;
 :func:`load_bot` imports a ``BOT.py`` file; :func:`run_bot` runs one over a
-node home (``intentcast vendor run BOT.py``). Guide: ``docs/bots.md``.
+node home (``intentcast vendor run BOT.py``); :func:`attach_bot` runs one
+against a daemon that is already running (``intentcast vendor attach
+BOT.py``). Guide: ``docs/bots.md``.
 """
 
 from ..vendor import Decision
 from .adapter import BotVendor, StoppedOffer, check_offer, to_offer
+from .attach import Attached, AttachError, DaemonNotRunning, attach_bot
 from .bot import (
     AcceptView,
     BotError,
@@ -35,15 +38,19 @@ from .loading import load_bot, run_bot
 
 __all__ = [
     "AcceptView",
+    "AttachError",
+    "Attached",
     "BotError",
     "BotLoadError",
     "BotVendor",
     "CatalogBot",
+    "DaemonNotRunning",
     "Decision",
     "IntentView",
     "OfferSpec",
     "StoppedOffer",
     "VendorBot",
+    "attach_bot",
     "check_offer",
     "confirm",
     "decline",

@@ -1,0 +1,136 @@
+"""The endpoints an attached vendor bot calls (``intentcast vendor attach``).
+
+The protocol, in ``docs/bots.md``: attach, then long-poll for work items and
+answer each; the node signs, seals and publishes the answers.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from starlette.requests import Request
+
+from ..remote import RemoteVendor, RemoteVendorError
+from .context import ApiContext, Created
+from .errors import ApiError
+from .handlers import _body
+
+#: Longest long poll of ``GET /v1/vendor/work`` (seconds); below the lease,
+#: so a bot that polls back to back never lapses.
+MAX_WORK_POLL: Final = 20.0
+
+
+class NotAttachable(ApiError):
+    """This daemon's vendor is not one a bot can attach to."""
+
+    status = 409
+    code = "not-attachable"
+
+
+class Refused(ApiError):
+    """The remote vendor refused a bot's request."""
+
+    def __init__(self, exc: RemoteVendorError) -> None:
+        super().__init__(str(exc))
+        self.code = exc.code
+        self.status = {"attached": 409, "session-gone": 410}.get(exc.code, 400)
+
+
+def _remote(ctx: ApiContext) -> RemoteVendor:
+    vendor = ctx.node.vendor
+    if isinstance(vendor, RemoteVendor):
+        return vendor
+    if vendor is None:
+        raise NotAttachable(
+            'this node has no vendor role: add "vendor" to roles in config.toml (and no '
+            "catalog) and restart it, or run the bot with its node: intentcast vendor run BOT.py"
+        )
+    source = f" from {ctx.settings.catalog}" if ctx.settings.catalog is not None else ""
+    raise NotAttachable(
+        f"this node already answers as {vendor.name!r}{source}; a bot attaches only to a "
+        "vendor node without a catalog"
+    )
+
+
+def _session(data: Any, request: Request) -> str:
+    session = data.get("session") if isinstance(data, dict) else None
+    session = session or request.query_params.get("session")
+    if not isinstance(session, str) or not session:
+        raise ApiError("'session' is missing: attach first (POST /v1/vendor/attach)")
+    return session
+
+
+async def vendor_attach(request: Request, ctx: ApiContext) -> Created:
+    """Attach a vendor bot: it answers this node's intents from now on.
+    Returns the session every later call names; it lapses when the bot has
+    not polled for ``lease_seconds``."""
+    remote = _remote(ctx)
+    data = await _body(request)
+    if not isinstance(data, dict):
+        raise ApiError("the body must be a JSON object")
+    try:
+        attached = remote.attach(
+            data.get("name"),
+            data.get("categories"),
+            data.get("handler_timeout", 10.0),
+        )
+    except RemoteVendorError as exc:
+        raise Refused(exc) from None
+    await ctx.node.vendor_categories_changed()
+    assert ctx.node.vendor_keys is not None
+    return Created(
+        {
+            "session": attached.session,
+            "name": attached.name,
+            "categories": list(attached.categories),
+            "vendor_key": ctx.node.vendor_keys.vendor_key.hex(),
+            "lease_seconds": remote.lease_seconds,
+            "max_poll_seconds": MAX_WORK_POLL,
+        }
+    )
+
+
+async def vendor_work(request: Request, ctx: ApiContext) -> dict[str, Any]:
+    """Work for the attached bot: intents to answer and accepts to confirm
+    or decline, waiting up to ``timeout`` seconds for the first (a long
+    poll, which also renews the session)."""
+    remote = _remote(ctx)
+    session = _session(None, request)
+    try:
+        timeout = min(float(request.query_params.get("timeout", MAX_WORK_POLL)), MAX_WORK_POLL)
+    except ValueError:
+        raise ApiError("timeout must be a number of seconds") from None
+    try:
+        items = await remote.take_work(session, timeout=max(0.0, timeout))
+    except RemoteVendorError as exc:
+        raise Refused(exc) from None
+    return {"work": items}
+
+
+async def vendor_answer(request: Request, ctx: ApiContext) -> dict[str, Any]:
+    """The bot's answer to one work item: ``offers`` (base64 msgpack offer
+    bodies; empty for none) for an intent, ``confirm`` and ``text`` for an
+    accept."""
+    remote = _remote(ctx)
+    data = await _body(request)
+    if not isinstance(data, dict):
+        raise ApiError("the body must be a JSON object")
+    try:
+        remote.answer(_session(data, request), request.path_params["work"], data)
+    except RemoteVendorError as exc:
+        raise Refused(exc) from None
+    return {"ok": True}
+
+
+async def vendor_detach(request: Request, ctx: ApiContext) -> dict[str, Any]:
+    """Detach the bot: the node answers nothing until a bot attaches again."""
+    remote = _remote(ctx)
+    data = await _body(request)
+    try:
+        remote.detach(_session(data, request))
+    except RemoteVendorError as exc:
+        raise Refused(exc) from None
+    return {"detached": True}
+
+
+__all__ = ["vendor_answer", "vendor_attach", "vendor_detach", "vendor_work"]
