@@ -133,6 +133,9 @@ def decode_key_file(data: bytes, *, expect_kind: str | None = None) -> bytes:
         name, sep, value = ln.partition("=")
         if not sep:
             raise KeyFileError(f"key file line is not 'name = value': {name.strip()[:20]!r}")
+        if name.strip() in fields:
+            # Two key files run together would otherwise yield the last seed, silently.
+            raise KeyFileError(f"key file has {name.strip()[:20]!r} more than once")
         fields[name.strip()] = value.strip()
     if set(fields) != {"kind", "seed", "check"}:
         raise KeyFileError("key file must have exactly the fields kind, seed, check")

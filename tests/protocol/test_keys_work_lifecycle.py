@@ -70,6 +70,17 @@ def test_key_file_round_trip_and_damage_detection() -> None:
         decode_key_file(data, expect_kind="vendor-seed")
 
 
+def test_two_key_files_run_together_are_refused_not_read_as_the_last() -> None:
+    """Found by fuzzing (docs/security.md): a file holding two key files
+    read as the second seed, silently; a node would take another identity."""
+    first = encode_key_file("customer-seed", CUSTOMER_SEED)
+    second = encode_key_file("vendor-seed", bytes(range(100, 132)))
+    for data in (first + second, first + b"seed = " + CUSTOMER_SEED.hex().encode() + b"\n"):
+        with pytest.raises(KeyFileError, match="more than once") as err:
+            decode_key_file(data)
+        assert CUSTOMER_SEED.hex() not in str(err.value)
+
+
 @settings(max_examples=200)
 @given(st.binary(max_size=300))
 def test_garbage_key_files_raise_key_file_errors_without_echoing_secrets(data: bytes) -> None:
