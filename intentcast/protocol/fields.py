@@ -65,7 +65,9 @@ def text(field: str, value: object, max_len: int, *, required: bool = True) -> s
     return value
 
 
-_CONTROL: Final = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+#: Unicode control characters (category Cc: C0, DEL and C1) but newline and
+#: tab. C1 counts too: U+009B is CSI to a terminal, as ESC [ is.
+_CONTROL: Final = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def slug(field: str, value: object, pattern: re.Pattern[str]) -> str:

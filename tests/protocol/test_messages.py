@@ -16,6 +16,7 @@ from intentcast.protocol import (
     Kind,
     Layer,
     Offer,
+    Reason,
     Terms,
     decode_stored,
     sign,
@@ -23,7 +24,7 @@ from intentcast.protocol import (
 )
 from intentcast.protocol.kinds import SEALED_KINDS
 
-from .builders import DAY, NO_WORK, NOW, customer_keys, intent_message, vendor_keys
+from .builders import DAY, NO_WORK, NOW, customer_keys, forge, intent_message, vendor_keys
 from .strategies import intents, offers, small_messages
 
 
@@ -92,6 +93,25 @@ def test_invalid_intent_fields_raise_named_errors(change: dict[str, Any], field:
     with pytest.raises(InvalidMessage) as err:
         replace(intent_message(customer_keys()), **change)
     assert err.value.field == field
+
+
+@pytest.mark.parametrize("char", ["\x80", "\x85", "\x9b", "\x9f"])
+def test_c1_control_characters_are_refused_like_c0(char: str) -> None:
+    """Found by fuzzing (docs/security.md): text let U+0080..U+009F through,
+    control characters docs/protocol.md forbids; U+009B is CSI to a terminal
+    that prints an intent's title."""
+    keys = customer_keys()
+    for change in (
+        {"title": f"Pixel{char}8"},
+        {"description": f"any{char}colour"},
+        {"attributes": {"color": f"bl{char}ck"}},
+    ):
+        with pytest.raises(InvalidMessage):
+            replace(intent_message(keys), **change)
+    body = {**intent_message(keys).to_body(), "title": f"Pixel{char}8"}
+    verdict = validate(forge("intent", body, keys.signing), now=NOW, params=NO_WORK)
+    assert verdict.reason is Reason.INVALID_FIELD
+    assert "title" in verdict.detail
 
 
 @pytest.mark.parametrize(
