@@ -56,8 +56,10 @@ def seal_offer(
     """Seal a vendor-signed offer to ``intent``'s reply key and wrap it in an
     outer envelope signed by a fresh one-time key (so it names no vendor).
 
-    The outer expires when the offer stops being valid or the intent
-    expires, whichever is first.
+    The outer expires with the intent. The offer's own validity is the
+    vendor's choice and stays inside the box, where the customer checks it:
+    in the clear it would mark every offer of a vendor whose validity is
+    unusual (docs/privacy.md).
     """
     if offer.message.intent_id != intent.id:
         raise ValueError("the offer answers another intent")
@@ -65,7 +67,7 @@ def seal_offer(
         intent_id=intent.id,
         box=seal(offer.raw, intent.message.reply_key, random_bytes(32)),
         created=created,
-        expires=min(offer.message.valid_until, intent.message.expires),
+        expires=intent.message.expires,
     )
     return sign(outer, SigningKey(random_bytes(32)), params=params)
 
