@@ -157,6 +157,9 @@ def parse_catalog(text: str, *, source: str) -> Catalog:
         raise CatalogError(
             source, int(match.group(1)) if match else None, "", f"not valid TOML: {exc}"
         ) from None
+    except RecursionError:
+        # tomllib recurses once per nested array or inline table.
+        raise CatalogError(source, None, "", "not valid TOML: nested too deeply") from None
     lines = text.splitlines()
     item_lines = [n for n, line in enumerate(lines, 1) if _ITEM_HEADER.match(line)]
     shop_line = next((n for n, line in enumerate(lines, 1) if _SHOP_HEADER.match(line)), None)
@@ -306,7 +309,7 @@ def _parse_item(
     attributes = r.run(lambda: f.attributes("attributes", attrs_raw, allow_ranges=False))
 
     currency = merged["currency"]
-    if currency not in CURRENCIES:
+    if type(currency) is not str or currency not in CURRENCIES:
         raise r.fail(f"currency: {currency!r} is not an ISO 4217 code such as EUR")
     money = "minor units (cents)"
     price = r.whole("price", merged["price"], 0, f.MAX_AMOUNT, money)

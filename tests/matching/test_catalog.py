@@ -88,6 +88,25 @@ def test_malformed_catalogs_say_where_and_what(change, message) -> None:
     assert str(info.value).startswith("shop.toml")
 
 
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ('currency = "EUR"', 'currency = ["EUR"]'),
+        ('currency = "EUR"', "currency = { code = 1 }"),
+        ("stock = 3", 'stock = 3\ncurrency = ["EUR"]'),
+        ("stock = 3", "stock = 3\nkeywords = " + "[" * 2_000 + "]" * 2_000),
+        ("stock = 3", "stock = 3\nattributes = " + "{ a = " * 2_000 + "1" + " }" * 2_000),
+    ],
+)
+def test_values_of_any_shape_are_catalog_errors_not_crashes(old: str, new: str) -> None:
+    """Found by fuzzing (docs/security.md): a list or table as the currency
+    raised TypeError (unhashable), deep nesting RecursionError; a vendor
+    node starting on such a file showed a traceback instead of the problem."""
+    with pytest.raises(CatalogError) as info:
+        parse(GOOD.replace(old, new, 1))
+    assert str(info.value).startswith("shop.toml")
+
+
 def test_toml_syntax_error_names_the_line() -> None:
     with pytest.raises(CatalogError) as info:
         parse(GOOD.replace("stock = 3", "stock = = 3"))
