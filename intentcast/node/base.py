@@ -25,6 +25,7 @@ from intentcast.protocol import (
     validate,
 )
 from intentcast.protocol.fields import DAY
+from intentcast.protocol.stem import DEFAULT_STEM_PARAMS, StemParams
 from intentcast.store import Ingest, Store
 
 from . import sync as sync_protocol
@@ -103,6 +104,9 @@ class NodeConfig:
     peer_key_seed: bytes | None = None
     #: Discover peers on the local network with mDNS.
     mdns: bool = False
+    #: Stem-then-fluff routing of the messages this node writes (origin
+    #: hiding, docs/privacy.md); None: gossip them directly.
+    stem: StemParams | None = DEFAULT_STEM_PARAMS
 
 
 class NodeBase:
@@ -298,6 +302,11 @@ class NodeBase:
                     await self._handle(signed)
                 except Exception:
                     log.exception("handling %s %s failed", signed.kind, signed.id.hex()[:12])
+
+    def _on_stem(self, message_id: bytes) -> bool:
+        """Whether an own message is still on its stem: sync must not hand
+        it out yet (it would name this node as its author)."""
+        return False
 
     async def _publish_own(self, topic: str, signed: Signed[Any]) -> None:
         self.store.gossip.ingest(signed)  # so sync hands it to peers that missed it

@@ -34,13 +34,15 @@ from .base import EventKind, NodeConfig, NodeError
 from .customer import CustomerRole
 from .p2p import open_p2p
 from .peering import Peering
+from .stem import PROTOCOL as STEM_PROTOCOL
+from .stem import StemRouting
 from .vendor import VendorHandler
 from .vendor_role import VendorRole
 
 log = logging.getLogger(__name__)
 
 
-class Node(CustomerRole, VendorRole, Peering):
+class Node(CustomerRole, VendorRole, StemRouting, Peering):
     """A running market node: customer, vendor and relay in one. Obtain one
     with :func:`open_node`."""
 
@@ -112,6 +114,7 @@ async def open_node(
         config=config,
         clock=clock,
     )
+    node._stem_setup()
     async with open_p2p(
         on_message=node._inbound,
         listen=config.listen,
@@ -122,6 +125,7 @@ async def open_node(
     ) as p2p:
         node._p2p = p2p
         p2p.set_stream_handler(sync_protocol.PROTOCOL, node._serve_sync)
+        p2p.set_stream_handler(STEM_PROTOCOL, node._serve_stem)
         async with trio.open_nursery() as nursery:
             node._nursery = nursery
             nursery.start_soon(node._worker)

@@ -37,7 +37,7 @@ import hashlib
 import logging
 import os
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, Final
@@ -119,6 +119,30 @@ class _GossipSub(GossipSub):
 
     async def send_recent_messages(self, peer_id: ID, topic: str) -> None:
         return None
+
+    def _get_peers_to_send(
+        self,
+        topic_ids: Iterable[str],
+        msg_forwarder: ID,
+        origin: ID,
+        msg_id: bytes | None = None,
+    ) -> Iterable[ID]:
+        """Gossipsub v1.1 *flood publishing* for this node's own publishes:
+        to every peer known to follow the topic, not only the mesh (the
+        library sends to the mesh or fanout only). A message that ends its
+        stem here goes out even when the mesh of a just-joined topic is not
+        formed yet, and it reaches the first hop faster; forwarding others'
+        messages stays mesh-only."""
+        peers = set(super()._get_peers_to_send(topic_ids, msg_forwarder, origin, msg_id))
+        pubsub = self.pubsub
+        if pubsub is not None and msg_forwarder == pubsub.my_id:
+            for topic in topic_ids:
+                peers.update(
+                    p
+                    for p in pubsub.peer_topics.get(topic, ())
+                    if p in self.peer_protocol and p != msg_forwarder
+                )
+        return peers
 
 
 def content_id(msg: rpc_pb2.Message) -> bytes:

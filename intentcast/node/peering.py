@@ -49,6 +49,8 @@ class Peering(NodeBase):
         intent_topics = sorted(t for t in wanted if t in topics.ALL_INTENT_TOPICS)
         out: list[tuple[bytes, str]] = []
         for signed in self.store.gossip.live_messages(now=self.now()):
+            if self._on_stem(signed.id):
+                continue
             if signed.kind is Kind.WITHDRAW:
                 topic = intent_topics[0] if intent_topics else None
             else:
@@ -73,6 +75,8 @@ class Peering(NodeBase):
         return None
 
     async def _fetch(self, message_id: bytes) -> bytes | None:
+        if self._on_stem(message_id):
+            return None
         return self.store.gossip.raw(message_id, now=self.now())
 
     async def _missing(self, ids: Sequence[bytes]) -> list[bytes]:

@@ -61,7 +61,7 @@ class VendorRole(NodeBase):
         now = self.now()
         started = 0
         for category in vendor.categories:
-            for intent in self.store.gossip.live_intents(now=now, topic=topics.intents(category)):
+            for intent in self.store.gossip.live_intents(now=now, category=category):
                 own = self.store.intents.get(intent.signer) is not None
                 if own or intent.id in self._answering_ids or self.store.offers.made(intent.id):
                     continue

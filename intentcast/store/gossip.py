@@ -179,7 +179,7 @@ class GossipCache:
             ).fetchone()
         return None if row is None else self._c.decode(row[0], "cached_intents")
 
-    def live_intents(self, *, now: int, topic: str | None = None) -> list[Signed[Intent]]:
+    def live_intents(self, *, now: int, category: str | None = None) -> list[Signed[Intent]]:
         """The newest revision of every cached intent that has not expired at
         ``now`` (optionally of one top-level category), oldest first."""
         sql = (
@@ -188,9 +188,9 @@ class GossipCache:
             "WHERE d.intent_key = c.intent_key)"
         )
         args: tuple[object, ...] = (now,)
-        if topic is not None:
-            sql += " AND topic = ?"
-            args += (topic,)
+        if category is not None:
+            sql += " AND topic = ?"  # the column holds the top-level category
+            args += (category,)
         with self._c.read() as conn:
             rows = conn.execute(sql + " ORDER BY rowid", args).fetchall()
         return [self._c.decode(r[0], "cached_intents") for r in rows]

@@ -87,9 +87,10 @@ def test_a_bot_attaches_to_a_running_vendor_node_and_sells(tmp_path: Path) -> No
                 "the customer connects to the vendor node",
             )
             time.sleep(1.2)  # a gossipsub heartbeat: the mesh forms
-            # Posted while no bot is attached (the vendor node does not even
-            # follow the topic yet): a bot that attaches later still answers
-            # it, as the node pulls the live intents of its categories.
+            # Posted while no bot is attached (the vendor node does not follow
+            # the topic yet; it may hold the intent from relaying it on its
+            # stem): a bot that attaches later still answers it, from the
+            # node's cache or from its peers by sync.
             early = bike_intent(customer, "Bike service, brakes squeak")
             time.sleep(1.0)
             assert ok_json("offers", "--home", customer, early["key"][:8])["ranked"] == []

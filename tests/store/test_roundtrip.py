@@ -24,7 +24,7 @@ def test_gossip_messages_round_trip_across_reopen(db_path: Path) -> None:
     with Store.open(db_path) as store:
         assert store.gossip.intent(i1.id) == i1
         assert store.gossip.live_intents(now=s.T0) == [i1, i2]
-        assert store.gossip.live_intents(now=s.T0, topic="home") == [i2]
+        assert store.gossip.live_intents(now=s.T0, category="home") == [i2]
         assert store.gossip.sealed_offers(i1.id) == [so]
         assert store.gossip.sealed_deals(o.id) == [sd]
         assert store.gossip.tombstone(w.message.intent_key) == w

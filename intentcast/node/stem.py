@@ -1,0 +1,274 @@
+"""Stem-then-fluff: the node's side of origin hiding (docs/privacy.md).
+
+A message this node writes (an intent, withdrawal, sealed offer or sealed
+deal; :func:`intentcast.protocol.stem.stems`) is not gossiped from here. It
+goes to one peer over ``/intentcast/stem/1.0.0``; each peer on the stem
+passes it to one successor, until a peer that is a *diffuser* this epoch
+publishes it by gossip (the *fluff*). The policy (roles, successors,
+per-inbound-edge forwarding, embargo timers) is pure code in
+:mod:`intentcast.protocol.stem`; this module carries it out: the stream
+protocol, the timers, and the rule that a message still on its stem is not
+handed out by sync (sync would name its author).
+
+The fail-safe: the author, and every relay that follows the message's topic,
+holds the message with an *embargo* timer; if the message has not come back
+by gossip when the timer fires, the holder fluffs it itself. A stem peer
+that drops or delays a message therefore delays it, never suppresses it.
+Relays that do not follow the topic cannot see the fluff, so they keep no
+timer (a blind timer would republish every message they relayed); the
+author always follows the topics of what it sends (it subscribes when it
+sends), so its timer always stands.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Final
+
+import trio
+
+from intentcast.protocol import Action, Signed, message_id, validate
+from intentcast.protocol.stem import Fluff, StemRouter, stems
+
+from . import sync as frames
+from .base import NodeBase
+from .limits import Admission
+from .p2p import NetworkError
+
+log = logging.getLogger(__name__)
+
+PROTOCOL: Final = "/intentcast/stem/1.0.0"
+#: Messages held on the stem at once (own and relayed); past it, a new
+#: relayed message is fluffed at once instead of held (bounded memory
+#: under a flood).
+MAX_HELD: Final = 2_000
+#: Seconds to hand a message to a successor, and to read one from a peer.
+SEND_TIMEOUT: Final = 5.0
+FRAME_TIMEOUT: Final = 5.0
+
+
+@dataclass(slots=True, eq=False)
+class _Held:
+    topic: str
+    signed: Signed[Any]
+    #: Written by this node (else relayed from ``inbound``).
+    own: bool
+    inbound: str | None = None
+
+
+class StemRouting(NodeBase):
+    """Stem-then-fluff methods of :class:`~intentcast.node.node.Node`
+    (active when ``NodeConfig.stem`` is set)."""
+
+    _stem_router: StemRouter[str] | None
+    _stem_held: dict[bytes, _Held]
+    _stem_rng: random.SystemRandom
+
+    def _stem_setup(self) -> None:
+        params = self.config.stem
+        self._stem_rng = random.SystemRandom()
+        self._stem_router = None if params is None else StemRouter(params, self._stem_rng)
+        self._stem_held = {}
+
+    def stem_held(self) -> list[bytes]:
+        """Ids of the messages this node holds on their stem now."""
+        return list(self._stem_held)
+
+    # --- sending ----------------------------------------------------------------
+
+    async def _publish_own(self, topic: str, signed: Signed[Any]) -> None:
+        if self._stem_router is None or not stems(signed.kind):
+            await super()._publish_own(topic, signed)
+            return
+        held = _Held(topic, signed, own=True)
+        self._stem_held[signed.id] = held
+        await self.p2p.subscribe(topic)  # to see it come back fluffed
+        assert self._nursery is not None
+        self._nursery.start_soon(self._carry_own, held)
+
+    async def _carry_own(self, held: _Held) -> None:
+        """Send an own message down its stem; fluff it if no successor takes
+        it, or if it has not come back by gossip when the embargo ends."""
+        router = self._stem_router
+        assert router is not None
+        # A lone node holds its message until it has a peer: fluffing it to
+        # no one would leave sync to hand it out, naming this node.
+        while not self.p2p.connected_peers():
+            await trio.sleep(0.5)
+            if held.signed.id not in self._stem_held:
+                return
+        sent = False
+        for _ in range(router.params.successors + 1):
+            route = self._refreshed().route_own()
+            if isinstance(route, Fluff):
+                break
+            if await self._send(route.peer, held):
+                sent = True
+                break
+            router.peer_lost(route.peer, self._peers(), self._stem_rng)
+        if not sent:
+            self._count("stem:no-successor")
+            await self._fluff(held)
+            return
+        self._count("stem:own-sent")
+        await self._embargo(held)
+
+    async def _embargo(self, held: _Held) -> None:
+        router = self._stem_router
+        assert router is not None
+        await trio.sleep(router.embargo_seconds(self._stem_rng))
+        if self._stem_held.get(held.signed.id) is held:
+            self._count("stem:embargo-fired")
+            log.info("stem: %s not seen fluffed in time; fluffing it", held.signed.id.hex()[:12])
+            await self._fluff(held)
+
+    async def _send(self, peer: str, held: _Held) -> bool:
+        try:
+            with trio.fail_after(SEND_TIMEOUT):
+                stream = await self.p2p.new_stream(peer, PROTOCOL)
+                await frames.write_frame(
+                    stream, {"t": "stem", "topic": held.topic, "msg": held.signed.raw}
+                )
+                await stream.close()
+        except (NetworkError, frames.StreamGone, trio.TooSlowError) as exc:
+            log.debug("stem: %s did not take a message: %s", peer, exc)
+            return False
+        except Exception as exc:  # whatever libp2p raises for a peer that went away
+            log.debug("stem: sending to %s failed: %s: %s", peer, type(exc).__name__, exc)
+            return False
+        return True
+
+    async def _fluff(self, held: _Held) -> None:
+        """Publish ``held`` by gossip (the stem ends here) and take it in."""
+        if self._stem_held.get(held.signed.id) is held:
+            del self._stem_held[held.signed.id]
+        if held.own:
+            await super()._publish_own(held.topic, held.signed)
+            return
+        # A relayed message: store and handle it as if it came by gossip
+        # (it was validated on arrival); publish it if it is still news.
+        assert held.inbound is not None
+        if super()._inbound(held.topic, held.signed.raw, held.inbound):
+            self._count("stem:fluffed")
+            await self.p2p.publish(held.topic, held.signed.raw)
+
+    def _refreshed(self) -> StemRouter[str]:
+        router = self._stem_router
+        assert router is not None
+        router.refresh(time.time(), self._peers(), self._stem_rng)
+        return router
+
+    def _peers(self) -> Sequence[str]:
+        return sorted(self.p2p.connected_peers())
+
+    # --- receiving ----------------------------------------------------------------
+
+    async def _serve_stem(self, stream: Any) -> None:
+        peer = stream.muxed_conn.peer_id.to_base58()
+        try:
+            frame = await frames.read_frame(stream, timeout=FRAME_TIMEOUT)
+            topic, raw = frame.get("topic"), frame.get("msg")
+            if frame["t"] != "stem" or type(topic) is not str or type(raw) is not bytes:
+                raise frames.SyncError("not a stem frame")
+        except frames.SyncError as exc:
+            self._count("reject:stem-frame")
+            self.p2p.penalise(peer, f"stem: {exc}")
+            await _reset(stream)
+            return
+        except frames.StreamGone:
+            await _reset(stream)
+            return
+        await _close(stream)
+        if self._stem_router is None:
+            # Stem routing is off here: take the message as gossip would.
+            if self._inbound(topic, raw, peer):
+                await self.p2p.publish(topic, raw)
+            return
+        await self._stem_arrived(topic, raw, peer)
+
+    async def _stem_arrived(self, topic: str, raw: bytes, peer: str) -> None:
+        admission = self.p2p.limits.admit(peer, len(raw), time.monotonic())
+        if admission is not Admission.ADMIT:
+            self._count(f"ignore:stem-{admission.value}")
+            return
+        verdict = validate(raw, now=self.now(), params=self.params)
+        if verdict.action is not Action.ACCEPT or verdict.signed is None:
+            self._count(f"{verdict.action.value}:{verdict.reason}")
+            if verdict.action is Action.REJECT:
+                self.p2p.penalise(peer, f"stem: {verdict.reason}")
+            return
+        signed = verdict.signed
+        if not stems(signed.kind) or not self._fits_topic(topic, signed):
+            self._count("reject:stem-topic")
+            self.p2p.penalise(peer, "stem: wrong kind or topic")
+            return
+        held = self._stem_held.get(signed.id)
+        if held is not None:
+            # The stem looped back to a node that holds it: end it here.
+            self._count("stem:loop")
+            await self._fluff(held)
+            return
+        if signed.id in self._queued or self.store.gossip.has_seen(signed.id):
+            self._count("stem:already-fluffed")
+            return
+        held = _Held(topic, signed, own=False, inbound=peer)
+        if len(self._stem_held) >= MAX_HELD:
+            self._count("stem:full")
+            await self._fluff(held)
+            return
+        route = self._refreshed().route_relayed(peer, self._stem_rng)
+        if isinstance(route, Fluff):
+            await self._fluff(held)
+            return
+        self._stem_held[signed.id] = held
+        if not await self._send(route.peer, held):
+            assert self._stem_router is not None
+            self._stem_router.peer_lost(route.peer, self._peers(), self._stem_rng)
+            await self._fluff(held)
+            return
+        self._count("stem:relayed")
+        if topic in self.p2p.topics:  # this node will see the fluff: keep a timer
+            assert self._nursery is not None
+            self._nursery.start_soon(self._embargo, held)
+        else:
+            del self._stem_held[signed.id]
+
+    def _inbound(self, topic: str, data: bytes, peer: str) -> bool:
+        if self._stem_held:
+            mid = message_id(data)
+            held = self._stem_held.get(mid)
+            if held is not None and held.own and held.topic == topic:
+                # Our own message, fluffed by someone down its stem. Take it
+                # in, and forward it as every other node does: an author
+                # that alone did not pass its message on would stand out.
+                del self._stem_held[mid]
+                self._count("stem:own-fluffed")
+                self.store.gossip.ingest(held.signed)
+                return True
+        accepted = super()._inbound(topic, data, peer)
+        if accepted and self._stem_held:
+            # Back by gossip or sync: someone fluffed it; its stem is over here.
+            self._stem_held.pop(message_id(data), None)
+        return accepted
+
+    def _on_stem(self, message_id: bytes) -> bool:
+        held = self._stem_held.get(message_id)
+        return held is not None and held.own
+
+
+async def _reset(stream: Any) -> None:
+    try:
+        await stream.reset()
+    except Exception as exc:  # already gone
+        log.debug("stem: reset failed: %s", exc)
+
+
+async def _close(stream: Any) -> None:
+    try:
+        await stream.close()
+    except Exception as exc:
+        log.debug("stem: close failed: %s", exc)
