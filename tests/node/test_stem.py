@@ -1,0 +1,144 @@
+"""Stem-then-fluff with real nodes on loopback (docs/privacy.md): the node
+that first gossips an intent is, in most runs, not the author's; an intent
+whose stem peer dies still reaches every vendor (the embargo fail-safe);
+a message on its stem is not handed out by sync."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import suppress
+from pathlib import Path
+from typing import Any
+
+import trio
+
+from intentcast.node import Node
+from intentcast.node.p2p import open_p2p
+from intentcast.node.stem import PROTOCOL
+from intentcast.protocol import Terms
+from intentcast.protocol.stem import StemParams
+
+from .harness import link, market, run, wait_for
+
+#: Epochs of one second: each intent below is routed with fresh draws.
+#: Short embargo timers so the fail-safe shows within the test.
+FAST = StemParams(epoch_seconds=1.0, embargo_base_seconds=1.0, embargo_mean_extra_seconds=1.0)
+#: An intent no catalog answers (nothing at 1 EUR): only the intent itself
+#: travels, so the counters below belong to it alone.
+NOTHING: dict[str, Any] = {
+    "category": ("electronics", "phones"),
+    "title": "Nokia 3310",
+    "terms": Terms(
+        max_price=100,
+        currency="EUR",
+        region="DE",
+        customer_terms=(),
+        payment_modes=("prepay",),
+    ),
+}
+#: Who published an intent to gossip after a stem, per node.
+FLUFFS = ("stem:fluffed", "stem:loop", "stem:embargo-fired", "stem:no-successor", "stem:full")
+
+
+def has(node: Node, message_id: bytes) -> Callable[[], bool]:
+    return lambda: node.store.gossip.intent(message_id) is not None
+
+
+def fluffs(node: Node) -> int:
+    return sum(node.counters.get(k, 0) for k in FLUFFS)
+
+
+def test_intents_are_first_gossiped_by_a_node_other_than_the_authors(tmp_path: Path) -> None:
+    async def main() -> None:
+        async with market(tmp_path) as m:
+            customer = await m.customer(stem=FAST)
+            others = [
+                await m.vendor("kiez-phones.toml", name=f"vendor{i}", stem=FAST) for i in range(5)
+            ]
+            # A ring with chords: every node has two or three peers.
+            ring = [customer, *others]
+            for i, node in enumerate(ring):
+                await link(node, ring[(i + 1) % len(ring)])
+            await link(others[0], others[3])
+            await link(customer, others[2])
+            await trio.sleep(1.2)  # a heartbeat: the meshes form
+
+            runs, by_others = 8, 0
+            for n in range(runs):
+                before = {id(node): fluffs(node) for node in ring}
+                intent = await customer.post_intent(**NOTHING)
+                for vendor in others:
+                    await wait_for(vendor, has(vendor, intent.id))
+                await wait_for(customer, lambda: not customer.stem_held())
+                fluffed = [node for node in ring if fluffs(node) > before[id(node)]]
+                # Exactly one node ended the stem (the others got it by gossip).
+                assert len(fluffed) == 1, (n, [node.counters for node in ring])
+                by_others += fluffed[0] is not customer
+                await trio.sleep(1.0)  # the next epoch: fresh roles and successors
+            # The author fluffs only when its stem loops back to it (or a
+            # timer fires): a minority of runs.
+            assert by_others >= runs * 5 // 8, by_others
+            assert customer.counters.get("stem:own-sent", 0) == runs
+
+    run(main)
+
+
+def test_an_intent_whose_stem_peer_dies_still_reaches_every_vendor(tmp_path: Path) -> None:
+    async def main() -> None:
+        async with market(tmp_path) as m:
+            customer = await m.customer(stem=FAST)
+            vendors = [
+                await m.vendor("kiez-phones.toml", name=f"vendor{i}", stem=FAST) for i in range(3)
+            ]
+            taken: list[bytes] = []
+            async with open_p2p(on_message=lambda *_: True) as hole:
+
+                async def swallow(stream: Any) -> None:
+                    taken.append(await stream.read(100_000))
+                    with suppress(Exception):
+                        await stream.close()
+
+                hole.set_stream_handler(PROTOCOL, swallow)
+                # The black hole is the customer's only peer when it posts:
+                # it is the stem successor; it takes the intent and dies.
+                await customer.connect(hole.addrs()[0])
+                intent = await customer.post_intent(**NOTHING)
+                await wait_for(customer, lambda: bool(taken))
+            assert intent.raw in taken[0]
+            for vendor in vendors:
+                await link(vendor, customer)
+            # The customer still holds it; sync does not hand it out yet ...
+            assert customer.stem_held() == [intent.id]
+            # ... until its embargo timer fires and it fluffs the intent itself.
+            for vendor in vendors:
+                await wait_for(vendor, has(vendor, intent.id))
+            assert customer.counters.get("stem:embargo-fired", 0) == 1
+            assert customer.stem_held() == []
+
+    run(main)
+
+
+def test_a_message_on_its_stem_is_not_handed_out_by_sync(tmp_path: Path) -> None:
+    async def main() -> None:
+        async with market(tmp_path) as m:
+            slow = StemParams(embargo_base_seconds=60.0)
+            customer = await m.customer(stem=slow)
+            async with open_p2p(on_message=lambda *_: True) as hole:
+
+                async def swallow(stream: Any) -> None:
+                    await stream.read(100_000)
+
+                hole.set_stream_handler(PROTOCOL, swallow)
+                await customer.connect(hole.addrs()[0])
+                intent = await customer.post_intent(**NOTHING)
+                await wait_for(customer, lambda: customer.counters.get("stem:own-sent", 0) == 1)
+            # A vendor that connects now syncs with the customer: it must not
+            # learn the intent from its author.
+            vendor = await m.vendor("kiez-phones.toml", stem=slow)
+            peer = await vendor.connect(customer.addrs()[0])
+            await trio.sleep(1.0)  # the sync on connect has run
+            assert await vendor.sync_with(peer) == (0, 0)
+            assert vendor.store.gossip.intent(intent.id) is None
+            assert customer.stem_held() == [intent.id]
+
+    run(main)
