@@ -152,6 +152,25 @@ def test_sql_lives_only_in_store_and_networking_only_in_node() -> None:
     assert not offences, "\n".join(offences)
 
 
+SIMULATIONS = ROOT.parent / "simulations"
+#: What the simulator may import besides the standard library and itself:
+#: it drives the pure cores, never the node or the store (DESIGN.md, section 2).
+SIMULATIONS_MAY_IMPORT = ("intentcast.protocol", "intentcast.matching", "matplotlib")
+
+
+def test_simulations_import_only_the_pure_cores_stdlib_and_matplotlib() -> None:
+    paths = sorted(SIMULATIONS.rglob("*.py"))
+    assert paths, "the simulations package is missing"
+    offences = []
+    for path in paths:
+        for name in imported_names(path):
+            if name.split(".")[0] in sys.stdlib_module_names:
+                continue
+            if not any(name == m or name.startswith(m + ".") for m in SIMULATIONS_MAY_IMPORT):
+                offences.append(f"{path.relative_to(SIMULATIONS.parent)} imports {name}")
+    assert not offences, "\n".join(offences)
+
+
 def test_importing_the_pure_packages_loads_no_io_library() -> None:
     """Catch indirect imports the AST scan cannot see."""
     code = (

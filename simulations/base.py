@@ -1,0 +1,536 @@
+"""Nodes, links and the inbound pipeline every simulated node runs.
+
+A node here is what ``intentcast/node`` is over py-libp2p, reduced to what
+moves messages: its connections, its gossipsub state (``gossip.py``), its
+sync sessions (``sync.py``) and the inbound pipeline of ``NodeBase._inbound``:
+
+    seen-cache dedupe -> per-peer admission (rate, bytes, bans)
+        -> protocol.validate (memoised per message) and the topic rule
+        -> flood cap on sealed offers per intent -> accept, forward
+
+Time costs: each node has one CPU (its trio thread). Receiving a copy,
+validating a new message and sending a copy each occupy it for a set time
+(:class:`~simulations.params.Costs`), in order, so a node that forwards to
+eight peers puts the eighth copy on the wire last. With a bandwidth limit,
+copies also queue on the node's uplink. A transmission then takes the
+link's latency, and is lost with probability ``loss``.
+
+Hooks let a scenario act as the application (a vendor answering intents, a
+customer opening offers) and, for issue 8, take over a node's own publish
+and relay messages peer to peer before they enter gossip
+(:meth:`NetworkBase.send_direct`, ``on_direct``).
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections import deque
+from collections.abc import Callable, Iterable, Sequence
+from heapq import heappush
+from typing import Any, Final
+
+from intentcast.protocol import Action, Kind, Signed
+
+from .engine import EventLoop, SimulationError
+from .messages import Messages, SimMessage
+from .params import ALL_TOPICS, SimParams, intent_topic
+from .topology import Edge, Latency
+
+# --- event kinds (engine.CALL is 0) -------------------------------------------
+DELIVER: Final = 1  # (dst, src, msg): a gossip copy pushed by a mesh or fanout peer
+FETCHED: Final = 2  # (dst, src, msg): a copy sent in answer to IWANT
+IHAVE: Final = 3  # (dst, src, (topic, msgs))
+IWANT: Final = 4  # (dst, src, msgs)
+GRAFT: Final = 5  # (dst, src, topic)
+PRUNE: Final = 6  # (dst, src, topic)
+HEARTBEAT: Final = 7  # (node, life, None)
+LINK_UP: Final = 8  # (a, b, None): a connection a-b completes its handshake
+LINK_DOWN: Final = 9  # (dst, gone, None): dst notices the connection to gone closed
+DIRECT: Final = 10  # (dst, src, (msg, tag)): a peer-to-peer send outside gossip
+SYNC_HELLO: Final = 11  # (responder, requester, life)
+SYNC_INV: Final = 12  # (requester, responder, msgs)
+SYNC_WANT: Final = 13  # (responder, requester, msgs)
+SYNC_MSG: Final = 14  # (requester, responder, (msg, last))
+RESYNC: Final = 15  # (node, life, None): anti-entropy timer
+
+# --- how a node first got a message (SimMessage.via) ----------------------------
+VIA_OWN: Final = 1
+VIA_GOSSIP: Final = 2
+VIA_IWANT: Final = 3
+VIA_SYNC: Final = 4
+VIA_DIRECT: Final = 5
+VIA_NAMES: Final = {
+    VIA_OWN: "own",
+    VIA_GOSSIP: "gossip",
+    VIA_IWANT: "iwant",
+    VIA_SYNC: "sync",
+    VIA_DIRECT: "direct",
+}
+
+# --- wire overheads (bytes), approximations of the RPC and stream framing --------
+#: Per pubsub message copy: protobuf fields (topic, seqno), yamux and Noise frames.
+MESSAGE_OVERHEAD: Final = 80
+#: Per control frame (IHAVE, IWANT, GRAFT, PRUNE) besides its ids.
+CONTROL_OVERHEAD: Final = 60
+#: Per message id in IHAVE/IWANT (py-libp2p: 8-byte seqno keys when
+#: ``ihave_always_fetches`` models it; 32-byte content ids otherwise).
+ID_BYTES: Final = 32
+SEQNO_ID_BYTES: Final = 8
+#: Per id in a sync inv/want frame, and per sync msg frame.
+SYNC_ID_BYTES: Final = 34
+SYNC_FRAME_OVERHEAD: Final = 40
+
+#: Kinds each topic may carry (node/topics.py, TOPIC_KINDS).
+_INTENT_KINDS: Final = frozenset({Kind.INTENT, Kind.WITHDRAW})
+_OFFER_KINDS: Final = frozenset({Kind.SEALED_OFFER})
+
+
+def topic_allows(topic: str, signed: Signed[Any]) -> bool:
+    """The node's topic rule: the kind belongs on the topic, and an intent
+    on its own category's topic (``NodeBase._fits_topic``)."""
+    kind = signed.kind
+    if "/intents/" in topic:
+        if kind not in _INTENT_KINDS:
+            return False
+        return kind is not Kind.INTENT or topic == intent_topic(signed.message.category[0])
+    if "/offers/" in topic:
+        return kind in _OFFER_KINDS
+    if topic.endswith("/deals"):
+        return kind is Kind.SEALED_DEAL
+    if topic.endswith("/profiles"):
+        return kind is Kind.VENDOR_PROFILE
+    return False
+
+
+class SimNode:
+    """The state of one node. Peers are node indices."""
+
+    __slots__ = (
+        "backoff",
+        "banned",
+        "cpu_free",
+        "fanout",
+        "fanout_used",
+        "history",
+        "index",
+        "life",
+        "limits",
+        "links",
+        "mesh",
+        "peers",
+        "pub_last",
+        "pub_tokens",
+        "relayed",
+        "syncing",
+        "topic_peers",
+        "tx_free",
+        "up",
+    )
+
+    def __init__(self, index: int, history: int) -> None:
+        self.index = index
+        self.up = True
+        #: Incremented on every leave and rejoin: events of an earlier life are void.
+        self.life = 0
+        #: Configured neighbours and the latency of the link to each (seconds).
+        self.links: dict[int, float] = {}
+        #: Currently connected peers.
+        self.peers: set[int] = set()
+        #: Connected peers by topic they subscribe to.
+        self.topic_peers: dict[int, set[int]] = {}
+        self.mesh: dict[int, set[int]] = {}
+        self.fanout: dict[int, set[int]] = {}
+        self.fanout_used: dict[int, float] = {}
+        #: (topic, peer) -> time until which we do not graft that peer.
+        self.backoff: dict[tuple[int, int], float] = {}
+        #: Message cache: message indices per heartbeat, newest first.
+        self.history: deque[list[int]] = deque([[] for _ in range(history)], maxlen=history)
+        self.cpu_free = 0.0
+        self.tx_free = 0.0
+        #: Per-peer admission state: [msg level, msg time, byte level, byte
+        #: time, window start, rejected, over rate] (node/limits.py).
+        self.limits: dict[int, list[float]] = {}
+        self.banned: dict[int, float] = {}
+        #: Sealed offers relayed per intent id (flood cap).
+        self.relayed: dict[bytes, int] = {}
+        #: Peers a sync session with is running (one at a time per peer).
+        self.syncing: set[int] = set()
+        self.pub_tokens = 0.0
+        self.pub_last = 0.0
+
+
+#: ``on_accept(node, msg, time)``: a node accepted a new message (any path).
+AcceptHook = Callable[[int, SimMessage, float], None]
+#: ``publish_hook(node, msg) -> handled``: take over a node's own publish.
+PublishHook = Callable[[int, SimMessage], bool]
+#: ``on_direct(dst, src, msg, tag, time)``: a peer-to-peer send arrived.
+DirectHook = Callable[[int, int, SimMessage, Any, float], None]
+#: ``on_ban(node, peer, time, reason)``.
+BanHook = Callable[[int, int, float, str], None]
+
+
+class NetworkBase:
+    """Nodes, links, the CPU and link model, and the inbound pipeline."""
+
+    def __init__(
+        self,
+        *,
+        n: int,
+        edges: Sequence[Edge],
+        latency: Latency | Sequence[float],
+        subscriptions: Sequence[Iterable[int]] | None = None,
+        topics: Sequence[str] = ALL_TOPICS,
+        params: SimParams | None = None,
+        seed: int,
+    ) -> None:
+        """``latency`` is a distribution (one draw per link) or one value per
+        edge (seconds). ``subscriptions`` gives each node its topic indices
+        into ``topics`` (default: every node subscribes to topic 0)."""
+        if n < 1:
+            raise SimulationError("a network needs at least one node")
+        self.params = params or SimParams()
+        self.loop = EventLoop(seed)
+        self.rng = self.loop.rng
+        self.n = n
+        self.topics = list(topics)
+        self.topic_index = {t: i for i, t in enumerate(self.topics)}
+        g = self.params.gossip
+        self.nodes = [SimNode(i, g.gossip_history) for i in range(n)]
+        subs = subscriptions if subscriptions is not None else [(0,)] * n
+        if len(subs) != n:
+            raise SimulationError(f"{len(subs)} subscription sets for {n} nodes")
+        self.subs: list[frozenset[int]] = [frozenset(s) for s in subs]
+        for s in self.subs:
+            if any(not 0 <= t < len(self.topics) for t in s):
+                raise SimulationError(f"subscription to an unknown topic in {sorted(s)}")
+        if isinstance(latency, Latency):
+            delays = [latency.sample(self.rng) for _ in edges]
+        else:
+            delays = [float(x) for x in latency]
+            if len(delays) != len(edges):
+                raise SimulationError(f"{len(delays)} latencies for {len(edges)} edges")
+        for (a, b), d in zip(edges, delays, strict=True):
+            if a == b or not (0 <= a < n and 0 <= b < n):
+                raise SimulationError(f"bad edge {(a, b)}")
+            self.nodes[a].links[b] = d
+            self.nodes[b].links[a] = d
+        self.edges = list(edges)
+        self.messages = Messages(self.params.network, self._topic_rule)
+        costs = self.params.costs
+        self._cost_receive = costs.receive
+        self._cost_accept = costs.accept
+        self._cost_send = costs.send
+        self._cores: list[float] | None = [0.0] * costs.shared_cores if costs.shared_cores else None
+        self._bandwidth = self.params.bandwidth
+        self._loss = self.params.loss
+        self._id_bytes = SEQNO_ID_BYTES if g.ihave_always_fetches else ID_BYTES
+        # Accounting.
+        self.sent_bytes = array("q", [0]) * n
+        self.received_bytes = array("q", [0]) * n
+        #: Message copies put on the wire: gossip pushes, IWANT answers, sync.
+        #: Nodes that take in nothing and so forward nothing (black holes:
+        #: a spammer keeps its mesh places but relays no honest message).
+        self.silent = bytearray(n)
+        #: Messages each node's pipeline refused (invalid, ignored, wrong topic).
+        self.refused = array("q", [0]) * n
+        self.copies = 0
+        self.duplicates = 0
+        self.lost = 0
+        self.control_frames = 0
+        self.bans: list[tuple[float, int, int, str]] = []
+        # Hooks.
+        self.on_accept: AcceptHook | None = None
+        self.publish_hook: PublishHook | None = None
+        self.on_direct: DirectHook | None = None
+        self.on_ban: BanHook | None = None
+        loop = self.loop
+        loop.register(DELIVER, self._on_deliver)
+        loop.register(FETCHED, self._on_fetched)
+        loop.register(LINK_UP, self._on_link_up)
+        loop.register(LINK_DOWN, self._on_link_down)
+        loop.register(DIRECT, self._on_direct)
+
+    # --- small helpers ---------------------------------------------------------
+
+    @property
+    def now(self) -> float:
+        return self.loop.now
+
+    def topic(self, name: str) -> int:
+        """Index of topic ``name`` (raises KeyError if the network has no such topic)."""
+        return self.topic_index[name]
+
+    def _topic_rule(self, topic: int, signed: Signed[Any]) -> bool:
+        return topic_allows(self.topics[topic], signed)
+
+    def _cpu(self, node: SimNode, ready: float, cost: float) -> float:
+        """Occupy ``node``'s CPU for ``cost`` seconds from ``ready`` on (after
+        what it already queued); returns when that work is done."""
+        start = node.cpu_free if node.cpu_free > ready else ready
+        cores = self._cores
+        if cores is not None:
+            i = min(range(len(cores)), key=cores.__getitem__)
+            start = max(start, cores[i])
+            cores[i] = start + cost
+        done = start + cost
+        node.cpu_free = done
+        return done
+
+    def _transmit(  # noqa: PLR0917  (the hot path: positional is faster)
+        self, v: int, p: int, kind: int, payload: Any, size: int, ready: float, cpu: float
+    ) -> None:
+        """Put ``size`` bytes from ``v`` on the link to ``p``: ``cpu``
+        seconds of ``v``'s CPU, the uplink, the link latency, maybe loss."""
+        node = self.nodes[v]
+        t = self._cpu(node, ready, cpu) if cpu else max(ready, self.loop.now)
+        if self._bandwidth is not None:
+            t = max(t, node.tx_free)
+            t += size / self._bandwidth
+            node.tx_free = t
+        self.sent_bytes[v] += size
+        if self._loss and self.rng.random() < self._loss:
+            self.lost += 1
+            return
+        loop = self.loop
+        heappush(loop.heap, (t + node.links[p], next(loop.sequence), kind, p, v, payload))
+
+    def _send_copy(self, v: int, p: int, msg: SimMessage, ready: float, kind: int) -> None:
+        self.copies += 1
+        self._transmit(v, p, kind, msg.index, msg.size + MESSAGE_OVERHEAD, ready, self._cost_send)
+
+    def _control(self, v: int, p: int, kind: int, payload: Any, size: int) -> None:
+        self.control_frames += 1
+        self._transmit(v, p, kind, payload, size + CONTROL_OVERHEAD, self.loop.now, 0.0)
+
+    # --- the inbound pipeline --------------------------------------------------
+
+    def _admit(self, node: SimNode, peer: int, size: int, now: float) -> int:
+        """Per-peer admission (node/limits.py ``PeerLimits.admit``):
+        0 admit, 1 over rate (dropped), 2 banned."""
+        until = node.banned.get(peer)
+        if until is not None:
+            if now < until:
+                return 2
+            del node.banned[peer]
+        c = self.params.limits
+        st = node.limits.get(peer)
+        if st is None:
+            st = node.limits[peer] = [c.message_burst, now, c.byte_burst, now, now, 0, 0]
+        elif now - st[4] >= c.window:
+            st[4], st[5], st[6] = now, 0, 0
+        level = st[0] + (now - st[1]) * c.messages_per_second
+        st[0] = level if level < c.message_burst else c.message_burst
+        st[1] = now
+        if st[0] >= 1:
+            st[0] -= 1
+            blevel = st[2] + (now - st[3]) * c.bytes_per_second
+            st[2] = blevel if blevel < c.byte_burst else c.byte_burst
+            st[3] = now
+            if st[2] >= size:
+                st[2] -= size
+                return 0
+        st[6] += 1
+        if st[6] > c.max_over_rate:
+            self.ban(node.index, peer, f"flooding: over {c.max_over_rate} messages over rate")
+            return 2
+        return 1
+
+    def _strike(self, node: SimNode, peer: int, now: float, reason: str) -> None:
+        """A rejected message from ``peer`` (``PeerLimits.rejected``)."""
+        if not self.params.limits_enabled:
+            return
+        c = self.params.limits
+        st = node.limits.get(peer)
+        if st is None:
+            st = node.limits[peer] = [c.message_burst, now, c.byte_burst, now, now, 0, 0]
+        elif now - st[4] >= c.window:
+            st[4], st[5], st[6] = now, 0, 0
+        st[5] += 1
+        if st[5] > c.max_rejected:
+            self.ban(node.index, peer, f"{int(st[5])} rejected messages, last: {reason}")
+
+    def ban(self, v: int, peer: int, reason: str) -> None:
+        """``v`` bans ``peer``: drops its messages and disconnects it for
+        ``ban_seconds`` (refused on reconnect meanwhile)."""
+        node = self.nodes[v]
+        now = self.loop.now
+        node.banned[peer] = now + self.params.limits.ban_seconds
+        node.limits.pop(peer, None)
+        self.bans.append((now, v, peer, reason))
+        if self.on_ban is not None:
+            self.on_ban(v, peer, now, reason)
+        self.disconnect(v, peer)
+
+    def _on_deliver(self, v: int, u: int, m: int) -> None:
+        self._receive(v, u, m, VIA_GOSSIP)
+
+    def _on_fetched(self, v: int, u: int, m: int) -> None:
+        self._receive(v, u, m, VIA_IWANT)
+
+    def _receive(self, v: int, u: int, m: int, via: int) -> None:
+        """A gossip copy of message ``m`` from ``u`` reaches ``v``."""
+        node = self.nodes[v]
+        if not node.up or u not in node.peers:
+            return  # the connection is gone: the bytes never arrive
+        msg = self.messages.all[m]
+        self.received_bytes[v] += msg.size + MESSAGE_OVERHEAD
+        if self.silent[v]:
+            return
+        now = self.loop.now
+        arrived = msg.arrived
+        if arrived is not None and arrived[v] >= 0:  # seen cache (or the store)
+            self.duplicates += 1
+            self._cpu(node, now, self._cost_receive)
+            return
+        if self.params.limits_enabled:
+            admission = self._admit(node, u, msg.size, now)
+            if admission:
+                return
+        done = self._cpu(node, now, self._cost_receive + self._cost_accept)
+        if not self._judge(node, u, msg, now):
+            return
+        self._accepted(v, u, msg, done, via)
+        mesh = node.mesh.get(msg.topic)
+        if mesh:
+            send = self._send_copy
+            for p in mesh:
+                if p != u:
+                    send(v, p, msg, done, DELIVER)
+
+    def _judge(self, node: SimNode, u: int, msg: SimMessage, now: float) -> bool:
+        """Validation, the topic rule and the offer flood cap; penalises
+        ``u`` for a rejected message. True if ``msg`` is accepted."""
+        action = self.messages.judge(msg, now)
+        if action is not Action.ACCEPT:
+            self.refused[node.index] += 1
+            if action is Action.REJECT:
+                self._strike(node, u, now, str(msg.reason))
+            return False
+        if msg.intent_id is not None:  # a sealed offer: at most N per intent
+            n = node.relayed.get(msg.intent_id, 0)
+            if n >= self.params.node.max_relayed_offers_per_intent:
+                return False
+            node.relayed[msg.intent_id] = n + 1
+        return True
+
+    def _accepted(self, v: int, u: int, msg: SimMessage, done: float, via: int) -> None:
+        """Record that ``v`` accepted ``msg`` at ``done``, first from ``u``."""
+        if msg.arrived is None:
+            msg.track(self.n)
+        assert msg.arrived is not None and msg.first_from is not None and msg.via is not None
+        msg.arrived[v] = done
+        msg.first_from[v] = u
+        msg.via[v] = via
+        if via not in (VIA_SYNC, VIA_DIRECT):
+            self.nodes[v].history[0].append(msg.index)
+        if self.on_accept is not None:
+            self.on_accept(v, msg, done)
+
+    def push(self, v: int, msg: SimMessage, peers: Iterable[int]) -> None:
+        """``v`` sends ``msg`` as gossip to each of ``peers`` now, whatever
+        its mesh says: what a misbehaving node does. It costs ``v`` no CPU
+        (an attacker runs faster code than ours), only its uplink."""
+        now = self.loop.now
+        size = msg.size + MESSAGE_OVERHEAD
+        for p in peers:
+            self.copies += 1
+            self._transmit(v, p, DELIVER, msg.index, size, now, 0.0)
+
+    # --- peer-to-peer sends outside gossip (issue 8's stem) ---------------------
+
+    def send_direct(self, src: int, dst: int, msg: SimMessage, tag: Any = None) -> None:
+        """Send ``msg`` from ``src`` to its connected peer ``dst`` on a
+        stream of its own (not gossip). ``on_direct`` runs at ``dst``."""
+        if dst not in self.nodes[src].peers:
+            raise SimulationError(f"node {src} is not connected to {dst}")
+        self.copies += 1
+        self._transmit(
+            src,
+            dst,
+            DIRECT,
+            (msg.index, tag),
+            msg.size + MESSAGE_OVERHEAD,
+            self.loop.now,
+            self._cost_send,
+        )
+
+    def _on_direct(self, v: int, u: int, payload: tuple[int, Any]) -> None:
+        node = self.nodes[v]
+        if not node.up or u not in node.peers:
+            return
+        m, tag = payload
+        msg = self.messages.all[m]
+        self.received_bytes[v] += msg.size + MESSAGE_OVERHEAD
+        done = self._cpu(node, self.loop.now, self._cost_receive)
+        if self.on_direct is not None:
+            self.on_direct(v, u, msg, tag, done)
+
+    def accept_direct(self, v: int, u: int, msg: SimMessage, done: float) -> bool:
+        """Run the inbound pipeline on a message ``v`` got from ``u`` by
+        :meth:`send_direct` (validation, caps; no rate admission). True if it
+        is new and valid; it is then recorded (via ``direct``) but not gossiped."""
+        node = self.nodes[v]
+        if msg.arrived is not None and msg.arrived[v] >= 0:
+            return False
+        if not self._judge(node, u, msg, self.loop.now):
+            return False
+        self._accepted(v, u, msg, done + self._cost_accept, VIA_DIRECT)
+        return True
+
+    # --- connections (LINK_UP / LINK_DOWN; gossip and sync react) ----------------
+
+    def connect(self, a: int, b: int) -> None:
+        """``a`` dials its configured neighbour ``b``: the connection is up
+        after the handshake's round trips."""
+        rtt = 2 * self.nodes[a].links[b]
+        when = self.loop.now + self.params.costs.handshake_rtts * rtt
+        self.loop.schedule(when, LINK_UP, a, b)
+
+    def _on_link_up(self, a: int, b: int, _: Any) -> None:
+        na, nb = self.nodes[a], self.nodes[b]
+        now = self.loop.now
+        if not (na.up and nb.up) or b in na.peers:
+            return
+        if na.banned.get(b, -1.0) > now or nb.banned.get(a, -1.0) > now:
+            return  # refused: banned (node/p2p.py _ConnectionWatcher)
+        self._link(a, b)
+        self.peer_connected(a, b)
+        self.peer_connected(b, a)
+
+    def _link(self, a: int, b: int) -> None:
+        na, nb = self.nodes[a], self.nodes[b]
+        na.peers.add(b)
+        nb.peers.add(a)
+        for t in self.subs[b]:
+            na.topic_peers.setdefault(t, set()).add(b)
+        for t in self.subs[a]:
+            nb.topic_peers.setdefault(t, set()).add(a)
+
+    def peer_connected(self, v: int, peer: int) -> None:
+        """``v`` has a new connection to ``peer`` (gossip and sync react)."""
+
+    def disconnect(self, v: int, peer: int) -> None:
+        """``v`` closes its connection to ``peer``; ``peer`` notices after
+        the link's latency."""
+        node = self.nodes[v]
+        if peer in node.peers:
+            self._unlink(v, peer)
+            self.loop.schedule(self.loop.now + node.links[peer], LINK_DOWN, peer, v)
+
+    def _on_link_down(self, v: int, gone: int, _: Any) -> None:
+        if gone in self.nodes[v].peers:
+            self._unlink(v, gone)
+
+    def _unlink(self, v: int, peer: int) -> None:
+        node = self.nodes[v]
+        node.peers.discard(peer)
+        for t in self.subs[peer]:
+            s = node.topic_peers.get(t)
+            if s is not None:
+                s.discard(peer)
+        for s in node.mesh.values():
+            s.discard(peer)
+        for s in node.fanout.values():
+            s.discard(peer)
+        node.limits.pop(peer, None)  # PeerLimits.forget: bans are kept
+        node.syncing.discard(peer)

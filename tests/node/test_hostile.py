@@ -1,0 +1,255 @@
+"""Hostile peers against a real vendor node on loopback (docs/security.md,
+"Hostile peers"): every kind of bad gossip is refused with its named
+reason and counted against the sender, floods get the sender banned and
+disconnected, garbage on every stream protocol is shrugged off, and the
+node keeps serving an honest customer with bounded bookkeeping."""
+
+from __future__ import annotations
+
+import os
+from contextlib import suppress
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import trio
+from libp2p.pubsub.pb import rpc_pb2
+from nacl.signing import SigningKey
+
+from intentcast.node import Node, topics
+from intentcast.node.limits import PeerLimitConfig
+from intentcast.node.p2p import P2P, open_p2p
+from intentcast.node.stem import PROTOCOL as STEM
+from intentcast.node.sync import PROTOCOL as SYNC
+from intentcast.node.sync import write_frame
+from intentcast.protocol import (
+    Intent,
+    Signed,
+    decode_envelope,
+    derive_intent_keys,
+    mint,
+    sign,
+    validate,
+)
+from intentcast.protocol.encoding import encode_envelope, pack
+from tests.protocol.builders import forge
+
+from .harness import LOW_WORK, PHONE_TERMS, customer_and_kiez, link, market, run, wait_for
+
+INTENTS = topics.intents("electronics")
+PIXEL: dict[str, Any] = {
+    "category": ("electronics", "phones"),
+    "title": "Google Pixel 8 128 GB",
+    "terms": PHONE_TERMS,
+}
+
+
+def an_intent(now: int, **changes: Any) -> Signed[Intent]:
+    """A valid intent (enough work for the test network), changed as asked."""
+    keys = derive_intent_keys(os.urandom(32), 0)
+    message = Intent(
+        category=("electronics", "phones"),
+        title="Pixel 8",
+        terms=PHONE_TERMS,
+        reply_key=keys.reply_public,
+        created=now,
+        expires=now + 86_400,
+    )
+    return sign(replace(message, **changes), keys.signing, params=LOW_WORK)
+
+
+def forged_signature(signed: Signed[Intent]) -> bytes:
+    """``signed``'s body under its signer's key, signed by someone else."""
+    env = decode_envelope(signed.raw)
+    other = SigningKey.generate()
+    return encode_envelope(signed.kind, env.body, signed.signer, other.sign(env.body).signature)
+
+
+def without_work(now: int) -> bytes:
+    """An intent whose proof of work does not meet the network's bits."""
+    for n in range(64):
+        signed = an_intent(now, title=f"Pixel {n}")
+        body = signed.message.to_body()
+        body["pow"] = bytes(8)  # a nonce nobody worked for
+        raw = forge("intent", body, SigningKey.generate())
+        verdict = validate(raw, now=now, params=LOW_WORK)
+        if verdict.reason == "insufficient-work":
+            return raw
+    raise AssertionError("no cheap-work intent found")
+
+
+async def hostile_publish(evil: P2P, topic: str, data: bytes) -> None:
+    """Publish ``data`` as it is, at once: a hostile peer skips our own size
+    check and our outbox's pacing."""
+    msg = rpc_pb2.Message(data=data, topicIDs=[topic], seqno=os.urandom(8))
+    await evil.pubsub.push_msg(evil.pubsub.my_id, msg)
+
+
+async def stem_send(evil: P2P, node: Node, topic: str, data: bytes) -> None:
+    """Hand ``data`` to ``node`` as a stem message."""
+    stream = await evil.new_stream(node.peer_id, STEM)
+    await write_frame(stream, {"t": "stem", "topic": topic, "msg": data})
+    await stream.close()
+
+
+async def attacker_on(node: Node) -> tuple[P2P, Any]:
+    """A fresh hostile peer connected to ``node``, following the intent topic."""
+    stack = open_p2p(on_message=lambda *_: True)
+    evil = await stack.__aenter__()
+    await evil.connect(node.addrs()[0])
+    await evil.subscribe(INTENTS)
+    # It knows the node follows the topic: its publishes go straight there.
+    while not any(p.to_base58() == node.peer_id for p in evil.pubsub.peer_topics.get(INTENTS, ())):
+        await trio.sleep(0.02)
+    return evil, stack
+
+
+def test_bad_gossip_is_refused_by_name_and_counted_against_its_sender(tmp_path: Path) -> None:
+    async def main() -> None:
+        async with market(tmp_path) as m:
+            customer, kiez = await customer_and_kiez(m)
+            now = kiez.now()
+            withdrawn = await customer.post_intent(**PIXEL)
+            await wait_for(kiez, lambda: bool(kiez.store.offers.made(withdrawn.id)))
+            await customer.withdraw(withdrawn.signer)
+            await wait_for(kiez, lambda: kiez.store.gossip.tombstone(withdrawn.signer) is not None)
+            made_before = len(kiez.store.offers.made())
+
+            cases: list[tuple[str, str, bytes, str]] = [
+                ("random bytes", INTENTS, os.urandom(200), "reject:malformed-envelope"),
+                ("oversized", INTENTS, b"\x95" + os.urandom(30_000), "reject:oversize"),
+                (
+                    "unknown kind",
+                    INTENTS,
+                    forge("gift", {"a": 1}, SigningKey.generate()),
+                    "reject:unknown-kind",
+                ),
+                (
+                    "bad signature",
+                    INTENTS,
+                    forged_signature(an_intent(now)),
+                    "reject:bad-signature",
+                ),
+                (
+                    "forged amend of the customer's intent",
+                    INTENTS,
+                    _forged_amend(withdrawn),
+                    "reject:bad-signature",
+                ),
+                ("cheap proof of work", INTENTS, without_work(now), "reject:insufficient-work"),
+                (
+                    "expired",
+                    INTENTS,
+                    an_intent(now - 10 * 86_400, expires=now - 86_400).raw,
+                    "ignore:expired",
+                ),
+                ("from the future", INTENTS, an_intent(now + 3_600).raw, "ignore:from-future"),
+                (
+                    "intent on the deals topic",
+                    topics.DEALS,
+                    an_intent(now).raw,
+                    "reject:wrong-topic",
+                ),
+                # Gossip's seen cache drops a replay within minutes; the stem
+                # has none, so the store's memory of the message must.
+                ("replay of a withdrawn intent", INTENTS, withdrawn.raw, "stem:already-fluffed"),
+            ]
+            for name, topic, data, counter in cases:
+                evil, stack = await attacker_on(kiez)
+                try:
+                    before = _matching(kiez, counter)
+                    if counter.startswith("stem:"):
+                        await stem_send(evil, kiez, topic, data)
+                    else:
+                        await hostile_publish(evil, topic, data)
+                    await wait_for(kiez, lambda c=counter, b=before: _matching(kiez, c) > b)
+                    if counter.startswith("reject:"):
+                        strikes = kiez.p2p.limits.strikes(evil.peer_id)
+                        assert strikes >= 1, name
+                finally:
+                    await stack.__aexit__(None, None, None)
+            # Nothing bad was stored or answered; the withdrawn intent stays dead.
+            assert len(kiez.store.offers.made()) == made_before
+            assert kiez.store.gossip.intent(withdrawn.id) is None or (
+                kiez.store.gossip.tombstone(withdrawn.signer) is not None
+            )
+            # The honest customer is still served.
+            assert customer.peer_id in kiez.p2p.connected_peers()
+            intent = await customer.post_intent(**PIXEL)
+            await wait_for(customer, lambda: bool(customer.offers_for(intent.signer).ranked))
+
+    run(main)
+
+
+def _forged_amend(original: Signed[Intent]) -> bytes:
+    """A revision 1 of someone else's intent: its key, a stranger's signature."""
+    amended = replace(original.message, revision=1, title="Pixel 8, any price")
+    # Real work for the changed body: only the signature can give it away.
+    amended = mint(amended, original.signer, LOW_WORK.work_for(original.kind))
+    body = pack(amended.to_body())
+    other = SigningKey.generate()
+    return encode_envelope(original.kind, body, original.signer, other.sign(body).signature)
+
+
+def _matching(node: Node, prefix: str) -> int:
+    return sum(v for k, v in node.counters.items() if k.startswith(prefix))
+
+
+def test_a_flood_gets_its_sender_banned_and_leaves_bookkeeping_bounded(tmp_path: Path) -> None:
+    async def main() -> None:
+        async with market(tmp_path) as m:
+            customer = await m.customer()
+            strict = PeerLimitConfig(messages_per_second=20, message_burst=40, max_over_rate=50)
+            kiez = await m.vendor("kiez-phones.toml", limits=strict)
+            await link(kiez, customer)
+            await trio.sleep(1.2)  # a heartbeat: the mesh forms
+            evil, stack = await attacker_on(kiez)
+            try:
+                now = kiez.now()
+                # Valid-looking but cheap messages, far over the rate limit.
+                junk = [an_intent(now, title=f"Pixel {n}").raw for n in range(300)]
+                # py-libp2p queues at most 32 messages per peer; send in bursts.
+                for n, data in enumerate(junk):
+                    await hostile_publish(evil, INTENTS, data)
+                    if n % 25 == 24:
+                        await trio.sleep(0.1)
+                await wait_for(kiez, lambda: evil.peer_id in kiez.p2p.limits.banned(0), timeout=20)
+                await wait_for(kiez, lambda: evil.peer_id not in kiez.p2p.connected_peers())
+            finally:
+                await stack.__aexit__(None, None, None)
+            # Bounded: nothing left queued, the relay counter table capped.
+            await wait_for(kiez, lambda: not kiez._queued)
+            assert len(kiez._relayed_per_intent) <= 10_000
+            assert customer.peer_id in kiez.p2p.connected_peers()
+            intent = await customer.post_intent(**PIXEL)
+            await wait_for(customer, lambda: bool(customer.offers_for(intent.signer).ranked))
+
+    run(main)
+
+
+def test_garbage_on_every_stream_protocol_leaves_the_node_serving(tmp_path: Path) -> None:
+    async def main() -> None:
+        async with market(tmp_path) as m:
+            customer, kiez = await customer_and_kiez(m)
+            async with open_p2p(on_message=lambda *_: True) as evil:
+                peer = await evil.connect(kiez.addrs()[0])
+                protocols = [SYNC, STEM, "/meshsub/1.1.0", "/ipfs/id/1.0.0", "/ipfs/ping/1.0.0"]
+                for protocol in protocols:
+                    for payload in (os.urandom(64), b"\x00\x00\xff\xff" + os.urandom(4096)):
+                        with suppress(Exception):
+                            stream = await evil.new_stream(peer, protocol)
+                            await stream.write(payload)
+                            with trio.move_on_after(2):
+                                while await stream.read(1024):
+                                    pass
+                            await stream.reset()
+                # A stem stream that never sends its frame is given up on.
+                with suppress(Exception):
+                    stream = await evil.new_stream(peer, STEM)
+                    await stream.write(b"\x00")
+                    await trio.sleep(6)
+            assert kiez.counters.get("reject:stem-frame", 0) >= 2
+            intent = await customer.post_intent(**PIXEL)
+            await wait_for(customer, lambda: bool(customer.offers_for(intent.signer).ranked))
+
+    run(main)
