@@ -7,6 +7,7 @@ node keeps serving an honest customer with bounded bookkeeping."""
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import replace
 from pathlib import Path
@@ -162,7 +163,7 @@ def test_bad_gossip_is_refused_by_name_and_counted_against_its_sender(tmp_path: 
                         await stem_send(evil, kiez, topic, data)
                     else:
                         await hostile_publish(evil, topic, data)
-                    await wait_for(kiez, lambda c=counter, b=before: _matching(kiez, c) > b)
+                    await wait_for(kiez, counted(kiez, counter, before))
                     if counter.startswith("reject:"):
                         strikes = kiez.p2p.limits.strikes(evil.peer_id)
                         assert strikes >= 1, name
@@ -185,10 +186,14 @@ def _forged_amend(original: Signed[Intent]) -> bytes:
     """A revision 1 of someone else's intent: its key, a stranger's signature."""
     amended = replace(original.message, revision=1, title="Pixel 8, any price")
     # Real work for the changed body: only the signature can give it away.
-    amended = mint(amended, original.signer, LOW_WORK.work_for(original.kind))
+    amended = mint(amended, original.signer, LOW_WORK.work_for(original.kind))  # type: ignore[type-var]
     body = pack(amended.to_body())
     other = SigningKey.generate()
     return encode_envelope(original.kind, body, original.signer, other.sign(body).signature)
+
+
+def counted(node: Node, prefix: str, before: int) -> Callable[[], bool]:
+    return lambda: _matching(node, prefix) > before
 
 
 def _matching(node: Node, prefix: str) -> int:
