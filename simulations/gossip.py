@@ -17,8 +17,10 @@ What is modelled, with the library function it follows:
   non-mesh subscribers; shift the message cache (``gossip_history``).
 - **Publish** (``publish``, ``_get_peers_to_send``): to the mesh if
   subscribed, else to the topic's fanout (``degree`` random subscribers,
-  kept while used). Forwarding: to the mesh, minus the peer it came from.
-  The node paces its own publishes (50 a second, burst 20).
+  kept while used); with ``flood_publish`` (the node's setting since it
+  routes by stem) to every subscriber among its peers. Forwarding: to the
+  mesh, minus the peer it came from. The node paces its own publishes (50
+  a second, burst 20).
 - **IHAVE/IWANT** (``handle_ihave``, ``handle_iwant``): ids not in the seen
   cache are requested; the answer comes from the message cache.
 
@@ -150,7 +152,9 @@ class Gossip(NetworkBase):
         targets = node.mesh.get(t)
         if targets is None:
             targets = self._fanout(node, t, ready)
-        for p in list(targets):
+        if g.flood_publish:
+            targets = targets | node.topic_peers.get(t, set())
+        for p in sorted(targets):
             self._send_copy(v, p, msg, ready, DELIVER)
 
     def _fanout(self, node: SimNode, t: int, now: float) -> set[int]:

@@ -49,6 +49,10 @@ class GossipParams:
     #: Own publishes are paced through a token bucket (``P2P._publisher``).
     publish_per_second: float = 50.0
     publish_burst: int = 20
+    #: Gossipsub v1.1 flood publishing: a node's own publishes go to every
+    #: peer that follows the topic, not only its mesh (the node's
+    #: ``_GossipSub._get_peers_to_send``); forwarding stays mesh-only.
+    flood_publish: bool = True
     #: py-libp2p 0.8.1 keys its message cache by from_id + seqno but its
     #: seen cache by our content id, so with anonymous publishing every
     #: IHAVE id looks unseen and is always fetched with IWANT. True models

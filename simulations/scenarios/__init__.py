@@ -1,0 +1,235 @@
+"""Scenarios: each builds a network, drives it, and returns its figures.
+
+A scenario is a module with ``NAME``, ``HELP``, ``add_arguments(parser)``,
+``run(args, work) -> dict`` (deterministic: the same arguments and seed
+give the same dict) and ``plot(result, path)``. :data:`SCENARIOS` lists
+them for the command line (``simulations/cli.py``).
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from intentcast.protocol import DEFAULT_PARAMS, NetworkParams
+
+from ..messages import WorkCache
+from ..network import Network
+from ..params import Costs, GossipParams, SimParams
+from ..topology import Latency, TopologyError, random_graph
+
+Result = dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Scenario:
+    name: str
+    help: str
+    description: str
+    add_arguments: Callable[[argparse.ArgumentParser], None]
+    run: Callable[[argparse.Namespace, WorkCache], Result]
+    plot: Callable[[Result, str], None]
+
+
+def add_network_arguments(
+    parser: argparse.ArgumentParser,
+    *,
+    nodes: int,
+    degree: int = 16,
+    latency: str = "lognormal:40,0.5",
+) -> None:
+    """The options every scenario on a random graph shares."""
+    net = parser.add_argument_group("network")
+    net.add_argument(
+        "--nodes",
+        type=positive_int,
+        default=nodes,
+        metavar="N",
+        help=f"simulated nodes (default {nodes})",
+    )
+    net.add_argument(
+        "--degree",
+        type=positive_int,
+        default=degree,
+        metavar="K",
+        help=f"average connections per node; each dials K/2 random peers (default {degree})",
+    )
+    net.add_argument(
+        "--latency",
+        type=latency_spec,
+        default=Latency.parse(latency),
+        metavar="SPEC",
+        help="one-way link latency, drawn once per link: fixed:MS, "
+        f"uniform:LO,HI or lognormal:MEDIAN,SIGMA (default {latency})",
+    )
+    net.add_argument(
+        "--loss",
+        type=probability,
+        default=0.0,
+        metavar="P",
+        help="probability that one transmission is lost (default 0)",
+    )
+    net.add_argument(
+        "--bandwidth",
+        type=positive_float,
+        default=None,
+        metavar="BYTES_PER_S",
+        help="upload bandwidth of every node (default: unlimited)",
+    )
+    net.add_argument(
+        "--ihave-always-fetches",
+        action="store_true",
+        help="model py-libp2p 0.8.1's anonymous-mode IHAVE, whose ids never "
+        "match the seen cache, so every advertised message is fetched again",
+    )
+    net.add_argument(
+        "--work-bits",
+        type=work_bits,
+        default=None,
+        metavar="B",
+        help="proof-of-work bits for every kind instead of the protocol's "
+        "defaults (16 for intents): quicker first runs; checking costs the same",
+    )
+    net.add_argument(
+        "--no-sync", action="store_true", help="turn off sync on connect and anti-entropy"
+    )
+    net.add_argument(
+        "--no-limits", action="store_true", help="turn off per-peer rate limits, strikes and bans"
+    )
+
+
+def sim_params(args: argparse.Namespace, **changes: Any) -> SimParams:
+    """The network's parameters from the common options."""
+    gossip = GossipParams(ihave_always_fetches=bool(getattr(args, "ihave_always_fetches", False)))
+    bits = getattr(args, "work_bits", None)
+    network = (
+        DEFAULT_PARAMS
+        if bits is None
+        else NetworkParams(pow_bits=dict.fromkeys((k for k in DEFAULT_PARAMS.pow_bits), bits))
+    )
+    params = SimParams(
+        network=network,
+        gossip=gossip,
+        costs=Costs(),
+        loss=float(getattr(args, "loss", 0.0)),
+        bandwidth=getattr(args, "bandwidth", None),
+        limits_enabled=not getattr(args, "no_limits", False),
+        sync_enabled=not getattr(args, "no_sync", False),
+    )
+    return replace(params, **changes)
+
+
+def random_network(
+    args: argparse.Namespace,
+    *,
+    topics: Sequence[str],
+    subscriptions: Sequence[Iterable[int]] | None = None,
+    params: SimParams | None = None,
+) -> Network:
+    """A network on a random graph from the common options (the graph and
+    the link latencies come from the run's seeded generator)."""
+    import random
+
+    graph_rng = random.Random(f"graph/{args.seed}")
+    try:
+        edges = random_graph(args.nodes, min(args.degree, args.nodes - 1), graph_rng)
+    except TopologyError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return Network(
+        n=args.nodes,
+        edges=edges,
+        latency=args.latency,
+        subscriptions=subscriptions,
+        topics=topics,
+        params=params or sim_params(args),
+        seed=args.seed,
+    )
+
+
+def network_config(args: argparse.Namespace, net: Network) -> dict[str, Any]:
+    """What a result reports about the network it ran on."""
+    return {
+        "nodes": net.n,
+        "links": len(net.edges),
+        "degree": args.degree,
+        "latency": str(args.latency),
+        "loss": net.params.loss,
+        "bandwidth": net.params.bandwidth,
+        "ihave_always_fetches": net.params.gossip.ihave_always_fetches,
+        "sync": net.params.sync_enabled,
+        "limits": net.params.limits_enabled,
+        "work_bits": dict(sorted((k.value, b) for k, b in net.params.network.pow_bits.items())),
+        "seed": args.seed,
+    }
+
+
+# --- argument types with errors a user can act on -------------------------------
+
+
+def positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
+def positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a positive number, not {text}")
+    return value
+
+
+def non_negative_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not value >= 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be 0 or more, not {text}")
+    return value
+
+
+def probability(text: str) -> float:
+    value = non_negative_float(text)
+    if value >= 1:
+        raise argparse.ArgumentTypeError(f"must be below 1, not {text}")
+    return value
+
+
+def fraction(text: str) -> float:
+    value = non_negative_float(text)
+    if value > 1:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 1, not {text}")
+    return value
+
+
+def work_bits(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not 0 <= value <= 24:
+        raise argparse.ArgumentTypeError(f"must be 0..24 bits, not {value}")
+    return value
+
+
+def latency_spec(text: str) -> Latency:
+    try:
+        return Latency.parse(text)
+    except TopologyError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def all_scenarios() -> list[Scenario]:
+    from . import churn, market, model_check, propagation, spam
+
+    return [m.SCENARIO for m in (propagation, churn, spam, market, model_check)]

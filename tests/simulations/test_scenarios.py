@@ -1,0 +1,77 @@
+"""Each scenario on a small network: what a user of the report would check."""
+
+from __future__ import annotations
+
+import io
+import json
+from typing import Any
+
+from simulations.cli import main
+
+FAST = ["--work-bits", "4", "--degree", "8", "--json"]
+
+
+def scenario(*args: str) -> dict[str, Any]:
+    out = io.StringIO()
+    assert main([*args, *FAST], stdout=out) == 0
+    result: dict[str, Any] = json.loads(out.getvalue())["results"]
+    return result
+
+
+def test_spam_never_makes_an_invalid_message_reach_an_honest_vendor() -> None:
+    r = scenario(
+        "spam", "--nodes", "200", "--intents", "10", "--spammers", "0.05", "--vendors", "0.3"
+    )
+    spam = r["with_spam"]["spam"]
+    assert spam["messages_sent"] > 0 and spam["refused_by_honest"] > 0
+    assert spam["accepted_by_honest_nodes"] == 0
+    assert spam["accepted_by_honest_vendors"] == 0
+    # Vendors with no spammer among their peers never even see one: no
+    # honest node forwards what it refused.
+    assert spam["vendors_not_next_to_a_spammer"] > 0
+    assert spam["refused_by_those"] == 0
+    assert spam["cut_off"]["never_cut_off"] == 0
+    assert spam["bans_of_honest_nodes"] == 0
+    assert r["with_spam"]["delivery"] == 1.0
+
+
+def test_churn_sync_brings_missed_intents_to_vendors_that_return() -> None:
+    r = scenario(
+        "churn",
+        "--nodes",
+        "200",
+        "--intents",
+        "20",
+        "--churn",
+        "0.3",
+        "--uptime",
+        "2",
+        "--downtime",
+        "8",
+    )
+    with_sync, without = r["with_sync"], r["without_sync"]
+    assert with_sync["vendors_down_at_publish"]["pairs"] > 0
+    assert with_sync["delivery_to_vendors"] == 1.0
+    assert with_sync["first_copy_via"]["sync"] > 0
+    assert without["delivery_to_vendors"] < 1.0
+    assert "sync" not in without["first_copy_via"]
+
+
+def test_market_ranking_does_better_than_a_random_offer() -> None:
+    r = scenario("market", "--nodes", "150", "--vendors", "12", "--intents", "12")
+    assert r["offers_delivered"] == 1.0
+    assert r["intents_without_offer"] < r["intents"] / 2
+    assert r["ranked_first_score"]["mean"] > r["random_pick_score"]["mean"]
+    assert r["ranked_first_price_pct_of_max"]["mean"] <= r["random_pick_price_pct_of_max"]["mean"]
+    assert r["time_to_first_offer"]["p50_ms"] <= r["time_to_best_offer"]["p50_ms"]
+
+
+def test_model_check_rebuilds_the_benchmark_and_reports_the_gap() -> None:
+    out = io.StringIO()
+    assert main(["model-check", "--nodes", "10", "--work-bits", "4", "--json"], stdout=out) == 0
+    result = json.loads(out.getvalue())
+    assert result["config"]["links"] == 25  # docs/benchmarks.md: N=10 has 25 links
+    for mode in ("raw", "node"):
+        row = result["results"][mode]
+        assert row["simulated"]["delivery"] == 1.0
+        assert set(row["gap_ms"]) == {"p50_ms", "p99_ms"}
