@@ -282,7 +282,13 @@ class NetworkBase:
         """Put ``size`` bytes from ``v`` on the link to ``p``: ``cpu``
         seconds of ``v``'s CPU, the uplink, the link latency, maybe loss."""
         node = self.nodes[v]
-        t = self._cpu(node, ready, cpu) if cpu else max(ready, self.loop.now)
+        if not cpu:
+            t = max(ready, self.loop.now)
+        elif self._cores is None:  # inlined _cpu: this runs for every copy
+            t = (node.cpu_free if node.cpu_free > ready else ready) + cpu
+            node.cpu_free = t
+        else:
+            t = self._cpu(node, ready, cpu)
         if self._bandwidth is not None:
             t = max(t, node.tx_free)
             t += size / self._bandwidth
@@ -380,7 +386,11 @@ class NetworkBase:
         arrived = msg.arrived
         if arrived is not None and arrived[v] >= 0:  # seen cache (or the store)
             self.duplicates += 1
-            self._cpu(node, now, self._cost_receive)
+            if self._cores is None:  # inlined _cpu: most copies are duplicates
+                free = node.cpu_free
+                node.cpu_free = (free if free > now else now) + self._cost_receive
+            else:
+                self._cpu(node, now, self._cost_receive)
             return
         if self.params.limits_enabled:
             admission = self._admit(node, u, msg.size, now)
@@ -392,10 +402,13 @@ class NetworkBase:
         self._accepted(v, u, msg, done, via)
         mesh = node.mesh.get(msg.topic)
         if mesh:
-            send = self._send_copy
+            transmit = self._transmit
+            size = msg.size + MESSAGE_OVERHEAD
+            cost = self._cost_send
             for p in mesh:
                 if p != u:
-                    send(v, p, msg, done, DELIVER)
+                    self.copies += 1
+                    transmit(v, p, DELIVER, m, size, done, cost)
 
     def _judge(self, node: SimNode, u: int, msg: SimMessage, now: float) -> bool:
         """Validation, the topic rule and the offer flood cap; penalises
