@@ -451,21 +451,20 @@ class NetworkBase:
 
     # --- peer-to-peer sends outside gossip (issue 8's stem) ---------------------
 
-    def send_direct(self, src: int, dst: int, msg: SimMessage, tag: Any = None) -> None:
+    def send_direct(
+        self, src: int, dst: int, msg: SimMessage, tag: Any = None, *, round_trips: float = 0.0
+    ) -> None:
         """Send ``msg`` from ``src`` to its connected peer ``dst`` on a
-        stream of its own (not gossip). ``on_direct`` runs at ``dst``."""
-        if dst not in self.nodes[src].peers:
+        stream of its own (not gossip), after ``round_trips`` link round
+        trips (opening and negotiating the stream). ``on_direct`` runs at
+        ``dst``."""
+        node = self.nodes[src]
+        if dst not in node.peers:
             raise SimulationError(f"node {src} is not connected to {dst}")
         self.copies += 1
-        self._transmit(
-            src,
-            dst,
-            DIRECT,
-            (msg.index, tag),
-            msg.size + MESSAGE_OVERHEAD,
-            self.loop.now,
-            self._cost_send,
-        )
+        ready = self.loop.now + round_trips * 2 * node.links[dst]
+        size = msg.size + MESSAGE_OVERHEAD
+        self._transmit(src, dst, DIRECT, (msg.index, tag), size, ready, self._cost_send)
 
     def _on_direct(self, v: int, u: int, payload: tuple[int, Any]) -> None:
         node = self.nodes[v]

@@ -115,13 +115,21 @@ class Gossip(NetworkBase):
 
     def publish(self, v: int, msg: SimMessage) -> None:
         """``v`` publishes its own ``msg`` now. ``publish_hook`` may take it
-        over (issue 8: a stem before gossip); otherwise it is gossiped."""
+        over (issue 8: a stem before gossip; the author then holds it
+        outside its store until it comes back by gossip or it calls
+        :meth:`publish_own`); otherwise it is gossiped."""
         if msg.published < 0:
             msg.published = self.loop.now
             msg.origin = v
         # The author built it; decode it once (the real node does not
         # validate its own publish).
         self.messages.judge(msg, self.loop.now, count=False)
+        if self.publish_hook is not None and self.publish_hook(v, msg):
+            return
+        self.publish_own(v, msg)
+
+    def publish_own(self, v: int, msg: SimMessage) -> None:
+        """``v`` stores its own ``msg`` and gossips it."""
         if msg.arrived is None:
             msg.track(self.n)
         assert msg.arrived is not None and msg.first_from is not None and msg.via is not None
@@ -129,8 +137,6 @@ class Gossip(NetworkBase):
             msg.arrived[v] = self.loop.now
             msg.first_from[v] = v
             msg.via[v] = VIA_OWN
-        if self.publish_hook is not None and self.publish_hook(v, msg):
-            return
         self.gossip_publish(v, msg)
 
     def gossip_publish(self, v: int, msg: SimMessage) -> None:
