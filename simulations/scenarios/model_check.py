@@ -86,9 +86,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     g.add_argument(
         "--calibration",
-        choices=("notes", "cpu"),
-        default="notes",
-        help="where the CPU cost per copy comes from (default notes)",
+        choices=("notes", "cpu", "both"),
+        default="both",
+        help="where the CPU cost per copy comes from (default both, side by side)",
     )
     g.add_argument(
         "--cores",
@@ -181,35 +181,39 @@ def run(args: argparse.Namespace, work: WorkCache) -> Result:
     measured = MEASURED.get(n)
     results: dict[str, Any] = {}
     events = 0
-    for mode in ("raw", "node"):
-        suffix = "_raw" if mode == "raw" else ""
-        if args.calibration == "notes":
-            copy_s = NOTES_COPY_MS / 1000
-        else:
-            # Count the copies the mesh makes (costs do not change them),
-            # then spread the measured cores over them.
-            probe, _ = simulate(args, work, mode=mode, copy_s=0.0)
-            events += probe.loop.events
-            seconds = PHASES * MESSAGES_PER_PHASE / RATE
-            cores = (measured or MEASURED[30 if n > 20 else 10])[f"cpu{suffix}_cores"]
-            copy_s = cores * seconds / max(1, probe.copies)
-        net, intents = simulate(args, work, mode=mode, copy_s=copy_s)
-        events += net.loop.events
-        lat, expected = pair_latencies(net, intents)
-        sim = {
-            "copy_cpu_ms": round(copy_s * 1000, 3),
-            "copies_per_message": round(net.copies / len(intents), 1),
-            "delivery": round(len(lat) / expected, 4),
-            "p50_ms": ms(percentile(lat, 50)),
-            "p99_ms": ms(percentile(lat, 99)),
-        }
-        row: dict[str, Any] = {"simulated": sim}
-        if measured is not None:
-            got = {"p50_ms": measured[f"p50{suffix}_ms"], "p99_ms": measured[f"p99{suffix}_ms"]}
-            row["measured"] = got
-            row["gap_ms"] = {k: round((sim[k] or 0) - got[k], 1) for k in got}
-            row["ratio"] = {k: round((sim[k] or 0) / got[k], 2) for k in got}
-        results[mode] = row
+    calibrations = ("notes", "cpu") if args.calibration == "both" else (args.calibration,)
+    for calibration in calibrations:
+        rows: dict[str, Any] = {}
+        for mode in ("raw", "node"):
+            suffix = "_raw" if mode == "raw" else ""
+            if calibration == "notes":
+                copy_s = NOTES_COPY_MS / 1000
+            else:
+                # Count the copies the mesh makes (costs do not change them),
+                # then spread the measured cores over them.
+                probe, _ = simulate(args, work, mode=mode, copy_s=0.0)
+                events += probe.loop.events
+                seconds = PHASES * MESSAGES_PER_PHASE / RATE
+                cores = (measured or MEASURED[30 if n > 20 else 10])[f"cpu{suffix}_cores"]
+                copy_s = cores * seconds / max(1, probe.copies)
+            net, intents = simulate(args, work, mode=mode, copy_s=copy_s)
+            events += net.loop.events
+            lat, expected = pair_latencies(net, intents)
+            sim = {
+                "copy_cpu_ms": round(copy_s * 1000, 3),
+                "copies_per_message": round(net.copies / len(intents), 1),
+                "delivery": round(len(lat) / expected, 4),
+                "p50_ms": ms(percentile(lat, 50)),
+                "p99_ms": ms(percentile(lat, 99)),
+            }
+            row: dict[str, Any] = {"simulated": sim}
+            if measured is not None:
+                got = {"p50_ms": measured[f"p50{suffix}_ms"], "p99_ms": measured[f"p99{suffix}_ms"]}
+                row["measured"] = got
+                row["gap_ms"] = {k: round((sim[k] or 0) - got[k], 1) for k in got}
+                row["ratio"] = {k: round((sim[k] or 0) / got[k], 2) for k in got}
+            rows[mode] = row
+        results[calibration] = rows
     edges = ring_with_chords(n, 2, seed=1)
     return {
         "scenario": NAME,
@@ -232,20 +236,27 @@ def plot(result: Result, path: str) -> None:
     from ..plots import bars
 
     r = result["results"]
-    groups, sim, real = [], [], []
-    for mode in ("raw", "node"):
-        for q in ("p50_ms", "p99_ms"):
-            groups.append(f"{mode} {q[:3]}")
-            sim.append(r[mode]["simulated"][q] or 0.0)
-            real.append(r[mode].get("measured", {}).get(q, 0.0))
+    groups = [f"{mode} {q[:3]}" for mode in ("raw", "node") for q in ("p50_ms", "p99_ms")]
+    series: dict[str, list[float]] = {}
+    for calibration in ("notes", "cpu"):
+        if calibration in r:
+            series[f"simulated ({calibration})"] = [
+                r[calibration][mode]["simulated"][q] or 0.0
+                for mode in ("raw", "node")
+                for q in ("p50_ms", "p99_ms")
+            ]
+    some = next(iter(r[c] for c in ("notes", "cpu") if c in r))
+    if "measured" in some["raw"]:
+        series["measured"] = [
+            some[mode]["measured"][q] for mode in ("raw", "node") for q in ("p50_ms", "p99_ms")
+        ]
     c = result["config"]
     bars(
         groups,
-        {"simulated": sim, "measured": real},
+        series,
         ylabel="latency (ms)",
         path=path,
-        title=f"Network benchmark, {c['nodes']} nodes on 2 cores: simulated vs measured "
-        f"({c['calibration']})",
+        title=f"Network benchmark, {c['nodes']} nodes on {c['cores']} cores: simulated vs measured",
     )
 
 
