@@ -33,6 +33,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import os
@@ -246,6 +247,8 @@ class P2P:
             max_inbound_rpc_size=g.max_rpc_bytes,
         )
         self.host.get_network().register_notifee(_ConnectionWatcher(self))
+        for protocol in self.router.get_protocols():
+            self.host.set_stream_handler(protocol, self._guarded_pubsub_stream)
         self._outbox_send, self._outbox_receive = trio.open_memory_channel[tuple[str, bytes]](
             g.outbox_size
         )
@@ -376,6 +379,21 @@ class P2P:
                 return False
 
         return validate
+
+    async def _guarded_pubsub_stream(self, stream: INetStream) -> None:
+        """The library's pubsub stream handler, minus its crash: an RPC that
+        is not protobuf raised ``DecodeError`` out of the handler, through
+        the swarm, and stopped the whole node (random bytes on
+        ``/meshsub/1.1.0``; found by tests/node/test_hostile.py). Now the
+        stream is reset and the peer penalised."""
+        peer = stream.muxed_conn.peer_id
+        try:
+            await self.pubsub.stream_handler(stream)
+        except Exception as exc:
+            log.info("pubsub stream from %s refused: %s", peer, type(exc).__name__)
+            with contextlib.suppress(Exception):
+                await stream.reset()
+            self.penalise(peer.to_base58(), f"pubsub: {type(exc).__name__}")
 
     def penalise(self, peer: str, reason: str) -> None:
         """Count a rejected message against ``peer``; ban it past the limit."""

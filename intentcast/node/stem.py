@@ -25,6 +25,7 @@ from __future__ import annotations
 import logging
 import random
 import time
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Final
@@ -46,6 +47,8 @@ PROTOCOL: Final = "/intentcast/stem/1.0.0"
 #: relayed message is fluffed at once instead of held (bounded memory
 #: under a flood).
 MAX_HELD: Final = 2_000
+#: Relayed stem message ids remembered for loop detection.
+MAX_RELAYED: Final = 10_000
 #: Seconds to hand a message to a successor, and to read one from a peer.
 SEND_TIMEOUT: Final = 5.0
 FRAME_TIMEOUT: Final = 5.0
@@ -66,6 +69,8 @@ class StemRouting(NodeBase):
 
     _stem_router: StemRouter[str] | None
     _stem_held: dict[bytes, _Held]
+    #: Ids of stem messages relayed lately (loop detection), oldest first.
+    _stem_relayed: OrderedDict[bytes, None]
     _stem_rng: random.SystemRandom
 
     def _stem_setup(self) -> None:
@@ -73,6 +78,7 @@ class StemRouting(NodeBase):
         self._stem_rng = random.SystemRandom()
         self._stem_router = None if params is None else StemRouter(params, self._stem_rng)
         self._stem_held = {}
+        self._stem_relayed = OrderedDict()
 
     def stem_held(self) -> list[bytes]:
         """Ids of the messages this node holds on their stem now."""
@@ -207,10 +213,12 @@ class StemRouting(NodeBase):
             self.p2p.penalise(peer, "stem: wrong kind or topic")
             return
         held = self._stem_held.get(signed.id)
-        if held is not None:
-            # The stem looped back to a node that holds it: end it here.
+        if held is not None or signed.id in self._stem_relayed:
+            # The stem looped back to a node that had it: end it here (a
+            # relay that keeps no timer remembers what it relayed, or a loop
+            # of such relays would circle until some author's timer fired).
             self._count("stem:loop")
-            await self._fluff(held)
+            await self._fluff(held or _Held(topic, signed, own=False, inbound=peer))
             return
         if signed.id in self._queued or self.store.gossip.has_seen(signed.id):
             self._count("stem:already-fluffed")
@@ -225,6 +233,9 @@ class StemRouting(NodeBase):
             await self._fluff(held)
             return
         self._stem_held[signed.id] = held
+        self._stem_relayed[signed.id] = None
+        while len(self._stem_relayed) > MAX_RELAYED:
+            self._stem_relayed.popitem(last=False)
         if not await self._send(route.peer, held):
             assert self._stem_router is not None
             self._stem_router.peer_lost(route.peer, self._peers(), self._stem_rng)

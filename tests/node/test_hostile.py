@@ -240,7 +240,9 @@ def test_garbage_on_every_stream_protocol_leaves_the_node_serving(tmp_path: Path
                 peer = await evil.connect(kiez.addrs()[0])
                 protocols = [SYNC, STEM, "/meshsub/1.1.0", "/ipfs/id/1.0.0", "/ipfs/ping/1.0.0"]
                 for protocol in protocols:
-                    for payload in (os.urandom(64), b"\x00\x00\xff\xff" + os.urandom(4096)):
+                    # Random bytes, and a length-prefixed frame that no
+                    # decoder accepts (0xff: a protobuf field of wire type 7).
+                    for payload in (os.urandom(64), b"\x05" + b"\xff" * 5, os.urandom(4096)):
                         with suppress(Exception):
                             stream = await evil.new_stream(peer, protocol)
                             await stream.write(payload)
