@@ -127,21 +127,25 @@ def decode_key_file(data: bytes, *, expect_kind: str | None = None) -> bytes:
         text = data.decode("ascii")
     except UnicodeDecodeError:
         raise KeyFileError("key file is not ASCII text") from None
-    lines = [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.startswith("#")]
     fields: dict[str, str] = {}
-    for ln in lines:
-        name, sep, value = ln.partition("=")
+    # Problems are named by line number and field, never by the line's text:
+    # a damaged seed line would put the secret in the error (and a log).
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        name, sep, value = line.strip().partition("=")
+        name = name.strip()
         if not sep:
-            raise KeyFileError(f"key file line is not 'name = value': {name.strip()[:20]!r}")
-        if name.strip() in fields:
+            raise KeyFileError(f"key file line {number} is not 'name = value'")
+        if name in fields:
             # Two key files run together would otherwise yield the last seed, silently.
-            raise KeyFileError(f"key file has {name.strip()[:20]!r} more than once")
-        fields[name.strip()] = value.strip()
+            raise KeyFileError(f"key file line {number} repeats a field named before")
+        fields[name] = value.strip()
     if set(fields) != {"kind", "seed", "check"}:
         raise KeyFileError("key file must have exactly the fields kind, seed, check")
     kind = fields["kind"]
     if kind not in KEY_FILE_KINDS:
-        raise KeyFileError(f"unknown key file kind {kind[:20]!r}")
+        raise KeyFileError(f"key file kind must be one of {', '.join(sorted(KEY_FILE_KINDS))}")
     if expect_kind is not None and kind != expect_kind:
         raise KeyFileError(f"expected a {expect_kind} key file, found {kind}")
     try:

@@ -76,9 +76,29 @@ def test_two_key_files_run_together_are_refused_not_read_as_the_last() -> None:
     first = encode_key_file("customer-seed", CUSTOMER_SEED)
     second = encode_key_file("vendor-seed", bytes(range(100, 132)))
     for data in (first + second, first + b"seed = " + CUSTOMER_SEED.hex().encode() + b"\n"):
-        with pytest.raises(KeyFileError, match="more than once") as err:
+        with pytest.raises(KeyFileError, match="repeats a field") as err:
             decode_key_file(data)
         assert CUSTOMER_SEED.hex() not in str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        (b"seed = ", b"seed: "),  # the line is not name = value
+        (b"seed = ", b""),  # the seed alone on its line
+        (b"kind = customer-seed", b"kind = " + CUSTOMER_SEED.hex().encode()),
+        (b"kind = customer-seed", CUSTOMER_SEED.hex().encode() + b" = x"),
+    ],
+)
+def test_a_damaged_key_file_error_never_repeats_the_seed(old: bytes, new: bytes) -> None:
+    """Found by fuzzing (docs/security.md): the error quoted the first 20
+    characters of a damaged line, 15 hex digits of the seed, into logs."""
+    data = encode_key_file("customer-seed", CUSTOMER_SEED).replace(old, new, 1)
+    with pytest.raises(KeyFileError) as err:
+        decode_key_file(data)
+    message = str(err.value)
+    hex_seed = CUSTOMER_SEED.hex()
+    assert not any(hex_seed[i : i + 8] in message for i in range(len(hex_seed) - 7)), message
 
 
 @settings(max_examples=200)
