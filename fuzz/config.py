@@ -1,0 +1,80 @@
+"""The daemon's ``config.toml``: ``load_settings`` on fuzzed file bytes.
+
+Oracles: only :class:`ConfigError` is raised (a user can act on its
+message; anything else is a traceback at start-up); accepted settings
+have the types ``docs/daemon.md`` gives, and a value of the wrong type in
+the file is refused rather than coerced (``mdns = "no"`` must not turn
+mDNS on).
+"""
+
+from __future__ import annotations
+
+import tempfile
+import tomllib
+from functools import cache
+from pathlib import Path
+from typing import Any, Final
+
+from intentcast.node.daemon import ROLES, ConfigError, Home, Settings, load_settings
+
+from .harness import Finding, Known
+
+_LOAD = "intentcast.node.daemon.load_settings"
+KNOWN: Final = (
+    Known(13, Finding, None, "mdns ="),
+    Known(13, UnicodeDecodeError, _LOAD),
+    Known(13, RecursionError, _LOAD),
+    Known(13, RuntimeError, _LOAD, "home directory"),  # catalog = "~nosuchuser/..."
+)
+
+
+@cache
+def _home() -> Home:
+    return Home(Path(tempfile.mkdtemp(prefix="intentcast-fuzz-config-")))
+
+
+def _check(settings: Settings, data: bytes) -> None:
+    if not settings.roles or not set(settings.roles) <= set(ROLES):
+        raise Finding(f"roles {settings.roles!r} accepted")
+    for name in ("listen", "bootstrap"):
+        value = getattr(settings, name)
+        if type(value) is not tuple or not all(type(v) is str for v in value):
+            raise Finding(f"{name} {value!r} accepted")
+    if type(settings.api_port) is not int or not 0 <= settings.api_port <= 65535:
+        raise Finding(f"api port {settings.api_port!r} accepted")
+    if not all(type(k) is str and type(v) is str for k, v in settings.profile.items()):
+        raise Finding("a profile value that is not text accepted")
+    if settings.catalog is not None and not isinstance(settings.catalog, Path):
+        raise Finding("a catalog that is not a path accepted")
+    node: Any = tomllib.loads(data.decode()).get("node", {})
+    if "mdns" in node and type(node["mdns"]) is not bool:
+        raise Finding(f"mdns = {node['mdns']!r} accepted as {settings.mdns}")
+
+
+def one_input(data: bytes) -> None:
+    home = _home()
+    home.config.write_bytes(data)
+    try:
+        settings = load_settings(home)
+    except ConfigError:
+        return
+    _check(settings, data)
+
+
+def seeds() -> list[bytes]:
+    from intentcast.node.daemon import render_config
+
+    return [
+        render_config(Settings()).encode(),
+        render_config(
+            Settings(
+                roles=("customer", "vendor"),
+                bootstrap=("/ip4/127.0.0.1/tcp/4001/p2p/12D3KooWxyz",),
+                catalog=Path("catalog.toml"),
+                profile={"contact": "me@example.org"},
+            )
+        ).encode(),
+        b'[node]\nroles = ["relay"]\nmdns = true\n[api]\nport = 0\n',
+        b"[node]\nroles = []\n",
+        b"[profile]\ncontact = 5\n",
+    ]
