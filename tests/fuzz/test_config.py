@@ -1,0 +1,48 @@
+"""The daemon's config.toml of any shape: load_settings raises only
+ConfigError, and what it accepts has the documented types. Findings in
+node/daemon.py (being changed by others) are pinned by strict xfails; see
+test_drafts.py for how to retire one."""
+
+from __future__ import annotations
+
+import tomllib
+from typing import Any
+
+import pytest
+from hypothesis import given
+
+from fuzz import config
+from fuzz.harness import Finding, run_input
+from intentcast.node.daemon import Settings, render_config
+
+from .budget import examples, reproduce
+from .strategies import edited_tree, toml_values
+from .toml_writer import document
+
+DEFAULT = tomllib.loads(render_config(Settings(profile={"contact": "me@example.org"})))
+
+
+@examples(80)
+@given(edited_tree(DEFAULT, toml_values()))
+def test_a_config_of_any_shape_is_a_config_error_or_well_typed(tree: dict[str, Any]) -> None:
+    run_input(config, document(tree).encode())
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=(Finding, ValueError, RecursionError, RuntimeError),
+    reason="finding 13: load_settings coerces mdns and crashes on bytes, nesting, ~user (daemon)",
+)
+@pytest.mark.parametrize(
+    "data",
+    [
+        b'[node]\nmdns = "no"\n',  # turned mDNS on
+        b"[node]\nmdns = 0\n",
+        b'[profile]\nname = "Jos\xe9"\n',  # Latin-1, not UTF-8
+        b"a = " + b"[" * 100_000,
+        b'[vendor]\ncatalog = "~nosuchuser/catalog.toml"\n',
+    ],
+    ids=["mdns-text", "mdns-0", "latin-1", "nesting", "unknown-user"],
+)
+def test_a_bad_config_is_a_config_error(data: bytes) -> None:
+    reproduce(config, data)
