@@ -29,6 +29,7 @@ examples:
   python -m simulations spam --mode flood --spammers 0.02
   python -m simulations market --nodes 1000 --vendors 40
   python -m simulations model-check --nodes 30
+  python -m simulations anonymity --nodes 1000 --spies 0.05,0.2
 
 Real signed messages are used throughout; their proof of work is minted
 once and remembered in simulations/.cache/ (INTENTCAST_SIM_CACHE=DIR to

@@ -230,6 +230,7 @@ def latency_spec(text: str) -> Latency:
 
 
 def all_scenarios() -> list[Scenario]:
-    from . import churn, market, model_check, propagation, spam
+    from . import anonymity, churn, market, model_check, propagation, spam
 
-    return [m.SCENARIO for m in (propagation, churn, spam, market, model_check)]
+    modules = (propagation, churn, spam, market, model_check, anonymity)
+    return [m.SCENARIO for m in modules]

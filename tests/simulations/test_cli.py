@@ -77,7 +77,7 @@ def test_help_names_every_scenario(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit):
         call("--help")
     text = capsys.readouterr().out
-    for name in ("propagation", "churn", "spam", "market", "model-check"):
+    for name in ("propagation", "churn", "spam", "market", "model-check", "anonymity"):
         assert name in text
     with pytest.raises(SystemExit):
         call("churn", "--help")

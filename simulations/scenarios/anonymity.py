@@ -1,0 +1,253 @@
+"""anonymity: how often do spies guess who posted an intent, with plain
+gossip and with stem-then-fluff (Dandelion++), and what does the stem
+cost in latency?
+
+A fraction of the nodes are spies: they follow the protocol and pool what
+they see. For each intent the adversary takes the spy that received it
+first, over a stem or by gossip, and guesses that the peer it came from
+wrote it (the *first-spy estimator*, the one Dandelion++ is designed
+against). Authors are honest nodes; every node relays the intents topic.
+
+Each spy fraction (``--spies``) runs twice on the same network, spies,
+authors and schedule: with plain gossip (the author flood-publishes to
+all its peers) and with the node's stem routing (``simulations/stem.py``
+driving ``intentcast.protocol.stem`` unmodified; ``--fluff-probability``
+and ``--successors`` try other values of its parameters). Reported: the
+share of intents whose author is guessed right, and latency from publish
+to every vendor (``--vendors`` of the nodes): p50/p99 over intents of the
+time the last vendor got it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+from typing import Any, Final
+
+from intentcast.protocol.stem import DEFAULT_STEM_PARAMS, StemParams
+
+from ..builders import BULK_CATEGORY
+from ..messages import SimMessage, WorkCache
+from ..network import Network
+from ..params import intent_topic
+from ..stats import ms, percentile, ratio
+from ..stem import StemRouting
+from . import (
+    Result,
+    Scenario,
+    add_network_arguments,
+    fraction,
+    network_config,
+    non_negative_float,
+    positive_int,
+    random_network,
+)
+from .propagation import add_publish_arguments, build_intents
+
+NAME = "anonymity"
+SPIES: Final = (0.01, 0.05, 0.10, 0.20, 0.30)
+#: The goal (issue 8): guessed right at most this often at these spy shares,
+#: and p50 latency to all vendors within this factor of plain gossip.
+GOALS: Final = {0.05: 0.10, 0.20: 0.20}
+LATENCY_GOAL: Final = 2.0
+
+
+def fractions(text: str) -> tuple[float, ...]:
+    values = tuple(fraction(x) for x in text.split(",") if x.strip())
+    if not values or any(v >= 1 for v in values):
+        raise argparse.ArgumentTypeError(f"{text!r}: give spy shares below 1, e.g. 0.05,0.2")
+    return values
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_network_arguments(parser, nodes=1_000)
+    add_publish_arguments(parser)
+    g = parser.add_argument_group("adversary and stem")
+    g.add_argument(
+        "--spies",
+        type=fractions,
+        default=SPIES,
+        metavar="P,P,...",
+        help="spy shares to run (default 0.01,0.05,0.1,0.2,0.3)",
+    )
+    g.add_argument(
+        "--vendors",
+        type=fraction,
+        default=0.1,
+        metavar="FRACTION",
+        help="share of nodes whose latency counts (default 0.1)",
+    )
+    g.add_argument(
+        "--fluff-probability",
+        type=fraction,
+        default=DEFAULT_STEM_PARAMS.fluff_probability,
+        metavar="Q",
+        help="stem parameter: chance a node is a diffuser per epoch "
+        f"(default {DEFAULT_STEM_PARAMS.fluff_probability})",
+    )
+    g.add_argument(
+        "--stem-round-trips",
+        type=non_negative_float,
+        default=1.0,
+        metavar="R",
+        help="round trips before each stem hop's frame leaves: the node opens a "
+        "stream per message (1, default); a kept-open stream would be 0",
+    )
+    g.add_argument(
+        "--successors",
+        type=positive_int,
+        default=DEFAULT_STEM_PARAMS.successors,
+        metavar="K",
+        help=f"stem parameter: successors per epoch (default {DEFAULT_STEM_PARAMS.successors})",
+    )
+
+
+def run_once(
+    args: argparse.Namespace, work: WorkCache, *, spies_share: float, stem: StemParams | None
+) -> tuple[dict[str, Any], Network]:
+    net = random_network(args, topics=[intent_topic(BULK_CATEGORY[0])])
+    pick = random.Random(f"anonymity/{args.seed}/{spies_share}")
+    spies = sorted(pick.sample(range(net.n), round(spies_share * net.n)))
+    spy_set = set(spies)
+    honest = [v for v in range(net.n) if v not in spy_set]
+    vendors = sorted(
+        random.Random(f"vendors/{args.seed}").sample(
+            range(net.n), max(1, round(args.vendors * net.n))
+        )
+    )
+    routing = (
+        StemRouting(net, stem, round_trips=args.stem_round_trips) if stem is not None else None
+    )
+    intents = build_intents(net, args.intents, work)
+    net.start()
+    authors = [honest[pick.randrange(len(honest))] for _ in intents]
+    for k, msg in enumerate(intents):
+        net.loop.call_at(args.warmup + k / args.rate, _publisher(net, authors[k]), msg)
+    net.run(args.warmup + (len(intents) - 1) / args.rate + args.drain)
+    right = 0
+    to_vendors: list[float] = []
+    complete = 0
+    for msg in intents:
+        receipts = routing.stem_receipts.get(msg.index, {}) if routing is not None else {}
+        if first_spy_guess(msg, spies, receipts) == msg.origin:
+            right += 1
+        assert msg.arrived is not None
+        times = [msg.arrived[v] - msg.published for v in vendors if v != msg.origin]
+        if all(t >= 0 for t in times):
+            complete += 1
+            to_vendors.append(max(times, default=0.0))
+    out: dict[str, Any] = {
+        "guessed_right": ratio(right, len(intents)),
+        "to_all_vendors_p50_ms": ms(percentile(to_vendors, 50)),
+        "to_all_vendors_p99_ms": ms(percentile(to_vendors, 99)),
+        "delivered_to_all_vendors": ratio(complete, len(intents)),
+    }
+    if routing is not None:
+        out["stem_hops_per_intent"] = round(routing.hops / len(intents), 2)
+        out["fluffed_by"] = dict(routing.fluffs)
+    return out, net
+
+
+def first_spy_guess(
+    msg: SimMessage, spies: list[int], stem_receipts: dict[int, tuple[float, int]]
+) -> int | None:
+    """The peer from which the first spy to hear of ``msg`` (by stem or by
+    gossip) heard it; None if no spy ever did."""
+    best: tuple[float, int] | None = None
+    arrived, first = msg.arrived, msg.first_from
+    for s in spies:
+        candidates = [stem_receipts[s]] if s in stem_receipts else []
+        if arrived is not None and first is not None and arrived[s] >= 0:
+            candidates.append((arrived[s], first[s]))
+        for seen in candidates:
+            if best is None or seen[0] < best[0]:
+                best = seen
+    return None if best is None else best[1]
+
+
+def _publisher(net: Network, who: int) -> Any:
+    def publish(msg: SimMessage) -> None:
+        net.publish(who, msg)
+
+    return publish
+
+
+def run(args: argparse.Namespace, work: WorkCache) -> Result:
+    stem = StemParams(fluff_probability=args.fluff_probability, successors=args.successors)
+    rows: dict[str, Any] = {}
+    events = 0
+    config: dict[str, Any] = {}
+    for share in args.spies:
+        gossip, net = run_once(args, work, spies_share=share, stem=None)
+        events += net.loop.events
+        stemmed, net = run_once(args, work, spies_share=share, stem=stem)
+        events += net.loop.events
+        config = network_config(args, net)
+        g50, s50 = gossip["to_all_vendors_p50_ms"], stemmed["to_all_vendors_p50_ms"]
+        rows[f"{share:.0%}"] = {
+            "spies": round(share * net.n),
+            "gossip": gossip,
+            "stem": stemmed,
+            "p50_latency_ratio": round(s50 / g50, 2) if g50 and s50 else None,
+        }
+    goals: dict[str, Any] = {}
+    for share, most in GOALS.items():
+        row = rows.get(f"{share:.0%}")
+        if row is not None:
+            goals[f"stem_guessed_right_at_{share:.0%}_at_most_{most:.0%}"] = (
+                row["stem"]["guessed_right"] <= most
+            )
+    latency_ok = [
+        r["p50_latency_ratio"] <= LATENCY_GOAL
+        for r in rows.values()
+        if r["p50_latency_ratio"] is not None
+    ]
+    goals[f"stem_p50_to_all_vendors_within_{LATENCY_GOAL:g}x_gossip"] = all(latency_ok)
+    return {
+        "scenario": NAME,
+        "config": {
+            **config,
+            "intents": args.intents,
+            "rate": args.rate,
+            "vendors": args.vendors,
+            "fluff_probability": stem.fluff_probability,
+            "successors": stem.successors,
+            "epoch_s": stem.epoch_seconds,
+            "stem_round_trips": args.stem_round_trips,
+            "embargo_base_s": stem.embargo_base_seconds,
+            "embargo_mean_extra_s": stem.embargo_mean_extra_seconds,
+        },
+        "results": {"by_spy_share": rows, "goals_met": goals, "events": events},
+    }
+
+
+def plot(result: Result, path: str) -> None:
+    from ..plots import lines
+
+    rows = result["results"]["by_spy_share"]
+    xs = [100 * r["spies"] / result["config"]["nodes"] for r in rows.values()]
+    series = {
+        "plain gossip": [100 * (r["gossip"]["guessed_right"] or 0.0) for r in rows.values()],
+        "stem then fluff": [100 * (r["stem"]["guessed_right"] or 0.0) for r in rows.values()],
+        "spy share (y = x)": xs,
+    }
+    c = result["config"]
+    lines(
+        xs,
+        series,
+        xlabel="spies, % of nodes",
+        ylabel="% of authors guessed right",
+        title=f"First-spy estimator, {c['nodes']:,} nodes, {c['intents']} intents "
+        f"(q = {c['fluff_probability']})",
+        path=path,
+    )
+
+
+SCENARIO = Scenario(
+    NAME,
+    "how often spies guess an intent's author: plain gossip vs stem",
+    __doc__ or "",
+    add_arguments,
+    run,
+    plot,
+)

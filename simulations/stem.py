@@ -1,0 +1,141 @@
+"""Stem-then-fluff in the simulator: what ``intentcast/node/stem.py`` does,
+driving the unmodified policy of ``intentcast.protocol.stem``.
+
+Every node has a :class:`~intentcast.protocol.stem.StemRouter` (its role
+and successors per epoch, drawn from the run's generator). Through the
+network's hooks:
+
+- an own message of a stemmed kind is held (outside the node's store) and
+  sent to the router's own successor over a stem stream (one round trip to
+  open it, then the frame); an embargo timer starts;
+- a node receiving a stem message validates it, then: if it holds it or
+  relayed it already (a loop) it fluffs it; if it has it from gossip it
+  drops it;
+  otherwise it fluffs it if it is a diffuser this epoch, else passes it to
+  the successor for that inbound peer, holds it and starts an embargo timer
+  (every node here follows the message's topic);
+- a node that takes the message in from gossip drops what it held (an
+  author takes its own message in and forwards it like any node);
+- an embargo timer that fires on a message still held fluffs it.
+
+Fluffing publishes by gossip from that node (flood publishing, as the node
+does). :attr:`StemRouting.stem_receipts` records, per message, when and
+from whom each node first got it over a stem: with the network's
+``first_from`` it is what a spy sees.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from intentcast.protocol import Action
+from intentcast.protocol.stem import Fluff, StemParams, StemRouter, stems
+
+from .messages import SimMessage
+from .network import Network
+from .params import EPOCH
+
+
+@dataclass(slots=True, eq=False)
+class Held:
+    own: bool
+    inbound: int = -1
+
+
+class StemRouting:
+    """Stem routing for every node of ``net`` (installs the network's
+    ``publish_hook``, ``on_direct`` and ``on_accept``)."""
+
+    def __init__(self, net: Network, params: StemParams, *, round_trips: float = 1.0) -> None:
+        """``round_trips``: link round trips before a stem frame leaves (the
+        node opens a new stream per message: 1; a kept-open stream: 0)."""
+        self.net = net
+        self.params = params
+        self.round_trips = round_trips
+        rng = net.rng
+        self.routers = [StemRouter[int](params, rng) for _ in range(net.n)]
+        self.held: dict[tuple[int, int], Held] = {}
+        #: (node, message) pairs a node relayed down a stem (loop detection).
+        self.relayed: set[tuple[int, int]] = set()
+        #: message index -> node -> (time, from peer) of its first stem receipt.
+        self.stem_receipts: dict[int, dict[int, tuple[float, int]]] = {}
+        self.hops = 0
+        self.fluffs = {"diffuser": 0, "embargo": 0, "loop": 0, "no-successor": 0}
+        net.publish_hook = self._publish_own
+        net.on_direct = self._arrived
+        net.on_accept = self._took_in
+
+    def _router(self, v: int) -> StemRouter[int]:
+        router = self.routers[v]
+        router.refresh(EPOCH + self.net.loop.now, sorted(self.net.nodes[v].peers), self.net.rng)
+        return router
+
+    def _publish_own(self, v: int, msg: SimMessage) -> bool:
+        signed = msg.signed
+        if signed is None or not stems(signed.kind):
+            return False
+        route = self._router(v).route_own()
+        if isinstance(route, Fluff):
+            self.fluffs["no-successor"] += 1
+            return False
+        held = Held(own=True)
+        self.held[(v, msg.index)] = held
+        self._send(v, route.peer, msg)
+        self._embargo(v, msg, held)
+        return True
+
+    def _send(self, v: int, peer: int, msg: SimMessage) -> None:
+        self.hops += 1
+        self.net.send_direct(v, peer, msg, round_trips=self.round_trips)
+
+    def _embargo(self, v: int, msg: SimMessage, held: Held) -> None:
+        wait = self.routers[v].embargo_seconds(self.net.rng)
+        self.net.loop.call_at(self.net.loop.now + wait, self._embargo_ends, (v, msg, held))
+
+    def _embargo_ends(self, job: tuple[int, SimMessage, Held]) -> None:
+        v, msg, held = job
+        if self.held.get((v, msg.index)) is held and self.net.nodes[v].up:
+            self.fluffs["embargo"] += 1
+            self._fluff(v, msg)
+
+    def _arrived(self, v: int, u: int, msg: SimMessage, tag: Any, done: float) -> None:
+        receipts = self.stem_receipts.setdefault(msg.index, {})
+        receipts.setdefault(v, (done, u))
+        net = self.net
+        # The node admits and validates a stem message before anything else.
+        if net.messages.judge(msg, net.loop.now) is not Action.ACCEPT or msg.signed is None:
+            return
+        if not stems(msg.signed.kind):
+            return
+        key = (v, msg.index)
+        if key in self.held or key in self.relayed:
+            # The stem looped back to a node that had it: end it here.
+            self.fluffs["loop"] += 1
+            self.held.setdefault(key, Held(own=False, inbound=u))
+            self._fluff(v, msg)
+            return
+        if msg.arrived is not None and msg.arrived[v] >= 0:
+            return  # already fluffed: this node has it from gossip
+        route = self._router(v).route_relayed(u, net.rng)
+        if isinstance(route, Fluff):
+            self.fluffs["diffuser"] += 1
+            if net.accept_direct(v, u, msg, done):
+                net.gossip_publish(v, msg)
+            return
+        held = Held(own=False, inbound=u)
+        self.held[key] = held
+        self.relayed.add(key)
+        self._send(v, route.peer, msg)
+        self._embargo(v, msg, held)
+
+    def _fluff(self, v: int, msg: SimMessage) -> None:
+        held = self.held.pop((v, msg.index))
+        net = self.net
+        if held.own:
+            net.publish_own(v, msg)
+        elif net.accept_direct(v, held.inbound, msg, net.loop.now):
+            net.gossip_publish(v, msg)
+
+    def _took_in(self, v: int, msg: SimMessage, done: float) -> None:
+        self.held.pop((v, msg.index), None)  # back by gossip: its stem is over here
