@@ -26,6 +26,7 @@ from typing import Any, Final
 
 from intentcast.protocol.stem import DEFAULT_STEM_PARAMS, StemParams
 
+from ..base import VIA_OWN
 from ..builders import BULK_CATEGORY
 from ..messages import SimMessage, WorkCache
 from ..network import Network
@@ -127,10 +128,14 @@ def run_once(
     right = 0
     to_vendors: list[float] = []
     complete = 0
+    causes: dict[str, int] = {}
     for msg in intents:
         receipts = routing.stem_receipts.get(msg.index, {}) if routing is not None else {}
         if first_spy_guess(msg, spies, receipts) == msg.origin:
             right += 1
+            if routing is not None:
+                cause = why_right(msg, spies, receipts)
+                causes[cause] = causes.get(cause, 0) + 1
         assert msg.arrived is not None
         times = [msg.arrived[v] - msg.published for v in vendors if v != msg.origin]
         if all(t >= 0 for t in times):
@@ -145,6 +150,7 @@ def run_once(
     if routing is not None:
         out["stem_hops_per_intent"] = round(routing.hops / len(intents), 2)
         out["fluffed_by"] = dict(routing.fluffs)
+        out["guessed_right_because"] = dict(sorted(causes.items()))
     return out, net
 
 
@@ -163,6 +169,26 @@ def first_spy_guess(
             if best is None or seen[0] < best[0]:
                 best = seen
     return None if best is None else best[1]
+
+
+def why_right(
+    msg: SimMessage, spies: list[int], stem_receipts: dict[int, tuple[float, int]]
+) -> str:
+    """Why the first spy named the author: it was the author's stem
+    successor, or it had the message by gossip from the author, who either
+    fluffed it itself (a loop back to it, or its embargo timer) or forwarded
+    it after taking it back from gossip, as every node does."""
+    arrived = msg.arrived
+    assert arrived is not None and msg.via is not None
+    first = min(
+        [(t, s) for s, (t, _) in stem_receipts.items() if s in set(spies)]
+        + [(arrived[s], -1 - s) for s in spies if arrived[s] >= 0]
+    )
+    if first[1] >= 0:
+        return "stem successor"
+    if msg.via[msg.origin] == VIA_OWN:
+        return "author fluffed (loop or embargo)"
+    return "author forwarded after the fluff"
 
 
 def _publisher(net: Network, who: int) -> Any:
