@@ -7,10 +7,11 @@ built from flags or read from a TOML or JSON file; flags override the file.
 from __future__ import annotations
 
 import json
+import re
 import tomllib
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Final, TypeVar
 
 import click
 
@@ -27,9 +28,14 @@ def _attribute(text: str) -> tuple[str, Any]:
     value: Any = raw.strip()
     if value.lower() in ("true", "false"):
         value = value.lower() == "true"
-    elif value.lstrip("-").isdigit():
+    elif _INTEGER.fullmatch(value):
         value = int(value)
     return name.strip(), value
+
+
+#: What --attr reads as a whole number (ASCII digits, a few at most); any
+#: other text ("²", "--5", 5,000 digits) stays text.
+_INTEGER: Final = re.compile(r"-?[0-9]{1,18}")
 
 
 def draft_options(fn: F) -> F:
@@ -66,19 +72,44 @@ def draft_options(fn: F) -> F:
     return fn
 
 
+def load_draft_file(path: Path) -> dict[str, Any]:
+    """The draft in a TOML or JSON file, as JSON the API takes; raises
+    :class:`click.ClickException` with one line for anything else."""
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise click.ClickException(f"{path}: not UTF-8 text (byte {exc.start})") from None
+    except OSError as exc:
+        raise click.ClickException(f"{path}: {exc.strerror}") from None
+    try:
+        loaded = json.loads(text) if path.suffix == ".json" else tomllib.loads(text)
+    except (ValueError, tomllib.TOMLDecodeError) as exc:
+        raise click.ClickException(f"{path}: {exc}") from None
+    except RecursionError:
+        raise click.ClickException(f"{path}: nested too deeply") from None
+    if not isinstance(loaded, dict):
+        raise click.ClickException(f"{path}: must hold one object (an intent draft)")
+    try:
+        # Only what JSON carries: TOML dates, NaN and infinities are refused here.
+        json.dumps(loaded, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise click.ClickException(f"{path}: a value the draft cannot carry: {exc}") from None
+    except RecursionError:
+        raise click.ClickException(f"{path}: nested too deeply") from None
+    return loaded
+
+
 def build_draft(draft_file: Path | None, **flags: Any) -> dict[str, Any]:
     """The JSON draft from an optional file and the flags given."""
     draft: dict[str, Any] = {}
     if draft_file is not None:
-        text = draft_file.read_text()
-        try:
-            loaded = json.loads(text) if draft_file.suffix == ".json" else tomllib.loads(text)
-        except (ValueError, tomllib.TOMLDecodeError) as exc:
-            raise click.ClickException(f"{draft_file}: {exc}") from None
-        if not isinstance(loaded, dict):
-            raise click.ClickException(f"{draft_file}: must hold one object (an intent draft)")
-        draft = loaded
-    terms: dict[str, Any] = dict(draft.get("terms") or {})
+        draft = load_draft_file(draft_file)
+    given_terms = draft.get("terms") or {}
+    if not isinstance(given_terms, dict):
+        raise click.ClickException(
+            f"{draft_file}: terms must be a table (max_price, currency, region, ...)"
+        )
+    terms: dict[str, Any] = dict(given_terms)
     for flag, key in (
         ("category", "category"),
         ("title", "title"),
@@ -89,8 +120,11 @@ def build_draft(draft_file: Path | None, **flags: Any) -> dict[str, Any]:
         if flags.get(flag) is not None:
             draft[key] = flags[flag]
     if flags.get("attrs"):
+        given_attributes = draft.get("attributes", {})
+        if not isinstance(given_attributes, dict):
+            raise click.ClickException(f"{draft_file}: attributes must be a table")
         draft["attributes"] = {
-            **draft.get("attributes", {}),
+            **given_attributes,
             **dict(map(_attribute, flags["attrs"])),
         }
     for flag, key in (

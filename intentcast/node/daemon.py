@@ -240,7 +240,9 @@ port = {settings.api_port}
 def load_settings(home: Home) -> Settings:
     """Read and check ``config.toml``. Raises :class:`ConfigError`."""
     try:
-        text = home.config.read_text()
+        text = home.config.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{home.config}: not UTF-8 text (byte {exc.start})") from None
     except FileNotFoundError:
         raise ConfigError(
             f"{home.config} not found; create a node home with: intentcast init --home {home.path}"
@@ -251,6 +253,8 @@ def load_settings(home: Home) -> Settings:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{home.config}: {exc}") from None
+    except RecursionError:
+        raise ConfigError(f"{home.config}: nested too deeply") from None
     node = _table(data, "node")
     api = _table(data, "api")
     vendor = _table(data, "vendor")
@@ -260,14 +264,21 @@ def load_settings(home: Home) -> Settings:
         raise ConfigError(f"{home.config}: vendor.catalog must be a file name")
     if not all(isinstance(v, str) for v in profile.values()):
         raise ConfigError(f"{home.config}: every [profile] value must be a string")
+    mdns = node.get("mdns", False)
+    if not isinstance(mdns, bool):  # "no" or 0 must not turn it on (or off) by accident
+        raise ConfigError(f"{home.config}: node.mdns must be true or false, not {mdns!r}")
+    try:
+        catalog_path = None if catalog is None else home.path / Path(catalog).expanduser()
+    except RuntimeError:  # ~user that does not exist
+        raise ConfigError(f"{home.config}: vendor.catalog {catalog!r}: no such user") from None
     try:
         return Settings(
             roles=_roles(_strings(node, "roles", ["customer"])),
             listen=tuple(_strings(node, "listen", list(DEFAULT_LISTEN))),
             bootstrap=tuple(_strings(node, "bootstrap", [])),
-            mdns=bool(node.get("mdns", False)),
+            mdns=mdns,
             api_port=_port(api.get("port", DEFAULT_API_PORT)),
-            catalog=None if catalog is None else home.path / Path(catalog).expanduser(),
+            catalog=catalog_path,
             profile=dict(profile),
         )
     except ConfigError as exc:
@@ -521,7 +532,9 @@ def _prepare(
     elif "vendor" in settings.roles and vendor is None:
         assert settings.catalog is not None
         try:
-            text = settings.catalog.read_text()
+            text = settings.catalog.read_bytes().decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise ConfigError(f"{settings.catalog}: not UTF-8 text (byte {exc.start})") from None
         except OSError as exc:
             raise ConfigError(
                 f"cannot read the catalog {settings.catalog}: {exc.strerror}"

@@ -119,7 +119,12 @@ def check_attach(name: object, categories: object, handler_timeout: object) -> N
         f.text("name", name, f.MAX_NAME)
     except InvalidMessage as exc:
         raise BadAnswer(str(exc)) from None
-    if isinstance(categories, str) or not isinstance(categories, list) or not categories:
+    if (
+        isinstance(categories, str)
+        or not isinstance(categories, list)
+        or not categories
+        or not all(isinstance(c, str) for c in categories)
+    ):
         raise BadAnswer("categories must be a non-empty list of category names")
     unknown = [c for c in categories if c not in CATEGORY_SET]
     if unknown:
@@ -296,7 +301,8 @@ class RemoteVendor:
 
     def _session(self, session: str) -> None:
         a = self.live()
-        if a is None or not secrets.compare_digest(a.session, session):
+        given = session.encode("utf-8", "surrogatepass")  # any text a client sends
+        if a is None or not secrets.compare_digest(a.session.encode(), given):
             raise SessionGone("this bot session is not attached (it lapsed or the node restarted)")
 
     def _drop(self) -> None:

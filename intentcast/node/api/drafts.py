@@ -43,16 +43,24 @@ _TERMS_KEYS: Final = frozenset(
 )
 
 
+#: Longest amount string read (a price needs a few dozen characters at most).
+_MAX_AMOUNT_TEXT: Final = 64
+
+
 def _money(value: object, currency: str) -> int:
     """Minor units from an integer (already minor units) or a decimal string
     in major units (``"599.90"``)."""
     if type(value) is int:
         return value
     if isinstance(value, str):
+        text = value.strip()
         try:
-            amount = Decimal(value.strip())
+            amount = Decimal(text) if len(text) <= _MAX_AMOUNT_TEXT else None
         except InvalidOperation:
-            raise BadDraft(f"terms.max_price: {value!r} is not an amount") from None
+            amount = None
+        # Not a number, or NaN, Infinity, or an exponent no price has.
+        if amount is None or not amount.is_finite() or abs(amount.adjusted()) > 30:
+            raise BadDraft(f"terms.max_price: {value[:40]!r} is not an amount") from None
         minor = amount.scaleb(minor_unit_exponent(currency))
         if minor != minor.to_integral_value() or minor < 0:
             raise BadDraft(f"terms.max_price: {value!r} has too many decimals for {currency}")
@@ -61,8 +69,12 @@ def _money(value: object, currency: str) -> int:
 
 
 def _number(name: str, value: object) -> float:
+    """A positive number of days, at most ten years (NaN, infinities and
+    integers too large for a float are refused, not raised)."""
+    if type(value) is int and not 0 < value <= 3650:
+        raise BadDraft(f"{name}: must be a positive number of days, at most 3650")
     if type(value) not in (int, float) or not 0 < float(value) <= 3650:  # type: ignore[arg-type]
-        raise BadDraft(f"{name}: must be a positive number of days")
+        raise BadDraft(f"{name}: must be a positive number of days, at most 3650")
     return float(value)  # type: ignore[arg-type]
 
 
@@ -104,7 +116,7 @@ def _terms(body: Mapping[str, Any], now: int, current: ProtocolTerms | None) -> 
             fields[name] = tuple(value)
     if "min_stars" in body:
         stars = body["min_stars"]
-        if type(stars) not in (int, float):
+        if type(stars) not in (int, float) or not 0 <= stars <= 5:
             raise BadDraft("terms.min_stars: must be a number of stars (0 to 5)")
         fields["min_rating"] = round(float(stars) * 100)
     for required in ("max_price", "region"):
@@ -126,7 +138,14 @@ def intent_fields(body: object, *, now: int, current: Intent | None = None) -> d
     out: dict[str, Any] = {}
     if "category" in body:
         cat = body["category"]
-        out["category"] = tuple(cat.split("/")) if isinstance(cat, str) else cat
+        if isinstance(cat, str):
+            out["category"] = tuple(cat.split("/"))
+        elif isinstance(cat, list) and all(isinstance(c, str) for c in cat):
+            out["category"] = tuple(cat)
+        else:
+            raise BadDraft("category: 'electronics/phones' or a list of names")
+    if "attributes" in body and not isinstance(body["attributes"], dict):
+        raise BadDraft("attributes: must be an object of names to values")
     for name in ("title", "description", "attributes", "quantity"):
         if name in body:
             out[name] = body[name]

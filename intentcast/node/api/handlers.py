@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Iterable
 from typing import Any, Final
@@ -34,6 +35,16 @@ async def _body(request: Request) -> Any:
         return await request.json()
     except ValueError:
         raise BadDraft("the body is not valid JSON") from None
+    except RecursionError:  # "[[[[..." deeper than the parser's stack
+        raise BadDraft("the body is nested too deeply") from None
+
+
+def seconds(text: str) -> float:
+    """A query string's number of seconds; ValueError unless finite."""
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(text)
+    return value
 
 
 def _counts(values: Iterable[str]) -> dict[str, int]:
@@ -135,7 +146,7 @@ async def events(request: Request, ctx: ApiContext) -> dict[str, Any]:
     """Events after ``since``, waiting up to ``timeout`` seconds for one."""
     try:
         since = int(request.query_params.get("since", "0"))
-        timeout = min(float(request.query_params.get("timeout", "0")), MAX_POLL)
+        timeout = min(seconds(request.query_params.get("timeout", "0")), MAX_POLL)
     except ValueError:
         raise BadDraft("since must be an integer and timeout a number of seconds") from None
     found = await ctx.events.wait_after(since, max(timeout, 0.0))

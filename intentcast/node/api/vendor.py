@@ -13,7 +13,7 @@ from starlette.requests import Request
 from ..remote import RemoteVendor, RemoteVendorError
 from .context import ApiContext, Created
 from .errors import ApiError
-from .handlers import _body
+from .handlers import _body, seconds
 
 #: Longest long poll of ``GET /v1/vendor/work`` (seconds); below the lease,
 #: so a bot that polls back to back never lapses.
@@ -97,7 +97,7 @@ async def vendor_work(request: Request, ctx: ApiContext) -> dict[str, Any]:
     remote = _remote(ctx)
     session = _session(None, request)
     try:
-        timeout = min(float(request.query_params.get("timeout", MAX_WORK_POLL)), MAX_WORK_POLL)
+        timeout = min(seconds(request.query_params.get("timeout", "20")), MAX_WORK_POLL)
     except ValueError:
         raise ApiError("timeout must be a number of seconds") from None
     try:

@@ -38,6 +38,7 @@ from .bot import (
     IntentView,
     OfferSpec,
     VendorBot,
+    check_bot,
     check_payment_modes,
     confirm,
     decline,
@@ -69,6 +70,7 @@ class BotVendor:
     intent gets no offer, the accept is declined)."""
 
     def __init__(self, bot: VendorBot) -> None:
+        check_bot(bot)
         categories = tuple(bot.categories)
         if isinstance(bot.categories, str) or not categories:
             raise BotError(f"{type(bot).__name__}.categories must list at least one category")

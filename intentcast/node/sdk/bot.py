@@ -164,8 +164,18 @@ class OfferSpec:
         if self.payment_modes is not None:
             check_payment_modes("OfferSpec.payment_modes", self.payment_modes)
         for name in ("ships_to", "accepts_terms", "payment_modes"):
-            if isinstance(getattr(self, name), str):
-                raise BotError(f"OfferSpec.{name} must be a list of strings, not one string")
+            value = getattr(self, name)
+            if value is not None:
+                check_strings(f"OfferSpec.{name}", value)
+        if not isinstance(self.attributes, Mapping):
+            raise BotError("OfferSpec.attributes must be a mapping of names to values")
+        for name in ("description", "sku"):
+            if not isinstance(getattr(self, name), str):
+                raise BotError(f"OfferSpec.{name} must be a string")
+        if self.currency is not None and not isinstance(self.currency, str):
+            raise BotError("OfferSpec.currency must be a currency code such as EUR")
+        if self.deliver_by is not None and type(self.deliver_by) is not int:
+            raise BotError("OfferSpec.deliver_by must be Unix seconds (an int)")
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -263,10 +273,41 @@ def _bounded(name: str, value: object, low: int, high: int) -> None:
         raise BotError(f"{name} must be a whole number from {low} to {high}, not {value!r}")
 
 
+def check_strings(name: str, value: object) -> None:
+    """Raise :class:`BotError` unless ``value`` is a list (or tuple) of strings."""
+    if (
+        isinstance(value, str)
+        or not isinstance(value, Sequence)
+        or not all(isinstance(v, str) for v in value)
+    ):
+        raise BotError(f"{name} must be a list of strings, not {value!r}")
+
+
+def check_bot(bot: VendorBot) -> None:
+    """Raise :class:`BotError` naming the first class setting of ``bot``
+    that no bot can have (a number as text, one string for a list, ...)."""
+    where = type(bot).__name__
+    check_strings(f"{where}.categories", bot.categories)
+    check_strings(f"{where}.ships_to", bot.ships_to)
+    check_strings(f"{where}.accepts_terms", bot.accepts_terms)
+    check_payment_modes(f"{where}.payment_modes", bot.payment_modes)
+    if not isinstance(bot.currency, str):
+        raise BotError(f"{where}.currency must be a currency code such as EUR")
+    _bounded(f"{where}.delivery_days", bot.delivery_days, 0, MAX_DELIVERY_DAYS)
+    _bounded(f"{where}.valid_hours", bot.valid_hours, 1, MAX_VALID_HOURS)
+    _bounded(f"{where}.max_offers_per_intent", bot.max_offers_per_intent, 1, 100)
+    if not isinstance(bot.respect_hard_terms, bool):
+        raise BotError(f"{where}.respect_hard_terms must be True or False")
+    timeout = bot.handler_timeout
+    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not 0 < timeout <= 300:
+        raise BotError(f"{where}.handler_timeout must be seconds from 0 to 300, not {timeout!r}")
+
+
 def check_payment_modes(name: str, modes: object) -> None:
     """Raise :class:`BotError` unless ``modes`` is a non-empty list of known payment modes."""
     if isinstance(modes, str) or not isinstance(modes, Sequence) or not modes:
         raise BotError(f"{name} must be a non-empty list of payment modes")
+    check_strings(name, modes)
     unknown = [m for m in modes if m not in PAYMENT_MODES]
     if unknown:
         raise BotError(

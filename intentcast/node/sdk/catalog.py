@@ -41,7 +41,9 @@ class CatalogBot(VendorBot):
         for an unreadable or invalid catalog."""
         path = Path(path)
         try:
-            text = path.read_text()
+            text = path.read_bytes().decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise BotError(f"{path}: not UTF-8 text (byte {exc.start})") from None
         except OSError as exc:
             raise BotError(f"cannot read the catalog {path}: {exc.strerror}") from None
         try:
