@@ -40,7 +40,9 @@ class Accept:
         f.fixed_bytes("intent_id", self.intent_id, f.ID_SIZE)
         f.fixed_bytes("offer_id", self.offer_id, f.ID_SIZE)
         if type(self.payment_mode) is not str or self.payment_mode not in PAYMENT_MODES:
-            raise InvalidMessage("payment_mode", f"{self.payment_mode!r} is not a payment mode")
+            raise InvalidMessage(
+                "payment_mode", f"{f.shown(self.payment_mode)} is not a payment mode"
+            )
         f.integer("price", self.price, 0, f.MAX_AMOUNT)
         f.timestamp("created", self.created)
         set_field(

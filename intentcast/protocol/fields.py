@@ -9,6 +9,7 @@ here) because the canonical encoding distinguishes them.
 from __future__ import annotations
 
 import re
+import reprlib
 from collections.abc import Iterable, Mapping
 from typing import Final
 
@@ -51,6 +52,21 @@ AttributeValue = str | int | bool | tuple[int, int]
 Attributes = Mapping[str, AttributeValue]
 
 
+_SHOW: Final = reprlib.Repr()
+_SHOW.maxstring = _SHOW.maxother = _SHOW.maxlong = 40
+
+
+def shown(value: object) -> str:
+    """``value`` as an error message quotes it: its repr, shortened.
+
+    Never raises: a message must not fail while naming a bad value (Python
+    refuses to print an integer of more than 4,300 digits)."""
+    try:
+        return _SHOW.repr(value)
+    except Exception:
+        return f"a {type(value).__name__} too large to show"
+
+
 def text(field: str, value: object, max_len: int, *, required: bool = True) -> str:
     """A string of at most ``max_len`` characters with no control characters
     other than newline and tab."""
@@ -72,7 +88,7 @@ _CONTROL: Final = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 def slug(field: str, value: object, pattern: re.Pattern[str]) -> str:
     if type(value) is not str or pattern.fullmatch(value) is None:
-        raise InvalidMessage(field, f"{value!r} is not of the form {pattern.pattern}")
+        raise InvalidMessage(field, f"{shown(value)} is not of the form {pattern.pattern}")
     return value
 
 
@@ -80,7 +96,7 @@ def integer(field: str, value: object, lo: int, hi: int) -> int:
     if type(value) is not int:
         raise InvalidMessage(field, f"must be an integer, not {type(value).__name__}")
     if not lo <= value <= hi:
-        raise InvalidMessage(field, f"{value} is outside {lo}..{hi}")
+        raise InvalidMessage(field, f"{shown(value)} is outside {lo}..{hi}")
     return value
 
 
@@ -126,13 +142,13 @@ def sorted_set(
     if isinstance(check, frozenset):
         if not check.issuperset(items):
             bad = sorted(set(items) - check)[0]
-            raise InvalidMessage(field, f"{bad!r} is not one of {sorted(check)}")
+            raise InvalidMessage(field, f"{shown(bad)} is not one of {sorted(check)}")
     else:
         passed = _MATCHED.setdefault(check, set())
         if not passed.issuperset(items):
             for item in items:
                 if check.fullmatch(item) is None:
-                    raise InvalidMessage(field, f"{item!r} is not of the form {check.pattern}")
+                    raise InvalidMessage(field, f"{shown(item)} is not of the form {check.pattern}")
             if len(passed) < _MATCHED_MAX:
                 passed.update(items)
     return items
@@ -172,7 +188,7 @@ def regions(field: str, values: object, *, allow_worldwide: bool) -> tuple[str, 
     for item in items:
         if not (is_region(item) or (allow_worldwide and item == WORLDWIDE)):
             raise InvalidMessage(
-                field, f"{item!r} is neither a country code (DE) nor a geohash (u33db)"
+                field, f"{shown(item)} is neither a country code (DE) nor a geohash (u33db)"
             )
     return items
 
@@ -180,7 +196,7 @@ def regions(field: str, values: object, *, allow_worldwide: bool) -> tuple[str, 
 def region(field: str, value: object) -> str:
     if type(value) is not str or not is_region(value):
         raise InvalidMessage(
-            field, f"{value!r} is neither a country code (DE) nor a geohash of 1-5 characters"
+            field, f"{shown(value)} is neither a country code (DE) nor a geohash of 1-5 characters"
         )
     return value
 
@@ -280,6 +296,6 @@ def string_map(field: str, value: object, keys: Iterable[str], max_len: int) -> 
     out: dict[str, str] = {}
     for key in sorted(value, key=_sort_key):
         if type(key) is not str or key not in allowed:
-            raise InvalidMessage(field, f"{key!r} is not one of {sorted(allowed)}")
+            raise InvalidMessage(field, f"{shown(key)} is not one of {sorted(allowed)}")
         out[key] = text(f"{field}.{key}", value[key], max_len)
     return out

@@ -31,7 +31,8 @@ def category_path(field_name: str, value: object) -> tuple[str, ...]:
         raise InvalidMessage(field_name, f"must have 1 to {f.MAX_CATEGORY_DEPTH} levels")
     if type(path[0]) is not str or path[0] not in CATEGORY_SET:
         raise InvalidMessage(
-            field_name, f"top level {path[0]!r} is not one of {', '.join(sorted(CATEGORY_SET))}"
+            field_name,
+            f"top level {f.shown(path[0])} is not one of {', '.join(sorted(CATEGORY_SET))}",
         )
     for level in path[1:]:
         f.slug(field_name, level, SUBCATEGORY_RE)
@@ -71,7 +72,9 @@ class Terms:
             f.integer("terms.min_rating", rating, 0, f.MAX_RATING)
             f.optional_timestamp("terms.deliver_by", by)
         if type(self.currency) is not str or self.currency not in CURRENCIES:
-            raise InvalidMessage("terms.currency", f"{self.currency!r} is not an ISO 4217 code")
+            raise InvalidMessage(
+                "terms.currency", f"{f.shown(self.currency)} is not an ISO 4217 code"
+            )
         f.region("terms.region", self.region)
         cc = f.sorted_set(
             "terms.customer_terms", self.customer_terms, f.MAX_CUSTOMER_TERMS, CUSTOMER_TERM_RE

@@ -90,7 +90,7 @@ class Offer:
         f.integer("quantity", self.quantity, 1, f.MAX_QUANTITY)
         f.integer("price", self.price, 0, f.MAX_AMOUNT)
         if type(self.currency) is not str or self.currency not in CURRENCIES:
-            raise InvalidMessage("currency", f"{self.currency!r} is not an ISO 4217 code")
+            raise InvalidMessage("currency", f"{f.shown(self.currency)} is not an ISO 4217 code")
         f.timestamp("deliver_by", self.deliver_by)
         set_field(self, "ships_to", f.regions("ships_to", self.ships_to, allow_worldwide=True))
         set_field(

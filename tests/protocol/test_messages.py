@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import fields, replace
 from typing import Any
 
 import pytest
@@ -24,7 +24,16 @@ from intentcast.protocol import (
 )
 from intentcast.protocol.kinds import SEALED_KINDS
 
-from .builders import DAY, NO_WORK, NOW, customer_keys, forge, intent_message, vendor_keys
+from .builders import (
+    DAY,
+    NO_WORK,
+    NOW,
+    customer_keys,
+    forge,
+    intent_message,
+    offer_message,
+    vendor_keys,
+)
 from .strategies import intents, offers, small_messages
 
 
@@ -112,6 +121,23 @@ def test_c1_control_characters_are_refused_like_c0(char: str) -> None:
     verdict = validate(forge("intent", body, keys.signing), now=NOW, params=NO_WORK)
     assert verdict.reason is Reason.INVALID_FIELD
     assert "title" in verdict.detail
+
+
+def test_a_field_given_an_integer_too_long_to_print_is_an_invalid_message() -> None:
+    """Found by fuzzing (docs/security.md): the checks quoted the value in
+    their message, and Python refuses to print an integer of more than
+    4,300 digits: a bot's OfferSpec(price=10**5000) raised ValueError out of
+    every field check instead of a named InvalidMessage."""
+    huge = 10**5000
+    keys, vkeys = customer_keys(), vendor_keys()
+    intent = intent_message(keys)
+    offer = offer_message(sign(intent, keys.signing, params=NO_WORK), vkeys)
+    messages: tuple[Any, ...] = (intent, intent.terms, offer)
+    for message in messages:
+        for name in (f.name for f in fields(message)):
+            with pytest.raises(InvalidMessage) as err:
+                replace(message, **{name: huge})
+            assert err.value.field, (type(message).__name__, name)
 
 
 @pytest.mark.parametrize(
