@@ -160,6 +160,9 @@ def parse_catalog(text: str, *, source: str) -> Catalog:
     except RecursionError:
         # tomllib recurses once per nested array or inline table.
         raise CatalogError(source, None, "", "not valid TOML: nested too deeply") from None
+    except ValueError as exc:
+        # int() inside tomllib: a number of more than 4,300 digits.
+        raise CatalogError(source, None, "", f"not valid TOML: {exc}") from None
     lines = text.splitlines()
     item_lines = [n for n, line in enumerate(lines, 1) if _ITEM_HEADER.match(line)]
     shop_line = next((n for n, line in enumerate(lines, 1) if _SHOP_HEADER.match(line)), None)

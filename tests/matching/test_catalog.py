@@ -96,12 +96,14 @@ def test_malformed_catalogs_say_where_and_what(change, message) -> None:
         ("stock = 3", 'stock = 3\ncurrency = ["EUR"]'),
         ("stock = 3", "stock = 3\nkeywords = " + "[" * 2_000 + "]" * 2_000),
         ("stock = 3", "stock = 3\nattributes = " + "{ a = " * 2_000 + "1" + " }" * 2_000),
+        ("stock = 3", "stock = " + "3" * 5_000),
     ],
 )
 def test_values_of_any_shape_are_catalog_errors_not_crashes(old: str, new: str) -> None:
     """Found by fuzzing (docs/security.md): a list or table as the currency
-    raised TypeError (unhashable), deep nesting RecursionError; a vendor
-    node starting on such a file showed a traceback instead of the problem."""
+    raised TypeError (unhashable), deep nesting RecursionError, a number of
+    5,000 digits ValueError (tomllib lets int()'s digit limit through); a
+    vendor node starting on such a file showed a traceback instead."""
     with pytest.raises(CatalogError) as info:
         parse(GOOD.replace(old, new, 1))
     assert str(info.value).startswith("shop.toml")
