@@ -1,13 +1,16 @@
 """The local API's request parsing: the JSON body reader, intent drafts
-and amendments, an accept's disclosure, and the events long poll's query
-string, on fuzzed bytes.
+and amendments, an accept's disclosure, the events long poll's query
+string, and what an attached vendor bot sends (attach, answers), on
+fuzzed bytes.
 
 The body reader and the events handler run on real starlette requests.
 The events handler gets a context with a real event log and no node (it
 uses none), under trio's mock clock so a long poll takes no real time.
 
-Input: one byte (even: a request body; odd: the events query string),
-then the bytes.
+Input: one byte (modulo 4: an intent draft or accept body; the events
+query string; a vendor bot's attach body; a bot's answer body), then the
+bytes. A bot attaches to a real remote vendor (``intentcast vendor
+attach``), which then reads the session the body names.
 
 Oracles: only :class:`BadDraft` or :class:`InvalidMessage` (a 400 answer)
 is raised; anything else becomes a 500 "internal error" with a traceback
@@ -24,20 +27,19 @@ import trio
 import trio.testing
 from starlette.requests import Request
 
-from intentcast.node.api import ApiContext, BadDraft
+from intentcast.node.api import ApiContext, ApiError, BadDraft
 from intentcast.node.api.handlers import _body, events
+from intentcast.node.api.vendor import _session
 from intentcast.node.daemon import EventLog, Settings
 from intentcast.node.node import Node
+from intentcast.node.remote import RemoteVendor, RemoteVendorError, _decision, _offers
 from intentcast.protocol import InvalidMessage
+from intentcast.protocol.vocab import CATEGORY_SET
 
-from .draft import API_DRAFT_KNOWN, api_side
-from .harness import Known
+from .draft import api_side
+from .harness import Finding, Known
 
-KNOWN: Final = (
-    *API_DRAFT_KNOWN,
-    Known(8, RecursionError, "intentcast.node.api.handlers._body"),
-    Known(9, ValueError, "intentcast.node.daemon.EventLog.wait_after"),
-)
+KNOWN: Final[tuple[Known, ...]] = ()
 
 
 def _request(path: str, body: bytes = b"", query: bytes = b"") -> Request:
@@ -78,13 +80,59 @@ async def _events(query: bytes) -> None:
         await events(_request("/v1/events", query=query), ctx)
 
 
+async def _vendor_attach(body: bytes) -> None:
+    """What ``POST /v1/vendor/attach`` does with a body, on a real remote
+    vendor; then the session the body names, as the later calls read it."""
+    try:
+        data = await _body(_request("/v1/vendor/attach", body=body))
+    except BadDraft:
+        return
+    if not isinstance(data, dict):
+        return
+    remote = RemoteVendor()
+    try:
+        attached = remote.attach(
+            data.get("name"), data.get("categories"), data.get("handler_timeout", 10.0)
+        )
+    except RemoteVendorError:
+        return
+    if not set(attached.categories) <= CATEGORY_SET or not attached.name.strip():
+        raise Finding(f"a bot attached as {attached.name!r} for {attached.categories!r}")
+    try:
+        session = _session(data, _request("/v1/vendor/work"))
+    except ApiError:
+        return
+    with contextlib.suppress(RemoteVendorError):
+        remote.detach(session)
+
+
+async def _vendor_answer(body: bytes) -> None:
+    """What ``POST /v1/vendor/work/{id}`` reads from a bot's answer."""
+    try:
+        data = await _body(_request("/v1/vendor/work/w", body=body))
+    except BadDraft:
+        return
+    if isinstance(data, dict):
+        for read in (_offers, _decision):
+            with contextlib.suppress(RemoteVendorError):
+                read(data)
+
+
+BODY, EVENTS, ATTACH, ANSWER = range(4)
+
+
 def one_input(data: bytes) -> None:
     if not data:
         return
-    if data[0] & 1:
-        trio.run(_events, data[1:], clock=trio.testing.MockClock(autojump_threshold=0))
+    kind, rest = data[0] % 4, data[1:]
+    if kind == EVENTS:
+        trio.run(_events, rest, clock=trio.testing.MockClock(autojump_threshold=0))
+    elif kind == ATTACH:
+        trio.run(_vendor_attach, rest)
+    elif kind == ANSWER:
+        trio.run(_vendor_answer, rest)
     else:
-        trio.run(_post, data[1:])
+        trio.run(_post, rest)
 
 
 def seeds() -> list[bytes]:
@@ -96,4 +144,8 @@ def seeds() -> list[bytes]:
         b"\x00not json",
         b"\x01since=0&timeout=2.5",
         b"\x01since=x",
+        b'\x02{"name": "Ada\'s Cables", "categories": ["electronics"], "handler_timeout": 5,'
+        b' "session": "abc"}',
+        b'\x03{"session": "abc", "confirm": true, "text": "Ships tomorrow."}',
+        b'\x03{"session": "abc", "offers": ["gqFhAQ==", "not base64"]}',
     ]

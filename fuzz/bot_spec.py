@@ -36,15 +36,7 @@ from tests.matching.builders import intent as phone_intent
 from .harness import Finding, Known
 from .samples import CHECK_TIME, NO_WORK, market
 
-_SDK = "intentcast.node.sdk"
-KNOWN: Final = (
-    Known(14, TypeError, f"{_SDK}.adapter.to_offer"),  # ships_to = 5, attributes = 5
-    Known(14, ValueError, f"{_SDK}.adapter.to_offer"),  # attributes = "x"
-    Known(14, TypeError, f"{_SDK}.bot.check_payment_modes"),  # [["prepay"]]: unhashable
-    Known(14, TypeError, f"{_SDK}.adapter.BotVendor.__init__"),  # categories = 5
-    Known(14, TypeError, f"{_SDK}.adapter.BotVendor.on_intent"),  # max_offers_per_intent = "3"
-    Known(15, UnicodeDecodeError, f"{_SDK}.catalog.CatalogBot.from_file"),
-)
+KNOWN: Final[tuple[Known, ...]] = ()
 
 BOT_SETTINGS: Final = (
     "name",

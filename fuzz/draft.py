@@ -15,7 +15,6 @@ and a disclosure is a map of text.
 
 from __future__ import annotations
 
-import decimal
 import json
 import tempfile
 from collections.abc import Mapping
@@ -34,27 +33,7 @@ from intentcast.protocol import InvalidMessage, Terms
 from .harness import Finding, Known
 from .samples import CHECK_TIME, market
 
-_DRAFTS = "intentcast.node.api.drafts"
-#: Reported findings of the API's draft reader (docs/security.md, "Fuzzing").
-API_DRAFT_KNOWN: Final = (
-    Known(5, OverflowError, f"{_DRAFTS}._money"),
-    Known(5, decimal.InvalidOperation, f"{_DRAFTS}._money"),
-    Known(5, decimal.Overflow, f"{_DRAFTS}._money"),
-    Known(5, ValueError, f"{_DRAFTS}._money", "Exceeds the limit"),
-    Known(6, ValueError, f"{_DRAFTS}._terms"),
-    Known(6, OverflowError, f"{_DRAFTS}._terms"),
-    Known(6, OverflowError, f"{_DRAFTS}._number"),
-    Known(7, Finding, None, "a category of type"),
-    Known(7, Finding, None, "attributes of type"),
-)
-KNOWN: Final = (
-    *API_DRAFT_KNOWN,
-    Known(10, ValueError, "intentcast.cli.intent.build_draft"),  # not UTF-8; terms = "x"
-    Known(10, RecursionError, "intentcast.cli.intent.build_draft"),
-    Known(10, TypeError, "intentcast.cli.intent.build_draft"),  # terms = 5
-    Known(11, TypeError, None, "is not JSON serializable"),  # a TOML date
-    Known(11, ValueError, None, "Out of range float values"),  # nan, inf
-)
+KNOWN: Final[tuple[Known, ...]] = ()
 
 PROFILE: Final = {"contact": "me@example.org", "shipping": "Hauptstr. 1, Berlin"}
 

@@ -75,3 +75,34 @@ def test_running_a_target_without_atheris_says_how_to_install_it() -> None:
 def test_corpus_files_are_small() -> None:
     for target in TARGETS:
         assert sum(p.stat().st_size for p in target.corpus.iterdir()) < 64_000, target.name
+
+
+def test_a_reported_finding_is_recognised_by_where_it_left_our_code(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The ``KNOWN`` mechanism that lets a long run go past a reported
+    finding matches the error's type and the function it escaped from,
+    and ``strict`` turns it back into a failure."""
+    from types import SimpleNamespace
+
+    from fuzz.harness import STRICT_ENV, Known, escaped_from
+    from intentcast.protocol import KeyFileError, decode_key_file
+
+    monkeypatch.delenv(STRICT_ENV, raising=False)
+
+    def one_input(data: bytes) -> None:
+        decode_key_file(data)
+
+    try:
+        one_input(b"\xff")
+    except KeyFileError as exc:
+        assert escaped_from(exc) == "intentcast.protocol.keys.decode_key_file"
+    known = Known(99, KeyFileError, "intentcast.protocol.keys.decode_key_file", "ASCII")
+    elsewhere = Known(99, KeyFileError, "intentcast.store.keyfile.read_key_file")
+    module = SimpleNamespace(one_input=one_input, KNOWN=(elsewhere,))
+    with pytest.raises(KeyFileError):
+        run_input(module, b"\xff")  # type: ignore[arg-type]
+    module.KNOWN = (known,)
+    assert run_input(module, b"\xff") == 99  # type: ignore[arg-type]
+    with pytest.raises(KeyFileError):
+        run_input(module, b"\xff", strict=True)  # type: ignore[arg-type]

@@ -2,15 +2,14 @@
 request, and the API's other request parsing: only the named errors a user
 can act on (ClickException; BadDraft or InvalidMessage, a 400 answer).
 
-Findings that belong to node/api and cli/ (being changed by others) are
-reported in docs/security.md and pinned here by strict xfail tests: each
-flips to a failure once its fault is fixed; then delete the marker and the
-finding's entry in the target's ``KNOWN`` (``fuzz/``)."""
+The inputs of findings 5-12 (docs/security.md, "Findings") are kept as
+tests. A finding reported before its fix is pinned by a strict xfail test
+and listed in its target's ``KNOWN`` (``fuzz/``); when the fix lands the
+test fails as XPASS: delete the marker and the ``KNOWN`` entry."""
 
 from __future__ import annotations
 
 import datetime
-import decimal
 import json
 from typing import Any
 
@@ -20,7 +19,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from fuzz import api_json, draft
-from fuzz.harness import Finding, run_input
+from fuzz.harness import run_input
 from intentcast.cli.intent import _attribute
 
 from .budget import examples, reproduce
@@ -79,21 +78,12 @@ def _draft_with(**terms: object) -> bytes:
     return b"\x00" + json.dumps({**DRAFT, "terms": {**DRAFT["terms"], **terms}}).encode()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=(OverflowError, ValueError, decimal.InvalidOperation, decimal.Overflow),
-    reason="finding 5: amount strings that are not finite amounts crash _money (node/api)",
-)
 @pytest.mark.parametrize("amount", ["Infinity", "sNaN", "1e999999", "1e5000"])
 def test_an_amount_that_is_not_a_finite_number_is_a_bad_draft(amount: str) -> None:
+    """Finding 5: these crashed ``_money``; ``1e999990`` held the event loop for 33 s."""
     reproduce(api_json, _draft_with(max_price=amount))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=(OverflowError, ValueError),
-    reason="finding 6: non-finite or huge numbers crash _terms and _number (node/api)",
-)
 @pytest.mark.parametrize(
     "body",
     [
@@ -106,44 +96,28 @@ def test_an_amount_that_is_not_a_finite_number_is_a_bad_draft(amount: str) -> No
     ids=["stars-nan", "stars-inf", "stars-1e308", "within-days-1e400", "lifetime-days-1e400"],
 )
 def test_a_number_out_of_any_range_is_a_bad_draft(body: bytes) -> None:
+    """Finding 6: these crashed ``_terms`` and ``_number`` (a 500)."""
     reproduce(api_json, body)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=Finding,
-    reason="finding 7: a category or attributes of another type pass intent_fields (node/api)",
-)
 @pytest.mark.parametrize(
     "change", [{"category": 5}, {"category": {"electronics": 1}}, {"attributes": [["a", "b"]]}]
 )
 def test_a_category_or_attributes_of_the_wrong_type_is_a_bad_draft(change: dict[str, Any]) -> None:
+    """Finding 7: these passed the draft checks (a number crashed ``post_intent``)."""
     reproduce(api_json, b"\x00" + json.dumps({**DRAFT, **change}).encode())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=RecursionError,
-    reason="finding 8: a deeply nested JSON body is a 500, not a 400 (node/api handlers._body)",
-)
 def test_a_deeply_nested_request_body_is_a_bad_request() -> None:
+    """Finding 8: a RecursionError out of the body reader (a 500)."""
     reproduce(api_json, b"\x00" + b"[" * 100_000)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=ValueError,
-    reason="finding 9: GET /v1/events?timeout=nan is a 500 (node/api handlers.events)",
-)
 def test_a_nan_long_poll_timeout_is_a_bad_request() -> None:
+    """Finding 9: trio refused the NaN timeout with a ValueError (a 500)."""
     reproduce(api_json, b"\x01since=0&timeout=nan")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=(ValueError, RecursionError, TypeError),
-    reason="finding 10: intent post --file crashes on bytes, nesting, terms (cli build_draft)",
-)
 @pytest.mark.parametrize(
     "data",
     [
@@ -156,14 +130,10 @@ def test_a_nan_long_poll_timeout_is_a_bad_request() -> None:
     ids=["latin-1", "json-nesting", "toml-nesting", "terms-5", "terms-text"],
 )
 def test_a_broken_draft_file_is_a_one_line_error(data: bytes) -> None:
+    """Finding 10: each of these was a traceback from ``intent post --file``."""
     reproduce(draft, data)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=(TypeError, ValueError),
-    reason="finding 11: TOML dates and nan in a draft file crash the CLI's JSON request (cli)",
-)
 @pytest.mark.parametrize(
     "data",
     [
@@ -173,20 +143,17 @@ def test_a_broken_draft_file_is_a_one_line_error(data: bytes) -> None:
     ids=["date", "nan"],
 )
 def test_a_toml_value_json_cannot_carry_is_a_one_line_error(data: bytes) -> None:
+    """Finding 11: httpx's JSON encoder refused these inside the CLI's client."""
     reproduce(draft, data)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=ValueError,
-    reason="finding 12: --attr values that look like integers but are not crash (cli _attribute)",
-)
 @pytest.mark.parametrize(
     "text",
     ["size=²", "size=--5", "size=1" + "0" * 5000],
     ids=["superscript", "dashes", "5001-digits"],
 )
 def test_an_attribute_flag_is_a_value_or_a_bad_parameter(text: str) -> None:
+    """Finding 12: ``isdigit()`` said yes, ``int()`` raised."""
     try:
         name, value = _attribute(text)
     except click.BadParameter:
