@@ -8,43 +8,23 @@ command in a child process, as a shop starts it next to its node.
 from __future__ import annotations
 
 import json
-import signal
 import subprocess
-import sys
 import time
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import AbstractContextManager, ExitStack
 from pathlib import Path
 from typing import Any
 
 import httpx
 
+from .test_bots import vendor_bot
 from .test_commands import KIEZ, PATIENCE, ROOT, eventually, fails, init, ok, ok_json, running
 
 BIKE_REPAIR = ROOT / "examples" / "bots" / "bike_repair.py"
 
 
-@contextmanager
-def attached(home: Path, bot: Path, log: Path) -> Iterator[subprocess.Popen[bytes]]:
-    """``intentcast vendor attach --home HOME BOT`` in a child process until
-    the block exits (then SIGTERM, as Ctrl-C would)."""
-    command = [sys.executable, "-c", "from intentcast.cli import main; main()"]
-    with log.open("wb") as out:
-        child = subprocess.Popen(
-            [*command, "vendor", "attach", "--home", str(home), str(bot)],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        yield child
-    finally:
-        if child.poll() is None:
-            child.send_signal(signal.SIGTERM)
-            try:
-                child.wait(PATIENCE)
-            except subprocess.TimeoutExpired:
-                child.kill()
-                child.wait()
+def attached(home: Path, bot: Path, log: Path) -> AbstractContextManager[subprocess.Popen[bytes]]:
+    """``intentcast vendor attach --home HOME BOT`` in a child process."""
+    return vendor_bot(home, bot, log, how="attach")
 
 
 def bot_status(home: Path) -> dict[str, Any]:

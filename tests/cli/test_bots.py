@@ -19,13 +19,15 @@ BIKE_REPAIR = ROOT / "examples" / "bots" / "bike_repair.py"
 
 
 @contextmanager
-def vendor_bot(home: Path, bot: Path, log: Path) -> Iterator[subprocess.Popen[bytes]]:
-    """``intentcast vendor run --home HOME BOT`` in a child process, until
-    the block exits (then SIGTERM, as Ctrl-C would)."""
+def vendor_bot(
+    home: Path, bot: Path, log: Path, how: str = "run"
+) -> Iterator[subprocess.Popen[bytes]]:
+    """``intentcast vendor run|attach --home HOME BOT`` in a child process,
+    until the block exits (then SIGTERM, as Ctrl-C would)."""
     command = [sys.executable, "-c", "from intentcast.cli import main; main()"]
     with log.open("wb") as out:
         child = subprocess.Popen(
-            [*command, "vendor", "run", "--home", str(home), str(bot)],
+            [*command, "vendor", how, "--home", str(home), str(bot)],
             stdout=out,
             stderr=subprocess.STDOUT,
         )
