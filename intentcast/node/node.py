@@ -132,6 +132,7 @@ async def open_node(
             nursery.start_soon(node._sync_new_peers)
             nursery.start_soon(node._sweeper)
             await node.resubscribe()
+            await node.resend_unfluffed_offers()
             for addr in config.bootstrap:
                 nursery.start_soon(node._keep_connected, addr)
             try:

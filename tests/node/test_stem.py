@@ -5,20 +5,23 @@ a message on its stem is not handed out by sync."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from contextlib import suppress
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import trio
 
-from intentcast.node import Node
+from intentcast.node import Node, open_node
 from intentcast.node.p2p import open_p2p
 from intentcast.node.stem import PROTOCOL
-from intentcast.protocol import Terms
+from intentcast.node.sync import read_frame, write_frame
+from intentcast.protocol import Terms, derive_vendor_keys
 from intentcast.protocol.stem import StemParams
 
-from .harness import link, market, run, wait_for
+from .harness import PHONE_TERMS, catalog_vendor, link, market, run, wait_for
 
 #: Epochs of one second: each intent below is routed with fresh draws; the
 #: default embargo timers, so that on a loaded machine no timer pre-empts a
@@ -41,6 +44,10 @@ NOTHING: dict[str, Any] = {
 }
 #: Who published an intent to gossip after a stem, per node.
 FLUFFS = ("stem:fluffed", "stem:loop", "stem:embargo-fired", "stem:no-successor", "stem:full")
+
+
+def kiez() -> Any:
+    return catalog_vendor("kiez-phones.toml")
 
 
 def has(node: Node, message_id: bytes) -> Callable[[], bool]:
@@ -145,5 +152,61 @@ def test_a_message_on_its_stem_is_not_handed_out_by_sync(tmp_path: Path) -> None
             assert await vendor.sync_with(peer) == (0, 0)
             assert vendor.store.gossip.intent(intent.id) is None
             assert customer.stem_held() == [intent.id]
+
+    run(main)
+
+
+def test_an_offer_cut_off_on_its_stem_by_a_restart_is_sent_again(tmp_path: Path) -> None:
+    """A vendor stops while it holds its offer on the stem (the successor
+    swallowed it): after the restart it sends the offer again, and the
+    customer gets it."""
+
+    async def main() -> None:
+        async with market(tmp_path) as m:
+            slow = StemParams(embargo_base_seconds=600.0)
+            customer = await m.customer(stem=slow)
+            frames: list[dict[str, Any]] = []
+            async with open_p2p(on_message=lambda *_: True) as hole:
+
+                async def swallow(stream: Any) -> None:
+                    frames.append(await read_frame(stream, timeout=5))
+
+                hole.set_stream_handler(PROTOCOL, swallow)
+                await customer.connect(hole.addrs()[0])
+                intent = await customer.post_intent(
+                    category=("electronics", "phones"), title="Google Pixel 8", terms=PHONE_TERMS
+                )
+                await wait_for(customer, lambda: bool(frames))
+                keys = derive_vendor_keys(os.urandom(32))
+                config = replace(m.config, stem=slow)
+                store = m.store("vendor")
+                async with open_node(
+                    store,
+                    vendor_keys=keys,
+                    vendor=catalog_vendor("kiez-phones.toml"),
+                    config=config,
+                ) as vendor:
+                    # The hole hands the vendor the intent on the stem, and
+                    # swallows the offers the vendor stems back to it.
+                    peer = await hole.connect(vendor.addrs()[0])
+                    stream = await hole.new_stream(peer, PROTOCOL)
+                    await write_frame(stream, frames[0])
+                    await stream.close()
+                    await wait_for(vendor, lambda: len(frames) >= 2)
+                    made = vendor.store.offers.made(intent.id)
+                    assert made and vendor.stem_held()
+                # The vendor restarts with its store; the customer is there now.
+                async with open_node(
+                    store,
+                    vendor_keys=keys,
+                    vendor=catalog_vendor("kiez-phones.toml"),
+                    config=config,
+                ) as vendor:
+                    await link(customer, vendor)
+                    await wait_for(
+                        customer, lambda: bool(customer.offers_for(intent.signer).ranked)
+                    )
+                    ranked = customer.offers_for(intent.signer).ranked
+                    assert {r.offer.id for r in ranked} == {o.offer.id for o in made}
 
     run(main)
