@@ -255,6 +255,8 @@ def load_settings(home: Home) -> Settings:
         raise ConfigError(f"{home.config}: {exc}") from None
     except RecursionError:
         raise ConfigError(f"{home.config}: nested too deeply") from None
+    except ValueError:  # tomllib lets int()'s digit limit through (4,300 digits)
+        raise ConfigError(f"{home.config}: a number too long to read") from None
     node = _table(data, "node")
     api = _table(data, "api")
     vendor = _table(data, "vendor")
@@ -266,7 +268,7 @@ def load_settings(home: Home) -> Settings:
         raise ConfigError(f"{home.config}: every [profile] value must be a string")
     mdns = node.get("mdns", False)
     if not isinstance(mdns, bool):  # "no" or 0 must not turn it on (or off) by accident
-        raise ConfigError(f"{home.config}: node.mdns must be true or false, not {mdns!r}")
+        raise ConfigError(f"{home.config}: node.mdns must be true or false, not {_shown(mdns)}")
     try:
         catalog_path = None if catalog is None else home.path / Path(catalog).expanduser()
     except RuntimeError:  # ~user that does not exist
@@ -308,8 +310,18 @@ def _roles(roles: Sequence[str]) -> tuple[str, ...]:
 
 def _port(port: object) -> int:
     if type(port) is not int or not 0 <= port <= 65535:
-        raise ConfigError(f"the API port must be a number from 0 to 65535, not {port!r}")
+        raise ConfigError(f"the API port must be a number from 0 to 65535, not {_shown(port)}")
     return port
+
+
+def _shown(value: object) -> str:
+    """``value`` as an error message quotes it: short, and never failing
+    (a 4,000-digit int has no ``repr`` under Python's digit limit)."""
+    try:
+        text = repr(value)
+    except ValueError:
+        return f"a {type(value).__name__} too long to show"
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def _write_private(path: Path, data: bytes) -> None:
