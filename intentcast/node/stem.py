@@ -38,7 +38,6 @@ from intentcast.protocol.stem import Fluff, StemRouter, stems
 from . import sync as frames
 from .base import NodeBase
 from .limits import Admission
-from .p2p import NetworkError
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +51,11 @@ MAX_RELAYED: Final = 10_000
 #: Seconds to hand a message to a successor, and to read one from a peer.
 SEND_TIMEOUT: Final = 5.0
 FRAME_TIMEOUT: Final = 5.0
+#: A stem stream is kept open between messages: the receiver ends one idle
+#: for RECEIVER_IDLE seconds; the sender starts a new one after
+#: SENDER_IDLE, well before, so it never writes into a stream just dropped.
+SENDER_IDLE: Final = 60.0
+RECEIVER_IDLE: Final = 180.0
 
 
 @dataclass(slots=True, eq=False)
@@ -71,6 +75,9 @@ class StemRouting(NodeBase):
     _stem_held: dict[bytes, _Held]
     #: Ids of stem messages relayed lately (loop detection), oldest first.
     _stem_relayed: OrderedDict[bytes, None]
+    #: Stream kept open to each successor, with when it was last written.
+    _stem_streams: dict[str, tuple[Any, float]]
+    _stem_locks: dict[str, trio.Lock]
     _stem_rng: random.SystemRandom
 
     def _stem_setup(self) -> None:
@@ -79,6 +86,8 @@ class StemRouting(NodeBase):
         self._stem_router = None if params is None else StemRouter(params, self._stem_rng)
         self._stem_held = {}
         self._stem_relayed = OrderedDict()
+        self._stem_streams = {}
+        self._stem_locks = {}
 
     def stem_held(self) -> list[bytes]:
         """Ids of the messages this node holds on their stem now."""
@@ -133,20 +142,33 @@ class StemRouting(NodeBase):
             await self._fluff(held)
 
     async def _send(self, peer: str, held: _Held) -> bool:
-        try:
-            with trio.fail_after(SEND_TIMEOUT):
-                stream = await self.p2p.new_stream(peer, PROTOCOL)
-                await frames.write_frame(
-                    stream, {"t": "stem", "topic": held.topic, "msg": held.signed.raw}
-                )
-                await stream.close()
-        except (NetworkError, frames.StreamGone, trio.TooSlowError) as exc:
-            log.debug("stem: %s did not take a message: %s", peer, exc)
-            return False
-        except Exception as exc:  # whatever libp2p raises for a peer that went away
-            log.debug("stem: sending to %s failed: %s: %s", peer, type(exc).__name__, exc)
-            return False
-        return True
+        """Write ``held`` to ``peer`` on the stream kept open to it (a hop
+        then costs one link latency, not the three of opening a stream;
+        docs/simulations.md, Anonymity); a stream found dead is replaced once."""
+        frame = {"t": "stem", "topic": held.topic, "msg": held.signed.raw}
+        lock = self._stem_locks.setdefault(peer, trio.Lock())
+        async with lock:
+            for fresh in (False, True):
+                kept = self._stem_streams.pop(peer, None)
+                if kept is not None and trio.current_time() - kept[1] > SENDER_IDLE:
+                    await _close(kept[0])  # the receiver may drop it soon: start anew
+                    kept = None
+                if kept is None and not fresh:
+                    continue  # nothing kept: open one below
+                stream = None if kept is None else kept[0]
+                try:
+                    with trio.fail_after(SEND_TIMEOUT):
+                        if stream is None:
+                            stream = await self.p2p.new_stream(peer, PROTOCOL)
+                        await frames.write_frame(stream, frame)
+                except Exception as exc:  # NetworkError, StreamGone, TooSlow, libp2p's own
+                    log.debug("stem: %s did not take a message: %s", peer, type(exc).__name__)
+                    if stream is not None:
+                        await _reset(stream)
+                    continue
+                self._stem_streams[peer] = (stream, trio.current_time())
+                return True
+        return False
 
     async def _fluff(self, held: _Held) -> None:
         """Publish ``held`` by gossip (the stem ends here) and take it in."""
@@ -174,27 +196,35 @@ class StemRouting(NodeBase):
     # --- receiving ----------------------------------------------------------------
 
     async def _serve_stem(self, stream: Any) -> None:
+        """Read the stem messages a peer sends on one stream until it closes
+        it, sends garbage (penalised), or leaves it idle."""
         peer = stream.muxed_conn.peer_id.to_base58()
-        try:
-            frame = await frames.read_frame(stream, timeout=FRAME_TIMEOUT)
-            topic, raw = frame.get("topic"), frame.get("msg")
-            if frame["t"] != "stem" or type(topic) is not str or type(raw) is not bytes:
-                raise frames.SyncError("not a stem frame")
-        except frames.SyncError as exc:
-            self._count("reject:stem-frame")
-            self.p2p.penalise(peer, f"stem: {exc}")
-            await _reset(stream)
-            return
-        except frames.StreamGone:
-            await _reset(stream)
-            return
-        await _close(stream)
-        if self._stem_router is None:
-            # Stem routing is off here: take the message as gossip would.
-            if self._inbound(topic, raw, peer):
-                await self.p2p.publish(topic, raw)
-            return
-        await self._stem_arrived(topic, raw, peer)
+        while True:
+            try:
+                frame = await frames.next_frame(stream, idle=RECEIVER_IDLE, timeout=FRAME_TIMEOUT)
+                if frame is None:
+                    # Idle or closed: reset, so a late write fails at the
+                    # sender (which then opens a new stream) instead of
+                    # vanishing into a stream nobody reads.
+                    await _reset(stream)
+                    return
+                topic, raw = frame.get("topic"), frame.get("msg")
+                if frame["t"] != "stem" or type(topic) is not str or type(raw) is not bytes:
+                    raise frames.SyncError("not a stem frame")
+            except frames.SyncError as exc:
+                self._count("reject:stem-frame")
+                self.p2p.penalise(peer, f"stem: {exc}")
+                await _reset(stream)
+                return
+            except frames.StreamGone:
+                await _reset(stream)
+                return
+            if self._stem_router is None:
+                # Stem routing is off here: take the message as gossip would.
+                if self._inbound(topic, raw, peer):
+                    await self.p2p.publish(topic, raw)
+                continue
+            await self._stem_arrived(topic, raw, peer)
 
     async def _stem_arrived(self, topic: str, raw: bytes, peer: str) -> None:
         admission = self.p2p.limits.admit(peer, len(raw), time.monotonic())

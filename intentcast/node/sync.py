@@ -86,6 +86,36 @@ async def read_frame(stream: INetStream, *, timeout: float) -> dict[str, Any]:
         payload = await _read_exactly(stream, size)
     if scope.cancelled_caught:
         raise SyncError(f"no complete frame within {timeout} s")
+    return _decode(payload)
+
+
+async def next_frame(stream: INetStream, *, idle: float, timeout: float) -> dict[str, Any] | None:
+    """The next frame of a stream that carries many, or None if the stream
+    ends cleanly or stays idle for ``idle`` seconds before a frame starts.
+    A frame once started must be complete within ``timeout`` seconds;
+    raises :class:`SyncError` as :func:`read_frame` does."""
+    first = b""
+    with trio.move_on_after(idle):
+        try:
+            first = await stream.read(1)
+        except EOFError:  # libp2p's StreamEOF: the sender closed, between frames
+            return None
+        except Exception as exc:  # StreamReset, ...
+            raise StreamGone(type(exc).__name__) from None
+    if not first:
+        return None
+    with trio.move_on_after(timeout) as scope:
+        header = first + await _read_exactly(stream, 3)
+        size = int.from_bytes(header, "big")
+        if size > MAX_FRAME:
+            raise SyncError(f"frame of {size} bytes, at most {MAX_FRAME}")
+        payload = await _read_exactly(stream, size)
+    if scope.cancelled_caught:
+        raise SyncError(f"no complete frame within {timeout} s")
+    return _decode(payload)
+
+
+def _decode(payload: bytes) -> dict[str, Any]:
     try:
         frame = msgpack.unpackb(payload, raw=False, strict_map_key=True)
     except Exception as exc:
