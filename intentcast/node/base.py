@@ -212,7 +212,7 @@ class NodeBase:
 
     # --- the inbound pipeline -------------------------------------------------------
 
-    def _inbound(self, topic: str, data: bytes, peer: str) -> bool:
+    def _inbound(self, topic: str, data: bytes, peer: str, *, stem_end: bool = False) -> bool:
         """Validate one envelope from ``peer`` (gossip or sync) and queue it
         for storage and the role's work. True if it is new and valid: gossip
         forwards it at once. Nothing here waits for the disk: duplicates and
@@ -241,6 +241,23 @@ class NodeBase:
         if signed.kind is Kind.INTENT and gossip.tombstone(signed.signer) is not None:
             self._count("ignore:withdrawn")
             return False
+        forward = True
+        if (
+            signed.kind is Kind.WITHDRAW
+            and not stem_end
+            and not self._knows_intent(signed.message.intent_key)
+        ):
+            # Kept (the tombstone stops the intent if it turns up later) but
+            # not forwarded: a withdrawal only matters where its intent went.
+            # Withdrawals need little work, so a flood of them for made-up
+            # intents would otherwise cross the whole network, and honest
+            # relays forwarding it would be banned by their peers' rate
+            # limits (found by the simulator, docs/simulations.md, Spam).
+            # The node that ends a stem (``stem_end``) is a random peer that
+            # may not know the intent: it publishes the withdrawal anyway,
+            # and the peers that hold the intent carry it on.
+            self._count("accept:withdraw-unknown-intent")
+            forward = False
         self._count(f"accept:{signed.kind.value}")
         try:
             self._work_send.send_nowait(signed)
@@ -249,7 +266,13 @@ class NodeBase:
             # Overloaded: still forward it (it is valid); we will get it back
             # by sync once the queue drains.
             self._count("deferred:queue-full")
-        return True
+        return forward
+
+    def _knows_intent(self, intent_key: bytes) -> bool:
+        """Whether this node holds (or wrote) an intent with this key."""
+        if self.store.gossip.newest_revision(intent_key) is not None:
+            return True
+        return self.store.intents.get(intent_key) is not None
 
     @staticmethod
     def _fits_topic(topic: str, signed: Signed[Any]) -> bool:

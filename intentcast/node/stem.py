@@ -180,7 +180,7 @@ class StemRouting(NodeBase):
         # A relayed message: store and handle it as if it came by gossip
         # (it was validated on arrival); publish it if it is still news.
         assert held.inbound is not None
-        if super()._inbound(held.topic, held.signed.raw, held.inbound):
+        if super()._inbound(held.topic, held.signed.raw, held.inbound, stem_end=True):
             self._count("stem:fluffed")
             await self.p2p.publish(held.topic, held.signed.raw)
 
@@ -278,7 +278,7 @@ class StemRouting(NodeBase):
         else:
             del self._stem_held[signed.id]
 
-    def _inbound(self, topic: str, data: bytes, peer: str) -> bool:
+    def _inbound(self, topic: str, data: bytes, peer: str, *, stem_end: bool = False) -> bool:
         if self._stem_held:
             mid = message_id(data)
             held = self._stem_held.get(mid)
@@ -290,7 +290,7 @@ class StemRouting(NodeBase):
                 self._count("stem:own-fluffed")
                 self.store.gossip.ingest(held.signed)
                 return True
-        accepted = super()._inbound(topic, data, peer)
+        accepted = super()._inbound(topic, data, peer, stem_end=stem_end)
         if accepted and self._stem_held:
             # Back by gossip or sync: someone fluffed it; its stem is over here.
             self._stem_held.pop(message_id(data), None)

@@ -26,6 +26,7 @@ from intentcast.node.sync import write_frame
 from intentcast.protocol import (
     Intent,
     Signed,
+    Withdraw,
     decode_envelope,
     derive_intent_keys,
     mint,
@@ -260,3 +261,58 @@ def test_garbage_on_every_stream_protocol_leaves_the_node_serving(tmp_path: Path
             await wait_for(customer, lambda: bool(customer.offers_for(intent.signer).ranked))
 
     run(main)
+
+
+def test_a_flood_of_withdrawals_for_made_up_intents_stops_at_the_first_hop(
+    tmp_path: Path,
+) -> None:
+    """Withdrawals need little work. Ones for intents nobody holds are kept
+    by the node that gets them (a tombstone) but not forwarded, so a flood
+    of them does not cross the network (and the node forwarding it is not
+    banned by its peers for it); a real withdrawal still goes everywhere."""
+
+    async def main() -> None:
+        async with market(tmp_path) as m:
+            customer, kiez = await customer_and_kiez(m)
+            relay_side = await m.vendor("kiez-phones.toml", name="far")
+            await link(relay_side, kiez)  # far <-> kiez <-> customer
+            await trio.sleep(1.2)
+            evil, stack = await attacker_on(kiez)
+            try:
+                now = kiez.now()
+                made_up = []
+                for _ in range(40):
+                    keys = derive_intent_keys(os.urandom(32), 0)
+                    made_up.append(
+                        sign(
+                            Withdraw(intent_key=keys.intent_key, created=now, expires=now + 86_400),
+                            keys.signing,
+                            params=LOW_WORK,
+                        )
+                    )
+                for n, w in enumerate(made_up):
+                    await hostile_publish(evil, INTENTS, w.raw)
+                    if n % 20 == 19:
+                        await trio.sleep(0.1)  # py-libp2p queues 32 per peer
+                await wait_for(
+                    kiez, lambda: kiez.counters.get("accept:withdraw-unknown-intent", 0) >= 40
+                )
+            finally:
+                await stack.__aexit__(None, None, None)
+            # A real intent and its withdrawal reach the far vendor ...
+            intent = await customer.post_intent(**PIXEL)
+            await wait_for(relay_side, has_intent(relay_side, intent.id))
+            await customer.withdraw(intent.signer)
+            await wait_for(
+                relay_side, lambda: relay_side.store.gossip.tombstone(intent.signer) is not None
+            )
+            # ... the made-up ones never did, and nobody was banned for them.
+            assert all(relay_side.store.gossip.tombstone(w.signer) is None for w in made_up)
+            assert kiez.peer_id not in relay_side.p2p.limits.banned(0)
+            assert kiez.peer_id in relay_side.p2p.connected_peers()
+
+    run(main)
+
+
+def has_intent(node: Node, message_id: bytes) -> Callable[[], bool]:
+    return lambda: node.store.gossip.intent(message_id) is not None
