@@ -6,8 +6,8 @@ and successors per epoch, drawn from the run's generator). Through the
 network's hooks:
 
 - an own message of a stemmed kind is held (outside the node's store) and
-  sent to the router's own successor over a stem stream (one round trip to
-  open it, then the frame); an embargo timer starts;
+  sent to the router's own successor over a stem stream; an embargo timer
+  starts;
 - a node receiving a stem message validates it, then: if it holds it or
   relayed it already (a loop) it fluffs it; if it has it from gossip it
   drops it;
@@ -18,6 +18,17 @@ network's hooks:
   author takes its own message in and forwards it like any node);
 - an embargo timer that fires on a message still held fluffs it.
 
+Stem streams (``keep_streams``, on by default, as ``node/stem.py`` does
+since d5360c8): a node keeps one stream open per successor. The first
+message to a successor opens it (``round_trips`` link round trips to open
+and negotiate it, then the frame: three link latencies at the default 1);
+later ones are written on it (the frame alone: one link latency), until it
+has been idle for :data:`SENDER_IDLE` seconds and is opened again. A
+message sent while its stream is still opening leaves when it is open (the
+node's per-peer lock). A stream broken by a dropped connection is not
+modelled (the anonymity scenario has no churn). With ``keep_streams``
+False every hop opens a new stream (the node before d5360c8).
+
 Fluffing publishes by gossip from that node (flood publishing, as the node
 does). :attr:`StemRouting.stem_receipts` records, per message, when and
 from whom each node first got it over a stem: with the network's
@@ -27,7 +38,7 @@ from whom each node first got it over a stem: with the network's
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 from intentcast.protocol import Action
 from intentcast.protocol.stem import Fluff, StemParams, StemRouter, stems
@@ -35,6 +46,11 @@ from intentcast.protocol.stem import Fluff, StemParams, StemRouter, stems
 from .messages import SimMessage
 from .network import Network
 from .params import EPOCH
+
+#: Seconds after its last write that a node stops using a kept stem stream
+#: and opens a new one (``node/stem.py`` ``SENDER_IDLE``; simulations/ may
+#: not import it, tests/simulations/test_params.py checks the copy).
+SENDER_IDLE: Final = 60.0
 
 
 @dataclass(slots=True, eq=False)
@@ -47,12 +63,26 @@ class StemRouting:
     """Stem routing for every node of ``net`` (installs the network's
     ``publish_hook``, ``on_direct`` and ``on_accept``)."""
 
-    def __init__(self, net: Network, params: StemParams, *, round_trips: float = 1.0) -> None:
-        """``round_trips``: link round trips before a stem frame leaves (the
-        node opens a new stream per message: 1; a kept-open stream: 0)."""
+    def __init__(
+        self,
+        net: Network,
+        params: StemParams,
+        *,
+        round_trips: float = 1.0,
+        keep_streams: bool = True,
+    ) -> None:
+        """``round_trips``: link round trips to open a stem stream before its
+        first frame leaves. ``keep_streams``: keep one stream open per
+        successor, as the node does (True), or open one per message (False)."""
         self.net = net
         self.params = params
         self.round_trips = round_trips
+        self.keep_streams = keep_streams
+        #: (node, successor) -> (time its kept stream is open, time of its
+        #: last write).
+        self.streams: dict[tuple[int, int], tuple[float, float]] = {}
+        #: Stem streams opened.
+        self.opened = 0
         rng = net.rng
         self.routers = [StemRouter[int](params, rng) for _ in range(net.n)]
         self.held: dict[tuple[int, int], Held] = {}
@@ -87,7 +117,26 @@ class StemRouting:
 
     def _send(self, v: int, peer: int, msg: SimMessage) -> None:
         self.hops += 1
-        self.net.send_direct(v, peer, msg, round_trips=self.round_trips)
+        net = self.net
+        now = net.loop.now
+        if not self.keep_streams:
+            self.opened += 1
+            net.send_direct(v, peer, msg, round_trips=self.round_trips)
+            return
+        key = (v, peer)
+        kept = self.streams.get(key)
+        if kept is None or now - kept[1] > SENDER_IDLE:
+            self.opened += 1
+            rtt = 2 * net.nodes[v].links[peer]
+            ready = now + self.round_trips * rtt
+            round_trips = self.round_trips
+        else:
+            ready = kept[0]
+            # Still opening: the frame waits for the stream (round trips
+            # counted from now; 0 once it is open).
+            round_trips = max(0.0, ready - now) / (2 * net.nodes[v].links[peer])
+        self.streams[key] = (ready, max(now, ready))
+        net.send_direct(v, peer, msg, round_trips=round_trips)
 
     def _embargo(self, v: int, msg: SimMessage, held: Held) -> None:
         wait = self.routers[v].embargo_seconds(self.net.rng)

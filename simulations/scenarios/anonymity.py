@@ -12,7 +12,9 @@ Each spy fraction (``--spies``) runs twice on the same network, spies,
 authors and schedule: with plain gossip (the author flood-publishes to
 all its peers) and with the node's stem routing (``simulations/stem.py``
 driving ``intentcast.protocol.stem`` unmodified; ``--fluff-probability``
-and ``--successors`` try other values of its parameters). Reported: the
+and ``--successors`` try other values of its parameters; stem hops go over
+a stream kept open per successor, as the node does, or with
+``--stem-streams per-message`` over a new stream each). Reported: the
 share of intents whose author is guessed right, and latency from publish
 to every vendor (``--vendors`` of the nodes): p50/p99 over intents of the
 time the last vendor got it.
@@ -32,7 +34,7 @@ from ..messages import SimMessage, WorkCache
 from ..network import Network
 from ..params import intent_topic
 from ..stats import ms, percentile, ratio
-from ..stem import StemRouting
+from ..stem import SENDER_IDLE, StemRouting
 from . import (
     Result,
     Scenario,
@@ -51,6 +53,8 @@ SPIES: Final = (0.01, 0.05, 0.10, 0.20, 0.30)
 #: and p50 latency to all vendors within this factor of plain gossip.
 GOALS: Final = {0.05: 0.10, 0.20: 0.20}
 LATENCY_GOAL: Final = 2.0
+#: ``--stem-streams``: "kept" is what the node does.
+STREAM_MODES: Final = ("kept", "per-message")
 
 
 def fractions(text: str) -> tuple[float, ...]:
@@ -87,12 +91,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         f"(default {DEFAULT_STEM_PARAMS.fluff_probability})",
     )
     g.add_argument(
+        "--stem-streams",
+        choices=STREAM_MODES,
+        default="kept",
+        help="kept (default, what node/stem.py does): one stream kept open per "
+        "successor, opened by the first message to it and again after "
+        f"{SENDER_IDLE:g} s idle, so a hop costs one link latency; per-message: "
+        "a new stream per hop, three link latencies (the node before d5360c8)",
+    )
+    g.add_argument(
         "--stem-round-trips",
         type=non_negative_float,
         default=1.0,
         metavar="R",
-        help="round trips before each stem hop's frame leaves: the node opens a "
-        "stream per message (1, default); a kept-open stream would be 0",
+        help="round trips to open a stem stream before its first frame leaves "
+        "(default 1, multistream negotiation; 0 makes opening free)",
     )
     g.add_argument(
         "--successors",
@@ -117,7 +130,14 @@ def run_once(
         )
     )
     routing = (
-        StemRouting(net, stem, round_trips=args.stem_round_trips) if stem is not None else None
+        StemRouting(
+            net,
+            stem,
+            round_trips=args.stem_round_trips,
+            keep_streams=args.stem_streams == "kept",
+        )
+        if stem is not None
+        else None
     )
     intents = build_intents(net, args.intents, work)
     net.start()
@@ -149,6 +169,7 @@ def run_once(
     }
     if routing is not None:
         out["stem_hops_per_intent"] = round(routing.hops / len(intents), 2)
+        out["stem_streams_opened"] = routing.opened
         out["fluffed_by"] = dict(routing.fluffs)
         out["guessed_right_because"] = dict(sorted(causes.items()))
     return out, net
@@ -239,6 +260,7 @@ def run(args: argparse.Namespace, work: WorkCache) -> Result:
             "fluff_probability": stem.fluff_probability,
             "successors": stem.successors,
             "epoch_s": stem.epoch_seconds,
+            "stem_streams": args.stem_streams,
             "stem_round_trips": args.stem_round_trips,
             "embargo_base_s": stem.embargo_base_seconds,
             "embargo_mean_extra_s": stem.embargo_mean_extra_seconds,
@@ -264,7 +286,7 @@ def plot(result: Result, path: str) -> None:
         xlabel="spies, % of nodes",
         ylabel="% of authors guessed right",
         title=f"First-spy estimator, {c['nodes']:,} nodes, {c['intents']} intents "
-        f"(q = {c['fluff_probability']})",
+        f"(q = {c['fluff_probability']}, stem streams {c.get('stem_streams', 'per-message')})",
         path=path,
     )
 

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
+
+from intentcast.protocol.stem import DEFAULT_STEM_PARAMS
 from simulations.messages import SimMessage
 from simulations.scenarios.anonymity import first_spy_guess
+from simulations.stem import SENDER_IDLE, StemRouting
 
+from .helpers import intents, publish_at, random_network
 from .test_scenarios import scenario
 
 
@@ -28,3 +33,27 @@ def test_stem_routing_lowers_the_first_spy_accuracy_of_plain_gossip() -> None:
     # The stem delays intents but loses none.
     assert gossip["delivered_to_all_vendors"] == stem["delivered_to_all_vendors"] == 1.0
     assert stem["to_all_vendors_p50_ms"] > gossip["to_all_vendors_p50_ms"]
+
+
+@pytest.mark.parametrize(("keep", "links"), [(True, (3, 1, 3)), (False, (3, 3, 3))])
+def test_a_kept_stem_stream_costs_one_link_latency_after_the_first_message(
+    keep: bool, links: tuple[int, int, int]
+) -> None:
+    """As node/stem.py: the first message to a successor opens the stream
+    (a round trip, then the frame), the next one is written on it, and one
+    sent after the stream sat idle opens a new one. Per message: always 3."""
+    net = random_network(n=50, degree=8)
+    routing = StemRouting(net, DEFAULT_STEM_PARAMS, keep_streams=keep)
+    msgs = intents(net, 3)
+    author = 0
+    times = (3.0, 4.0, 5.0 + SENDER_IDLE)
+    for t, msg in zip(times, msgs, strict=True):
+        publish_at(net, t, author, msg)
+    net.start()
+    net.run(times[-1] + 5.0)
+    for t, msg, n in zip(times, msgs, links, strict=True):
+        receipts = routing.stem_receipts[msg.index]
+        arrival, successor = min((at, v) for v, (at, u) in receipts.items() if u == author)
+        latency = net.nodes[author].links[successor]
+        assert arrival - t == pytest.approx(n * latency, abs=0.002)
+    assert (routing.opened < routing.hops) is keep

@@ -5,6 +5,7 @@ it mirrors the values; this test fails the day one side changes."""
 
 from __future__ import annotations
 
+from intentcast.node import stem as node_stem
 from intentcast.node import topics
 from intentcast.node.base import NodeConfig
 from intentcast.node.limits import PeerLimitConfig
@@ -12,6 +13,7 @@ from intentcast.node.p2p import GossipConfig
 from intentcast.node.sync import SyncLimits
 from intentcast.protocol import DEFAULT_PARAMS
 from simulations import params
+from simulations import stem as sim_stem
 from simulations.sync import MAX_INVENTORY
 
 
@@ -64,3 +66,7 @@ def test_topic_names_are_the_nodes() -> None:
     assert params.ALL_TOPICS == topics.ALL_TOPICS
     assert params.intent_topic("home") == topics.intents("home")
     assert params.offer_topic("home") == topics.offers("home")
+
+
+def test_stem_stream_idle_time_is_the_nodes() -> None:
+    assert sim_stem.SENDER_IDLE == node_stem.SENDER_IDLE
