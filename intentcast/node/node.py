@@ -131,6 +131,7 @@ async def open_node(
             nursery.start_soon(node._worker)
             nursery.start_soon(node._sync_new_peers)
             nursery.start_soon(node._sweeper)
+            nursery.start_soon(node._stem_keeper)
             await node.resubscribe()
             await node.resend_unfluffed_offers()
             for addr in config.bootstrap:

@@ -54,8 +54,11 @@ FRAME_TIMEOUT: Final = 5.0
 #: A stem stream is kept open between messages: the receiver ends one idle
 #: for RECEIVER_IDLE seconds; the sender starts a new one after
 #: SENDER_IDLE, well before, so it never writes into a stream just dropped.
-SENDER_IDLE: Final = 60.0
-RECEIVER_IDLE: Final = 180.0
+SENDER_IDLE: Final = 600.0
+RECEIVER_IDLE: Final = 900.0
+#: How often the keeper checks that a stream to each successor is open (and
+#: renews one nearing SENDER_IDLE): no message waits for a stream to open.
+KEEPER_PERIOD: Final = 5.0
 
 
 @dataclass(slots=True, eq=False)
@@ -183,6 +186,42 @@ class StemRouting(NodeBase):
         if super()._inbound(held.topic, held.signed.raw, held.inbound, stem_end=True):
             self._count("stem:fluffed")
             await self.p2p.publish(held.topic, held.signed.raw)
+
+    async def _stem_keeper(self) -> None:
+        """Keep a stream open to each current successor (drawn afresh each
+        epoch), so a stem hop costs one link latency, never the three of
+        opening a stream (docs/simulations.md, Anonymity); close streams to
+        peers that are no longer successors once they go stale."""
+        if self._stem_router is None:
+            return
+        while True:
+            await trio.sleep(KEEPER_PERIOD)
+            if not self.p2p.connected_peers():
+                continue
+            successors = set(self._refreshed().successors)
+            now = trio.current_time()
+            for peer, (stream, used) in list(self._stem_streams.items()):
+                if peer not in successors and now - used > SENDER_IDLE:
+                    del self._stem_streams[peer]
+                    await _close(stream)
+            for peer in successors:
+                kept = self._stem_streams.get(peer)
+                if kept is None or now - kept[1] > SENDER_IDLE - 2 * KEEPER_PERIOD:
+                    await self._open_stem_stream(peer)
+
+    async def _open_stem_stream(self, peer: str) -> None:
+        lock = self._stem_locks.setdefault(peer, trio.Lock())
+        async with lock:
+            try:
+                with trio.fail_after(SEND_TIMEOUT):
+                    stream = await self.p2p.new_stream(peer, PROTOCOL)
+            except Exception as exc:  # the peer left, or does not speak the stem
+                log.debug("stem: no stream to %s: %s", peer, type(exc).__name__)
+                return
+            old = self._stem_streams.get(peer)
+            self._stem_streams[peer] = (stream, trio.current_time())
+            if old is not None:
+                await _close(old[0])
 
     def _refreshed(self) -> StemRouter[str]:
         router = self._stem_router
