@@ -18,16 +18,30 @@ network's hooks:
   author takes its own message in and forwards it like any node);
 - an embargo timer that fires on a message still held fluffs it.
 
-Stem streams (``keep_streams``, on by default, as ``node/stem.py`` does
-since d5360c8): a node keeps one stream open per successor. The first
-message to a successor opens it (``round_trips`` link round trips to open
-and negotiate it, then the frame: three link latencies at the default 1);
-later ones are written on it (the frame alone: one link latency), until it
-has been idle for :data:`SENDER_IDLE` seconds and is opened again. A
-message sent while its stream is still opening leaves when it is open (the
-node's per-peer lock). A stream broken by a dropped connection is not
-modelled (the anonymity scenario has no churn). With ``keep_streams``
-False every hop opens a new stream (the node before d5360c8).
+Stem streams (``streams``), three modes:
+
+- ``"epoch"`` (the default; what ``node/stem.py`` does since 5f6ab3e): a
+  keeper at each node checks every :data:`KEEPER_PERIOD` seconds (at the
+  node's own phase, first within the first period) that a stream is open
+  to each successor its current epoch drew, opens one to a successor that
+  has none (``round_trips`` link round trips, one successor after the
+  other, as the node's keeper awaits each), and renews one nearing
+  :data:`SENDER_IDLE` idle. So a message pays one link latency per hop;
+  only one sent to a successor the keeper has not opened a stream to yet
+  (an epoch drawn by the message itself, less than a period before the
+  keeper's check) opens one on the message path, as the node's ``_send``
+  does.
+- ``"kept"`` (the node from d5360c8 until 5f6ab3e): no keeper; the first
+  message to a successor opens the stream (``round_trips`` round trips,
+  then the frame: three link latencies at the default 1), later ones are
+  written on it (one link latency) until it has been idle for
+  :data:`SENDER_IDLE` seconds and is opened again.
+- ``"per-message"`` (the node before d5360c8): every hop opens a stream.
+
+In the first two a message sent while its stream is still opening leaves
+when it is open (the node's per-peer lock). A stream broken by a dropped
+connection, and so the successor that ``peer_lost`` draws mid-epoch, is
+not modelled (the anonymity scenario has no churn).
 
 Fluffing publishes by gossip from that node (flood publishing, as the node
 does). :attr:`StemRouting.stem_receipts` records, per message, when and
@@ -38,7 +52,7 @@ from whom each node first got it over a stem: with the network's
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, Literal
 
 from intentcast.protocol import Action
 from intentcast.protocol.stem import Fluff, StemParams, StemRouter, stems
@@ -48,9 +62,17 @@ from .network import Network
 from .params import EPOCH
 
 #: Seconds after its last write that a node stops using a kept stem stream
-#: and opens a new one (``node/stem.py`` ``SENDER_IDLE``; simulations/ may
-#: not import it, tests/simulations/test_params.py checks the copy).
-SENDER_IDLE: Final = 60.0
+#: and opens a new one, and how often the keeper checks the streams to the
+#: successors (``node/stem.py`` ``SENDER_IDLE`` and ``KEEPER_PERIOD``;
+#: simulations/ may not import them, tests/simulations/test_params.py checks
+#: the copies). The keeper renews a stream idle for more than
+#: ``SENDER_IDLE - 2 * KEEPER_PERIOD``.
+SENDER_IDLE: Final = 600.0
+KEEPER_PERIOD: Final = 5.0
+
+#: Stem stream modes (see the module docstring); "epoch" is the node's.
+StreamMode = Literal["epoch", "kept", "per-message"]
+STREAM_MODES: Final[tuple[StreamMode, ...]] = ("epoch", "kept", "per-message")
 
 
 @dataclass(slots=True, eq=False)
@@ -69,20 +91,24 @@ class StemRouting:
         params: StemParams,
         *,
         round_trips: float = 1.0,
-        keep_streams: bool = True,
+        streams: StreamMode = "epoch",
     ) -> None:
         """``round_trips``: link round trips to open a stem stream before its
-        first frame leaves. ``keep_streams``: keep one stream open per
-        successor, as the node does (True), or open one per message (False)."""
+        first frame leaves. ``streams``: how stem streams are opened (see the
+        module docstring; "epoch" is what the node does)."""
+        if streams not in STREAM_MODES:
+            raise ValueError(f"streams: {streams!r} is not one of {STREAM_MODES}")
         self.net = net
         self.params = params
         self.round_trips = round_trips
-        self.keep_streams = keep_streams
-        #: (node, successor) -> (time its kept stream is open, time of its
-        #: last write).
-        self.streams: dict[tuple[int, int], tuple[float, float]] = {}
-        #: Stem streams opened.
+        self.mode: StreamMode = streams
+        #: Per node: successor -> (time its kept stream is open, time of its
+        #: last write, or of its opening).
+        self.streams: list[dict[int, tuple[float, float]]] = [{} for _ in range(net.n)]
+        #: Stem streams opened, and how many of them a message waited for
+        #: (opened on the message path, not by the keeper).
         self.opened = 0
+        self.opened_for_message = 0
         rng = net.rng
         self.routers = [StemRouter[int](params, rng) for _ in range(net.n)]
         self.held: dict[tuple[int, int], Held] = {}
@@ -95,6 +121,9 @@ class StemRouting:
         net.publish_hook = self._publish_own
         net.on_direct = self._arrived
         net.on_accept = self._took_in
+        if streams == "epoch":
+            for v in range(net.n):
+                net.loop.call_at(rng.random() * KEEPER_PERIOD, self._keeper, v)
 
     def _router(self, v: int) -> StemRouter[int]:
         router = self.routers[v]
@@ -119,14 +148,16 @@ class StemRouting:
         self.hops += 1
         net = self.net
         now = net.loop.now
-        if not self.keep_streams:
+        if self.mode == "per-message":
             self.opened += 1
+            self.opened_for_message += 1
             net.send_direct(v, peer, msg, round_trips=self.round_trips)
             return
-        key = (v, peer)
-        kept = self.streams.get(key)
+        streams = self.streams[v]
+        kept = streams.get(peer)
         if kept is None or now - kept[1] > SENDER_IDLE:
             self.opened += 1
+            self.opened_for_message += 1
             rtt = 2 * net.nodes[v].links[peer]
             ready = now + self.round_trips * rtt
             round_trips = self.round_trips
@@ -135,8 +166,47 @@ class StemRouting:
             # Still opening: the frame waits for the stream (round trips
             # counted from now; 0 once it is open).
             round_trips = max(0.0, ready - now) / (2 * net.nodes[v].links[peer])
-        self.streams[key] = (ready, max(now, ready))
+        streams[peer] = (ready, max(now, ready))
         net.send_direct(v, peer, msg, round_trips=round_trips)
+
+    def _keeper(self, v: int) -> None:
+        """One check of ``v``'s keeper (``node/stem.py`` ``_stem_keeper``):
+        forget stale streams to peers that are no longer successors, and
+        open or renew the streams to this epoch's successors."""
+        net = self.net
+        now = net.loop.now
+        net.loop.call_at(now + KEEPER_PERIOD, self._keeper, v)
+        node = net.nodes[v]
+        if not node.up or not node.peers:
+            return
+        successors = tuple(dict.fromkeys(self._router(v).successors))
+        streams = self.streams[v]
+        for peer, (_, used) in list(streams.items()):
+            if peer not in successors and now - used > SENDER_IDLE:
+                del streams[peer]
+        self._keep_open((v, successors))
+
+    def _keep_open(self, job: tuple[int, tuple[int, ...]]) -> None:
+        """Open or renew the stream to the first of ``peers`` that needs it;
+        the rest are checked once it is open (the node's keeper awaits each
+        opening in turn)."""
+        v, peers = job
+        net = self.net
+        now = net.loop.now
+        node = net.nodes[v]
+        streams = self.streams[v]
+        for i, peer in enumerate(peers):
+            if peer not in node.peers:
+                continue
+            kept = streams.get(peer)
+            if kept is None or now - kept[1] > SENDER_IDLE - 2 * KEEPER_PERIOD:
+                self.opened += 1
+                ready = now + self.round_trips * 2 * node.links[peer]
+                # A message meanwhile waits for it (the node's per-peer lock).
+                streams[peer] = (ready, ready)
+                if i + 1 < len(peers):
+                    net.loop.call_at(ready, self._keep_open, (v, peers[i + 1 :]))
+                return
 
     def _embargo(self, v: int, msg: SimMessage, held: Held) -> None:
         wait = self.routers[v].embargo_seconds(self.net.rng)

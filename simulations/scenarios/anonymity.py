@@ -13,11 +13,12 @@ authors and schedule: with plain gossip (the author flood-publishes to
 all its peers) and with the node's stem routing (``simulations/stem.py``
 driving ``intentcast.protocol.stem`` unmodified; ``--fluff-probability``
 and ``--successors`` try other values of its parameters; stem hops go over
-a stream kept open per successor, as the node does, or with
-``--stem-streams per-message`` over a new stream each). Reported: the
-share of intents whose author is guessed right, and latency from publish
-to every vendor (``--vendors`` of the nodes): p50/p99 over intents of the
-time the last vendor got it.
+a stream the node opened to each successor when its epoch drew it, as the
+node does, or with ``--stem-streams kept`` over one opened by the first
+message to the successor, or with ``per-message`` over a new stream each).
+Reported: the share of intents whose author is guessed right, and latency
+from publish to every vendor (``--vendors`` of the nodes): p50/p99 over
+intents of the time the last vendor got it.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from ..messages import SimMessage, WorkCache
 from ..network import Network
 from ..params import intent_topic
 from ..stats import ms, percentile, ratio
-from ..stem import SENDER_IDLE, StemRouting
+from ..stem import KEEPER_PERIOD, SENDER_IDLE, STREAM_MODES, StemRouting
 from . import (
     Result,
     Scenario,
@@ -53,8 +54,6 @@ SPIES: Final = (0.01, 0.05, 0.10, 0.20, 0.30)
 #: and p50 latency to all vendors within this factor of plain gossip.
 GOALS: Final = {0.05: 0.10, 0.20: 0.20}
 LATENCY_GOAL: Final = 2.0
-#: ``--stem-streams``: "kept" is what the node does.
-STREAM_MODES: Final = ("kept", "per-message")
 
 
 def fractions(text: str) -> tuple[float, ...]:
@@ -93,11 +92,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     g.add_argument(
         "--stem-streams",
         choices=STREAM_MODES,
-        default="kept",
-        help="kept (default, what node/stem.py does): one stream kept open per "
-        "successor, opened by the first message to it and again after "
-        f"{SENDER_IDLE:g} s idle, so a hop costs one link latency; per-message: "
-        "a new stream per hop, three link latencies (the node before d5360c8)",
+        default="epoch",
+        help="epoch (default, what node/stem.py does since 5f6ab3e): a keeper "
+        f"checking every {KEEPER_PERIOD:g} s opens a stream to each successor "
+        "when the node's epoch draws it, off the message path, and renews it "
+        f"before {SENDER_IDLE:g} s idle, so a hop costs one link latency; kept "
+        "(the node from d5360c8 until 5f6ab3e): the first message to a successor opens the "
+        "stream (three link latencies), later ones one; per-message: a new "
+        "stream per hop, three link latencies (the node before d5360c8)",
     )
     g.add_argument(
         "--stem-round-trips",
@@ -134,7 +136,7 @@ def run_once(
             net,
             stem,
             round_trips=args.stem_round_trips,
-            keep_streams=args.stem_streams == "kept",
+            streams=args.stem_streams,
         )
         if stem is not None
         else None
@@ -170,6 +172,7 @@ def run_once(
     if routing is not None:
         out["stem_hops_per_intent"] = round(routing.hops / len(intents), 2)
         out["stem_streams_opened"] = routing.opened
+        out["stem_hops_opening_a_stream"] = routing.opened_for_message
         out["fluffed_by"] = dict(routing.fluffs)
         out["guessed_right_because"] = dict(sorted(causes.items()))
     return out, net

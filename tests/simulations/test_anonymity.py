@@ -6,8 +6,10 @@ import pytest
 
 from intentcast.protocol.stem import DEFAULT_STEM_PARAMS
 from simulations.messages import SimMessage
+from simulations.network import Network
+from simulations.params import EPOCH
 from simulations.scenarios.anonymity import first_spy_guess
-from simulations.stem import SENDER_IDLE, StemRouting
+from simulations.stem import KEEPER_PERIOD, SENDER_IDLE, StemRouting, StreamMode
 
 from .helpers import intents, publish_at, random_network
 from .test_scenarios import scenario
@@ -35,18 +37,49 @@ def test_stem_routing_lowers_the_first_spy_accuracy_of_plain_gossip() -> None:
     assert stem["to_all_vendors_p50_ms"] > gossip["to_all_vendors_p50_ms"]
 
 
-@pytest.mark.parametrize(("keep", "links"), [(True, (3, 1, 3)), (False, (3, 3, 3))])
+@pytest.mark.parametrize(("mode", "links"), [("kept", (3, 1, 3)), ("per-message", (3, 3, 3))])
 def test_a_kept_stem_stream_costs_one_link_latency_after_the_first_message(
-    keep: bool, links: tuple[int, int, int]
+    mode: StreamMode, links: tuple[int, int, int]
 ) -> None:
-    """As node/stem.py: the first message to a successor opens the stream
-    (a round trip, then the frame), the next one is written on it, and one
-    sent after the stream sat idle opens a new one. Per message: always 3."""
+    """As node/stem.py did from d5360c8: the first message to a successor
+    opens the stream (a round trip, then the frame), the next one is written
+    on it, and one sent after the stream sat idle opens a new one. Per
+    message: always 3."""
     net = random_network(n=50, degree=8)
-    routing = StemRouting(net, DEFAULT_STEM_PARAMS, keep_streams=keep)
-    msgs = intents(net, 3)
-    author = 0
+    routing = StemRouting(net, DEFAULT_STEM_PARAMS, streams=mode)
     times = (3.0, 4.0, 5.0 + SENDER_IDLE)
+    _assert_first_hops(net, routing, times, links)
+    assert (routing.opened < routing.hops) is (mode == "kept")
+    assert routing.opened == routing.opened_for_message
+
+
+def test_streams_opened_when_the_epoch_draws_the_successors_cost_one_link_latency() -> None:
+    """As node/stem.py does since 5f6ab3e: the keeper opens a stream to each
+    successor within a keeper period of the draw and renews it before it
+    goes stale, so no message waits for a stream to open, even after more
+    than SENDER_IDLE without one."""
+    net = random_network(n=50, degree=8)
+    routing = StemRouting(net, DEFAULT_STEM_PARAMS)
+    assert routing.mode == "epoch"
+    start = KEEPER_PERIOD + 1.0  # every keeper has checked once
+    times = (start, start + 1.0, start + 2.0 + SENDER_IDLE)
+    # The author's epoch does not turn within a keeper period before a send
+    # (then the message itself would draw the successor and open a stream).
+    router = routing.routers[0]
+    for t in times:
+        assert router.epoch_at(EPOCH + t) == router.epoch_at(EPOCH + t - 2 * KEEPER_PERIOD)
+    _assert_first_hops(net, routing, times, (1, 1, 1))
+    assert routing.opened_for_message == 0
+    assert routing.opened >= net.n  # the keepers opened (and renewed) them
+
+
+def _assert_first_hops(
+    net: Network, routing: StemRouting, times: tuple[float, ...], links: tuple[int, ...]
+) -> None:
+    """Author 0 publishes one intent at each of ``times``; its first hop takes
+    ``links`` link latencies."""
+    msgs = intents(net, len(times))
+    author = 0
     for t, msg in zip(times, msgs, strict=True):
         publish_at(net, t, author, msg)
     net.start()
@@ -56,4 +89,3 @@ def test_a_kept_stem_stream_costs_one_link_latency_after_the_first_message(
         arrival, successor = min((at, v) for v, (at, u) in receipts.items() if u == author)
         latency = net.nodes[author].links[successor]
         assert arrival - t == pytest.approx(n * latency, abs=0.002)
-    assert (routing.opened < routing.hops) is keep

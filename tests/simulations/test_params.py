@@ -68,5 +68,8 @@ def test_topic_names_are_the_nodes() -> None:
     assert params.offer_topic("home") == topics.offers("home")
 
 
-def test_stem_stream_idle_time_is_the_nodes() -> None:
+def test_stem_stream_times_are_the_nodes() -> None:
     assert sim_stem.SENDER_IDLE == node_stem.SENDER_IDLE
+    assert sim_stem.KEEPER_PERIOD == node_stem.KEEPER_PERIOD
+    # The sender renews well before the receiver drops an idle stream.
+    assert sim_stem.SENDER_IDLE < node_stem.RECEIVER_IDLE
