@@ -58,6 +58,8 @@ def edited_tree(
     by one from ``values``, a key dropped, or an unknown key added."""
     out: dict[str, Any] = _copy(tree)
     for _ in range(draw(st.integers(1, 3))):
+        if not out:
+            break  # every key dropped: nothing left to edit
         parent, name = draw(_places(out))
         op = draw(st.sampled_from(["replace", "replace", "drop", "add"]))
         if op == "replace" or (op == "drop" and isinstance(parent, list)):

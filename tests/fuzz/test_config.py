@@ -1,8 +1,6 @@
 """The daemon's config.toml of any shape: load_settings raises only
-ConfigError, and what it accepts has the documented types (finding 13's
-inputs are kept as a test; finding 22, reported, is pinned by a strict
-xfail: when it is fixed the test fails as XPASS, then delete the marker
-and the entry in ``fuzz/config.py``'s ``KNOWN``)."""
+ConfigError, and what it accepts has the documented types (the inputs of
+findings 13 and 22 are kept as tests)."""
 
 from __future__ import annotations
 
