@@ -17,12 +17,9 @@ respects them; ``CatalogBot.from_file`` raises only :class:`BotError`.
 from __future__ import annotations
 
 import logging
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import fields, replace
-from functools import cache
-from pathlib import Path
 from typing import Any, Final
 
 import msgpack
@@ -33,7 +30,7 @@ from intentcast.node.sdk import BotError, BotVendor, CatalogBot, IntentView, Off
 from intentcast.protocol import Layer, sign, validate
 from tests.matching.builders import intent as phone_intent
 
-from .harness import Finding, Known
+from .harness import Finding, Known, scratch
 from .samples import CHECK_TIME, NO_WORK, market
 
 KNOWN: Final[tuple[Known, ...]] = ()
@@ -52,11 +49,6 @@ BOT_SETTINGS: Final = (
     "handler_timeout",
 )
 SPEC_FIELDS: Final = tuple(f.name for f in fields(OfferSpec))
-
-
-@cache
-def _scratch() -> Path:
-    return Path(tempfile.mkdtemp(prefix="intentcast-fuzz-bot-"))
 
 
 @contextmanager
@@ -129,7 +121,7 @@ def one_input(data: bytes) -> None:
     with _quiet():
         catalog = config.get("catalog")
         if type(catalog) is bytes:
-            path = _scratch() / "catalog.toml"
+            path = scratch("bot") / "catalog.toml"
             path.write_bytes(catalog)
             with suppress(BotError):
                 CatalogBot.from_file(path)

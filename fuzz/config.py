@@ -9,23 +9,16 @@ mDNS on).
 
 from __future__ import annotations
 
-import tempfile
 import tomllib
-from functools import cache
 from pathlib import Path
 from typing import Any, Final
 
 from intentcast.node.daemon import ROLES, ConfigError, Home, Settings, load_settings
 
-from .harness import Finding, Known
+from .harness import Finding, Known, scratch
 
 #: Findings not fixed yet (none: finding 22 is fixed in node/daemon.py).
 KNOWN: Final[tuple[Known, ...]] = ()
-
-
-@cache
-def _home() -> Home:
-    return Home(Path(tempfile.mkdtemp(prefix="intentcast-fuzz-config-")))
 
 
 def _check(settings: Settings, home: Home) -> None:
@@ -48,7 +41,7 @@ def _check(settings: Settings, home: Home) -> None:
 
 
 def one_input(data: bytes) -> None:
-    home = _home()
+    home = Home(scratch("config"))
     home.config.write_bytes(data)
     try:
         settings = load_settings(home)

@@ -16,10 +16,7 @@ and a disclosure is a map of text.
 from __future__ import annotations
 
 import json
-import tempfile
 from collections.abc import Mapping
-from functools import cache
-from pathlib import Path
 from typing import Any, Final
 
 import click
@@ -30,17 +27,12 @@ from intentcast.node.api import BadDraft, intent_fields
 from intentcast.node.api.drafts import disclosure_for
 from intentcast.protocol import InvalidMessage, Terms
 
-from .harness import Finding, Known
+from .harness import Finding, Known, scratch
 from .samples import CHECK_TIME, market
 
 KNOWN: Final[tuple[Known, ...]] = ()
 
 PROFILE: Final = {"contact": "me@example.org", "shipping": "Hauptstr. 1, Berlin"}
-
-
-@cache
-def _scratch() -> Path:
-    return Path(tempfile.mkdtemp(prefix="intentcast-fuzz-draft-"))
 
 
 def check_fields(fields: Mapping[str, Any]) -> None:
@@ -79,7 +71,7 @@ def api_side(body: object) -> None:
 def one_input(data: bytes) -> None:
     if not data:
         return
-    path = _scratch() / ("draft.json" if data[0] & 1 else "draft.toml")
+    path = scratch("draft") / ("draft.json" if data[0] & 1 else "draft.toml")
     path.write_bytes(data[1:])
     try:
         draft = build_draft(path)

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -70,6 +71,17 @@ def escaped_from(exc: BaseException) -> str | None:
             where = f"{module}.{tb.tb_frame.f_code.co_qualname}"
         tb = tb.tb_next
     return where
+
+
+_SCRATCH: dict[str, tempfile.TemporaryDirectory[str]] = {}
+
+
+def scratch(name: str) -> Path:
+    """A private temporary directory for the harnesses that need files,
+    one per name and process, removed when the process ends normally."""
+    if name not in _SCRATCH:
+        _SCRATCH[name] = tempfile.TemporaryDirectory(prefix=f"intentcast-fuzz-{name}-")
+    return Path(_SCRATCH[name].name)
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,22 +14,14 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
-from functools import cache
-from pathlib import Path
 from typing import Final
 
 from intentcast.protocol import KeyFileError, decode_key_file, encode_key_file
 from intentcast.store import read_key_file
 
-from .harness import Finding, Known
+from .harness import Finding, Known, scratch
 
 KNOWN: Final[tuple[Known, ...]] = ()
-
-
-@cache
-def _scratch() -> Path:
-    return Path(tempfile.mkdtemp(prefix="intentcast-fuzz-keyfile-"))
 
 
 def _fields(data: bytes) -> list[tuple[str, str]]:
@@ -75,7 +67,7 @@ def one_input(data: bytes) -> None:
             continue
         if typed != seed:
             raise Finding("expect_kind changed the seed read")
-    path = _scratch() / "seed.key"
+    path = scratch("keyfile") / "seed.key"
     path.unlink(missing_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
