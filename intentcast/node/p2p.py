@@ -4,7 +4,7 @@
 - Security: Noise only. py-libp2p accepts plaintext and secio by default;
   with only Noise offered, a plaintext dialer fails the handshake.
 - Muxer: yamux; one connection per peer (``connect()`` otherwise waits a
-  fixed 250 ms).
+  fixed 250 ms); its reader never blocks on a write (:class:`_Yamux`).
 - Gossipsub v1.1 with a 1 s heartbeat (the default 120 s never forms a mesh
   in time), adaptive gossip off (it raised the heartbeat to 60 s), the
   library's per-topic spam cap off (it silently dropped our own publishes;
@@ -57,6 +57,8 @@ from libp2p.pubsub.pb import rpc_pb2
 from libp2p.pubsub.pubsub import Pubsub
 from libp2p.security.noise.transport import PROTOCOL_ID as NOISE_PROTOCOL_ID
 from libp2p.security.noise.transport import Transport as NoiseTransport
+from libp2p.stream_muxer import muxer_multistream
+from libp2p.stream_muxer.yamux.yamux import Yamux
 from libp2p.tools.anyio_service import background_trio_service
 from multiaddr import Multiaddr
 
@@ -154,6 +156,43 @@ def content_id(msg: rpc_pb2.Message) -> bytes:
 
 def _peer_key_pair(seed: bytes | None) -> Any:
     return create_new_key_pair(seed if seed is not None else os.urandom(32))
+
+
+class _Yamux(Yamux):
+    """Yamux whose connection reader never waits to write.
+
+    py-libp2p's reader answers a ping, and acknowledges or resets a new
+    stream, by writing inline under the connection's write lock. While a
+    stream writer holds that lock, blocked on a full socket (the peer is not
+    reading), the reader stops reading too; two nodes in that state wait for
+    each other until a timeout cancels a writer (seen in ``benchmarks
+    crash``: a daemon restarted under a flood, 60 s without a byte either
+    way). Here the reader hands those small frames to a task of their own
+    and goes on reading, so the peer's writes always drain.
+    """
+
+    _reader: trio.lowlevel.Task | None = None
+
+    async def handle_incoming(self) -> None:
+        self._reader = trio.lowlevel.current_task()
+        await super().handle_incoming()
+
+    async def _write_frame(self, data: bytes) -> None:
+        if self._nursery is not None and trio.lowlevel.current_task() is self._reader:
+            self._nursery.start_soon(self._write_aside, data)
+            return
+        await super()._write_frame(data)
+
+    async def _write_aside(self, data: bytes) -> None:
+        try:
+            await super()._write_frame(data)
+        except Exception as exc:  # the connection went away meanwhile
+            log.debug("yamux control frame not sent: %s", exc)
+
+
+# py-libp2p builds every yamux connection with the class named here (it
+# ignores the muxer classes a host is configured with).
+muxer_multistream.Yamux = _Yamux  # type: ignore[attr-defined]
 
 
 class _ConnectionWatcher(INotifee):
