@@ -200,6 +200,12 @@ class Daemon:
         self.process.kill()
         await self.process.wait()
 
+    async def close(self) -> None:
+        """Kill it if it still runs (a run that failed half-way)."""
+        if self.process is not None and self.process.returncode is None:
+            with trio.CancelScope(shield=True):
+                await self.kill()
+
     async def stop(self) -> int:
         """SIGTERM, as Ctrl-C would; returns the exit code."""
         assert self.process is not None
@@ -471,6 +477,29 @@ async def probe(daemon: Daemon, ledger: Ledger) -> tuple[float, float]:
     raise CrashRunFailed(f"no offer for the probe intent:\n{daemon.tail()}")
 
 
+async def diagnose(daemon: Daemon, flooder: Flooder, port: str) -> str:
+    """Both sides' view of their connection, twice, 2 s apart, and the
+    kernel's (bytes queued unread and unsent on the TCP connection)."""
+    lines = []
+    for _ in range(2):
+        ss = await trio.run_process(
+            ["ss", "-tn", f"( sport = :{port} or dport = :{port} )"],
+            capture_stdout=True, check=False,
+        )  # fmt: skip
+        lines.append(ss.stdout.decode(errors="replace"))
+        async with daemon.client() as client:
+            try:
+                status = (await client.get("/v1/status")).json()
+                peers = (await client.get("/v1/peers")).json()
+                lines.append(f"daemon: connected {status['connected_peers']}, "
+                             f"counters {status['counters']}, peers {peers}")  # fmt: skip
+            except httpx.HTTPError as exc:
+                lines.append(f"daemon: no answer ({exc!r})")
+        lines.append(f"flooder: {await flooder.stats()}")
+        await trio.sleep(2)
+    return "\n".join(lines)
+
+
 # --- the run --------------------------------------------------------------------
 
 
@@ -494,6 +523,8 @@ class CrashReport:
     clean_stop_code: int | None = None
     cookie_left_after_stop: bool = False
     flood: dict[str, Any] = field(default_factory=dict)
+    #: the machine's load average at the start and the end (others' jobs too)
+    load: list[float] = field(default_factory=list)
     seconds: float = 0.0
 
     def absorb(self, check: Check) -> None:
@@ -528,6 +559,7 @@ class CrashReport:
             "clean_stop_code": self.clean_stop_code,
             "cookie_left_after_stop": self.cookie_left_after_stop,
             **{f"flood_{k}": v for k, v in self.flood.items()},
+            "load_1m_start_end": [round(x, 1) for x in self.load],
             "seconds": round(self.seconds, 1),
             "problems": self.problems()[:20],
         }
@@ -561,14 +593,14 @@ async def crash_run(
 
     started = time.perf_counter()
     rng = random.Random(seed)
-    out = CrashReport()
+    out = CrashReport(load=[os.getloadavg()[0]])
     ledger = Ledger()
+    home = tmp / "home"
+    daemon = Daemon(home, tmp / "daemon.log")
     flooder, flooder_addr = await Flooder.start(tmp, rate)
     try:
-        home = tmp / "home"
         init_home(home, roles=("customer", "relay"), listen=("/ip4/127.0.0.1/tcp/0",),
                   bootstrap=(flooder_addr,), api_port=0)  # fmt: skip
-        daemon = Daemon(home, tmp / "daemon.log")
         crew = [Writer(i, ledger, random.Random(rng.random())) for i in range(writers)]
         for life in range(kills + 1):
             ledger.gossip.append({"intents": set(), "withdrawals": set(), "offers": set()})
@@ -587,7 +619,11 @@ async def crash_run(
                 for w in crew:  # a withdrawal the kill cut may have been applied
                     w.live = [k for k in w.live if k in ledger.intents
                               and ledger.intents[k].state in LIVE]  # fmt: skip
-            connected, offered = await probe(daemon, ledger)
+            try:
+                connected, offered = await probe(daemon, ledger)
+            except CrashRunFailed as exc:
+                port = flooder_addr.split("/")[4]
+                raise CrashRunFailed(f"{exc}\n{await diagnose(daemon, flooder, port)}") from None
             out.connect.append(connected)
             out.first_offer.append(offered)
             if life == kills:
@@ -608,6 +644,7 @@ async def crash_run(
         check_store(home / "node.db", ledger.gossip, final)  # every life, at rest
         out.absorb(final)
     finally:
+        await daemon.close()
         await flooder.close()
     out.acked = dict(ledger.acked)
     out.refused = list(ledger.refused)
@@ -615,6 +652,7 @@ async def crash_run(
         k: sum(len(life[k]) for life in ledger.gossip) for k in ("intents", "withdrawals", "offers")
     }
     out.seconds = time.perf_counter() - started
+    out.load.append(os.getloadavg()[0])
     return out
 
 

@@ -147,6 +147,9 @@ async def serve(out: TextIO, store_path: str, rate: float, port: int, seed: byte
                              vendor_keys=derive_vendor_keys(os.urandom(32))) as node:  # fmt: skip
             _reply(out, {"addr": node.addrs()[0], "peer": node.peer_id})
 
+            def outbox_backlog() -> int:
+                return int(node.p2p._outbox_send.statistics().current_buffer_used)
+
             async def publish() -> None:
                 nonlocal published
                 interval = 1.0 / rate
@@ -181,10 +184,16 @@ async def serve(out: TextIO, store_path: str, rate: float, port: int, seed: byte
                     line, buffer = buffer.split(b"\n", 1)
                     command = json.loads(line)
                     if command.get("cmd") == "stats":
+                        network = node.p2p.host.get_network()
                         _reply(out, {"published": published, "minted": flood.minted,
                                      "pool": len(flood.pool),
                                      "offers_made": len(node.store.offers.made()),
-                                     "connected": len(node.p2p.connected_peers())})  # fmt: skip
+                                     "connected": len(node.p2p.connected_peers()),
+                                     # diagnostics for a run that went wrong
+                                     "connections": {str(p): len(c) for p, c
+                                                     in network.connections.items()},
+                                     "outbox": outbox_backlog(),
+                                     "counters": dict(sorted(node.counters.items()))})  # fmt: skip
                     else:
                         _reply(out, {"error": f"unknown command {command.get('cmd')!r}"})
     finally:
