@@ -51,6 +51,7 @@ import json
 import math
 import os
 import random
+import shutil
 import socket
 import subprocess
 import sys
@@ -138,6 +139,10 @@ class Churn:
         self.rng = random.Random(args.seed)
         self.tally = Tally()
         self.members = self._plan()
+        #: (node, when, connected peers, mesh of the intent topic) as they change
+        self.meshes: list[tuple[int, float, list[str], list[str]]] = []
+        #: (when, node indices) of every kill
+        self.kills: list[tuple[float, list[int]]] = []
         #: The machine's load average when the run began (others' jobs too).
         self.load_start = os.getloadavg()[0]
 
@@ -238,6 +243,8 @@ class Churn:
             self._holdings(m, set(ev["have"]), set(ev["own"]), time.time())
             m.replies.append(ev)
             m.replied.set()
+        elif kind == "mesh":
+            self.meshes.append((m.index, ev["t"], ev["peers"], ev["mesh"]))
         elif kind == "error":
             raise ChurnFailed(f"node {m.index}: {ev['error']}")
 
@@ -322,6 +329,20 @@ class Churn:
         return [(mid, v.index) for mid in self.tally.posted for v in self.of("vendor")
                 if (mid, v.index) not in arrivals]  # fmt: skip
 
+    def dump(self, path: Path) -> None:
+        """Write what the children reported (for a closer look at a run)."""
+        t = self.tally
+        path.write_text(json.dumps({
+            "members": [{"index": m.index, "role": m.role, "peer": m.peer,
+                         "lives": [[life.start, life.end if life.end != math.inf else None]
+                                   for life in m.lives]} for m in self.members],
+            "posted": t.posted,
+            "arrivals": [[mid, v, at] for (mid, v), at in t.arrivals.items()],
+            "from_store": sorted(t.from_store),
+            "kills": self.kills,
+            "meshes": self.meshes,
+        }, indent=1))  # fmt: skip
+
     async def run(self) -> dict[str, Any]:
         a = self.args
         started = time.time()
@@ -343,6 +364,7 @@ class Churn:
             round_start = trio.current_time()
             await trio.sleep(a.kill_at)
             victims = self.victims()
+            self.kills.append((time.time(), [m.index for m in victims]))
             self.log(f"round {r + 1}: killing {[(m.index, m.role) for m in victims]}")
             for m in victims:
                 await self.kill(m)
@@ -446,14 +468,22 @@ class Churn:
 
 
 async def measure(args: argparse.Namespace) -> dict[str, Any]:
-    with tempfile.TemporaryDirectory(prefix="intentcast-churn-") as tmpdir:
+    tmpdir = tempfile.mkdtemp(prefix="intentcast-churn-")
+    try:
         async with trio.open_nursery() as nursery:
             churn = Churn(args, Path(tmpdir), nursery)
             try:
                 figures = await churn.run()
             finally:
                 await churn.close()
+                if args.dump:
+                    churn.dump(Path(args.dump))
             nursery.cancel_scope.cancel()
+    finally:
+        if args.keep:
+            print(f"kept {tmpdir}", file=sys.stderr)
+        else:
+            shutil.rmtree(tmpdir, ignore_errors=True)
     return figures
 
 
@@ -483,6 +513,8 @@ def options(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=1, help="topology and kill schedule seed")
     parser.add_argument("--json", action="store_true", help="print JSON")
     parser.add_argument("-v", "--verbose", action="store_true", help="progress on stderr")
+    parser.add_argument("--dump", metavar="FILE", help="write the raw reports as JSON")
+    parser.add_argument("--keep", action="store_true", help="keep the stores and node logs")
     args = parser.parse_args(argv)
     args.vendors = args.nodes // 3 if args.vendors is None else args.vendors
     args.customers = args.nodes // 3 if args.customers is None else args.customers

@@ -16,6 +16,8 @@ It writes JSON lines to stdout as things happen, each with ``time.time()``:
 - ``{"ev": "recv", "id", "t"}`` (a vendor): an intent arrived, stored;
 - ``{"ev": "posted", "id", "t0", "t1"}`` (a customer): ``post_intent`` was
   called at ``t0`` and returned at ``t1``;
+- ``{"ev": "mesh", "t", "peers", "mesh"}``: its connected peers and its
+  gossip mesh for the intent topic, whenever either changes;
 - ``{"ev": "status", "peers", "have", "own"}``: answer to ``{"cmd": "status"}``.
 
 Commands on stdin: ``{"cmd": "post", "interval": S}`` (a customer posts a
@@ -39,7 +41,7 @@ import trio
 
 from benchmarks.network_child import LOW_WORK, PHONE_ATTRIBUTES, PHONE_CATEGORY, TERMS
 from intentcast.matching import parse_catalog
-from intentcast.node import CatalogVendor, Event, EventKind, Node, NodeConfig, open_node
+from intentcast.node import CatalogVendor, Event, EventKind, Node, NodeConfig, open_node, topics
 from intentcast.protocol import derive_vendor_keys
 from intentcast.protocol.stem import DEFAULT_STEM_PARAMS, StemParams
 from intentcast.store import Store
@@ -96,6 +98,19 @@ class Child:
             )  # fmt: skip
             self.emit({"ev": "posted", "id": signed.id.hex(), "t0": t0, "t1": time.time()})
 
+    async def watch_mesh(self, node: Node) -> None:
+        """Report the node's peers and its gossip mesh for the intent topic
+        whenever they change (to see, afterwards, who could forward what)."""
+        topic = topics.intents(PHONE_CATEGORY[0])
+        last: tuple[list[str], list[str]] | None = None
+        while True:
+            now = (sorted(node.p2p.connected_peers()),
+                   sorted(p.to_base58() for p in node.p2p.router.mesh.get(topic, ())))  # fmt: skip
+            if now != last:
+                self.emit({"ev": "mesh", "t": time.time(), "peers": now[0], "mesh": now[1]})
+                last = now
+            await trio.sleep(0.2)
+
     async def serve(self) -> None:
         c = self.config
         seed = bytes.fromhex(c["seed"])
@@ -128,6 +143,7 @@ class Child:
                 nursery.start_soon(self.watch, events)
             if role == "customer":
                 nursery.start_soon(self.post, node)
+            nursery.start_soon(self.watch_mesh, node)
             self.emit({"ev": "ready", "t": time.time(), "addr": node.addrs()[0],
                        **self.holdings(node)})  # fmt: skip
             await self.commands(node)

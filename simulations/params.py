@@ -89,6 +89,8 @@ class NodeParams:
     catch_up_delay: float = 0.5
     #: Anti-entropy: sync with one random peer this often (seconds).
     resync_seconds: float = 30.0
+    #: Sync with a new peer once more this many seconds after connecting.
+    resync_after_connect_seconds: float = 10.0
     #: The node polls for new connections this often and syncs with each.
     sync_poll_seconds: float = 0.2
     #: Redial of a lost bootstrap peer: first delay (seconds).

@@ -1,8 +1,10 @@
 """Store-and-forward: the node's sync protocol (``node/sync.py``,
 ``node/peering.py``), as message exchanges over a link.
 
-On every new connection each side pulls from the other; every
-``resync_seconds`` a node also pulls from one random peer (anti-entropy).
+On every new connection each side pulls from the other, and once more
+``resync_after_connect_seconds`` later (a peer that had just restarted has
+caught up from its other peers by then); every ``resync_seconds`` a node
+also pulls from one random peer (anti-entropy).
 The node notices a new connection at its next poll (every
 ``sync_poll_seconds``) and opens a stream (one round trip), then::
 
@@ -60,9 +62,15 @@ class Sync(NetworkBase):
         self.loop.schedule(when, RESYNC, v, self.nodes[v].life)
 
     def sync_soon(self, requester: int, responder: int) -> None:
-        """``requester`` pulls from ``responder`` at its next connection poll."""
+        """``requester`` pulls from ``responder`` at its next connection
+        poll, and again ``resync_after_connect_seconds`` later if the two are
+        still connected (no random draw: the second pull follows the first)."""
         delay = self.rng.random() * self.params.node.sync_poll_seconds
-        self.loop.call_at(self.loop.now + delay, self._start_session, (requester, responder))
+        first = self.loop.now + delay
+        pair = (requester, responder)
+        self.loop.call_at(first, self._start_session, pair)
+        again = first + self.params.node.resync_after_connect_seconds
+        self.loop.call_at(again, self._start_session, pair)
 
     def _start_session(self, pair: tuple[int, int]) -> None:
         r, s = pair

@@ -98,6 +98,11 @@ class NodeConfig:
     catch_up_delay: float = 0.5
     #: Anti-entropy: sync with one random peer this often (seconds).
     resync_seconds: float = 30.0
+    #: Sync with a newly connected peer again this many seconds after the
+    #: sync on connect: a peer that has just (re)started has nothing at
+    #: first and catches up from its other peers meanwhile, by sync, which
+    #: gossip does not pass on (docs/benchmarks.md, churn).
+    resync_after_connect_seconds: float = 10.0
     reconnect_min_seconds: float = 1.0
     reconnect_max_seconds: float = 60.0
     #: Seed of the libp2p peer key (None: a fresh peer id each start).

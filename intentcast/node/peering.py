@@ -130,8 +130,9 @@ class Peering(NodeBase):
 
     async def _sync_new_peers(self) -> None:
         """Sync with every newly connected peer (either side may have
-        dialled), and every ``resync_seconds`` with one random peer
-        (anti-entropy: catches what gossip lost in between)."""
+        dialled), and with it again ``resync_after_connect_seconds`` later;
+        and every ``resync_seconds`` with one random peer (anti-entropy:
+        catches what gossip lost in between)."""
         known: set[str] = set()
         last_resync = trio.current_time()
         while True:
@@ -140,11 +141,19 @@ class Peering(NodeBase):
             for peer in current - known:
                 self._emit(EventKind.PEER_CONNECTED, peer)
                 self._nursery.start_soon(self._sync_quietly, peer)
+                self._nursery.start_soon(self._sync_again, peer)
             known = current
             if current and trio.current_time() - last_resync >= self.config.resync_seconds:
                 last_resync = trio.current_time()
                 self._nursery.start_soon(self._sync_quietly, random.choice(sorted(current)))
             await trio.sleep(0.2)
+
+    async def _sync_again(self, peer: str) -> None:
+        """Sync with a new peer once more, ``resync_after_connect_seconds``
+        after it connected, if it is still connected."""
+        await trio.sleep(self.config.resync_after_connect_seconds)
+        if peer in self.p2p.connected_peers():
+            await self._sync_quietly(peer)
 
     async def _sync_quietly(self, peer: str) -> None:
         try:

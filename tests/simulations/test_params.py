@@ -55,6 +55,7 @@ def test_node_rules_and_sync_bounds_are_the_nodes() -> None:
         "fresh_intent_seconds",
         "catch_up_delay",
         "resync_seconds",
+        "resync_after_connect_seconds",
         "reconnect_min_seconds",
     ):
         assert getattr(sim, name) == getattr(node, name), name
