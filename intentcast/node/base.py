@@ -16,6 +16,7 @@ import trio
 from intentcast.protocol import (
     DEFAULT_PARAMS,
     Action,
+    Intent,
     IntentState,
     Kind,
     NetworkParams,
@@ -330,6 +331,14 @@ class NodeBase:
                     await self._handle(signed)
                 except Exception:
                     log.exception("handling %s %s failed", signed.kind, signed.id.hex()[:12])
+
+    def _still_open(self, intent: Signed[Intent]) -> bool:
+        """Not withdrawn, and no newer revision known (that one gets the offers)."""
+        gossip = self.store.gossip
+        if gossip.tombstone(intent.signer) is not None:
+            return False
+        newest = gossip.newest_revision(intent.signer)
+        return newest is None or newest <= intent.message.revision
 
     def _on_stem(self, message_id: bytes) -> bool:
         """Whether an own message is still on its stem: sync must not hand

@@ -133,7 +133,7 @@ async def open_node(
             nursery.start_soon(node._sweeper)
             nursery.start_soon(node._stem_keeper)
             await node.resubscribe()
-            await node.resend_unfluffed_offers()
+            node.resend_unfluffed()
             for addr in config.bootstrap:
                 nursery.start_soon(node._keep_connected, addr)
             try:

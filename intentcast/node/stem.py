@@ -32,7 +32,15 @@ from typing import Any, Final
 
 import trio
 
-from intentcast.protocol import Action, Signed, message_id, validate
+from intentcast.protocol import (
+    Action,
+    IntentState,
+    Kind,
+    OfferState,
+    Signed,
+    message_id,
+    validate,
+)
 from intentcast.protocol.stem import Fluff, StemRouter, stems
 
 from . import sync as frames
@@ -59,6 +67,10 @@ RECEIVER_IDLE: Final = 900.0
 #: How often the keeper checks that a stream to each successor is open (and
 #: renews one nearing SENDER_IDLE): no message waits for a stream to open.
 KEEPER_PERIOD: Final = 5.0
+#: After a restart, seconds from the first connection until own messages
+#: still on their stem are sent down a stem again: sync on connect brings
+#: back those the network has by then, and they are not sent again.
+RESEND_GRACE: Final = 3.0
 
 
 @dataclass(slots=True, eq=False)
@@ -82,6 +94,9 @@ class StemRouting(NodeBase):
     _stem_streams: dict[str, tuple[Any, float]]
     _stem_locks: dict[str, trio.Lock]
     _stem_rng: random.SystemRandom
+    #: Ids of own messages on their stem, as in ``store.stems`` (held in
+    #: ``_stem_held`` too, except after a restart until they are resent).
+    _stem_pending: set[bytes]
 
     def _stem_setup(self) -> None:
         params = self.config.stem
@@ -91,6 +106,7 @@ class StemRouting(NodeBase):
         self._stem_relayed = OrderedDict()
         self._stem_streams = {}
         self._stem_locks = {}
+        self._stem_pending = set()
 
     def stem_held(self) -> list[bytes]:
         """Ids of the messages this node holds on their stem now."""
@@ -104,6 +120,8 @@ class StemRouting(NodeBase):
             return
         held = _Held(topic, signed, own=True)
         self._stem_held[signed.id] = held
+        self._stem_pending.add(signed.id)
+        self.store.stems.add(signed, topic)  # a restart sends it again
         await self.p2p.subscribe(topic)  # to see it come back fluffed
         assert self._nursery is not None
         self._nursery.start_soon(self._carry_own, held)
@@ -179,6 +197,7 @@ class StemRouting(NodeBase):
             del self._stem_held[held.signed.id]
         if held.own:
             await super()._publish_own(held.topic, held.signed)
+            self._stem_done(held.signed.id)
             return
         # A relayed message: store and handle it as if it came by gossip
         # (it was validated on arrival); publish it if it is still news.
@@ -186,6 +205,67 @@ class StemRouting(NodeBase):
         if super()._inbound(held.topic, held.signed.raw, held.inbound, stem_end=True):
             self._count("stem:fluffed")
             await self.p2p.publish(held.topic, held.signed.raw)
+
+    def _stem_done(self, message_id: bytes) -> None:
+        """An own message's stem is over: it is out by gossip."""
+        if message_id in self._stem_pending:
+            self._stem_pending.discard(message_id)
+            self.store.stems.done(message_id)
+
+    def resend_unfluffed(self) -> int:
+        """After a restart: send down a stem again the own messages whose stem
+        a stop cut short (they never came back by gossip, so the network may
+        not have them); returns how many are scheduled. Until then sync does
+        not hand them out (it would name this node as their author). Each
+        waits for a peer and ``RESEND_GRACE`` seconds more, in which sync on
+        connect brings back those the network has after all. An intent
+        superseded, withdrawn or closed since, and an offer for an intent
+        withdrawn or superseded, stay put."""
+        assert self._nursery is not None
+        scheduled = 0
+        for pending in self.store.stems.pending(now=self.now()):
+            signed = pending.signed
+            if not self._worth_resending(signed):
+                self.store.stems.done(signed.id)
+                continue
+            self._stem_pending.add(signed.id)
+            self._nursery.start_soon(self._resend, pending.topic, signed)
+            scheduled += 1
+        if scheduled:
+            log.info("%d own messages whose stem a stop cut short will be sent again", scheduled)
+        return scheduled
+
+    def _worth_resending(self, signed: Signed[Any]) -> bool:
+        kind = signed.kind
+        if kind is Kind.INTENT:
+            own = self.store.intents.get(signed.signer)
+            return (
+                own is not None
+                and own.intent.id == signed.id
+                and own.state in (IntentState.OPEN, IntentState.AMENDED)
+            )
+        if kind is Kind.SEALED_OFFER:
+            made = [m for m in self.store.offers.made(signed.message.intent_id)
+                    if m.sealed.id == signed.id]  # fmt: skip
+            return (
+                bool(made)
+                and made[0].state is OfferState.RECEIVED
+                and self._still_open(made[0].intent)
+            )
+        return True
+
+    async def _resend(self, topic: str, signed: Signed[Any]) -> None:
+        while not self.p2p.connected_peers():
+            await trio.sleep(0.5)
+        await trio.sleep(RESEND_GRACE)
+        if signed.id not in self._stem_pending:
+            return  # back by sync meanwhile
+        self._count("stem:resent")
+        if self._stem_router is None:  # stem routing is off now: plain gossip
+            await super()._publish_own(topic, signed)
+            self._stem_done(signed.id)
+            return
+        await self._publish_own(topic, signed)
 
     async def _stem_keeper(self) -> None:
         """Keep a stream open to each current successor (drawn afresh each
@@ -328,16 +408,20 @@ class StemRouting(NodeBase):
                 del self._stem_held[mid]
                 self._count("stem:own-fluffed")
                 self.store.gossip.ingest(held.signed)
+                self._stem_done(mid)
                 return True
         accepted = super()._inbound(topic, data, peer, stem_end=stem_end)
-        if accepted and self._stem_held:
+        if self._stem_held or self._stem_pending:
             # Back by gossip or sync: someone fluffed it; its stem is over here.
-            self._stem_held.pop(message_id(data), None)
+            mid = message_id(data)
+            if accepted:
+                self._stem_held.pop(mid, None)
+            self._stem_done(mid)
         return accepted
 
     def _on_stem(self, message_id: bytes) -> bool:
         held = self._stem_held.get(message_id)
-        return held is not None and held.own
+        return (held is not None and held.own) or message_id in self._stem_pending
 
 
 async def _reset(stream: Any) -> None:

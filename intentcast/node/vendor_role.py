@@ -17,7 +17,6 @@ from intentcast.protocol import (
     Intent,
     Kind,
     Offer,
-    OfferState,
     SealedDeal,
     Signed,
     VendorKeys,
@@ -52,28 +51,6 @@ class VendorRole(NodeBase):
             log.exception("answering intent %s failed", intent.id.hex()[:12])
         finally:
             self._answering_ids.discard(intent.id)
-
-    async def resend_unfluffed_offers(self) -> int:
-        """After a restart: send again the offers made whose stem may not
-        have ended (the node stopped while it held them, and they never came
-        back by gossip, so neither the network nor sync has them); returns
-        how many. Offers for expired or withdrawn intents stay put."""
-        if self._vendor_keys is None:
-            return 0
-        now = self.now()
-        gossip = self.store.gossip
-        resent = 0
-        for made in self.store.offers.made():
-            sealed, intent = made.sealed, made.intent
-            if made.state is not OfferState.RECEIVED or intent.message.expires <= now:
-                continue
-            if gossip.has_seen(sealed.id) or not self._still_open(intent):
-                continue
-            await self._publish_own(topics.offers(intent.message.category[0]), sealed)
-            resent += 1
-        if resent:
-            log.info("sent %d offers again whose stem a restart cut short", resent)
-        return resent
 
     def answer_live_intents(self) -> int:
         """Answer every live cached intent in the vendor's categories that
@@ -116,14 +93,6 @@ class VendorRole(NodeBase):
             self.store.offers.add_made(intent, offer, sealed)
             await self._publish_own(topics.offers(intent.message.category[0]), sealed)
             self._emit(EventKind.OFFER_SENT, offer.id, offer.message.item.title)
-
-    def _still_open(self, intent: Signed[Intent]) -> bool:
-        """Not withdrawn, and no newer revision known (that one gets the offers)."""
-        gossip = self.store.gossip
-        if gossip.tombstone(intent.signer) is not None:
-            return False
-        newest = gossip.newest_revision(intent.signer)
-        return newest is None or newest <= intent.message.revision
 
     async def _accept_arrived(
         self, sealed: Signed[SealedDeal], intent: Signed[Intent], offer: Signed[Offer]

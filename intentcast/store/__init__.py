@@ -25,6 +25,7 @@ from .offers import MadeOffer, Offers, ReceivedOffer
 from .own import OwnIntent, OwnIntents
 from .peers import Peer, Peers
 from .schema import LATEST as SCHEMA_VERSION
+from .stems import OwnStems, PendingStem
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -45,8 +46,10 @@ __all__ = [
     "Offers",
     "OwnIntent",
     "OwnIntents",
+    "OwnStems",
     "Peer",
     "Peers",
+    "PendingStem",
     "ReceivedOffer",
     "RecordNotFound",
     "Role",

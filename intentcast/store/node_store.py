@@ -17,6 +17,7 @@ from .offers import Offers
 from .own import OwnIntents
 from .peers import Peers
 from .schema import schema_version
+from .stems import OwnStems
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +41,8 @@ class Store:
     write the node acknowledges survives ``kill -9`` and power loss.
     Repositories: :attr:`intents` (own intents and key counters),
     :attr:`gossip` (others' messages and dedupe), :attr:`offers`,
-    :attr:`deals`, :attr:`peers`. Use as a context manager, or call
+    :attr:`deals`, :attr:`peers`, :attr:`stems` (own messages on their
+    stem). Use as a context manager, or call
     :meth:`close`. One store per process and thread.
     """
 
@@ -56,6 +58,8 @@ class Store:
         self.deals = Deals(conn)
         #: The address book.
         self.peers = Peers(conn)
+        #: Own messages sent down a stem and not seen fluffed yet.
+        self.stems = OwnStems(conn)
 
     @classmethod
     def open(
@@ -118,6 +122,7 @@ class Store:
             relayed += delete("DELETE FROM relayed_deals WHERE expires <= ?")
             profiles = delete("DELETE FROM vendor_profiles WHERE expires <= ?")
             seen = delete("DELETE FROM seen WHERE expires <= ?")
+            delete("DELETE FROM own_stems WHERE expires <= ?")
             own = 0
             live = (IntentState.OPEN.value, IntentState.AMENDED.value)
             rows = conn.execute(

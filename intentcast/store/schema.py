@@ -164,8 +164,25 @@ CREATE TABLE peers (
 )
 """
 
+#: Version 2: the node's own messages still on their stem (stem-then-fluff,
+#: docs/privacy.md). A row lives from the send until the message comes back
+#: by gossip or sync, or the node fluffs it; a restart sends what is left
+#: down a stem again instead of handing it out by sync (which names the
+#: author) or leaving it to anti-entropy (slow).
+V2: Final = """
+CREATE TABLE own_stems (
+    id BLOB PRIMARY KEY,
+    topic TEXT NOT NULL,
+    expires INTEGER NOT NULL,
+    raw BLOB NOT NULL
+) WITHOUT ROWID
+"""
+
 #: Every migration, in order. ``MIGRATIONS[n - 1].version == n``.
-MIGRATIONS: Final[tuple[Migration, ...]] = (Migration(1, "initial schema", _script(V1)),)
+MIGRATIONS: Final[tuple[Migration, ...]] = (
+    Migration(1, "initial schema", _script(V1)),
+    Migration(2, "own messages on their stem", _script(V2)),
+)
 
 #: The schema version this code writes.
 LATEST: Final = MIGRATIONS[-1].version

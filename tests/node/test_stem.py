@@ -12,9 +12,10 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import pytest
 import trio
 
-from intentcast.node import Node, open_node
+from intentcast.node import Node, open_node, stem
 from intentcast.node.p2p import open_p2p
 from intentcast.node.stem import PROTOCOL
 from intentcast.node.sync import read_frame, write_frame
@@ -205,5 +206,61 @@ def test_an_offer_cut_off_on_its_stem_by_a_restart_is_sent_again(tmp_path: Path)
                 )
                 ranked = customer.offers_for(intent.signer).ranked
                 assert {r.offer.id for r in ranked} == {o.offer.id for o in made}
+
+    run(main)
+
+
+def test_an_intent_cut_off_on_its_stem_by_a_restart_is_stemmed_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The author stops while its intent is on the stem (the successor
+    swallowed it, the embargo has not fired): after the restart the intent
+    is not handed out by sync, which would name its author, but sent down a
+    stem again, and a vendor gets it by gossip. An intent that came back
+    before the stop is not sent again."""
+
+    async def main() -> None:
+        async with market(tmp_path) as m:
+            slow = StemParams(embargo_base_seconds=600.0)
+            # Time for the sync below to run before the resend, on a busy machine.
+            monkeypatch.setattr(stem, "RESEND_GRACE", 8.0)
+            seed = os.urandom(32)
+            config = replace(m.config, stem=slow)
+            store = m.store("customer")
+            async with open_p2p(on_message=lambda *_: True) as hole:
+
+                async def swallow(stream: Any) -> None:
+                    await stream.read(100_000)
+
+                hole.set_stream_handler(PROTOCOL, swallow)
+                async with open_node(store, customer_seed=seed, config=config) as customer:
+                    await customer.connect(hole.addrs()[0])
+                    cut = await customer.post_intent(**NOTHING)
+                    await wait_for(customer, lambda: customer.counters.get("stem:own-sent") == 1)
+                    assert [p.signed.id for p in store.stems.pending()] == [cut.id]
+            # Restarted with its store; two vendors are its peers now.
+            vendors = [
+                await m.vendor("kiez-phones.toml", name=f"vendor{i}", stem=slow) for i in range(2)
+            ]
+            await link(vendors[0], vendors[1])
+            async with open_node(store, customer_seed=seed, config=config) as customer:
+                for vendor in vendors:
+                    peer = await vendor.connect(customer.addrs()[0])
+                # The grace before the resend: a sync with the author finds nothing.
+                assert await vendors[1].sync_with(peer) == (0, 0)
+                assert vendors[1].store.gossip.intent(cut.id) is None
+                for vendor in vendors:
+                    await wait_for(vendor, has(vendor, cut.id), timeout=30)
+                assert customer.counters.get("stem:resent") == 1
+                # It came back to the author by gossip: its stem is over.
+                await wait_for(customer, lambda: store.stems.pending() == [])
+                assert customer.stem_held() == []
+                # A second intent, on a working stem, comes back; the next
+                # restart sends nothing again.
+                fresh = await customer.post_intent(**NOTHING)
+                for vendor in vendors:
+                    await wait_for(vendor, has(vendor, fresh.id))
+                await wait_for(customer, lambda: store.stems.pending() == [])
+                assert customer.resend_unfluffed() == 0
 
     run(main)
