@@ -53,7 +53,7 @@ def test_a_node_rejoining_through_a_fresh_peer_gets_what_it_missed(tmp_path: Pat
                 served.set()
                 return found
 
-            fresh._inventory = watched  # type: ignore[method-assign]
+            fresh._inventory = watched  # type: ignore[method-assign, assignment]
             await fresh.connect(vendor.addrs()[0])
             with trio.fail_after(30):
                 await served.wait()
