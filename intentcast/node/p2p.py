@@ -309,6 +309,19 @@ class P2P:
     def connected_peers(self) -> list[str]:
         return [p.to_base58() for p in self.host.get_connected_peers()]
 
+    def outbound_peers(self) -> list[str]:
+        """Connected peers this node dialled itself (it initiated the
+        connection), sorted. An adversary can connect to every node, but it
+        cannot make a node dial it: stem routing draws successors from these
+        (docs/privacy.md, section 3)."""
+        dialled: set[str] = set()
+        for conn in self.host.get_network().get_connections():
+            muxed: Any = conn.muxed_conn
+            secured = getattr(muxed, "secured_conn", None)
+            if getattr(secured, "is_initiator", False) is True:
+                dialled.add(muxed.peer_id.to_base58())
+        return sorted(dialled)
+
     async def connect(self, addr: str) -> str:
         """Dial ``addr`` (a multiaddr ending in ``/p2p/<peer id>``); return the peer id."""
         try:

@@ -310,6 +310,15 @@ class StemRouting(NodeBase):
         return router
 
     def _peers(self) -> Sequence[str]:
+        """Who may be a stem successor: the peers this node dialled, when it
+        has at least one per successor slot (Dandelion++ and Monero route
+        stems over outbound connections only: an adversary can connect to
+        everyone, but cannot make a node dial it); else every peer, so that
+        a node others dialled (a relay with a public address) still stems."""
+        router = self._stem_router
+        dialled = self.p2p.outbound_peers()
+        if router is not None and len(dialled) >= router.params.successors:
+            return dialled
         return sorted(self.p2p.connected_peers())
 
     # --- receiving ----------------------------------------------------------------

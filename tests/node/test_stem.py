@@ -264,3 +264,33 @@ def test_an_intent_cut_off_on_its_stem_by_a_restart_is_stemmed_again(
                 assert customer.resend_unfluffed() == 0
 
     run(main)
+
+
+def test_stem_successors_are_peers_the_node_dialled(tmp_path: Path) -> None:
+    """An adversary can connect to every node but cannot make one dial it:
+    a node with enough peers it dialled itself draws its successors from
+    those only, epoch after epoch; a node with fewer uses every peer."""
+
+    async def main() -> None:
+        async with market(tmp_path) as m:
+            node = await m.customer("node", stem=EPOCHS)
+            dialled = [await m.customer(f"dialled{i}", relay=True) for i in range(2)]
+            callers = [await m.customer(f"caller{i}", relay=True, stem=EPOCHS) for i in range(3)]
+            for peer in dialled:
+                await node.connect(peer.addrs()[0])
+            for caller in callers:
+                await caller.connect(node.addrs()[0])
+            ids = {n.p2p.peer_id for n in dialled}
+            await wait_for(node, lambda: len(node.p2p.connected_peers()) == 5)
+            assert node.p2p.outbound_peers() == sorted(ids)
+            assert dialled[0].p2p.outbound_peers() == []  # node dialled it, not back
+            drawn: set[str] = set()
+            for _ in range(6):  # epochs of one second, each a fresh draw
+                drawn |= set(node._refreshed().successors)
+                await trio.sleep(1.0)
+            assert drawn == ids
+            # A caller dialled only the node: too few to choose from, so it
+            # uses every peer it has (the node).
+            assert set(callers[0]._refreshed().successors) == {node.p2p.peer_id}
+
+    run(main)
