@@ -51,6 +51,7 @@ from whom each node first got it over a stem: with the network's
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, Literal
 
@@ -92,16 +93,21 @@ class StemRouting:
         *,
         round_trips: float = 1.0,
         streams: StreamMode = "epoch",
+        dialled: Sequence[Collection[int]] | None = None,
     ) -> None:
         """``round_trips``: link round trips to open a stem stream before its
         first frame leaves. ``streams``: how stem streams are opened (see the
-        module docstring; "epoch" is what the node does)."""
+        module docstring; "epoch" is what the node does). ``dialled``: per
+        node, the peers it dialled; successors are then drawn from those
+        when a node has one per successor slot, else from all its peers
+        (``node/stem.py`` ``_peers``); None: always from all peers."""
         if streams not in STREAM_MODES:
             raise ValueError(f"streams: {streams!r} is not one of {STREAM_MODES}")
         self.net = net
         self.params = params
         self.round_trips = round_trips
         self.mode: StreamMode = streams
+        self.dialled = None if dialled is None else [frozenset(d) for d in dialled]
         #: Per node: successor -> (time its kept stream is open, time of its
         #: last write, or of its opening).
         self.streams: list[dict[int, tuple[float, float]]] = [{} for _ in range(net.n)]
@@ -127,7 +133,12 @@ class StemRouting:
 
     def _router(self, v: int) -> StemRouter[int]:
         router = self.routers[v]
-        router.refresh(EPOCH + self.net.loop.now, sorted(self.net.nodes[v].peers), self.net.rng)
+        peers = self.net.nodes[v].peers
+        if self.dialled is not None:
+            outbound = peers & self.dialled[v]
+            if len(outbound) >= self.params.successors:
+                peers = outbound
+        router.refresh(EPOCH + self.net.loop.now, sorted(peers), self.net.rng)
         return router
 
     def _publish_own(self, v: int, msg: SimMessage) -> bool:

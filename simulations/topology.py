@@ -22,25 +22,35 @@ class TopologyError(ValueError):
     """A graph or latency specification that cannot be built."""
 
 
-def random_graph(n: int, degree: int, rng: random.Random) -> list[Edge]:
-    """Every node dials ``degree // 2`` distinct random peers, as a node
-    dials its bootstrap peers; the average degree is then about ``degree``
-    (the smallest is ``degree // 2``)."""
+def random_dials(n: int, degree: int, rng: random.Random) -> list[Edge]:
+    """Who dials whom: every node dials ``degree // 2`` distinct random
+    peers, as a node dials its bootstrap peers. ``(dialler, dialled)``
+    pairs, in the order drawn; both directions of one pair may occur."""
     if n < 2:
         raise TopologyError(f"a network needs at least 2 nodes, not {n}")
     if not 2 <= degree < n:
         raise TopologyError(f"degree must be between 2 and nodes - 1 ({n - 1}), not {degree}")
     dials = degree // 2
-    edges: set[Edge] = set()
+    out: list[Edge] = []
     for a in range(n):
         chosen: set[int] = set()
         while len(chosen) < dials:
             b = rng.randrange(n)
             if b != a:
                 chosen.add(b)
-        for b in sorted(chosen):
-            edges.add((a, b) if a < b else (b, a))
-    return sorted(edges)
+        out.extend((a, b) for b in sorted(chosen))
+    return out
+
+
+def undirected(dials: Sequence[Edge]) -> list[Edge]:
+    """The graph of ``dials``: one edge ``(a, b)``, ``a < b``, per pair."""
+    return sorted({(a, b) if a < b else (b, a) for a, b in dials})
+
+
+def random_graph(n: int, degree: int, rng: random.Random) -> list[Edge]:
+    """The graph of :func:`random_dials` (the same draws): the average
+    degree is about ``degree``, the smallest ``degree // 2``."""
+    return undirected(random_dials(n, degree, rng))
 
 
 def ring_with_chords(n: int, chords: int, seed: int) -> list[Edge]:

@@ -18,7 +18,7 @@ from intentcast.protocol import DEFAULT_PARAMS, NetworkParams
 from ..messages import WorkCache
 from ..network import Network
 from ..params import Costs, GossipParams, SimParams
-from ..topology import Latency, TopologyError, random_graph
+from ..topology import Edge, Latency, TopologyError, random_dials, undirected
 
 Result = dict[str, Any]
 
@@ -121,22 +121,30 @@ def sim_params(args: argparse.Namespace, **changes: Any) -> SimParams:
     return replace(params, **changes)
 
 
+def random_dials_of(args: argparse.Namespace) -> list[Edge]:
+    """Who dials whom in the random graph of the common options (from the
+    run's seeded generator; :func:`random_network` builds the same graph)."""
+    import random
+
+    graph_rng = random.Random(f"graph/{args.seed}")
+    try:
+        return random_dials(args.nodes, min(args.degree, args.nodes - 1), graph_rng)
+    except TopologyError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def random_network(
     args: argparse.Namespace,
     *,
     topics: Sequence[str],
     subscriptions: Sequence[Iterable[int]] | None = None,
     params: SimParams | None = None,
+    dials: Sequence[Edge] | None = None,
 ) -> Network:
     """A network on a random graph from the common options (the graph and
-    the link latencies come from the run's seeded generator)."""
-    import random
-
-    graph_rng = random.Random(f"graph/{args.seed}")
-    try:
-        edges = random_graph(args.nodes, min(args.degree, args.nodes - 1), graph_rng)
-    except TopologyError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
+    the link latencies come from the run's seeded generator), or on the
+    graph of ``dials`` if given."""
+    edges = undirected(random_dials_of(args) if dials is None else dials)
     return Network(
         n=args.nodes,
         edges=edges,
@@ -168,14 +176,22 @@ def network_config(args: argparse.Namespace, net: Network) -> dict[str, Any]:
 # --- argument types with errors a user can act on -------------------------------
 
 
-def positive_int(text: str) -> int:
+def _whole(text: str, least: int) -> int:
     try:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    if value < least:
+        raise argparse.ArgumentTypeError(f"must be at least {least}, not {value}")
     return value
+
+
+def positive_int(text: str) -> int:
+    return _whole(text, 1)
+
+
+def non_negative_int(text: str) -> int:
+    return _whole(text, 0)
 
 
 def positive_float(text: str) -> float:

@@ -43,7 +43,9 @@ from . import (
     fraction,
     network_config,
     non_negative_float,
+    non_negative_int,
     positive_int,
+    random_dials_of,
     random_network,
 )
 from .propagation import add_publish_arguments, build_intents
@@ -110,6 +112,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "(default 1, multistream negotiation; 0 makes opening free)",
     )
     g.add_argument(
+        "--successors-from",
+        choices=("dialled", "all"),
+        default="dialled",
+        help="dialled (default, what node/stem.py does): a node draws its stem "
+        "successors from the peers it dialled itself when it has one per "
+        "successor slot, else from all its peers; all: from all its peers",
+    )
+    g.add_argument(
+        "--spy-dials",
+        type=non_negative_int,
+        default=0,
+        metavar="K",
+        help="each spy also dials K random honest nodes, beyond the graph (an "
+        "adversary that connects to many nodes; default 0)",
+    )
+    g.add_argument(
         "--successors",
         type=positive_int,
         default=DEFAULT_STEM_PARAMS.successors,
@@ -121,11 +139,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run_once(
     args: argparse.Namespace, work: WorkCache, *, spies_share: float, stem: StemParams | None
 ) -> tuple[dict[str, Any], Network]:
-    net = random_network(args, topics=[intent_topic(BULK_CATEGORY[0])])
+    n = args.nodes
     pick = random.Random(f"anonymity/{args.seed}/{spies_share}")
-    spies = sorted(pick.sample(range(net.n), round(spies_share * net.n)))
+    spies = sorted(pick.sample(range(n), round(spies_share * n)))
     spy_set = set(spies)
-    honest = [v for v in range(net.n) if v not in spy_set]
+    honest = [v for v in range(n) if v not in spy_set]
+    dials = random_dials_of(args) + spy_dials(args, spies, honest, spies_share)
+    net = random_network(args, topics=[intent_topic(BULK_CATEGORY[0])], dials=dials)
+    dialled: list[set[int]] = [set() for _ in range(n)]
+    for a, b in dials:
+        dialled[a].add(b)
     vendors = sorted(
         random.Random(f"vendors/{args.seed}").sample(
             range(net.n), max(1, round(args.vendors * net.n))
@@ -137,6 +160,7 @@ def run_once(
             stem,
             round_trips=args.stem_round_trips,
             streams=args.stem_streams,
+            dialled=dialled if args.successors_from == "dialled" else None,
         )
         if stem is not None
         else None
@@ -176,6 +200,19 @@ def run_once(
         out["fluffed_by"] = dict(routing.fluffs)
         out["guessed_right_because"] = dict(sorted(causes.items()))
     return out, net
+
+
+def spy_dials(
+    args: argparse.Namespace, spies: list[int], honest: list[int], share: float
+) -> list[tuple[int, int]]:
+    """``--spy-dials`` extra connections: each spy dials that many distinct
+    random honest nodes (a pair already linked just gets linked again,
+    which the graph merges)."""
+    k = min(args.spy_dials, len(honest))
+    if k == 0:
+        return []
+    rng = random.Random(f"spy-dials/{args.seed}/{share}")
+    return [(s, h) for s in spies for h in sorted(rng.sample(honest, k))]
 
 
 def first_spy_guess(
@@ -265,6 +302,8 @@ def run(args: argparse.Namespace, work: WorkCache) -> Result:
             "epoch_s": stem.epoch_seconds,
             "stem_streams": args.stem_streams,
             "stem_round_trips": args.stem_round_trips,
+            "successors_from": args.successors_from,
+            "spy_dials": args.spy_dials,
             "embargo_base_s": stem.embargo_base_seconds,
             "embargo_mean_extra_s": stem.embargo_mean_extra_seconds,
         },

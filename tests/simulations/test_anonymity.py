@@ -89,3 +89,23 @@ def _assert_first_hops(
         arrival, successor = min((at, v) for v, (at, u) in receipts.items() if u == author)
         latency = net.nodes[author].links[successor]
         assert arrival - t == pytest.approx(n * latency, abs=0.002)
+
+
+def test_successors_from_dialled_peers_keep_out_spies_that_dial_everyone() -> None:
+    """Spies that each dial 150 of the 180 honest nodes are most of every honest node's
+    peers. Drawing successors from all peers (as the node did before it
+    read a connection's direction) makes most authors' successor a spy;
+    drawing them from the peers a node dialled itself (the node's rule)
+    keeps that near the spy share."""
+    common = ("--nodes", "200", "--intents", "60", "--spies", "0.1", "--spy-dials", "150")
+    rows = {
+        rule: scenario("anonymity", *common, "--successors-from", rule)["by_spy_share"]["10%"]
+        for rule in ("all", "dialled")
+    }
+    spy_first_hop = {
+        rule: row["stem"]["guessed_right_because"].get("stem successor", 0) / 60
+        for rule, row in rows.items()
+    }
+    assert spy_first_hop["all"] >= 0.5
+    assert spy_first_hop["dialled"] <= 0.25
+    assert rows["dialled"]["stem"]["guessed_right"] < rows["all"]["stem"]["guessed_right"]
