@@ -43,6 +43,10 @@ when it is open (the node's per-peer lock). A stream broken by a dropped
 connection, and so the successor that ``peer_lost`` draws mid-epoch, is
 not modelled (the anonymity scenario has no churn).
 
+Successors are drawn from the peers a node dialled itself when it has one
+per successor slot, else from all its peers, as ``node/stem.py`` does
+(``dialled``; None draws from all peers).
+
 Fluffing publishes by gossip from that node (flood publishing, as the node
 does). :attr:`StemRouting.stem_receipts` records, per message, when and
 from whom each node first got it over a stem: with the network's
