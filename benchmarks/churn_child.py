@@ -39,7 +39,7 @@ from typing import Any, Final, TextIO
 
 import trio
 
-from benchmarks.network_child import LOW_WORK, PHONE_ATTRIBUTES, PHONE_CATEGORY, TERMS
+from benchmarks.network_child import LOW_WORK, PHONE_ATTRIBUTES, PHONE_CATEGORY, TERMS, Lines
 from intentcast.matching import parse_catalog
 from intentcast.node import CatalogVendor, Event, EventKind, Node, NodeConfig, open_node, topics
 from intentcast.protocol import derive_vendor_keys
@@ -149,16 +149,8 @@ class Child:
             await self.commands(node)
 
     async def commands(self, node: Node) -> None:
-        stdin = trio.lowlevel.FdStream(os.dup(0))
-        buffer = b""
-        while True:
-            while b"\n" not in buffer:
-                chunk = await stdin.receive_some(65536)
-                if not chunk:
-                    return  # the parent is gone
-                buffer += chunk
-            line, buffer = buffer.split(b"\n", 1)
-            command = json.loads(line)
+        commands = Lines(trio.lowlevel.FdStream(os.dup(0)))
+        while (command := await commands.next()) is not None:  # None: the parent is gone
             if command["cmd"] == "post":
                 self.interval = float(command["interval"])
                 self.changed.set()

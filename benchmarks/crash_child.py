@@ -37,6 +37,7 @@ from typing import Any, Final, TextIO
 import trio
 from nacl.signing import SigningKey
 
+from benchmarks.network_child import Lines
 from intentcast.matching import parse_catalog
 from intentcast.node import CatalogVendor, NodeConfig, open_node, topics
 from intentcast.node.p2p import GossipConfig
@@ -172,17 +173,8 @@ async def serve(out: TextIO, store_path: str, rate: float, port: int, seed: byte
 
             async with trio.open_nursery() as nursery:
                 nursery.start_soon(publish)
-                stdin = trio.lowlevel.FdStream(os.dup(0))
-                buffer = b""
-                while True:
-                    while b"\n" not in buffer:
-                        chunk = await stdin.receive_some(65536)
-                        if not chunk:
-                            nursery.cancel_scope.cancel()
-                            return
-                        buffer += chunk
-                    line, buffer = buffer.split(b"\n", 1)
-                    command = json.loads(line)
+                commands = Lines(trio.lowlevel.FdStream(os.dup(0)))
+                while (command := await commands.next()) is not None:
                     if command.get("cmd") == "stats":
                         network = node.p2p.host.get_network()
                         _reply(out, {"published": published, "minted": flood.minted,
@@ -196,6 +188,7 @@ async def serve(out: TextIO, store_path: str, rate: float, port: int, seed: byte
                                      "counters": dict(sorted(node.counters.items()))})  # fmt: skip
                     else:
                         _reply(out, {"error": f"unknown command {command.get('cmd')!r}"})
+                nursery.cancel_scope.cancel()  # the parent is gone
     finally:
         flood.stop.set()
         store.close()
