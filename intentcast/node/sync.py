@@ -78,8 +78,14 @@ async def _read_exactly(stream: INetStream, n: int) -> bytes:
 
 async def read_frame(stream: INetStream, *, timeout: float) -> dict[str, Any]:
     """Read one frame; raises :class:`SyncError` on anything out of bounds."""
+    return await _frame_from(stream, b"", timeout=timeout)
+
+
+async def _frame_from(stream: INetStream, first: bytes, *, timeout: float) -> dict[str, Any]:
+    """The frame whose first header bytes ``first`` were read already; all
+    of it within ``timeout`` seconds."""
     with trio.move_on_after(timeout) as scope:
-        header = await _read_exactly(stream, 4)
+        header = first + await _read_exactly(stream, 4 - len(first))
         size = int.from_bytes(header, "big")
         if size > MAX_FRAME:
             raise SyncError(f"frame of {size} bytes, at most {MAX_FRAME}")
@@ -104,15 +110,7 @@ async def next_frame(stream: INetStream, *, idle: float, timeout: float) -> dict
             raise StreamGone(type(exc).__name__) from None
     if not first:
         return None
-    with trio.move_on_after(timeout) as scope:
-        header = first + await _read_exactly(stream, 3)
-        size = int.from_bytes(header, "big")
-        if size > MAX_FRAME:
-            raise SyncError(f"frame of {size} bytes, at most {MAX_FRAME}")
-        payload = await _read_exactly(stream, size)
-    if scope.cancelled_caught:
-        raise SyncError(f"no complete frame within {timeout} s")
-    return _decode(payload)
+    return await _frame_from(stream, first, timeout=timeout)
 
 
 def _decode(payload: bytes) -> dict[str, Any]:
