@@ -53,6 +53,7 @@ from libp2p.network.config import ConnectionConfig
 from libp2p.peer.id import ID
 from libp2p.peer.peerinfo import info_from_p2p_addr
 from libp2p.pubsub.gossipsub import PROTOCOL_ID_V11, GossipSub
+from libp2p.pubsub.mcache import CacheEntry, MessageCache
 from libp2p.pubsub.pb import rpc_pb2
 from libp2p.pubsub.pubsub import Pubsub
 from libp2p.security.noise.transport import PROTOCOL_ID as NOISE_PROTOCOL_ID
@@ -110,8 +111,29 @@ class GossipConfig:
     seen_ttl: int = 300
 
 
+class _ContentIdCache(MessageCache):
+    """The message cache keyed by the content id, the id the seen cache uses.
+
+    py-libp2p keys it by ``from_id + seqno``. With anonymous publishing
+    those ids are never in a receiver's seen cache, so every id a node
+    advertised in IHAVE was fetched again with IWANT, whether the receiver
+    had the message or not: about four times the bytes per intent once a
+    node has more peers than its mesh (docs/simulations.md, "Bandwidth").
+    Keyed by the content id, IHAVE names what the receiver's seen cache
+    holds, and IWANT finds it here."""
+
+    def put(self, msg: rpc_pb2.Message) -> None:
+        mid = content_id(msg)
+        if mid in self.msgs:
+            return
+        self.msgs[mid] = msg
+        self.history[0].append(CacheEntry(mid, msg.topicIDs))
+
+
 class _GossipSub(GossipSub):
-    """Gossipsub without the replay of recent messages to new subscribers.
+    """Gossipsub without the replay of recent messages to new subscribers,
+    with flood publishing, and with its message cache keyed by content id
+    (:class:`_ContentIdCache`).
 
     py-libp2p replays its message-cache window to every peer that
     subscribes, out of order (LIBP2P-NOTES, trap 10): a withdrawn intent can
@@ -119,6 +141,10 @@ class _GossipSub(GossipSub):
     protocol does this job properly (withdrawals first, everything live, not
     only the last few seconds), on connect and periodically.
     """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.mcache = _ContentIdCache(self.mcache.window_size, self.mcache.history_size)
 
     async def send_recent_messages(self, peer_id: ID, topic: str) -> None:
         return None

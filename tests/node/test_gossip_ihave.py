@@ -1,0 +1,89 @@
+"""Gossip repair (IHAVE/IWANT) does not fetch what a node already has.
+
+py-libp2p keys its message cache by ``from_id + seqno`` but its seen cache
+by the message-id function. The node publishes anonymously with content
+ids, so the ids a node advertised in IHAVE were never in a receiver's seen
+cache: the receiver asked for every advertised message again (IWANT) and
+got a second copy, about four times the bytes per intent once nodes have
+more peers than their mesh holds (docs/simulations.md, "Bandwidth"). The
+node's message cache is keyed by the content id instead.
+
+A hub with a mesh of one and five leaves that never graft: the hub's
+heartbeat sends IHAVE to the leaves outside its mesh. The hub publishes, and
+flood publishing hands every leaf every message at once, so any IWANT
+would fetch a message the leaf already has.
+"""
+
+from __future__ import annotations
+
+import os
+from contextlib import AsyncExitStack
+from typing import Any
+
+import trio
+from libp2p.pubsub.pb import rpc_pb2
+
+from intentcast.node.p2p import P2P, GossipConfig, content_id, open_p2p
+
+TOPIC = "intentcast/1/intents/electronics"
+HUB = GossipConfig(degree=1, degree_low=1, degree_high=1)
+#: Leaves accept a graft but never start one.
+LEAF = GossipConfig(degree=0, degree_low=0, degree_high=2)
+
+
+def _watch(p2p: P2P, ihaves: list[bytes], iwants: list[bytes]) -> None:
+    """Record the message ids ``p2p`` is told about (IHAVE) and asks for (IWANT)."""
+    router: Any = p2p.router
+    handle_ihave, emit_iwant = router.handle_ihave, router.emit_iwant
+
+    async def on_ihave(msg: Any, sender: Any) -> None:
+        ihaves.extend(bytes(i) for i in msg.messageIDs)
+        await handle_ihave(msg, sender)
+
+    async def asking(ids: Any, peer: Any) -> None:
+        iwants.extend(bytes(i) for i in ids)
+        await emit_iwant(ids, peer)
+
+    router.handle_ihave, router.emit_iwant = on_ihave, asking
+
+
+def test_ihave_names_messages_by_content_id_and_nothing_held_is_fetched_again() -> None:
+    async def main() -> None:
+        ihaves: list[bytes] = []
+        iwants: list[bytes] = []
+        published: set[bytes] = set()
+        async with AsyncExitStack() as stack:
+            hub = await stack.enter_async_context(open_p2p(on_message=lambda *_: True, gossip=HUB))
+            leaves = [
+                await stack.enter_async_context(open_p2p(on_message=lambda *_: True, gossip=LEAF))
+                for _ in range(5)
+            ]
+            for leaf in leaves:
+                _watch(leaf, ihaves, iwants)
+                await leaf.connect(hub.addrs()[0])
+            # The hub grafts the first leaf into its mesh of one; the others
+            # join later, so it neither grafts nor prunes them (a pruned peer
+            # is in backoff, and gets no IHAVE).
+            await hub.subscribe(TOPIC)
+            await leaves[0].subscribe(TOPIC)
+            await trio.sleep(2.5)  # heartbeats: the hub's mesh forms
+            for leaf in leaves[1:]:
+                await leaf.subscribe(TOPIC)
+            await trio.sleep(0.5)
+            with trio.move_on_after(20):
+                while not ihaves:  # publish until a heartbeat gossips the window
+                    data = os.urandom(300)
+                    published.add(content_id(rpc_pb2.Message(data=data)))
+                    await hub.publish(TOPIC, data)
+                    await trio.sleep(0.5)
+            # A leaf that lacked one would get it: the hub finds every id it
+            # advertised in its cache (IWANT looks them up there).
+            assert all(hub.router.mcache.get(i) is not None for i in set(ihaves))
+            await trio.sleep(2.0)  # time for any IWANT the IHAVEs caused
+        assert ihaves, "no IHAVE was sent: the test did not exercise gossip repair"
+        # IHAVE names the messages by the id every seen cache uses ...
+        assert set(ihaves) <= published
+        # ... so no leaf asked again for what flood publishing gave it.
+        assert iwants == []
+
+    trio.run(main)
