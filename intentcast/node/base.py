@@ -73,6 +73,17 @@ class Event:
     intent_key: bytes | None = None
 
 
+#: A message's journey through this node, for tests and benchmarks:
+#: ``(what, message id, detail)``. ``what`` is ``"accepted"`` (new and valid,
+#: taken in by the inbound pipeline, whatever brought it: gossip, the end of
+#: a stem, sync), ``"stem-sent"`` (handed to a stem successor; detail: the
+#: peer, prefixed ``own:`` for an own message), ``"stem-end"`` (this node
+#: ended a stem by publishing the message; detail: why, one of
+#: :data:`intentcast.node.stem.STEM_ENDS`) or ``"stem-rerouted"`` (its
+#: successor left before the stem could have ended; detail: the peer).
+Trace = Callable[[str, bytes, str], None]
+
+
 @dataclass(frozen=True, kw_only=True, slots=True)
 class NodeConfig:
     listen: Sequence[str] = DEFAULT_LISTEN
@@ -150,6 +161,8 @@ class NodeBase:
         self._syncing: set[str] = set()
         #: Counters for status and tests: verdicts by reason, work done.
         self.counters: dict[str, int] = {}
+        #: Set by a test or benchmark to follow messages through the node.
+        self.trace: Trace | None = None
 
     # --- basics ---------------------------------------------------------------
 
@@ -181,6 +194,10 @@ class NodeBase:
 
     def _count(self, key: str) -> None:
         self.counters[key] = self.counters.get(key, 0) + 1
+
+    def _trace(self, what: str, message_id: bytes, detail: str = "") -> None:
+        if self.trace is not None:
+            self.trace(what, message_id, detail)
 
     def _emit(
         self,
@@ -265,6 +282,7 @@ class NodeBase:
             self._count("accept:withdraw-unknown-intent")
             forward = False
         self._count(f"accept:{signed.kind.value}")
+        self._trace("accepted", signed.id)
         try:
             self._work_send.send_nowait(signed)
             self._queued.add(signed.id)

@@ -33,6 +33,16 @@ class PeerLimitConfig:
     max_over_rate: int = 200
     window: float = 60.0
     ban_seconds: float = 600.0
+    #: Stem messages (``/intentcast/stem/1.0.0``) a node sends to one
+    #: successor per second, its own and relayed together: a sender waits
+    #: for a token rather than exceed it. A receiver reads each peer's stem
+    #: at ``stem_intake_factor`` times that pace, and stops reading (the
+    #: peer's writes block) while a peer is over it. So an honest relay is
+    #: never slowed or charged for what it merely passed on, and a flood
+    #: pushed into a stem slows to this pace at the first honest hop.
+    stem_per_second: float = 50.0
+    stem_burst: float = 100.0
+    stem_intake_factor: float = 2.0
 
 
 class Admission(enum.Enum):
@@ -48,13 +58,52 @@ class _Bucket:
     level: float
     updated: float
 
-    def take(self, amount: float, now: float) -> bool:
+    def _refill(self, now: float) -> None:
         self.level = min(self.capacity, self.level + (now - self.updated) * self.rate)
         self.updated = now
+
+    def take(self, amount: float, now: float) -> bool:
+        self._refill(now)
         if self.level >= amount:
             self.level -= amount
             return True
         return False
+
+    def delay(self, amount: float, now: float) -> float:
+        """Seconds until ``amount`` can be taken (0: now)."""
+        self._refill(now)
+        return max(0.0, (amount - self.level) / self.rate)
+
+
+class Pacer:
+    """Token buckets per key (a peer), for pacing rather than dropping: a
+    caller asks :meth:`delay`, waits that long, then :meth:`take` s one.
+    Buckets of keys not used for ``idle`` seconds are forgotten (they would
+    be full again anyway), so memory is bounded by the keys in use."""
+
+    def __init__(self, rate: float, burst: float, *, idle: float = 60.0) -> None:
+        if not (rate > 0 and burst >= 1):
+            raise ValueError("a pacer needs a positive rate and a burst of at least 1")
+        self.rate, self.burst, self.idle = rate, burst, idle
+        self._buckets: dict[str, _Bucket] = {}
+
+    def _bucket(self, key: str, now: float) -> _Bucket:
+        bucket = self._buckets.get(key)
+        if bucket is None:
+            if len(self._buckets) > 1_000:
+                self._buckets = {
+                    k: b for k, b in self._buckets.items() if now - b.updated < self.idle
+                }
+            bucket = self._buckets[key] = _Bucket(self.burst, self.rate, self.burst, now)
+        return bucket
+
+    def delay(self, key: str, now: float) -> float:
+        """Seconds until ``key`` may send one more (0: now)."""
+        return self._bucket(key, now).delay(1, now)
+
+    def take(self, key: str, now: float) -> bool:
+        """Spend one token of ``key``; False (nothing spent) if none is free."""
+        return self._bucket(key, now).take(1, now)
 
 
 @dataclass(slots=True)
@@ -100,7 +149,8 @@ class PeerLimits:
         return True
 
     def admit(self, peer: str, size: int, now: float) -> Admission:
-        """Account one inbound message of ``size`` bytes from ``peer``."""
+        """Account one inbound gossip message of ``size`` bytes from ``peer``
+        (stem messages are paced instead: ``stem_per_second``)."""
         if self.is_banned(peer, now):
             return Admission.BANNED
         state = self._state(peer, now)

@@ -124,6 +124,7 @@ async def open_node(
         mdns=config.mdns,
     ) as p2p:
         node._p2p = p2p
+        p2p.peer_left_listeners.append(node._stem_peer_left)
         p2p.set_stream_handler(sync_protocol.PROTOCOL, node._serve_sync)
         p2p.set_stream_handler(STEM_PROTOCOL, node._serve_stem)
         async with trio.open_nursery() as nursery:

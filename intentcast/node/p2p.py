@@ -237,7 +237,13 @@ class _ConnectionWatcher(INotifee):
         self._p2p.drop_stale_pubsub_stream(peer, conn)
 
     async def disconnected(self, network: INetwork, conn: INetConn) -> None:
-        self._p2p.limits.forget(conn.muxed_conn.peer_id.to_base58())
+        peer = conn.muxed_conn.peer_id.to_base58()
+        self._p2p.limits.forget(peer)
+        for listener in self._p2p.peer_left_listeners:
+            try:
+                listener(peer)
+            except Exception:  # a bug of ours must not break the swarm's notifications
+                log.exception("peer-left listener failed for %s", peer)
 
     async def opened_stream(self, network: INetwork, stream: INetStream) -> None:
         return None
@@ -320,6 +326,8 @@ class P2P:
         self._disconnect_send, self._disconnect_receive = trio.open_memory_channel[ID](256)
         self._subscriptions: dict[str, Any] = {}
         self._nursery: trio.Nursery | None = None
+        #: Called with a peer id when a connection to that peer closes.
+        self.peer_left_listeners: list[Callable[[str], None]] = []
         route_libp2p_logging()
 
     # --- identity and peers -------------------------------------------------

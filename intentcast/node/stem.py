@@ -45,7 +45,7 @@ from intentcast.protocol.stem import Fluff, StemRouter, stems
 
 from . import sync as frames
 from .base import NodeBase
-from .limits import Admission
+from .limits import Pacer
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +71,15 @@ KEEPER_PERIOD: Final = 5.0
 #: still on their stem are sent down a stem again: sync on connect brings
 #: back those the network has by then, and they are not sent again.
 RESEND_GRACE: Final = 3.0
+#: Stem streams one peer may hold open to this node at once. An honest
+#: sender keeps one per successor and briefly two while it renews it.
+MAX_STREAMS_IN: Final = 3
+#: Why a node ended a stem by publishing the message itself: it is a
+#: diffuser this epoch; the stem came back to a node that had it (a loop);
+#: its embargo timer fired (the message did not come back by gossip in
+#: time: a successor swallowed it, or left with it); no successor would
+#: take it; the node already held as many stem messages as it may.
+STEM_ENDS: Final = ("diffuser", "loop", "embargo", "no-successor", "full")
 
 
 @dataclass(slots=True, eq=False)
@@ -80,6 +89,8 @@ class _Held:
     #: Written by this node (else relayed from ``inbound``).
     own: bool
     inbound: str | None = None
+    #: The peer it was handed to down the stem, while it is on its way.
+    successor: str | None = None
 
 
 class StemRouting(NodeBase):
@@ -97,6 +108,12 @@ class StemRouting(NodeBase):
     #: Ids of own messages on their stem, as in ``store.stems`` (held in
     #: ``_stem_held`` too, except after a restart until they are resent).
     _stem_pending: set[bytes]
+    #: Paces what this node sends to each successor, and what it reads from
+    #: each predecessor (``PeerLimitConfig.stem_per_second``).
+    _stem_out: Pacer
+    _stem_in: Pacer
+    #: Stem streams each peer holds open to this node now.
+    _stem_streams_in: dict[str, int]
 
     def _stem_setup(self) -> None:
         params = self.config.stem
@@ -107,6 +124,11 @@ class StemRouting(NodeBase):
         self._stem_streams = {}
         self._stem_locks = {}
         self._stem_pending = set()
+        limits = self.config.limits
+        self._stem_out = Pacer(limits.stem_per_second, limits.stem_burst)
+        factor = limits.stem_intake_factor
+        self._stem_in = Pacer(limits.stem_per_second * factor, limits.stem_burst * factor)
+        self._stem_streams_in = {}
 
     def stem_held(self) -> list[bytes]:
         """Ids of the messages this node holds on their stem now."""
@@ -131,36 +153,57 @@ class StemRouting(NodeBase):
         it, or if it has not come back by gossip when the embargo ends."""
         router = self._stem_router
         assert router is not None
-        # A lone node holds its message until it has a peer: fluffing it to
-        # no one would leave sync to hand it out, naming this node.
-        while not self.p2p.connected_peers():
-            await trio.sleep(0.5)
-            if held.signed.id not in self._stem_held:
-                return
-        sent = False
-        for _ in range(router.params.successors + 1):
-            route = self._refreshed().route_own()
-            if isinstance(route, Fluff):
-                break
-            if await self._send(route.peer, held):
-                sent = True
-                break
-            router.peer_lost(route.peer, self._peers(), self._stem_rng)
-        if not sent:
-            self._count("stem:no-successor")
-            await self._fluff(held)
+        if not await self._until_connected(held):
+            return
+        if not await self._forward(held):
+            await self._fluff(held, "no-successor")
             return
         self._count("stem:own-sent")
         await self._embargo(held)
+
+    async def _until_connected(self, held: _Held) -> bool:
+        """A lone node holds its own message until it has a peer: fluffing
+        it to no one would leave sync to hand it out, naming this node.
+        False if the message was taken off the stem meanwhile."""
+        while not self.p2p.connected_peers():
+            await trio.sleep(0.5)
+            if self._stem_held.get(held.signed.id) is not held:
+                return False
+        return True
+
+    def _route(self, held: _Held) -> Fluff | str:
+        """Where ``held`` goes next by this epoch's routes: a successor, or
+        ``FLUFF`` (a relayed message at a diffuser, or no successor)."""
+        router = self._refreshed()
+        if held.own:
+            route = router.route_own()
+        else:
+            assert held.inbound is not None
+            route = router.route_relayed(held.inbound, self._stem_rng)
+        return route if isinstance(route, Fluff) else route.peer
+
+    async def _forward(self, held: _Held) -> bool:
+        """Hand ``held`` to its successor; a successor that does not take it
+        is replaced (``peer_lost``) and the next one tried. False if none
+        took it (the caller fluffs it)."""
+        router = self._stem_router
+        assert router is not None
+        for _ in range(router.params.successors + 1):
+            peer = self._route(held)
+            if isinstance(peer, Fluff):
+                return False
+            if await self._send(peer, held):
+                return True
+            router.peer_lost(peer, self._peers(), self._stem_rng)
+        return False
 
     async def _embargo(self, held: _Held) -> None:
         router = self._stem_router
         assert router is not None
         await trio.sleep(router.embargo_seconds(self._stem_rng))
         if self._stem_held.get(held.signed.id) is held:
-            self._count("stem:embargo-fired")
             log.info("stem: %s not seen fluffed in time; fluffing it", held.signed.id.hex()[:12])
-            await self._fluff(held)
+            await self._fluff(held, "embargo")
 
     async def _send(self, peer: str, held: _Held) -> bool:
         """Write ``held`` to ``peer`` on the stream kept open to it (a hop
@@ -168,7 +211,15 @@ class StemRouting(NodeBase):
         docs/simulations.md, Anonymity); a stream found dead is replaced once."""
         frame = {"t": "stem", "topic": held.topic, "msg": held.signed.raw}
         lock = self._stem_locks.setdefault(peer, trio.Lock())
-        async with lock:
+        async with lock:  # FIFO: messages to one successor keep their order
+            # Paced: a receiver reads a peer's stem at twice this pace at most
+            # (limits.py), so this node never blocks on a successor, and a
+            # flood pushed into it leaves at this pace, not the flooder's.
+            wait = self._stem_out.delay(peer, trio.current_time())
+            if wait > 0:
+                self._count("stem:paced-out")
+                await trio.sleep(wait)
+            self._stem_out.take(peer, trio.current_time())
             for fresh in (False, True):
                 kept = self._stem_streams.pop(peer, None)
                 if kept is not None and trio.current_time() - kept[1] > SENDER_IDLE:
@@ -188,14 +239,19 @@ class StemRouting(NodeBase):
                         await _reset(stream)
                     continue
                 self._stem_streams[peer] = (stream, trio.current_time())
+                held.successor = peer
+                self._trace("stem-sent", held.signed.id, ("own:" if held.own else "") + peer)
                 return True
         return False
 
-    async def _fluff(self, held: _Held) -> None:
-        """Publish ``held`` by gossip (the stem ends here) and take it in."""
+    async def _fluff(self, held: _Held, reason: str) -> None:
+        """Publish ``held`` by gossip (the stem ends here, for ``reason``, one
+        of :data:`STEM_ENDS`) and take it in."""
         if self._stem_held.get(held.signed.id) is held:
             del self._stem_held[held.signed.id]
+        held.successor = None
         if held.own:
+            self._stem_ended(held, reason)
             await super()._publish_own(held.topic, held.signed)
             self._stem_done(held.signed.id)
             return
@@ -203,8 +259,12 @@ class StemRouting(NodeBase):
         # (it was validated on arrival); publish it if it is still news.
         assert held.inbound is not None
         if super()._inbound(held.topic, held.signed.raw, held.inbound, stem_end=True):
-            self._count("stem:fluffed")
+            self._stem_ended(held, reason)
             await self.p2p.publish(held.topic, held.signed.raw)
+
+    def _stem_ended(self, held: _Held, reason: str) -> None:
+        self._count(f"stem-end:{reason}")
+        self._trace("stem-end", held.signed.id, reason)
 
     def _stem_done(self, message_id: bytes) -> None:
         """An own message's stem is over: it is out by gossip."""
@@ -325,8 +385,23 @@ class StemRouting(NodeBase):
 
     async def _serve_stem(self, stream: Any) -> None:
         """Read the stem messages a peer sends on one stream until it closes
-        it, sends garbage (penalised), or leaves it idle."""
+        it, sends garbage (penalised), or leaves it idle. A peer gets at most
+        ``MAX_STREAMS_IN`` such streams at once (each would be a task
+        waiting on the same pace)."""
         peer = stream.muxed_conn.peer_id.to_base58()
+        if self._stem_streams_in.get(peer, 0) >= MAX_STREAMS_IN:
+            self._count("ignore:stem-streams")
+            await _reset(stream)
+            return
+        self._stem_streams_in[peer] = self._stem_streams_in.get(peer, 0) + 1
+        try:
+            await self._read_stem(stream, peer)
+        finally:
+            left = self._stem_streams_in.pop(peer, 1) - 1
+            if left > 0:
+                self._stem_streams_in[peer] = left
+
+    async def _read_stem(self, stream: Any, peer: str) -> None:
         while True:
             try:
                 frame = await frames.next_frame(stream, idle=RECEIVER_IDLE, timeout=FRAME_TIMEOUT)
@@ -347,6 +422,17 @@ class StemRouting(NodeBase):
             except frames.StreamGone:
                 await _reset(stream)
                 return
+            # Paced per predecessor: while a peer is over its pace this
+            # stream is not read, so its writes block; nothing is dropped
+            # and no one is charged (limits.py, stem_per_second).
+            wait = self._stem_in.delay(peer, trio.current_time())
+            if wait > 0:
+                self._count("stem:paced-in")
+                await trio.sleep(wait)
+            self._stem_in.take(peer, trio.current_time())
+            if self.p2p.limits.is_banned(peer, time.monotonic()):
+                await _reset(stream)
+                return
             if self._stem_router is None:
                 # Stem routing is off here: take the message as gossip would.
                 if self._inbound(topic, raw, peer):
@@ -355,10 +441,6 @@ class StemRouting(NodeBase):
             await self._stem_arrived(topic, raw, peer)
 
     async def _stem_arrived(self, topic: str, raw: bytes, peer: str) -> None:
-        admission = self.p2p.limits.admit(peer, len(raw), time.monotonic())
-        if admission is not Admission.ADMIT:
-            self._count(f"ignore:stem-{admission.value}")
-            return
         verdict = validate(raw, now=self.now(), params=self.params)
         if verdict.action is not Action.ACCEPT or verdict.signed is None:
             self._count(f"{verdict.action.value}:{verdict.reason}")
@@ -375,36 +457,67 @@ class StemRouting(NodeBase):
             # The stem looped back to a node that had it: end it here (a
             # relay that keeps no timer remembers what it relayed, or a loop
             # of such relays would circle until some author's timer fired).
-            self._count("stem:loop")
-            await self._fluff(held or _Held(topic, signed, own=False, inbound=peer))
+            await self._fluff(held or _Held(topic, signed, own=False, inbound=peer), "loop")
             return
         if signed.id in self._queued or self.store.gossip.has_seen(signed.id):
             self._count("stem:already-fluffed")
             return
         held = _Held(topic, signed, own=False, inbound=peer)
         if len(self._stem_held) >= MAX_HELD:
-            self._count("stem:full")
-            await self._fluff(held)
+            await self._fluff(held, "full")
             return
-        route = self._refreshed().route_relayed(peer, self._stem_rng)
-        if isinstance(route, Fluff):
-            await self._fluff(held)
+        if self._refreshed().diffuser:
+            await self._fluff(held, "diffuser")
             return
         self._stem_held[signed.id] = held
         self._stem_relayed[signed.id] = None
         while len(self._stem_relayed) > MAX_RELAYED:
             self._stem_relayed.popitem(last=False)
-        if not await self._send(route.peer, held):
-            assert self._stem_router is not None
-            self._stem_router.peer_lost(route.peer, self._peers(), self._stem_rng)
-            await self._fluff(held)
+        if not await self._forward(held):
+            await self._fluff(held, "no-successor")
             return
         self._count("stem:relayed")
+        assert self._nursery is not None
         if topic in self.p2p.topics:  # this node will see the fluff: keep a timer
-            assert self._nursery is not None
             self._nursery.start_soon(self._embargo, held)
         else:
-            del self._stem_held[signed.id]
+            # It cannot see the fluff, so it keeps no timer; it holds the
+            # message only while the stem can still be under way, to send
+            # it on again should its successor leave meanwhile.
+            self._nursery.start_soon(self._release, held)
+
+    async def _release(self, held: _Held) -> None:
+        router = self._stem_router
+        assert router is not None
+        await trio.sleep(router.params.embargo_base_seconds)
+        if self._stem_held.get(held.signed.id) is held:
+            del self._stem_held[held.signed.id]
+
+    def _stem_peer_left(self, peer: str) -> None:
+        """A connection closed: a stem message handed to ``peer`` that has
+        not come back by gossip may have left with it. Send each such one
+        down another stem now (or fluff it), rather than wait for the
+        embargo timer (10 s and more) to notice; the timer stays as the
+        fail-safe against a successor that takes messages and drops them."""
+        self._stem_streams.pop(peer, None)
+        router = self._stem_router
+        if router is None or self._nursery is None:
+            return
+        router.peer_lost(peer, self._peers(), self._stem_rng)
+        for held in list(self._stem_held.values()):
+            if held.successor == peer:
+                held.successor = None
+                self._count("stem:rerouted")
+                self._trace("stem-rerouted", held.signed.id, peer)
+                self._nursery.start_soon(self._reroute, held)
+
+    async def _reroute(self, held: _Held) -> None:
+        if held.own and not await self._until_connected(held):
+            return
+        if self._stem_held.get(held.signed.id) is not held:
+            return  # back by gossip meanwhile
+        if not await self._forward(held):
+            await self._fluff(held, "no-successor")
 
     def _inbound(self, topic: str, data: bytes, peer: str, *, stem_end: bool = False) -> bool:
         if self._stem_held:
