@@ -2,36 +2,50 @@
 over real py-libp2p, nodes in separate OS processes, against raw gossip.
 
 One run starts N child processes (``benchmarks/network_child.py``) and uses
-them for raw and node phases, alternating (raw, node, node, raw for the
-default two ``--rounds``), with the same topology (a ring plus two random
-links dialled per node, seeded) and the same publish schedule
-(``--messages`` per phase at ``--rate`` per second, round robin over up to
-five publishers, none of them a vendor):
+them for three kinds of phase, in rounds whose order alternates (raw,
+fluff, stem, then stem, fluff, raw, ... for ``--rounds``), with the same
+topology (a ring plus two random links dialled per node, seeded) and the
+same publish schedule (``--messages`` per phase at ``--rate`` per second,
+round robin over up to five publishers, none of them a vendor):
 
 (a) raw: each child runs a bare ``P2P`` host, configured exactly as the node
     configures py-libp2p (``open_p2p``: Noise, yamux, gossipsub v1.1, 1 s
     heartbeat, anonymous publishing, content ids, paced outbox), subscribed
     to the same topics as a relay node, with a handler that only notes the
     arrival time and accepts. Payloads are random, the size of a bulk intent.
-(b) node: each child runs an intentcast relay node (validates and stores
+(b) fluff: each child runs an intentcast relay node (validates and stores
     every intent) and, for the last five, a vendor bot with the Kiez Phones
-    catalog. Publishers call ``post_intent`` (4-bit proof of work, see
-    ``LOW_WORK``) for intents in a category no vendor sells. Arrival is the
-    moment the node's inbound pipeline, called by the same gossip validator
-    as the raw handler, returns "accept": validated and durably stored,
-    about to be forwarded. ``p50_event_ms``/``p99_event_ms`` measure up to
-    the app's ``intent-received`` event instead. In the last node phase the
-    customer (node 0) then posts ``--offer-intents`` phone intents,
-    ``--offer-interval`` seconds apart, that every vendor answers.
+    catalog, with stem routing off: an intent is gossiped by its author at
+    once. This is the pipeline's own overhead over raw gossip.
+(c) stem: the same nodes with stem routing on, as the node ships
+    (``DEFAULT_STEM_PARAMS``): every intent first travels a stem of single
+    peers, then is gossiped by the node that ends the stem.
+
+In the node phases publishers call ``post_intent`` (4-bit proof of work,
+see ``LOW_WORK``) for intents in a category no vendor sells. Arrival is
+the moment a node's inbound pipeline takes the message in (validated,
+queued for storage, about to be forwarded), whatever brought it: gossip,
+the end of a stem at that node, or sync (``NodeBase.trace``).
+``p50_event_ms``/``p99_event_ms`` (stem phases) measure up to the app's
+``intent-received`` event instead. In the last stem phase the customer
+(node 0) then posts ``--offer-intents`` phone intents, ``--offer-interval``
+seconds apart, that every vendor answers.
 
 Latency is receiver ``time.time()`` minus publisher ``time.time()`` taken
 just before the publish (raw) or ``post_intent`` call (node): every process
-reads the same machine clock. Percentiles are over every (message,
-receiver) pair that arrived; ``delivery`` is the fraction of all pairs that
-arrived. ``first_offer_ms`` / ``all_offers_ms``: from the ``post_intent``
-call to the moment the customer's ranking (``offers_for``) holds its first
-offer / every offer the vendors made for the intent (median over the
-intents; the max is reported too).
+reads the same machine clock. Pairs are distinct (message, receiver)
+pairs with the receiver not the author; the drain after each phase waits
+until every pair arrived or ``--drain`` seconds passed. ``delivery`` is the
+fraction of pairs that arrived; percentiles are over those that did, and
+``*_vs_raw`` divides a phase's percentile by raw gossip's in the same run.
+For the stem phases, from the nodes' own trace: how each stem ended
+(``stem_ends``: at a diffuser, by a loop, by an embargo timer, for want of
+a successor, a full node), stems re-routed after a successor left, and
+hops per intent (stem hands from the author to the node that ended it).
+``first_offer_ms`` / ``all_offers_ms``: from the ``post_intent`` call to
+the moment the customer's ranking (``offers_for``) holds its first offer /
+every offer the vendors made for the intent (median over the intents; the
+max is reported too).
 
 Diagnostics: ``post_*_ms`` is the time inside ``post_intent`` (keys, sign,
 three store writes, queue for gossip); ``inbound_*_ms`` the inbound
@@ -60,10 +74,13 @@ from typing import Any
 import trio
 
 from benchmarks.harness import report
+from intentcast.node.stem import STEM_ENDS
 
 ROOT = Path(__file__).resolve().parents[1]
 CATALOG = ROOT / "examples" / "catalogs" / "kiez-phones.toml"
 DEGREE_LOW = 4  # GossipConfig.degree_low: the mesh size a node aims for at least
+#: The phases of a round: raw gossip, the node without and with stem routing.
+MODES = ("raw", "fluff", "stem")
 
 
 class ChildFailed(Exception):
@@ -258,6 +275,12 @@ class Run:
         self.post_ms: list[float] = []
         self.inbound_ms: list[float] = []
         self.event_ms: list[float] = []  # publish to the app's intent-received event
+        #: Stem phases: how each stem ended (reason -> count), stems whose
+        #: end count was not one, re-routes, and hops per intent.
+        self.stem_ends: dict[str, int] = {}
+        self.stem_not_one_end = 0
+        self.rerouted = 0
+        self.hops: list[int] = []
 
     def log(self, text: str) -> None:
         if self.args.verbose:
@@ -267,11 +290,12 @@ class Run:
         self.phases += 1
 
         async def start(p: Proc) -> dict[str, Any]:
-            cmd: dict[str, Any] = {"cmd": "start", "mode": mode}
-            if mode == "node":
+            cmd: dict[str, Any] = {"cmd": "start", "mode": "raw" if mode == "raw" else "node"}
+            if mode != "raw":
                 home = self.tmp / f"node-{p.index}-{self.phases}"
                 home.mkdir()
                 cmd["dir"] = str(home)
+                cmd["stem"] = mode == "stem"
                 cmd["synchronous"] = self.args.synchronous
                 if p.index in self.vendors:
                     cmd["catalog"] = str(CATALOG)
@@ -319,11 +343,15 @@ class Run:
         await trio.sleep_until(trio.current_time() + max(0.0, last - time.time()))
         self.cpu.setdefault(mode, []).append(meter.cores())
         expected = a.messages * (len(self.procs) - 1)
+        # Drain: until every distinct (message, receiver != author) pair of
+        # this phase arrived, or the drain time is over.
         deadline = time.time() + a.drain
         while time.time() < deadline:
             counts = await each(self.procs, lambda p: p.call({"cmd": "count"}))
-            if sum(c["recv"] for c in counts) >= expected:
-                break
+            if sum(len(c["sent"]) for c in counts) >= a.messages:
+                pairs = sum(len(set(c["arrived"]) - set(c["sent"])) for c in counts)
+                if pairs >= expected:
+                    break
             await trio.sleep(0.5)
         reports = await each(self.procs, lambda p: p.call({"cmd": "report"}, timeout=120))
         sent: dict[str, tuple[int, float]] = {}
@@ -343,17 +371,40 @@ class Run:
                     for mid, t in r[key].items() if mid in sent and sent[mid][0] != i]  # fmt: skip
 
         # Raw: when the gossip validator handed the message to us. Node:
-        # when the inbound pipeline (in the same validator) had validated
-        # and stored it; the app's event comes after that.
+        # when the inbound pipeline had validated it and queued it for
+        # storage, by whatever path; the app's event comes after that.
         latencies = arrivals("recv" if mode == "raw" else "stored")
-        if mode == "node":
+        if mode == "stem":
             self.event_ms += arrivals("recv")
+            self.stem_report(sent, reports)
         rejects = {
             k: v for r in reports for k, v in r["counters"].items() if k.startswith("reject")
         }
         self.log(f"{mode}: sent {len(sent)}/{a.messages}, pairs {len(latencies)}/{expected}, "
                  f"errors {errors[:3]}, rejects {rejects}")  # fmt: skip
         return expected, latencies
+
+    def stem_report(
+        self, sent: dict[str, tuple[int, float]], reports: list[dict[str, Any]]
+    ) -> None:
+        """How the stems of this phase's intents ended, and their hops."""
+        ends: dict[str, list[str]] = {mid: [] for mid in sent}
+        hops = dict.fromkeys(sent, 0)
+        for r in reports:
+            for mid, what, detail in r["stem"]:
+                if mid not in sent:
+                    continue
+                if what == "stem-end":
+                    ends[mid].append(detail)
+                elif what == "stem-sent":
+                    hops[mid] += 1
+                elif what == "stem-rerouted":
+                    self.rerouted += 1
+        for reasons in ends.values():
+            for reason in reasons:
+                self.stem_ends[reason] = self.stem_ends.get(reason, 0) + 1
+            self.stem_not_one_end += len(reasons) != 1
+        self.hops += hops.values()
 
     async def offers(self) -> dict[str, Any]:
         """The customer (node 0) posts phone intents; the vendor bots answer."""
@@ -433,14 +484,12 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
             run.log(f"{args.nodes} children ready after {time.time() - started:.1f} s; "
                     f"{len(run.edges)} links, intent {run.size} bytes")  # fmt: skip
 
-            # Rounds alternate the order (raw, node, node, raw, ...) so a
-            # drift in the machine's load hits both alike.
-            order = [
-                m for r in range(args.rounds) for m in (("raw", "node"), ("node", "raw"))[r % 2]
-            ]
-            last_node = max(i for i, m in enumerate(order) if m == "node")
-            expected = {"raw": 0, "node": 0}
-            latencies: dict[str, list[float]] = {"raw": [], "node": []}
+            # Rounds alternate the order (raw, fluff, stem, stem, fluff,
+            # raw, ...) so a drift in the machine's load hits all alike.
+            order = [m for r in range(args.rounds) for m in (MODES, MODES[::-1])[r % 2]]
+            last_node = max(i for i, m in enumerate(order) if m == "stem")
+            expected = dict.fromkeys(MODES, 0)
+            latencies: dict[str, list[float]] = {m: [] for m in MODES}
             offers: dict[str, Any] = {}
             for i, mode in enumerate(order):
                 await run.start(mode)
@@ -454,12 +503,26 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
             async with trio.open_nursery() as nursery:
                 for p in procs:
                     nursery.start_soon(p.close)
-    raw_ms, node_ms = latencies["raw"], latencies["node"]
-    p99_raw, p99 = percentile(raw_ms, 99), percentile(node_ms, 99)
+    raw_ms = latencies["raw"]
+    p50_raw, p99_raw = percentile(raw_ms, 50), percentile(raw_ms, 99)
 
     def cores(mode: str, which: int) -> float:
         return round(statistics.mean(c[which] for c in run.cpu[mode]), 2)
 
+    def phase(mode: str) -> dict[str, Any]:
+        ms = latencies[mode]
+        p50, p99 = percentile(ms, 50), percentile(ms, 99)
+        out = {
+            f"delivery_{mode}": round(len(ms) / expected[mode], 4),
+            f"p50_{mode}_ms": _ms(p50),
+            f"p99_{mode}_ms": _ms(p99),
+        }
+        if mode != "raw":
+            out[f"p50_{mode}_vs_raw"] = round(p50 / p50_raw, 3) if p50_raw else math.nan
+            out[f"p99_{mode}_vs_raw"] = round(p99 / p99_raw, 3) if p99_raw else math.nan
+        return out
+
+    hops = sorted(run.hops)
     return {
         "nodes": args.nodes,
         "links": len(run.edges),
@@ -470,13 +533,17 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
         "synchronous": args.synchronous,
         "messages": args.messages * args.rounds,
         "intent_bytes": run.size,
-        "delivery_raw": round(len(raw_ms) / expected["raw"], 4),
-        "delivery": round(len(node_ms) / expected["node"], 4),
-        "p50_raw_ms": _ms(percentile(raw_ms, 50)),
-        "p99_raw_ms": _ms(p99_raw),
-        "p50_ms": _ms(percentile(node_ms, 50)),
-        "p99_ms": _ms(p99),
-        "p99_vs_raw": round(p99 / p99_raw, 3) if p99_raw else math.nan,
+        **phase("raw"),
+        **phase("fluff"),
+        **phase("stem"),
+        "stem_ends": {r: run.stem_ends.get(r, 0) for r in STEM_ENDS},
+        "stems_not_one_end": run.stem_not_one_end,
+        "stems_rerouted": run.rerouted,
+        "hops_min": hops[0] if hops else math.nan,
+        "hops_p50": percentile(hops, 50),
+        "hops_mean": round(statistics.mean(hops), 2) if hops else math.nan,
+        "hops_max": hops[-1] if hops else math.nan,
+        "hops_histogram": {str(h): hops.count(h) for h in range(hops[-1] + 1)} if hops else {},
         "p50_event_ms": _ms(percentile(run.event_ms, 50)),
         "p99_event_ms": _ms(percentile(run.event_ms, 99)),
         "post_p50_ms": _ms(percentile(run.post_ms, 50)),
@@ -484,10 +551,8 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
         "inbound_p50_ms": _ms(percentile(run.inbound_ms, 50)),
         "inbound_p99_ms": _ms(percentile(run.inbound_ms, 99)),
         **offers,
-        "cpu_raw_cores": cores("raw", 0),
-        "cpu_cores": cores("node", 0),
-        "cpu_other_raw_cores": cores("raw", 1),
-        "cpu_other_cores": cores("node", 1),
+        **{f"cpu_{m}_cores": cores(m, 0) for m in MODES},
+        **{f"cpu_other_{m}_cores": cores(m, 1) for m in MODES},
         "seconds": round(time.time() - started, 1),
     }
 
@@ -502,7 +567,9 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--json", action="store_true", help="print JSON")
     parser.add_argument("--rate", type=float, default=4.0, help="messages per second, overall")
     parser.add_argument("--messages", type=int, default=40, help="messages per phase")
-    parser.add_argument("--rounds", type=int, default=2, help="raw+node phase pairs (ABBA order)")
+    parser.add_argument(
+        "--rounds", type=int, default=2, help="rounds of raw, fluff and stem phases (ABC CBA order)"
+    )
     parser.add_argument("--publishers", type=int, default=5, help="publishing nodes (not vendors)")
     parser.add_argument("--chords", type=int, default=2, help="random links dialled per node")
     parser.add_argument("--vendors", type=int, default=5, help="vendor bots in the node phase")

@@ -12,15 +12,18 @@ A phase starts with ``{"cmd": "start", "mode": "raw" | "node", ...}``:
   relay node, whose message handler only notes the arrival time and
   accepts. This is raw gossip with our configuration and no application.
 - ``node``: a real intentcast node (relay, so it validates and stores
-  every intent), optionally a vendor bot with a catalog. Arrival is the
-  node's ``intent-received`` event: validated, stored, handed to the app.
+  every intent), optionally a vendor bot with a catalog, with stem routing
+  on (``"stem": true``, the node's default) or off (own messages gossiped
+  at once). Arrival is the moment the node's inbound pipeline takes a
+  message in (``NodeBase.trace`` ``accepted``), whatever brought it: gossip,
+  the end of a stem at this node, or sync. The node's stem events
+  (``stem-sent``, ``stem-end``, ``stem-rerouted``) are kept for the report.
 
 Every time is ``time.time()``: all processes share the machine's clock.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import sys
@@ -82,9 +85,11 @@ class Child:
         self.out = out
         self.sent: dict[str, float] = {}
         self.recv: dict[str, float] = {}
-        #: Node mode: message id -> when the inbound pipeline had stored it
+        #: Node mode: message id -> when the inbound pipeline took it in
         #: (``recv`` is when the app got the ``intent-received`` event).
         self.stored: dict[str, float] = {}
+        #: Node mode: the node's stem events, (message id, what, detail).
+        self.stem_events: list[tuple[str, str, str]] = []
         #: Diagnostics: seconds inside post_intent (call to queued for
         #: gossip), and inside the node's inbound pipeline per message.
         self.post_s: list[float] = []
@@ -117,21 +122,23 @@ class Child:
 
     def time_inbound(self, p2p: P2P) -> None:
         """Wrap the node's inbound pipeline (validate, store, queue for the
-        app) where the gossip validator calls it: note when each message
-        was stored, and how long the pipeline took."""
+        app) where the gossip validator calls it: how long it took."""
         handler = p2p._on_message
 
         def timed(topic: str, data: bytes, peer: str) -> bool:
             start = time.perf_counter()
             accepted = handler(topic, data, peer)
             self.inbound_s.append(time.perf_counter() - start)
-            if accepted:  # validated and stored, about to be forwarded
-                self.stored.setdefault(
-                    hashlib.blake2b(data, digest_size=32).hexdigest(), time.time()
-                )
             return accepted
 
         p2p._on_message = timed
+
+    def traced(self, what: str, message_id: bytes, detail: str) -> None:
+        """The node's trace (``NodeBase.trace``): arrivals and stem events."""
+        if what == "accepted":
+            self.stored.setdefault(message_id.hex(), time.time())
+        else:
+            self.stem_events.append((message_id.hex(), what, detail))
 
     # --- intentcast node ----------------------------------------------------------
 
@@ -181,7 +188,7 @@ class Child:
 
     async def phase(self, start: dict[str, Any], lines: Lines) -> None:
         self.sent, self.recv, self.offer_log, self.publish_errors = {}, {}, {}, []
-        self.post_s, self.inbound_s, self.stored = [], [], {}
+        self.post_s, self.inbound_s, self.stored, self.stem_events = [], [], {}, []
         node: Node | None = None
         p2p: P2P
         async with AsyncExitStack() as stack:
@@ -201,10 +208,13 @@ class Child:
                     vendor = {"vendor": CatalogVendor(catalog),
                               "vendor_keys": derive_vendor_keys(os.urandom(32))}  # fmt: skip
                 config = NodeConfig(params=LOW_WORK, relay=True)
+                if not start.get("stem", True):
+                    config = replace(config, stem=None)
                 node = await stack.enter_async_context(
                     open_node(store, customer_seed=os.urandom(32), config=config, **vendor)
                 )
                 p2p = node.p2p
+                node.trace = self.traced
                 self.time_inbound(p2p)
                 events = await stack.enter_async_context(node.events(100_000))
             nursery = await stack.enter_async_context(trio.open_nursery())
@@ -248,8 +258,9 @@ class Child:
                     made = node.store.offers.made() if node is not None else []
                     held = sum(v[-1][2] for v in self.offer_log.values() if v)
                     answered = len({m.intent.id for m in made})
-                    self.reply({"recv": len(self.recv), "sent": len(self.sent), "made": len(made),
-                                "answered": answered, "held": held})  # fmt: skip
+                    arrived = self.recv if node is None else self.stored
+                    self.reply({"arrived": list(arrived), "sent": list(self.sent),
+                                "made": len(made), "answered": answered, "held": held})  # fmt: skip
                 elif op == "report":
                     made_per_intent: dict[str, int] = {}
                     if node is not None:
@@ -260,6 +271,7 @@ class Child:
                                 "offers": self.offer_log,
                                 "post_s": self.post_s, "inbound_s": self.inbound_s,
                                 "made": made_per_intent, "errors": self.publish_errors,
+                                "stem": self.stem_events,
                                 "counters": node.counters if node is not None else {}})  # fmt: skip
                 elif op == "stop":
                     break

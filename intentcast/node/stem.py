@@ -44,7 +44,7 @@ from intentcast.protocol import (
 from intentcast.protocol.stem import Fluff, StemRouter, stems
 
 from . import sync as frames
-from .base import NodeBase
+from .base import NodeBase, NodeError
 from .limits import Pacer
 
 log = logging.getLogger(__name__)
@@ -396,6 +396,8 @@ class StemRouting(NodeBase):
         self._stem_streams_in[peer] = self._stem_streams_in.get(peer, 0) + 1
         try:
             await self._read_stem(stream, peer)
+        except NodeError:  # the node stopped while this stream was paced
+            await _reset(stream)
         finally:
             left = self._stem_streams_in.pop(peer, 1) - 1
             if left > 0:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from contextlib import suppress
+from contextlib import AsyncExitStack, suppress
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -20,6 +20,7 @@ from nacl.signing import SigningKey
 from intentcast.node import Node, topics
 from intentcast.node.limits import PeerLimitConfig
 from intentcast.node.p2p import P2P, open_p2p
+from intentcast.node.stem import MAX_STREAMS_IN
 from intentcast.node.stem import PROTOCOL as STEM
 from intentcast.node.sync import PROTOCOL as SYNC
 from intentcast.node.sync import write_frame
@@ -34,6 +35,7 @@ from intentcast.protocol import (
     validate,
 )
 from intentcast.protocol.encoding import encode_envelope, pack
+from intentcast.protocol.stem import StemParams
 from tests.protocol.builders import forge
 
 from .harness import LOW_WORK, PHONE_TERMS, customer_and_kiez, link, market, run, wait_for
@@ -316,3 +318,109 @@ def test_a_flood_of_withdrawals_for_made_up_intents_stops_at_the_first_hop(
 
 def has_intent(node: Node, message_id: bytes) -> Callable[[], bool]:
     return lambda: node.store.gossip.intent(message_id) is not None
+
+
+def test_a_stem_flood_through_an_honest_relay_gets_no_honest_peer_banned(
+    tmp_path: Path,
+) -> None:
+    """Hostile peers push valid withdrawals (cheap to mint) down an honest
+    node's stem as fast as they can, on many streams. The honest node reads
+    them at its documented pace and hands them on at a lower one, so its
+    successors, however strict, never charge it for them: nobody honest is
+    banned, and a deal between the honest nodes goes through during the
+    flood. (Before, the relay forwarded the flood at once, its successors
+    counted it against the relay, and banned it.)"""
+
+    async def main() -> None:
+        async with market(tmp_path) as m:
+            relayer = StemParams(fluff_probability=1e-9)  # never a diffuser
+            customer = await m.customer(stem=relayer)
+            # The successors count gossip strictly (their own choice): stem
+            # traffic is paced by its sender, never counted against it.
+            strict = PeerLimitConfig(messages_per_second=20, message_burst=40, max_over_rate=20)
+            kiez = await m.vendor("kiez-phones.toml", name="kiez", limits=strict)
+            far = await m.vendor("kiez-phones.toml", name="far", limits=strict)
+            # The customer dials both: its stem successors are drawn from them.
+            await link(customer, kiez)
+            await link(customer, far)
+            await trio.sleep(1.2)
+            sent_to: dict[str, list[float]] = {kiez.peer_id: [], far.peer_id: []}
+
+            def trace(what: str, message_id: bytes, detail: str) -> None:
+                if what == "stem-sent" and detail in sent_to:
+                    sent_to[detail].append(trio.current_time())
+
+            customer.trace = trace
+            now = customer.now()
+            per_attacker, attackers, streams = 600, 3, 10
+            floods = [
+                [
+                    sign(
+                        Withdraw(intent_key=k.intent_key, created=now, expires=now + 86_400),
+                        k.signing,
+                        params=LOW_WORK,
+                    ).raw
+                    for k in (derive_intent_keys(os.urandom(32), 0) for _ in range(per_attacker))
+                ]
+                for _ in range(attackers)
+            ]
+            async with AsyncExitStack() as stack:
+                evil = [
+                    await stack.enter_async_context(open_p2p(on_message=lambda *_: True))
+                    for _ in range(attackers)
+                ]
+                pushed = [0] * attackers
+
+                async def push(i: int, share: list[bytes]) -> None:
+                    # Many streams at once, each as fast as the node reads it.
+                    with suppress(Exception):  # streams past the node's bound are reset
+                        stream = await evil[i].new_stream(customer.peer_id, STEM)
+                        for raw in share:
+                            await write_frame(stream, {"t": "stem", "topic": INTENTS, "msg": raw})
+                            pushed[i] += 1
+
+                for e in evil:
+                    await e.connect(customer.addrs()[0])
+                async with trio.open_nursery() as nursery:
+                    for i in range(attackers):
+                        for k in range(streams):
+                            nursery.start_soon(push, i, floods[i][k::streams])
+                    await wait_for(customer, lambda: sum(pushed) >= 200)
+                    # Mid-flood, an honest deal: intent, offer, accept, confirm.
+                    intent = await customer.post_intent(**PIXEL)
+                    await wait_for(
+                        customer,
+                        lambda: bool(customer.offers_for(intent.signer).ranked),
+                        timeout=30,
+                    )
+                    best = customer.offers_for(intent.signer).ranked[0].offer
+                    accept = await customer.accept(best.id, disclose={"contact": "a@example.org"})
+                    await wait_for(customer, lambda: confirmed(customer, accept.id), timeout=30)
+                    with trio.fail_after(60):  # until every attacker's stream ended
+                        while nursery.child_tasks:
+                            await trio.sleep(0.1)
+                # ... and the customer passed on all it took.
+                await wait_for(customer, lambda: sum(map(len, sent_to.values())) >= sum(pushed))
+            # The flood left the customer no faster than its stem pace ...
+            limits = customer.config.limits
+            for peer in (kiez.peer_id, far.peer_id):
+                times = sent_to[peer]
+                assert len(times) <= limits.stem_burst + 1 + limits.stem_per_second * (
+                    times[-1] - times[0]
+                ), (peer, len(times), times[-1] - times[0])
+            # Streams past the node's bound were reset: a few of each attacker's ran.
+            assert sum(pushed) == attackers * MAX_STREAMS_IN * (per_attacker // streams)
+            for node in (customer, kiez, far):  # ... and no honest node banned another
+                assert (
+                    node.p2p.limits.banned(0)
+                    .keys()
+                    .isdisjoint({customer.peer_id, kiez.peer_id, far.peer_id})
+                ), node.p2p.limits.ban_reasons
+            assert {kiez.peer_id, far.peer_id} <= set(customer.p2p.connected_peers())
+
+    run(main)
+
+
+def confirmed(node: Node, accept_id: bytes) -> bool:
+    deal = node.store.deals.get(accept_id)
+    return deal is not None and deal.reply is not None
