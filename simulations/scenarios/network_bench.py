@@ -27,7 +27,10 @@ once, each new message validated) and *stem* (the node's stem then fluff,
 ``simulations/stem.py`` driving ``intentcast.protocol.stem`` unmodified).
 The stem phase runs ``--draws`` times with other draws of the stem's roles,
 successors, epoch phases and embargo timers (the graph and the gossip are
-the same each time): a benchmark run has two node phases, so two draws.
+the same each time): a benchmark run has two node phases, so two draws,
+and the figures are also given as the 5-95 % band over runs of
+``--rounds`` consecutive draws, what one real run of that many node
+phases should show if the model is right.
 
 Reported per phase: delivery over distinct (message, receiver other than
 the author) pairs, p50/p99 latency over those pairs (nearest rank, as the
@@ -76,7 +79,7 @@ RAW_P50_MS: Final = 13.4
 FIT_NODES: Final = 10
 PHASES: Final = ("raw", "fluff_only", "stem")
 REASONS: Final = ("diffuser", "loop", "embargo", "no-successor")
-#: Node phases in one benchmark run (its default ``--rounds``): one stem
+#: Node phases in one benchmark run (its default ``--rounds``), one stem
 #: draw each.
 BENCH_ROUNDS: Final = 2
 #: Bisection stops when the bracket on the link latency is this narrow (s).
@@ -172,6 +175,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="K",
         help="stem phases with other draws of roles, successors and timers "
         "(default 10; a benchmark run has 2)",
+    )
+    link.add_argument(
+        "--rounds",
+        type=positive_int,
+        default=BENCH_ROUNDS,
+        metavar="R",
+        help="node phases per benchmark run, as its --rounds: the stem figures "
+        f"are also given as the band a run of R phases falls in (default {BENCH_ROUNDS})",
     )
     link.add_argument(
         "--successors-from",
@@ -407,7 +418,7 @@ def run(args: argparse.Namespace, work: WorkCache) -> Result:
         "hops_mean": spread(lambda d: d["hops_mean"]),
         "distinct_stem_paths": spread(lambda d: d["distinct_stem_paths"]),
     }
-    stem["benchmark_runs"] = benchmark_runs(per_draw)
+    stem["benchmark_runs"] = benchmark_runs(per_draw, args.rounds)
     stem["draws"] = draws
     rows["stem"] = stem
     return {
@@ -447,13 +458,15 @@ def run(args: argparse.Namespace, work: WorkCache) -> Result:
     }
 
 
-def benchmark_runs(per_draw: list[tuple[list[float], Counter[str], list[int]]]) -> dict[str, Any]:
+def benchmark_runs(
+    per_draw: list[tuple[list[float], Counter[str], list[int]]], rounds: int
+) -> dict[str, Any]:
     """What one benchmark run would show if the model is right: its
-    ``BENCH_ROUNDS`` node phases are consecutive draws; for each figure,
-    the 5th and 95th percentile over those runs (nearest rank), the band
-    a real run falls in 9 times out of 10."""
-    runs = [per_draw[i : i + BENCH_ROUNDS] for i in range(0, len(per_draw), BENCH_ROUNDS)]
-    runs = [r for r in runs if len(r) == BENCH_ROUNDS]
+    ``rounds`` node phases are consecutive draws; for each figure, the 5th
+    and 95th percentile over those runs (nearest rank), the band a real run
+    falls in 9 times out of 10."""
+    runs = [per_draw[i : i + rounds] for i in range(0, len(per_draw), rounds)]
+    runs = [r for r in runs if len(r) == rounds]
     if not runs:
         return {"runs": 0}
     figures: dict[str, list[float]] = {"p50_ms": [], "p99_ms": [], "hops_mean": []}
@@ -468,7 +481,7 @@ def benchmark_runs(per_draw: list[tuple[list[float], Counter[str], list[int]]]) 
         for r in REASONS:
             figures[f"{r}_share"].append(round(ends[r] / len(hops), 3))
     band = {k: [percentile(v, 5), percentile(v, 95)] for k, v in figures.items()}
-    return {"runs": len(runs), "draws_each": BENCH_ROUNDS, "p5_p95": band}
+    return {"runs": len(runs), "draws_each": rounds, "p5_p95": band}
 
 
 def plot(result: Result, path: str) -> None:
