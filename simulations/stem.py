@@ -50,11 +50,24 @@ per successor slot, else from all its peers, as ``node/stem.py`` does
 Fluffing publishes by gossip from that node (flood publishing, as the node
 does). :attr:`StemRouting.stem_receipts` records, per message, when and
 from whom each node first got it over a stem: with the network's
-``first_from`` it is what a spy sees.
+``first_from`` it is what a spy sees. :attr:`StemRouting.hops_of` and
+:attr:`StemRouting.ends` record, per message, its stem hops and why its
+stem ended (``fluffs`` sums the reasons): a diffuser fluffed it, it
+looped back to a node that had it, an embargo timer fired, or no
+successor could take it (an author without peers, or a relayer whose only
+successor is the peer the message came from).
+
+Randomness (roles, successors, epoch phases, embargo draws) comes from the
+network's generator, or from ``rng`` if given: then the same network can
+be run with other stem draws and nothing else changed. With one generator
+per node the draws do not depend on the order of events either (the link
+latencies, say): each node's role, successors, per-inbound choices and
+timers then depend only on its own generator and its own history.
 """
 
 from __future__ import annotations
 
+import random
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, Literal
@@ -98,13 +111,21 @@ class StemRouting:
         round_trips: float = 1.0,
         streams: StreamMode = "epoch",
         dialled: Sequence[Collection[int]] | None = None,
+        rng: random.Random | Sequence[random.Random] | None = None,
+        keeper_start: float | None = None,
     ) -> None:
         """``round_trips``: link round trips to open a stem stream before its
         first frame leaves. ``streams``: how stem streams are opened (see the
         module docstring; "epoch" is what the node does). ``dialled``: per
         node, the peers it dialled; successors are then drawn from those
         when a node has one per successor slot, else from all its peers
-        (``node/stem.py`` ``_peers``); None: always from all peers."""
+        (``node/stem.py`` ``_peers``); None: always from all peers.
+        ``rng``: where the stem's random draws come from: one generator,
+        or one per node (default: the network's generator).
+        ``keeper_start``: when every node's keeper first checks its
+        streams ("epoch" mode; the node's first check is
+        :data:`KEEPER_PERIOD` after it starts); default: each node at a
+        random phase within the first period."""
         if streams not in STREAM_MODES:
             raise ValueError(f"streams: {streams!r} is not one of {STREAM_MODES}")
         self.net = net
@@ -119,21 +140,33 @@ class StemRouting:
         #: (opened on the message path, not by the keeper).
         self.opened = 0
         self.opened_for_message = 0
-        rng = net.rng
-        self.routers = [StemRouter[int](params, rng) for _ in range(net.n)]
+        if rng is None or isinstance(rng, random.Random):
+            self.rngs = [net.rng if rng is None else rng] * net.n
+        else:
+            self.rngs = list(rng)
+            if len(self.rngs) != net.n:
+                raise ValueError(f"rng: {len(self.rngs)} generators for {net.n} nodes")
+        self.routers = [StemRouter[int](params, self.rngs[v]) for v in range(net.n)]
         self.held: dict[tuple[int, int], Held] = {}
         #: (node, message) pairs a node relayed down a stem (loop detection).
         self.relayed: set[tuple[int, int]] = set()
         #: message index -> node -> (time, from peer) of its first stem receipt.
         self.stem_receipts: dict[int, dict[int, tuple[float, int]]] = {}
         self.hops = 0
+        #: message index -> stem hops it took.
+        self.hops_of: dict[int, int] = {}
         self.fluffs = {"diffuser": 0, "embargo": 0, "loop": 0, "no-successor": 0}
+        #: message index -> why its stem ended, in order (one reason per end).
+        self.ends: dict[int, list[str]] = {}
         net.publish_hook = self._publish_own
         net.on_direct = self._arrived
         net.on_accept = self._took_in
         if streams == "epoch":
             for v in range(net.n):
-                net.loop.call_at(rng.random() * KEEPER_PERIOD, self._keeper, v)
+                first = (
+                    self.rngs[v].random() * KEEPER_PERIOD if keeper_start is None else keeper_start
+                )
+                net.loop.call_at(first, self._keeper, v)
 
     def _router(self, v: int) -> StemRouter[int]:
         router = self.routers[v]
@@ -142,8 +175,12 @@ class StemRouting:
             outbound = peers & self.dialled[v]
             if len(outbound) >= self.params.successors:
                 peers = outbound
-        router.refresh(EPOCH + self.net.loop.now, sorted(peers), self.net.rng)
+        router.refresh(EPOCH + self.net.loop.now, sorted(peers), self.rngs[v])
         return router
+
+    def _ended(self, msg: SimMessage, reason: str) -> None:
+        self.fluffs[reason] += 1
+        self.ends.setdefault(msg.index, []).append(reason)
 
     def _publish_own(self, v: int, msg: SimMessage) -> bool:
         signed = msg.signed
@@ -151,7 +188,7 @@ class StemRouting:
             return False
         route = self._router(v).route_own()
         if isinstance(route, Fluff):
-            self.fluffs["no-successor"] += 1
+            self._ended(msg, "no-successor")
             return False
         held = Held(own=True)
         self.held[(v, msg.index)] = held
@@ -161,6 +198,7 @@ class StemRouting:
 
     def _send(self, v: int, peer: int, msg: SimMessage) -> None:
         self.hops += 1
+        self.hops_of[msg.index] = self.hops_of.get(msg.index, 0) + 1
         net = self.net
         now = net.loop.now
         if self.mode == "per-message":
@@ -224,13 +262,13 @@ class StemRouting:
                 return
 
     def _embargo(self, v: int, msg: SimMessage, held: Held) -> None:
-        wait = self.routers[v].embargo_seconds(self.net.rng)
+        wait = self.routers[v].embargo_seconds(self.rngs[v])
         self.net.loop.call_at(self.net.loop.now + wait, self._embargo_ends, (v, msg, held))
 
     def _embargo_ends(self, job: tuple[int, SimMessage, Held]) -> None:
         v, msg, held = job
         if self.held.get((v, msg.index)) is held and self.net.nodes[v].up:
-            self.fluffs["embargo"] += 1
+            self._ended(msg, "embargo")
             self._fluff(v, msg)
 
     def _arrived(self, v: int, u: int, msg: SimMessage, tag: Any, done: float) -> None:
@@ -245,15 +283,17 @@ class StemRouting:
         key = (v, msg.index)
         if key in self.held or key in self.relayed:
             # The stem looped back to a node that had it: end it here.
-            self.fluffs["loop"] += 1
+            self._ended(msg, "loop")
             self.held.setdefault(key, Held(own=False, inbound=u))
             self._fluff(v, msg)
             return
         if msg.arrived is not None and msg.arrived[v] >= 0:
             return  # already fluffed: this node has it from gossip
-        route = self._router(v).route_relayed(u, net.rng)
+        router = self._router(v)
+        route = router.route_relayed(u, self.rngs[v])
         if isinstance(route, Fluff):
-            self.fluffs["diffuser"] += 1
+            # A relayer fluffs only when its one successor is the inbound peer.
+            self._ended(msg, "diffuser" if router.diffuser else "no-successor")
             if net.accept_direct(v, u, msg, done):
                 net.gossip_publish(v, msg)
             return

@@ -246,7 +246,7 @@ def latency_spec(text: str) -> Latency:
 
 
 def all_scenarios() -> list[Scenario]:
-    from . import anonymity, churn, market, model_check, propagation, spam
+    from . import anonymity, churn, market, model_check, network_bench, propagation, spam
 
-    modules = (propagation, churn, spam, market, model_check, anonymity)
+    modules = (propagation, churn, spam, market, model_check, anonymity, network_bench)
     return [m.SCENARIO for m in modules]

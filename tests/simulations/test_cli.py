@@ -61,6 +61,8 @@ def call(*args: str) -> tuple[int, str]:
         (["churn", "--churn", "2"], "--churn: must be between 0 and 1"),
         (["spam", "--mode", "loud"], "invalid choice: 'loud'"),
         (["market", "--nodes", "10", "--vendors", "10"], "--vendors (10) must be fewer"),
+        (["network-bench", "--nodes", "5"], "--vendors (5) must be fewer than --nodes (5)"),
+        (["network-bench", "--link-ms", "5", "--fit-p50-ms", "9"], "not allowed with argument"),
         (["teleport"], "invalid choice: 'teleport'"),
     ],
 )
@@ -77,7 +79,8 @@ def test_help_names_every_scenario(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit):
         call("--help")
     text = capsys.readouterr().out
-    for name in ("propagation", "churn", "spam", "market", "model-check", "anonymity"):
+    names = ("propagation", "churn", "spam", "market", "model-check", "anonymity", "network-bench")
+    for name in names:
         assert name in text
     with pytest.raises(SystemExit):
         call("churn", "--help")
