@@ -51,7 +51,7 @@ from libp2p.abc import IHost, INetConn, INetStream, INetwork, INotifee
 from libp2p.crypto.ed25519 import create_new_key_pair
 from libp2p.crypto.x25519 import create_new_key_pair as create_x25519_key_pair
 from libp2p.custom_types import TProtocol
-from libp2p.network.config import ConnectionConfig
+from libp2p.network.config import HIGH_WATERMARK, MAX_CONNECTIONS, ConnectionConfig
 from libp2p.peer.id import ID
 from libp2p.peer.peerinfo import info_from_p2p_addr
 from libp2p.pubsub.gossipsub import PROTOCOL_ID_V11
@@ -170,6 +170,7 @@ class P2P:
         gossip: GossipConfig | None = None,
         limits: PeerLimitConfig | None = None,
         mdns: bool = False,
+        max_connections: int = MAX_CONNECTIONS,
     ) -> None:
         self.gossip = gossip or GossipConfig()
         self.limits = PeerLimits(limits or PeerLimitConfig())
@@ -190,8 +191,16 @@ class P2P:
             # One connection per peer; no auto-dialing of every peer in the
             # peerstore to reach 50 connections (the library default): the
             # node dials its bootstrap peers itself, with backoff.
+            # At most ``max_connections`` live connections, inbound and
+            # outbound together (checked when a connection registers); an
+            # inbound one also holds a slot of the swarm's inbound limiter,
+            # of the same size, until it closes (InboundSlotSwarm).
             connection_config=ConnectionConfig(
-                max_connections_per_peer=1, min_connections=0, low_watermark=0
+                max_connections_per_peer=1,
+                min_connections=0,
+                low_watermark=0,
+                max_connections=max_connections,
+                high_watermark=min(HIGH_WATERMARK, max_connections),
             ),
         )
         g = self.gossip
@@ -436,6 +445,7 @@ async def open_p2p(
     gossip: GossipConfig | None = None,
     limits: PeerLimitConfig | None = None,
     mdns: bool = False,
+    max_connections: int = MAX_CONNECTIONS,
 ) -> AsyncIterator[P2P]:
     """Run a :class:`P2P` listening on ``listen`` until the block exits.
 
@@ -443,7 +453,12 @@ async def open_p2p(
     host closes, then the pubsub and gossipsub services stop.
     """
     p2p = P2P(
-        on_message=on_message, peer_key_seed=peer_key_seed, gossip=gossip, limits=limits, mdns=mdns
+        on_message=on_message,
+        peer_key_seed=peer_key_seed,
+        gossip=gossip,
+        limits=limits,
+        mdns=mdns,
+        max_connections=max_connections,
     )
     try:
         addrs = [Multiaddr(a) for a in listen]
