@@ -65,7 +65,7 @@ from multiaddr import Multiaddr
 from intentcast.protocol.kinds import MAX_ANY_ENVELOPE
 
 from .limits import Admission, PeerLimitConfig, PeerLimits
-from .logs import route_libp2p_logging
+from .logs import LIBRARY_EVENTS, RemoteLog, route_libp2p_logging
 from .repairs import (
     IntentcastGossipSub,
     content_id,
@@ -134,7 +134,9 @@ class _ConnectionWatcher(INotifee):
     async def connected(self, network: INetwork, conn: INetConn) -> None:
         peer = conn.muxed_conn.peer_id
         if self._p2p.limits.is_banned(peer.to_base58(), time.monotonic()):
-            log.info("refusing banned peer %s", peer)
+            self._p2p.remote_log.note(
+                peer.to_base58(), "banned-reconnect", "refusing banned peer %s", peer
+            )
             self._p2p.request_disconnect(peer)
             return
         self._p2p.drop_stale_pubsub_stream(peer, conn)
@@ -232,6 +234,9 @@ class P2P:
         self._disconnect_send, self._disconnect_receive = trio.open_memory_channel[ID](256)
         self._subscriptions: dict[str, Any] = {}
         self._nursery: trio.Nursery | None = None
+        #: Log lines caused by remote peers, rate-limited and summarised
+        #: per (peer, reason): ``remote_log.note(peer, reason, msg, *args)``.
+        self.remote_log = RemoteLog(log)
         route_libp2p_logging()
 
     # --- identity and peers -------------------------------------------------
@@ -285,7 +290,13 @@ class P2P:
         try:
             self._disconnect_send.send_nowait(peer)
         except trio.WouldBlock:
-            log.warning("disconnect queue full; %s stays connected until its next message", peer)
+            self.remote_log.note(
+                peer.to_base58(),
+                "disconnect-queue-full",
+                "disconnect queue full; %s stays connected until its next message",
+                peer,
+                level=logging.WARNING,
+            )
 
     def ban(self, peer: str, reason: str) -> None:
         """Ban ``peer``: drop its messages and disconnect it until the ban expires."""
@@ -293,7 +304,10 @@ class P2P:
         self._enforce_ban(ID.from_base58(peer), reason)
 
     def _enforce_ban(self, peer: ID, reason: str) -> None:
-        log.warning("banning peer %s: %s", peer, reason)
+        # Called again for every message a banned peer still gets through.
+        self.remote_log.note(
+            peer.to_base58(), "banned", "banning peer %s: %s", peer, reason, level=logging.WARNING
+        )
         self.pubsub.add_to_blacklist(peer)
         self.request_disconnect(peer)
 
@@ -367,7 +381,13 @@ class P2P:
         peer = stream.muxed_conn.peer_id
         exc = await guarded_pubsub_stream(self.pubsub, stream)
         if exc is not None:
-            log.info("pubsub stream from %s refused: %s", peer, type(exc).__name__)
+            self.remote_log.note(
+                peer.to_base58(),
+                f"pubsub-{type(exc).__name__}",
+                "pubsub stream from %s refused: %s",
+                peer,
+                type(exc).__name__,
+            )
             self.penalise(peer.to_base58(), f"pubsub: {type(exc).__name__}")
 
     def penalise(self, peer: str, reason: str) -> None:
@@ -409,6 +429,14 @@ class P2P:
             except Exception as exc:
                 log.debug("disconnecting %s: %s", peer, exc)
 
+    async def _flush_logs(self) -> None:
+        """Log the summaries of remote events when their interval ends,
+        even if the peer has gone quiet since."""
+        while True:
+            await trio.sleep(LOG_FLUSH_SECONDS)
+            self.remote_log.flush()
+            LIBRARY_EVENTS.flush()
+
     # --- streams --------------------------------------------------------------
 
     def set_stream_handler(
@@ -429,11 +457,15 @@ class P2P:
             self._nursery = nursery
             nursery.start_soon(self._publisher)
             nursery.start_soon(self._disconnector)
+            nursery.start_soon(self._flush_logs)
             task_status.started()
             await trio.sleep_forever()
 
 
 DEFAULT_LISTEN: Final = ("/ip4/127.0.0.1/tcp/0",)
+
+#: How often the summaries of remote events are looked at (seconds).
+LOG_FLUSH_SECONDS: Final = 5.0
 
 
 @asynccontextmanager
