@@ -4,7 +4,11 @@
 - Security: Noise only. py-libp2p accepts plaintext and secio by default;
   with only Noise offered, a plaintext dialer fails the handshake.
 - Muxer: yamux; one connection per peer (``connect()`` otherwise waits a
-  fixed 250 ms); its reader never blocks on a write (:class:`_Yamux`).
+  fixed 250 ms); its reader never blocks on a write.
+- Every repair of py-libp2p's own code (subclasses installed where the
+  library looks its classes up, guards around its handlers) is in
+  :mod:`intentcast.node.repairs`, each naming the upstream behaviour;
+  inbound connection slots are released when a connection closes.
 - Gossipsub v1.1 with a 1 s heartbeat (the default 120 s never forms a mesh
   in time), adaptive gossip off (it raised the heartbeat to 60 s), the
   library's per-topic spam cap off (it silently dropped our own publishes;
@@ -33,12 +37,10 @@
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
 import logging
 import os
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, Final
@@ -49,24 +51,28 @@ from libp2p.abc import IHost, INetConn, INetStream, INetwork, INotifee
 from libp2p.crypto.ed25519 import create_new_key_pair
 from libp2p.crypto.x25519 import create_new_key_pair as create_x25519_key_pair
 from libp2p.custom_types import TProtocol
-from libp2p.network.config import ConnectionConfig
+from libp2p.network.config import HIGH_WATERMARK, MAX_CONNECTIONS, ConnectionConfig
 from libp2p.peer.id import ID
 from libp2p.peer.peerinfo import info_from_p2p_addr
-from libp2p.pubsub.gossipsub import PROTOCOL_ID_V11, GossipSub
-from libp2p.pubsub.mcache import CacheEntry, MessageCache
+from libp2p.pubsub.gossipsub import PROTOCOL_ID_V11
 from libp2p.pubsub.pb import rpc_pb2
 from libp2p.pubsub.pubsub import Pubsub
 from libp2p.security.noise.transport import PROTOCOL_ID as NOISE_PROTOCOL_ID
 from libp2p.security.noise.transport import Transport as NoiseTransport
-from libp2p.stream_muxer import muxer_multistream
-from libp2p.stream_muxer.yamux.yamux import Yamux
 from libp2p.tools.anyio_service import background_trio_service
 from multiaddr import Multiaddr
 
 from intentcast.protocol.kinds import MAX_ANY_ENVELOPE
 
 from .limits import Admission, PeerLimitConfig, PeerLimits
-from .logs import route_libp2p_logging
+from .logs import LIBRARY_EVENTS, RemoteLog, route_libp2p_logging
+from .repairs import (
+    IntentcastGossipSub,
+    content_id,
+    drop_stale_pubsub_stream,
+    guarded_pubsub_stream,
+    install,
+)
 
 log = logging.getLogger(__name__)
 
@@ -111,114 +117,11 @@ class GossipConfig:
     seen_ttl: int = 300
 
 
-class _ContentIdCache(MessageCache):
-    """The message cache keyed by the content id, the id the seen cache uses.
-
-    py-libp2p keys it by ``from_id + seqno``. With anonymous publishing
-    those ids are never in a receiver's seen cache, so every id a node
-    advertised in IHAVE was fetched again with IWANT, whether the receiver
-    had the message or not: about four times the bytes per intent once a
-    node has more peers than its mesh (docs/simulations.md, "Bandwidth").
-    Keyed by the content id, IHAVE names what the receiver's seen cache
-    holds, and IWANT finds it here."""
-
-    def put(self, msg: rpc_pb2.Message) -> None:
-        mid = content_id(msg)
-        if mid in self.msgs:
-            return
-        self.msgs[mid] = msg
-        self.history[0].append(CacheEntry(mid, msg.topicIDs))
-
-
-class _GossipSub(GossipSub):
-    """Gossipsub without the replay of recent messages to new subscribers,
-    with flood publishing, and with its message cache keyed by content id
-    (:class:`_ContentIdCache`).
-
-    py-libp2p replays its message-cache window to every peer that
-    subscribes, out of order (LIBP2P-NOTES, trap 10): a withdrawn intent can
-    arrive before its withdrawal, and a vendor would answer it. Our sync
-    protocol does this job properly (withdrawals first, everything live, not
-    only the last few seconds), on connect and periodically.
-    """
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.mcache = _ContentIdCache(self.mcache.window_size, self.mcache.history_size)
-
-    async def send_recent_messages(self, peer_id: ID, topic: str) -> None:
-        return None
-
-    def _get_peers_to_send(
-        self,
-        topic_ids: Iterable[str],
-        msg_forwarder: ID,
-        origin: ID,
-        msg_id: bytes | None = None,
-    ) -> Iterable[ID]:
-        """Gossipsub v1.1 *flood publishing* for this node's own publishes:
-        to every peer known to follow the topic, not only the mesh (the
-        library sends to the mesh or fanout only). A message that ends its
-        stem here goes out even when the mesh of a just-joined topic is not
-        formed yet, and it reaches the first hop faster; forwarding others'
-        messages stays mesh-only."""
-        peers = set(super()._get_peers_to_send(topic_ids, msg_forwarder, origin, msg_id))
-        pubsub = self.pubsub
-        if pubsub is not None and msg_forwarder == pubsub.my_id:
-            for topic in topic_ids:
-                peers.update(
-                    p
-                    for p in pubsub.peer_topics.get(topic, ())
-                    if p in self.peer_protocol and p != msg_forwarder
-                )
-        return peers
-
-
-def content_id(msg: rpc_pb2.Message) -> bytes:
-    """Gossipsub message id: BLAKE2b-256 of the data, i.e. the protocol
-    message id of the envelope it carries (no origin, no seqno)."""
-    return hashlib.blake2b(msg.data, digest_size=32).digest()
-
-
 def _peer_key_pair(seed: bytes | None) -> Any:
     return create_new_key_pair(seed if seed is not None else os.urandom(32))
 
 
-class _Yamux(Yamux):
-    """Yamux whose connection reader never waits to write.
-
-    py-libp2p's reader answers a ping, and acknowledges or resets a new
-    stream, by writing inline under the connection's write lock. While a
-    stream writer holds that lock, blocked on a full socket (the peer is not
-    reading), the reader stops reading too; two nodes in that state wait for
-    each other until a timeout cancels a writer (seen in ``benchmarks
-    crash``: a daemon restarted under a flood, 60 s without a byte either
-    way). Here the reader hands those small frames to a task of their own
-    and goes on reading, so the peer's writes always drain.
-    """
-
-    _reader: trio.lowlevel.Task | None = None
-
-    async def handle_incoming(self) -> None:
-        self._reader = trio.lowlevel.current_task()
-        await super().handle_incoming()
-
-    async def _write_frame(self, data: bytes) -> None:
-        if self._nursery is not None and trio.lowlevel.current_task() is self._reader:
-            self._nursery.start_soon(self._write_aside, data)
-            return
-        await super()._write_frame(data)
-
-    async def _write_aside(self, data: bytes) -> None:
-        try:
-            await super()._write_frame(data)
-        except Exception as exc:  # the connection went away meanwhile
-            log.debug("yamux control frame not sent: %s", exc)
-
-
-# py-libp2p builds every yamux connection with the class named here (it
-# ignores the muxer classes a host is configured with).
-muxer_multistream.Yamux = _Yamux  # type: ignore[attr-defined]
+install()
 
 
 class _ConnectionWatcher(INotifee):
@@ -231,7 +134,9 @@ class _ConnectionWatcher(INotifee):
     async def connected(self, network: INetwork, conn: INetConn) -> None:
         peer = conn.muxed_conn.peer_id
         if self._p2p.limits.is_banned(peer.to_base58(), time.monotonic()):
-            log.info("refusing banned peer %s", peer)
+            self._p2p.remote_log.note(
+                peer.to_base58(), "banned-reconnect", "refusing banned peer %s", peer
+            )
             self._p2p.request_disconnect(peer)
             return
         self._p2p.drop_stale_pubsub_stream(peer, conn)
@@ -273,6 +178,7 @@ class P2P:
         gossip: GossipConfig | None = None,
         limits: PeerLimitConfig | None = None,
         mdns: bool = False,
+        max_connections: int = MAX_CONNECTIONS,
     ) -> None:
         self.gossip = gossip or GossipConfig()
         self.limits = PeerLimits(limits or PeerLimitConfig())
@@ -293,12 +199,20 @@ class P2P:
             # One connection per peer; no auto-dialing of every peer in the
             # peerstore to reach 50 connections (the library default): the
             # node dials its bootstrap peers itself, with backoff.
+            # At most ``max_connections`` live connections, inbound and
+            # outbound together (checked when a connection registers); an
+            # inbound one also holds a slot of the swarm's inbound limiter,
+            # of the same size, until it closes (InboundSlotSwarm).
             connection_config=ConnectionConfig(
-                max_connections_per_peer=1, min_connections=0, low_watermark=0
+                max_connections_per_peer=1,
+                min_connections=0,
+                low_watermark=0,
+                max_connections=max_connections,
+                high_watermark=min(HIGH_WATERMARK, max_connections),
             ),
         )
         g = self.gossip
-        self.router = _GossipSub(
+        self.router = IntentcastGossipSub(
             [PROTOCOL_ID_V11],
             degree=g.degree,
             degree_low=g.degree_low,
@@ -328,6 +242,9 @@ class P2P:
         self._nursery: trio.Nursery | None = None
         #: Called with a peer id when a connection to that peer closes.
         self.peer_left_listeners: list[Callable[[str], None]] = []
+        #: Log lines caused by remote peers, rate-limited and summarised
+        #: per (peer, reason): ``remote_log.note(peer, reason, msg, *args)``.
+        self.remote_log = RemoteLog(log)
         route_libp2p_logging()
 
     # --- identity and peers -------------------------------------------------
@@ -371,27 +288,23 @@ class P2P:
         return str(info.peer_id.to_base58())
 
     def drop_stale_pubsub_stream(self, peer: ID, conn: INetConn) -> None:
-        """Forget a pubsub stream left from an earlier connection of ``peer``.
-
-        py-libp2p registers a peer's pubsub stream once and skips a new one
-        while the old entry exists; when a peer reconnects before the old
-        connection's death was processed, every later message to it went
-        into the dead stream, silently (seen with nodes restarting on the
-        same peer id). Dropping the stale entry makes the library open a
-        stream on the live connection.
-        """
-        stream = self.pubsub.peers.get(peer)
-        if stream is None or getattr(stream, "muxed_conn", None) is conn.muxed_conn:
-            return
-        log.debug("peer %s reconnected; replacing its stale pubsub stream", peer)
-        self.pubsub._handle_dead_peer(peer)  # re-opens a stream while the peer is connected
+        """Forget a pubsub stream left from an earlier connection of ``peer``
+        (:func:`~intentcast.node.repairs.drop_stale_pubsub_stream`)."""
+        if drop_stale_pubsub_stream(self.pubsub, peer, conn):
+            log.debug("peer %s reconnected; replaced its stale pubsub stream", peer)
 
     def request_disconnect(self, peer: ID) -> None:
         """Disconnect ``peer`` soon (callable from synchronous code)."""
         try:
             self._disconnect_send.send_nowait(peer)
         except trio.WouldBlock:
-            log.warning("disconnect queue full; %s stays connected until its next message", peer)
+            self.remote_log.note(
+                peer.to_base58(),
+                "disconnect-queue-full",
+                "disconnect queue full; %s stays connected until its next message",
+                peer,
+                level=logging.WARNING,
+            )
 
     def ban(self, peer: str, reason: str) -> None:
         """Ban ``peer``: drop its messages and disconnect it until the ban expires."""
@@ -399,7 +312,10 @@ class P2P:
         self._enforce_ban(ID.from_base58(peer), reason)
 
     def _enforce_ban(self, peer: ID, reason: str) -> None:
-        log.warning("banning peer %s: %s", peer, reason)
+        # Called again for every message a banned peer still gets through.
+        self.remote_log.note(
+            peer.to_base58(), "banned", "banning peer %s: %s", peer, reason, level=logging.WARNING
+        )
         self.pubsub.add_to_blacklist(peer)
         self.request_disconnect(peer)
 
@@ -467,18 +383,19 @@ class P2P:
         return validate
 
     async def _guarded_pubsub_stream(self, stream: INetStream) -> None:
-        """The library's pubsub stream handler, minus its crash: an RPC that
-        is not protobuf raised ``DecodeError`` out of the handler, through
-        the swarm, and stopped the whole node (random bytes on
-        ``/meshsub/1.1.0``; found by tests/node/test_hostile.py). Now the
-        stream is reset and the peer penalised."""
+        """The library's pubsub stream handler, minus its crash
+        (:func:`~intentcast.node.repairs.guarded_pubsub_stream`): a stream
+        whose RPC does not decode is reset and its peer penalised."""
         peer = stream.muxed_conn.peer_id
-        try:
-            await self.pubsub.stream_handler(stream)
-        except Exception as exc:
-            log.info("pubsub stream from %s refused: %s", peer, type(exc).__name__)
-            with contextlib.suppress(Exception):
-                await stream.reset()
+        exc = await guarded_pubsub_stream(self.pubsub, stream)
+        if exc is not None:
+            self.remote_log.note(
+                peer.to_base58(),
+                f"pubsub-{type(exc).__name__}",
+                "pubsub stream from %s refused: %s",
+                peer,
+                type(exc).__name__,
+            )
             self.penalise(peer.to_base58(), f"pubsub: {type(exc).__name__}")
 
     def penalise(self, peer: str, reason: str) -> None:
@@ -520,6 +437,14 @@ class P2P:
             except Exception as exc:
                 log.debug("disconnecting %s: %s", peer, exc)
 
+    async def _flush_logs(self) -> None:
+        """Log the summaries of remote events when their interval ends,
+        even if the peer has gone quiet since."""
+        while True:
+            await trio.sleep(LOG_FLUSH_SECONDS)
+            self.remote_log.flush()
+            LIBRARY_EVENTS.flush()
+
     # --- streams --------------------------------------------------------------
 
     def set_stream_handler(
@@ -540,11 +465,15 @@ class P2P:
             self._nursery = nursery
             nursery.start_soon(self._publisher)
             nursery.start_soon(self._disconnector)
+            nursery.start_soon(self._flush_logs)
             task_status.started()
             await trio.sleep_forever()
 
 
 DEFAULT_LISTEN: Final = ("/ip4/127.0.0.1/tcp/0",)
+
+#: How often the summaries of remote events are looked at (seconds).
+LOG_FLUSH_SECONDS: Final = 5.0
 
 
 @asynccontextmanager
@@ -556,6 +485,7 @@ async def open_p2p(
     gossip: GossipConfig | None = None,
     limits: PeerLimitConfig | None = None,
     mdns: bool = False,
+    max_connections: int = MAX_CONNECTIONS,
 ) -> AsyncIterator[P2P]:
     """Run a :class:`P2P` listening on ``listen`` until the block exits.
 
@@ -563,7 +493,12 @@ async def open_p2p(
     host closes, then the pubsub and gossipsub services stop.
     """
     p2p = P2P(
-        on_message=on_message, peer_key_seed=peer_key_seed, gossip=gossip, limits=limits, mdns=mdns
+        on_message=on_message,
+        peer_key_seed=peer_key_seed,
+        gossip=gossip,
+        limits=limits,
+        mdns=mdns,
+        max_connections=max_connections,
     )
     try:
         addrs = [Multiaddr(a) for a in listen]

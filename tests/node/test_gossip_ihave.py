@@ -23,7 +23,8 @@ from typing import Any
 import trio
 from libp2p.pubsub.pb import rpc_pb2
 
-from intentcast.node.p2p import P2P, GossipConfig, content_id, open_p2p
+from intentcast.node.p2p import P2P, GossipConfig, open_p2p
+from intentcast.node.repairs import content_id
 
 TOPIC = "intentcast/1/intents/electronics"
 HUB = GossipConfig(degree=1, degree_low=1, degree_high=1)

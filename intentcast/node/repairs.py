@@ -1,0 +1,301 @@
+"""Every repair the node makes to py-libp2p 0.8.1, in one place.
+
+Each repair names the library behaviour it replaces (file and function in
+``site-packages/libp2p``), what went wrong with it, and how it was found.
+They are narrow: a subclass overriding one or two methods, installed where
+the library looks the class up, or a function the node calls instead of the
+library's. :func:`install` puts the subclasses in place; importing
+:mod:`intentcast.node.p2p` calls it, before any host is built.
+
+- :class:`InboundSlotSwarm`: ``network/swarm.py``
+  ``Swarm._handle_inbound_connection`` holds an inbound slot until the
+  swarm stops, not until the connection closes;
+- :class:`ContentIdCache`: ``pubsub/mcache.py`` ``MessageCache.put`` keys
+  the cache by ``from_id + seqno``;
+- :class:`IntentcastGossipSub`: ``pubsub/gossipsub.py``
+  ``send_recent_messages`` replays out of order, ``_get_peers_to_send`` has
+  no flood publishing;
+- :class:`NonBlockingYamux`: ``stream_muxer/yamux/yamux.py``
+  ``Yamux.handle_incoming`` writes inline under the write lock;
+- :func:`guarded_pubsub_stream`: ``pubsub/pubsub.py``
+  ``Pubsub.stream_handler`` lets an undecodable RPC raise through the swarm;
+- :func:`drop_stale_pubsub_stream`: ``pubsub/pubsub.py``
+  ``Pubsub._handle_new_peer`` keeps a reconnecting peer's dead stream.
+
+py-libp2p's logging is repaired in :mod:`intentcast.node.logs`.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import hashlib
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import libp2p
+import trio
+from libp2p.abc import IMuxedConn, INetConn, INetStream
+from libp2p.network.swarm import Swarm
+from libp2p.peer.id import ID
+from libp2p.pubsub.gossipsub import GossipSub
+from libp2p.pubsub.mcache import CacheEntry, MessageCache
+from libp2p.pubsub.pb import rpc_pb2
+from libp2p.pubsub.pubsub import Pubsub
+from libp2p.stream_muxer import muxer_multistream
+from libp2p.stream_muxer.yamux.yamux import Yamux
+
+log = logging.getLogger(__name__)
+
+
+# --- network/swarm.py: inbound connection slots ---------------------------------
+
+
+@dataclass(slots=True)
+class _InboundHandler:
+    """The inbound handler running in this task: its cancel scope, and
+    whether the connection it upgraded has been claimed yet."""
+
+    scope: trio.CancelScope
+    claimed: bool = False
+
+
+_INBOUND: contextvars.ContextVar[_InboundHandler | None] = contextvars.ContextVar(
+    "intentcast_inbound_handler", default=None
+)
+
+
+class InboundSlotSwarm(Swarm):
+    """A swarm whose inbound connection slot is released when the
+    connection closes, not when the swarm stops.
+
+    Upstream (``libp2p/network/swarm.py``, 0.8.1):
+    ``Swarm._handle_inbound_connection`` takes a slot of
+    ``_inbound_limiter`` (``max_connections - min_connections`` slots: 300
+    with the node's ``min_connections=0``) and releases it in a ``finally``
+    after ``_do_handle_inbound_connection`` returns. That function, after a
+    successful upgrade, awaits ``self.manager.wait_finished()`` ("keep
+    handler alive"): the swarm's whole lifetime. So every inbound connection
+    a node ever accepted kept its slot after it closed, and after 300 in
+    its lifetime the node refused every new inbound peer, with 0 live
+    connections (LIBP2P-NOTES, 2026-12-03; issue 15: a vendor refused a new
+    customer after a reconnect storm). The upstream comment says what was
+    meant: the slot "releases automatically in the finally block when the
+    connection ends".
+
+    The handler must stay alive while the connection is open: trio's
+    ``serve_listeners`` closes the socket when its handler returns. So the
+    repair keeps the library's handler as it is and ends it when the
+    connection it registered closes: :meth:`add_conn` (called by the upgrade,
+    in the handler's task) finds the handler's cancel scope in a context
+    variable and starts a task that cancels it once the ``SwarmConn``'s
+    ``event_closed`` is set. The library's ``finally`` then releases the slot
+    (and the handler task, which also leaked, ends).
+
+    Why on close and not as soon as the upgrade is done: the limiter is the
+    library's bound on *live* inbound connections (its size leaves
+    ``min_connections`` for outbound ones), not only on handshakes in
+    flight; released after the upgrade, it would bound handshakes only,
+    and live inbound connections would be bounded by ``max_connections``
+    alone, with nothing kept for the node's own dials. Held until close, a
+    Sybil can hold at most that many slots at once, and each one comes
+    back when its connection goes.
+    """
+
+    async def _handle_inbound_connection(self, read_write_closer: Any, maddr: Any) -> None:
+        with trio.CancelScope() as scope:
+            token = _INBOUND.set(_InboundHandler(scope))
+            try:
+                await super()._handle_inbound_connection(read_write_closer, maddr)
+            finally:
+                _INBOUND.reset(token)
+
+    async def add_conn(self, muxed_conn: IMuxedConn, direction: str = "unknown") -> Any:
+        swarm_conn = await super().add_conn(muxed_conn, direction)
+        handler = _INBOUND.get()
+        # Tasks the upgrade started inherit the variable; only the first
+        # inbound registration in the handler's own task claims it.
+        if handler is not None and direction == "inbound" and not handler.claimed:
+            handler.claimed = True
+            try:
+                self.manager.run_task(_end_handler_on_close, swarm_conn, handler.scope)
+            except Exception as exc:  # the swarm is stopping: its end frees the slot
+                log.debug("inbound slot watcher not started: %s", exc)
+        return swarm_conn
+
+
+async def _end_handler_on_close(swarm_conn: Any, scope: trio.CancelScope) -> None:
+    await swarm_conn.event_closed.wait()
+    scope.cancel()
+
+
+# --- pubsub/mcache.py: the message cache's key ------------------------------------
+
+
+def content_id(msg: rpc_pb2.Message) -> bytes:
+    """Gossipsub message id: BLAKE2b-256 of the data, i.e. the protocol
+    message id of the envelope it carries (no origin, no seqno)."""
+    return hashlib.blake2b(msg.data, digest_size=32).digest()
+
+
+class ContentIdCache(MessageCache):
+    """The message cache keyed by the content id, the id the seen cache uses.
+
+    Upstream (``libp2p/pubsub/mcache.py``, ``MessageCache.put``) keys it by
+    ``from_id + seqno``. With anonymous publishing those ids are never in a
+    receiver's seen cache, so every id a node advertised in IHAVE was
+    fetched again with IWANT, whether the receiver had the message or not:
+    about four times the bytes per intent once a node has more peers than
+    its mesh (docs/simulations.md, "Bandwidth";
+    ``tests/node/test_gossip_ihave.py``). Keyed by the content id, IHAVE
+    names what the receiver's seen cache holds, and IWANT finds it here."""
+
+    def put(self, msg: rpc_pb2.Message) -> None:
+        mid = content_id(msg)
+        if mid in self.msgs:
+            return
+        self.msgs[mid] = msg
+        self.history[0].append(CacheEntry(mid, msg.topicIDs))
+
+
+# --- pubsub/gossipsub.py: replay and flood publishing -----------------------------
+
+
+class IntentcastGossipSub(GossipSub):
+    """Gossipsub without the replay of recent messages to new subscribers,
+    with flood publishing, and with its message cache keyed by content id
+    (:class:`ContentIdCache`).
+
+    Upstream (``libp2p/pubsub/gossipsub.py``): ``send_recent_messages``
+    replays the message-cache window to every peer that subscribes, out of
+    order (LIBP2P-NOTES, trap 10): a withdrawn intent can arrive before its
+    withdrawal, and a vendor would answer it. Our sync protocol does this
+    job properly (withdrawals first, everything live, not only the last few
+    seconds), on connect and periodically. ``_get_peers_to_send`` sends a
+    node's own publishes to its mesh or fanout only; see the override.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.mcache = ContentIdCache(self.mcache.window_size, self.mcache.history_size)
+
+    async def send_recent_messages(self, peer_id: ID, topic: str) -> None:
+        return None
+
+    def _get_peers_to_send(
+        self,
+        topic_ids: Iterable[str],
+        msg_forwarder: ID,
+        origin: ID,
+        msg_id: bytes | None = None,
+    ) -> Iterable[ID]:
+        """Gossipsub v1.1 *flood publishing* for this node's own publishes:
+        to every peer known to follow the topic, not only the mesh (the
+        library sends to the mesh or fanout only). A message that ends its
+        stem here goes out even when the mesh of a just-joined topic is not
+        formed yet, and it reaches the first hop faster; forwarding others'
+        messages stays mesh-only."""
+        peers = set(super()._get_peers_to_send(topic_ids, msg_forwarder, origin, msg_id))
+        pubsub = self.pubsub
+        if pubsub is not None and msg_forwarder == pubsub.my_id:
+            for topic in topic_ids:
+                peers.update(
+                    p
+                    for p in pubsub.peer_topics.get(topic, ())
+                    if p in self.peer_protocol and p != msg_forwarder
+                )
+        return peers
+
+
+# --- stream_muxer/yamux/yamux.py: the reader never waits to write ----------------
+
+
+class NonBlockingYamux(Yamux):
+    """Yamux whose connection reader never waits to write.
+
+    Upstream (``libp2p/stream_muxer/yamux/yamux.py``, ``Yamux.handle_incoming``
+    and ``_write_frame``): the reader answers a ping, and acknowledges or
+    resets a new stream, by writing inline under the connection's write
+    lock. While a stream writer holds that lock, blocked on a full socket
+    (the peer is not reading), the reader stops reading too; two nodes in
+    that state wait for each other until a timeout cancels a writer (seen
+    in ``benchmarks crash``: a daemon restarted under a flood, 60 s without
+    a byte either way; ``tests/node/test_muxer_stall.py``). Here the reader
+    hands those small frames to a task of their own and goes on reading,
+    so the peer's writes always drain.
+    """
+
+    _reader: trio.lowlevel.Task | None = None
+
+    async def handle_incoming(self) -> None:
+        self._reader = trio.lowlevel.current_task()
+        await super().handle_incoming()
+
+    async def _write_frame(self, data: bytes) -> None:
+        if self._nursery is not None and trio.lowlevel.current_task() is self._reader:
+            self._nursery.start_soon(self._write_aside, data)
+            return
+        await super()._write_frame(data)
+
+    async def _write_aside(self, data: bytes) -> None:
+        try:
+            await super()._write_frame(data)
+        except Exception as exc:  # the connection went away meanwhile
+            log.debug("yamux control frame not sent: %s", exc)
+
+
+# --- pubsub/pubsub.py: the stream handler and reconnecting peers ------------------
+
+
+async def guarded_pubsub_stream(pubsub: Pubsub, stream: INetStream) -> BaseException | None:
+    """Run the library's pubsub stream handler; return what it raised
+    (the stream then reset), or None.
+
+    Upstream (``libp2p/pubsub/pubsub.py``, ``Pubsub.stream_handler``): an
+    RPC that is not protobuf raised ``DecodeError`` out of the handler,
+    through the swarm, and stopped the whole node (random bytes on
+    ``/meshsub/1.1.0``; found by ``tests/node/test_hostile.py``). The caller
+    penalises the peer."""
+    try:
+        await pubsub.stream_handler(stream)
+    except Exception as exc:
+        try:
+            await stream.reset()
+        except Exception as reset_error:
+            log.debug("pubsub stream reset failed: %s", reset_error)
+        return exc
+    return None
+
+
+def drop_stale_pubsub_stream(pubsub: Pubsub, peer: ID, conn: INetConn) -> bool:
+    """Forget a pubsub stream left from an earlier connection of ``peer``;
+    True if there was one.
+
+    Upstream (``libp2p/pubsub/pubsub.py``, ``Pubsub._handle_new_peer``)
+    registers a peer's pubsub stream once and skips a new one while the old
+    entry exists; when a peer reconnects before the old connection's death
+    was processed, every later message to it went into the dead stream,
+    silently (seen with nodes restarting on the same peer id: 4 of 5 runs
+    lost all gossip to it). Dropping the stale entry makes the library open
+    a stream on the live connection (call it from a notifee's
+    ``connected``)."""
+    stream = pubsub.peers.get(peer)
+    if stream is None or getattr(stream, "muxed_conn", None) is conn.muxed_conn:
+        return False
+    pubsub._handle_dead_peer(peer)  # re-opens a stream while the peer is connected
+    return True
+
+
+# --- installation -------------------------------------------------------------------
+
+
+def install() -> None:
+    """Put the subclasses where py-libp2p looks its classes up. Idempotent.
+
+    ``libp2p.new_swarm`` builds ``Swarm`` by its name in the ``libp2p``
+    package, and ``muxer_multistream`` every yamux connection by the name
+    ``Yamux`` in its module (it ignores the muxer classes a host is given);
+    the gossipsub router and the cache are built by the node itself."""
+    libp2p.Swarm = InboundSlotSwarm  # type: ignore[attr-defined]
+    muxer_multistream.Yamux = NonBlockingYamux  # type: ignore[attr-defined]
