@@ -339,3 +339,58 @@ def test_stem_successors_are_peers_the_node_dialled(tmp_path: Path) -> None:
             assert set(callers[0]._refreshed().successors) == {node.p2p.peer_id}
 
     run(main)
+
+
+def test_every_stemmed_intent_reaches_every_node_and_its_stem_ends_once(tmp_path: Path) -> None:
+    """A small healthy network of relays, stem routing as it ships (long
+    epochs, the protocol's embargo timers): every intent reaches every
+    other node, and each stem ends exactly once, at a diffuser or where it
+    looped back: never by an embargo timer, never for want of a successor."""
+
+    async def main() -> None:
+        async with market(tmp_path) as m:
+            n = 6
+            nodes = [await m.customer(f"node{i}", relay=True) for i in range(n)]
+            arrived: dict[bytes, set[int]] = {}
+            ends: dict[bytes, list[str]] = {}
+            hands: dict[bytes, int] = {}
+
+            def tracer(i: int) -> Callable[[str, bytes, str], None]:
+                def trace(what: str, message_id: bytes, detail: str) -> None:
+                    if what == "accepted":
+                        arrived.setdefault(message_id, set()).add(i)
+                    elif what == "stem-end":
+                        ends.setdefault(message_id, []).append(detail)
+                    elif what == "stem-sent":
+                        hands[message_id] = hands.get(message_id, 0) + 1
+
+                return trace
+
+            for i, node in enumerate(nodes):
+                node.trace = tracer(i)
+            # A ring, and each node dials the one two ahead too: every node
+            # dials two peers, its stem successors.
+            for i in range(n):
+                await link(nodes[i], nodes[(i + 1) % n])
+                await link(nodes[i], nodes[(i + 2) % n])
+            await trio.sleep(1.5)  # heartbeats: the meshes form
+            posted = []
+            for i, node in enumerate(nodes):
+                intent = await node.post_intent(**{**NOTHING, "title": f"Nokia 3310 no. {i}"})
+                posted.append((i, intent.id))
+            for author, mid in posted:
+                others = set(range(n)) - {author}
+                await wait_for(
+                    nodes[author], lambda mid=mid, o=others: arrived.get(mid, set()) >= o
+                )
+                await wait_for(nodes[author], lambda mid=mid: bool(ends.get(mid)))
+            await trio.sleep(0.5)  # a second end, were there one, would show by now
+            for author, mid in posted:
+                assert author not in arrived[mid]  # the author never takes its own back in
+                assert len(ends[mid]) == 1, ends[mid]
+                assert ends[mid][0] in ("diffuser", "loop"), ends[mid]
+                assert hands[mid] >= 1  # it went down a stem first
+            for node in nodes:
+                assert not node.stem_held()
+
+    run(main)
