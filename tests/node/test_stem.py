@@ -380,10 +380,11 @@ def test_every_stemmed_intent_reaches_every_node_and_its_stem_ends_once(tmp_path
                 posted.append((i, intent.id))
             for author, mid in posted:
                 others = set(range(n)) - {author}
-                await wait_for(
-                    nodes[author], lambda mid=mid, o=others: arrived.get(mid, set()) >= o
-                )
-                await wait_for(nodes[author], lambda mid=mid: bool(ends.get(mid)))
+
+                def everywhere(mid: bytes = mid, others: set[int] = others) -> bool:
+                    return arrived.get(mid, set()) >= others and bool(ends.get(mid))
+
+                await wait_for(nodes[author], everywhere)
             await trio.sleep(0.5)  # a second end, were there one, would show by now
             for author, mid in posted:
                 assert author not in arrived[mid]  # the author never takes its own back in
