@@ -45,7 +45,7 @@ from intentcast.protocol import derive_vendor_keys
 from intentcast.protocol.errors import KeyFileError
 from intentcast.store import InsecureKeyFile, Store, read_key_file, write_key_file
 
-from .base import Event, NodeConfig
+from .base import Event, EventKind, NodeConfig
 from .node import Node, open_node
 from .p2p import NetworkError
 from .remote import RemoteVendor
@@ -727,6 +727,12 @@ async def _serve(
 async def _follow_events(
     node: Node, events: EventLog, *, task_status: Any = trio.TASK_STATUS_IGNORED
 ) -> None:
+    # Events about others' messages (intents received, withdrawn, peers
+    # connecting) come at the network's pace, which a hostile peer sets: a
+    # line for the first of each kind per interval, then a summary with the
+    # count (the node flushes it). Events about the owner's own intents and
+    # deals are all logged.
+    network = node.p2p.remote_log
     async with node.events() as channel:
         task_status.started()
         async for event in channel:
@@ -734,7 +740,19 @@ async def _follow_events(
             subject = (
                 event.subject.hex()[:12] if isinstance(event.subject, bytes) else event.subject
             )
-            log.info("%s %s %s", event.kind.value, subject, event.detail)
+            if event.intent_key is None and event.kind in _NETWORK_EVENTS:
+                network.note(
+                    "the network", event.kind.value, "%s %s %s", event.kind.value, subject,
+                    event.detail,
+                )  # fmt: skip
+            else:
+                log.info("%s %s %s", event.kind.value, subject, event.detail)
+
+
+#: Events that others' messages cause, logged rate-limited (_follow_events).
+_NETWORK_EVENTS: Final = frozenset(
+    {EventKind.INTENT_RECEIVED, EventKind.INTENT_WITHDRAWN, EventKind.PEER_CONNECTED}
+)
 
 
 async def _stop_on_signal(stopping: trio.Event) -> None:

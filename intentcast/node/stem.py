@@ -202,7 +202,12 @@ class StemRouting(NodeBase):
         assert router is not None
         await trio.sleep(router.embargo_seconds(self._stem_rng))
         if self._stem_held.get(held.signed.id) is held:
-            log.info("stem: %s not seen fluffed in time; fluffing it", held.signed.id.hex()[:12])
+            # A relayed message's timer fires as often as a predecessor
+            # sends messages that do not come back: rate-limited per peer.
+            self.p2p.remote_log.note(
+                "own" if held.own else str(held.inbound), "stem-embargo",
+                "stem: %s not seen fluffed in time; fluffing it", held.signed.id.hex()[:12],
+            )  # fmt: skip
             await self._fluff(held, "embargo")
 
     async def _send(self, peer: str, held: _Held) -> bool:
