@@ -1,0 +1,347 @@
+"""One node's stem, as a state machine: events in, commands out.
+
+What a node does with the messages it sends down a stem (its own) and the
+ones it relays (others'), decided here without I/O, clock or global
+randomness; :mod:`intentcast.node.stem` carries the commands out over
+py-libp2p streams and trio timers, and the simulator (``simulations/
+stem.py``) over its virtual network and clock. Both therefore end stems
+the same way, by construction. The routing policy itself (roles,
+successors, per-inbound-edge forwarding, embargo draws) is Dandelion++'s,
+in :class:`intentcast.protocol.stem.StemRouter`.
+
+Events (methods) and the commands they return:
+
+- :meth:`StemNode.own`: the node wrote a message. It goes to the node's own
+  successor (:class:`Send`); a node with no peer holds it until it has one
+  (:meth:`StemNode.peers_changed`): published to no one, sync would later
+  hand it out and name the node as its author.
+- :meth:`StemNode.relayed`: a peer handed the node a message over the
+  stem. It ends here (:class:`Publish`) if the node is a diffuser this
+  epoch, if the stem looped back to a node that had it, or if the node
+  holds as many as it may; else it goes to the successor drawn for that
+  peer (:class:`Send`).
+- :meth:`StemNode.sent` / :meth:`StemNode.send_failed`: the driver handed
+  it over, or could not (the successor is replaced and the next one
+  tried; with none left the stem ends here, ``no-successor``). Once handed
+  over, the node waits for the message to come back by gossip
+  (:class:`Wait`): an embargo timer, after which it publishes it itself,
+  for a node that follows the message's topic (it will see the fluff); a
+  shorter hold otherwise, only to send it on again should the successor
+  leave meanwhile.
+- :meth:`StemNode.peer_left`: every message handed to that peer that has
+  not come back is sent down another stem at once (the successor may have
+  taken it along), rather than when the embargo timer fires.
+- :meth:`StemNode.came_back`: the message arrived by gossip or sync; its
+  stem is over here.
+- :meth:`StemNode.timer_fired`: a :class:`Wait` is over.
+
+Peers are whatever the driver names them by (a peer id string in the
+node, an int in the simulator); message ids are bytes.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections import OrderedDict
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass
+from typing import Final, Generic, TypeAlias, TypeVar
+
+from intentcast.protocol.stem import Fluff, Rng, StemParams, StemRouter
+
+PeerT = TypeVar("PeerT", bound=Hashable)
+
+
+class End(enum.StrEnum):
+    """Why a node ended a stem by publishing the message itself."""
+
+    #: It is a diffuser this epoch.
+    DIFFUSER = "diffuser"
+    #: The stem came back to a node that had the message.
+    LOOP = "loop"
+    #: Its embargo timer fired: the message did not come back by gossip in
+    #: time (a successor kept it, or left with it and no peer-left came).
+    EMBARGO = "embargo"
+    #: No successor would take it.
+    NO_SUCCESSOR = "no-successor"
+    #: The node already held as many stem messages as it may.
+    FULL = "full"
+
+
+#: Every reason, in the order reports list them.
+ENDS: Final = tuple(e.value for e in End)
+
+
+class Timer(enum.StrEnum):
+    #: Publish the message if it has not come back by then.
+    EMBARGO = "embargo"
+    #: Forget a relayed message this node cannot see come back.
+    RELEASE = "release"
+
+
+@dataclass(frozen=True, slots=True)
+class Send(Generic[PeerT]):
+    """Hand message ``mid`` to ``peer`` over the stem; then call
+    :meth:`StemNode.sent` or :meth:`StemNode.send_failed`."""
+
+    mid: bytes
+    peer: PeerT
+
+
+@dataclass(frozen=True, slots=True)
+class Publish:
+    """The stem ends at this node: publish ``mid`` by gossip (a relayed
+    message is taken in as if it came by gossip first)."""
+
+    mid: bytes
+    reason: End
+
+
+@dataclass(frozen=True, slots=True)
+class Wait:
+    """Call :meth:`StemNode.timer_fired` for ``mid`` after ``seconds``."""
+
+    mid: bytes
+    seconds: float
+    timer: Timer
+
+
+Command: TypeAlias = Send[PeerT] | Publish | Wait
+
+
+@dataclass(slots=True, eq=False)
+class _Held(Generic[PeerT]):
+    own: bool
+    #: The peer a relayed message came from.
+    inbound: PeerT | None
+    #: Whether this node follows the message's topic (sees the fluff).
+    watch: bool
+    #: Where it was handed, once it was.
+    successor: PeerT | None = None
+    #: Successors tried for the current hand-over.
+    tries: int = 0
+    #: An own message waiting for the node's first peer.
+    waiting: bool = False
+    #: A timer is set (once per message: a re-sent one keeps its timer).
+    timed: bool = False
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class StemLimits:
+    #: Messages held on the stem at once (own and relayed); past it a new
+    #: relayed message ends its stem here (bounded memory under a flood).
+    max_held: int = 2_000
+    #: Relayed ids remembered for loop detection.
+    max_relayed: int = 10_000
+
+
+class StemNode(Generic[PeerT]):
+    """The stem state of one node (see the module's docstring).
+
+    ``peers`` arguments are the node's connected peers; ``dialled`` the
+    ones it dialled itself. Successors are drawn from ``dialled`` when it
+    has one per successor slot (Dandelion++ and Monero route stems over
+    outbound connections only: an adversary can connect to everyone, but
+    cannot make a node dial it), else from every peer, so that a node only
+    others dialled (a relay with a public address) still stems.
+    """
+
+    def __init__(
+        self,
+        params: StemParams,
+        rng: Rng,
+        *,
+        limits: StemLimits | None = None,
+        phase: float | None = None,
+    ) -> None:
+        self.params = params
+        self.limits = limits or StemLimits()
+        self.router = StemRouter[PeerT](params, rng, phase=phase)
+        self._rng = rng
+        self._held: dict[bytes, _Held[PeerT]] = {}
+        self._relayed: OrderedDict[bytes, None] = OrderedDict()
+
+    # --- what the node holds ------------------------------------------------------
+
+    def holds(self, mid: bytes) -> bool:
+        return mid in self._held
+
+    def holds_own(self, mid: bytes) -> bool:
+        """Whether an own message is still on its stem: sync must not hand
+        it out (it would name this node as its author)."""
+        held = self._held.get(mid)
+        return held is not None and held.own
+
+    def held(self) -> list[bytes]:
+        """Ids of the messages held now, oldest first."""
+        return list(self._held)
+
+    # --- events -----------------------------------------------------------------------
+
+    def own(
+        self, mid: bytes, now: float, peers: Sequence[PeerT], dialled: Sequence[PeerT]
+    ) -> list[Command[PeerT]]:
+        """The node wrote ``mid`` (it follows its topic: the author always
+        sees its message come back)."""
+        held = _Held[PeerT](own=True, inbound=None, watch=True)
+        self._held[mid] = held
+        if not peers:
+            held.waiting = True
+            return []
+        return self._route(mid, held, now, peers, dialled)
+
+    def relayed(
+        self,
+        mid: bytes,
+        inbound: PeerT,
+        now: float,
+        peers: Sequence[PeerT],
+        dialled: Sequence[PeerT],
+        *,
+        seen: bool,
+        watch: bool,
+    ) -> list[Command[PeerT]]:
+        """Peer ``inbound`` handed the node ``mid`` (valid) over the stem.
+        ``seen``: the node has it already by gossip or sync (nothing to do);
+        ``watch``: the node follows its topic."""
+        if mid in self._held or mid in self._relayed:
+            # The stem looped back to a node that had it: end it here (a
+            # relay that keeps no timer remembers what it relayed, or a loop
+            # of such relays would circle until some author's timer fired).
+            self._held.pop(mid, None)
+            return [Publish(mid, End.LOOP)]
+        if seen:
+            return []
+        if len(self._held) >= self.limits.max_held:
+            return [Publish(mid, End.FULL)]
+        self._refresh(now, peers, dialled)
+        if self.router.diffuser:
+            return [Publish(mid, End.DIFFUSER)]
+        held = _Held[PeerT](own=False, inbound=inbound, watch=watch)
+        self._held[mid] = held
+        self._relayed[mid] = None
+        while len(self._relayed) > self.limits.max_relayed:
+            self._relayed.popitem(last=False)
+        return self._route(mid, held, now, peers, dialled)
+
+    def sent(self, mid: bytes, peer: PeerT) -> list[Command[PeerT]]:
+        """``mid`` was handed to ``peer``: wait for it to come back."""
+        held = self._held.get(mid)
+        if held is None:
+            return []
+        held.successor, held.tries = peer, 0
+        if held.timed:
+            return []
+        held.timed = True
+        if held.watch:
+            return [Wait(mid, self.router.embargo_seconds(self._rng), Timer.EMBARGO)]
+        return [Wait(mid, self.params.embargo_base_seconds, Timer.RELEASE)]
+
+    def send_failed(
+        self,
+        mid: bytes,
+        peer: PeerT,
+        now: float,
+        peers: Sequence[PeerT],
+        dialled: Sequence[PeerT],
+    ) -> list[Command[PeerT]]:
+        """``peer`` did not take ``mid``: replace it as a successor and try
+        the next; past ``successors + 1`` tries the stem ends here."""
+        self.router.peer_lost(peer, self._pool(peers, dialled), self._rng)
+        held = self._held.get(mid)
+        if held is None:
+            return []
+        return self._route(mid, held, now, peers, dialled)
+
+    def peer_left(
+        self, peer: PeerT, now: float, peers: Sequence[PeerT], dialled: Sequence[PeerT]
+    ) -> list[Command[PeerT]]:
+        """A connection closed: replace ``peer`` as a successor, and send
+        every message handed to it that has not come back down another
+        stem now (the embargo timer stays the fail-safe against a successor
+        that keeps messages without leaving)."""
+        self.router.peer_lost(peer, self._pool(peers, dialled), self._rng)
+        out: list[Command[PeerT]] = []
+        for mid, held in list(self._held.items()):
+            if held.successor != peer:
+                continue
+            held.successor = None
+            if held.own and not peers:
+                held.waiting = True
+                continue
+            out += self._route(mid, held, now, peers, dialled)
+        return out
+
+    def peers_changed(
+        self, now: float, peers: Sequence[PeerT], dialled: Sequence[PeerT]
+    ) -> list[Command[PeerT]]:
+        """The node has peers now: send the own messages that waited for one."""
+        out: list[Command[PeerT]] = []
+        if not peers:
+            return out
+        for mid, held in list(self._held.items()):
+            if held.waiting:
+                held.waiting = False
+                out += self._route(mid, held, now, peers, dialled)
+        return out
+
+    def came_back(self, mid: bytes) -> bool | None:
+        """``mid`` arrived by gossip or sync: someone fluffed it, and its stem
+        is over here. Returns whether it was an own message (None: the node
+        held no such message)."""
+        held = self._held.pop(mid, None)
+        return None if held is None else held.own
+
+    def published(self, mid: bytes) -> None:
+        """The driver published ``mid`` (a :class:`Publish` carried out)."""
+        self._held.pop(mid, None)
+
+    def timer_fired(self, mid: bytes, timer: Timer) -> list[Command[PeerT]]:
+        held = self._held.get(mid)
+        if held is None:
+            return []
+        if timer is Timer.RELEASE:
+            del self._held[mid]
+            return []
+        del self._held[mid]
+        return [Publish(mid, End.EMBARGO)]
+
+    def drop(self, mid: bytes) -> None:
+        """Forget ``mid`` (the driver gave up on it: the node stopped)."""
+        self._held.pop(mid, None)
+
+    # --- routing ------------------------------------------------------------------------
+
+    def successors(
+        self, now: float, peers: Sequence[PeerT], dialled: Sequence[PeerT]
+    ) -> tuple[PeerT, ...]:
+        """This epoch's successors (a driver keeps a stream open to each)."""
+        self._refresh(now, peers, dialled)
+        return self.router.successors
+
+    def _pool(self, peers: Sequence[PeerT], dialled: Sequence[PeerT]) -> Sequence[PeerT]:
+        return dialled if len(dialled) >= self.params.successors else peers
+
+    def _refresh(self, now: float, peers: Sequence[PeerT], dialled: Sequence[PeerT]) -> None:
+        self.router.refresh(now, self._pool(peers, dialled), self._rng)
+
+    def _route(
+        self,
+        mid: bytes,
+        held: _Held[PeerT],
+        now: float,
+        peers: Sequence[PeerT],
+        dialled: Sequence[PeerT],
+    ) -> list[Command[PeerT]]:
+        held.tries += 1
+        if held.tries <= self.params.successors + 1:
+            self._refresh(now, peers, dialled)
+            if held.own:
+                route = self.router.route_own()
+            else:
+                assert held.inbound is not None
+                route = self.router.route_relayed(held.inbound, self._rng)
+            if not isinstance(route, Fluff):
+                return [Send(mid, route.peer)]
+        del self._held[mid]
+        return [Publish(mid, End.NO_SUCCESSOR)]

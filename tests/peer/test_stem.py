@@ -1,0 +1,107 @@
+"""The stem state machine (intentcast.peer.stem) without a network: each
+event's commands, as the node and the simulator carry them out."""
+
+from __future__ import annotations
+
+import random
+
+from intentcast.peer.stem import End, Publish, Send, StemLimits, StemNode, Timer, Wait
+from intentcast.protocol.stem import StemParams
+
+RELAYER = StemParams(fluff_probability=1e-9)  # never a diffuser
+DIFFUSER = StemParams(fluff_probability=1.0)
+PEERS = ["a", "b", "c"]
+NOW = 1_000.0
+
+
+def node(params: StemParams = RELAYER, **limits: int) -> StemNode[str]:
+    return StemNode[str](params, random.Random(1), limits=StemLimits(**limits), phase=0.0)
+
+
+def test_an_own_message_waits_for_a_peer_then_goes_to_the_own_successor() -> None:
+    n = node()
+    assert n.own(b"m", NOW, [], []) == []
+    assert n.holds_own(b"m")
+    [send] = n.peers_changed(NOW, PEERS, PEERS)
+    assert isinstance(send, Send) and send.peer in PEERS
+    # Every own message of the epoch goes to the same successor.
+    assert n.own(b"m2", NOW, PEERS, PEERS) == [Send(b"m2", send.peer)]
+
+
+def test_handed_over_it_waits_for_the_fluff_and_publishes_it_when_the_embargo_ends() -> None:
+    n = node()
+    [send] = n.own(b"m", NOW, PEERS, PEERS)
+    [wait] = n.sent(b"m", send.peer)
+    assert isinstance(wait, Wait) and wait.timer is Timer.EMBARGO
+    assert wait.seconds >= RELAYER.embargo_base_seconds
+    assert n.timer_fired(b"m", Timer.EMBARGO) == [Publish(b"m", End.EMBARGO)]
+    assert not n.holds(b"m")
+
+
+def test_a_message_back_by_gossip_ends_its_stem_and_its_timer_does_nothing() -> None:
+    n = node()
+    [send] = n.own(b"m", NOW, PEERS, PEERS)
+    n.sent(b"m", send.peer)
+    assert n.came_back(b"m") is True
+    assert n.timer_fired(b"m", Timer.EMBARGO) == []
+    assert n.came_back(b"other") is None
+
+
+def test_a_relayed_message_goes_on_never_back_to_its_sender() -> None:
+    n = node()
+    for sender in PEERS:
+        [send] = n.relayed(sender.encode(), sender, NOW, PEERS, PEERS, seen=False, watch=True)
+        assert isinstance(send, Send) and send.peer != sender
+
+
+def test_stems_end_at_a_diffuser_on_a_loop_and_at_a_full_node() -> None:
+    d = node(DIFFUSER)
+    assert d.relayed(b"m", "a", NOW, PEERS, PEERS, seen=False, watch=True) == [
+        Publish(b"m", End.DIFFUSER)
+    ]
+    n = node(max_held=1)
+    [send] = n.relayed(b"m", "a", NOW, PEERS, PEERS, seen=False, watch=False)
+    n.sent(b"m", send.peer)
+    assert n.relayed(b"m", "b", NOW, PEERS, PEERS, seen=False, watch=False) == [
+        Publish(b"m", End.LOOP)
+    ]
+    n.relayed(b"x", "a", NOW, PEERS, PEERS, seen=False, watch=False)
+    assert n.relayed(b"y", "a", NOW, PEERS, PEERS, seen=False, watch=False) == [
+        Publish(b"y", End.FULL)
+    ]
+    # Already had by gossip: nothing to do.
+    assert n.relayed(b"z", "a", NOW, PEERS, PEERS, seen=True, watch=False) == []
+
+
+def test_successors_that_do_not_take_it_are_replaced_then_the_stem_ends_here() -> None:
+    n = node()
+    [send] = n.own(b"m", NOW, PEERS, PEERS)
+    commands = n.send_failed(b"m", send.peer, NOW, PEERS, PEERS)
+    assert isinstance(commands[0], Send) and commands[0].peer != send.peer
+    while isinstance(commands[0], Send):
+        commands = n.send_failed(b"m", commands[0].peer, NOW, PEERS, PEERS)
+    assert commands == [Publish(b"m", End.NO_SUCCESSOR)]
+
+
+def test_a_successor_that_leaves_has_what_it_held_sent_down_another_stem() -> None:
+    n = node()
+    [send] = n.own(b"m", NOW, PEERS, PEERS)
+    n.sent(b"m", send.peer)
+    left = [p for p in PEERS if p != send.peer]
+    [again] = n.peer_left(send.peer, NOW, left, left)
+    assert isinstance(again, Send) and again.peer in left
+    assert n.sent(b"m", again.peer) == []  # the first embargo timer still stands
+    # A lone author holds it until it has a peer again.
+    assert n.peer_left(again.peer, NOW, [], []) == []
+    assert n.holds_own(b"m")
+    [resent] = n.peers_changed(NOW, ["d"], ["d"])
+    assert resent == Send(b"m", "d")
+
+
+def test_a_relay_that_cannot_see_the_fluff_holds_a_message_only_for_a_while() -> None:
+    n = node()
+    [send] = n.relayed(b"m", "a", NOW, PEERS, PEERS, seen=False, watch=False)
+    [wait] = n.sent(b"m", send.peer)
+    assert wait == Wait(b"m", RELAYER.embargo_base_seconds, Timer.RELEASE)
+    assert n.timer_fired(b"m", Timer.RELEASE) == []
+    assert not n.holds(b"m")
