@@ -109,11 +109,11 @@ async def _read_frames(stream: ScriptedStream) -> None:
 async def _respond(stream: ScriptedStream) -> None:
     held = stock()
 
-    async def inventory(topics: Sequence[str]) -> list[tuple[bytes, str]]:
-        return [(i, TOPIC) for i in held]
+    async def inventory(topics: Sequence[str], limit: int) -> list[tuple[bytes, str]]:
+        return [(i, TOPIC) for i in held][:limit]
 
-    async def fetch(ident: bytes) -> bytes | None:
-        return held.get(ident)
+    async def fetch(ids: Sequence[bytes]) -> dict[bytes, bytes]:
+        return {i: held[i] for i in ids if i in held}
 
     try:
         await respond(stream, inventory=inventory, fetch=fetch, limits=LIMITS)  # type: ignore[arg-type]

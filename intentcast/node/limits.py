@@ -33,6 +33,11 @@ class PeerLimitConfig:
     max_over_rate: int = 200
     window: float = 60.0
     ban_seconds: float = 600.0
+    #: Share of each bucket that messages a peer hands over on sync leave
+    #: for its gossip: sync is paced (:meth:`PeerLimits.sync_wait`) so that
+    #: a catch-up never drains the buckets and makes the peer's gossip look
+    #: like a flood.
+    sync_reserve: float = 0.5
 
 
 class Admission(enum.Enum):
@@ -55,6 +60,13 @@ class _Bucket:
             self.level -= amount
             return True
         return False
+
+    def wait(self, amount: float, reserve: float, now: float) -> float:
+        """Seconds until ``amount`` can be taken with ``reserve`` left over
+        (0.0: now); takes nothing."""
+        level = min(self.capacity, self.level + (now - self.updated) * self.rate)
+        need = min(self.capacity, amount + reserve)
+        return 0.0 if level >= need else (need - level) / self.rate
 
 
 @dataclass(slots=True)
@@ -111,6 +123,20 @@ class PeerLimits:
             self.ban(peer, now, f"flooding: over {self.config.max_over_rate} messages over rate")
             return Admission.BANNED
         return Admission.OVER_RATE
+
+    def sync_wait(self, peer: str, size: int, now: float) -> float:
+        """Seconds to wait before a message of ``size`` bytes that ``peer``
+        hands over on sync is admitted without taking the share of its
+        buckets kept for its gossip (``sync_reserve``); 0.0: admit it now
+        (with :meth:`admit`). Takes nothing. The requester of a sync paces
+        its reads with this, so a catch-up of thousands of messages is
+        slowed to the peer's rate instead of counted as a flood."""
+        state = self._state(peer, now)
+        share = self.config.sync_reserve
+        return max(
+            state.messages.wait(1, state.messages.capacity * share, now),
+            state.bytes.wait(size, state.bytes.capacity * share, now),
+        )
 
     def rejected(self, peer: str, now: float, reason: str) -> bool:
         """Count a rejected message; True if this got the peer banned."""
