@@ -86,8 +86,11 @@ class SyncLimits:
     #: at the next sync. At the default peer rate (200 messages/s, half the
     #: burst kept for gossip) 4,000 messages take ~20 s, within the session.
     max_wanted: int = 4_000
-    #: Sessions a responder serves at once, all peers together (one per peer).
-    max_sessions: int = 8
+    #: Sessions a responder serves at once, all peers together (one per
+    #: peer). Each holds at most ``max_inventory`` ids and one batch of
+    #: envelopes (a few MB); past it a hello gets ``busy``, no fault of the
+    #: peer, which syncs again at its next round.
+    max_sessions: int = 32
     frame_timeout: float = 10.0
     session_timeout: float = 60.0
 
