@@ -19,7 +19,7 @@ that node. One session per peer at a time; a session dies with its
 connection. Not modelled: the node's per-peer admission of sync deliveries
 and the requester's pacing (200 messages/s per peer, at most 4,000 wanted a
 session, ``node/base.py`` ``_deliver_from_sync``), nor the store's budget;
-the simulated honest volumes stay far below both.
+whether a simulated run would reach them is not checked.
 """
 
 from __future__ import annotations
