@@ -6,6 +6,7 @@ nodes on 127.0.0.1 with real stores:
   session;
 - a responder serves one session per peer at a time, refuses a second
   ``hello`` with ``busy`` and counts it against the peer;
+- an honest catch-up is paced without starving the peer's gossip;
 - a store budget per kind: a flood of valid messages leaves the store at or
   under its budget, while the node's own intent and its live deal survive,
   and an evicted message is not taken again as new.
@@ -29,7 +30,7 @@ from intentcast.node import EventKind, topics
 from intentcast.node.limits import PeerLimitConfig
 from intentcast.node.p2p import P2P, open_p2p
 from intentcast.node.sync import PROTOCOL, SyncLimits, read_frame, respond, write_frame
-from intentcast.protocol import Kind, SealedDeal, Signed, sign
+from intentcast.protocol import Intent, Kind, SealedDeal, Signed, derive_intent_keys, sign
 from intentcast.store import GossipBudget, Store
 
 from .harness import LOW_WORK, PHONE_TERMS, link, market, next_event, run, wait_for
@@ -307,3 +308,53 @@ def test_a_flood_leaves_the_store_within_budget_and_keeps_own_intents_and_live_d
             assert customer.store.deals.get(accept.id) is not None
 
     run(main)
+
+
+def test_an_honest_catch_up_is_paced_without_starving_the_peers_gossip(tmp_path: Path) -> None:
+    """A relay hands a newcomer 600 intents by sync, over the newcomer's
+    per-peer rate (50/s here). The newcomer paces its reads, keeping half of
+    the relay's buckets for the relay's gossip: an intent posted meanwhile
+    arrives by gossip at once (not dropped as over rate), the relay is
+    neither penalised nor banned, and the catch-up completes."""
+
+    async def main() -> None:
+        async with market(tmp_path) as m:
+            old = await m.relay("old")
+            now = old.now()
+            stock = [_intent(now, n) for n in range(600)]
+            old.store.gossip.ingest_many(stock)
+            customer = await m.customer()
+            await link(customer, old)
+            strict = PeerLimitConfig(
+                messages_per_second=50, message_burst=100, max_over_rate=20, max_rejected=5
+            )
+            fresh = await m.customer("fresh", relay=True, limits=strict)
+            await fresh.connect(old.addrs()[0])
+            await wait_for(fresh, lambda: fresh.counters.get("sync:paced", 0) > 0)
+            await trio.sleep(1.2)  # a heartbeat: fresh joins old's mesh
+            intent = await customer.post_intent(**PIXEL)
+            await wait_for(fresh, lambda: fresh.store.gossip.has_seen(intent.id), timeout=5)
+            assert sum(fresh.store.gossip.has_seen(s.id) for s in stock) < len(
+                stock
+            )  # still syncing
+            await wait_for(
+                fresh, lambda: all(fresh.store.gossip.has_seen(s.id) for s in stock), timeout=30
+            )
+            assert fresh.p2p.limits.strikes(old.peer_id) == 0
+            assert old.peer_id not in fresh.p2p.limits.banned(0)
+            assert old.peer_id in fresh.p2p.connected_peers()
+
+    run(main)
+
+
+def _intent(now: int, n: int) -> Signed[Intent]:
+    keys = derive_intent_keys(os.urandom(32), 0)
+    message = Intent(
+        category=("electronics", "phones"),
+        title=f"Phone {n}",
+        terms=PHONE_TERMS,
+        reply_key=keys.reply_public,
+        created=now,
+        expires=now + 86_400,
+    )
+    return sign(message, keys.signing, params=LOW_WORK)
