@@ -82,8 +82,8 @@ class SyncPaced(Exception):
 class SyncLimits:
     #: Most ids offered in one session (in the responder's order when cut).
     max_inventory: int = 20_000
-    #: Most ids a requester asks for in one session; the rest are wanted
-    #: at the next sync. At the default peer rate (200 messages/s, half the
+    #: Most ids a requester asks for in one session, and a responder serves;
+    #: the rest are wanted at the next sync. At the default peer rate (200 messages/s, half the
     #: burst kept for gossip) 4,000 messages take ~20 s, within the session.
     max_wanted: int = 4_000
     #: Sessions a responder serves at once, all peers together (one per
@@ -228,9 +228,10 @@ async def respond(
             wanted.update(dict.fromkeys(i for i in _ids(frame) if i in topic_of))
             if len(wanted) > limits.max_inventory:
                 raise SyncError("wanted more ids than were offered")
-        # Only what was wanted is read from the store, a batch at a time,
-        # so memory and event-loop time per session stay bounded.
-        ids = list(wanted)
+        # Only what was wanted is read from the store, at most max_wanted
+        # (the rest at the requester's next session), a batch at a time, so
+        # memory, event-loop time and bytes sent per session stay bounded.
+        ids = list(wanted)[: limits.max_wanted]
         for start in range(0, len(ids), FETCH_BATCH):
             batch = ids[start : start + FETCH_BATCH]
             found = await fetch(batch)

@@ -358,3 +358,32 @@ def _intent(now: int, n: int) -> Signed[Intent]:
         expires=now + 86_400,
     )
     return sign(message, keys.signing, params=LOW_WORK)
+
+
+def test_a_responder_sends_at_most_max_wanted_messages_a_session(tmp_path: Path) -> None:
+    """A requester that wants everything offered (500 here) gets the first
+    ``max_wanted`` (100 here) and the end of the session: what one session
+    makes the responder read and send is bounded whatever is asked."""
+
+    async def main() -> None:
+        async with market(tmp_path) as m:
+            m.config = replace(m.config, sync=SyncLimits(max_wanted=100))
+            relay = await m.relay()
+            relay.store.gossip.ingest_many(sealed_deals(500, relay.now()))
+            async with open_p2p(on_message=lambda *_: True) as evil:
+                peer = await evil.connect(relay.addrs()[0])
+                stream = await evil.new_stream(peer, PROTOCOL)
+                await write_frame(stream, {"t": "hello", "topics": [topics.DEALS]})
+                offered: list[bytes] = []
+                while (frame := await read_frame(stream, timeout=10))["t"] == "inv":
+                    offered.extend(frame["ids"])
+                assert len(offered) == 500
+                await write_frame(stream, {"t": "want", "ids": offered})
+                await write_frame(stream, {"t": "want-end"})
+                sent = 0
+                while (await read_frame(stream, timeout=10))["t"] == "msg":
+                    sent += 1
+                assert sent == 100
+                assert relay.p2p.limits.strikes(evil.peer_id) == 0
+
+    run(main)
