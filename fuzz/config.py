@@ -34,6 +34,11 @@ def _check(settings: Settings, home: Home) -> None:
         raise Finding("a profile value that is not text accepted")
     if settings.catalog is not None and not isinstance(settings.catalog, Path):
         raise Finding("a catalog that is not a path accepted")
+    budget = settings.budget
+    for kind in ("intent", "withdraw", "sealed_offer", "sealed_deal", "vendor_profile"):
+        rows = getattr(budget, kind)
+        if type(rows) is not int or rows < 1:
+            raise Finding(f"a budget of {rows!r} for {kind} accepted")
     # Read as the daemon reads it.
     node: Any = tomllib.loads(home.config.read_bytes().decode("utf-8")).get("node", {})
     if "mdns" in node and type(node["mdns"]) is not bool:

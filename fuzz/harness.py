@@ -151,7 +151,7 @@ TARGETS: Final = (
         "sync",
         "a peer's bytes on the sync stream: read_frame, and whole respond/request "
         "sessions against a scripted stream",
-        "SyncError, StreamGone",
+        "SyncError, StreamGone, SyncBusy",
     ),
     Target(
         "config",

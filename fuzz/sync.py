@@ -11,7 +11,8 @@ Input: one byte (bits 0-5: chunk size; bits 6-7: read frames, serve a
 session, request a session, read frames on a stream that resets at the
 end), then the peer's bytes.
 
-Oracles: only :class:`SyncError` and :class:`StreamGone` are raised; a
+Oracles: only :class:`SyncError`, :class:`StreamGone` and (a requester
+answered ``busy``) :class:`SyncBusy` are raised; a
 responder sends only messages it offered, each at most once; a requester
 delivers only messages it wanted, each at most once.
 """
@@ -28,6 +29,7 @@ import trio
 from intentcast.node.sync import (
     MAX_FRAME,
     StreamGone,
+    SyncBusy,
     SyncError,
     SyncLimits,
     read_frame,
@@ -109,11 +111,11 @@ async def _read_frames(stream: ScriptedStream) -> None:
 async def _respond(stream: ScriptedStream) -> None:
     held = stock()
 
-    async def inventory(topics: Sequence[str]) -> list[tuple[bytes, str]]:
-        return [(i, TOPIC) for i in held]
+    async def inventory(topics: Sequence[str], limit: int) -> list[tuple[bytes, str]]:
+        return [(i, TOPIC) for i in held][:limit]
 
-    async def fetch(ident: bytes) -> bytes | None:
-        return held.get(ident)
+    async def fetch(ids: Sequence[bytes]) -> dict[bytes, bytes]:
+        return {i: held[i] for i in ids if i in held}
 
     try:
         await respond(stream, inventory=inventory, fetch=fetch, limits=LIMITS)  # type: ignore[arg-type]
@@ -162,7 +164,7 @@ def one_input(data: bytes) -> None:
     mode, chunk = data[0] >> 6, 1 + (data[0] & 0x3F) * 97
     stream = ScriptedStream(data[1:], chunk=chunk, reset=mode == READ_RESET)
     session = {READ: _read_frames, READ_RESET: _read_frames, RESPOND: _respond, REQUEST: _request}
-    with contextlib.suppress(SyncError, StreamGone):
+    with contextlib.suppress(SyncError, StreamGone, SyncBusy):
         trio.run(session[mode], stream)
 
 

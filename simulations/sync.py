@@ -14,9 +14,12 @@ The node notices a new connection at its next poll (every
     responder -> msg ... (one frame per envelope)
 
 Each received envelope goes through the inbound pipeline (validation, flood
-cap; no gossip rate admission, as in ``_deliver_from_sync``) and is *not*
-forwarded by gossip: later gossip copies are duplicates at that node. One
-session per peer at a time; a session dies with its connection.
+cap) and is *not* forwarded by gossip: later gossip copies are duplicates at
+that node. One session per peer at a time; a session dies with its
+connection. Not modelled: the node's per-peer admission of sync deliveries
+and the requester's pacing (200 messages/s per peer, at most 4,000 wanted a
+session, ``node/base.py`` ``_deliver_from_sync``), nor the store's budget;
+whether a simulated run would reach them is not checked.
 """
 
 from __future__ import annotations

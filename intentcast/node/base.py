@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import enum
 import logging
+import time
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
@@ -158,7 +159,10 @@ class NodeBase:
         self._answering = trio.CapacityLimiter(config.vendor_concurrency)
         #: Intents the vendor is answering now.
         self._answering_ids: set[bytes] = set()
+        #: Peers this node is pulling from now (as the requester of a sync).
         self._syncing: set[str] = set()
+        #: Peers this node serves a sync session now (as the responder).
+        self._serving: set[str] = set()
         #: Counters for status and tests: verdicts by reason, work done.
         self.counters: dict[str, int] = {}
         #: Set by a test or benchmark to follow messages through the node.
@@ -318,6 +322,26 @@ class NodeBase:
         return True
 
     async def _deliver_from_sync(self, topic: str, data: bytes, peer: str) -> bool:
+        """One envelope a peer handed over on sync: the same per-peer
+        admission as gossip (``P2P.admit``: its buckets, its ban), then the
+        same pipeline. The requester pulls, so it paces itself: it waits
+        until the peer's buckets have room while keeping their gossip share
+        (``PeerLimitConfig.sync_reserve``), rather than dropping the message
+        and counting the peer as flooding. A peer banned meanwhile ends the
+        session (:class:`~.sync.SyncError`)."""
+        limits = self.p2p.limits
+        while not limits.is_banned(peer, time.monotonic()):
+            wait = limits.sync_wait(peer, len(data), time.monotonic())
+            if wait <= 0.0:
+                break
+            self._count("sync:paced")
+            await trio.sleep(wait)
+        if not self.p2p.admit(peer, len(data)):
+            # Banned (the validator's bookkeeping says why); not over rate:
+            # the wait above left room and nothing ran in between.
+            self._count("sync:refused-banned")
+            raise sync_protocol.SyncError("peer is banned")
+        self._count("sync:admitted")
         return self._inbound(topic, data, peer)
 
     async def _handle(self, signed: Signed[Any]) -> None:

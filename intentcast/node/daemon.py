@@ -41,9 +41,9 @@ from hypercorn.utils import wrap_app
 
 from intentcast import __version__
 from intentcast.matching import CatalogError, parse_catalog
-from intentcast.protocol import derive_vendor_keys
+from intentcast.protocol import Kind, derive_vendor_keys
 from intentcast.protocol.errors import KeyFileError
-from intentcast.store import InsecureKeyFile, Store, read_key_file, write_key_file
+from intentcast.store import GossipBudget, InsecureKeyFile, Store, read_key_file, write_key_file
 
 from .base import Event, EventKind, NodeConfig
 from .node import Node, open_node
@@ -143,6 +143,8 @@ class Settings:
     catalog: Path | None = None
     #: Personal details ``accept --disclose NAME`` may send to a vendor.
     profile: dict[str, str] = field(default_factory=dict)
+    #: Most messages of others the store keeps per kind (``[store] budget``).
+    budget: GossipBudget = field(default_factory=GossipBudget)
 
 
 # --- init -----------------------------------------------------------------------
@@ -198,6 +200,7 @@ def render_config(settings: Settings) -> str:
     def strings(values: Sequence[str]) -> str:
         return "[" + ", ".join(json.dumps(v) for v in values) + "]"
 
+    budget = ", ".join(f"{k} = {settings.budget.rows(Kind(k))}" for k in BUDGET_KINDS)
     catalog = (
         f"catalog = {json.dumps(str(settings.catalog))}"
         if settings.catalog is not None
@@ -220,6 +223,13 @@ mdns = {"true" if settings.mdns else "false"}
 [api]
 # The local HTTP API listens on 127.0.0.1 only, on this port (0: any free port).
 port = {settings.api_port}
+
+[store]
+# Most messages of other nodes kept per kind; past it the oldest are dropped
+# (never this node's own, nor those of its offers and deals). Each kind
+# takes at most its count times its largest message: about
+# {settings.budget.max_bytes() // 1_000_000} MB with these values. docs/store.md, "Budget".
+budget = {{ {budget} }}
 
 [vendor]
 # The catalog a vendor node answers from (relative to this directory).
@@ -257,10 +267,14 @@ def load_settings(home: Home) -> Settings:
         raise ConfigError(f"{home.config}: nested too deeply") from None
     except ValueError:  # tomllib lets int()'s digit limit through (4,300 digits)
         raise ConfigError(f"{home.config}: a number too long to read") from None
-    node = _table(data, "node")
-    api = _table(data, "api")
-    vendor = _table(data, "vendor")
-    profile = _table(data, "profile")
+    try:
+        node = _table(data, "node")
+        api = _table(data, "api")
+        store = _table(data, "store")
+        vendor = _table(data, "vendor")
+        profile = _table(data, "profile")
+    except ConfigError as exc:
+        raise ConfigError(f"{home.config}: {exc}") from None
     catalog = vendor.get("catalog")
     if catalog is not None and not isinstance(catalog, str):
         raise ConfigError(f"{home.config}: vendor.catalog must be a file name")
@@ -282,6 +296,7 @@ def load_settings(home: Home) -> Settings:
             api_port=_port(api.get("port", DEFAULT_API_PORT)),
             catalog=catalog_path,
             profile=dict(profile),
+            budget=_budget(store.get("budget", {})),
         )
     except ConfigError as exc:
         raise ConfigError(f"{home.config}: {exc}") from None
@@ -306,6 +321,30 @@ def _roles(roles: Sequence[str]) -> tuple[str, ...]:
     if unknown or not roles:
         raise ConfigError(f"roles must be some of {', '.join(ROLES)}; got {list(roles)}")
     return tuple(dict.fromkeys(roles))
+
+
+#: The kinds ``[store] budget`` names, as the file spells them.
+BUDGET_KINDS: Final = ("intent", "withdraw", "sealed-offer", "sealed-deal", "vendor-profile")
+#: The largest budget a kind may be given (rows).
+MAX_BUDGET: Final = 10_000_000
+
+
+def _budget(table: object) -> GossipBudget:
+    if not isinstance(table, dict):
+        raise ConfigError("store.budget must be a table, e.g. { sealed-deal = 10000 }")
+    unknown = [k for k in table if k not in BUDGET_KINDS]
+    if unknown:
+        raise ConfigError(
+            f"store.budget: unknown kind {_shown(unknown[0])}; the kinds are "
+            + ", ".join(BUDGET_KINDS)
+        )
+    for kind, rows in table.items():
+        if type(rows) is not int or not 1 <= rows <= MAX_BUDGET:
+            raise ConfigError(
+                f"store.budget.{kind} must be a whole number from 1 to {MAX_BUDGET}, "
+                f"not {_shown(rows)}"
+            )
+    return GossipBudget(**{k.replace("-", "_"): v for k, v in table.items()})
 
 
 def _port(port: object) -> int:
@@ -581,7 +620,7 @@ def run_daemon(
     """
     home = Home(Path(path).expanduser().resolve())
     prepared = _prepare(home, catalog, roles, vendor, vendor_source)
-    with _hold_lock(home), Store.open(home.database) as store:
+    with _hold_lock(home), Store.open(home.database, budget=prepared.settings.budget) as store:
         try:
             trio.run(_serve, home, prepared, store, handle_signals, on_ready)
             log.info("node stopped")

@@ -43,6 +43,11 @@ class PeerLimitConfig:
     stem_per_second: float = 50.0
     stem_burst: float = 100.0
     stem_intake_factor: float = 2.0
+    #: Share of each bucket that messages a peer hands over on sync leave
+    #: for its gossip: sync is paced (:meth:`PeerLimits.sync_wait`) so that
+    #: a catch-up never drains the buckets and makes the peer's gossip look
+    #: like a flood.
+    sync_reserve: float = 0.5
 
 
 class Admission(enum.Enum):
@@ -69,10 +74,12 @@ class _Bucket:
             return True
         return False
 
-    def delay(self, amount: float, now: float) -> float:
-        """Seconds until ``amount`` can be taken (0: now)."""
+    def delay(self, amount: float, now: float, reserve: float = 0.0) -> float:
+        """Seconds until ``amount`` can be taken with ``reserve`` left over
+        (0.0: now); takes nothing."""
         self._refill(now)
-        return max(0.0, (amount - self.level) / self.rate)
+        need = min(self.capacity, amount + reserve)
+        return max(0.0, (need - self.level) / self.rate)
 
 
 class Pacer:
@@ -161,6 +168,20 @@ class PeerLimits:
             self.ban(peer, now, f"flooding: over {self.config.max_over_rate} messages over rate")
             return Admission.BANNED
         return Admission.OVER_RATE
+
+    def sync_wait(self, peer: str, size: int, now: float) -> float:
+        """Seconds to wait before a message of ``size`` bytes that ``peer``
+        hands over on sync is admitted without taking the share of its
+        buckets kept for its gossip (``sync_reserve``); 0.0: admit it now
+        (with :meth:`admit`). Takes nothing. The requester of a sync paces
+        its reads with this, so a catch-up of thousands of messages is
+        slowed to the peer's rate instead of counted as a flood."""
+        state = self._state(peer, now)
+        share = self.config.sync_reserve
+        return max(
+            state.messages.delay(1, now, state.messages.capacity * share),
+            state.bytes.delay(size, now, state.bytes.capacity * share),
+        )
 
     def rejected(self, peer: str, now: float, reason: str) -> bool:
         """Count a rejected message; True if this got the peer banned."""

@@ -368,11 +368,7 @@ class P2P:
                 return True  # our own publish: the node validated and stored it
             data = msg.data
             peer = forwarder.to_base58()
-            admission = self.limits.admit(peer, len(data), time.monotonic())
-            if admission is Admission.BANNED:
-                self._enforce_ban(forwarder, self.limits.ban_reasons.get(peer, "banned"))
-                return False
-            if admission is Admission.OVER_RATE:
+            if not self.admit(peer, len(data)):
                 return False
             try:
                 return self._on_message(topic, data, peer)
@@ -381,6 +377,17 @@ class P2P:
                 return False
 
         return validate
+
+    def admit(self, peer: str, size: int) -> bool:
+        """Per-peer admission of one inbound envelope of ``size`` bytes, from
+        gossip (the validator) or from sync (``NodeBase._deliver_from_sync``):
+        one set of buckets and bans per peer, whatever the path. False: drop
+        it (over rate, or banned: then the peer is disconnected)."""
+        admission = self.limits.admit(peer, size, time.monotonic())
+        if admission is Admission.BANNED:
+            self._enforce_ban(ID.from_base58(peer), self.limits.ban_reasons.get(peer, "banned"))
+            return False
+        return admission is Admission.ADMIT
 
     async def _guarded_pubsub_stream(self, stream: INetStream) -> None:
         """The library's pubsub stream handler, minus its crash

@@ -11,10 +11,8 @@ from typing import Any
 
 import trio
 
-from intentcast.protocol import (
-    Kind,
-    Signed,
-)
+from intentcast.protocol import Kind
+from intentcast.protocol.vocab import CATEGORIES
 
 from . import sync as sync_protocol
 from . import topics
@@ -41,52 +39,69 @@ class Peering(NodeBase):
             wanted.add(topics.DEALS)
         return sorted(wanted)
 
-    async def _inventory(self, wanted_topics: Sequence[str]) -> list[tuple[bytes, str]]:
+    async def _inventory(self, wanted_topics: Sequence[str], limit: int) -> list[tuple[bytes, str]]:
+        """The ids of live messages on ``wanted_topics`` (at most ``limit``),
+        from index queries: nothing of others' is decoded, so the work of a
+        session does not grow with the store beyond its ids."""
         wanted = set(wanted_topics)
         # A withdrawal's intent may be gone, and with it its category: every
         # peer that follows any intent topic gets every withdrawal (they are
         # small, few, and what keeps a withdrawn intent from coming back).
         intent_topics = sorted(t for t in wanted if t in topics.ALL_INTENT_TOPICS)
+        items = self.store.gossip.inventory(
+            now=self.now(),
+            withdrawals=bool(intent_topics),
+            intent_categories={c for c in CATEGORIES if topics.intents(c) in wanted},
+            offer_categories={c for c in CATEGORIES if topics.offers(c) in wanted},
+            deals=topics.DEALS in wanted,
+            profiles=topics.PROFILES in wanted,
+            limit=limit,
+        )
         out: list[tuple[bytes, str]] = []
-        for signed in self.store.gossip.live_messages(now=self.now()):
-            if self._on_stem(signed.id):
+        for item in items:
+            if self._on_stem(item.id):
                 continue
-            if signed.kind is Kind.WITHDRAW:
-                topic = intent_topics[0] if intent_topics else None
-            else:
-                topic = self._topic_of(signed)
-            if topic is not None and topic in wanted:
-                out.append((signed.id, topic))
+            if item.kind is Kind.WITHDRAW:
+                out.append((item.id, intent_topics[0]))
+            elif item.kind is Kind.INTENT and item.category is not None:
+                out.append((item.id, topics.intents(item.category)))
+            elif item.kind is Kind.SEALED_OFFER and item.category is not None:
+                out.append((item.id, topics.offers(item.category)))
+            elif item.kind is Kind.SEALED_DEAL:
+                out.append((item.id, topics.DEALS))
+            elif item.kind is Kind.VENDOR_PROFILE:
+                out.append((item.id, topics.PROFILES))
         return out
 
-    def _topic_of(self, signed: Signed[Any]) -> str | None:
-        kind = signed.kind
-        if kind is Kind.INTENT:
-            return topics.intents(signed.message.category[0])
-        if kind is Kind.SEALED_OFFER:
-            intent = self.store.gossip.intent(signed.message.intent_id)
-            if intent is None:
-                intent = self.store.intents.by_revision(signed.message.intent_id)
-            return None if intent is None else topics.offers(intent.message.category[0])
-        if kind is Kind.SEALED_DEAL:
-            return topics.DEALS
-        if kind is Kind.VENDOR_PROFILE:
-            return topics.PROFILES
-        return None
-
-    async def _fetch(self, message_id: bytes) -> bytes | None:
-        if self._on_stem(message_id):
-            return None
-        return self.store.gossip.raw(message_id, now=self.now())
+    async def _fetch(self, ids: Sequence[bytes]) -> dict[bytes, bytes]:
+        return self.store.gossip.raw_many([i for i in ids if not self._on_stem(i)], now=self.now())
 
     async def _missing(self, ids: Sequence[bytes]) -> list[bytes]:
-        return [i for i in ids if not self.store.gossip.has_seen(i)]
+        return self.store.gossip.unseen(ids)
 
     async def _serve_sync(self, stream: Any) -> None:
         peer = stream.muxed_conn.peer_id.to_base58()
+        limits = self.config.sync
+        if peer in self._serving or len(self._serving) >= limits.max_sessions:
+            # One session per peer at a time: an honest requester never
+            # opens a second one with us, so that is counted against the
+            # peer (a strike each; a peer that keeps doing it is banned).
+            # All sessions taken by other peers is no fault of this one.
+            parallel = peer in self._serving
+            self._count("reject:sync-busy" if parallel else "ignore:sync-full")
+            log.info(
+                "sync from %s refused: %s", peer, "session already running" if parallel else "busy"
+            )
+            if parallel:
+                self.p2p.penalise(peer, "sync: parallel session")
+            with suppress(Exception):
+                await sync_protocol.refuse_busy(stream)
+                await stream.close()
+            return
+        self._serving.add(peer)
         try:
             sent = await sync_protocol.respond(
-                stream, inventory=self._inventory, fetch=self._fetch, limits=self.config.sync
+                stream, inventory=self._inventory, fetch=self._fetch, limits=limits
             )
             log.debug("sync: sent %d messages to %s", sent, peer)
             await stream.close()
@@ -97,6 +112,8 @@ class Peering(NodeBase):
         except Exception as exc:
             log.debug("sync from %s ended: %s", peer, exc)
             await _reset(stream)
+        finally:
+            self._serving.discard(peer)
 
     async def sync_with(self, peer: str) -> tuple[int, int]:
         """Pull what ``peer`` has that this node lacks; returns (received, accepted)."""
@@ -116,6 +133,16 @@ class Peering(NodeBase):
                 )
                 await stream.close()
                 return result
+            except sync_protocol.SyncPaced as exc:
+                # Our own pacing: what is left is wanted at the next sync.
+                self._count("sync:session-paced")
+                log.info("sync with %s ended early: %s", peer, exc)
+                await _reset(stream)
+                return (exc.received, exc.accepted)
+            except sync_protocol.SyncBusy as exc:
+                log.info("sync with %s not served: %s", peer, exc)
+                await _reset(stream)
+                return (0, 0)
             except (sync_protocol.SyncError, trio.TooSlowError) as exc:
                 log.info("sync with %s failed: %s", peer, exc)
                 self.p2p.penalise(peer, f"sync: {exc}")

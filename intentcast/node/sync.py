@@ -10,12 +10,19 @@ One session, initiated by the side that wants to catch up::
     requester -> want {ids} ... want-end   the ids it does not have
     responder -> msg {topic, data} ... end the envelopes
 
+A responder already serving this peer (or as many peers as it serves at
+once) answers a hello with ``busy`` and closes the stream
+(:class:`SyncBusy`).
+
 Frames are a 4-byte big-endian length and a msgpack map. Everything is
-bounded: frame size, ids per frame, ids per session, seconds per frame and
-per session, sessions per peer. A peer that breaks a bound gets a named
-:class:`SyncError`, its stream is reset, and it is penalised; the node
-keeps running. Every message received through sync goes through the same
-inbound pipeline as gossip.
+bounded: frame size, ids per frame, ids offered and wanted per session,
+seconds per frame and per session, one session per peer, envelopes read
+from the store in batches of :data:`FETCH_BATCH`. A peer that breaks a
+bound gets a named :class:`SyncError`, its stream is reset, and it is
+penalised; the node keeps running. Every message received through sync
+goes through the same inbound pipeline as gossip, per-peer admission
+included: the requester paces its reads to the peer's buckets
+(:class:`SyncPaced` when the session's time runs out first).
 """
 
 from __future__ import annotations
@@ -40,6 +47,8 @@ IDS_PER_FRAME: Final = 2_048
 MAX_FRAME: Final = IDS_PER_FRAME * 34 + 1_024
 MAX_TOPICS: Final = 64
 MAX_TOPIC_LEN: Final = 100
+#: Envelopes a responder reads from its store at once.
+FETCH_BATCH: Final = 256
 
 
 class SyncError(Exception):
@@ -50,10 +59,38 @@ class StreamGone(Exception):
     """The stream closed or was reset mid-session: the peer left (no fault)."""
 
 
+class SyncBusy(Exception):
+    """The responder refused a session: it is serving another session of
+    this requester (a second ``hello`` from one peer while one runs), or
+    as many sessions as it serves at once. An honest requester never opens
+    two sessions with one peer, so only the first case is a fault."""
+
+
+class SyncPaced(Exception):
+    """The requester ended a session itself: handing over the messages it
+    wanted at the rate the peer's buckets allow (``limits.py``) would have
+    run past the session's time. No fault of the peer; what was not
+    delivered is wanted again at the next sync."""
+
+    def __init__(self, received: int, accepted: int, wanted: int) -> None:
+        super().__init__(f"paced: {received} of {wanted} wanted messages received")
+        self.received = received
+        self.accepted = accepted
+
+
 @dataclass(frozen=True, kw_only=True, slots=True)
 class SyncLimits:
-    #: Most ids offered or wanted in one session (newest first when cut).
+    #: Most ids offered in one session (in the responder's order when cut).
     max_inventory: int = 20_000
+    #: Most ids a requester asks for in one session, and a responder serves;
+    #: the rest are wanted at the next sync. At the default peer rate (200 messages/s, half the
+    #: burst kept for gossip) 4,000 messages take ~20 s, within the session.
+    max_wanted: int = 4_000
+    #: Sessions a responder serves at once, all peers together (one per
+    #: peer). Each holds at most ``max_inventory`` ids and one batch of
+    #: envelopes (a few MB); past it a hello gets ``busy``, no fault of the
+    #: peer, which syncs again at its next round.
+    max_sessions: int = 32
     frame_timeout: float = 10.0
     session_timeout: float = 60.0
 
@@ -148,10 +185,11 @@ def _expect(frame: dict[str, Any], *types: str) -> str:
 
 # --- the two sides ------------------------------------------------------------
 
-#: Live messages this node can offer: ``topics -> [(id, topic)]``, newest first.
-Inventory = Callable[[Sequence[str]], Awaitable[list[tuple[bytes, str]]]]
-#: Envelope bytes of a message by id, or None if it expired meanwhile.
-Fetch = Callable[[bytes], Awaitable[bytes | None]]
+#: Live messages this node can offer: ``(topics, at most) -> [(id, topic)]``.
+Inventory = Callable[[Sequence[str], int], Awaitable[list[tuple[bytes, str]]]]
+#: Envelope bytes of messages by id (at most :data:`FETCH_BATCH`); an id
+#: whose message expired meanwhile is left out.
+Fetch = Callable[[Sequence[bytes]], Awaitable[dict[bytes, bytes]]]
 #: Which of these ids this node lacks.
 Missing = Callable[[Sequence[bytes]], Awaitable[list[bytes]]]
 #: Handle one received envelope: ``(topic, data, peer) -> accepted``.
@@ -173,7 +211,7 @@ async def respond(
             or not all(type(t) is str and len(t) <= MAX_TOPIC_LEN for t in topics)
         ):
             raise SyncError(f"hello needs a list of at most {MAX_TOPICS} topics")
-        offer = (await inventory(topics))[: limits.max_inventory]
+        offer = (await inventory(topics, limits.max_inventory))[: limits.max_inventory]
         topic_of = dict(offer)
         for start in range(0, len(offer), IDS_PER_FRAME):
             chunk = [i for i, _ in offer[start : start + IDS_PER_FRAME]]
@@ -190,13 +228,26 @@ async def respond(
             wanted.update(dict.fromkeys(i for i in _ids(frame) if i in topic_of))
             if len(wanted) > limits.max_inventory:
                 raise SyncError("wanted more ids than were offered")
-        for message_id in wanted:
-            data = await fetch(message_id)
-            if data is not None:
-                await write_frame(stream, {"t": "msg", "topic": topic_of[message_id], "data": data})
-                sent += 1
+        # Only what was wanted is read from the store, at most max_wanted
+        # (the rest at the requester's next session), a batch at a time, so
+        # memory, event-loop time and bytes sent per session stay bounded.
+        ids = list(wanted)[: limits.max_wanted]
+        for start in range(0, len(ids), FETCH_BATCH):
+            batch = ids[start : start + FETCH_BATCH]
+            found = await fetch(batch)
+            for message_id in batch:
+                data = found.get(message_id)
+                if data is not None:
+                    frame = {"t": "msg", "topic": topic_of[message_id], "data": data}
+                    await write_frame(stream, frame)
+                    sent += 1
         await write_frame(stream, {"t": "end"})
     return sent
+
+
+async def refuse_busy(stream: INetStream) -> None:
+    """Answer a session the responder will not serve now with ``busy``."""
+    await write_frame(stream, {"t": "busy"})
 
 
 async def request(
@@ -208,19 +259,31 @@ async def request(
     peer: str,
     limits: SyncLimits,
 ) -> tuple[int, int]:
-    """Run one sync session as the requester; returns (received, accepted)."""
+    """Run one sync session as the requester; returns (received, accepted).
+
+    ``deliver`` may wait (the node paces it to the peer's rate limits);
+    when that would run past the session's time the session ends early
+    with :class:`SyncPaced`, never with a fault of the peer. Raises
+    :class:`SyncBusy` if the responder refuses the session."""
     received = accepted = 0
+    # Our own pacing stops a frame timeout before the session's end, so a
+    # slow hand-over of ours is never mistaken for a slow peer.
+    paced_until = trio.current_time() + max(
+        limits.session_timeout / 2, limits.session_timeout - limits.frame_timeout
+    )
     with trio.fail_after(limits.session_timeout):
         await write_frame(stream, {"t": "hello", "topics": list(topics)[:MAX_TOPICS]})
         offered: list[bytes] = []
         while True:
             frame = await read_frame(stream, timeout=limits.frame_timeout)
+            if frame["t"] == "busy" and not offered:
+                raise SyncBusy("the peer is serving another session")
             if _expect(frame, "inv", "inv-end") == "inv-end":
                 break
             offered.extend(_ids(frame))
             if len(offered) > limits.max_inventory:
                 raise SyncError(f"inventory over {limits.max_inventory} ids")
-        wanted = await missing(offered)
+        wanted = (await missing(offered))[: limits.max_wanted]
         wanted_set = set(wanted)
         for start in range(0, len(wanted), IDS_PER_FRAME):
             await write_frame(stream, {"t": "want", "ids": wanted[start : start + IDS_PER_FRAME]})
@@ -236,6 +299,9 @@ async def request(
             if message_id(data) not in wanted_set:
                 raise SyncError("sent a message that was not wanted")
             wanted_set.discard(message_id(data))
-            if await deliver(topic, data, peer):
-                accepted += 1
+            with trio.move_on_at(paced_until):
+                if await deliver(topic, data, peer):
+                    accepted += 1
+                continue
+            raise SyncPaced(received - 1, accepted, len(wanted))
     return received, accepted

@@ -18,7 +18,7 @@ from .errors import (
     RecordNotFound,
     StoreError,
 )
-from .gossip import GossipCache, Ingest
+from .gossip import GossipBudget, GossipCache, Ingest, InventoryItem
 from .keyfile import InsecureKeyFile, KeyFileExists, check_private, read_key_file, write_key_file
 from .node_store import Store, SweepReport
 from .offers import MadeOffer, Offers, ReceivedOffer
@@ -36,9 +36,11 @@ __all__ = [
     "DealState",
     "Deals",
     "DiskFull",
+    "GossipBudget",
     "GossipCache",
     "Ingest",
     "InsecureKeyFile",
+    "InventoryItem",
     "KeyFileExists",
     "KeyNotReserved",
     "MadeOffer",

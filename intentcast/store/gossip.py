@@ -7,7 +7,8 @@ seen (dedupe across restarts: the network replays messages).
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass, fields
 from typing import Any, Final
 
 from intentcast.protocol import (
@@ -19,6 +20,7 @@ from intentcast.protocol import (
     VendorProfile,
     Withdraw,
 )
+from intentcast.protocol.kinds import MAX_ENVELOPE_SIZE
 
 from .connection import Connection
 
@@ -35,6 +37,98 @@ class Ingest(enum.Enum):
     DUPLICATE = "duplicate"
     #: An intent whose author withdrew it: remembered as seen, not kept.
     WITHDRAWN = "withdrawn"
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class GossipBudget:
+    """Most messages of others kept per kind (rows of its table). Past a
+    budget the oldest others' messages of that kind are evicted
+    (docs/store.md, "Budget"); the node's own messages and those of its
+    own intents, offers and deals are never evicted and not counted. The
+    bytes a kind can take are at most its rows times the kind's largest
+    envelope (:meth:`max_bytes`)."""
+
+    intent: int = 10_000
+    withdraw: int = 10_000
+    sealed_offer: int = 10_000
+    sealed_deal: int = 10_000
+    vendor_profile: int = 2_000
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if type(value) is not int or value < 1:
+                raise ValueError(
+                    f"budget for {f.name.replace('_', '-')} must be a whole number >= 1"
+                )
+
+    def rows(self, kind: Kind) -> int:
+        return int(getattr(self, kind.value.replace("-", "_")))
+
+    def max_bytes(self) -> int:
+        """The most bytes of envelopes the budget lets others' gossip take."""
+        return sum(self.rows(k) * MAX_ENVELOPE_SIZE[k] for k in _GOSSIP)
+
+
+@dataclass(frozen=True, slots=True)
+class _Evictable:
+    table: str
+    #: The column that names a row (for the DELETE).
+    key: str
+    #: Eviction order: the oldest first (arrival), tombstones the soonest-expiring.
+    order: str
+    #: Rows that are never evicted: the node's own or what its deals need.
+    protected: str
+
+
+_EVICTABLE: Final = {
+    Kind.INTENT: _Evictable(
+        "cached_intents",
+        "id",
+        "rowid",
+        # intents this vendor answered, and those of its deals
+        "id IN (SELECT intent_id FROM offers_made) OR id IN (SELECT intent_id FROM deals)",
+    ),
+    Kind.WITHDRAW: _Evictable(
+        "tombstones",
+        "intent_key",
+        "expires, intent_key",
+        "intent_key IN (SELECT intent_key FROM own_intents)",
+    ),
+    Kind.SEALED_OFFER: _Evictable(
+        "relayed_offers",
+        "id",
+        "rowid",
+        # own offers, and offers to own intents (opened or not)
+        "id IN (SELECT sealed_id FROM offers_made) OR intent_id IN "
+        "(SELECT id FROM own_intent_revisions)",
+    ),
+    Kind.SEALED_DEAL: _Evictable(
+        "relayed_deals",
+        "id",
+        "rowid",
+        # accepts of own offers or of offers received, replies to own deals
+        "tag IN (SELECT id FROM offers_made) OR tag IN (SELECT id FROM offers_received) "
+        "OR tag IN (SELECT accept_id FROM deals)",
+    ),
+    Kind.VENDOR_PROFILE: _Evictable(
+        "vendor_profiles",
+        "vendor_key",
+        "rowid",
+        "vendor_key IN (SELECT vendor_key FROM deals) "
+        "OR vendor_key IN (SELECT vendor_key FROM offers_received)",
+    ),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class InventoryItem:
+    """A live message a peer may be offered on sync, by id: its kind and,
+    for intents and sealed offers, the top-level category of the intent."""
+
+    id: bytes
+    kind: Kind
+    category: str | None = None
 
 
 def _chunks(items: Sequence[bytes]) -> Iterable[Sequence[bytes]]:
@@ -81,8 +175,11 @@ class GossipCache:
     """Other nodes' gossip, kept until it expires. Obtain it as
     :attr:`Store.gossip <intentcast.store.Store.gossip>`."""
 
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Connection, budget: GossipBudget | None = None) -> None:
         self._c = conn
+        self.budget = budget or GossipBudget()
+        #: Others' messages evicted for the budget since the store opened, by kind.
+        self.evicted: dict[Kind, int] = {}
 
     def ingest(self, signed: Signed[Any]) -> Ingest:
         """Store one validated gossip message (intent, withdraw, sealed offer,
@@ -157,7 +254,48 @@ class GossipCache:
                 conn.executemany(_INSERT_DEAL, deals)
             if profiles:
                 conn.executemany(_UPSERT_PROFILE, profiles)
+            evicted = self._evict(conn, {m.kind for _, m in fresh})
+        for kind, n in evicted.items():
+            self.evicted[kind] = self.evicted.get(kind, 0) + n
         return results
+
+    def _evict(self, conn: Any, kinds: Collection[Kind]) -> dict[Kind, int]:
+        """Keep others' messages of ``kinds`` within the budget, in the
+        ingest's transaction: past a kind's budget, evict the oldest
+        unprotected rows down to 95 % of it (so the counting is not redone
+        for every message of a flood). Ids stay in ``seen``: an evicted
+        message comes back as a duplicate, never as new."""
+        evicted: dict[Kind, int] = {}
+        for kind in kinds:
+            e = _EVICTABLE[kind]
+            cap = self.budget.rows(kind)
+            if conn.execute(f"SELECT count(*) FROM {e.table}").fetchone()[0] <= cap:
+                continue  # cheap check first: no flood, nothing protected to subtract
+            others = conn.execute(
+                f"SELECT count(*) FROM {e.table} WHERE NOT ({e.protected})"
+            ).fetchone()[0]
+            if others <= cap:
+                continue
+            excess = others - (cap - cap // 20)
+            cursor = conn.execute(
+                f"DELETE FROM {e.table} WHERE {e.key} IN (SELECT {e.key} FROM {e.table} "
+                f"WHERE NOT ({e.protected}) ORDER BY {e.order} LIMIT ?)",
+                (excess,),
+            )
+            evicted[kind] = cursor.rowcount
+        return evicted
+
+    def kept(self, kind: Kind) -> int:
+        """How many messages of ``kind`` are kept (own and protected included)."""
+        with self._c.read() as conn:
+            return int(conn.execute(f"SELECT count(*) FROM {_EVICTABLE[kind].table}").fetchone()[0])
+
+    def unseen(self, ids: Sequence[bytes]) -> list[bytes]:
+        """The ids among ``ids`` never stored or refused, in order, each once."""
+        unique = list(dict.fromkeys(ids))
+        with self._c.read() as conn:
+            seen = _existing(conn, "SELECT id FROM seen WHERE id IN ({})", unique)
+        return [i for i in unique if i not in seen]
 
     @staticmethod
     def _withdraw(conn: Any, withdraws: list[Signed[Withdraw]]) -> None:
@@ -253,6 +391,106 @@ class GossipCache:
         mine = [self._c.decode(r[0], "own_intent_revisions") for r in own]
         return withdraws + mine + list(self.live_intents(now=now)) + rest
 
+    def inventory(
+        self,
+        *,
+        now: int,
+        withdrawals: bool,
+        intent_categories: Collection[str],
+        offer_categories: Collection[str],
+        deals: bool,
+        profiles: bool,
+        limit: int,
+    ) -> list[InventoryItem]:
+        """What :meth:`live_messages` holds, as ids only (index queries, no
+        envelope decoded but the node's own live intents and the own
+        revisions live offers answer): withdrawals, own intents and cached
+        intents of ``intent_categories``, sealed offers to intents of
+        ``offer_categories``, sealed deals, vendor profiles; in that order,
+        newest first within each, at most ``limit`` in all."""
+        out: list[InventoryItem] = []
+
+        def room() -> int:
+            return limit - len(out)
+
+        with self._c.read() as conn:
+            if withdrawals:
+                rows = conn.execute(
+                    "SELECT withdraw_id FROM tombstones WHERE expires > ? "
+                    "ORDER BY expires DESC LIMIT ?",
+                    (now, room()),
+                )
+                out.extend(InventoryItem(r[0], Kind.WITHDRAW) for r in rows)
+            if intent_categories and room() > 0:
+                for r in conn.execute(_OWN_LIVE, (now,)).fetchall():
+                    own: Signed[Intent] = self._c.decode(r[0], "own_intent_revisions")
+                    if own.message.category[0] in intent_categories and room() > 0:
+                        out.append(InventoryItem(own.id, Kind.INTENT, own.message.category[0]))
+                cats = sorted(intent_categories)
+                rows = conn.execute(
+                    "SELECT id, topic FROM cached_intents c WHERE expires > ? "
+                    f"AND topic IN ({','.join('?' * len(cats))}) "
+                    "AND revision = (SELECT max(revision) FROM cached_intents d "
+                    "WHERE d.intent_key = c.intent_key) ORDER BY rowid DESC LIMIT ?",
+                    (now, *cats, room()),
+                )
+                out.extend(InventoryItem(r[0], Kind.INTENT, r[1]) for r in rows)
+            if offer_categories and room() > 0:
+                cats = sorted(offer_categories)
+                rows = conn.execute(
+                    "SELECT o.id, c.topic FROM relayed_offers o JOIN cached_intents c "
+                    "ON c.id = o.intent_id WHERE o.expires > ? "
+                    f"AND c.topic IN ({','.join('?' * len(cats))}) "
+                    "ORDER BY o.rowid DESC LIMIT ?",
+                    (now, *cats, room()),
+                )
+                out.extend(InventoryItem(r[0], Kind.SEALED_OFFER, r[1]) for r in rows)
+                own_rows = conn.execute(
+                    "SELECT o.id, o.intent_id FROM relayed_offers o JOIN own_intent_revisions r "
+                    "ON r.id = o.intent_id WHERE o.expires > ? ORDER BY o.rowid DESC LIMIT ?",
+                    (now, room()),
+                ).fetchall()
+                category: dict[bytes, str] = {}
+                for intent_id in {r[1] for r in own_rows}:
+                    raw = conn.execute(
+                        "SELECT raw FROM own_intent_revisions WHERE id = ?", (intent_id,)
+                    ).fetchone()[0]
+                    category[intent_id] = self._c.decode(
+                        raw, "own_intent_revisions"
+                    ).message.category[0]
+                out.extend(
+                    InventoryItem(r[0], Kind.SEALED_OFFER, category[r[1]])
+                    for r in own_rows
+                    if category[r[1]] in offer_categories
+                )
+            if deals and room() > 0:
+                rows = conn.execute(
+                    "SELECT id FROM relayed_deals WHERE expires > ? ORDER BY rowid DESC LIMIT ?",
+                    (now, room()),
+                )
+                out.extend(InventoryItem(r[0], Kind.SEALED_DEAL) for r in rows)
+            if profiles and room() > 0:
+                rows = conn.execute(
+                    "SELECT id FROM vendor_profiles WHERE expires > ? ORDER BY rowid DESC LIMIT ?",
+                    (now, room()),
+                )
+                out.extend(InventoryItem(r[0], Kind.VENDOR_PROFILE) for r in rows)
+        return out[:limit]
+
+    def raw_many(self, ids: Sequence[bytes], *, now: int) -> dict[bytes, bytes]:
+        """Envelope bytes of the live messages among ``ids`` that
+        :meth:`live_messages` would offer (what a peer asks for on sync), by
+        id; ids of messages not kept (or expired) are left out."""
+        found: dict[bytes, bytes] = {}
+        with self._c.read() as conn:
+            for sql in (*_RAW_MANY, _OWN_LIVE_MANY):
+                rest = [i for i in ids if i not in found]
+                for part in _chunks(rest):
+                    marks = ",".join("?" * len(part))
+                    for row in conn.execute(sql.format(marks), (*part, now)):
+                        found[bytes(row[0])] = bytes(row[1])
+        return found
+
     def raw(self, message_id: bytes, *, now: int) -> bytes | None:
         """Envelope bytes of one live message :meth:`live_messages` would
         offer, by id (what a peer asks for on sync), or None."""
@@ -287,6 +525,23 @@ _RAW_BY_ID: Final = tuple(
         ("tombstones", "withdraw_id"),
         ("vendor_profiles", "id"),
     )
+)
+
+_RAW_MANY: Final = tuple(
+    f"SELECT {column}, raw FROM {table} WHERE {column} IN ({{}}) AND expires > ?"
+    for table, column in (
+        ("cached_intents", "id"),
+        ("relayed_offers", "id"),
+        ("relayed_deals", "id"),
+        ("tombstones", "withdraw_id"),
+        ("vendor_profiles", "id"),
+    )
+)
+
+_OWN_LIVE_MANY: Final = (
+    "SELECT r.id, r.raw FROM own_intents o JOIN own_intent_revisions r "
+    "ON r.intent_key = o.intent_key AND r.revision = o.revision "
+    "WHERE r.id IN ({}) AND o.state IN ('open', 'amended', 'accepted') AND o.expires > ?"
 )
 
 _GOSSIP: Final = frozenset(

@@ -12,7 +12,7 @@ from intentcast.protocol import IntentEvent, IntentState, OfferState, next_inten
 
 from .connection import Connection, Synchronous, connect
 from .deals import Deals
-from .gossip import GossipCache
+from .gossip import GossipBudget, GossipCache
 from .offers import Offers
 from .own import OwnIntents
 from .peers import Peers
@@ -46,12 +46,12 @@ class Store:
     :meth:`close`. One store per process and thread.
     """
 
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Connection, budget: GossipBudget | None = None) -> None:
         self._c = conn
         #: The node's own intents and the key counter.
         self.intents = OwnIntents(conn)
         #: Other nodes' gossip kept until it expires, and seen ids.
-        self.gossip = GossipCache(conn)
+        self.gossip = GossipCache(conn, budget)
         #: Offers received (customer) and made (vendor).
         self.offers = Offers(conn)
         #: Deals and their signed agreement records.
@@ -69,18 +69,22 @@ class Store:
         busy_timeout: float = 5.0,
         synchronous: Synchronous = Synchronous.FULL,
         max_bytes: int | None = None,
+        budget: GossipBudget | None = None,
     ) -> Self:
         """Open (or create) the node database at ``path``, migrating it to the
         latest schema. ``busy_timeout`` is how long (seconds) a write waits
         for another process's lock; ``max_bytes`` caps the file size (a
-        write beyond it raises :class:`DiskFull`).
+        write beyond it raises :class:`DiskFull`); ``budget`` bounds how
+        many of others' messages are kept per kind (default
+        :class:`GossipBudget`; docs/store.md, "Budget").
 
         Raises a :class:`StoreError` subclass: :class:`NewerDatabase`,
         :class:`CorruptDatabase`, :class:`DatabaseLocked`, :class:`DiskFull`,
         :class:`DatabaseUnavailable`.
         """
         return cls(
-            connect(path, busy_timeout=busy_timeout, synchronous=synchronous, max_bytes=max_bytes)
+            connect(path, busy_timeout=busy_timeout, synchronous=synchronous, max_bytes=max_bytes),
+            budget,
         )
 
     @property

@@ -91,6 +91,15 @@ def test_a_responder_sends_each_message_once_however_often_it_is_wanted() -> Non
     reproduce(sync, bytes([sync.RESPOND << 6 | 63]) + session)
 
 
+def test_a_busy_answer_to_a_hello_is_the_named_sync_busy() -> None:
+    """A responder that serves this peer already answers ``busy``: the
+    requester raises the documented ``SyncBusy``, nothing else; ``busy``
+    after an inventory has started is a ``SyncError``."""
+    reproduce(sync, bytes([sync.REQUEST << 6 | 63]) + sync.frame(t="busy"))
+    late = sync.frame(t="inv", ids=[bytes(32)]) + sync.frame(t="busy")
+    reproduce(sync, bytes([sync.REQUEST << 6 | 63]) + late)
+
+
 def test_a_stream_that_ends_mid_frame_is_a_sync_error_not_a_hang() -> None:
     whole = sync.frame(t="hello", topics=[sync.TOPIC])
 

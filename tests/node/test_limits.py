@@ -60,3 +60,25 @@ def test_rejections_are_counted_per_window() -> None:
     # A new window starts: the old count no longer counts.
     assert limits.rejected("p", 61.0, "x") is False
     assert not limits.is_banned("p", 61.0)
+
+
+def test_sync_is_paced_to_the_buckets_and_leaves_half_of_them_for_gossip() -> None:
+    """What a peer hands over on sync takes the same buckets as its gossip,
+    but only down to ``sync_reserve`` of them: the requester waits instead
+    of being refused, and the peer's gossip still finds tokens."""
+    limits = PeerLimits(CONFIG)  # sync_reserve 0.5: 10 of 20 messages kept
+    taken = 0
+    while limits.sync_wait("p", 100, now=0.0) == 0.0:
+        assert limits.admit("p", 100, now=0.0) is Admission.ADMIT
+        taken += 1
+    assert taken == 10
+    # One more needs one token over the reserve: 0.1 s at 10/s.
+    assert abs(limits.sync_wait("p", 100, now=0.0) - 0.1) < 1e-9
+    assert limits.sync_wait("p", 100, now=0.1) == 0.0
+    # The gossip share is still there: 10 gossip messages pass at once.
+    assert [limits.admit("p", 100, now=0.0) for _ in range(10)] == [Admission.ADMIT] * 10
+    # The byte bucket the same way (20,000 bytes, 10,000 kept for gossip).
+    assert limits.sync_wait("q", 10_000, now=0.0) == 0.0
+    assert limits.admit("q", 10_000, now=0.0) is Admission.ADMIT
+    assert limits.sync_wait("q", 100, now=0.0) > 0.0
+    assert limits.admit("q", 5_000, now=0.0) is Admission.ADMIT

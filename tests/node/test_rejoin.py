@@ -48,8 +48,8 @@ def test_a_node_rejoining_through_a_fresh_peer_gets_what_it_missed(tmp_path: Pat
             served = trio.Event()
             inventory = fresh._inventory
 
-            async def watched(topics: Any) -> list[tuple[bytes, str]]:
-                found = await inventory(topics)
+            async def watched(topics: Any, limit: int) -> list[tuple[bytes, str]]:
+                found = await inventory(topics, limit)
                 served.set()
                 return found
 

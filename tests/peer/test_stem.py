@@ -5,13 +5,20 @@ from __future__ import annotations
 
 import random
 
-from intentcast.peer.stem import End, Publish, Send, StemLimits, StemNode, Timer, Wait
+from intentcast.peer.stem import Command, End, Publish, Send, StemLimits, StemNode, Timer, Wait
 from intentcast.protocol.stem import StemParams
 
 RELAYER = StemParams(fluff_probability=1e-9)  # never a diffuser
 DIFFUSER = StemParams(fluff_probability=1.0)
 PEERS = ["a", "b", "c"]
 NOW = 1_000.0
+
+
+def sent_to(commands: list[Command[str]]) -> Send[str]:
+    """The one command of ``commands``, a send."""
+    [command] = commands
+    assert isinstance(command, Send)
+    return command
 
 
 def node(params: StemParams = RELAYER, **limits: int) -> StemNode[str]:
@@ -22,15 +29,15 @@ def test_an_own_message_waits_for_a_peer_then_goes_to_the_own_successor() -> Non
     n = node()
     assert n.own(b"m", NOW, [], []) == []
     assert n.holds_own(b"m")
-    [send] = n.peers_changed(NOW, PEERS, PEERS)
-    assert isinstance(send, Send) and send.peer in PEERS
+    send = sent_to(n.peers_changed(NOW, PEERS, PEERS))
+    assert send.peer in PEERS
     # Every own message of the epoch goes to the same successor.
     assert n.own(b"m2", NOW, PEERS, PEERS) == [Send(b"m2", send.peer)]
 
 
 def test_handed_over_it_waits_for_the_fluff_and_publishes_it_when_the_embargo_ends() -> None:
     n = node()
-    [send] = n.own(b"m", NOW, PEERS, PEERS)
+    send = sent_to(n.own(b"m", NOW, PEERS, PEERS))
     [wait] = n.sent(b"m", send.peer)
     assert isinstance(wait, Wait) and wait.timer is Timer.EMBARGO
     assert wait.seconds >= RELAYER.embargo_base_seconds
@@ -40,7 +47,7 @@ def test_handed_over_it_waits_for_the_fluff_and_publishes_it_when_the_embargo_en
 
 def test_a_message_back_by_gossip_ends_its_stem_and_its_timer_does_nothing() -> None:
     n = node()
-    [send] = n.own(b"m", NOW, PEERS, PEERS)
+    send = sent_to(n.own(b"m", NOW, PEERS, PEERS))
     n.sent(b"m", send.peer)
     assert n.came_back(b"m") is True
     assert n.timer_fired(b"m", Timer.EMBARGO) == []
@@ -50,8 +57,10 @@ def test_a_message_back_by_gossip_ends_its_stem_and_its_timer_does_nothing() -> 
 def test_a_relayed_message_goes_on_never_back_to_its_sender() -> None:
     n = node()
     for sender in PEERS:
-        [send] = n.relayed(sender.encode(), sender, NOW, PEERS, PEERS, seen=False, watch=True)
-        assert isinstance(send, Send) and send.peer != sender
+        send = sent_to(
+            n.relayed(sender.encode(), sender, NOW, PEERS, PEERS, seen=False, watch=True)
+        )
+        assert send.peer != sender
 
 
 def test_stems_end_at_a_diffuser_on_a_loop_and_at_a_full_node() -> None:
@@ -60,7 +69,7 @@ def test_stems_end_at_a_diffuser_on_a_loop_and_at_a_full_node() -> None:
         Publish(b"m", End.DIFFUSER)
     ]
     n = node(max_held=1)
-    [send] = n.relayed(b"m", "a", NOW, PEERS, PEERS, seen=False, watch=False)
+    send = sent_to(n.relayed(b"m", "a", NOW, PEERS, PEERS, seen=False, watch=False))
     n.sent(b"m", send.peer)
     assert n.relayed(b"m", "b", NOW, PEERS, PEERS, seen=False, watch=False) == [
         Publish(b"m", End.LOOP)
@@ -75,9 +84,9 @@ def test_stems_end_at_a_diffuser_on_a_loop_and_at_a_full_node() -> None:
 
 def test_successors_that_do_not_take_it_are_replaced_then_the_stem_ends_here() -> None:
     n = node()
-    [send] = n.own(b"m", NOW, PEERS, PEERS)
+    send = sent_to(n.own(b"m", NOW, PEERS, PEERS))
     commands = n.send_failed(b"m", send.peer, NOW, PEERS, PEERS)
-    assert isinstance(commands[0], Send) and commands[0].peer != send.peer
+    assert sent_to(commands).peer != send.peer
     while isinstance(commands[0], Send):
         commands = n.send_failed(b"m", commands[0].peer, NOW, PEERS, PEERS)
     assert commands == [Publish(b"m", End.NO_SUCCESSOR)]
@@ -85,22 +94,22 @@ def test_successors_that_do_not_take_it_are_replaced_then_the_stem_ends_here() -
 
 def test_a_successor_that_leaves_has_what_it_held_sent_down_another_stem() -> None:
     n = node()
-    [send] = n.own(b"m", NOW, PEERS, PEERS)
+    send = sent_to(n.own(b"m", NOW, PEERS, PEERS))
     n.sent(b"m", send.peer)
     left = [p for p in PEERS if p != send.peer]
-    [again] = n.peer_left(send.peer, NOW, left, left)
-    assert isinstance(again, Send) and again.peer in left
+    again = sent_to(n.peer_left(send.peer, NOW, left, left))
+    assert again.peer in left
     assert n.sent(b"m", again.peer) == []  # the first embargo timer still stands
     # A lone author holds it until it has a peer again.
     assert n.peer_left(again.peer, NOW, [], []) == []
     assert n.holds_own(b"m")
-    [resent] = n.peers_changed(NOW, ["d"], ["d"])
+    resent = sent_to(n.peers_changed(NOW, ["d"], ["d"]))
     assert resent == Send(b"m", "d")
 
 
 def test_a_relay_that_cannot_see_the_fluff_holds_a_message_only_for_a_while() -> None:
     n = node()
-    [send] = n.relayed(b"m", "a", NOW, PEERS, PEERS, seen=False, watch=False)
+    send = sent_to(n.relayed(b"m", "a", NOW, PEERS, PEERS, seen=False, watch=False))
     [wait] = n.sent(b"m", send.peer)
     assert wait == Wait(b"m", RELAYER.embargo_base_seconds, Timer.RELEASE)
     assert n.timer_fired(b"m", Timer.RELEASE) == []

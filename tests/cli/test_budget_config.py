@@ -1,0 +1,49 @@
+"""``[store] budget`` in config.toml (docs/daemon.md): the defaults round-trip
+through ``init``'s file, a partial table keeps the other defaults, and a bad
+value stops the daemon with a ConfigError that names the field."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from intentcast.node.daemon import ConfigError, Home, Settings, load_settings, render_config
+from intentcast.store import GossipBudget
+
+
+def settings_of(tmp_path: Path, text: str) -> Settings:
+    home = Home(tmp_path)
+    home.config.write_text(text)
+    return load_settings(home)
+
+
+def test_the_default_budget_round_trips_and_a_partial_one_keeps_the_defaults(
+    tmp_path: Path,
+) -> None:
+    assert settings_of(tmp_path, render_config(Settings())).budget == GossipBudget()
+    partial = settings_of(tmp_path, "[store]\nbudget = { sealed-deal = 500 }\n").budget
+    assert partial == GossipBudget(sealed_deal=500)
+    assert settings_of(tmp_path, "").budget == GossipBudget()
+
+
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        ("[store]\nbudget = 5\n", "store.budget must be a table"),
+        ("[store]\nbudget = { sealed-deal = 0 }\n", "store.budget.sealed-deal"),
+        ("[store]\nbudget = { intent = -3 }\n", "store.budget.intent"),
+        ('[store]\nbudget = { intent = "1000" }\n', "store.budget.intent"),
+        ("[store]\nbudget = { intent = 1.5 }\n", "store.budget.intent"),
+        ("[store]\nbudget = { intent = true }\n", "store.budget.intent"),
+        ("[store]\nbudget = { intent = 100000000000 }\n", "store.budget.intent"),
+        ("[store]\nbudget = { offers = 10 }\n", "unknown kind 'offers'"),
+        ("store = 3\n", "[store] must be a table"),
+    ],
+)
+def test_a_bad_budget_is_a_config_error_naming_the_field(
+    tmp_path: Path, text: str, named: str
+) -> None:
+    with pytest.raises(ConfigError, match=r"config\.toml") as caught:
+        settings_of(tmp_path, text)
+    assert named in str(caught.value)
