@@ -41,7 +41,8 @@ import trio
 
 from benchmarks.network_child import LOW_WORK, PHONE_ATTRIBUTES, PHONE_CATEGORY, TERMS, Lines
 from intentcast.matching import parse_catalog
-from intentcast.node import CatalogVendor, Event, EventKind, Node, NodeConfig, open_node, topics
+from intentcast.node import CatalogVendor, Event, EventKind, Node, NodeConfig, open_node
+from intentcast.peer import topics
 from intentcast.protocol import derive_vendor_keys
 from intentcast.protocol.stem import DEFAULT_STEM_PARAMS, StemParams
 from intentcast.store import Store

@@ -39,8 +39,9 @@ from nacl.signing import SigningKey
 
 from benchmarks.network_child import Lines
 from intentcast.matching import parse_catalog
-from intentcast.node import CatalogVendor, NodeConfig, open_node, topics
-from intentcast.node.p2p import GossipConfig
+from intentcast.node import CatalogVendor, open_node
+from intentcast.peer import topics
+from intentcast.peer.config import GossipConfig, NodeConfig
 from intentcast.protocol import (
     DEFAULT_PARAMS,
     Intent,

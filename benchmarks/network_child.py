@@ -36,8 +36,9 @@ from typing import Any, TextIO
 import trio
 
 from intentcast.matching import parse_catalog
-from intentcast.node import CatalogVendor, EventKind, Node, NodeConfig, open_node, topics
+from intentcast.node import CatalogVendor, EventKind, Node, NodeConfig, open_node
 from intentcast.node.p2p import P2P, open_p2p
+from intentcast.peer import topics
 from intentcast.protocol import Kind, NetworkParams, Terms, derive_vendor_keys
 from intentcast.store import Store, Synchronous
 

@@ -31,11 +31,11 @@ from intentcast.node.sync import (
     StreamGone,
     SyncBusy,
     SyncError,
-    SyncLimits,
     read_frame,
     request,
     respond,
 )
+from intentcast.peer.config import SyncLimits
 from intentcast.protocol import message_id
 
 from .harness import Finding, Known

@@ -80,7 +80,7 @@ SEQNO_ID_BYTES: Final = 8
 SYNC_ID_BYTES: Final = 34
 SYNC_FRAME_OVERHEAD: Final = 40
 
-#: Kinds each topic may carry (node/topics.py, TOPIC_KINDS).
+#: Kinds each topic may carry (peer/topics.py, TOPIC_KINDS).
 _INTENT_KINDS: Final = frozenset({Kind.INTENT, Kind.WITHDRAW})
 _OFFER_KINDS: Final = frozenset({Kind.SEALED_OFFER})
 
@@ -148,7 +148,7 @@ class SimNode:
         self.cpu_free = 0.0
         self.tx_free = 0.0
         #: Per-peer admission state: [msg level, msg time, byte level, byte
-        #: time, window start, rejected, over rate] (node/limits.py).
+        #: time, window start, rejected, over rate] (peer/limits.py).
         self.limits: dict[int, list[float]] = {}
         self.banned: dict[int, float] = {}
         #: Sealed offers relayed per intent id (flood cap).
@@ -311,7 +311,7 @@ class NetworkBase:
     # --- the inbound pipeline --------------------------------------------------
 
     def _admit(self, node: SimNode, peer: int, size: int, now: float) -> int:
-        """Per-peer admission (node/limits.py ``PeerLimits.admit``):
+        """Per-peer admission (peer/limits.py ``PeerLimits.admit``):
         0 admit, 1 over rate (dropped), 2 banned."""
         until = node.banned.get(peer)
         if until is not None:

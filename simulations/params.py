@@ -62,7 +62,7 @@ class GossipParams:
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class LimitParams:
-    """Per-peer flood rules (``node/limits.py``, ``PeerLimitConfig``)."""
+    """Per-peer flood rules (``peer/limits.py``, ``PeerLimitConfig``)."""
 
     messages_per_second: float = 200.0
     message_burst: float = 400.0
@@ -132,13 +132,13 @@ class SimParams:
     loss: float = 0.0
     #: Upload bandwidth of every node in bytes per second (None: unlimited).
     bandwidth: float | None = None
-    #: Per-peer token buckets, strikes and bans (node/limits.py).
+    #: Per-peer token buckets, strikes and bans (peer/limits.py).
     limits_enabled: bool = True
     #: Sync on connect and anti-entropy (node/sync.py, node/peering.py).
     sync_enabled: bool = True
 
 
-# --- topics (node/topics.py) ------------------------------------------------
+# --- topics (peer/topics.py) ------------------------------------------------
 
 TOPIC_PREFIX: Final = "intentcast/1"
 

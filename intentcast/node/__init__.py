@@ -6,11 +6,13 @@ setting; :mod:`.sync` is the store-and-forward protocol. Design, topics and
 limits: ``docs/node.md``.
 """
 
-from .base import Event, EventKind, NodeConfig, NodeError
-from .limits import PeerLimitConfig
+from intentcast.peer.config import GossipConfig, NodeConfig, SyncLimits
+from intentcast.peer.limits import PeerLimitConfig
+
+from .base import Event, EventKind, NodeError
 from .node import Node, open_node
-from .p2p import GossipConfig, MessageTooLarge, NetworkError, PublishBacklogFull
-from .sync import SyncError, SyncLimits
+from .p2p import MessageTooLarge, NetworkError, PublishBacklogFull
+from .sync import SyncError
 from .vendor import CatalogVendor, Decision, VendorHandler
 
 __all__ = [

@@ -6,34 +6,29 @@ from __future__ import annotations
 import enum
 import logging
 import time
-from collections import OrderedDict
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Final
 
 import trio
 
+from intentcast.peer.config import NodeConfig
+from intentcast.peer.inbound import Inbound
 from intentcast.protocol import (
-    DEFAULT_PARAMS,
     Action,
     Intent,
     IntentState,
-    Kind,
-    NetworkParams,
-    SealedOffer,
     Signed,
     VendorKeys,
     validate,
 )
 from intentcast.protocol.fields import DAY
-from intentcast.protocol.stem import DEFAULT_STEM_PARAMS, StemParams
+from intentcast.protocol.validation import Verdict as Validation
 from intentcast.store import Ingest, Store
 
 from . import sync as sync_protocol
-from . import topics
-from .limits import PeerLimitConfig
-from .p2p import DEFAULT_LISTEN, P2P, GossipConfig
+from .p2p import P2P
 from .vendor import VendorHandler
 
 log = logging.getLogger(__name__)
@@ -85,48 +80,6 @@ class Event:
 Trace = Callable[[str, bytes, str], None]
 
 
-@dataclass(frozen=True, kw_only=True, slots=True)
-class NodeConfig:
-    listen: Sequence[str] = DEFAULT_LISTEN
-    #: Multiaddrs (with /p2p/<id>) dialled at start and kept connected.
-    bootstrap: Sequence[str] = ()
-    #: A relay subscribes to every topic and serves everything on sync.
-    relay: bool = False
-    params: NetworkParams = DEFAULT_PARAMS
-    gossip: GossipConfig = field(default_factory=GossipConfig)
-    limits: PeerLimitConfig = field(default_factory=PeerLimitConfig)
-    sync: sync_protocol.SyncLimits = field(default_factory=sync_protocol.SyncLimits)
-    #: Offers kept per intent revision (the customer's side); past it, a new
-    #: offer is kept only if it is cheaper than the dearest one kept.
-    max_offers_per_intent: int = 50
-    #: Sealed offers relayed per intent revision (flood cap for everyone).
-    max_relayed_offers_per_intent: int = 200
-    #: A vendor answers an intent that is not fresh (created this many
-    #: seconds ago or more: a replay or a sync catching up) only after
-    #: ``catch_up_delay`` seconds, so that a withdrawal or newer revision
-    #: racing it (py-libp2p replays recent messages out of order) lands first.
-    #: Intents a vendor handler works on at once (each in its own task).
-    vendor_concurrency: int = 8
-    fresh_intent_seconds: int = 2
-    catch_up_delay: float = 0.5
-    #: Anti-entropy: sync with one random peer this often (seconds).
-    resync_seconds: float = 30.0
-    #: Sync with a newly connected peer again this many seconds after the
-    #: sync on connect: a peer that has just (re)started has nothing at
-    #: first and catches up from its other peers meanwhile, by sync, which
-    #: gossip does not pass on (docs/benchmarks.md, churn).
-    resync_after_connect_seconds: float = 10.0
-    reconnect_min_seconds: float = 1.0
-    reconnect_max_seconds: float = 60.0
-    #: Seed of the libp2p peer key (None: a fresh peer id each start).
-    peer_key_seed: bytes | None = None
-    #: Discover peers on the local network with mDNS.
-    mdns: bool = False
-    #: Stem-then-fluff routing of the messages this node writes (origin
-    #: hiding, docs/privacy.md); None: gossip them directly.
-    stem: StemParams | None = DEFAULT_STEM_PARAMS
-
-
 class NodeBase:
     """State and plumbing every role of a node shares. The market node is
     :class:`intentcast.node.node.Node`; obtain one with ``open_node``."""
@@ -152,9 +105,10 @@ class NodeBase:
         self._nursery: trio.Nursery | None = None
         self._work_send, self._work_receive = trio.open_memory_channel[Signed[Any]](10_000)
         self._listeners: list[trio.MemorySendChannel[Event]] = []
-        self._relayed_per_intent: OrderedDict[bytes, int] = OrderedDict()
         #: Ids validated and queued but not stored yet.
         self._queued: set[bytes] = set()
+        self._pipeline = Inbound(max_relayed_offers_per_intent=config.max_relayed_offers_per_intent)
+        self._known = _StoreKnown(store, self._queued)
         #: Bounds how many intents a vendor answers at once.
         self._answering = trio.CapacityLimiter(config.vendor_concurrency)
         #: Intents the vendor is answering now.
@@ -198,6 +152,16 @@ class NodeBase:
 
     def _count(self, key: str) -> None:
         self.counters[key] = self.counters.get(key, 0) + 1
+
+    def _spawn(self, fn: Callable[..., Awaitable[object]], *args: Any) -> None:
+        """Start ``fn(*args)`` in the node's nursery, from synchronous code
+        (a py-libp2p notification); nothing once the node is stopping."""
+        if self._nursery is None:
+            return
+        try:
+            self._nursery.start_soon(fn, *args)
+        except RuntimeError:  # the nursery closed: the node is stopping
+            log.debug("node stopping; %s not started", getattr(fn, "__name__", fn))
 
     def _trace(self, what: str, message_id: bytes, detail: str = "") -> None:
         if self.trace is not None:
@@ -247,45 +211,24 @@ class NodeBase:
         queued in batches, one flush per batch (a flush per message on the
         forwarding path cost 10-33 ms per hop under load; docs/benchmarks.md,
         network)."""
-        verdict = validate(data, now=self.now(), params=self.params)
-        if verdict.action is not Action.ACCEPT or verdict.signed is None:
-            self._count(f"{verdict.action.value}:{verdict.reason}")
-            if verdict.action is Action.REJECT:
-                self.p2p.penalise(peer, str(verdict.reason))
+        validation = validate(data, now=self.now(), params=self.params)
+        return self._take_in(topic, validation, peer, stem_end=stem_end)
+
+    def _take_in(
+        self, topic: str, validation: Validation[Any], peer: str, *, stem_end: bool = False
+    ) -> bool:
+        """:meth:`_inbound` for an envelope validated already (a relayed stem
+        message is validated once, on arrival)."""
+        verdict = self._pipeline.judge_valid(topic, validation, self._known, stem_end=stem_end)
+        self._count(verdict.reason)
+        if verdict.action is Action.REJECT:
+            self.p2p.penalise(peer, verdict.reason.removeprefix("reject:"))
+        if not verdict.accepted or verdict.signed is None:
             return False
         signed = verdict.signed
-        if not self._fits_topic(topic, signed):
-            self._count("reject:wrong-topic")
-            self.p2p.penalise(peer, "wrong-topic")
-            return False
-        if signed.kind is Kind.SEALED_OFFER and not self._room_for_offer(signed.message):
-            self._count("ignore:offer-cap")
-            return False
-        gossip = self.store.gossip
-        if signed.id in self._queued or gossip.has_seen(signed.id):
-            self._count("ignore:duplicate")
-            return False
-        if signed.kind is Kind.INTENT and gossip.tombstone(signed.signer) is not None:
-            self._count("ignore:withdrawn")
-            return False
-        forward = True
-        if (
-            signed.kind is Kind.WITHDRAW
-            and not stem_end
-            and not self._knows_intent(signed.message.intent_key)
-        ):
-            # Kept (the tombstone stops the intent if it turns up later) but
-            # not forwarded: a withdrawal only matters where its intent went.
-            # Withdrawals need little work, so a flood of them for made-up
-            # intents would otherwise cross the whole network, and honest
-            # relays forwarding it would be banned by their peers' rate
-            # limits (found by the simulator, docs/simulations.md, Spam).
-            # The node that ends a stem (``stem_end``) is a random peer that
-            # may not know the intent: it publishes the withdrawal anyway,
-            # and the peers that hold the intent carry it on.
-            self._count("accept:withdraw-unknown-intent")
-            forward = False
-        self._count(f"accept:{signed.kind.value}")
+        forward = verdict.forward
+        if not forward:  # counted under its kind too, as every accepted message
+            self._count(f"accept:{signed.kind.value}")
         self._trace("accepted", signed.id)
         try:
             self._work_send.send_nowait(signed)
@@ -295,31 +238,6 @@ class NodeBase:
             # by sync once the queue drains.
             self._count("deferred:queue-full")
         return forward
-
-    def _knows_intent(self, intent_key: bytes) -> bool:
-        """Whether this node holds (or wrote) an intent with this key."""
-        if self.store.gossip.newest_revision(intent_key) is not None:
-            return True
-        return self.store.intents.get(intent_key) is not None
-
-    @staticmethod
-    def _fits_topic(topic: str, signed: Signed[Any]) -> bool:
-        if signed.kind not in topics.TOPIC_KINDS.get(topic, frozenset()):
-            return False
-        if signed.kind is Kind.INTENT:
-            return topic == topics.intents(signed.message.category[0])
-        return True
-
-    def _room_for_offer(self, sealed: SealedOffer) -> bool:
-        counts = self._relayed_per_intent
-        n = counts.get(sealed.intent_id, 0)
-        if n >= self.config.max_relayed_offers_per_intent:
-            return False
-        counts[sealed.intent_id] = n + 1
-        counts.move_to_end(sealed.intent_id)
-        while len(counts) > 10_000:  # bounded memory: forget the oldest intents
-            counts.popitem(last=False)
-        return True
 
     async def _deliver_from_sync(self, topic: str, data: bytes, peer: str) -> bool:
         """One envelope a peer handed over on sync: the same per-peer
@@ -382,6 +300,10 @@ class NodeBase:
         newest = gossip.newest_revision(intent.signer)
         return newest is None or newest <= intent.message.revision
 
+    def _on_new_peers(self) -> None:
+        """The node connected to peers it did not have (stem routing sends
+        what waited for a first peer)."""
+
     def _on_stem(self, message_id: bytes) -> bool:
         """Whether an own message is still on its stem: sync must not hand
         it out yet (it would name this node as its author)."""
@@ -396,3 +318,23 @@ class NodeBase:
 _BATCH: Final = 256
 
 _LIVE: Final = frozenset({IntentState.OPEN, IntentState.AMENDED, IntentState.ACCEPTED})
+
+
+class _StoreKnown:
+    """What the node holds, for the inbound pipeline (:class:`Known`): its
+    store, and what is queued for it."""
+
+    def __init__(self, store: Store, queued: set[bytes]) -> None:
+        self._store = store
+        self._queued = queued
+
+    def has(self, message_id: bytes) -> bool:
+        return message_id in self._queued or self._store.gossip.has_seen(message_id)
+
+    def withdrawn(self, intent_key: bytes) -> bool:
+        return self._store.gossip.tombstone(intent_key) is not None
+
+    def holds_intent(self, intent_key: bytes) -> bool:
+        if self._store.gossip.newest_revision(intent_key) is not None:
+            return True
+        return self._store.intents.get(intent_key) is not None

@@ -13,6 +13,7 @@ from typing import Any, Final
 import trio
 
 from intentcast.matching import Ranking, rank_offers
+from intentcast.peer import topics
 from intentcast.protocol import (
     Accept,
     Confirm,
@@ -39,7 +40,6 @@ from intentcast.protocol import (
 from intentcast.protocol.fields import DAY
 from intentcast.store import RecordNotFound, Role
 
-from . import topics
 from .base import DEAL_TTL, EventKind, NodeBase, NodeError
 
 log = logging.getLogger(__name__)

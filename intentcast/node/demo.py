@@ -22,6 +22,7 @@ from typing import Final
 import trio
 
 from intentcast.matching import Ranking, parse_catalog
+from intentcast.peer.config import NodeConfig
 from intentcast.protocol import (
     DEFAULT_PARAMS,
     Accept,
@@ -35,7 +36,7 @@ from intentcast.protocol import (
 from intentcast.protocol.fields import DAY
 from intentcast.store import Deal, Store
 
-from .base import EventKind, NodeConfig
+from .base import EventKind
 from .node import Node, open_node
 from .vendor import CatalogVendor, Decision, VendorHandler
 

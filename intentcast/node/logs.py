@@ -15,7 +15,7 @@ Lines per interval are bounded whatever the peers do: at most
 ``full_lines`` lines in full (all peers together), then at most
 ``summary_peers`` summaries, and one more line summing the other peers.
 :class:`RemoteEvents` is the accounting alone, with the clock as an
-argument (like :mod:`intentcast.node.limits`); :class:`RemoteLog` binds it
+argument (like :mod:`intentcast.peer.limits`); :class:`RemoteLog` binds it
 to a logger. The node's own errors never go through either: they are
 logged as they happen.
 

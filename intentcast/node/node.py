@@ -21,6 +21,7 @@ from typing import Any
 
 import trio
 
+from intentcast.peer.config import NodeConfig
 from intentcast.protocol import (
     Kind,
     SealedDeal,
@@ -30,7 +31,7 @@ from intentcast.protocol import (
 from intentcast.store import Role, Store
 
 from . import sync as sync_protocol
-from .base import EventKind, NodeConfig, NodeError
+from .base import EventKind, NodeError
 from .customer import CustomerRole
 from .p2p import open_p2p
 from .peering import Peering
@@ -141,4 +142,5 @@ async def open_node(
                 yield node
             finally:
                 nursery.cancel_scope.cancel()
+        node._nursery = None  # what closes with the host below starts nothing
         node._p2p = None

@@ -12,7 +12,7 @@
 - Gossipsub v1.1 with a 1 s heartbeat (the default 120 s never forms a mesh
   in time), adaptive gossip off (it raised the heartbeat to 60 s), the
   library's per-topic spam cap off (it silently dropped our own publishes;
-  :mod:`intentcast.node.limits` replaces it). v1.1 rather than v1.2: v1.2's
+  :mod:`intentcast.peer.limits` replaces it). v1.1 rather than v1.2: v1.2's
   IDONTWANT on every message cost ~1.3 ms of CPU per message per hop
   against ~0.6 ms (measured in the notes); our messages are small, so what
   IDONTWANT saves in bandwidth is less than it costs.
@@ -42,7 +42,6 @@ import os
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
-from dataclasses import dataclass
 from typing import Any, Final
 
 import trio
@@ -62,9 +61,10 @@ from libp2p.security.noise.transport import Transport as NoiseTransport
 from libp2p.tools.anyio_service import background_trio_service
 from multiaddr import Multiaddr
 
+from intentcast.peer.config import LOOPBACK, GossipConfig
+from intentcast.peer.limits import Admission, PeerLimitConfig, PeerLimits
 from intentcast.protocol.kinds import MAX_ANY_ENVELOPE
 
-from .limits import Admission, PeerLimitConfig, PeerLimits
 from .logs import LIBRARY_EVENTS, RemoteLog, route_libp2p_logging
 from .repairs import (
     IntentcastGossipSub,
@@ -92,29 +92,6 @@ class PublishBacklogFull(NetworkError):
 
 class MessageTooLarge(NetworkError):
     """A message larger than any envelope the protocol allows."""
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class GossipConfig:
-    """Gossipsub and pacing parameters (the simulator models the same ones)."""
-
-    degree: int = 6
-    degree_low: int = 4
-    degree_high: int = 12
-    heartbeat_seconds: int = 1
-    gossip_window: int = 3
-    gossip_history: int = 5
-    #: Largest pubsub RPC frame accepted; a frame may batch messages and
-    #: control data, so it is larger than one envelope but far below 1 MiB.
-    max_rpc_bytes: int = 256 * 1024
-    #: Publishing pace: the library's per-peer outbound queue holds 32 and
-    #: drops the rest silently, so never push faster than the mesh drains.
-    publish_per_second: float = 50.0
-    publish_burst: int = 20
-    outbox_size: int = 1_000
-    #: Seen-cache lifetime in the library (seconds); our store dedupes for
-    #: the whole life of a message.
-    seen_ttl: int = 300
 
 
 def _peer_key_pair(seed: bytes | None) -> Any:
@@ -477,7 +454,7 @@ class P2P:
             await trio.sleep_forever()
 
 
-DEFAULT_LISTEN: Final = ("/ip4/127.0.0.1/tcp/0",)
+DEFAULT_LISTEN: Final = LOOPBACK
 
 #: How often the summaries of remote events are looked at (seconds).
 LOG_FLUSH_SECONDS: Final = 5.0

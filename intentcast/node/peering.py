@@ -11,11 +11,11 @@ from typing import Any
 
 import trio
 
+from intentcast.peer import topics
 from intentcast.protocol import Kind
 from intentcast.protocol.vocab import CATEGORIES
 
 from . import sync as sync_protocol
-from . import topics
 from .base import _LIVE, EventKind, NodeBase
 from .p2p import NetworkError
 
@@ -165,6 +165,8 @@ class Peering(NodeBase):
         while True:
             current = set(self.p2p.connected_peers())
             assert self._nursery is not None
+            if current - known:
+                self._on_new_peers()
             for peer in current - known:
                 self._emit(EventKind.PEER_CONNECTED, peer)
                 self._nursery.start_soon(self._sync_quietly, peer)

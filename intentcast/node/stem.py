@@ -4,10 +4,11 @@ A message this node writes (an intent, withdrawal, sealed offer or sealed
 deal; :func:`intentcast.protocol.stem.stems`) is not gossiped from here. It
 goes to one peer over ``/intentcast/stem/1.0.0``; each peer on the stem
 passes it to one successor, until a peer that is a *diffuser* this epoch
-publishes it by gossip (the *fluff*). The policy (roles, successors,
-per-inbound-edge forwarding, embargo timers) is pure code in
-:mod:`intentcast.protocol.stem`; this module carries it out: the stream
-protocol, the timers, and the rule that a message still on its stem is not
+publishes it by gossip (the *fluff*). Every decision (where a message
+goes, when a stem ends and why, what a lost successor means) is the pure
+state machine :class:`intentcast.peer.stem.StemNode`, which the simulator
+drives too; this module carries its commands out: the stream protocol,
+pacing, the timers, and the rule that a message still on its stem is not
 handed out by sync (sync would name its author).
 
 The fail-safe: the author, and every relay that follows the message's topic,
@@ -25,13 +26,14 @@ from __future__ import annotations
 import logging
 import random
 import time
-from collections import OrderedDict
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
 import trio
 
+from intentcast.peer.limits import Pacer
+from intentcast.peer.stem import ENDS, Command, Publish, Send, StemLimits, StemNode, Timer, Wait
+from intentcast.peer.topics import fits_topic
 from intentcast.protocol import (
     Action,
     IntentState,
@@ -41,11 +43,11 @@ from intentcast.protocol import (
     message_id,
     validate,
 )
-from intentcast.protocol.stem import Fluff, StemRouter, stems
+from intentcast.protocol.stem import stems
+from intentcast.protocol.validation import Verdict as Validation
 
 from . import sync as frames
 from .base import NodeBase, NodeError
-from .limits import Pacer
 
 log = logging.getLogger(__name__)
 
@@ -74,39 +76,40 @@ RESEND_GRACE: Final = 3.0
 #: Stem streams one peer may hold open to this node at once. An honest
 #: sender keeps one per successor and briefly two while it renews it.
 MAX_STREAMS_IN: Final = 3
-#: Why a node ended a stem by publishing the message itself: it is a
-#: diffuser this epoch; the stem came back to a node that had it (a loop);
-#: its embargo timer fired (the message did not come back by gossip in
-#: time: a successor swallowed it, or left with it); no successor would
-#: take it; the node already held as many stem messages as it may.
-STEM_ENDS: Final = ("diffuser", "loop", "embargo", "no-successor", "full")
+#: Why a node ended a stem by publishing the message itself
+#: (:class:`intentcast.peer.stem.End`).
+STEM_ENDS: Final = ENDS
 
 
 @dataclass(slots=True, eq=False)
-class _Held:
+class _Payload:
+    """What the node needs to carry out a command about a message it holds."""
+
     topic: str
     signed: Signed[Any]
-    #: Written by this node (else relayed from ``inbound``).
-    own: bool
+    #: A relayed message: its validation on arrival (it is not validated
+    #: again when this node ends its stem) and who sent it. None: own.
+    validation: Validation[Any] | None = None
     inbound: str | None = None
-    #: The peer it was handed to down the stem, while it is on its way.
-    successor: str | None = None
+
+    @property
+    def own(self) -> bool:
+        return self.validation is None
 
 
 class StemRouting(NodeBase):
     """Stem-then-fluff methods of :class:`~intentcast.node.node.Node`
-    (active when ``NodeConfig.stem`` is set)."""
+    (active when ``NodeConfig.stem`` is set): the driver of its
+    :class:`~intentcast.peer.stem.StemNode`."""
 
-    _stem_router: StemRouter[str] | None
-    _stem_held: dict[bytes, _Held]
-    #: Ids of stem messages relayed lately (loop detection), oldest first.
-    _stem_relayed: OrderedDict[bytes, None]
+    _stem: StemNode[str] | None
+    #: What each message the stem node holds (or is about to act on) is.
+    _stem_payloads: dict[bytes, _Payload]
     #: Stream kept open to each successor, with when it was last written.
     _stem_streams: dict[str, tuple[Any, float]]
     _stem_locks: dict[str, trio.Lock]
-    _stem_rng: random.SystemRandom
-    #: Ids of own messages on their stem, as in ``store.stems`` (held in
-    #: ``_stem_held`` too, except after a restart until they are resent).
+    #: Ids of own messages on their stem, as in ``store.stems`` (held by
+    #: the stem node too, except after a restart until they are resent).
     _stem_pending: set[bytes]
     #: Paces what this node sends to each successor, and what it reads from
     #: each predecessor (``PeerLimitConfig.stem_per_second``).
@@ -117,100 +120,81 @@ class StemRouting(NodeBase):
 
     def _stem_setup(self) -> None:
         params = self.config.stem
-        self._stem_rng = random.SystemRandom()
-        self._stem_router = None if params is None else StemRouter(params, self._stem_rng)
-        self._stem_held = {}
-        self._stem_relayed = OrderedDict()
+        limits = StemLimits(max_held=MAX_HELD, max_relayed=MAX_RELAYED)
+        self._stem = (
+            None if params is None else StemNode(params, random.SystemRandom(), limits=limits)
+        )
+        self._stem_payloads = {}
         self._stem_streams = {}
         self._stem_locks = {}
         self._stem_pending = set()
-        limits = self.config.limits
-        self._stem_out = Pacer(limits.stem_per_second, limits.stem_burst)
-        factor = limits.stem_intake_factor
-        self._stem_in = Pacer(limits.stem_per_second * factor, limits.stem_burst * factor)
+        peer_limits = self.config.limits
+        self._stem_out = Pacer(peer_limits.stem_per_second, peer_limits.stem_burst)
+        factor = peer_limits.stem_intake_factor
+        self._stem_in = Pacer(peer_limits.stem_per_second * factor, peer_limits.stem_burst * factor)
         self._stem_streams_in = {}
 
     def stem_held(self) -> list[bytes]:
         """Ids of the messages this node holds on their stem now."""
-        return list(self._stem_held)
+        return [] if self._stem is None else self._stem.held()
+
+    def stem_successors(self) -> tuple[str, ...]:
+        """This epoch's stem successors (drawn now if the epoch is new)."""
+        return () if self._stem is None else self._stem.successors(*self._view())
+
+    def _view(self) -> tuple[float, list[str], list[str]]:
+        """Now (Unix seconds: epochs are wall-clock), the connected peers and
+        the ones this node dialled: what the stem node routes over."""
+        return time.time(), sorted(self.p2p.connected_peers()), self.p2p.outbound_peers()
 
     # --- sending ----------------------------------------------------------------
 
     async def _publish_own(self, topic: str, signed: Signed[Any]) -> None:
-        if self._stem_router is None or not stems(signed.kind):
+        if self._stem is None or not stems(signed.kind):
             await super()._publish_own(topic, signed)
             return
-        held = _Held(topic, signed, own=True)
-        self._stem_held[signed.id] = held
+        self._stem_payloads[signed.id] = _Payload(topic, signed)
         self._stem_pending.add(signed.id)
         self.store.stems.add(signed, topic)  # a restart sends it again
         await self.p2p.subscribe(topic)  # to see it come back fluffed
+        commands = self._stem.own(signed.id, *self._view())
         assert self._nursery is not None
-        self._nursery.start_soon(self._carry_own, held)
+        self._nursery.start_soon(self._execute, commands)
 
-    async def _carry_own(self, held: _Held) -> None:
-        """Send an own message down its stem; fluff it if no successor takes
-        it, or if it has not come back by gossip when the embargo ends."""
-        router = self._stem_router
-        assert router is not None
-        if not await self._until_connected(held):
-            return
-        if not await self._forward(held):
-            await self._fluff(held, "no-successor")
-            return
-        self._count("stem:own-sent")
-        await self._embargo(held)
+    def _on_new_peers(self) -> None:
+        """Own messages that waited for a first peer go now."""
+        if self._stem is not None:
+            commands = self._stem.peers_changed(*self._view())
+            if commands:
+                self._spawn(self._execute, commands)
 
-    async def _until_connected(self, held: _Held) -> bool:
-        """A lone node holds its own message until it has a peer: fluffing
-        it to no one would leave sync to hand it out, naming this node.
-        False if the message was taken off the stem meanwhile."""
-        while not self.p2p.connected_peers():
-            await trio.sleep(0.5)
-            if self._stem_held.get(held.signed.id) is not held:
-                return False
-        return True
+    async def _execute(self, commands: list[Command[str]]) -> None:
+        """Carry out the stem node's commands, in order; a send's outcome is
+        fed back to it, and what it answers carried out in turn."""
+        stem = self._stem
+        assert stem is not None
+        for command in commands:
+            if isinstance(command, Send):
+                await self._stem_send(stem, command)
+            elif isinstance(command, Publish):
+                await self._stem_publish(stem, command)
+            else:
+                assert self._nursery is not None
+                self._nursery.start_soon(self._stem_timer, stem, command)
 
-    def _route(self, held: _Held) -> Fluff | str:
-        """Where ``held`` goes next by this epoch's routes: a successor, or
-        ``FLUFF`` (a relayed message at a diffuser, or no successor)."""
-        router = self._refreshed()
-        if held.own:
-            route = router.route_own()
+    async def _stem_send(self, stem: StemNode[str], command: Send[str]) -> None:
+        payload = self._stem_payloads.get(command.mid)
+        if payload is None or not stem.holds(command.mid):
+            return  # it came back meanwhile
+        if await self._send(command.peer, payload):
+            self._count("stem:own-sent" if payload.own else "stem:relayed")
+            self._trace("stem-sent", command.mid, ("own:" if payload.own else "") + command.peer)
+            await self._execute(stem.sent(command.mid, command.peer))
         else:
-            assert held.inbound is not None
-            route = router.route_relayed(held.inbound, self._stem_rng)
-        return route if isinstance(route, Fluff) else route.peer
+            await self._execute(stem.send_failed(command.mid, command.peer, *self._view()))
+        self._forget_unless_held(stem, command.mid)
 
-    async def _forward(self, held: _Held) -> bool:
-        """Hand ``held`` to its successor; a successor that does not take it
-        is replaced (``peer_lost``) and the next one tried. False if none
-        took it (the caller fluffs it)."""
-        router = self._stem_router
-        assert router is not None
-        for _ in range(router.params.successors + 1):
-            peer = self._route(held)
-            if isinstance(peer, Fluff):
-                return False
-            if await self._send(peer, held):
-                return True
-            router.peer_lost(peer, self._peers(), self._stem_rng)
-        return False
-
-    async def _embargo(self, held: _Held) -> None:
-        router = self._stem_router
-        assert router is not None
-        await trio.sleep(router.embargo_seconds(self._stem_rng))
-        if self._stem_held.get(held.signed.id) is held:
-            # A relayed message's timer fires as often as a predecessor
-            # sends messages that do not come back: rate-limited per peer.
-            self.p2p.remote_log.note(
-                "own" if held.own else str(held.inbound), "stem-embargo",
-                "stem: %s not seen fluffed in time; fluffing it", held.signed.id.hex()[:12],
-            )  # fmt: skip
-            await self._fluff(held, "embargo")
-
-    async def _send(self, peer: str, held: _Held) -> bool:
+    async def _send(self, peer: str, held: _Payload) -> bool:
         """Write ``held`` to ``peer`` on the stream kept open to it (a hop
         then costs one link latency, not the three of opening a stream;
         docs/simulations.md, Anonymity); a stream found dead is replaced once."""
@@ -244,32 +228,48 @@ class StemRouting(NodeBase):
                         await _reset(stream)
                     continue
                 self._stem_streams[peer] = (stream, trio.current_time())
-                held.successor = peer
-                self._trace("stem-sent", held.signed.id, ("own:" if held.own else "") + peer)
                 return True
         return False
 
-    async def _fluff(self, held: _Held, reason: str) -> None:
-        """Publish ``held`` by gossip (the stem ends here, for ``reason``, one
-        of :data:`STEM_ENDS`) and take it in."""
-        if self._stem_held.get(held.signed.id) is held:
-            del self._stem_held[held.signed.id]
-        held.successor = None
-        if held.own:
-            self._stem_ended(held, reason)
-            await super()._publish_own(held.topic, held.signed)
-            self._stem_done(held.signed.id)
+    async def _stem_publish(self, stem: StemNode[str], command: Publish) -> None:
+        """The stem ends here: publish by gossip, and take a relayed message
+        in as if it came by gossip (it was validated on arrival); one that
+        is no news by now (back by gossip meanwhile) ends nothing."""
+        stem.published(command.mid)
+        payload = self._stem_payloads.pop(command.mid, None)
+        if payload is None:
             return
-        # A relayed message: store and handle it as if it came by gossip
-        # (it was validated on arrival); publish it if it is still news.
-        assert held.inbound is not None
-        if super()._inbound(held.topic, held.signed.raw, held.inbound, stem_end=True):
-            self._stem_ended(held, reason)
-            await self.p2p.publish(held.topic, held.signed.raw)
+        if payload.own:
+            self._stem_ended(command)
+            await super()._publish_own(payload.topic, payload.signed)
+            self._stem_done(command.mid)
+            return
+        assert payload.validation is not None and payload.inbound is not None
+        if super()._take_in(payload.topic, payload.validation, payload.inbound, stem_end=True):
+            self._stem_ended(command)
+            await self.p2p.publish(payload.topic, payload.signed.raw)
 
-    def _stem_ended(self, held: _Held, reason: str) -> None:
-        self._count(f"stem-end:{reason}")
-        self._trace("stem-end", held.signed.id, reason)
+    def _stem_ended(self, command: Publish) -> None:
+        self._count(f"stem-end:{command.reason.value}")
+        self._trace("stem-end", command.mid, command.reason.value)
+
+    async def _stem_timer(self, stem: StemNode[str], command: Wait) -> None:
+        await trio.sleep(command.seconds)
+        if command.timer is Timer.EMBARGO and stem.holds(command.mid):
+            payload = self._stem_payloads.get(command.mid)
+            # A relayed message's timer fires as often as a predecessor
+            # sends messages that do not come back: rate-limited per peer.
+            who = "own" if payload is None or payload.inbound is None else payload.inbound
+            self.p2p.remote_log.note(
+                who, "stem-embargo",
+                "stem: %s not seen fluffed in time; fluffing it", command.mid.hex()[:12],
+            )  # fmt: skip
+        await self._execute(stem.timer_fired(command.mid, command.timer))
+        self._forget_unless_held(stem, command.mid)
+
+    def _forget_unless_held(self, stem: StemNode[str], mid: bytes) -> None:
+        if not stem.holds(mid):
+            self._stem_payloads.pop(mid, None)
 
     def _stem_done(self, message_id: bytes) -> None:
         """An own message's stem is over: it is out by gossip."""
@@ -326,7 +326,7 @@ class StemRouting(NodeBase):
         if signed.id not in self._stem_pending:
             return  # back by sync meanwhile
         self._count("stem:resent")
-        if self._stem_router is None:  # stem routing is off now: plain gossip
+        if self._stem is None:  # stem routing is off now: plain gossip
             await super()._publish_own(topic, signed)
             self._stem_done(signed.id)
             return
@@ -337,13 +337,13 @@ class StemRouting(NodeBase):
         epoch), so a stem hop costs one link latency, never the three of
         opening a stream (docs/simulations.md, Anonymity); close streams to
         peers that are no longer successors once they go stale."""
-        if self._stem_router is None:
+        if self._stem is None:
             return
         while True:
             await trio.sleep(KEEPER_PERIOD)
             if not self.p2p.connected_peers():
                 continue
-            successors = set(self._refreshed().successors)
+            successors = set(self._stem.successors(*self._view()))
             now = trio.current_time()
             for peer, (stream, used) in list(self._stem_streams.items()):
                 if peer not in successors and now - used > SENDER_IDLE:
@@ -367,24 +367,6 @@ class StemRouting(NodeBase):
             self._stem_streams[peer] = (stream, trio.current_time())
             if old is not None:
                 await _close(old[0])
-
-    def _refreshed(self) -> StemRouter[str]:
-        router = self._stem_router
-        assert router is not None
-        router.refresh(time.time(), self._peers(), self._stem_rng)
-        return router
-
-    def _peers(self) -> Sequence[str]:
-        """Who may be a stem successor: the peers this node dialled, when it
-        has at least one per successor slot (Dandelion++ and Monero route
-        stems over outbound connections only: an adversary can connect to
-        everyone, but cannot make a node dial it); else every peer, so that
-        a node others dialled (a relay with a public address) still stems."""
-        router = self._stem_router
-        dialled = self.p2p.outbound_peers()
-        if router is not None and len(dialled) >= router.params.successors:
-            return dialled
-        return sorted(self.p2p.connected_peers())
 
     # --- receiving ----------------------------------------------------------------
 
@@ -440,7 +422,7 @@ class StemRouting(NodeBase):
             if self.p2p.limits.is_banned(peer, time.monotonic()):
                 await _reset(stream)
                 return
-            if self._stem_router is None:
+            if self._stem is None:
                 # Stem routing is off here: take the message as gossip would.
                 if self._inbound(topic, raw, peer):
                     await self.p2p.publish(topic, raw)
@@ -448,109 +430,73 @@ class StemRouting(NodeBase):
             await self._stem_arrived(topic, raw, peer)
 
     async def _stem_arrived(self, topic: str, raw: bytes, peer: str) -> None:
-        verdict = validate(raw, now=self.now(), params=self.params)
-        if verdict.action is not Action.ACCEPT or verdict.signed is None:
-            self._count(f"{verdict.action.value}:{verdict.reason}")
-            if verdict.action is Action.REJECT:
-                self.p2p.penalise(peer, f"stem: {verdict.reason}")
+        stem = self._stem
+        assert stem is not None
+        validation = validate(raw, now=self.now(), params=self.params)
+        if validation.action is not Action.ACCEPT or validation.signed is None:
+            self._count(f"{validation.action.value}:{validation.reason}")
+            if validation.action is Action.REJECT:
+                self.p2p.penalise(peer, f"stem: {validation.reason}")
             return
-        signed = verdict.signed
-        if not stems(signed.kind) or not self._fits_topic(topic, signed):
+        signed = validation.signed
+        if not stems(signed.kind) or not fits_topic(topic, signed):
             self._count("reject:stem-topic")
             self.p2p.penalise(peer, "stem: wrong kind or topic")
             return
-        held = self._stem_held.get(signed.id)
-        if held is not None or signed.id in self._stem_relayed:
-            # The stem looped back to a node that had it: end it here (a
-            # relay that keeps no timer remembers what it relayed, or a loop
-            # of such relays would circle until some author's timer fired).
-            await self._fluff(held or _Held(topic, signed, own=False, inbound=peer), "loop")
-            return
-        if signed.id in self._queued or self.store.gossip.has_seen(signed.id):
+        commands = stem.relayed(
+            signed.id, peer, *self._view(),
+            seen=self._known.has(signed.id), watch=topic in self.p2p.topics,
+        )  # fmt: skip
+        if not commands:
             self._count("stem:already-fluffed")
             return
-        held = _Held(topic, signed, own=False, inbound=peer)
-        if len(self._stem_held) >= MAX_HELD:
-            await self._fluff(held, "full")
-            return
-        if self._refreshed().diffuser:
-            await self._fluff(held, "diffuser")
-            return
-        self._stem_held[signed.id] = held
-        self._stem_relayed[signed.id] = None
-        while len(self._stem_relayed) > MAX_RELAYED:
-            self._stem_relayed.popitem(last=False)
-        if not await self._forward(held):
-            await self._fluff(held, "no-successor")
-            return
-        self._count("stem:relayed")
-        assert self._nursery is not None
-        if topic in self.p2p.topics:  # this node will see the fluff: keep a timer
-            self._nursery.start_soon(self._embargo, held)
-        else:
-            # It cannot see the fluff, so it keeps no timer; it holds the
-            # message only while the stem can still be under way, to send
-            # it on again should its successor leave meanwhile.
-            self._nursery.start_soon(self._release, held)
-
-    async def _release(self, held: _Held) -> None:
-        router = self._stem_router
-        assert router is not None
-        await trio.sleep(router.params.embargo_base_seconds)
-        if self._stem_held.get(held.signed.id) is held:
-            del self._stem_held[held.signed.id]
+        if signed.id not in self._stem_payloads:
+            self._stem_payloads[signed.id] = _Payload(topic, signed, validation, peer)
+        await self._execute(commands)
 
     def _stem_peer_left(self, peer: str) -> None:
-        """A connection closed: a stem message handed to ``peer`` that has
-        not come back by gossip may have left with it. Send each such one
-        down another stem now (or fluff it), rather than wait for the
-        embargo timer (10 s and more) to notice; the timer stays as the
-        fail-safe against a successor that takes messages and drops them."""
+        """A connection closed: the stem node sends down another stem what
+        it had handed to that peer and has not seen come back."""
         self._stem_streams.pop(peer, None)
-        router = self._stem_router
-        if router is None or self._nursery is None:
+        if self._stem is None or self._nursery is None:
             return
-        router.peer_lost(peer, self._peers(), self._stem_rng)
-        for held in list(self._stem_held.values()):
-            if held.successor == peer:
-                held.successor = None
+        commands = self._stem.peer_left(peer, *self._view())
+        for command in commands:
+            if isinstance(command, Send):
                 self._count("stem:rerouted")
-                self._trace("stem-rerouted", held.signed.id, peer)
-                self._nursery.start_soon(self._reroute, held)
-
-    async def _reroute(self, held: _Held) -> None:
-        if held.own and not await self._until_connected(held):
-            return
-        if self._stem_held.get(held.signed.id) is not held:
-            return  # back by gossip meanwhile
-        if not await self._forward(held):
-            await self._fluff(held, "no-successor")
+                self._trace("stem-rerouted", command.mid, peer)
+        if commands:
+            self._spawn(self._execute, commands)
 
     def _inbound(self, topic: str, data: bytes, peer: str, *, stem_end: bool = False) -> bool:
-        if self._stem_held:
+        if self._stem_payloads:
             mid = message_id(data)
-            held = self._stem_held.get(mid)
-            if held is not None and held.own and held.topic == topic:
+            payload = self._stem_payloads.get(mid)
+            if payload is not None and payload.own and payload.topic == topic:
                 # Our own message, fluffed by someone down its stem. Take it
                 # in, and forward it as every other node does: an author
                 # that alone did not pass its message on would stand out.
-                del self._stem_held[mid]
+                assert self._stem is not None
+                self._stem.came_back(mid)
+                del self._stem_payloads[mid]
                 self._count("stem:own-fluffed")
-                self.store.gossip.ingest(held.signed)
+                self.store.gossip.ingest(payload.signed)
                 self._stem_done(mid)
                 return True
         accepted = super()._inbound(topic, data, peer, stem_end=stem_end)
-        if self._stem_held or self._stem_pending:
+        if self._stem_payloads or self._stem_pending:
             # Back by gossip or sync: someone fluffed it; its stem is over here.
             mid = message_id(data)
-            if accepted:
-                self._stem_held.pop(mid, None)
+            if accepted and self._stem is not None:
+                self._stem.came_back(mid)
+                self._stem_payloads.pop(mid, None)
             self._stem_done(mid)
         return accepted
 
     def _on_stem(self, message_id: bytes) -> bool:
-        held = self._stem_held.get(message_id)
-        return (held is not None and held.own) or message_id in self._stem_pending
+        return (
+            self._stem is not None and self._stem.holds_own(message_id)
+        ) or message_id in self._stem_pending
 
 
 async def _reset(stream: Any) -> None:

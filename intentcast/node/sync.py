@@ -29,13 +29,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
 from typing import Any, Final
 
 import msgpack
 import trio
 from libp2p.abc import INetStream
 
+from intentcast.peer.config import SyncLimits
 from intentcast.protocol import message_id
 from intentcast.protocol.kinds import MAX_ANY_ENVELOPE
 
@@ -76,23 +76,6 @@ class SyncPaced(Exception):
         super().__init__(f"paced: {received} of {wanted} wanted messages received")
         self.received = received
         self.accepted = accepted
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class SyncLimits:
-    #: Most ids offered in one session (in the responder's order when cut).
-    max_inventory: int = 20_000
-    #: Most ids a requester asks for in one session, and a responder serves;
-    #: the rest are wanted at the next sync. At the default peer rate (200 messages/s, half the
-    #: burst kept for gossip) 4,000 messages take ~20 s, within the session.
-    max_wanted: int = 4_000
-    #: Sessions a responder serves at once, all peers together (one per
-    #: peer). Each holds at most ``max_inventory`` ids and one batch of
-    #: envelopes (a few MB); past it a hello gets ``busy``, no fault of the
-    #: peer, which syncs again at its next round.
-    max_sessions: int = 32
-    frame_timeout: float = 10.0
-    session_timeout: float = 60.0
 
 
 # --- frames -----------------------------------------------------------------

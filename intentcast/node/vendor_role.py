@@ -10,6 +10,7 @@ from dataclasses import replace
 import trio
 
 from intentcast.matching import OfferDraft
+from intentcast.peer import topics
 from intentcast.protocol import (
     Accept,
     Confirm,
@@ -28,7 +29,6 @@ from intentcast.protocol import (
 )
 from intentcast.store import Role
 
-from . import topics
 from .base import DEAL_TTL, EventKind, NodeBase
 from .vendor import Decision
 

@@ -344,4 +344,6 @@ class StemNode(Generic[PeerT]):
             if not isinstance(route, Fluff):
                 return [Send(mid, route.peer)]
         del self._held[mid]
+        if not held.own and not held.timed:
+            self._relayed.pop(mid, None)  # never handed on: a replay is no loop
         return [Publish(mid, End.NO_SUCCESSOR)]

@@ -8,7 +8,7 @@ connected peer ``--spam-rate`` messages a second:
 - ``--mode invalid``: distinct envelopes every node refuses (forged
   signature, no proof of work, not an envelope): each costs the receiver a
   validation and the sender a strike; past 20 strikes in 60 s the sender
-  is banned (node/limits.py).
+  is banned (peer/limits.py).
 - ``--mode flood``: valid withdrawals (the cheapest valid gossip: 10 bits of
   work), faster than a peer may send (200 a second, burst 400); the excess
   is dropped and, past 200 drops in 60 s, the sender is banned. Flooders

@@ -23,8 +23,9 @@ from typing import Any
 import trio
 from libp2p.pubsub.pb import rpc_pb2
 
-from intentcast.node.p2p import P2P, GossipConfig, open_p2p
+from intentcast.node.p2p import P2P, open_p2p
 from intentcast.node.repairs import content_id
+from intentcast.peer.config import GossipConfig
 
 TOPIC = "intentcast/1/intents/electronics"
 HUB = GossipConfig(degree=1, degree_low=1, degree_high=1)

@@ -17,13 +17,14 @@ import trio
 from libp2p.pubsub.pb import rpc_pb2
 from nacl.signing import SigningKey
 
-from intentcast.node import Node, topics
-from intentcast.node.limits import PeerLimitConfig
+from intentcast.node import Node
 from intentcast.node.p2p import P2P, open_p2p
 from intentcast.node.stem import MAX_STREAMS_IN
 from intentcast.node.stem import PROTOCOL as STEM
 from intentcast.node.sync import PROTOCOL as SYNC
 from intentcast.node.sync import write_frame
+from intentcast.peer import topics
+from intentcast.peer.limits import PeerLimitConfig
 from intentcast.protocol import (
     Intent,
     Signed,
@@ -227,7 +228,7 @@ def test_a_flood_gets_its_sender_banned_and_leaves_bookkeeping_bounded(tmp_path:
                 await stack.__aexit__(None, None, None)
             # Bounded: nothing left queued, the relay counter table capped.
             await wait_for(kiez, lambda: not kiez._queued)
-            assert len(kiez._relayed_per_intent) <= 10_000
+            assert kiez._pipeline.counted_intents() <= 10_000
             assert customer.peer_id in kiez.p2p.connected_peers()
             intent = await customer.post_intent(**PIXEL)
             await wait_for(customer, lambda: bool(customer.offers_for(intent.signer).ranked))

@@ -10,8 +10,9 @@ from typing import Any
 
 import trio
 
-from intentcast.node import EventKind, NodeError, open_node, topics
+from intentcast.node import EventKind, NodeError, open_node
 from intentcast.node.p2p import open_p2p
+from intentcast.peer import topics
 from intentcast.protocol import (
     Accept,
     IntentState,

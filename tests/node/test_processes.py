@@ -15,7 +15,8 @@ from typing import Any
 
 import trio
 
-from intentcast.node import EventKind, Node, topics
+from intentcast.node import EventKind, Node
+from intentcast.peer import topics
 from intentcast.protocol import IntentState
 from intentcast.store import DealState, Role
 

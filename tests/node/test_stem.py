@@ -331,12 +331,12 @@ def test_stem_successors_are_peers_the_node_dialled(tmp_path: Path) -> None:
             assert dialled[0].p2p.outbound_peers() == []  # node dialled it, not back
             drawn: set[str] = set()
             for _ in range(6):  # epochs of one second, each a fresh draw
-                drawn |= set(node._refreshed().successors)
+                drawn |= set(node.stem_successors())
                 await trio.sleep(1.0)
             assert drawn == ids
             # A caller dialled only the node: too few to choose from, so it
             # uses every peer it has (the node).
-            assert set(callers[0]._refreshed().successors) == {node.p2p.peer_id}
+            assert set(callers[0].stem_successors()) == {node.p2p.peer_id}
 
     run(main)
 

@@ -11,9 +11,10 @@ from typing import Any
 
 import trio
 
-from intentcast.node import topics
 from intentcast.node.p2p import open_p2p
-from intentcast.node.sync import IDS_PER_FRAME, PROTOCOL, SyncLimits, read_frame, write_frame
+from intentcast.node.sync import IDS_PER_FRAME, PROTOCOL, read_frame, write_frame
+from intentcast.peer import topics
+from intentcast.peer.config import SyncLimits
 
 from .harness import PHONE_TERMS, market, run, wait_for
 

@@ -26,10 +26,12 @@ from typing import Any
 import trio
 from nacl.signing import SigningKey
 
-from intentcast.node import EventKind, topics
-from intentcast.node.limits import PeerLimitConfig
+from intentcast.node import EventKind
 from intentcast.node.p2p import P2P, open_p2p
-from intentcast.node.sync import PROTOCOL, SyncLimits, read_frame, respond, write_frame
+from intentcast.node.sync import PROTOCOL, read_frame, respond, write_frame
+from intentcast.peer import topics
+from intentcast.peer.config import SyncLimits
+from intentcast.peer.limits import PeerLimitConfig
 from intentcast.protocol import Intent, Kind, SealedDeal, Signed, derive_intent_keys, sign
 from intentcast.store import GossipBudget, Store
 

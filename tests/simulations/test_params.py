@@ -6,11 +6,9 @@ it mirrors the values; this test fails the day one side changes."""
 from __future__ import annotations
 
 from intentcast.node import stem as node_stem
-from intentcast.node import topics
-from intentcast.node.base import NodeConfig
-from intentcast.node.limits import PeerLimitConfig
-from intentcast.node.p2p import GossipConfig
-from intentcast.node.sync import SyncLimits
+from intentcast.peer import topics
+from intentcast.peer.config import GossipConfig, NodeConfig, SyncLimits
+from intentcast.peer.limits import PeerLimitConfig
 from intentcast.protocol import DEFAULT_PARAMS
 from simulations import params
 from simulations import stem as sim_stem

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from intentcast.node.limits import Admission, PeerLimitConfig, PeerLimits
+from intentcast.peer.limits import Admission, PeerLimitConfig, PeerLimits
 
 CONFIG = PeerLimitConfig(
     messages_per_second=10,

@@ -7,9 +7,9 @@ topics of its open intents. Withdrawals travel on their intent's topic.
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Any, Final
 
-from intentcast.protocol import Kind
+from intentcast.protocol import Kind, Signed
 from intentcast.protocol.vocab import CATEGORIES
 
 PREFIX: Final = "intentcast/1"
@@ -38,3 +38,13 @@ TOPIC_KINDS: Final[dict[str, frozenset[Kind]]] = {
     DEALS: frozenset({Kind.SEALED_DEAL}),
     PROFILES: frozenset({Kind.VENDOR_PROFILE}),
 }
+
+
+def fits_topic(topic: str, signed: Signed[Any]) -> bool:
+    """The topic rule: ``signed``'s kind belongs on ``topic``, and an intent
+    on its own top-level category's topic. Anything else is rejected."""
+    if signed.kind not in TOPIC_KINDS.get(topic, frozenset()):
+        return False
+    if signed.kind is Kind.INTENT:
+        return bool(topic == intents(signed.message.category[0]))
+    return True
