@@ -457,8 +457,10 @@ class StemRouting(NodeBase):
     def _stem_peer_left(self, peer: str) -> None:
         """A connection closed: the stem node sends down another stem what
         it had handed to that peer and has not seen come back."""
+        if self._p2p is None or peer in self._p2p.connected_peers():
+            return  # stopping, or one of two connections to the peer closed
         self._stem_streams.pop(peer, None)
-        if self._stem is None or self._nursery is None:
+        if self._stem is None:
             return
         commands = self._stem.peer_left(peer, *self._view())
         for command in commands:
