@@ -8,12 +8,12 @@ limits: ``docs/node.md``.
 
 from intentcast.peer.config import GossipConfig, NodeConfig, SyncLimits
 from intentcast.peer.limits import PeerLimitConfig
+from intentcast.peer.vendor import CatalogVendor, Decision, VendorHandler
 
 from .base import Event, EventKind, NodeError
 from .node import Node, open_node
 from .p2p import MessageTooLarge, NetworkError, PublishBacklogFull
 from .sync import SyncError
-from .vendor import CatalogVendor, Decision, VendorHandler
 
 __all__ = [
     "CatalogVendor",

@@ -15,6 +15,7 @@ import trio
 
 from intentcast.peer.config import NodeConfig
 from intentcast.peer.inbound import Inbound
+from intentcast.peer.vendor import VendorHandler
 from intentcast.protocol import (
     Action,
     Intent,
@@ -29,7 +30,6 @@ from intentcast.store import Ingest, Store
 
 from . import sync as sync_protocol
 from .p2p import P2P
-from .vendor import VendorHandler
 
 log = logging.getLogger(__name__)
 

@@ -42,6 +42,7 @@ from hypercorn.utils import wrap_app
 from intentcast import __version__
 from intentcast.matching import CatalogError, parse_catalog
 from intentcast.peer.config import NodeConfig
+from intentcast.peer.vendor import CatalogVendor, VendorHandler
 from intentcast.protocol import Kind, derive_vendor_keys
 from intentcast.protocol.errors import KeyFileError
 from intentcast.store import GossipBudget, InsecureKeyFile, Store, read_key_file, write_key_file
@@ -50,7 +51,6 @@ from .base import Event, EventKind
 from .node import Node, open_node
 from .p2p import NetworkError
 from .remote import RemoteVendor
-from .vendor import CatalogVendor, VendorHandler
 
 log = logging.getLogger(__name__)
 

@@ -23,6 +23,7 @@ import trio
 
 from intentcast.matching import Ranking, parse_catalog
 from intentcast.peer.config import NodeConfig
+from intentcast.peer.vendor import CatalogVendor, Decision, VendorHandler
 from intentcast.protocol import (
     DEFAULT_PARAMS,
     Accept,
@@ -38,7 +39,6 @@ from intentcast.store import Deal, Store
 
 from .base import EventKind
 from .node import Node, open_node
-from .vendor import CatalogVendor, Decision, VendorHandler
 
 KIEZ: Final = """
 [shop]

@@ -22,6 +22,7 @@ from typing import Any
 import trio
 
 from intentcast.peer.config import NodeConfig
+from intentcast.peer.vendor import VendorHandler
 from intentcast.protocol import (
     Kind,
     SealedDeal,
@@ -37,7 +38,6 @@ from .p2p import open_p2p
 from .peering import Peering
 from .stem import PROTOCOL as STEM_PROTOCOL
 from .stem import StemRouting
-from .vendor import VendorHandler
 from .vendor_role import VendorRole
 
 log = logging.getLogger(__name__)

@@ -11,8 +11,8 @@ from typing import Any
 
 import trio
 
+from intentcast.peer import sync as policy
 from intentcast.peer import topics
-from intentcast.protocol import Kind
 from intentcast.protocol.vocab import CATEGORIES
 
 from . import sync as sync_protocol
@@ -26,18 +26,14 @@ class Peering(NodeBase):
     """Peer and sync methods of :class:`~intentcast.node.node.Node`."""
 
     def interests(self) -> list[str]:
-        """The topics this node needs: a relay all; a vendor its intent
-        topics; a customer the offer topics of its open intents and deals."""
-        if self.config.relay:
-            return list(topics.ALL_TOPICS)
-        wanted: set[str] = set()
-        if self._vendor is not None:
-            wanted.update(topics.intents(c) for c in self._vendor.categories)
-            wanted.add(topics.DEALS)
-        for own in self.store.intents.list(states=_LIVE):
-            wanted.add(topics.offers(own.intent.message.category[0]))
-            wanted.add(topics.DEALS)
-        return sorted(wanted)
+        """The topics this node needs (:func:`intentcast.peer.sync.interests`)."""
+        return policy.interests(
+            relay=self.config.relay,
+            vendor_categories=() if self._vendor is None else self._vendor.categories,
+            own_categories={
+                o.intent.message.category[0] for o in self.store.intents.list(states=_LIVE)
+            },
+        )
 
     async def _inventory(self, wanted_topics: Sequence[str], limit: int) -> list[tuple[bytes, str]]:
         """The ids of live messages on ``wanted_topics`` (at most ``limit``),
@@ -57,21 +53,8 @@ class Peering(NodeBase):
             profiles=topics.PROFILES in wanted,
             limit=limit,
         )
-        out: list[tuple[bytes, str]] = []
-        for item in items:
-            if self._on_stem(item.id):
-                continue
-            if item.kind is Kind.WITHDRAW:
-                out.append((item.id, intent_topics[0]))
-            elif item.kind is Kind.INTENT and item.category is not None:
-                out.append((item.id, topics.intents(item.category)))
-            elif item.kind is Kind.SEALED_OFFER and item.category is not None:
-                out.append((item.id, topics.offers(item.category)))
-            elif item.kind is Kind.SEALED_DEAL:
-                out.append((item.id, topics.DEALS))
-            elif item.kind is Kind.VENDOR_PROFILE:
-                out.append((item.id, topics.PROFILES))
-        return out
+        held = ((item.id, item.kind, item.category) for item in items)
+        return policy.offer(held, wanted, hidden=self._on_stem, limits=self.config.sync)
 
     async def _fetch(self, ids: Sequence[bytes]) -> dict[bytes, bytes]:
         return self.store.gossip.raw_many([i for i in ids if not self._on_stem(i)], now=self.now())

@@ -35,7 +35,9 @@ import msgpack
 import trio
 from libp2p.abc import INetStream
 
+from intentcast.peer import sync as policy
 from intentcast.peer.config import SyncLimits
+from intentcast.peer.sync import MAX_TOPICS
 from intentcast.protocol import message_id
 from intentcast.protocol.kinds import MAX_ANY_ENVELOPE
 
@@ -45,8 +47,6 @@ PROTOCOL: Final = "/intentcast/sync/1.0.0"
 #: Ids per inv/want frame, and the largest frame (an id list, or one envelope).
 IDS_PER_FRAME: Final = 2_048
 MAX_FRAME: Final = IDS_PER_FRAME * 34 + 1_024
-MAX_TOPICS: Final = 64
-MAX_TOPIC_LEN: Final = 100
 #: Envelopes a responder reads from its store at once.
 FETCH_BATCH: Final = 256
 
@@ -188,21 +188,15 @@ async def respond(
         hello = await read_frame(stream, timeout=limits.frame_timeout)
         _expect(hello, "hello")
         topics = hello.get("topics")
-        if (
-            type(topics) is not list
-            or len(topics) > MAX_TOPICS
-            or not all(type(t) is str and len(t) <= MAX_TOPIC_LEN for t in topics)
-        ):
+        if not policy.hello_topics_ok(topics):
             raise SyncError(f"hello needs a list of at most {MAX_TOPICS} topics")
+        assert isinstance(topics, list)
         offer = (await inventory(topics, limits.max_inventory))[: limits.max_inventory]
         topic_of = dict(offer)
         for start in range(0, len(offer), IDS_PER_FRAME):
             chunk = [i for i, _ in offer[start : start + IDS_PER_FRAME]]
             await write_frame(stream, {"t": "inv", "ids": chunk})
         await write_frame(stream, {"t": "inv-end"})
-        # Each offered message at most once, however often it is wanted (a
-        # peer asking for one 8 KiB message 20,000 times would otherwise get
-        # 160 MB; found by fuzzing).
         wanted: dict[bytes, None] = {}
         while True:
             frame = await read_frame(stream, timeout=limits.frame_timeout)
@@ -211,10 +205,10 @@ async def respond(
             wanted.update(dict.fromkeys(i for i in _ids(frame) if i in topic_of))
             if len(wanted) > limits.max_inventory:
                 raise SyncError("wanted more ids than were offered")
-        # Only what was wanted is read from the store, at most max_wanted
-        # (the rest at the requester's next session), a batch at a time, so
-        # memory, event-loop time and bytes sent per session stay bounded.
-        ids = list(wanted)[: limits.max_wanted]
+        # Only what is served is read from the store (policy.serve: each
+        # offered id once, at most max_wanted), a batch at a time, so memory,
+        # event-loop time and bytes sent per session stay bounded.
+        ids = policy.serve(wanted, topic_of, limits)
         for start in range(0, len(ids), FETCH_BATCH):
             batch = ids[start : start + FETCH_BATCH]
             found = await fetch(batch)
@@ -266,7 +260,8 @@ async def request(
             offered.extend(_ids(frame))
             if len(offered) > limits.max_inventory:
                 raise SyncError(f"inventory over {limits.max_inventory} ids")
-        wanted = (await missing(offered))[: limits.max_wanted]
+        unseen = set(await missing(offered))
+        wanted = policy.want(offered, lambda i: i not in unseen, limits)
         wanted_set = set(wanted)
         for start in range(0, len(wanted), IDS_PER_FRAME):
             await write_frame(stream, {"t": "want", "ids": wanted[start : start + IDS_PER_FRAME]})

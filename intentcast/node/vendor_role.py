@@ -11,6 +11,7 @@ import trio
 
 from intentcast.matching import OfferDraft
 from intentcast.peer import topics
+from intentcast.peer.vendor import Decision
 from intentcast.protocol import (
     Accept,
     Confirm,
@@ -30,7 +31,6 @@ from intentcast.protocol import (
 from intentcast.store import Role
 
 from .base import DEAL_TTL, EventKind, NodeBase
-from .vendor import Decision
 
 log = logging.getLogger(__name__)
 

@@ -15,8 +15,8 @@ import trio
 
 from intentcast.matching import parse_catalog
 from intentcast.node import Event, EventKind, Node, NodeConfig, open_node
-from intentcast.node.vendor import CatalogVendor
 from intentcast.peer.limits import PeerLimitConfig
+from intentcast.peer.vendor import CatalogVendor
 from intentcast.protocol import Kind, NetworkParams, Terms, derive_vendor_keys
 from intentcast.store import Store
 

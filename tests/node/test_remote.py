@@ -21,7 +21,7 @@ from intentcast.node.remote import (
     RemoteVendor,
     SessionGone,
 )
-from intentcast.node.vendor import Decision
+from intentcast.peer.vendor import Decision
 from intentcast.protocol import decode_stored
 from intentcast.protocol.encoding import pack
 from tests.protocol.builders import (

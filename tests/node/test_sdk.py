@@ -28,7 +28,7 @@ from intentcast.node.sdk import (
     decline,
     load_bot,
 )
-from intentcast.node.vendor import Decision
+from intentcast.peer.vendor import Decision
 from intentcast.protocol import (
     Accept,
     Intent,

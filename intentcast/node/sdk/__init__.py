@@ -20,7 +20,8 @@ against a daemon that is already running (``intentcast vendor attach
 BOT.py``). Guide: ``docs/bots.md``.
 """
 
-from ..vendor import Decision
+from intentcast.peer.vendor import Decision
+
 from .adapter import BotVendor, StoppedOffer, check_offer, to_offer
 from .attach import Attached, AttachError, DaemonNotRunning, attach_bot
 from .bot import (

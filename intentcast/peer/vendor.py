@@ -1,4 +1,6 @@
 """What a vendor node answers: the handler interface and the catalog bot.
+Pure: the node (``intentcast.node``) awaits the handler; the simulator
+calls :func:`catalog_offers`, the catalog bot's decision, directly.
 
 A vendor plugs a :class:`VendorHandler` into its node. The node calls
 :meth:`~VendorHandler.on_intent` for every live intent in the categories
@@ -13,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from intentcast.matching import Catalog, OfferDraft, match_intent
+from intentcast.matching import Catalog, OfferDraft, RatingSummary, match_intent
 from intentcast.protocol import Accept, Intent, Offer, Signed
 
 
@@ -50,20 +52,45 @@ class VendorHandler(Protocol):
         ...
 
 
+def catalog_offers(
+    intent: Signed[Intent],
+    catalog: Catalog,
+    *,
+    now: int,
+    rating: RatingSummary | None,
+    limit: int,
+) -> tuple[OfferDraft, ...]:
+    """What a catalog vendor offers for ``intent``: its catalog's matches
+    (every hard term met, the customer's minimum rating included, against
+    the vendor's own ``rating`` as customers see it; see
+    :func:`intentcast.matching.match_intent`), the ``limit`` most relevant."""
+    return match_intent(intent, catalog, now=now, rating=rating)[:limit]
+
+
 class CatalogVendor:
     """A no-code vendor: offers what a TOML catalog has for an intent (every
     hard term met, see :func:`intentcast.matching.match_intent`) and
     confirms every accept while stock lasts."""
 
-    def __init__(self, catalog: Catalog, *, max_offers_per_intent: int = 3) -> None:
+    def __init__(
+        self,
+        catalog: Catalog,
+        *,
+        max_offers_per_intent: int = 3,
+        rating: RatingSummary | None = None,
+    ) -> None:
         self.catalog = catalog
+        #: The vendor's deal-backed rating as customers see it (None: unrated).
+        self.rating = rating
         self.name = catalog.name
         self.categories = tuple(sorted({item.category[0] for item in catalog.items}))
         self.max_offers_per_intent = max_offers_per_intent
         self._sold: dict[str, int] = {}
 
     async def on_intent(self, intent: Signed[Intent], *, now: int) -> Sequence[OfferDraft]:
-        return match_intent(intent, self.catalog, now=now)[: self.max_offers_per_intent]
+        return catalog_offers(
+            intent, self.catalog, now=now, rating=self.rating, limit=self.max_offers_per_intent
+        )
 
     async def on_accept(
         self, accept: Signed[Accept], offer: Signed[Offer], intent: Signed[Intent], *, now: int

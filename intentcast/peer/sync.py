@@ -1,0 +1,125 @@
+"""What one node decides in store-and-forward sync: which topics it asks
+for, what it offers a peer, what it wants of an offer, and what it serves
+of a want. The session's frames and streams are
+:mod:`intentcast.node.sync`'s; the simulator (``simulations/sync.py``)
+makes the same decisions with these functions.
+
+Bounds (:class:`~intentcast.peer.config.SyncLimits`): a responder offers
+at most ``max_inventory`` ids and serves at most ``max_wanted`` messages
+a session, each offered message at most once however often it is wanted
+(a peer asking for one 8 KiB message 20,000 times would otherwise get
+160 MB; found by fuzzing); a requester wants at most ``max_wanted``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from typing import Final
+
+from intentcast.protocol import Kind
+
+from . import topics
+from .config import SyncLimits
+
+#: Topics one hello may name, and the longest topic name.
+MAX_TOPICS: Final = 64
+MAX_TOPIC_LEN: Final = 100
+
+
+class TooManyWanted(ValueError):
+    """A peer wanted more ids than it was offered (a protocol fault)."""
+
+
+def interests(
+    *, relay: bool, vendor_categories: Collection[str] | None, own_categories: Collection[str]
+) -> list[str]:
+    """The topics a node needs: a relay all; a vendor (``vendor_categories``
+    not None) its intent topics and the deals; a customer the offer topics
+    of its live intents (``own_categories``) and the deals."""
+    if relay:
+        return list(topics.ALL_TOPICS)
+    wanted: set[str] = set()
+    if vendor_categories is not None:
+        wanted.update(topics.intents(c) for c in vendor_categories)
+        wanted.add(topics.DEALS)
+    if own_categories:
+        wanted.update(topics.offers(c) for c in own_categories)
+        wanted.add(topics.DEALS)
+    return sorted(wanted)
+
+
+def hello_topics_ok(value: object) -> bool:
+    """Whether a hello's topics are a list of at most :data:`MAX_TOPICS`
+    strings of at most :data:`MAX_TOPIC_LEN` characters."""
+    return (
+        type(value) is list
+        and len(value) <= MAX_TOPICS
+        and all(type(t) is str and len(t) <= MAX_TOPIC_LEN for t in value)
+    )
+
+
+def item_topic(kind: Kind, category: str | None, wanted: Collection[str]) -> str | None:
+    """The topic a held message of ``kind`` (intent and offer: in top-level
+    ``category``) is offered under to a peer that wants ``wanted``; None:
+    not offered. A withdrawal's intent may be gone, and with it its
+    category: every peer that follows any intent topic gets every
+    withdrawal (they are small, few, and what keeps a withdrawn intent
+    from coming back)."""
+    if kind is Kind.WITHDRAW:
+        return next((t for t in sorted(wanted) if t in topics.ALL_INTENT_TOPICS), None)
+    if kind is Kind.INTENT and category is not None:
+        topic = topics.intents(category)
+    elif kind is Kind.SEALED_OFFER and category is not None:
+        topic = topics.offers(category)
+    elif kind is Kind.SEALED_DEAL:
+        topic = topics.DEALS
+    elif kind is Kind.VENDOR_PROFILE:
+        topic = topics.PROFILES
+    else:
+        return None
+    return topic if topic in wanted else None
+
+
+def offer(
+    held: Iterable[tuple[bytes, Kind, str | None]],
+    wanted: Collection[str],
+    *,
+    hidden: Callable[[bytes], bool],
+    limits: SyncLimits,
+) -> list[tuple[bytes, str]]:
+    """What a responder offers of what it ``held`` (id, kind, category;
+    in the order to offer them): each on the topic a peer that wants
+    ``wanted`` gets it under, never a ``hidden`` one (an own message still
+    on its stem: handing it out would name its author), at most
+    ``max_inventory``."""
+    out: list[tuple[bytes, str]] = []
+    for message_id, kind, category in held:
+        if len(out) >= limits.max_inventory:
+            break
+        topic = item_topic(kind, category, wanted)
+        if topic is not None and not hidden(message_id):
+            out.append((message_id, topic))
+    return out
+
+
+def want(offered: Sequence[bytes], has: Callable[[bytes], bool], limits: SyncLimits) -> list[bytes]:
+    """What a requester asks for of ``offered``: what it does not have, at
+    most ``max_wanted`` (the rest at its next session)."""
+    out: list[bytes] = []
+    for message_id in dict.fromkeys(offered):
+        if len(out) >= limits.max_wanted:
+            break
+        if not has(message_id):
+            out.append(message_id)
+    return out
+
+
+def serve(wanted: Iterable[bytes], offered: Mapping[bytes, str], limits: SyncLimits) -> list[bytes]:
+    """What a responder sends of what was ``wanted``: offered ids only, each
+    once, at most ``max_wanted``. Raises :class:`TooManyWanted` if the
+    peer wanted more distinct offered ids than it was offered (it cannot
+    have, unless it lies)."""
+    chosen = dict.fromkeys(i for i in wanted if i in offered)
+    if len(chosen) > limits.max_inventory:
+        raise TooManyWanted("wanted more ids than were offered")
+    return list(chosen)[: limits.max_wanted]
