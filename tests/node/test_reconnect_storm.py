@@ -58,15 +58,18 @@ def test_a_thousand_reconnects_leave_the_node_open_to_a_new_customer(tmp_path: P
                         _storm, kiez.addrs()[0], kiez.peer_id, CYCLES // STORMERS, refused
                     )
             assert refused == [], f"{len(refused)} of {CYCLES} connects refused: {refused[0]}"
-            # Every slot came back with its connection.
-            await wait_for(kiez, lambda: not kiez.p2p.connected_peers())
-            await wait_for(kiez, lambda: _slots_held(kiez.p2p) == 0)
+            # Every slot came back with its connection (the last closes are
+            # processed at the machine's pace: a loaded CI machine is slow).
+            await wait_for(kiez, lambda: not kiez.p2p.connected_peers(), timeout=60)
+            await wait_for(kiez, lambda: _slots_held(kiez.p2p) == 0, timeout=60)
             # A customer that never connected before is accepted and served.
             customer = await m.customer()
             await link(customer, kiez)
             await trio.sleep(1.2)  # a heartbeat: the mesh forms
             intent = await customer.post_intent(**PIXEL)
-            await wait_for(customer, lambda: bool(customer.offers_for(intent.signer).ranked))
+            await wait_for(
+                customer, lambda: bool(customer.offers_for(intent.signer).ranked), timeout=30
+            )
 
     run(main)
 
