@@ -19,7 +19,6 @@ from intentcast.peer.vendor import VendorHandler
 from intentcast.protocol import (
     Action,
     Intent,
-    IntentState,
     Signed,
     VendorKeys,
     validate,
@@ -316,8 +315,6 @@ class NodeBase:
 
 #: Most messages stored in one transaction by the worker.
 _BATCH: Final = 256
-
-_LIVE: Final = frozenset({IntentState.OPEN, IntentState.AMENDED, IntentState.ACCEPTED})
 
 
 class _StoreKnown:

@@ -8,18 +8,19 @@ import math
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from typing import Any, Final
+from typing import Any
 
 import trio
 
 from intentcast.matching import Ranking, rank_offers
 from intentcast.peer import topics
 from intentcast.protocol import (
+    ON_MARKET,
     Accept,
     Confirm,
     Decline,
     Intent,
-    IntentState,
+    IntentEvent,
     Kind,
     Offer,
     OfferState,
@@ -32,6 +33,7 @@ from intentcast.protocol import (
     check_accept,
     check_vendor_reply,
     derive_intent_keys,
+    intent_may,
     open_deal,
     open_offer,
     seal_deal,
@@ -101,7 +103,7 @@ class CustomerRole(NodeBase):
         own = self.store.intents.get(intent_key)
         if own is None:
             raise NodeError("no intent of ours with this key")
-        if own.state not in (IntentState.OPEN, IntentState.AMENDED):
+        if not intent_may(own.state, IntentEvent.AMEND):
             raise NodeError(f"the intent is {own.state.value}; only open intents can be amended")
         keys = derive_intent_keys(self._customer_seed(), own.counter)
         current = own.intent.message
@@ -119,7 +121,7 @@ class CustomerRole(NodeBase):
         own = self.store.intents.get(intent_key)
         if own is None:
             raise NodeError("no intent of ours with this key")
-        if own.state not in _WITHDRAWABLE:
+        if not intent_may(own.state, IntentEvent.WITHDRAW):
             raise NodeError(f"the intent is {own.state.value}; it cannot be withdrawn")
         keys = derive_intent_keys(self._customer_seed(), own.counter)
         now = self.now()
@@ -141,7 +143,7 @@ class CustomerRole(NodeBase):
         if intent is None:
             return  # relayed for someone else
         own = self.store.intents.get(intent.signer)
-        if own is None or own.state not in (IntentState.OPEN, IntentState.AMENDED):
+        if own is None or own.state not in ON_MARKET:
             return
         keys = derive_intent_keys(self._customer_seed(), own.counter)
         verdict = open_offer(sealed, keys.reply, now=self.now(), params=self.params)
@@ -213,7 +215,7 @@ class CustomerRole(NodeBase):
         own = None if intent is None else self.store.intents.get(intent.signer)
         if intent is None or own is None:
             raise NodeError("the offer answers no intent of ours")
-        if own.state not in (IntentState.OPEN, IntentState.AMENDED):
+        if not intent_may(own.state, IntentEvent.ACCEPT):
             raise NodeError(f"the intent is {own.state.value}; it cannot accept offers")
         ranking = self.offers_for(intent.signer)
         rejected = {r.offer.id: r for r in ranking.rejected}
@@ -292,4 +294,3 @@ class CustomerRole(NodeBase):
 
 
 #: States from which the lifecycle table allows a withdrawal.
-_WITHDRAWABLE: Final = frozenset({IntentState.OPEN, IntentState.AMENDED, IntentState.ACCEPTED})

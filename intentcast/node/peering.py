@@ -13,10 +13,11 @@ import trio
 
 from intentcast.peer import sync as policy
 from intentcast.peer import topics
+from intentcast.protocol import LIVE
 from intentcast.protocol.vocab import CATEGORIES
 
 from . import sync as sync_protocol
-from .base import _LIVE, EventKind, NodeBase
+from .base import EventKind, NodeBase
 from .p2p import NetworkError
 
 log = logging.getLogger(__name__)
@@ -27,12 +28,11 @@ class Peering(NodeBase):
 
     def interests(self) -> list[str]:
         """The topics this node needs (:func:`intentcast.peer.sync.interests`)."""
+        live = self.store.intents.list(states=LIVE)
         return policy.interests(
             relay=self.config.relay,
-            vendor_categories=() if self._vendor is None else self._vendor.categories,
-            own_categories={
-                o.intent.message.category[0] for o in self.store.intents.list(states=_LIVE)
-            },
+            vendor_categories=None if self._vendor is None else self._vendor.categories,
+            own_categories={own.intent.message.category[0] for own in live},
         )
 
     async def _inventory(self, wanted_topics: Sequence[str], limit: int) -> list[tuple[bytes, str]]:

@@ -35,8 +35,8 @@ from intentcast.peer.limits import Pacer
 from intentcast.peer.stem import ENDS, Command, Publish, Send, StemLimits, StemNode, Timer, Wait
 from intentcast.peer.topics import fits_topic
 from intentcast.protocol import (
+    ON_MARKET,
     Action,
-    IntentState,
     Kind,
     OfferState,
     Signed,
@@ -304,11 +304,7 @@ class StemRouting(NodeBase):
         kind = signed.kind
         if kind is Kind.INTENT:
             own = self.store.intents.get(signed.signer)
-            return (
-                own is not None
-                and own.intent.id == signed.id
-                and own.state in (IntentState.OPEN, IntentState.AMENDED)
-            )
+            return own is not None and own.intent.id == signed.id and own.state in ON_MARKET
         if kind is Kind.SEALED_OFFER:
             made = [m for m in self.store.offers.made(signed.message.intent_id)
                     if m.sealed.id == signed.id]  # fmt: skip

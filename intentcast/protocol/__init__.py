@@ -25,12 +25,16 @@ from .keys import (
 )
 from .kinds import GOSSIP_KINDS, SEALED_KINDS, VERSION, Kind, Layer
 from .lifecycle import (
+    LIVE,
+    ON_MARKET,
     IntentEvent,
     IntentState,
     OfferEvent,
     OfferState,
+    intent_may,
     next_intent_state,
     next_offer_state,
+    offer_may,
 )
 from .message import Message
 from .offer import Item, Offer, SealedOffer
@@ -70,6 +74,8 @@ __all__ = [
     "DEFAULT_STEM_PARAMS",
     "FLUFF",
     "GOSSIP_KINDS",
+    "LIVE",
+    "ON_MARKET",
     "SEALED_KINDS",
     "VERSION",
     "Accept",
@@ -122,10 +128,12 @@ __all__ = [
     "derive_vendor_keys",
     "encode_key_file",
     "epoch_of",
+    "intent_may",
     "message_id",
     "mint",
     "next_intent_state",
     "next_offer_state",
+    "offer_may",
     "open_deal",
     "open_offer",
     "seal",

@@ -88,3 +88,20 @@ def next_offer_state(state: OfferState, event: OfferEvent) -> OfferState:
         return OFFER_TRANSITIONS[(state, event)]
     except KeyError:
         raise IllegalTransition("offer", state.value, event.value) from None
+
+
+def intent_may(state: IntentState, event: IntentEvent) -> bool:
+    """Whether an intent in ``state`` may take ``event`` now: the one
+    answer to "may this happen?", read off the table."""
+    return (state, event) in INTENT_TRANSITIONS
+
+
+def offer_may(state: OfferState, event: OfferEvent) -> bool:
+    """Whether an offer in ``state`` may take ``event`` now."""
+    return (state, event) in OFFER_TRANSITIONS
+
+
+#: Intents on the market: they may be amended and take offers (read off the table).
+ON_MARKET: Final = frozenset(s for s in IntentState if intent_may(s, IntentEvent.ACCEPT))
+#: Intents still live: they may be withdrawn (on the market, or an accept out).
+LIVE: Final = frozenset(s for s in IntentState if intent_may(s, IntentEvent.WITHDRAW))

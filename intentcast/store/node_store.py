@@ -8,7 +8,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Self
 
-from intentcast.protocol import IntentEvent, IntentState, OfferState, next_intent_state
+from intentcast.protocol import ON_MARKET, IntentEvent, IntentState, OfferState, next_intent_state
 
 from .connection import Connection, Synchronous, connect
 from .deals import Deals
@@ -128,10 +128,11 @@ class Store:
             seen = delete("DELETE FROM seen WHERE expires <= ?")
             delete("DELETE FROM own_stems WHERE expires <= ?")
             own = 0
-            live = (IntentState.OPEN.value, IntentState.AMENDED.value)
+            on_market = sorted(s.value for s in ON_MARKET)
             rows = conn.execute(
-                "SELECT intent_key, state FROM own_intents WHERE expires <= ? AND state IN (?, ?)",
-                (at, *live),
+                "SELECT intent_key, state FROM own_intents WHERE expires <= ? "
+                f"AND state IN ({','.join('?' * len(on_market))})",
+                (at, *on_market),
             ).fetchall()
             for key, state in rows:
                 new = next_intent_state(IntentState(state), IntentEvent.EXPIRE)
