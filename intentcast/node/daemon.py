@@ -43,7 +43,14 @@ from intentcast import __version__
 from intentcast.matching import CatalogError, parse_catalog
 from intentcast.protocol import Kind, derive_vendor_keys
 from intentcast.protocol.errors import KeyFileError
-from intentcast.store import GossipBudget, InsecureKeyFile, Store, read_key_file, write_key_file
+from intentcast.store import (
+    GossipBudget,
+    InsecureKeyFile,
+    Store,
+    read_key_file,
+    write_key_file,
+    write_private,
+)
 
 from .base import Event, EventKind, NodeConfig
 from .node import Node, open_node
@@ -189,7 +196,7 @@ def init_home(
         (home.path / name).unlink()
     write_key_file(home.customer_key, "customer-seed", os.urandom(32))
     write_key_file(home.vendor_key, "vendor-seed", os.urandom(32))
-    _write_private(home.config, render_config(settings).encode())
+    write_private(home.config, render_config(settings).encode())
     Store.open(home.database).close()
     return home
 
@@ -361,19 +368,6 @@ def _shown(value: object) -> str:
     except ValueError:
         return f"a {type(value).__name__} too long to show"
     return text if len(text) <= 40 else text[:37] + "..."
-
-
-def _write_private(path: Path, data: bytes) -> None:
-    """Write ``path`` with mode 0600 from the start, atomically."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        os.fchmod(fd, 0o600)
-        os.write(fd, data)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.replace(tmp, path)
 
 
 def _locked(home: Home) -> bool:
@@ -738,7 +732,7 @@ async def _serve(
                 )
             )
             url = binds[0]
-            _write_private(
+            write_private(
                 home.cookie, json.dumps({"url": url, "token": token, "pid": os.getpid()}).encode()
             )
             log.info("local API on %s (token in %s)", url, home.cookie)
