@@ -15,8 +15,8 @@ from intentcast.matching import (
     match_intent,
     parse_catalog,
 )
+from intentcast.node.vendor import Decision
 
-from ..vendor import Decision
 from .bot import AcceptView, BotError, IntentView, OfferSpec, VendorBot, confirm, decline
 
 log = logging.getLogger(__name__)

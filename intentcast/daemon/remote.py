@@ -29,12 +29,11 @@ from typing import Any, Final
 
 import trio
 
+from intentcast.node.vendor import Decision
 from intentcast.protocol import Accept, Intent, InvalidMessage, Offer, Signed
 from intentcast.protocol import fields as f
 from intentcast.protocol.encoding import unpack
 from intentcast.protocol.vocab import CATEGORY_SET
-
-from .vendor import Decision
 
 log = logging.getLogger(__name__)
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Final, TypeAlias
 
 from intentcast.matching.words import words
+from intentcast.node.vendor import Decision
 from intentcast.protocol import (
     Accept,
     Intent,
@@ -16,8 +17,6 @@ from intentcast.protocol import (
 )
 from intentcast.protocol.fields import DAY, AttributeValue
 from intentcast.protocol.vocab import PAYMENT_MODES
-
-from ..vendor import Decision
 
 log = logging.getLogger(__name__)
 

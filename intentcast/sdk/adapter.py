@@ -18,6 +18,7 @@ from intentcast.matching import (
     find_violations,
 )
 from intentcast.matching.constraints import NAME_YOUR_PRICE
+from intentcast.node.vendor import Decision
 from intentcast.protocol import (
     Accept,
     Intent,
@@ -31,7 +32,6 @@ from intentcast.protocol import (
 from intentcast.protocol.fields import DAY
 from intentcast.protocol.vocab import CATEGORY_SET
 
-from ..vendor import Decision
 from .bot import (
     AcceptView,
     BotError,
