@@ -1,4 +1,4 @@
-"""The architecture holds: protocol/ and matching/ are pure, SQL lives only
+"""The architecture holds: protocol/, matching/ and peer/ are pure, SQL lives only
 in store/, libp2p only in node/, trio only in the packages that do I/O; the
 daemon, its HTTP API, the bot SDK and the CLI sit outside node/, which
 imports none of them; and nothing imports upward."""
@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1] / "intentcast"
-PURE = ("protocol", "matching")
+PURE = ("protocol", "matching", "peer")
 
 #: Modules a pure package must not import: I/O, networking, concurrency,
 #: the clock, global randomness.
