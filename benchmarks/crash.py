@@ -383,7 +383,7 @@ async def with_traffic(
 def check_api(home: Path, ledger: Ledger) -> Check:
     """Compare ``intent list`` and ``intent show`` (through the CLI's own
     client, which reads the new cookie) with what was acknowledged."""
-    from intentcast.cli.client import Client
+    from intentcast.sdk.client import Client
 
     client = Client(home)
     found = {i["key"]: i for i in client.get("/v1/intents")["intents"]}
@@ -444,12 +444,12 @@ def check_store(path: Path, lives: Sequence[dict[str, set[str]]], check: Check) 
 
 def stale_cookie_is_told(home: Path) -> bool:
     """With the daemon dead, the CLI says its cookie is stale (exit code 3)."""
-    from intentcast.cli.client import Client, NotRunning
+    from intentcast.sdk.client import Client, NotRunning
 
     try:
         Client(home).get("/v1/status")
     except NotRunning as exc:
-        return "stale api.cookie" in exc.message
+        return "stale api.cookie" in str(exc)
     return False
 
 
@@ -589,7 +589,7 @@ async def crash_run(
     verbose: bool = False,
 ) -> CrashReport:
     """Kill the daemon ``kills`` times under traffic; see the module doc."""
-    from intentcast.node.daemon import init_home
+    from intentcast.daemon.home import init_home
 
     started = time.perf_counter()
     rng = random.Random(seed)

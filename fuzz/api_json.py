@@ -27,12 +27,13 @@ import trio
 import trio.testing
 from starlette.requests import Request
 
-from intentcast.node.api import ApiContext, ApiError, BadDraft
-from intentcast.node.api.handlers import _body, events
-from intentcast.node.api.vendor import _session
-from intentcast.node.daemon import EventLog, Settings
+from intentcast.daemon.api import ApiContext, ApiError, BadDraft
+from intentcast.daemon.api.handlers import _body, events
+from intentcast.daemon.api.vendor import _session
+from intentcast.daemon.config import Settings
+from intentcast.daemon.events import EventLog
+from intentcast.daemon.remote import RemoteVendor, RemoteVendorError, _decision, _offers
 from intentcast.node.node import Node
-from intentcast.node.remote import RemoteVendor, RemoteVendorError, _decision, _offers
 from intentcast.protocol import InvalidMessage
 from intentcast.protocol.vocab import CATEGORY_SET
 

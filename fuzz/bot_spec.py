@@ -26,8 +26,8 @@ import msgpack
 import trio
 
 from intentcast.matching import Constraint, find_violations
-from intentcast.node.sdk import BotError, BotVendor, CatalogBot, IntentView, OfferSpec, VendorBot
 from intentcast.protocol import Layer, sign, validate
+from intentcast.sdk import BotError, BotVendor, CatalogBot, IntentView, OfferSpec, VendorBot
 from tests.matching.builders import intent as phone_intent
 
 from .harness import Finding, Known, scratch
@@ -54,7 +54,7 @@ SPEC_FIELDS: Final = tuple(f.name for f in fields(OfferSpec))
 @contextmanager
 def _quiet() -> Iterator[None]:
     """The adapter logs every refused offer; a fuzz run makes millions."""
-    logger = logging.getLogger("intentcast.node.sdk")
+    logger = logging.getLogger("intentcast.sdk")
     was = logger.level
     logger.setLevel(logging.CRITICAL + 1)
     try:

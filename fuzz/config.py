@@ -13,11 +13,12 @@ import tomllib
 from pathlib import Path
 from typing import Any, Final
 
-from intentcast.node.daemon import ROLES, ConfigError, Home, Settings, load_settings
+from intentcast.daemon.config import ROLES, ConfigError, Settings, load_settings
+from intentcast.daemon.layout import Home
 
 from .harness import Finding, Known, scratch
 
-#: Findings not fixed yet (none: finding 22 is fixed in node/daemon.py).
+#: Findings not fixed yet (none: finding 22 is fixed in daemon/config.py).
 KNOWN: Final[tuple[Known, ...]] = ()
 
 
@@ -56,7 +57,7 @@ def one_input(data: bytes) -> None:
 
 
 def seeds() -> list[bytes]:
-    from intentcast.node.daemon import render_config
+    from intentcast.daemon.config import render_config
 
     return [
         render_config(Settings()).encode(),

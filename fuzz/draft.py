@@ -23,8 +23,8 @@ import click
 import httpx
 
 from intentcast.cli.intent import build_draft
-from intentcast.node.api import BadDraft, intent_fields
-from intentcast.node.api.drafts import disclosure_for
+from intentcast.daemon.api import BadDraft, intent_fields
+from intentcast.daemon.api.drafts import disclosure_for
 from intentcast.protocol import InvalidMessage, Terms
 
 from .harness import Finding, Known, scratch

@@ -1,5 +1,7 @@
-"""The architecture holds: protocol/ and matching/ are pure, SQL lives only
-in store/, trio and libp2p only in node/, and nothing imports upward."""
+"""The architecture holds: protocol/, matching/ and peer/ are pure, SQL lives only
+in store/, libp2p only in node/, trio only in the packages that do I/O; the
+daemon, its HTTP API, the bot SDK and the CLI sit outside node/, which
+imports none of them; and nothing imports upward."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1] / "intentcast"
-PURE = ("protocol", "matching")
+PURE = ("protocol", "matching", "peer")
 
 #: Modules a pure package must not import: I/O, networking, concurrency,
 #: the clock, global randomness.
@@ -59,17 +61,63 @@ FORBIDDEN_CALLS = {
 }
 
 #: package -> packages it may import from (besides itself and the stdlib).
+#: The node is the network engine; the daemon runs one as a process with an
+#: HTTP API (daemon/api/); the SDK's bots run in it or attach to it; the
+#: demo runs a market of nodes in one process; the CLI drives all of them.
 ALLOWED_INTERNAL = {
     "protocol": set(),
     "matching": {"protocol"},
     "store": {"protocol"},
-    "node": {"protocol", "matching", "store"},
-    "cli": {"protocol", "matching", "store", "node"},
+    "peer": {"protocol", "matching"},
+    "node": {"protocol", "matching", "store", "peer"},
+    "daemon": {"protocol", "matching", "store", "peer", "node"},
+    "sdk": {"protocol", "matching", "peer", "node", "daemon"},
+    "demo": {"protocol", "matching", "store", "peer", "node"},
+    "cli": {"protocol", "matching", "store", "peer", "daemon", "sdk", "demo"},
+}
+#: What runs outside the network engine, and the node never imports.
+OUTSIDE_NODE = ("daemon", "sdk", "demo", "cli")
+#: Third-party libraries only some packages may use.
+ONLY_IN = {
+    "sqlite3": {"store"},
+    "sqlite_utils": {"store"},
+    "libp2p": {"node"},
+    "trio": {"node", "daemon", "sdk", "demo"},
+    "starlette": {"daemon"},  # the local API's server
+    "hypercorn": {"daemon"},
+    "httpx": {"sdk"},  # the local API's one client
 }
 
 
 def modules(package: str) -> list[Path]:
+    """The files of ``package`` (a directory, or a single module ``package.py``)."""
+    if (ROOT / f"{package}.py").exists():
+        return [ROOT / f"{package}.py"]
     return sorted((ROOT / package).rglob("*.py")) if (ROOT / package).exists() else []
+
+
+def package_of(path: Path) -> str:
+    """The top-level package under intentcast/ that ``path`` belongs to."""
+    return path.relative_to(ROOT).with_suffix("").parts[0]
+
+
+def internal_imports(path: Path) -> list[str]:
+    """The intentcast modules ``path`` imports, relative imports resolved
+    (those inside functions too: they run, just later)."""
+    parts = ("intentcast", *path.relative_to(ROOT).with_suffix("").parts)
+    package = parts[:-1]  # of a module, and of a package's __init__ alike
+    out = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package[: len(package) - (node.level - 1)]
+                module = ".".join([*base, node.module] if node.module else base)
+            else:
+                module = node.module or ""
+            out += [module] if node.module else [f"{module}.{a.name}" for a in node.names]
+        elif isinstance(node, ast.Import):
+            out += [a.name for a in node.names]
+    return [m for m in out if m.split(".")[0] == "intentcast" and "." in m]
 
 
 def imported_names(path: Path) -> set[str]:
@@ -121,33 +169,41 @@ def test_no_package_imports_upward(package: str) -> None:
     allowed = ALLOWED_INTERNAL[package] | {package}
     offences = []
     for path in modules(package):
-        tree = ast.parse(path.read_text())
-        for node in ast.walk(tree):
-            targets: list[str] = []
-            if isinstance(node, ast.ImportFrom) and node.module:
-                if node.level == 0:
-                    targets = [node.module]
-                elif node.level == 2:  # from ..store import x, in intentcast/<package>/
-                    targets = [f"intentcast.{node.module}"]
-            elif isinstance(node, ast.Import):
-                targets = [a.name for a in node.names]
-            for target in targets:
-                parts = target.split(".")
-                internal = parts[0] == "intentcast" and len(parts) > 1
-                if internal and parts[1] in ALLOWED_INTERNAL and parts[1] not in allowed:
-                    offences.append(f"{path.relative_to(ROOT)} imports {target}")
+        for target in internal_imports(path):
+            imported = target.split(".")[1]
+            if imported in ALLOWED_INTERNAL and imported not in allowed:
+                offences.append(f"{path.relative_to(ROOT)} imports {target}")
     assert not offences, "\n".join(offences)
 
 
-def test_sql_lives_only_in_store_and_networking_only_in_node() -> None:
+def test_the_layering_scan_resolves_relative_imports() -> None:
+    """``from ..config import x`` in intentcast/daemon/api/ is daemon.config."""
+    path = ROOT / "daemon" / "api" / "context.py"
+    assert "intentcast.daemon.config" in internal_imports(path)
+    assert "intentcast.node" in internal_imports(path)
+
+
+def test_the_daemon_api_sdk_and_cli_live_outside_the_node() -> None:
+    assert (ROOT / "daemon" / "api").is_dir() and (ROOT / "sdk").is_dir()
+    inside = [n for n in OUTSIDE_NODE if any((ROOT / "node").glob(f"{n}*"))]
+    assert not inside, f"in node/: {inside}"
+    assert not any((ROOT / "node").glob("api*")), "the HTTP API belongs to the daemon"
+    offences = [
+        f"{path.relative_to(ROOT)} imports {target}"
+        for path in modules("node")
+        for target in internal_imports(path)
+        if target.split(".")[1] in OUTSIDE_NODE
+    ]
+    assert not offences, "\n".join(offences)
+
+
+def test_sql_networking_and_http_live_only_where_they_belong() -> None:
     offences = []
     for path in sorted(ROOT.rglob("*.py")):
-        package = path.relative_to(ROOT).parts[0]
+        package = package_of(path)
         for name in imported_names(path):
             root = name.split(".")[0]
-            if root in ("sqlite3", "sqlite_utils") and package != "store":
-                offences.append(f"{path.relative_to(ROOT)} imports {name}")
-            if root in ("trio", "libp2p") and package != "node":
+            if root in ONLY_IN and package not in ONLY_IN[root]:
                 offences.append(f"{path.relative_to(ROOT)} imports {name}")
     assert not offences, "\n".join(offences)
 

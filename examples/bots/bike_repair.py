@@ -19,7 +19,7 @@ import tomllib
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from intentcast.node.sdk import (
+from intentcast.sdk import (
     AcceptView,
     Decision,
     IntentView,

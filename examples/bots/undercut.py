@@ -16,7 +16,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from intentcast.node.sdk import (
+from intentcast.sdk import (
     AcceptView,
     Decision,
     IntentView,

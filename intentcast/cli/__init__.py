@@ -2,17 +2,29 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from intentcast import __version__
 
+from .common import client_errors
 from .demo import demo
 from .home import init, node, peers, status, vendor
 from .intent import intent
 from .market import accept, deals, offers
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Main(click.Group):
+    """The command group; a failed call to the daemon ends any command
+    with one line on stderr (:func:`.common.client_errors`)."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        with client_errors():
+            return super().invoke(ctx)
+
+
+@click.group(cls=_Main, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="intentcast")
 def main() -> None:
     """intentcast: say what you want, on your terms; vendors compete to serve you.

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 if TYPE_CHECKING:  # the node (trio, libp2p) loads only when the demo runs
-    from intentcast.node.demo import DemoReport, DemoStep
+    from intentcast.demo import DemoReport, DemoStep
 
 from intentcast.matching import explain
 from intentcast.matching.formatting import format_money
@@ -119,7 +119,7 @@ def demo(as_json: bool, offer_wait: float) -> None:
     """Run a whole market on 127.0.0.1: a customer and four vendor bots
     (real libp2p nodes with their own keys and databases). One intentcast
     goes from post to ranked offers to a confirmed deal."""
-    from intentcast.node.demo import run_demo  # noqa: PLC0415  (keeps every other command fast)
+    from intentcast.demo import run_demo  # noqa: PLC0415  (keeps every other command fast)
 
     logging.basicConfig(level=logging.ERROR)
     with tempfile.TemporaryDirectory(prefix="intentcast-demo-") as tmp:

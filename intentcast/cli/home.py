@@ -10,9 +10,9 @@ from typing import Any
 
 import click
 
-from .client import (
+from .common import (
     Client,
-    NotRunning,
+    NodeNotRunning,
     default_home,
     home_option,
     json_option,
@@ -61,7 +61,9 @@ def init(  # noqa: PLR0917  (click passes options positionally)
     force: bool,
 ) -> None:
     """Create a node home: key files (mode 0600), config.toml, database."""
-    from intentcast.node.daemon import DEFAULT_LISTEN, DaemonError, init_home  # noqa: PLC0415
+    from intentcast.daemon.config import DEFAULT_LISTEN  # noqa: PLC0415
+    from intentcast.daemon.errors import DaemonError  # noqa: PLC0415
+    from intentcast.daemon.home import init_home  # noqa: PLC0415
 
     try:
         created = init_home(
@@ -96,14 +98,15 @@ def _logging(verbose: bool) -> None:
         stream=sys.stderr,
     )
     if not verbose:
-        for noisy in ("hypercorn", "libp2p", "multiaddr", "intentcast.node.api.server", "httpx"):
+        for noisy in ("hypercorn", "libp2p", "multiaddr", "intentcast.daemon.api.server", "httpx"):
             logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
 def _run(home: Path, verbose: bool, bot: Path | None = None, **overrides: Any) -> None:
     """Run the daemon over ``home`` (with the vendor bot in ``bot``, if given)."""
-    from intentcast.node.daemon import DaemonError, run_daemon  # noqa: PLC0415
-    from intentcast.node.sdk import BotError, BotLoadError, run_bot  # noqa: PLC0415
+    from intentcast.daemon.errors import DaemonError  # noqa: PLC0415
+    from intentcast.daemon.process import run_daemon  # noqa: PLC0415
+    from intentcast.sdk import BotError, BotLoadError, run_bot  # noqa: PLC0415
     from intentcast.store import StoreError  # noqa: PLC0415
 
     _logging(verbose)
@@ -179,7 +182,7 @@ def vendor_attach(home: Path, bot: Path, verbose: bool) -> None:
     the Python bot BOT.py (see docs/bots.md). The node must run the vendor
     role without a catalog; the bot keeps running across node restarts
     (Ctrl-C detaches it)."""
-    from intentcast.node.sdk import (  # noqa: PLC0415  (trio only when attaching)
+    from intentcast.sdk import (  # noqa: PLC0415  (trio only when attaching)
         AttachError,
         BotError,
         BotLoadError,
@@ -191,7 +194,7 @@ def vendor_attach(home: Path, bot: Path, verbose: bool) -> None:
     try:
         attach_bot(home, bot)
     except DaemonNotRunning as exc:
-        raise NotRunning(str(exc)) from None
+        raise NodeNotRunning(str(exc)) from None
     except (AttachError, BotError, BotLoadError) as exc:
         raise click.ClickException(str(exc)) from None
     except KeyboardInterrupt:

@@ -15,7 +15,7 @@ from typing import Any, Final, TypeVar
 
 import click
 
-from .client import Client, home_option, json_option, plural, print_json, short
+from .common import Client, home_option, json_option, plural, print_json, short
 from .market import print_offers, wait_for_offers
 
 F = TypeVar("F", bound=Callable[..., Any])

@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from .client import Client, home_option, json_option, plural, print_json, short
+from .common import Client, home_option, json_option, plural, print_json, short
 
 _CRITERIA = ("price", "speed", "reputation", "terms", "attributes")
 

@@ -19,7 +19,14 @@ from .errors import (
     StoreError,
 )
 from .gossip import GossipBudget, GossipCache, Ingest, InventoryItem
-from .keyfile import InsecureKeyFile, KeyFileExists, check_private, read_key_file, write_key_file
+from .keyfile import (
+    InsecureKeyFile,
+    KeyFileExists,
+    check_private,
+    read_key_file,
+    write_key_file,
+    write_private,
+)
 from .node_store import Store, SweepReport
 from .offers import MadeOffer, Offers, ReceivedOffer
 from .own import OwnIntent, OwnIntents
@@ -63,4 +70,5 @@ __all__ = [
     "check_private",
     "read_key_file",
     "write_key_file",
+    "write_private",
 ]

@@ -143,7 +143,7 @@ def test_attach_says_why_a_node_will_not_take_a_bot(tmp_path: Path) -> None:
         error = fails("vendor", "attach", "--home", customer, BIKE_REPAIR)
         assert "no vendor role" in error and "intentcast vendor run BOT.py" in error
     broken = tmp_path / "broken.py"
-    broken.write_text("from intentcast.node.sdk import VendorBot\nclass Shop(VendorBot)\n")
+    broken.write_text("from intentcast.sdk import VendorBot\nclass Shop(VendorBot)\n")
     assert fails("vendor", "attach", "--home", shop, broken).startswith(
         f"Error: {broken}:2: syntax error"
     )

@@ -112,7 +112,7 @@ def test_vendor_run_says_what_is_wrong_with_the_bot(tmp_path: Path) -> None:
     assert fails("vendor", "run", "--home", home, missing) == f"Error: {missing}: no such file"
 
     broken = tmp_path / "broken.py"
-    broken.write_text("from intentcast.node.sdk import VendorBot\nclass Shop(VendorBot)\n")
+    broken.write_text("from intentcast.sdk import VendorBot\nclass Shop(VendorBot)\n")
     assert fails("vendor", "run", "--home", home, broken).startswith(
         f"Error: {broken}:2: syntax error"
     )

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from intentcast.node.daemon import ConfigError, Home, Settings, load_settings, render_config
+from intentcast.daemon.config import ConfigError, Settings, load_settings, render_config
+from intentcast.daemon.layout import Home
 from intentcast.store import GossipBudget
 
 

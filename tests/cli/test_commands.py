@@ -27,9 +27,12 @@ import httpx
 import pytest
 from click.testing import CliRunner, Result
 
-from intentcast.cli import client, main
-from intentcast.node import daemon
-from intentcast.node.daemon import DaemonInfo, run_daemon
+from intentcast.cli import main
+from intentcast.daemon.addresses import dialable_addrs
+from intentcast.daemon.config import load_settings
+from intentcast.daemon.layout import COOKIE_FILE, Home
+from intentcast.daemon.process import DaemonInfo, run_daemon
+from intentcast.sdk import client
 
 ROOT = Path(__file__).resolve().parents[2]
 KIEZ = ROOT / "examples" / "catalogs" / "kiez-phones.toml"
@@ -164,7 +167,7 @@ def test_init_creates_a_private_home_and_refuses_to_overwrite_it(tmp_path: Path)
     for name in ("customer.key", "vendor.key", "config.toml", "node.db"):
         mode = stat.S_IMODE((home / name).stat().st_mode)
         assert mode == 0o600, (name, oct(mode))
-    settings = daemon.load_settings(daemon.Home(home))
+    settings = load_settings(Home(home))
     assert settings.roles == ("customer", "relay")
     assert settings.api_port == 7646
     seed = (home / "customer.key").read_text()
@@ -281,7 +284,7 @@ def test_node_stop_stops_the_daemon_and_the_peer_id_survives_a_restart(tmp_path:
 
 
 def test_wildcard_listen_addresses_are_shown_as_dialable_ones() -> None:
-    addrs = daemon.dialable_addrs(["/ip4/0.0.0.0/tcp/4001/p2p/X", "/ip4/10.0.0.5/tcp/1/p2p/X"])
+    addrs = dialable_addrs(["/ip4/0.0.0.0/tcp/4001/p2p/X", "/ip4/10.0.0.5/tcp/1/p2p/X"])
     assert addrs[0] == "/ip4/127.0.0.1/tcp/4001/p2p/X"
     assert addrs[-1] == "/ip4/10.0.0.5/tcp/1/p2p/X"
     assert not any("0.0.0.0" in a for a in addrs)
@@ -315,7 +318,7 @@ def test_api_errors_have_one_shape_and_openapi_lists_the_endpoints(market: Marke
     good = {"Authorization": f"Bearer {info.token}"}
     doc = httpx.get(info.url + "/openapi.json", headers=good).json()
     assert doc["openapi"].startswith("3.")
-    from intentcast.node.api import ENDPOINTS
+    from intentcast.daemon.api import ENDPOINTS
 
     for e in ENDPOINTS:
         operation = doc["paths"][e.path][e.method.lower()]
@@ -358,7 +361,7 @@ def test_api_listens_on_loopback_only(market: Market) -> None:
 
 
 def test_cli_and_daemon_agree_on_the_cookie_file() -> None:
-    assert client.COOKIE_FILE == daemon.COOKIE_FILE
+    assert client.COOKIE_FILE == COOKIE_FILE
 
 
 # --- the market through the CLI ---------------------------------------------------
@@ -539,7 +542,7 @@ def test_ambiguous_prefixes_are_refused(market: Market) -> None:
         prefixes[key[:4]] = prefixes.get(key[:4], 0) + 1
     shared = next((p for p, n in prefixes.items() if n > 1), None)
     if shared is None:  # 4 hex digits rarely collide; build the API's check directly
-        from intentcast.node.api import Ambiguous, resolve
+        from intentcast.daemon.api import Ambiguous, resolve
 
         with pytest.raises(Ambiguous, match="give more digits"):
             resolve("abcd", [(bytes.fromhex("abcd01"), 1), (bytes.fromhex("abcd02"), 2)], "x")

@@ -12,7 +12,7 @@ from hypothesis import given
 
 from fuzz import config
 from fuzz.harness import run_input
-from intentcast.node.daemon import Settings, render_config
+from intentcast.daemon.config import Settings, render_config
 
 from .budget import examples, reproduce
 from .strategies import edited_tree, toml_values

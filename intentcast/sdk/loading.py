@@ -9,10 +9,13 @@ import sys
 import traceback
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from .adapter import BotVendor
 from .bot import BotLoadError, VendorBot
+
+if TYPE_CHECKING:
+    from intentcast.daemon.process import DaemonInfo
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +77,7 @@ def _find_bot(path: Path, module_name: str, names: Mapping[str, object]) -> Vend
     if not classes:
         raise BotLoadError(
             f"{path}: no bot found; define a VendorBot subclass "
-            f"(from intentcast.node.sdk import VendorBot) or a VendorBot instance"
+            f"(from intentcast.sdk import VendorBot) or a VendorBot instance"
         )
     if len(classes) > 1:
         found = ", ".join(sorted(c.__name__ for c in classes))
@@ -99,17 +102,17 @@ def run_bot(
     path: Path,
     *,
     handle_signals: bool = True,
-    on_ready: Callable[[Any], None] | None = None,
+    on_ready: Callable[[DaemonInfo], None] | None = None,
 ) -> None:
     """Run the bot in ``path`` as the vendor of the node home ``home`` with
     its local API, like ``vendor run --catalog`` (same keys, config, lock,
     store, listen addresses); blocks until stopped.
 
     Raises :class:`BotLoadError` or :class:`BotError` for the bot, and what
-    :func:`~.daemon.run_daemon` raises for the home."""
-    from .. import daemon  # noqa: PLC0415  (hypercorn only when running)
+    :func:`~intentcast.daemon.process.run_daemon` raises for the home."""
+    from intentcast.daemon.process import run_daemon  # noqa: PLC0415  (the node only when running)
 
-    daemon.run_daemon(
+    run_daemon(
         home,
         vendor=BotVendor(load_bot(path)),
         vendor_source=Path(path).resolve(),

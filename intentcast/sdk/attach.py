@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import json
 import logging
 import random
 import signal
@@ -28,8 +27,9 @@ import trio
 from intentcast.protocol import ProtocolError, decode_stored
 from intentcast.protocol.encoding import pack
 
-from ..daemon import COOKIE_FILE
+from . import client as _client
 from .adapter import BotVendor
+from .client import ApiFailure, BadResponse, Cookie, NotRunning, decode
 from .loading import load_bot
 
 log = logging.getLogger(__name__)
@@ -46,7 +46,7 @@ class AttachError(Exception):
     """The bot cannot attach; one line saying why and what to do."""
 
 
-class DaemonNotRunning(AttachError):
+class DaemonNotRunning(AttachError, NotRunning):
     """No daemon runs for the home."""
 
 
@@ -65,19 +65,13 @@ class _SessionGone(Exception):
     pass
 
 
-def read_cookie(home: Path) -> tuple[str, str]:
-    """The URL and token of the daemon running over ``home``."""
-    cookie = Path(home) / COOKIE_FILE
+def read_cookie(home: Path) -> Cookie:
+    """The URL and token of the daemon running over ``home``
+    (:func:`.client.read_cookie`); :class:`DaemonNotRunning` if there is none."""
     try:
-        data = json.loads(cookie.read_text())
-        return str(data["url"]), str(data["token"])
-    except FileNotFoundError:
-        raise DaemonNotRunning(
-            f"the node is not running (home {home}); start it with: "
-            f"intentcast node run --home {home}"
-        ) from None
-    except (OSError, ValueError, KeyError, TypeError):
-        raise DaemonNotRunning(f"cannot read {cookie}; restart the node") from None
+        return _client.read_cookie(home)
+    except NotRunning as exc:
+        raise DaemonNotRunning(str(exc)) from None
 
 
 def attach_bot(
@@ -146,10 +140,11 @@ async def _attached_loop(
     ready_sent = False
     while True:
         try:
-            url, token = read_cookie(home)
+            cookie = read_cookie(home)
+            url = cookie.url
             async with httpx.AsyncClient(
                 base_url=url,
-                headers={"Authorization": f"Bearer {token}"},
+                headers=cookie.headers,
                 timeout=httpx.Timeout(10.0, read=40.0),
             ) as client:
                 session = await _attach(client, vendor)
@@ -184,16 +179,15 @@ def _why(exc: Exception) -> str:
 async def _call(client: httpx.AsyncClient, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
     response = await client.request(method, path, **kwargs)
     try:
-        data = response.json()
-    except ValueError:
-        raise AttachError(f"the node answered HTTP {response.status_code} without JSON") from None
-    if response.status_code == 410:
-        raise _SessionGone
-    if response.status_code == 401:  # a new token: the daemon restarted
-        raise DaemonNotRunning("the node's token changed")
-    if response.is_error:
-        message = data.get("error", {}).get("message") if isinstance(data, dict) else None
-        raise AttachError(str(message or f"HTTP {response.status_code}"))
+        data = decode(response)
+    except BadResponse as exc:
+        raise AttachError(str(exc)) from None
+    except ApiFailure as exc:
+        if exc.status == 410:
+            raise _SessionGone from None
+        if exc.status == 401:  # a new token: the daemon restarted
+            raise DaemonNotRunning("the node's token changed") from None
+        raise AttachError(str(exc)) from None
     assert isinstance(data, dict)
     return data
 

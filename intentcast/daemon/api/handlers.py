@@ -10,12 +10,12 @@ from typing import Any, Final
 import trio
 from starlette.requests import Request
 
+from intentcast.node import NodeError
 from intentcast.protocol import (
     IntentState,
 )
 
-from ..base import NodeError
-from ..daemon import dialable_addrs
+from ..addresses import dialable_addrs
 from ..remote import RemoteVendor
 from .context import ApiContext, Created
 from .drafts import disclosure_for, intent_fields

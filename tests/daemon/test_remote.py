@@ -1,4 +1,4 @@
-"""The daemon's side of an attached bot (``intentcast.node.remote``): work
+"""The daemon's side of an attached bot (``intentcast.daemon.remote``): work
 items out, answers in, bad answers refused by name, a silent or vanished
 bot never holds the node up. trio's MockClock makes the leases and
 timeouts exact without waiting."""
@@ -13,7 +13,7 @@ import pytest
 import trio
 import trio.testing
 
-from intentcast.node.remote import (
+from intentcast.daemon.remote import (
     NO_ANSWER,
     OFFLINE,
     AlreadyAttached,

@@ -15,19 +15,8 @@ import pytest
 import trio
 from trio.testing import MockClock
 
-from intentcast.node import EventKind, Node, open_node, sdk
-from intentcast.node.sdk import (
-    AcceptView,
-    BotError,
-    BotLoadError,
-    BotVendor,
-    CatalogBot,
-    IntentView,
-    OfferSpec,
-    VendorBot,
-    decline,
-    load_bot,
-)
+from intentcast import sdk
+from intentcast.node import EventKind, Node, open_node
 from intentcast.peer.vendor import Decision
 from intentcast.protocol import (
     Accept,
@@ -39,8 +28,19 @@ from intentcast.protocol import (
     sign,
 )
 from intentcast.protocol.fields import DAY
-
-from .harness import LOW_WORK, ROOT, link, market, next_event, run, wait_for
+from intentcast.sdk import (
+    AcceptView,
+    BotError,
+    BotLoadError,
+    BotVendor,
+    CatalogBot,
+    IntentView,
+    OfferSpec,
+    VendorBot,
+    decline,
+    load_bot,
+)
+from tests.node.harness import LOW_WORK, ROOT, link, market, next_event, run, wait_for
 
 BOTS = ROOT / "examples" / "bots"
 NOW = 1_790_000_000  # a Wednesday, 2026-09-22 (UTC)
@@ -382,7 +382,7 @@ def load_error(path: Path) -> str:
     return str(info.value)
 
 
-HEADER = "from intentcast.node.sdk import VendorBot\n"
+HEADER = "from intentcast.sdk import VendorBot\n"
 
 
 def test_load_bot_finds_the_instance_or_the_one_class(tmp_path: Path) -> None:

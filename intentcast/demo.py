@@ -22,6 +22,7 @@ from typing import Final
 import trio
 
 from intentcast.matching import Ranking, parse_catalog
+from intentcast.node import EventKind, Node, open_node
 from intentcast.peer.config import NodeConfig
 from intentcast.peer.vendor import CatalogVendor, Decision, VendorHandler
 from intentcast.protocol import (
@@ -36,9 +37,6 @@ from intentcast.protocol import (
 )
 from intentcast.protocol.fields import DAY
 from intentcast.store import Deal, Store
-
-from .base import EventKind
-from .node import Node, open_node
 
 KIEZ: Final = """
 [shop]
@@ -192,95 +190,116 @@ async def run_demo_market(
     def say(actor: str, text: str) -> None:
         step(DemoStep(round(time.perf_counter() - started, 2), actor, text))
 
-    config = NodeConfig(params=DEFAULT_PARAMS)
     async with AsyncExitStack() as stack:
-        stores = []
-
-        def store(name: str) -> Store:
-            s = stack.enter_context(Store.open(workdir / f"{name}.db"))
-            stores.append(s)
-            return s
-
-        customer = await stack.enter_async_context(
-            open_node(store("customer"), customer_seed=os.urandom(32), config=config)
-        )
-        report.nodes["customer"] = customer.peer_id
-        vendors: dict[str, Node] = {}
-        handlers = [
-            CatalogVendor(parse_catalog(text, source=f"<demo {name}>"))
-            for name, text in (("kiez", KIEZ), ("second-life", SECOND_LIFE), ("velo", VELO))
-        ]
-        bots: list[VendorHandler] = [*handlers, FlashDeals()]
-        for handler in bots:
-            node = await stack.enter_async_context(
-                open_node(
-                    store(handler.name.lower().replace(" ", "-")),
-                    vendor_keys=derive_vendor_keys(os.urandom(32)),
-                    vendor=handler,
-                    config=config,
-                )
-            )
-            vendors[handler.name] = node
-            report.nodes[handler.name] = node.peer_id
-            await node.connect(customer.addrs()[0])
+        customer, vendors = await _open_market(stack, workdir, report)
         say(
             "market",
             f"{len(vendors) + 1} nodes on 127.0.0.1, each with its own keys and "
             f"database: a customer and vendor bots {', '.join(vendors)}",
         )
         await trio.sleep(1.2)  # one gossipsub heartbeat: the mesh forms
-
-        async with customer.events() as events:
-            t0 = time.perf_counter()
-            intent = await customer.post_intent(
-                category=("electronics", "phones"),
-                title="Google Pixel 8, 128 GB",
-                description="New or refurbished, any colour.",
-                attributes={"brand": "google", "model": "pixel 8", "storage_gb": 128},
-                terms=sample_terms(customer.now()),
-            )
-            report.intent = intent
-            report.mint_ms = (time.perf_counter() - t0) * 1000
-            say(
-                "customer",
-                f"posts an intentcast {intent.id.hex()[:12]}: signed with a key "
-                f"used for this intent only, proof of work in "
-                f"{report.mint_ms:.0f} ms",
-            )
-            expected = 3  # two compliant shops answer, and Flash Deals
-            with trio.move_on_after(offer_wait):
-                async for event in events:
-                    if event.kind is EventKind.OFFER_RECEIVED:
-                        report.offers_seen.append((time.perf_counter() - t0, event.detail))
-                        say(
-                            "customer",
-                            f"sealed offer from {event.detail} opened "
-                            f"({(time.perf_counter() - t0) * 1000:.0f} ms after "
-                            f"posting)",
-                        )
-                        if len(report.offers_seen) >= expected:
-                            break
+        intent = await _post_and_collect(customer, report, say, offer_wait)
         report.ranking = ranking = customer.offers_for(intent.signer)
         if not ranking.ranked:
             raise RuntimeError("no acceptable offer arrived; the demo market did not work")
         best = ranking.ranked[0].offer
-        async with customer.events() as events:
-            report.accept = await customer.accept(best.id, disclose=DISCLOSE)
-            say(
-                "customer",
-                f"accepts {best.message.vendor_name}, disclosing only "
-                f"{', '.join(sorted(DISCLOSE))}",
-            )
-            with trio.move_on_after(10):
-                async for event in events:
-                    if event.kind in (EventKind.DEAL_CONFIRMED, EventKind.DEAL_DECLINED):
-                        say(best.message.vendor_name, f"answers: {event.detail}")
-                        break
-        report.customer_deal = customer.store.deals.get(report.accept.id)
+        accept = await _accept(customer, best, say)
+        report.accept = accept
+        report.customer_deal = customer.store.deals.get(accept.id)
         vendor = vendors[best.message.vendor_name]
-        report.vendor_deal = vendor.store.deals.get(report.accept.id)
+        report.vendor_deal = vendor.store.deals.get(accept.id)
     report.seconds = time.perf_counter() - started
     return report
+
+
+async def _open_market(
+    stack: AsyncExitStack, workdir: Path, report: DemoReport
+) -> tuple[Node, dict[str, Node]]:
+    """The customer's node and the vendors' (by name), all connected to the
+    customer, each with its own store under ``workdir``; closed by ``stack``."""
+    config = NodeConfig(params=DEFAULT_PARAMS)
+
+    def store(name: str) -> Store:
+        return stack.enter_context(Store.open(workdir / f"{name}.db"))
+
+    customer = await stack.enter_async_context(
+        open_node(store("customer"), customer_seed=os.urandom(32), config=config)
+    )
+    report.nodes["customer"] = customer.peer_id
+    vendors: dict[str, Node] = {}
+    handlers = [
+        CatalogVendor(parse_catalog(text, source=f"<demo {name}>"))
+        for name, text in (("kiez", KIEZ), ("second-life", SECOND_LIFE), ("velo", VELO))
+    ]
+    bots: list[VendorHandler] = [*handlers, FlashDeals()]
+    for handler in bots:
+        node = await stack.enter_async_context(
+            open_node(
+                store(handler.name.lower().replace(" ", "-")),
+                vendor_keys=derive_vendor_keys(os.urandom(32)),
+                vendor=handler,
+                config=config,
+            )
+        )
+        vendors[handler.name] = node
+        report.nodes[handler.name] = node.peer_id
+        await node.connect(customer.addrs()[0])
+    return customer, vendors
+
+
+async def _post_and_collect(
+    customer: Node, report: DemoReport, say: Callable[[str, str], None], offer_wait: float
+) -> Signed[Intent]:
+    """Post the demo intent and wait for the offers to it (``offer_wait`` s at most)."""
+    async with customer.events() as events:
+        t0 = time.perf_counter()
+        intent = await customer.post_intent(
+            category=("electronics", "phones"),
+            title="Google Pixel 8, 128 GB",
+            description="New or refurbished, any colour.",
+            attributes={"brand": "google", "model": "pixel 8", "storage_gb": 128},
+            terms=sample_terms(customer.now()),
+        )
+        report.intent = intent
+        report.mint_ms = (time.perf_counter() - t0) * 1000
+        say(
+            "customer",
+            f"posts an intentcast {intent.id.hex()[:12]}: signed with a key "
+            f"used for this intent only, proof of work in "
+            f"{report.mint_ms:.0f} ms",
+        )
+        expected = 3  # two compliant shops answer, and Flash Deals
+        with trio.move_on_after(offer_wait):
+            async for event in events:
+                if event.kind is EventKind.OFFER_RECEIVED:
+                    report.offers_seen.append((time.perf_counter() - t0, event.detail))
+                    say(
+                        "customer",
+                        f"sealed offer from {event.detail} opened "
+                        f"({(time.perf_counter() - t0) * 1000:.0f} ms after "
+                        f"posting)",
+                    )
+                    if len(report.offers_seen) >= expected:
+                        break
+    return intent
+
+
+async def _accept(
+    customer: Node, best: Signed[Offer], say: Callable[[str, str], None]
+) -> Signed[Accept]:
+    """Accept ``best`` and wait (10 s at most) for the vendor's answer."""
+    async with customer.events() as events:
+        accept = await customer.accept(best.id, disclose=DISCLOSE)
+        say(
+            "customer",
+            f"accepts {best.message.vendor_name}, disclosing only {', '.join(sorted(DISCLOSE))}",
+        )
+        with trio.move_on_after(10):
+            async for event in events:
+                if event.kind in (EventKind.DEAL_CONFIRMED, EventKind.DEAL_DECLINED):
+                    say(best.message.vendor_name, f"answers: {event.detail}")
+                    break
+    return accept
 
 
 def run_demo(

@@ -16,14 +16,13 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from intentcast.node import NetworkError, NodeError
 from intentcast.protocol import (
     IllegalTransition,
     InvalidMessage,
 )
 from intentcast.store import StoreError
 
-from ..base import NodeError
-from ..p2p import NetworkError
 from .context import ApiContext, Created, Handler
 from .errors import ApiError, error_response
 from .handlers import (
@@ -42,6 +41,7 @@ from .handlers import (
     stop,
     withdraw_intent,
 )
+from .schemas import SCHEMAS
 from .vendor import vendor_answer, vendor_attach, vendor_detach, vendor_work
 
 log = logging.getLogger(__name__)
@@ -216,7 +216,6 @@ def openapi_document(version: str) -> dict[str, Any]:
     paths: dict[str, dict[str, Any]] = {}
     for e in ENDPOINTS:
         paths.setdefault(e.path, {})[e.method.lower()] = _operation(e)
-    string_list = {"type": "array", "items": {"type": "string"}}
     return {
         "openapi": "3.1.0",
         "info": {
@@ -236,98 +235,6 @@ def openapi_document(version: str) -> dict[str, Any]:
                     "description": "the token in <home>/api.cookie, new at every start",
                 }
             },
-            "schemas": {
-                "Error": {
-                    "type": "object",
-                    "required": ["error"],
-                    "properties": {
-                        "error": {
-                            "type": "object",
-                            "required": ["code", "message"],
-                            "properties": {
-                                "code": {"type": "string"},
-                                "message": {"type": "string"},
-                            },
-                        }
-                    },
-                },
-                "Connect": {"type": "object", "properties": {"addr": {"type": "string"}}},
-                "VendorAttach": {
-                    "type": "object",
-                    "required": ["name", "categories"],
-                    "properties": {
-                        "name": {"type": "string"},
-                        "categories": string_list,
-                        "handler_timeout": {"type": "number"},
-                    },
-                },
-                "VendorSession": {
-                    "type": "object",
-                    "required": ["session"],
-                    "properties": {"session": {"type": "string"}},
-                },
-                "VendorAnswer": {
-                    "type": "object",
-                    "required": ["session"],
-                    "description": "to an intent: offers (base64 msgpack offer bodies, "
-                    "empty for no offer); to an accept: confirm and text",
-                    "properties": {
-                        "session": {"type": "string"},
-                        "offers": string_list,
-                        "confirm": {"type": "boolean"},
-                        "text": {"type": "string"},
-                    },
-                },
-                "Withdraw": {"type": "object", "properties": {"reason": {"type": "string"}}},
-                "Accept": {
-                    "type": "object",
-                    "properties": {
-                        "disclose": {
-                            "description": "names from [profile] or name=value strings, "
-                            "or an object of name to value",
-                            "oneOf": [
-                                string_list,
-                                {"type": "object", "additionalProperties": {"type": "string"}},
-                            ],
-                        },
-                        "payment_mode": {"type": "string"},
-                        "price": {"type": "integer"},
-                    },
-                },
-                "IntentDraft": {
-                    "type": "object",
-                    "properties": {
-                        "category": {
-                            "description": "'electronics/phones' or a list",
-                            "oneOf": [{"type": "string"}, string_list],
-                        },
-                        "title": {"type": "string"},
-                        "description": {"type": "string"},
-                        "attributes": {"type": "object"},
-                        "quantity": {"type": "integer"},
-                        "lifetime_days": {"type": "number"},
-                        "preferences": {
-                            "type": "object",
-                            "additionalProperties": {"type": "integer"},
-                        },
-                        "terms": {
-                            "type": "object",
-                            "properties": {
-                                "max_price": {
-                                    "description": "minor units (integer) or '599.90'",
-                                    "oneOf": [{"type": "integer"}, {"type": "string"}],
-                                },
-                                "currency": {"type": "string"},
-                                "region": {"type": "string"},
-                                "deliver_by": {"type": "integer"},
-                                "deliver_within_days": {"type": "number"},
-                                "customer_terms": string_list,
-                                "payment_modes": string_list,
-                                "min_stars": {"type": "number"},
-                            },
-                        },
-                    },
-                },
-            },
+            "schemas": SCHEMAS,
         },
     }

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from intentcast.node.api import Ambiguous, BadDraft, NotFound, intent_fields, resolve
+from intentcast.daemon.api import Ambiguous, BadDraft, NotFound, intent_fields, resolve
 from intentcast.protocol import Intent, InvalidMessage, Preferences, Terms
 from intentcast.protocol.fields import DAY
 

@@ -9,8 +9,10 @@ from typing import Any
 
 from starlette.requests import Request
 
-from ..daemon import EventLog, Settings
-from ..node import Node
+from intentcast.node import Node
+
+from ..config import Settings
+from ..events import EventLog
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -1,0 +1,86 @@
+"""What every command shares: ``--home`` and ``--json``, printing, and the
+daemon's client (:class:`intentcast.sdk.client.Client`) with its failures
+turned into one line on stderr (:func:`client_errors`).
+
+Deliberately light: it imports neither trio nor libp2p, so read commands
+start fast.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from intentcast.sdk.client import Client, ClientError, NotRunning, default_home
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def home_option(fn: F) -> F:
+    """``--home DIR`` (env ``INTENTCAST_HOME``; default: the user data dir)."""
+    return click.option(
+        "--home",
+        type=click.Path(file_okay=False, path_type=Path),
+        envvar="INTENTCAST_HOME",
+        default=lambda: str(default_home()),
+        show_default="$INTENTCAST_HOME or the user data dir",
+        help="The node home directory.",
+    )(fn)
+
+
+def json_option(fn: F) -> F:
+    """``--json``: print the API's JSON instead of the human view."""
+    return click.option(
+        "--json", "as_json", is_flag=True, help="Print JSON (for scripts) instead of text."
+    )(fn)
+
+
+def print_json(data: Any) -> None:
+    """Print ``data`` as indented JSON."""
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+class NodeNotRunning(click.ClickException):
+    """No daemon answers for this home: exit code 3."""
+
+    exit_code = 3
+
+
+@contextmanager
+def client_errors() -> Iterator[None]:
+    """Turn a failed call to the daemon into a one-line click error
+    (:class:`NodeNotRunning`, exit code 3, when no daemon answers)."""
+    try:
+        yield
+    except NotRunning as exc:
+        raise NodeNotRunning(str(exc)) from None
+    except ClientError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def short(hex_id: str) -> str:
+    """The first 12 hex digits of an id: what tables show and commands accept."""
+    return hex_id[:12]
+
+
+def plural(n: int, noun: str) -> str:
+    """``1 offer``, ``2 offers``."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+__all__ = [
+    "Client",
+    "NodeNotRunning",
+    "client_errors",
+    "default_home",
+    "home_option",
+    "json_option",
+    "plural",
+    "print_json",
+    "short",
+]
