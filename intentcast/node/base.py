@@ -19,6 +19,7 @@ from intentcast.peer.vendor import VendorHandler
 from intentcast.protocol import (
     Action,
     Intent,
+    NetworkParams,
     Signed,
     VendorKeys,
     validate,
@@ -79,9 +80,13 @@ class Event:
 Trace = Callable[[str, bytes, str], None]
 
 
-class NodeBase:
-    """State and plumbing every role of a node shares. The market node is
-    :class:`intentcast.node.node.Node`; obtain one with ``open_node``."""
+class NodeCore:
+    """What every part of a node shares: the store, the configuration,
+    events and counters, the inbound pipeline's driver and the queue to the
+    store, plain gossip publishing. The market node
+    (:class:`intentcast.node.node.Node`) owns one, and its parts (stem,
+    peering, customer, vendor) each hold it; obtain a node with
+    ``open_node``."""
 
     def __init__(
         self,
@@ -106,16 +111,8 @@ class NodeBase:
         self._listeners: list[trio.MemorySendChannel[Event]] = []
         #: Ids validated and queued but not stored yet.
         self._queued: set[bytes] = set()
-        self._pipeline = Inbound(max_relayed_offers_per_intent=config.max_relayed_offers_per_intent)
+        self.pipeline = Inbound(max_relayed_offers_per_intent=config.max_relayed_offers_per_intent)
         self._known = _StoreKnown(store, self._queued)
-        #: Bounds how many intents a vendor answers at once.
-        self._answering = trio.CapacityLimiter(config.vendor_concurrency)
-        #: Intents the vendor is answering now.
-        self._answering_ids: set[bytes] = set()
-        #: Peers this node is pulling from now (as the requester of a sync).
-        self._syncing: set[str] = set()
-        #: Peers this node serves a sync session now (as the responder).
-        self._serving: set[str] = set()
         #: Counters for status and tests: verdicts by reason, work done.
         self.counters: dict[str, int] = {}
         #: Set by a test or benchmark to follow messages through the node.
@@ -202,7 +199,7 @@ class NodeBase:
 
     # --- the inbound pipeline -------------------------------------------------------
 
-    def _inbound(self, topic: str, data: bytes, peer: str, *, stem_end: bool = False) -> bool:
+    def inbound(self, topic: str, data: bytes, peer: str, *, stem_end: bool = False) -> bool:
         """Validate one envelope from ``peer`` (gossip or sync) and queue it
         for storage and the role's work. True if it is new and valid: gossip
         forwards it at once. Nothing here waits for the disk: duplicates and
@@ -211,14 +208,14 @@ class NodeBase:
         forwarding path cost 10-33 ms per hop under load; docs/benchmarks.md,
         network)."""
         validation = validate(data, now=self.now(), params=self.params)
-        return self._take_in(topic, validation, peer, stem_end=stem_end)
+        return self.take_in(topic, validation, peer, stem_end=stem_end)
 
-    def _take_in(
+    def take_in(
         self, topic: str, validation: Validation[Any], peer: str, *, stem_end: bool = False
     ) -> bool:
-        """:meth:`_inbound` for an envelope validated already (a relayed stem
+        """:meth:`inbound` for an envelope validated already (a relayed stem
         message is validated once, on arrival)."""
-        verdict = self._pipeline.judge_valid(topic, validation, self._known, stem_end=stem_end)
+        verdict = self.pipeline.judge_valid(topic, validation, self._known, stem_end=stem_end)
         self._count(verdict.reason)
         if verdict.action is Action.REJECT:
             self.p2p.penalise(peer, verdict.reason.removeprefix("reject:"))
@@ -238,14 +235,14 @@ class NodeBase:
             self._count("deferred:queue-full")
         return forward
 
-    async def _deliver_from_sync(self, topic: str, data: bytes, peer: str) -> bool:
-        """One envelope a peer handed over on sync: the same per-peer
-        admission as gossip (``P2P.admit``: its buckets, its ban), then the
-        same pipeline. The requester pulls, so it paces itself: it waits
-        until the peer's buckets have room while keeping their gossip share
-        (``PeerLimitConfig.sync_reserve``), rather than dropping the message
-        and counting the peer as flooding. A peer banned meanwhile ends the
-        session (:class:`~.sync.SyncError`)."""
+    async def admit_sync(self, data: bytes, peer: str) -> None:
+        """Admit one envelope a peer handed over on sync: the same per-peer
+        admission as gossip (``P2P.admit``: its buckets, its ban); the
+        caller then runs it through the same pipeline. The requester pulls,
+        so it paces itself: it waits until the peer's buckets have room
+        while keeping their gossip share (``PeerLimitConfig.sync_reserve``),
+        rather than dropping the message and counting the peer as flooding.
+        A peer banned meanwhile ends the session (:class:`~.sync.SyncError`)."""
         limits = self.p2p.limits
         while not limits.is_banned(peer, time.monotonic()):
             wait = limits.sync_wait(peer, len(data), time.monotonic())
@@ -259,15 +256,10 @@ class NodeBase:
             self._count("sync:refused-banned")
             raise sync_protocol.SyncError("peer is banned")
         self._count("sync:admitted")
-        return self._inbound(topic, data, peer)
 
-    async def _handle(self, signed: Signed[Any]) -> None:
-        """The role's work for one new message (defined by the node)."""
-        raise NotImplementedError
-
-    async def _worker(self) -> None:
+    async def worker(self, handle: Callable[[Signed[Any]], Awaitable[None]]) -> None:
         """Store queued messages in batches (one transaction, one flush),
-        then do the role's work for each one that was new."""
+        then do the role's work for each one that was new (``handle``)."""
         while True:
             batch = [await self._work_receive.receive()]
             while len(batch) < _BATCH:
@@ -287,7 +279,7 @@ class NodeBase:
                     self._count(f"ignore:{outcome.value}")
                     continue
                 try:
-                    await self._handle(signed)
+                    await handle(signed)
                 except Exception:
                     log.exception("handling %s %s failed", signed.kind, signed.id.hex()[:12])
 
@@ -299,16 +291,9 @@ class NodeBase:
         newest = gossip.newest_revision(intent.signer)
         return newest is None or newest <= intent.message.revision
 
-    def _on_new_peers(self) -> None:
-        """The node connected to peers it did not have (stem routing sends
-        what waited for a first peer)."""
-
-    def _on_stem(self, message_id: bytes) -> bool:
-        """Whether an own message is still on its stem: sync must not hand
-        it out yet (it would name this node as its author)."""
-        return False
-
-    async def _publish_own(self, topic: str, signed: Signed[Any]) -> None:
+    async def publish_gossip(self, topic: str, signed: Signed[Any]) -> None:
+        """Publish an own message by gossip at once (stem routing off, or its
+        stem ended here), and keep it for sync."""
         self.store.gossip.ingest(signed)  # so sync hands it to peers that missed it
         await self.p2p.publish(topic, signed.raw)
 
@@ -335,3 +320,53 @@ class _StoreKnown:
         if self._store.gossip.newest_revision(intent_key) is not None:
             return True
         return self._store.intents.get(intent_key) is not None
+
+
+class Part:
+    """A part of a node (its stem, peering, customer or vendor side): it
+    holds the node's :class:`NodeCore` and reads the shared state through
+    it; what it needs of another part it is given when constructed."""
+
+    def __init__(self, core: NodeCore) -> None:
+        self.core = core
+
+    @property
+    def store(self) -> Store:
+        return self.core.store
+
+    @property
+    def config(self) -> NodeConfig:
+        return self.core.config
+
+    @property
+    def params(self) -> NetworkParams:
+        return self.core.params
+
+    @property
+    def p2p(self) -> P2P:
+        return self.core.p2p
+
+    @property
+    def _nursery(self) -> trio.Nursery | None:
+        return self.core._nursery
+
+    def now(self) -> int:
+        return self.core.now()
+
+    def _count(self, key: str) -> None:
+        self.core._count(key)
+
+    def _emit(
+        self,
+        kind: EventKind,
+        subject: bytes | str,
+        detail: str = "",
+        intent_key: bytes | None = None,
+    ) -> None:
+        self.core._emit(kind, subject, detail, intent_key)
+
+    def _trace(self, what: str, message_id: bytes, detail: str = "") -> None:
+        self.core._trace(what, message_id, detail)
+
+    def _spawn(self, fn: Callable[..., Awaitable[object]], *args: Any) -> None:
+        self.core._spawn(fn, *args)

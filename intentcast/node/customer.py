@@ -42,18 +42,24 @@ from intentcast.protocol import (
 from intentcast.protocol.fields import DAY
 from intentcast.store import RecordNotFound, Role
 
-from .base import DEAL_TTL, EventKind, NodeBase, NodeError
+from .base import DEAL_TTL, EventKind, NodeCore, NodeError, Part
+from .stem import StemRouting
 
 log = logging.getLogger(__name__)
 
 
-class CustomerRole(NodeBase):
-    """Customer methods of :class:`~intentcast.node.node.Node`."""
+class CustomerRole(Part):
+    """The customer part of a :class:`~intentcast.node.node.Node`: it sends
+    what it writes through the node's stem."""
+
+    def __init__(self, core: NodeCore, stem: StemRouting) -> None:
+        super().__init__(core)
+        self.stem = stem
 
     def _customer_seed(self) -> bytes:
-        if self._seed is None:
+        if self.core._seed is None:
             raise NodeError("this node has no customer seed")
-        return self._seed
+        return self.core._seed
 
     async def post_intent(
         self,
@@ -93,7 +99,7 @@ class CustomerRole(NodeBase):
         )
         self.store.intents.add(signed, counter=keys.counter)
         await self._follow(signed.message)
-        await self._publish_own(topics.intents(signed.message.category[0]), signed)
+        await self.stem.publish_own(topics.intents(signed.message.category[0]), signed)
         self._emit(EventKind.INTENT_POSTED, signed.id, title)
         return signed
 
@@ -113,7 +119,7 @@ class CustomerRole(NodeBase):
         )
         self.store.intents.amend(signed)
         await self._follow(signed.message)
-        await self._publish_own(topics.intents(signed.message.category[0]), signed)
+        await self.stem.publish_own(topics.intents(signed.message.category[0]), signed)
         return signed
 
     async def withdraw(self, intent_key: bytes, reason: str = "") -> Signed[Withdraw]:
@@ -131,7 +137,7 @@ class CustomerRole(NodeBase):
             lambda: sign(message, keys.signing, params=self.params)
         )
         self.store.intents.withdraw(signed)
-        await self._publish_own(topics.intents(own.intent.message.category[0]), signed)
+        await self.stem.publish_own(topics.intents(own.intent.message.category[0]), signed)
         return signed
 
     async def _follow(self, intent: Intent) -> None:
@@ -255,7 +261,7 @@ class CustomerRole(NodeBase):
         )
         self.store.deals.record_accept(intent, offer, accept, role=Role.CUSTOMER)
         await self.p2p.subscribe(topics.DEALS)
-        await self._publish_own(topics.DEALS, sealed)
+        await self.stem.publish_own(topics.DEALS, sealed)
         self._emit(EventKind.ACCEPT_SENT, accept.id, o.vendor_name)
         return accept
 

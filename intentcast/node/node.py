@@ -1,11 +1,14 @@
 """The market node: customers' intents out, sealed offers back, deals closed.
 
 :func:`open_node` runs a :class:`Node`: one libp2p host (:mod:`.p2p`), the
-node's store, and the roles it plays. Every inbound message, from gossip or
-from sync, goes through one pipeline (:meth:`Node._inbound`): protocol
-validation (reject = penalise the peer), topic rules, durable storage
-(idempotent by message id), then the role's work (open an offer for one of
-our intents, answer an intent as a vendor, confirm an accept).
+node's store, and the parts it is made of. Every inbound message, from
+gossip or from sync, enters through the stem part (``StemRouting.inbound``:
+an own message that came back ends its stem) and goes through one
+pipeline (``NodeCore.inbound``): protocol validation, the core's verdict
+(:class:`intentcast.peer.inbound.Inbound`; reject = penalise the peer),
+durable storage (idempotent by message id), then the work of the part it
+concerns (open an offer for one of our intents, answer an intent as a
+vendor, confirm an accept).
 
 The public async API (``post_intent``, ``withdraw``, ``amend``,
 ``offers_for``, ``accept``, ``events``) is what the daemon, the CLI's local
@@ -15,26 +18,34 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
 import trio
 
+from intentcast.matching import Ranking
 from intentcast.peer.config import NodeConfig
 from intentcast.peer.vendor import VendorHandler
 from intentcast.protocol import (
+    Accept,
+    Intent,
     Kind,
+    NetworkParams,
+    Preferences,
     SealedDeal,
     Signed,
+    Terms,
     VendorKeys,
+    Withdraw,
 )
+from intentcast.protocol.fields import DAY
 from intentcast.store import Role, Store
 
 from . import sync as sync_protocol
-from .base import EventKind, NodeError
+from .base import EventKind, NodeCore, NodeError, Trace
 from .customer import CustomerRole
-from .p2p import open_p2p
+from .p2p import P2P, open_p2p
 from .peering import Peering
 from .stem import PROTOCOL as STEM_PROTOCOL
 from .stem import StemRouting
@@ -43,49 +54,215 @@ from .vendor_role import VendorRole
 log = logging.getLogger(__name__)
 
 
-class Node(CustomerRole, VendorRole, StemRouting, Peering):
+class Node:
     """A running market node: customer, vendor and relay in one. Obtain one
-    with :func:`open_node`."""
+    with :func:`open_node`.
 
-    async def _handle(self, signed: Signed[Any]) -> None:
-        kind = signed.kind
-        if kind is Kind.INTENT:
-            if self.store.intents.get(signed.signer) is None:
-                self._emit(EventKind.INTENT_RECEIVED, signed.id, signed.message.title)
-                if (
-                    self._vendor is not None
-                    and signed.message.category[0] in self._vendor.categories
-                ):
-                    # In its own task: a slow vendor handler must not hold
-                    # up offers, accepts and confirms behind it.
-                    assert self._nursery is not None
-                    self._nursery.start_soon(self._answer_intent_bounded, signed)
-        elif kind is Kind.SEALED_OFFER:
-            await self._offer_arrived(signed)
-        elif kind is Kind.SEALED_DEAL:
-            await self._deal_message_arrived(signed)
-        elif kind is Kind.WITHDRAW:
-            self._emit(EventKind.INTENT_WITHDRAWN, signed.message.intent_key)
+    It is made of parts, each readable on its own: the shared core
+    (:class:`~.base.NodeCore`: store, configuration, events, the inbound
+    pipeline's driver), the stem (:class:`~.stem.StemRouting`, which every
+    own message leaves through and every inbound message enters through),
+    peering and sync (:class:`~.peering.Peering`), and the customer and
+    vendor sides (:class:`~.customer.CustomerRole`,
+    :class:`~.vendor_role.VendorRole`). This class routes each new message
+    to the part whose work it is, and offers the public API."""
+
+    def __init__(
+        self,
+        *,
+        store: Store,
+        customer_seed: bytes | None,
+        vendor_keys: VendorKeys | None,
+        vendor: VendorHandler | None,
+        config: NodeConfig,
+        clock: Callable[[], float],
+    ) -> None:
+        self.core = NodeCore(
+            store=store,
+            customer_seed=customer_seed,
+            vendor_keys=vendor_keys,
+            vendor=vendor,
+            config=config,
+            clock=clock,
+        )
+        self.stem = StemRouting(self.core)
+        self.peering = Peering(self.core, self.stem)
+        self.customer = CustomerRole(self.core, self.stem)
+        self.selling = VendorRole(self.core, self.stem)
+
+    # --- what the parts share ------------------------------------------------------
+
+    @property
+    def store(self) -> Store:
+        return self.core.store
+
+    @property
+    def config(self) -> NodeConfig:
+        return self.core.config
+
+    @property
+    def params(self) -> NetworkParams:
+        return self.core.params
+
+    @property
+    def counters(self) -> dict[str, int]:
+        """Verdicts by reason and work done, for status and tests."""
+        return self.core.counters
+
+    @property
+    def trace(self) -> Trace | None:
+        """Set by a test or benchmark to follow messages through the node."""
+        return self.core.trace
+
+    @trace.setter
+    def trace(self, value: Trace | None) -> None:
+        self.core.trace = value
+
+    @property
+    def p2p(self) -> P2P:
+        return self.core.p2p
+
+    @property
+    def peer_id(self) -> str:
+        return self.core.peer_id
+
+    @property
+    def vendor(self) -> VendorHandler | None:
+        """The vendor handler this node answers intents with, if it sells."""
+        return self.core.vendor
+
+    @property
+    def vendor_keys(self) -> VendorKeys | None:
+        """The vendor's keys, if it sells."""
+        return self.core.vendor_keys
+
+    def now(self) -> int:
+        return self.core.now()
+
+    def addrs(self) -> list[str]:
+        return self.core.addrs()
+
+    def events(self, buffer: int = 1_000) -> AbstractAsyncContextManager[Any]:
+        """Receive this node's events while the block runs."""
+        return self.core.events(buffer)
+
+    async def connect(self, addr: str) -> str:
+        """Dial a peer; returns its peer id. Raises :class:`NetworkError`."""
+        return await self.core.connect(addr)
+
+    def queued(self) -> int:
+        """Messages validated and waiting for the store."""
+        return len(self.core._queued)
+
+    # --- the customer ---------------------------------------------------------------
+
+    async def post_intent(
+        self,
+        *,
+        category: Sequence[str],
+        title: str,
+        terms: Terms,
+        description: str = "",
+        attributes: Mapping[str, Any] | None = None,
+        quantity: int = 1,
+        preferences: Preferences | None = None,
+        lifetime: int = 7 * DAY,
+    ) -> Signed[Intent]:
+        """Post a new intent (:meth:`CustomerRole.post_intent`)."""
+        return await self.customer.post_intent(
+            category=category, title=title, terms=terms, description=description,
+            attributes=attributes, quantity=quantity, preferences=preferences,
+            lifetime=lifetime,
+        )  # fmt: skip
+
+    async def amend(self, intent_key: bytes, **changes: Any) -> Signed[Intent]:
+        """Publish the next revision of an own intent (:meth:`CustomerRole.amend`)."""
+        return await self.customer.amend(intent_key, **changes)
+
+    async def withdraw(self, intent_key: bytes, reason: str = "") -> Signed[Withdraw]:
+        """Take an own intent off the market, everywhere."""
+        return await self.customer.withdraw(intent_key, reason)
+
+    def offers_for(self, intent_key: bytes) -> Ranking:
+        """The offers for an own intent, ranked and explained."""
+        return self.customer.offers_for(intent_key)
+
+    async def accept(
+        self,
+        offer_id: bytes,
+        *,
+        disclose: Mapping[str, str] | None = None,
+        payment_mode: str | None = None,
+        price: int | None = None,
+    ) -> Signed[Accept]:
+        """Accept a received offer (:meth:`CustomerRole.accept`)."""
+        return await self.customer.accept(
+            offer_id, disclose=disclose, payment_mode=payment_mode, price=price
+        )
+
+    # --- the vendor -----------------------------------------------------------------
+
+    def answer_live_intents(self) -> int:
+        """Answer the live intents the vendor has not answered yet."""
+        return self.selling.answer_live_intents()
 
     async def vendor_categories_changed(self) -> None:
         """The vendor's categories changed (a bot attached): subscribe to
         their intent topics, pull what connected peers hold in them, and
         answer the live intents it has not answered yet."""
-        await self.resubscribe()
-        assert self._nursery is not None
+        await self.peering.resubscribe()
         for peer in self.p2p.connected_peers():
-            self._nursery.start_soon(self._sync_quietly, peer)
-        self.answer_live_intents()
+            self.core._spawn(self.peering._sync_quietly, peer)
+        self.selling.answer_live_intents()
+
+    # --- peers and the stem -----------------------------------------------------------
+
+    def interests(self) -> list[str]:
+        return self.peering.interests()
+
+    async def resubscribe(self) -> None:
+        await self.peering.resubscribe()
+
+    async def sync_with(self, peer: str) -> tuple[int, int]:
+        """Pull what ``peer`` has that this node lacks; returns (received, accepted)."""
+        return await self.peering.sync_with(peer)
+
+    def stem_held(self) -> list[bytes]:
+        """Ids of the messages this node holds on their stem now."""
+        return self.stem.stem_held()
+
+    def stem_successors(self) -> tuple[str, ...]:
+        """This epoch's stem successors."""
+        return self.stem.stem_successors()
+
+    # --- new messages to the part whose work they are ------------------------------------
+
+    async def _handle(self, signed: Signed[Any]) -> None:
+        kind = signed.kind
+        if kind is Kind.INTENT:
+            if self.store.intents.get(signed.signer) is None:
+                self.core._emit(EventKind.INTENT_RECEIVED, signed.id, signed.message.title)
+                vendor = self.core.vendor
+                if vendor is not None and signed.message.category[0] in vendor.categories:
+                    # In its own task: a slow vendor handler must not hold
+                    # up offers, accepts and confirms behind it.
+                    self.core._spawn(self.selling._answer_intent_bounded, signed)
+        elif kind is Kind.SEALED_OFFER:
+            await self.customer._offer_arrived(signed)
+        elif kind is Kind.SEALED_DEAL:
+            await self._deal_message_arrived(signed)
+        elif kind is Kind.WITHDRAW:
+            self.core._emit(EventKind.INTENT_WITHDRAWN, signed.message.intent_key)
 
     async def _deal_message_arrived(self, sealed: Signed[SealedDeal]) -> None:
         tag = sealed.message.to
-        made = self.store.offers.get_made(tag) if self._vendor_keys is not None else None
+        made = self.store.offers.get_made(tag) if self.core.vendor_keys is not None else None
         if made is not None:
-            await self._accept_arrived(sealed, made.intent, made.offer)
+            await self.selling._accept_arrived(sealed, made.intent, made.offer)
             return
         deal = self.store.deals.get(tag)
         if deal is not None and deal.role is Role.CUSTOMER and deal.reply is None:
-            await self._reply_arrived(sealed, deal.intent, deal.offer, deal.accept)
+            await self.customer._reply_arrived(sealed, deal.intent, deal.offer, deal.accept)
 
 
 @asynccontextmanager
@@ -115,32 +292,32 @@ async def open_node(
         config=config,
         clock=clock,
     )
-    node._stem_setup()
+    core = node.core
     async with open_p2p(
-        on_message=node._inbound,
+        on_message=node.stem.inbound,
         listen=config.listen,
         peer_key_seed=config.peer_key_seed,
         gossip=config.gossip,
         limits=config.limits,
         mdns=config.mdns,
     ) as p2p:
-        node._p2p = p2p
-        p2p.peer_left_listeners.append(node._stem_peer_left)
-        p2p.set_stream_handler(sync_protocol.PROTOCOL, node._serve_sync)
-        p2p.set_stream_handler(STEM_PROTOCOL, node._serve_stem)
+        core._p2p = p2p
+        p2p.peer_left_listeners.append(node.stem._stem_peer_left)
+        p2p.set_stream_handler(sync_protocol.PROTOCOL, node.peering._serve_sync)
+        p2p.set_stream_handler(STEM_PROTOCOL, node.stem._serve_stem)
         async with trio.open_nursery() as nursery:
-            node._nursery = nursery
-            nursery.start_soon(node._worker)
-            nursery.start_soon(node._sync_new_peers)
-            nursery.start_soon(node._sweeper)
-            nursery.start_soon(node._stem_keeper)
-            await node.resubscribe()
-            node.resend_unfluffed()
+            core._nursery = nursery
+            nursery.start_soon(core.worker, node._handle)
+            nursery.start_soon(node.peering._sync_new_peers)
+            nursery.start_soon(node.peering._sweeper)
+            nursery.start_soon(node.stem._stem_keeper)
+            await node.peering.resubscribe()
+            node.stem.resend_unfluffed()
             for addr in config.bootstrap:
-                nursery.start_soon(node._keep_connected, addr)
+                nursery.start_soon(node.peering._keep_connected, addr)
             try:
                 yield node
             finally:
                 nursery.cancel_scope.cancel()
-        node._nursery = None  # what closes with the host below starts nothing
-        node._p2p = None
+        core._nursery = None  # what closes with the host below starts nothing
+        core._p2p = None

@@ -17,21 +17,40 @@ from intentcast.protocol import LIVE
 from intentcast.protocol.vocab import CATEGORIES
 
 from . import sync as sync_protocol
-from .base import EventKind, NodeBase
+from .base import EventKind, NodeCore, Part
 from .p2p import NetworkError
+from .stem import StemRouting
 
 log = logging.getLogger(__name__)
 
 
-class Peering(NodeBase):
-    """Peer and sync methods of :class:`~intentcast.node.node.Node`."""
+class Peering(Part):
+    """The peering part of a :class:`~intentcast.node.node.Node`:
+    subscriptions, sync both ways, bootstrap peers, the expiry sweep. Sync
+    never hands out an own message on its stem, and what it brings in
+    enters the node through the stem part (which sees own messages come
+    back)."""
+
+    def __init__(self, core: NodeCore, stem: StemRouting) -> None:
+        super().__init__(core)
+        self.stem = stem
+        #: Peers this node is pulling from now (as the requester of a sync).
+        self._syncing: set[str] = set()
+        #: Peers this node serves a sync session now (as the responder).
+        self._serving: set[str] = set()
+
+    async def _deliver_from_sync(self, topic: str, data: bytes, peer: str) -> bool:
+        """One envelope handed over on sync: admitted as gossip is
+        (:meth:`NodeCore.admit_sync`), then into the node."""
+        await self.core.admit_sync(data, peer)
+        return self.stem.inbound(topic, data, peer)
 
     def interests(self) -> list[str]:
         """The topics this node needs (:func:`intentcast.peer.sync.interests`)."""
         live = self.store.intents.list(states=LIVE)
         return policy.interests(
             relay=self.config.relay,
-            vendor_categories=None if self._vendor is None else self._vendor.categories,
+            vendor_categories=None if self.core._vendor is None else self.core._vendor.categories,
             own_categories={own.intent.message.category[0] for own in live},
         )
 
@@ -54,10 +73,12 @@ class Peering(NodeBase):
             limit=limit,
         )
         held = ((item.id, item.kind, item.category) for item in items)
-        return policy.offer(held, wanted, hidden=self._on_stem, limits=self.config.sync)
+        return policy.offer(held, wanted, hidden=self.stem.on_stem, limits=self.config.sync)
 
     async def _fetch(self, ids: Sequence[bytes]) -> dict[bytes, bytes]:
-        return self.store.gossip.raw_many([i for i in ids if not self._on_stem(i)], now=self.now())
+        return self.store.gossip.raw_many(
+            [i for i in ids if not self.stem.on_stem(i)], now=self.now()
+        )
 
     async def _missing(self, ids: Sequence[bytes]) -> list[bytes]:
         return self.store.gossip.unseen(ids)
@@ -149,7 +170,7 @@ class Peering(NodeBase):
             current = set(self.p2p.connected_peers())
             assert self._nursery is not None
             if current - known:
-                self._on_new_peers()
+                self.stem.on_new_peers()
             for peer in current - known:
                 self._emit(EventKind.PEER_CONNECTED, peer)
                 self._nursery.start_soon(self._sync_quietly, peer)
@@ -187,7 +208,7 @@ class Peering(NodeBase):
         while True:
             if peer_suffix not in self.p2p.connected_peers():
                 try:
-                    await self.connect(addr)
+                    await self.core.connect(addr)
                     delay = self.config.reconnect_min_seconds
                 except NetworkError as exc:
                     log.info("bootstrap %s unreachable (%s); retry in %.0f s", addr, exc, delay)

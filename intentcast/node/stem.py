@@ -47,7 +47,7 @@ from intentcast.protocol.stem import stems
 from intentcast.protocol.validation import Verdict as Validation
 
 from . import sync as frames
-from .base import NodeBase, NodeError
+from .base import NodeCore, NodeError, Part
 
 log = logging.getLogger(__name__)
 
@@ -97,10 +97,10 @@ class _Payload:
         return self.validation is None
 
 
-class StemRouting(NodeBase):
-    """Stem-then-fluff methods of :class:`~intentcast.node.node.Node`
-    (active when ``NodeConfig.stem`` is set): the driver of its
-    :class:`~intentcast.peer.stem.StemNode`."""
+class StemRouting(Part):
+    """The stem part of a :class:`~intentcast.node.node.Node`: the driver
+    of its :class:`~intentcast.peer.stem.StemNode` (None when
+    ``NodeConfig.stem`` is None: own messages are gossiped at once)."""
 
     _stem: StemNode[str] | None
     #: What each message the stem node holds (or is about to act on) is.
@@ -118,7 +118,8 @@ class StemRouting(NodeBase):
     #: Stem streams each peer holds open to this node now.
     _stem_streams_in: dict[str, int]
 
-    def _stem_setup(self) -> None:
+    def __init__(self, core: NodeCore) -> None:
+        super().__init__(core)
         params = self.config.stem
         limits = StemLimits(max_held=MAX_HELD, max_relayed=MAX_RELAYED)
         self._stem = (
@@ -149,9 +150,11 @@ class StemRouting(NodeBase):
 
     # --- sending ----------------------------------------------------------------
 
-    async def _publish_own(self, topic: str, signed: Signed[Any]) -> None:
+    async def publish_own(self, topic: str, signed: Signed[Any]) -> None:
+        """Send a message this node wrote: down a stem (the kinds that take
+        one, :func:`~intentcast.protocol.stem.stems`), else by gossip."""
         if self._stem is None or not stems(signed.kind):
-            await super()._publish_own(topic, signed)
+            await self.core.publish_gossip(topic, signed)
             return
         self._stem_payloads[signed.id] = _Payload(topic, signed)
         self._stem_pending.add(signed.id)
@@ -161,7 +164,7 @@ class StemRouting(NodeBase):
         assert self._nursery is not None
         self._nursery.start_soon(self._execute, commands)
 
-    def _on_new_peers(self) -> None:
+    def on_new_peers(self) -> None:
         """Own messages that waited for a first peer go now."""
         if self._stem is not None:
             commands = self._stem.peers_changed(*self._view())
@@ -241,11 +244,11 @@ class StemRouting(NodeBase):
             return
         if payload.own:
             self._stem_ended(command)
-            await super()._publish_own(payload.topic, payload.signed)
+            await self.core.publish_gossip(payload.topic, payload.signed)
             self._stem_done(command.mid)
             return
         assert payload.validation is not None and payload.inbound is not None
-        if super()._take_in(payload.topic, payload.validation, payload.inbound, stem_end=True):
+        if self.core.take_in(payload.topic, payload.validation, payload.inbound, stem_end=True):
             self._stem_ended(command)
             await self.p2p.publish(payload.topic, payload.signed.raw)
 
@@ -311,7 +314,7 @@ class StemRouting(NodeBase):
             return (
                 bool(made)
                 and made[0].state is OfferState.RECEIVED
-                and self._still_open(made[0].intent)
+                and self.core._still_open(made[0].intent)
             )
         return True
 
@@ -323,10 +326,10 @@ class StemRouting(NodeBase):
             return  # back by sync meanwhile
         self._count("stem:resent")
         if self._stem is None:  # stem routing is off now: plain gossip
-            await super()._publish_own(topic, signed)
+            await self.core.publish_gossip(topic, signed)
             self._stem_done(signed.id)
             return
-        await self._publish_own(topic, signed)
+        await self.publish_own(topic, signed)
 
     async def _stem_keeper(self) -> None:
         """Keep a stream open to each current successor (drawn afresh each
@@ -420,7 +423,7 @@ class StemRouting(NodeBase):
                 return
             if self._stem is None:
                 # Stem routing is off here: take the message as gossip would.
-                if self._inbound(topic, raw, peer):
+                if self.inbound(topic, raw, peer):
                     await self.p2p.publish(topic, raw)
                 continue
             await self._stem_arrived(topic, raw, peer)
@@ -441,7 +444,7 @@ class StemRouting(NodeBase):
             return
         commands = stem.relayed(
             signed.id, peer, *self._view(),
-            seen=self._known.has(signed.id), watch=topic in self.p2p.topics,
+            seen=self.core._known.has(signed.id), watch=topic in self.p2p.topics,
         )  # fmt: skip
         if not commands:
             self._count("stem:already-fluffed")
@@ -453,7 +456,7 @@ class StemRouting(NodeBase):
     def _stem_peer_left(self, peer: str) -> None:
         """A connection closed: the stem node sends down another stem what
         it had handed to that peer and has not seen come back."""
-        if self._p2p is None or peer in self._p2p.connected_peers():
+        if self.core._p2p is None or peer in self.core._p2p.connected_peers():
             return  # stopping, or one of two connections to the peer closed
         self._stem_streams.pop(peer, None)
         if self._stem is None:
@@ -466,7 +469,11 @@ class StemRouting(NodeBase):
         if commands:
             self._spawn(self._execute, commands)
 
-    def _inbound(self, topic: str, data: bytes, peer: str, *, stem_end: bool = False) -> bool:
+    def inbound(self, topic: str, data: bytes, peer: str) -> bool:
+        """The node's entry for a message from gossip or sync: an own message
+        that came back ends its stem; any other goes through the node's
+        pipeline (:meth:`NodeCore.inbound`), and its stem, if this node
+        held it, is over here. True: accepted, gossip forwards it."""
         if self._stem_payloads:
             mid = message_id(data)
             payload = self._stem_payloads.get(mid)
@@ -481,7 +488,7 @@ class StemRouting(NodeBase):
                 self.store.gossip.ingest(payload.signed)
                 self._stem_done(mid)
                 return True
-        accepted = super()._inbound(topic, data, peer, stem_end=stem_end)
+        accepted = self.core.inbound(topic, data, peer)
         if self._stem_payloads or self._stem_pending:
             # Back by gossip or sync: someone fluffed it; its stem is over here.
             mid = message_id(data)
@@ -491,7 +498,9 @@ class StemRouting(NodeBase):
             self._stem_done(mid)
         return accepted
 
-    def _on_stem(self, message_id: bytes) -> bool:
+    def on_stem(self, message_id: bytes) -> bool:
+        """Whether an own message is still on its stem: sync must not hand
+        it out yet (it would name this node as its author)."""
         return (
             self._stem is not None and self._stem.holds_own(message_id)
         ) or message_id in self._stem_pending

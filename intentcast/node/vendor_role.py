@@ -11,7 +11,7 @@ import trio
 
 from intentcast.matching import OfferDraft
 from intentcast.peer import topics
-from intentcast.peer.vendor import Decision
+from intentcast.peer.vendor import Decision, VendorHandler
 from intentcast.protocol import (
     Accept,
     Confirm,
@@ -30,13 +30,32 @@ from intentcast.protocol import (
 )
 from intentcast.store import Role
 
-from .base import DEAL_TTL, EventKind, NodeBase
+from .base import DEAL_TTL, EventKind, NodeCore, Part
+from .stem import StemRouting
 
 log = logging.getLogger(__name__)
 
 
-class VendorRole(NodeBase):
-    """Vendor methods of :class:`~intentcast.node.node.Node`."""
+class VendorRole(Part):
+    """The vendor part of a :class:`~intentcast.node.node.Node` (idle on a
+    node that sells nothing): it sends its offers and replies through the
+    node's stem."""
+
+    def __init__(self, core: NodeCore, stem: StemRouting) -> None:
+        super().__init__(core)
+        self.stem = stem
+        #: Bounds how many intents the vendor answers at once.
+        self._answering = trio.CapacityLimiter(core.config.vendor_concurrency)
+        #: Intents the vendor is answering now.
+        self._answering_ids: set[bytes] = set()
+
+    @property
+    def _vendor(self) -> VendorHandler | None:
+        return self.core._vendor
+
+    @property
+    def _vendor_keys(self) -> VendorKeys | None:
+        return self.core._vendor_keys
 
     async def _answer_intent_bounded(self, intent: Signed[Intent]) -> None:
         """Answer in at most ``vendor_concurrency`` intents at once, each
@@ -78,7 +97,7 @@ class VendorRole(NodeBase):
         vkeys = self._vendor_keys
         now = self.now()
         drafts = await self._vendor.on_intent(intent, now=now)
-        if not self._still_open(intent):
+        if not self.core._still_open(intent):
             return
         for draft in drafts:
             offer = sign(
@@ -91,7 +110,7 @@ class VendorRole(NodeBase):
                 )
             )
             self.store.offers.add_made(intent, offer, sealed)
-            await self._publish_own(topics.offers(intent.message.category[0]), sealed)
+            await self.stem.publish_own(topics.offers(intent.message.category[0]), sealed)
             self._emit(EventKind.OFFER_SENT, offer.id, offer.message.item.title)
 
     async def _accept_arrived(
@@ -143,7 +162,7 @@ class VendorRole(NodeBase):
             )
         )
         self.store.deals.record_reply(reply)
-        await self._publish_own(topics.DEALS, out)
+        await self.stem.publish_own(topics.DEALS, out)
         kind = EventKind.DEAL_CONFIRMED if decision.confirm else EventKind.DEAL_DECLINED
         self._emit(kind, accept.id, decision.text)
 

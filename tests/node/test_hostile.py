@@ -227,8 +227,8 @@ def test_a_flood_gets_its_sender_banned_and_leaves_bookkeeping_bounded(tmp_path:
             finally:
                 await stack.__aexit__(None, None, None)
             # Bounded: nothing left queued, the relay counter table capped.
-            await wait_for(kiez, lambda: not kiez._queued)
-            assert kiez._pipeline.counted_intents() <= 10_000
+            await wait_for(kiez, lambda: not kiez.queued())
+            assert kiez.core.pipeline.counted_intents() <= 10_000
             assert customer.peer_id in kiez.p2p.connected_peers()
             intent = await customer.post_intent(**PIXEL)
             await wait_for(customer, lambda: bool(customer.offers_for(intent.signer).ranked))

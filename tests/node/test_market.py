@@ -219,9 +219,9 @@ def test_competing_vendor_cannot_open_another_vendors_offer(tmp_path: Path) -> N
             await wait_for(relay, lambda: len(relay.store.gossip.sealed_offers(intent.id)) >= 1)
             sealed = relay.store.gossip.sealed_offers(intent.id)[0]
             # The outer names no vendor and the box opens for the customer only.
-            assert kiez._vendor_keys is not None
-            assert kiez._vendor_keys.vendor_key not in sealed.raw
-            verdict = open_offer(sealed, kiez._vendor_keys.reply, now=relay.now(), params=LOW_WORK)
+            assert kiez.vendor_keys is not None
+            assert kiez.vendor_keys.vendor_key not in sealed.raw
+            verdict = open_offer(sealed, kiez.vendor_keys.reply, now=relay.now(), params=LOW_WORK)
             assert verdict.reason is Reason.UNSEALABLE
 
     run(main)

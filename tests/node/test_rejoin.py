@@ -46,14 +46,14 @@ def test_a_node_rejoining_through_a_fresh_peer_gets_what_it_missed(tmp_path: Pat
             # finds nothing (it has nothing yet) ...
             fresh = await m.customer("fresh", relay=True, **config)
             served = trio.Event()
-            inventory = fresh._inventory
+            inventory = fresh.peering._inventory
 
             async def watched(topics: Any, limit: int) -> list[tuple[bytes, str]]:
                 found = await inventory(topics, limit)
                 served.set()
                 return found
 
-            fresh._inventory = watched  # type: ignore[method-assign, assignment]
+            fresh.peering._inventory = watched  # type: ignore[method-assign, assignment]
             await fresh.connect(vendor.addrs()[0])
             with trio.fail_after(30):
                 await served.wait()

@@ -306,7 +306,7 @@ def test_an_intent_cut_off_on_its_stem_by_a_restart_is_stemmed_again(
                 for vendor in vendors:
                     await wait_for(vendor, has(vendor, fresh.id))
                 await wait_for(customer, lambda: store.stems.pending() == [])
-                assert customer.resend_unfluffed() == 0
+                assert customer.stem.resend_unfluffed() == 0
 
     run(main)
 
