@@ -195,7 +195,7 @@ class NetworkBase:
         self.topics = list(topics)
         self.topic_index = {t: i for i, t in enumerate(self.topics)}
         g = self.params.gossip
-        self.nodes = [SimNode(i, g.gossip_history) for i in range(n)]
+        self.nodes = [SimNode(i, self.params.node.gossip.gossip_history) for i in range(n)]
         subs = subscriptions if subscriptions is not None else [(0,)] * n
         if len(subs) != n:
             raise SimulationError(f"{len(subs)} subscription sets for {n} nodes")

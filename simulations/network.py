@@ -96,8 +96,8 @@ class Network(Gossip, Sync):
         node.fanout_used.clear()
         node.backoff.clear()
         node.history = deque(
-            [[] for _ in range(self.params.gossip.gossip_history)],
-            maxlen=self.params.gossip.gossip_history,
+            [[] for _ in range(self.params.node.gossip.gossip_history)],
+            maxlen=self.params.node.gossip.gossip_history,
         )
         node.limits.clear()
         node.banned.clear()

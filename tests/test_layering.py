@@ -1,5 +1,7 @@
-"""The architecture holds: protocol/ and matching/ are pure, SQL lives only
-in store/, trio and libp2p only in node/, and nothing imports upward."""
+"""The architecture holds: protocol/, matching/ and peer/ (the node's
+decisions) are pure, SQL lives only in store/, trio and libp2p only in
+node/, nothing imports upward, and the simulator drives the pure cores,
+never the node."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1] / "intentcast"
-PURE = ("protocol", "matching")
+PURE = ("protocol", "matching", "peer")
 
 #: Modules a pure package must not import: I/O, networking, concurrency,
 #: the clock, global randomness.
@@ -62,9 +64,10 @@ FORBIDDEN_CALLS = {
 ALLOWED_INTERNAL = {
     "protocol": set(),
     "matching": {"protocol"},
+    "peer": {"protocol"},
     "store": {"protocol"},
-    "node": {"protocol", "matching", "store"},
-    "cli": {"protocol", "matching", "store", "node"},
+    "node": {"protocol", "matching", "store", "peer"},
+    "cli": {"protocol", "matching", "store", "node", "peer"},
 }
 
 
@@ -154,8 +157,14 @@ def test_sql_lives_only_in_store_and_networking_only_in_node() -> None:
 
 SIMULATIONS = ROOT.parent / "simulations"
 #: What the simulator may import besides the standard library and itself:
-#: it drives the pure cores, never the node or the store (DESIGN.md, section 2).
-SIMULATIONS_MAY_IMPORT = ("intentcast.protocol", "intentcast.matching", "matplotlib")
+#: it drives the pure cores (the node's decisions in peer/, the protocol,
+#: matching), never the node or the store (DESIGN.md, section 2).
+SIMULATIONS_MAY_IMPORT = (
+    "intentcast.peer",
+    "intentcast.protocol",
+    "intentcast.matching",
+    "matplotlib",
+)
 
 
 def test_simulations_import_only_the_pure_cores_stdlib_and_matplotlib() -> None:
@@ -171,10 +180,30 @@ def test_simulations_import_only_the_pure_cores_stdlib_and_matplotlib() -> None:
     assert not offences, "\n".join(offences)
 
 
+def test_simulations_drive_the_core_and_never_the_node() -> None:
+    """The simulator runs the node's decisions from intentcast.peer (so they
+    cannot drift from the node's), and never imports intentcast.node, whose
+    trio and libp2p it cannot run under its virtual clock."""
+    imported = {
+        name: path
+        for path in sorted(SIMULATIONS.rglob("*.py"))
+        for name in imported_names(path)
+        if name.startswith("intentcast")
+    }
+    node = sorted(
+        f"{p.relative_to(SIMULATIONS.parent)} imports {n}"
+        for n, p in imported.items()
+        if n.split(".")[:2] == ["intentcast", "node"]
+    )
+    assert not node, "\n".join(node)
+    assert any(name.startswith("intentcast.peer") for name in imported)
+
+
 def test_importing_the_pure_packages_loads_no_io_library() -> None:
     """Catch indirect imports the AST scan cannot see."""
     code = (
-        "import sys, intentcast.protocol\n"
+        "import sys, intentcast.protocol, intentcast.peer.inbound, intentcast.peer.stem\n"
+        "import intentcast.peer.config, intentcast.peer.limits, intentcast.peer.topics\n"
         "try:\n    import intentcast.matching\nexcept ImportError:\n    pass\n"
         "bad = sorted(m for m in ('trio', 'libp2p', 'sqlite3', 'sqlite_utils', 'socket', 'asyncio')"
         " if m in sys.modules)\n"
