@@ -99,9 +99,7 @@ class Network(Gossip, Sync):
             [[] for _ in range(self.params.node.gossip.gossip_history)],
             maxlen=self.params.node.gossip.gossip_history,
         )
-        node.limits.clear()
-        node.banned.clear()
-        node.relayed.clear()
+        self.forget_memory(v)
         node.syncing.clear()
         node.topic_peers.clear()
 

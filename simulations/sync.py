@@ -147,7 +147,7 @@ class Sync(NetworkBase):
             self._cpu(node, now, self._cost_receive)
             return  # it came by gossip meanwhile
         done = self._cpu(node, now, self._cost_receive + self._cost_accept)
-        if self._judge(node, s, msg, now):
+        if self._judge(node, s, msg, now) is not None:
             self.sync_accepted += 1
             self._accepted(r, s, msg, done, VIA_SYNC)
 
