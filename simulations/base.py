@@ -157,6 +157,9 @@ PublishHook = Callable[[int, SimMessage], bool]
 DirectHook = Callable[[int, int, SimMessage, Any, float], None]
 #: ``on_ban(node, peer, time, reason)``.
 BanHook = Callable[[int, int, float, str], None]
+#: ``on_link(node, peer, up)``: ``node`` got (True) or lost (False) its
+#: connection to ``peer``.
+LinkHook = Callable[[int, int, bool], None]
 
 
 class NetworkBase:
@@ -244,6 +247,7 @@ class NetworkBase:
         self.publish_hook: PublishHook | None = None
         self.on_direct: DirectHook | None = None
         self.on_ban: BanHook | None = None
+        self.on_link: LinkHook | None = None
         loop = self.loop
         loop.register(DELIVER, self._on_deliver)
         loop.register(FETCHED, self._on_fetched)
@@ -337,6 +341,10 @@ class NetworkBase:
         """A rejected message from ``peer`` (``PeerLimits.rejected``)."""
         if self.params.limits_enabled and node.limits.rejected(self.names[peer], now, reason):
             self._banned(node, peer, now)
+
+    def penalise(self, v: int, peer: int, reason: str) -> None:
+        """``v`` counts a rejected message against ``peer`` (``P2P.penalise``)."""
+        self._strike(self.nodes[v], peer, self.loop.now, reason)
 
     def ban(self, v: int, peer: int, reason: str) -> None:
         """``v`` bans ``peer``: drops its messages and disconnects it for
@@ -501,6 +509,9 @@ class NetworkBase:
         self._link(a, b)
         self.peer_connected(a, b)
         self.peer_connected(b, a)
+        if self.on_link is not None:
+            self.on_link(a, b, True)
+            self.on_link(b, a, True)
 
     def _link(self, a: int, b: int) -> None:
         na, nb = self.nodes[a], self.nodes[b]
@@ -539,3 +550,5 @@ class NetworkBase:
             s.discard(peer)
         node.limits.forget(self.names[peer])  # bans are kept
         node.syncing.discard(peer)
+        if self.on_link is not None:
+            self.on_link(v, peer, False)

@@ -87,9 +87,9 @@ class Network(Gossip, Sync):
         node = self.nodes[v]
         if not node.up:
             return
+        node.up = False  # first: what reacts to its connections closing sees it stopped
         for p in sorted(node.peers):
             self.disconnect(v, p)
-        node.up = False
         node.life += 1
         node.mesh.clear()
         node.fanout.clear()
