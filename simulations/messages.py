@@ -298,15 +298,15 @@ class NodeKnown:
         return arrived is not None and arrived[self.v] >= 0
 
     def withdrawn(self, intent_key: bytes) -> bool:
+        withdrawals = self._messages.withdrawals_of.get(intent_key)
+        if not withdrawals:  # asked for every intent; most have no withdrawal
+            return False
         v = self.v
-        return any(
-            w.arrived is not None and w.arrived[v] >= 0
-            for w in self._messages.withdrawals_of.get(intent_key, ())
-        )
+        return any(w.arrived is not None and w.arrived[v] >= 0 for w in withdrawals)
 
     def holds_intent(self, intent_key: bytes) -> bool:
+        intents = self._messages.intents_of.get(intent_key)
+        if not intents:
+            return False
         v = self.v
-        return any(
-            m.origin == v or (m.arrived is not None and m.arrived[v] >= 0)
-            for m in self._messages.intents_of.get(intent_key, ())
-        )
+        return any(m.origin == v or (m.arrived is not None and m.arrived[v] >= 0) for m in intents)
