@@ -55,8 +55,8 @@ per successor slot, else from all its peers, as the node does
 :attr:`StemRouting.stem_receipts` records, per message, when and from
 whom each node first got it over a stem: with the network's
 ``first_from`` it is what a spy sees. :attr:`StemRouting.hops_of` and
-:attr:`StemRouting.ends` record, per message, its stem hops and why its
-stem ended (``fluffs`` sums the reasons, :data:`intentcast.peer.stem.ENDS`).
+:attr:`StemRouting.ends` record, per message, its stem hops and where and
+why its stem ended (``fluffs`` sums the reasons, :data:`intentcast.peer.stem.ENDS`).
 
 Randomness (roles, successors, epoch phases, embargo draws) comes from the
 network's generator, or from ``rng`` if given: then the same network can
@@ -161,8 +161,8 @@ class StemRouting:
         self.hops_of: dict[int, int] = {}
         #: Stem ends by reason (the ``Publish`` commands carried out).
         self.fluffs: dict[str, int] = dict.fromkeys(ENDS, 0)
-        #: message index -> why its stem ended, in order (one reason per end).
-        self.ends: dict[int, list[str]] = {}
+        #: message index -> (node, why) of each end of its stem, in order.
+        self.ends: dict[int, list[tuple[int, str]]] = {}
         #: Messages sent down another stem because their successor left.
         self.rerouted = 0
         net.publish_hook = self._publish_own
@@ -295,19 +295,19 @@ class StemRouting:
         net = self.net
         msg = net.messages.by_id[command.mid]
         if inbound == OWN:
-            self._ended(msg, command.reason)
+            self._ended(v, msg, command.reason)
             net.publish_own(v, msg)
         elif net.accept_direct(v, inbound, msg, done, stem_end=True):
-            self._ended(msg, command.reason)
+            self._ended(v, msg, command.reason)
             net.gossip_publish(v, msg)
 
     def _forget_unless_held(self, v: int, mid: bytes) -> None:
         if not self._stem(v).holds(mid):
             self._payloads.pop((v, mid), None)
 
-    def _ended(self, msg: SimMessage, reason: End) -> None:
+    def _ended(self, v: int, msg: SimMessage, reason: End) -> None:
         self.fluffs[reason.value] += 1
-        self.ends.setdefault(msg.index, []).append(reason.value)
+        self.ends.setdefault(msg.index, []).append((v, reason.value))
 
     # --- the transport ---------------------------------------------------------------
 
