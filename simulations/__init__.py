@@ -7,14 +7,16 @@ signed messages validated by ``intentcast.protocol`` and answered and
 ranked by ``intentcast.matching``. Scenarios: ``python -m simulations
 --help``; method and figures: ``docs/simulations.md``.
 
-It imports only ``intentcast.protocol``, ``intentcast.matching``, the
-standard library and matplotlib (``tests/test_layering.py``).
+It imports only the pure cores (``intentcast.peer``: the node's decisions
+and configuration; ``intentcast.protocol``; ``intentcast.matching``), the
+standard library and matplotlib, never ``intentcast.node``
+(``tests/test_layering.py``).
 """
 
 from .engine import EventLoop, SimulationError
 from .messages import Messages, SimMessage, WorkCache
 from .network import Network
-from .params import Costs, GossipParams, LimitParams, NodeParams, SimParams
+from .params import Costs, GossipParams, SimParams
 from .topology import Latency, TopologyError, line, random_graph, ring_with_chords
 
 __all__ = [
@@ -22,10 +24,8 @@ __all__ = [
     "EventLoop",
     "GossipParams",
     "Latency",
-    "LimitParams",
     "Messages",
     "Network",
-    "NodeParams",
     "SimMessage",
     "SimParams",
     "SimulationError",

@@ -2,11 +2,17 @@
 
 A node here is what ``intentcast/node`` is over py-libp2p, reduced to what
 moves messages: its connections, its gossipsub state (``gossip.py``), its
-sync sessions (``sync.py``) and the inbound pipeline of ``NodeBase._inbound``:
+sync sessions (``sync.py``) and the inbound pipeline of ``NodeBase._inbound``,
+whose decisions are the node's own objects from ``intentcast.peer``:
 
-    seen-cache dedupe -> per-peer admission (rate, bytes, bans)
-        -> protocol.validate (memoised per message) and the topic rule
-        -> flood cap on sealed offers per intent -> accept, forward
+    seen-cache dedupe -> per-peer admission (rate, bytes, bans:
+        ``PeerLimits``, one per node, on the virtual clock)
+        -> protocol.validate (memoised per message)
+        -> the node's pipeline (``Inbound``, one per node, over what the
+           node holds, :class:`~simulations.messages.NodeKnown`): the topic
+           rule, the flood cap on sealed offers per intent, dedupe,
+           withdrawn intents, withdrawals for unknown intents not forwarded
+        -> accept, forward
 
 Time costs: each node has one CPU (its trio thread). Receiving a copy,
 validating a new message and sending a copy each occupy it for a set time
@@ -29,11 +35,13 @@ from collections.abc import Callable, Iterable, Sequence
 from heapq import heappush
 from typing import Any, Final
 
-from intentcast.protocol import Action, Kind, Signed
+from intentcast.peer.inbound import Inbound, Verdict
+from intentcast.peer.limits import Admission, PeerLimits
+from intentcast.protocol import Action
 
 from .engine import EventLoop, SimulationError
-from .messages import Messages, SimMessage
-from .params import ALL_TOPICS, SimParams, intent_topic
+from .messages import Messages, NodeKnown, SimMessage
+from .params import ALL_TOPICS, SimParams
 from .topology import Edge, Latency
 
 # --- event kinds (engine.CALL is 0) -------------------------------------------
@@ -80,39 +88,19 @@ SEQNO_ID_BYTES: Final = 8
 SYNC_ID_BYTES: Final = 34
 SYNC_FRAME_OVERHEAD: Final = 40
 
-#: Kinds each topic may carry (peer/topics.py, TOPIC_KINDS).
-_INTENT_KINDS: Final = frozenset({Kind.INTENT, Kind.WITHDRAW})
-_OFFER_KINDS: Final = frozenset({Kind.SEALED_OFFER})
-
-
-def topic_allows(topic: str, signed: Signed[Any]) -> bool:
-    """The node's topic rule: the kind belongs on the topic, and an intent
-    on its own category's topic (``NodeBase._fits_topic``)."""
-    kind = signed.kind
-    if "/intents/" in topic:
-        if kind not in _INTENT_KINDS:
-            return False
-        return kind is not Kind.INTENT or topic == intent_topic(signed.message.category[0])
-    if "/offers/" in topic:
-        return kind in _OFFER_KINDS
-    if topic.endswith("/deals"):
-        return kind is Kind.SEALED_DEAL
-    if topic.endswith("/profiles"):
-        return kind is Kind.VENDOR_PROFILE
-    return False
-
 
 class SimNode:
     """The state of one node. Peers are node indices."""
 
     __slots__ = (
         "backoff",
-        "banned",
         "cpu_free",
         "fanout",
         "fanout_used",
         "history",
+        "inbound",
         "index",
+        "known",
         "life",
         "limits",
         "links",
@@ -120,14 +108,15 @@ class SimNode:
         "peers",
         "pub_last",
         "pub_tokens",
-        "relayed",
         "syncing",
         "topic_peers",
         "tx_free",
         "up",
     )
 
-    def __init__(self, index: int, history: int) -> None:
+    def __init__(
+        self, index: int, history: int, limits: PeerLimits, inbound: Inbound, known: NodeKnown
+    ) -> None:
         self.index = index
         self.up = True
         #: Incremented on every leave and rejoin: events of an earlier life are void.
@@ -147,12 +136,13 @@ class SimNode:
         self.history: deque[list[int]] = deque([[] for _ in range(history)], maxlen=history)
         self.cpu_free = 0.0
         self.tx_free = 0.0
-        #: Per-peer admission state: [msg level, msg time, byte level, byte
-        #: time, window start, rejected, over rate] (peer/limits.py).
-        self.limits: dict[int, list[float]] = {}
-        self.banned: dict[int, float] = {}
-        #: Sealed offers relayed per intent id (flood cap).
-        self.relayed: dict[bytes, int] = {}
+        #: Per-peer admission, strikes and bans (the node's own object;
+        #: peers named ``str(index)``, the clock virtual).
+        self.limits = limits
+        #: The inbound pipeline's decisions and their state (offers
+        #: relayed per intent), over what this node holds (``known``).
+        self.inbound = inbound
+        self.known = known
         #: Peers a sync session with is running (one at a time per peer).
         self.syncing: set[int] = set()
         self.pub_tokens = 0.0
@@ -167,6 +157,9 @@ PublishHook = Callable[[int, SimMessage], bool]
 DirectHook = Callable[[int, int, SimMessage, Any, float], None]
 #: ``on_ban(node, peer, time, reason)``.
 BanHook = Callable[[int, int, float, str], None]
+#: ``on_link(node, peer, up)``: ``node`` got (True) or lost (False) its
+#: connection to ``peer``.
+LinkHook = Callable[[int, int, bool], None]
 
 
 class NetworkBase:
@@ -195,7 +188,19 @@ class NetworkBase:
         self.topics = list(topics)
         self.topic_index = {t: i for i, t in enumerate(self.topics)}
         g = self.params.gossip
-        self.nodes = [SimNode(i, g.gossip_history) for i in range(n)]
+        self.messages = Messages(self.params.network)
+        #: Peer names as the nodes' PeerLimits key them.
+        self.names = [str(i) for i in range(n)]
+        self.nodes = [
+            SimNode(
+                i,
+                self.params.node.gossip.gossip_history,
+                self._new_limits(),
+                self._new_inbound(),
+                NodeKnown(self.messages, i),
+            )
+            for i in range(n)
+        ]
         subs = subscriptions if subscriptions is not None else [(0,)] * n
         if len(subs) != n:
             raise SimulationError(f"{len(subs)} subscription sets for {n} nodes")
@@ -215,7 +220,6 @@ class NetworkBase:
             self.nodes[a].links[b] = d
             self.nodes[b].links[a] = d
         self.edges = list(edges)
-        self.messages = Messages(self.params.network, self._topic_rule)
         costs = self.params.costs
         self._cost_receive = costs.receive
         self._cost_accept = costs.accept
@@ -243,6 +247,7 @@ class NetworkBase:
         self.publish_hook: PublishHook | None = None
         self.on_direct: DirectHook | None = None
         self.on_ban: BanHook | None = None
+        self.on_link: LinkHook | None = None
         loop = self.loop
         loop.register(DELIVER, self._on_deliver)
         loop.register(FETCHED, self._on_fetched)
@@ -260,8 +265,18 @@ class NetworkBase:
         """Index of topic ``name`` (raises KeyError if the network has no such topic)."""
         return self.topic_index[name]
 
-    def _topic_rule(self, topic: int, signed: Signed[Any]) -> bool:
-        return topic_allows(self.topics[topic], signed)
+    def _new_limits(self) -> PeerLimits:
+        return PeerLimits(self.params.limits)
+
+    def _new_inbound(self) -> Inbound:
+        return Inbound(max_relayed_offers_per_intent=self.params.node.max_relayed_offers_per_intent)
+
+    def forget_memory(self, v: int) -> None:
+        """``v`` stopped: what its process kept in memory (peer accounting,
+        bans, offers counted per intent) is gone."""
+        node = self.nodes[v]
+        node.limits = self._new_limits()
+        node.inbound = self._new_inbound()
 
     def _cpu(self, node: SimNode, ready: float, cost: float) -> float:
         """Occupy ``node``'s CPU for ``cost`` seconds from ``ready`` on (after
@@ -310,62 +325,41 @@ class NetworkBase:
 
     # --- the inbound pipeline --------------------------------------------------
 
-    def _admit(self, node: SimNode, peer: int, size: int, now: float) -> int:
-        """Per-peer admission (peer/limits.py ``PeerLimits.admit``):
-        0 admit, 1 over rate (dropped), 2 banned."""
-        until = node.banned.get(peer)
-        if until is not None:
-            if now < until:
-                return 2
-            del node.banned[peer]
-        c = self.params.limits
-        st = node.limits.get(peer)
-        if st is None:
-            st = node.limits[peer] = [c.message_burst, now, c.byte_burst, now, now, 0, 0]
-        elif now - st[4] >= c.window:
-            st[4], st[5], st[6] = now, 0, 0
-        level = st[0] + (now - st[1]) * c.messages_per_second
-        st[0] = level if level < c.message_burst else c.message_burst
-        st[1] = now
-        if st[0] >= 1:
-            st[0] -= 1
-            blevel = st[2] + (now - st[3]) * c.bytes_per_second
-            st[2] = blevel if blevel < c.byte_burst else c.byte_burst
-            st[3] = now
-            if st[2] >= size:
-                st[2] -= size
-                return 0
-        st[6] += 1
-        if st[6] > c.max_over_rate:
-            self.ban(node.index, peer, f"flooding: over {c.max_over_rate} messages over rate")
-            return 2
-        return 1
+    def _admit(self, node: SimNode, peer: int, size: int, now: float) -> bool:
+        """Per-peer admission (``PeerLimits.admit``); True: admitted. A
+        peer this gets banned is disconnected."""
+        admission = node.limits.admit(self.names[peer], size, now)
+        if admission is Admission.ADMIT:
+            return True
+        # A banned peer is disconnected at once and refused on reconnect, so
+        # one still connected was banned by this message.
+        if admission is Admission.BANNED and peer in node.peers:
+            self._banned(node, peer, now)
+        return False
 
     def _strike(self, node: SimNode, peer: int, now: float, reason: str) -> None:
         """A rejected message from ``peer`` (``PeerLimits.rejected``)."""
-        if not self.params.limits_enabled:
-            return
-        c = self.params.limits
-        st = node.limits.get(peer)
-        if st is None:
-            st = node.limits[peer] = [c.message_burst, now, c.byte_burst, now, now, 0, 0]
-        elif now - st[4] >= c.window:
-            st[4], st[5], st[6] = now, 0, 0
-        st[5] += 1
-        if st[5] > c.max_rejected:
-            self.ban(node.index, peer, f"{int(st[5])} rejected messages, last: {reason}")
+        if self.params.limits_enabled and node.limits.rejected(self.names[peer], now, reason):
+            self._banned(node, peer, now)
+
+    def penalise(self, v: int, peer: int, reason: str) -> None:
+        """``v`` counts a rejected message against ``peer`` (``P2P.penalise``)."""
+        self._strike(self.nodes[v], peer, self.loop.now, reason)
 
     def ban(self, v: int, peer: int, reason: str) -> None:
         """``v`` bans ``peer``: drops its messages and disconnects it for
         ``ban_seconds`` (refused on reconnect meanwhile)."""
         node = self.nodes[v]
-        now = self.loop.now
-        node.banned[peer] = now + self.params.limits.ban_seconds
-        node.limits.pop(peer, None)
-        self.bans.append((now, v, peer, reason))
+        node.limits.ban(self.names[peer], self.loop.now, reason)
+        self._banned(node, peer, self.loop.now)
+
+    def _banned(self, node: SimNode, peer: int, now: float) -> None:
+        """``node``'s limits banned ``peer``: record it and disconnect."""
+        reason = node.limits.ban_reasons.get(self.names[peer], "")
+        self.bans.append((now, node.index, peer, reason))
         if self.on_ban is not None:
-            self.on_ban(v, peer, now, reason)
-        self.disconnect(v, peer)
+            self.on_ban(node.index, peer, now, reason)
+        self.disconnect(node.index, peer)
 
     def _on_deliver(self, v: int, u: int, m: int) -> None:
         self._receive(v, u, m, VIA_GOSSIP)
@@ -392,14 +386,15 @@ class NetworkBase:
             else:
                 self._cpu(node, now, self._cost_receive)
             return
-        if self.params.limits_enabled:
-            admission = self._admit(node, u, msg.size, now)
-            if admission:
-                return
+        if self.params.limits_enabled and not self._admit(node, u, msg.size, now):
+            return
         done = self._cpu(node, now, self._cost_receive + self._cost_accept)
-        if not self._judge(node, u, msg, now):
+        verdict = self._judge(node, u, msg, now)
+        if verdict is None:
             return
         self._accepted(v, u, msg, done, via)
+        if not verdict.forward:
+            return
         mesh = node.mesh.get(msg.topic)
         if mesh:
             transmit = self._transmit
@@ -410,21 +405,23 @@ class NetworkBase:
                     self.copies += 1
                     transmit(v, p, DELIVER, m, size, done, cost)
 
-    def _judge(self, node: SimNode, u: int, msg: SimMessage, now: float) -> bool:
-        """Validation, the topic rule and the offer flood cap; penalises
-        ``u`` for a rejected message. True if ``msg`` is accepted."""
-        action = self.messages.judge(msg, now)
-        if action is not Action.ACCEPT:
-            self.refused[node.index] += 1
-            if action is Action.REJECT:
-                self._strike(node, u, now, str(msg.reason))
-            return False
-        if msg.intent_id is not None:  # a sealed offer: at most N per intent
-            n = node.relayed.get(msg.intent_id, 0)
-            if n >= self.params.node.max_relayed_offers_per_intent:
-                return False
-            node.relayed[msg.intent_id] = n + 1
-        return True
+    def _judge(
+        self, node: SimNode, u: int, msg: SimMessage, now: float, *, stem_end: bool = False
+    ) -> Verdict | None:
+        """Protocol validation (memoised), then the node's pipeline
+        (``Inbound.judge_valid``); penalises ``u`` for a rejected message.
+        The verdict if ``msg`` is accepted, else None."""
+        self.messages.judge(msg, now)
+        assert msg.validation is not None
+        verdict = node.inbound.judge_valid(
+            self.topics[msg.topic], msg.validation, node.known, stem_end=stem_end
+        )
+        if verdict.action is Action.ACCEPT:
+            return verdict
+        self.refused[node.index] += 1
+        if verdict.action is Action.REJECT:
+            self._strike(node, u, now, verdict.reason.removeprefix("reject:"))
+        return None
 
     def _accepted(self, v: int, u: int, msg: SimMessage, done: float, via: int) -> None:
         """Record that ``v`` accepted ``msg`` at ``done``, first from ``u``."""
@@ -477,14 +474,18 @@ class NetworkBase:
         if self.on_direct is not None:
             self.on_direct(v, u, msg, tag, done)
 
-    def accept_direct(self, v: int, u: int, msg: SimMessage, done: float) -> bool:
+    def accept_direct(
+        self, v: int, u: int, msg: SimMessage, done: float, *, stem_end: bool = False
+    ) -> bool:
         """Run the inbound pipeline on a message ``v`` got from ``u`` by
         :meth:`send_direct` (validation, caps; no rate admission). True if it
-        is new and valid; it is then recorded (via ``direct``) but not gossiped."""
+        is new and valid; it is then recorded (via ``direct``) but not
+        gossiped. ``stem_end``: ``v`` ends the message's stem (it publishes
+        a withdrawal even for an intent it does not hold)."""
         node = self.nodes[v]
         if msg.arrived is not None and msg.arrived[v] >= 0:
             return False
-        if not self._judge(node, u, msg, self.loop.now):
+        if self._judge(node, u, msg, self.loop.now, stem_end=stem_end) is None:
             return False
         self._accepted(v, u, msg, done + self._cost_accept, VIA_DIRECT)
         return True
@@ -503,11 +504,14 @@ class NetworkBase:
         now = self.loop.now
         if not (na.up and nb.up) or b in na.peers:
             return
-        if na.banned.get(b, -1.0) > now or nb.banned.get(a, -1.0) > now:
+        if na.limits.is_banned(self.names[b], now) or nb.limits.is_banned(self.names[a], now):
             return  # refused: banned (node/p2p.py _ConnectionWatcher)
         self._link(a, b)
         self.peer_connected(a, b)
         self.peer_connected(b, a)
+        if self.on_link is not None:
+            self.on_link(a, b, True)
+            self.on_link(b, a, True)
 
     def _link(self, a: int, b: int) -> None:
         na, nb = self.nodes[a], self.nodes[b]
@@ -544,5 +548,7 @@ class NetworkBase:
             s.discard(peer)
         for s in node.fanout.values():
             s.discard(peer)
-        node.limits.pop(peer, None)  # PeerLimits.forget: bans are kept
+        node.limits.forget(self.names[peer])  # bans are kept
         node.syncing.discard(peer)
+        if self.on_link is not None:
+            self.on_link(v, peer, False)

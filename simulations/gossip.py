@@ -66,9 +66,10 @@ class Gossip(NetworkBase):
         its heartbeat at a random phase."""
         node = self.nodes[v]
         g = self.params.gossip
+        c = self.params.node.gossip
         for t in sorted(self.subs[v]):
             node.mesh.setdefault(t, set())
-        phase = g.heartbeat_initial_delay + self.rng.random() * g.heartbeat
+        phase = g.heartbeat_initial_delay + self.rng.random() * c.heartbeat_seconds
         self.loop.schedule(self.loop.now + phase, HEARTBEAT, v, node.life)
 
     def _graft_on_subscribe(self, v: int, peer: int) -> None:
@@ -77,7 +78,7 @@ class Gossip(NetworkBase):
         node = self.nodes[v]
         if not node.mesh:
             return
-        low = self.params.gossip.degree_low
+        low = self.params.node.gossip.degree_low
         now = self.loop.now
         for t in self.subs[peer]:
             mesh = node.mesh.get(t)
@@ -144,10 +145,11 @@ class Gossip(NetworkBase):
         (``push_msg(my_id, ...)``): paced, then to the topic's mesh or fanout."""
         node = self.nodes[v]
         g = self.params.gossip
+        c = self.params.node.gossip
         now = self.loop.now
         # The outbox's token bucket (P2P._publisher).
-        interval = 1.0 / g.publish_per_second
-        tokens = min(float(g.publish_burst), node.pub_tokens + (now - node.pub_last) / interval)
+        interval = 1.0 / c.publish_per_second
+        tokens = min(float(c.publish_burst), node.pub_tokens + (now - node.pub_last) / interval)
         ready = now
         if tokens < 1.0:
             ready = now + (1.0 - tokens) * interval
@@ -168,9 +170,9 @@ class Gossip(NetworkBase):
         topped up to ``degree`` random subscribers."""
         fanout = node.fanout.setdefault(t, set())
         node.fanout_used[t] = now
-        g = self.params.gossip
-        if len(fanout) < g.degree:
-            self._top_up(node, t, fanout, g.degree - len(fanout), backoff=False)
+        c = self.params.node.gossip
+        if len(fanout) < c.degree:
+            self._top_up(node, t, fanout, c.degree - len(fanout), backoff=False)
         return fanout
 
     def _top_up(self, node: SimNode, t: int, into: set[int], k: int, *, backoff: bool) -> list[int]:
@@ -195,15 +197,16 @@ class Gossip(NetworkBase):
         if not node.up or node.life != life:
             return
         g = self.params.gossip
+        c = self.params.node.gossip
         now = self.loop.now
         rng = self.rng
         for t, mesh in node.mesh.items():
             size = len(mesh)
-            if size < g.degree_low:
-                for p in self._top_up(node, t, mesh, g.degree - size, backoff=True):
+            if size < c.degree_low:
+                for p in self._top_up(node, t, mesh, c.degree - size, backoff=True):
                     self._control(v, p, GRAFT, t, len(self.topics[t]))
-            if size > g.degree_high:
-                for p in rng.sample(list(mesh), size - g.degree):
+            if size > c.degree_high:
+                for p in rng.sample(list(mesh), size - c.degree):
                     mesh.discard(p)
                     self._control(v, p, PRUNE, t, len(self.topics[t]))
         for t in list(node.fanout):
@@ -212,14 +215,14 @@ class Gossip(NetworkBase):
                 continue
             fanout = node.fanout[t]
             fanout &= node.topic_peers.get(t, set())
-            if len(fanout) < g.degree:
-                self._top_up(node, t, fanout, g.degree - len(fanout), backoff=True)
+            if len(fanout) < c.degree:
+                self._top_up(node, t, fanout, c.degree - len(fanout), backoff=True)
         history = node.history
-        window = [m for bucket in list(history)[: g.gossip_window] for m in bucket]
+        window = [m for bucket in list(history)[: c.gossip_window] for m in bucket]
         if window:
             self._gossip(v, node, window)
         history.appendleft([])
-        self.loop.schedule(now + g.heartbeat, HEARTBEAT, v, life)
+        self.loop.schedule(now + c.heartbeat_seconds, HEARTBEAT, v, life)
 
     def _gossip(self, v: int, node: SimNode, window: list[int]) -> None:
         """IHAVE the window's ids to random non-mesh subscribers, per topic."""

@@ -14,7 +14,9 @@ Every message a simulated node handles is a real envelope: signed by
   clock; the only clock-dependent steps (clock skew, expiry) cannot change
   within a run, which lasts minutes while messages live for days. So each
   distinct message is validated once, by the real code, and every node
-  reuses the verdict. :class:`Messages` counts what that saves.
+  reuses the verdict (the node's pipeline after validation, which depends
+  on what each node holds, runs per node: ``intentcast.peer.inbound``).
+  :class:`Messages` counts what that saves.
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ from intentcast.protocol.encoding import pack
 from intentcast.protocol.keys import derive
 from intentcast.protocol.message import Message
 from intentcast.protocol.signing import mint
+from intentcast.protocol.validation import Verdict as Validation
 
 from .params import EPOCH
 
@@ -155,7 +158,6 @@ class SimMessage:
         "first_from",
         "id",
         "index",
-        "intent_id",
         "kind",
         "origin",
         "published",
@@ -165,6 +167,7 @@ class SimMessage:
         "size",
         "tag",
         "topic",
+        "validation",
         "via",
     )
 
@@ -175,13 +178,13 @@ class SimMessage:
         self.size = len(raw)
         self.topic = topic
         self.tag = tag
-        #: Memoised verdict (None until first validated).
+        #: Memoised protocol verdict (None until first validated), and
+        #: its parts.
+        self.validation: Validation[Any] | None = None
         self.action: Action | None = None
         self.reason: str | None = None
         self.signed: Signed[Any] | None = None
         self.kind: Kind | None = None
-        #: For a sealed offer: the intent revision it answers (flood cap key).
-        self.intent_id: bytes | None = None
         self.origin = -1
         self.published = -1.0
         #: Virtual time each node accepted it (-1: not yet).
@@ -213,12 +216,14 @@ class Messages:
     calls_in_process = 0
     seconds_in_process = 0.0
 
-    def __init__(self, params: NetworkParams, topic_rules: Any) -> None:
+    def __init__(self, params: NetworkParams) -> None:
         self.params = params
         self.all: list[SimMessage] = []
-        self._by_id: dict[bytes, int] = {}
-        #: ``topic_rules(topic, signed) -> bool``: may this message travel there?
-        self._topic_rules = topic_rules
+        self.by_id: dict[bytes, SimMessage] = {}
+        #: Valid intents by signer (intent key), and valid withdrawals by the
+        #: intent key they withdraw: what a node's :class:`NodeKnown` looks at.
+        self.intents_of: dict[bytes, list[SimMessage]] = {}
+        self.withdrawals_of: dict[bytes, list[SimMessage]] = {}
         #: Validations the nodes asked for, and real ``validate`` calls made.
         self.validations = 0
         self.validate_calls = 0
@@ -226,18 +231,19 @@ class Messages:
 
     def add(self, raw: bytes, topic: int, tag: Any = None) -> SimMessage:
         """Register an envelope (the same bytes twice give the same message)."""
-        known = self._by_id.get(message_id(raw))
+        known = self.by_id.get(message_id(raw))
         if known is not None:
-            return self.all[known]
+            return known
         msg = SimMessage(len(self.all), raw, topic, tag)
         self.all.append(msg)
-        self._by_id[msg.id] = msg.index
+        self.by_id[msg.id] = msg
         return msg
 
     def judge(self, msg: SimMessage, now: float, *, count: bool = True) -> Action:
-        """The verdict of the node's inbound pipeline on ``msg`` (protocol
-        validation, then the topic rule), computed once per message.
-        ``count``: a node asked for it (not the author decoding its own)."""
+        """Protocol validation of ``msg`` (``msg.validation``), computed once
+        per message; each node judges it further with its own
+        :class:`~intentcast.peer.inbound.Inbound`. ``count``: a node asked
+        for it (not the author decoding its own)."""
         self.validations += count
         Messages.asked_in_process += count
         action = msg.action
@@ -254,12 +260,12 @@ class Messages:
         reason: str | None = None if verdict.reason is None else str(verdict.reason.value)
         signed = verdict.signed
         if action is Action.ACCEPT and signed is not None:
-            if not self._topic_rules(msg.topic, signed):
-                action, reason, signed = Action.REJECT, "wrong-topic", None
-            else:
-                msg.kind = signed.kind
-                if signed.kind is Kind.SEALED_OFFER:
-                    msg.intent_id = signed.message.intent_id
+            msg.kind = signed.kind
+            if signed.kind is Kind.INTENT:
+                self.intents_of.setdefault(signed.signer, []).append(msg)
+            elif signed.kind is Kind.WITHDRAW:
+                self.withdrawals_of.setdefault(signed.message.intent_key, []).append(msg)
+        msg.validation = verdict
         msg.action, msg.reason, msg.signed = action, reason, signed
         return action
 
@@ -271,3 +277,36 @@ class Messages:
                 key = f"{m.action.value}:{m.reason}"
                 out[key] = out.get(key, 0) + 1
         return dict(sorted(out.items()))
+
+
+class NodeKnown:
+    """What simulated node ``v`` holds, for its inbound pipeline
+    (:class:`intentcast.peer.inbound.Known`): read from the messages'
+    per-node arrival records, as the node reads its store."""
+
+    __slots__ = ("_messages", "v")
+
+    def __init__(self, messages: Messages, v: int) -> None:
+        self._messages = messages
+        self.v = v
+
+    def has(self, message_id: bytes) -> bool:
+        msg = self._messages.by_id.get(message_id)
+        if msg is None:
+            return False
+        arrived = msg.arrived
+        return arrived is not None and arrived[self.v] >= 0
+
+    def withdrawn(self, intent_key: bytes) -> bool:
+        withdrawals = self._messages.withdrawals_of.get(intent_key)
+        if not withdrawals:  # asked for every intent; most have no withdrawal
+            return False
+        v = self.v
+        return any(w.arrived is not None and w.arrived[v] >= 0 for w in withdrawals)
+
+    def holds_intent(self, intent_key: bytes) -> bool:
+        intents = self._messages.intents_of.get(intent_key)
+        if not intents:
+            return False
+        v = self.v
+        return any(m.origin == v or (m.arrived is not None and m.arrived[v] >= 0) for m in intents)

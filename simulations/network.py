@@ -87,21 +87,19 @@ class Network(Gossip, Sync):
         node = self.nodes[v]
         if not node.up:
             return
+        node.up = False  # first: what reacts to its connections closing sees it stopped
         for p in sorted(node.peers):
             self.disconnect(v, p)
-        node.up = False
         node.life += 1
         node.mesh.clear()
         node.fanout.clear()
         node.fanout_used.clear()
         node.backoff.clear()
         node.history = deque(
-            [[] for _ in range(self.params.gossip.gossip_history)],
-            maxlen=self.params.gossip.gossip_history,
+            [[] for _ in range(self.params.node.gossip.gossip_history)],
+            maxlen=self.params.node.gossip.gossip_history,
         )
-        node.limits.clear()
-        node.banned.clear()
-        node.relayed.clear()
+        self.forget_memory(v)
         node.syncing.clear()
         node.topic_peers.clear()
 

@@ -1,13 +1,16 @@
-"""Parameters of the simulated network: the real node's values, mirrored.
+"""Parameters of the simulated network.
 
-The simulator may import only ``intentcast.protocol`` and
-``intentcast.matching`` (tests/test_layering.py), so the node's gossip,
-flood and sync settings, which live in ``intentcast/node/``, are copied
-here; ``tests/simulations/test_params.py`` fails the day they drift apart.
-Proof-of-work bits come straight from ``intentcast.protocol.params``.
+The node's own configuration is imported, not copied: a simulated node
+runs with :class:`intentcast.peer.config.NodeConfig` (its gossip settings,
+per-peer limits, sync bounds and rules), and topic names come from
+:mod:`intentcast.peer.topics`, the same objects ``intentcast/node`` runs
+with. Proof-of-work bits come from ``intentcast.protocol.params`` (the
+``NodeConfig``'s ``params``).
 
-Costs (CPU per message copy, link latency) are the model's own; their
-defaults and where they come from are in ``docs/simulations.md``.
+What is the model's own lives here: the py-libp2p defaults the node keeps
+(:class:`GossipParams`; simulations/ may not import libp2p), CPU and link
+costs (:class:`Costs`; their defaults and where they come from are in
+``docs/simulations.md``), and switches to turn parts of the model off.
 """
 
 from __future__ import annotations
@@ -15,8 +18,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Final
 
-from intentcast.protocol import DEFAULT_PARAMS, NetworkParams
-from intentcast.protocol.vocab import CATEGORIES
+from intentcast.peer.config import NodeConfig
+from intentcast.peer.limits import PeerLimitConfig
+from intentcast.peer.topics import ALL_TOPICS, DEALS, PROFILES, intents, offers
+from intentcast.protocol import NetworkParams
 
 #: Unix time of the simulation's t = 0: message times are this plus the
 #: virtual clock (a fixed epoch, so the signed bytes are the same every run).
@@ -25,17 +30,10 @@ EPOCH: Final = 1_800_000_000
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class GossipParams:
-    """Gossipsub as the node configures py-libp2p (``node/p2p.py``,
-    ``GossipConfig``), plus the library defaults the node keeps."""
+    """What gossipsub does besides the node's ``GossipConfig``: the
+    py-libp2p 0.8.1 defaults the node keeps, and the library quirks the
+    model can switch on."""
 
-    degree: int = 6
-    degree_low: int = 4
-    degree_high: int = 12
-    heartbeat: float = 1.0
-    #: Heartbeats whose messages are advertised by IHAVE.
-    gossip_window: int = 3
-    #: Heartbeats a message stays in the message cache (served on IWANT).
-    gossip_history: int = 5
     #: IHAVE goes to max(lazy, factor * non-mesh topic peers) peers
     #: (py-libp2p ``_get_adaptive_gossip_peers_count`` with adaptive gossip off).
     gossip_lazy: int = 6
@@ -46,9 +44,6 @@ class GossipParams:
     prune_backoff: float = 60.0
     #: First heartbeat after start (py-libp2p ``heartbeat_initial_delay``).
     heartbeat_initial_delay: float = 0.1
-    #: Own publishes are paced through a token bucket (``P2P._publisher``).
-    publish_per_second: float = 50.0
-    publish_burst: int = 20
     #: Gossipsub v1.1 flood publishing: a node's own publishes go to every
     #: peer that follows the topic, not only its mesh (the node's
     #: ``_GossipSub._get_peers_to_send``); forwarding stays mesh-only.
@@ -58,43 +53,6 @@ class GossipParams:
     #: IHAVE id looks unseen and is always fetched with IWANT. True models
     #: that library behaviour; False models the gossipsub specification.
     ihave_always_fetches: bool = False
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class LimitParams:
-    """Per-peer flood rules (``peer/limits.py``, ``PeerLimitConfig``)."""
-
-    messages_per_second: float = 200.0
-    message_burst: float = 400.0
-    bytes_per_second: float = 1_000_000.0
-    byte_burst: float = 2_000_000.0
-    max_rejected: int = 20
-    max_over_rate: int = 200
-    window: float = 60.0
-    ban_seconds: float = 600.0
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class NodeParams:
-    """The node's own rules around gossip (``node/base.py``, ``NodeConfig``;
-    ``node/peering.py``)."""
-
-    #: Sealed offers relayed per intent revision (flood cap for everyone).
-    max_relayed_offers_per_intent: int = 200
-    #: Offers a customer keeps per intent revision.
-    max_offers_per_intent: int = 50
-    #: A vendor answers an intent created this many seconds ago or more
-    #: only after ``catch_up_delay`` (a replay or a sync catching up).
-    fresh_intent_seconds: int = 2
-    catch_up_delay: float = 0.5
-    #: Anti-entropy: sync with one random peer this often (seconds).
-    resync_seconds: float = 30.0
-    #: Sync with a new peer once more this many seconds after connecting.
-    resync_after_connect_seconds: float = 10.0
-    #: The node polls for new connections this often and syncs with each.
-    sync_poll_seconds: float = 0.2
-    #: Redial of a lost bootstrap peer: first delay (seconds).
-    reconnect_min_seconds: float = 1.0
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -123,11 +81,10 @@ class Costs:
 class SimParams:
     """Everything a simulated network needs besides its topology."""
 
+    #: Every simulated node's configuration: the node's own dataclass.
+    node: NodeConfig = field(default_factory=NodeConfig)
     gossip: GossipParams = field(default_factory=GossipParams)
-    limits: LimitParams = field(default_factory=LimitParams)
-    node: NodeParams = field(default_factory=NodeParams)
     costs: Costs = field(default_factory=Costs)
-    network: NetworkParams = DEFAULT_PARAMS
     #: Probability that one transmission over a link is lost.
     loss: float = 0.0
     #: Upload bandwidth of every node in bytes per second (None: unlimited).
@@ -136,28 +93,35 @@ class SimParams:
     limits_enabled: bool = True
     #: Sync on connect and anti-entropy (node/sync.py, node/peering.py).
     sync_enabled: bool = True
+    #: The node polls for new connections this often and syncs with each
+    #: (a literal in ``node/peering.py``, not configurable there).
+    sync_poll_seconds: float = 0.2
+
+    @property
+    def network(self) -> NetworkParams:
+        """The protocol's parameters (proof of work, clock skew, sizes)."""
+        return self.node.params
+
+    @property
+    def limits(self) -> PeerLimitConfig:
+        """Per-peer flood rules."""
+        return self.node.limits
 
 
-# --- topics (peer/topics.py) ------------------------------------------------
+# --- topics (intentcast.peer.topics) ------------------------------------------
 
-TOPIC_PREFIX: Final = "intentcast/1"
-
-
-def intent_topic(category: str) -> str:
-    """Topic of intents and withdrawals in a top-level category."""
-    return f"{TOPIC_PREFIX}/intents/{category}"
-
-
-def offer_topic(category: str) -> str:
-    """Topic of sealed offers answering intents in a top-level category."""
-    return f"{TOPIC_PREFIX}/offers/{category}"
-
-
-DEALS_TOPIC: Final = f"{TOPIC_PREFIX}/deals"
-PROFILES_TOPIC: Final = f"{TOPIC_PREFIX}/profiles"
-ALL_TOPICS: Final = (
-    *(intent_topic(c) for c in CATEGORIES),
-    *(offer_topic(c) for c in CATEGORIES),
-    DEALS_TOPIC,
-    PROFILES_TOPIC,
-)
+intent_topic: Final = intents
+offer_topic: Final = offers
+DEALS_TOPIC: Final = DEALS
+PROFILES_TOPIC: Final = PROFILES
+__all__ = [
+    "ALL_TOPICS",
+    "DEALS_TOPIC",
+    "EPOCH",
+    "PROFILES_TOPIC",
+    "Costs",
+    "GossipParams",
+    "SimParams",
+    "intent_topic",
+    "offer_topic",
+]

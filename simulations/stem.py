@@ -1,22 +1,28 @@
-"""Stem-then-fluff in the simulator: what ``intentcast/node/stem.py`` does,
-driving the unmodified policy of ``intentcast.protocol.stem``.
+"""Stem-then-fluff in the simulator: a driver of the node's own stem.
 
-Every node has a :class:`~intentcast.protocol.stem.StemRouter` (its role
-and successors per epoch, drawn from the run's generator). Through the
-network's hooks:
+Every decision is the node's: each simulated node runs an
+:class:`intentcast.peer.stem.StemNode` (``StemNode[int]``, peers named by
+index), the state machine ``intentcast/node/stem.py`` drives over
+py-libp2p streams and trio timers. This module feeds it the same events
+(an own message, a relayed one, a send done, a timer fired, a message
+back by gossip or sync, a connection opened or closed) and carries out
+its commands (:class:`~intentcast.peer.stem.Send`,
+:class:`~intentcast.peer.stem.Publish`, :class:`~intentcast.peer.stem.Wait`)
+on the virtual network and clock, as the node's driver does:
 
-- an own message of a stemmed kind is held (outside the node's store) and
-  sent to the router's own successor over a stem stream; an embargo timer
-  starts;
-- a node receiving a stem message validates it, then: if it holds it or
-  relayed it already (a loop) it fluffs it; if it has it from gossip it
-  drops it;
-  otherwise it fluffs it if it is a diffuser this epoch, else passes it to
-  the successor for that inbound peer, holds it and starts an embargo timer
-  (every node here follows the message's topic);
-- a node that takes the message in from gossip drops what it held (an
-  author takes its own message in and forwards it like any node);
-- an embargo timer that fires on a message still held fluffs it.
+- ``Send``: the message goes to the peer over a stem stream (below); the
+  node is told it was sent (``sent``; the peer is connected, so a send
+  never fails here unless the connection closed: ``send_failed``);
+- ``Publish``: the stem ends at this node. An own message is published by
+  gossip; a relayed one is taken in as if it came by gossip (the node's
+  pipeline with ``stem_end``, :meth:`NetworkBase.accept_direct`) and, if
+  it is news, published. Its reason is what the reports count
+  (:attr:`StemRouting.fluffs`, :attr:`StemRouting.ends`); a publish that
+  is no news by then ends nothing, as in the node;
+- ``Wait``: a virtual timer, void if the node left meanwhile.
+
+What only a simulator does stays here: the stem streams' opening costs,
+link latencies, and counting hops and ends for the reports.
 
 Stem streams (``streams``), three modes:
 
@@ -39,23 +45,18 @@ Stem streams (``streams``), three modes:
 - ``"per-message"`` (the node before d5360c8): every hop opens a stream.
 
 In the first two a message sent while its stream is still opening leaves
-when it is open (the node's per-peer lock). A stream broken by a dropped
-connection, and so the successor that ``peer_lost`` draws mid-epoch, is
-not modelled (the anonymity scenario has no churn).
+when it is open (the node's per-peer lock). Pacing of stem streams
+(``stem_per_second``) is not modelled.
 
 Successors are drawn from the peers a node dialled itself when it has one
-per successor slot, else from all its peers, as ``node/stem.py`` does
+per successor slot, else from all its peers, as the node does
 (``dialled``; None draws from all peers).
 
-Fluffing publishes by gossip from that node (flood publishing, as the node
-does). :attr:`StemRouting.stem_receipts` records, per message, when and
-from whom each node first got it over a stem: with the network's
+:attr:`StemRouting.stem_receipts` records, per message, when and from
+whom each node first got it over a stem: with the network's
 ``first_from`` it is what a spy sees. :attr:`StemRouting.hops_of` and
-:attr:`StemRouting.ends` record, per message, its stem hops and why its
-stem ended (``fluffs`` sums the reasons): a diffuser fluffed it, it
-looped back to a node that had it, an embargo timer fired, or no
-successor could take it (an author without peers, or a relayer whose only
-successor is the peer the message came from).
+:attr:`StemRouting.ends` record, per message, its stem hops and where and
+why its stem ended (``fluffs`` sums the reasons, :data:`intentcast.peer.stem.ENDS`).
 
 Randomness (roles, successors, epoch phases, embargo draws) comes from the
 network's generator, or from ``rng`` if given: then the same network can
@@ -69,11 +70,12 @@ from __future__ import annotations
 
 import random
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
-from typing import Any, Final, Literal
+from typing import Final, Literal
 
+from intentcast.peer.stem import ENDS, Command, End, Publish, Send, StemNode, Timer
+from intentcast.peer.topics import fits_topic
 from intentcast.protocol import Action
-from intentcast.protocol.stem import Fluff, StemParams, StemRouter, stems
+from intentcast.protocol.stem import StemParams, StemRouter, stems
 
 from .messages import SimMessage
 from .network import Network
@@ -82,8 +84,8 @@ from .params import EPOCH
 #: Seconds after its last write that a node stops using a kept stem stream
 #: and opens a new one, and how often the keeper checks the streams to the
 #: successors (``node/stem.py`` ``SENDER_IDLE`` and ``KEEPER_PERIOD``;
-#: simulations/ may not import them, tests/simulations/test_params.py checks
-#: the copies). The keeper renews a stream idle for more than
+#: simulations/ may not import the node, tests/simulations/test_params.py
+#: checks the copies). The keeper renews a stream idle for more than
 #: ``SENDER_IDLE - 2 * KEEPER_PERIOD``.
 SENDER_IDLE: Final = 600.0
 KEEPER_PERIOD: Final = 5.0
@@ -92,16 +94,15 @@ KEEPER_PERIOD: Final = 5.0
 StreamMode = Literal["epoch", "kept", "per-message"]
 STREAM_MODES: Final[tuple[StreamMode, ...]] = ("epoch", "kept", "per-message")
 
-
-@dataclass(slots=True, eq=False)
-class Held:
-    own: bool
-    inbound: int = -1
+#: The inbound peer recorded for an own message (the node's ``_Payload.own``).
+OWN: Final = -1
 
 
 class StemRouting:
-    """Stem routing for every node of ``net`` (installs the network's
-    ``publish_hook``, ``on_direct`` and ``on_accept``)."""
+    """Stem routing for every node of ``net``: one
+    :class:`~intentcast.peer.stem.StemNode` per node, driven on the
+    virtual network (installs the network's ``publish_hook``,
+    ``on_direct``, ``on_accept`` and ``on_link``)."""
 
     def __init__(
         self,
@@ -119,7 +120,7 @@ class StemRouting:
         module docstring; "epoch" is what the node does). ``dialled``: per
         node, the peers it dialled; successors are then drawn from those
         when a node has one per successor slot, else from all its peers
-        (``node/stem.py`` ``_peers``); None: always from all peers.
+        (``node/stem.py`` ``_view``); None: always from all peers.
         ``rng``: where the stem's random draws come from: one generator,
         or one per node (default: the network's generator).
         ``keeper_start``: when every node's keeper first checks its
@@ -146,21 +147,28 @@ class StemRouting:
             self.rngs = list(rng)
             if len(self.rngs) != net.n:
                 raise ValueError(f"rng: {len(self.rngs)} generators for {net.n} nodes")
-        self.routers = [StemRouter[int](params, self.rngs[v]) for v in range(net.n)]
-        self.held: dict[tuple[int, int], Held] = {}
-        #: (node, message) pairs a node relayed down a stem (loop detection).
-        self.relayed: set[tuple[int, int]] = set()
+        #: Each node's stem, and the node life it belongs to (a node that
+        #: left and came back starts with an empty one: it lived in memory).
+        self.stems = [StemNode[int](params, self.rngs[v]) for v in range(net.n)]
+        self._lives = [net.nodes[v].life for v in range(net.n)]
+        #: (node, message id) -> the peer a relayed message came from, or
+        #: :data:`OWN`: what the node's driver keeps as ``_stem_payloads``.
+        self._payloads: dict[tuple[int, bytes], int] = {}
         #: message index -> node -> (time, from peer) of its first stem receipt.
         self.stem_receipts: dict[int, dict[int, tuple[float, int]]] = {}
         self.hops = 0
         #: message index -> stem hops it took.
         self.hops_of: dict[int, int] = {}
-        self.fluffs = {"diffuser": 0, "embargo": 0, "loop": 0, "no-successor": 0}
-        #: message index -> why its stem ended, in order (one reason per end).
-        self.ends: dict[int, list[str]] = {}
+        #: Stem ends by reason (the ``Publish`` commands carried out).
+        self.fluffs: dict[str, int] = dict.fromkeys(ENDS, 0)
+        #: message index -> (node, why) of each end of its stem, in order.
+        self.ends: dict[int, list[tuple[int, str]]] = {}
+        #: Messages sent down another stem because their successor left.
+        self.rerouted = 0
         net.publish_hook = self._publish_own
         net.on_direct = self._arrived
         net.on_accept = self._took_in
+        net.on_link = self._link_changed
         if streams == "epoch":
             for v in range(net.n):
                 first = (
@@ -168,33 +176,140 @@ class StemRouting:
                 )
                 net.loop.call_at(first, self._keeper, v)
 
-    def _router(self, v: int) -> StemRouter[int]:
-        router = self.routers[v]
-        peers = self.net.nodes[v].peers
-        if self.dialled is not None:
-            outbound = peers & self.dialled[v]
-            if len(outbound) >= self.params.successors:
-                peers = outbound
-        router.refresh(EPOCH + self.net.loop.now, sorted(peers), self.rngs[v])
-        return router
+    @property
+    def routers(self) -> list[StemRouter[int]]:
+        """Each node's Dandelion++ router (its roles and successors)."""
+        return [stem.router for stem in self.stems]
 
-    def _ended(self, msg: SimMessage, reason: str) -> None:
-        self.fluffs[reason] += 1
-        self.ends.setdefault(msg.index, []).append(reason)
+    def _stem(self, v: int) -> StemNode[int]:
+        life = self.net.nodes[v].life
+        if self._lives[v] != life:
+            self._lives[v] = life
+            self.stems[v] = StemNode[int](self.params, self.rngs[v])
+        return self.stems[v]
+
+    def _view(self, v: int) -> tuple[float, list[int], list[int]]:
+        """Now (epochs are Unix time), the node's peers and the ones it
+        dialled: what its stem routes over (``node/stem.py`` ``_view``)."""
+        peers = sorted(self.net.nodes[v].peers)
+        dialled = [] if self.dialled is None else [p for p in peers if p in self.dialled[v]]
+        return EPOCH + self.net.loop.now, peers, dialled
+
+    # --- events in --------------------------------------------------------------
 
     def _publish_own(self, v: int, msg: SimMessage) -> bool:
         signed = msg.signed
         if signed is None or not stems(signed.kind):
             return False
-        route = self._router(v).route_own()
-        if isinstance(route, Fluff):
-            self._ended(msg, "no-successor")
-            return False
-        held = Held(own=True)
-        self.held[(v, msg.index)] = held
-        self._send(v, route.peer, msg)
-        self._embargo(v, msg, held)
+        self._payloads[(v, msg.id)] = OWN
+        self._execute(v, self._stem(v).own(msg.id, *self._view(v)), self.net.loop.now)
         return True
+
+    def _arrived(self, v: int, u: int, msg: SimMessage, tag: object, done: float) -> None:
+        """A stem message from ``u`` reaches ``v`` (``_stem_arrived``)."""
+        receipts = self.stem_receipts.setdefault(msg.index, {})
+        receipts.setdefault(v, (done, u))
+        net = self.net
+        now = net.loop.now
+        net.messages.judge(msg, now)
+        signed = msg.signed
+        if msg.action is not Action.ACCEPT or signed is None:
+            if msg.action is Action.REJECT:
+                net.penalise(v, u, f"stem: {msg.reason}")
+            return
+        if not stems(signed.kind) or not fits_topic(net.topics[msg.topic], signed):
+            net.penalise(v, u, "stem: wrong kind or topic")
+            return
+        commands = self._stem(v).relayed(
+            msg.id,
+            u,
+            *self._view(v),
+            seen=net.nodes[v].known.has(msg.id),
+            watch=msg.topic in net.subs[v],
+        )
+        if not commands:
+            return
+        self._payloads.setdefault((v, msg.id), u)
+        self._execute(v, commands, done)
+
+    def _took_in(self, v: int, msg: SimMessage, done: float) -> None:
+        """``v`` accepted ``msg`` (gossip, sync, or a stem's end): someone
+        fluffed it, and its stem is over here."""
+        self._stem(v).came_back(msg.id)
+        self._payloads.pop((v, msg.id), None)
+
+    def _link_changed(self, v: int, peer: int, up: bool) -> None:
+        if not self.net.nodes[v].up:
+            return
+        stem = self._stem(v)
+        if up:
+            commands = stem.peers_changed(*self._view(v))
+        else:
+            self.streams[v].pop(peer, None)
+            commands = stem.peer_left(peer, *self._view(v))
+            self.rerouted += sum(isinstance(c, Send) for c in commands)
+        self._execute(v, commands, self.net.loop.now)
+
+    def _timer(self, job: tuple[int, int, bytes, Timer]) -> None:
+        v, life, mid, timer = job
+        if not self.net.nodes[v].up or self.net.nodes[v].life != life:
+            return  # the node stopped: its timers went with it
+        stem = self._stem(v)
+        self._execute(v, stem.timer_fired(mid, timer), self.net.loop.now)
+        self._forget_unless_held(v, mid)
+
+    # --- commands out -------------------------------------------------------------
+
+    def _execute(self, v: int, commands: list[Command[int]], done: float) -> None:
+        """Carry out ``v``'s stem commands in order (``_execute``); ``done``:
+        when the node is through with the message that caused them."""
+        net = self.net
+        for command in commands:
+            if isinstance(command, Send):
+                self._send_command(v, command)
+            elif isinstance(command, Publish):
+                self._publish(v, command, done)
+            else:
+                at = net.loop.now + command.seconds
+                job = (v, net.nodes[v].life, command.mid, command.timer)
+                net.loop.call_at(at, self._timer, job)
+
+    def _send_command(self, v: int, command: Send[int]) -> None:
+        stem = self._stem(v)
+        mid, peer = command.mid, command.peer
+        if (v, mid) not in self._payloads or not stem.holds(mid):
+            return  # it came back meanwhile
+        if peer in self.net.nodes[v].peers:
+            self._send(v, peer, self.net.messages.by_id[mid])
+            self._execute(v, stem.sent(mid, peer), self.net.loop.now)
+        else:
+            self._execute(v, stem.send_failed(mid, peer, *self._view(v)), self.net.loop.now)
+        self._forget_unless_held(v, mid)
+
+    def _publish(self, v: int, command: Publish, done: float) -> None:
+        """The stem ends at ``v`` (``_stem_publish``)."""
+        self._stem(v).published(command.mid)
+        inbound = self._payloads.pop((v, command.mid), None)
+        if inbound is None:
+            return
+        net = self.net
+        msg = net.messages.by_id[command.mid]
+        if inbound == OWN:
+            self._ended(v, msg, command.reason)
+            net.publish_own(v, msg)
+        elif net.accept_direct(v, inbound, msg, done, stem_end=True):
+            self._ended(v, msg, command.reason)
+            net.gossip_publish(v, msg)
+
+    def _forget_unless_held(self, v: int, mid: bytes) -> None:
+        if not self._stem(v).holds(mid):
+            self._payloads.pop((v, mid), None)
+
+    def _ended(self, v: int, msg: SimMessage, reason: End) -> None:
+        self.fluffs[reason.value] += 1
+        self.ends.setdefault(msg.index, []).append((v, reason.value))
+
+    # --- the transport ---------------------------------------------------------------
 
     def _send(self, v: int, peer: int, msg: SimMessage) -> None:
         self.hops += 1
@@ -232,7 +347,7 @@ class StemRouting:
         node = net.nodes[v]
         if not node.up or not node.peers:
             return
-        successors = tuple(dict.fromkeys(self._router(v).successors))
+        successors = tuple(dict.fromkeys(self._stem(v).successors(*self._view(v))))
         streams = self.streams[v]
         for peer, (_, used) in list(streams.items()):
             if peer not in successors and now - used > SENDER_IDLE:
@@ -260,56 +375,3 @@ class StemRouting:
                 if i + 1 < len(peers):
                     net.loop.call_at(ready, self._keep_open, (v, peers[i + 1 :]))
                 return
-
-    def _embargo(self, v: int, msg: SimMessage, held: Held) -> None:
-        wait = self.routers[v].embargo_seconds(self.rngs[v])
-        self.net.loop.call_at(self.net.loop.now + wait, self._embargo_ends, (v, msg, held))
-
-    def _embargo_ends(self, job: tuple[int, SimMessage, Held]) -> None:
-        v, msg, held = job
-        if self.held.get((v, msg.index)) is held and self.net.nodes[v].up:
-            self._ended(msg, "embargo")
-            self._fluff(v, msg)
-
-    def _arrived(self, v: int, u: int, msg: SimMessage, tag: Any, done: float) -> None:
-        receipts = self.stem_receipts.setdefault(msg.index, {})
-        receipts.setdefault(v, (done, u))
-        net = self.net
-        # The node admits and validates a stem message before anything else.
-        if net.messages.judge(msg, net.loop.now) is not Action.ACCEPT or msg.signed is None:
-            return
-        if not stems(msg.signed.kind):
-            return
-        key = (v, msg.index)
-        if key in self.held or key in self.relayed:
-            # The stem looped back to a node that had it: end it here.
-            self._ended(msg, "loop")
-            self.held.setdefault(key, Held(own=False, inbound=u))
-            self._fluff(v, msg)
-            return
-        if msg.arrived is not None and msg.arrived[v] >= 0:
-            return  # already fluffed: this node has it from gossip
-        router = self._router(v)
-        route = router.route_relayed(u, self.rngs[v])
-        if isinstance(route, Fluff):
-            # A relayer fluffs only when its one successor is the inbound peer.
-            self._ended(msg, "diffuser" if router.diffuser else "no-successor")
-            if net.accept_direct(v, u, msg, done):
-                net.gossip_publish(v, msg)
-            return
-        held = Held(own=False, inbound=u)
-        self.held[key] = held
-        self.relayed.add(key)
-        self._send(v, route.peer, msg)
-        self._embargo(v, msg, held)
-
-    def _fluff(self, v: int, msg: SimMessage) -> None:
-        held = self.held.pop((v, msg.index))
-        net = self.net
-        if held.own:
-            net.publish_own(v, msg)
-        elif net.accept_direct(v, held.inbound, msg, net.loop.now):
-            net.gossip_publish(v, msg)
-
-    def _took_in(self, v: int, msg: SimMessage, done: float) -> None:
-        self.held.pop((v, msg.index), None)  # back by gossip: its stem is over here

@@ -39,9 +39,6 @@ from .base import (
     NetworkBase,
 )
 
-#: Most ids offered in one session (``SyncLimits.max_inventory``).
-MAX_INVENTORY = 20_000
-
 
 class Sync(NetworkBase):
     """Sync sessions and the anti-entropy timer of every node."""
@@ -68,7 +65,7 @@ class Sync(NetworkBase):
         """``requester`` pulls from ``responder`` at its next connection
         poll, and again ``resync_after_connect_seconds`` later if the two are
         still connected (no random draw: the second pull follows the first)."""
-        delay = self.rng.random() * self.params.node.sync_poll_seconds
+        delay = self.rng.random() * self.params.sync_poll_seconds
         first = self.loop.now + delay
         pair = (requester, responder)
         self.loop.call_at(first, self._start_session, pair)
@@ -98,7 +95,7 @@ class Sync(NetworkBase):
             m.index
             for m in reversed(self.messages.all)
             if m.topic in wanted_topics and m.arrived is not None and 0 <= m.arrived[s] <= now
-        ][:MAX_INVENTORY]
+        ][: self.params.node.sync.max_inventory]
         size = SYNC_FRAME_OVERHEAD + SYNC_ID_BYTES * len(offer)
         self._transmit(s, r, SYNC_INV, tuple(offer), size, now, 0.0)
 
@@ -150,7 +147,7 @@ class Sync(NetworkBase):
             self._cpu(node, now, self._cost_receive)
             return  # it came by gossip meanwhile
         done = self._cpu(node, now, self._cost_receive + self._cost_accept)
-        if self._judge(node, s, msg, now):
+        if self._judge(node, s, msg, now) is not None:
             self.sync_accepted += 1
             self._accepted(r, s, msg, done, VIA_SYNC)
 

@@ -1,7 +1,8 @@
-"""The architecture holds: protocol/, matching/ and peer/ are pure, SQL lives only
-in store/, libp2p only in node/, trio only in the packages that do I/O; the
-daemon, its HTTP API, the bot SDK and the CLI sit outside node/, which
-imports none of them; and nothing imports upward."""
+"""The architecture holds: protocol/, matching/ and peer/ (the node's
+decisions) are pure, SQL lives only in store/, libp2p only in node/, trio
+only in the packages that do I/O; the daemon, its HTTP API, the bot SDK and
+the CLI sit outside node/, which imports none of them; nothing imports
+upward; and the simulator drives the pure cores, never the node."""
 
 from __future__ import annotations
 
@@ -210,8 +211,14 @@ def test_sql_networking_and_http_live_only_where_they_belong() -> None:
 
 SIMULATIONS = ROOT.parent / "simulations"
 #: What the simulator may import besides the standard library and itself:
-#: it drives the pure cores, never the node or the store (DESIGN.md, section 2).
-SIMULATIONS_MAY_IMPORT = ("intentcast.protocol", "intentcast.matching", "matplotlib")
+#: it drives the pure cores (the node's decisions in peer/, the protocol,
+#: matching), never the node or the store (DESIGN.md, section 2).
+SIMULATIONS_MAY_IMPORT = (
+    "intentcast.peer",
+    "intentcast.protocol",
+    "intentcast.matching",
+    "matplotlib",
+)
 
 
 def test_simulations_import_only_the_pure_cores_stdlib_and_matplotlib() -> None:
@@ -227,10 +234,30 @@ def test_simulations_import_only_the_pure_cores_stdlib_and_matplotlib() -> None:
     assert not offences, "\n".join(offences)
 
 
+def test_simulations_drive_the_core_and_never_the_node() -> None:
+    """The simulator runs the node's decisions from intentcast.peer (so they
+    cannot drift from the node's), and never imports intentcast.node, whose
+    trio and libp2p it cannot run under its virtual clock."""
+    imported = {
+        name: path
+        for path in sorted(SIMULATIONS.rglob("*.py"))
+        for name in imported_names(path)
+        if name.startswith("intentcast")
+    }
+    node = sorted(
+        f"{p.relative_to(SIMULATIONS.parent)} imports {n}"
+        for n, p in imported.items()
+        if n.split(".")[:2] == ["intentcast", "node"]
+    )
+    assert not node, "\n".join(node)
+    assert any(name.startswith("intentcast.peer") for name in imported)
+
+
 def test_importing_the_pure_packages_loads_no_io_library() -> None:
     """Catch indirect imports the AST scan cannot see."""
     code = (
-        "import sys, intentcast.protocol\n"
+        "import sys, intentcast.protocol, intentcast.peer.inbound, intentcast.peer.stem\n"
+        "import intentcast.peer.config, intentcast.peer.limits, intentcast.peer.topics\n"
         "try:\n    import intentcast.matching\nexcept ImportError:\n    pass\n"
         "bad = sorted(m for m in ('trio', 'libp2p', 'sqlite3', 'sqlite_utils', 'socket', 'asyncio')"
         " if m in sys.modules)\n"

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from intentcast.peer.config import NodeConfig
 from intentcast.protocol import DEFAULT_PARAMS, NetworkParams
 
 from ..messages import WorkCache
@@ -110,7 +111,7 @@ def sim_params(args: argparse.Namespace, **changes: Any) -> SimParams:
         else NetworkParams(pow_bits=dict.fromkeys((k for k in DEFAULT_PARAMS.pow_bits), bits))
     )
     params = SimParams(
-        network=network,
+        node=NodeConfig(params=network),
         gossip=gossip,
         costs=Costs(),
         loss=float(getattr(args, "loss", 0.0)),

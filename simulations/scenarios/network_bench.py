@@ -48,6 +48,7 @@ from collections import Counter
 from dataclasses import replace
 from typing import Any, Final
 
+from intentcast.peer.stem import ENDS
 from intentcast.protocol.stem import DEFAULT_STEM_PARAMS
 
 from ..builders import BULK_CATEGORY
@@ -78,7 +79,8 @@ CHORDS: Final = 2
 RAW_P50_MS: Final = 13.4
 FIT_NODES: Final = 10
 PHASES: Final = ("raw", "fluff_only", "stem")
-REASONS: Final = ("diffuser", "loop", "embargo", "no-successor")
+#: Why a stem ended (the node's :class:`intentcast.peer.stem.End`), in report order.
+REASONS: Final = ENDS
 #: Node phases in one benchmark run (its default ``--rounds``), one stem
 #: draw each.
 BENCH_ROUNDS: Final = 2

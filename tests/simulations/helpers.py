@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
+from intentcast.peer.config import NodeConfig
 from intentcast.protocol import Kind, NetworkParams
 from simulations.builders import BULK_CATEGORY, bulk_intent
 from simulations.messages import SimMessage, WorkCache
@@ -25,7 +26,7 @@ WORK = WorkCache(None)
 
 
 def params(**changes: Any) -> SimParams:
-    return replace(SimParams(network=LOW_WORK), **changes)
+    return replace(SimParams(node=NodeConfig(params=LOW_WORK)), **changes)
 
 
 def random_network(n: int = 200, degree: int = 8, seed: int = 1, **changes: Any) -> Network:

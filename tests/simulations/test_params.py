@@ -1,70 +1,24 @@
-"""The simulator's copies of the node's settings still match the node.
+"""What the simulator still holds as copies of the node agrees with it.
 
-simulations/ may not import intentcast.node (tests/test_layering.py), so
-it mirrors the values; this test fails the day one side changes."""
+The node's configuration (gossip, peer limits, sync bounds, rules) and
+topic names are imported from ``intentcast.peer``, equal by construction;
+what remains copied is checked here: the stem stream times and the stem's
+bounds, which ``intentcast/node/stem.py`` keeps as its own constants, and
+the model's defaults against the node's."""
 
 from __future__ import annotations
 
 from intentcast.node import stem as node_stem
-from intentcast.peer import topics
-from intentcast.peer.config import GossipConfig, NodeConfig, SyncLimits
-from intentcast.peer.limits import PeerLimitConfig
+from intentcast.peer.config import NodeConfig
+from intentcast.peer.stem import StemLimits
 from intentcast.protocol import DEFAULT_PARAMS
 from simulations import params
 from simulations import stem as sim_stem
-from simulations.sync import MAX_INVENTORY
 
 
-def test_gossip_parameters_are_the_nodes() -> None:
-    node, sim = GossipConfig(), params.GossipParams()
-    assert (sim.degree, sim.degree_low, sim.degree_high) == (
-        node.degree,
-        node.degree_low,
-        node.degree_high,
-    )
-    assert sim.heartbeat == node.heartbeat_seconds
-    assert (sim.gossip_window, sim.gossip_history) == (node.gossip_window, node.gossip_history)
-    assert (sim.publish_per_second, sim.publish_burst) == (
-        node.publish_per_second,
-        node.publish_burst,
-    )
-
-
-def test_flood_rules_are_the_nodes() -> None:
-    node, sim = PeerLimitConfig(), params.LimitParams()
-    for name in (
-        "messages_per_second",
-        "message_burst",
-        "bytes_per_second",
-        "byte_burst",
-        "max_rejected",
-        "max_over_rate",
-        "window",
-        "ban_seconds",
-    ):
-        assert getattr(sim, name) == getattr(node, name), name
-
-
-def test_node_rules_and_sync_bounds_are_the_nodes() -> None:
-    node, sim = NodeConfig(), params.NodeParams()
-    for name in (
-        "max_relayed_offers_per_intent",
-        "max_offers_per_intent",
-        "fresh_intent_seconds",
-        "catch_up_delay",
-        "resync_seconds",
-        "resync_after_connect_seconds",
-        "reconnect_min_seconds",
-    ):
-        assert getattr(sim, name) == getattr(node, name), name
-    assert SyncLimits().max_inventory == MAX_INVENTORY
+def test_the_simulated_node_runs_the_nodes_default_config() -> None:
+    assert params.SimParams().node == NodeConfig()
     assert params.SimParams().network == DEFAULT_PARAMS
-
-
-def test_topic_names_are_the_nodes() -> None:
-    assert params.ALL_TOPICS == topics.ALL_TOPICS
-    assert params.intent_topic("home") == topics.intents("home")
-    assert params.offer_topic("home") == topics.offers("home")
 
 
 def test_stem_stream_times_are_the_nodes() -> None:
@@ -72,3 +26,11 @@ def test_stem_stream_times_are_the_nodes() -> None:
     assert sim_stem.KEEPER_PERIOD == node_stem.KEEPER_PERIOD
     # The sender renews well before the receiver drops an idle stream.
     assert sim_stem.SENDER_IDLE < node_stem.RECEIVER_IDLE
+
+
+def test_stem_bounds_are_the_nodes() -> None:
+    """The simulator's stem nodes run with StemLimits' defaults; the node
+    passes its own constants."""
+    assert StemLimits() == StemLimits(
+        max_held=node_stem.MAX_HELD, max_relayed=node_stem.MAX_RELAYED
+    )
