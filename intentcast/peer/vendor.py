@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Final, Protocol
 
 from intentcast.matching import Catalog, OfferDraft, RatingSummary, match_intent
 from intentcast.protocol import Accept, Intent, Offer, Signed
@@ -52,6 +52,10 @@ class VendorHandler(Protocol):
         ...
 
 
+#: Offers the catalog bot makes per intent at most (its most relevant items).
+OFFERS_PER_INTENT: Final = 3
+
+
 def catalog_offers(
     intent: Signed[Intent],
     catalog: Catalog,
@@ -76,7 +80,7 @@ class CatalogVendor:
         self,
         catalog: Catalog,
         *,
-        max_offers_per_intent: int = 3,
+        max_offers_per_intent: int = OFFERS_PER_INTENT,
         rating: RatingSummary | None = None,
     ) -> None:
         self.catalog = catalog

@@ -32,10 +32,10 @@ from intentcast.matching import (
     PriceTier,
     RatingSummary,
     effective_price,
-    match_intent,
     parse_catalog,
     rank_offers,
 )
+from intentcast.peer.vendor import OFFERS_PER_INTENT, catalog_offers
 from intentcast.protocol import (
     Action,
     Intent,
@@ -74,7 +74,6 @@ CATALOGS: Final = Path(__file__).resolve().parents[2] / "examples" / "catalogs"
 CATEGORIES: Final = ("electronics", "sports")
 MARKET_SEED: Final = hashlib.blake2b(b"intentcast simulations: market", digest_size=32).digest()
 #: The node's catalog bot sends at most this many offers per intent.
-OFFERS_PER_INTENT: Final = 3
 
 #: What customers ask for: (category path, title, attributes, typical total price).
 WANTS: Final[tuple[tuple[tuple[str, ...], str, dict[str, Any], int], ...]] = (
@@ -271,9 +270,10 @@ class Market:
         assert intent is not None
         net = self.net
         now = net.loop.now
-        drafts = match_intent(intent, vendor.catalog, now=EPOCH + int(now), rating=vendor.rating)[
-            :OFFERS_PER_INTENT
-        ]
+        drafts = catalog_offers(
+            intent, vendor.catalog, now=EPOCH + int(now), rating=vendor.rating,
+            limit=OFFERS_PER_INTENT,
+        )  # fmt: skip
         topic = net.topic(offer_topic(intent.message.category[0]))
         for k, draft in enumerate(drafts):
             offer = sign(
