@@ -75,6 +75,7 @@ import trio
 
 from benchmarks.harness import report
 from intentcast.node.stem import STEM_ENDS
+from intentcast.peer.config import NodeConfig
 
 ROOT = Path(__file__).resolve().parents[1]
 CATALOG = ROOT / "examples" / "catalogs" / "kiez-phones.toml"
@@ -310,6 +311,7 @@ class Run:
         async def connect(p: Proc) -> dict[str, Any]:
             return await p.call({"cmd": "connect", "addrs": dial.get(p.index, [])}, timeout=120)
 
+        connected = time.time()
         for r in await each(self.procs, connect):
             if r["errors"]:
                 raise ChildFailed(f"connecting failed: {r['errors']}")
@@ -322,7 +324,17 @@ class Run:
                 break
             await trio.sleep(0.5)
         self.log(f"{mode}: mesh sizes {[s['mesh'] for s in state]}; short: {short}")
-        await trio.sleep(self.args.settle)
+        if self.args.settle is not None:
+            await trio.sleep(self.args.settle)
+        elif mode != "raw":
+            # Past the second sync every node runs with each new peer
+            # (``resync_after_connect_seconds``, jittered up to 1.5 times):
+            # all nodes connect at once here, so those ~5 syncs per node
+            # would all fall into the phase (docs/benchmarks.md, network).
+            settled = connected + 1.5 * NodeConfig().resync_after_connect_seconds + 1.0
+            await trio.sleep(max(2.0, settled - time.time()))
+        else:
+            await trio.sleep(2.0)
 
     async def bulk(self, mode: str) -> tuple[int, list[float]]:
         """Publish the schedule; returns (pairs expected, latencies in ms of
@@ -575,7 +587,13 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--vendors", type=int, default=5, help="vendor bots in the node phase")
     parser.add_argument("--offer-intents", type=int, default=8, help="phone intents posted")
     parser.add_argument("--offer-interval", type=float, default=3.0, help="seconds between them")
-    parser.add_argument("--settle", type=float, default=2.0, help="seconds after the mesh forms")
+    parser.add_argument(
+        "--settle",
+        type=float,
+        default=None,
+        help="seconds after the mesh forms before publishing (default: 2 for raw; for the "
+        "node phases, until the second sync with each new peer is over, ~16 s after connecting)",
+    )
     parser.add_argument("--drain", type=float, default=15.0, help="max seconds for stragglers")
     parser.add_argument(
         "--synchronous",

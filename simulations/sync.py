@@ -24,7 +24,10 @@ whether a simulated run would reach them is not checked.
 
 from __future__ import annotations
 
+import random
 from typing import Any
+
+from intentcast.peer.sync import resync_delay
 
 from .base import (
     MESSAGE_OVERHEAD,
@@ -63,13 +66,17 @@ class Sync(NetworkBase):
 
     def sync_soon(self, requester: int, responder: int) -> None:
         """``requester`` pulls from ``responder`` at its next connection
-        poll, and again ``resync_after_connect_seconds`` later if the two are
-        still connected (no random draw: the second pull follows the first)."""
+        poll, and again about ``resync_after_connect_seconds`` later (the
+        node's jitter, :func:`intentcast.peer.sync.resync_delay`) if the two
+        are still connected."""
         delay = self.rng.random() * self.params.sync_poll_seconds
         first = self.loop.now + delay
         pair = (requester, responder)
         self.loop.call_at(first, self._start_session, pair)
-        again = first + self.params.node.resync_after_connect_seconds
+        # The node's jitter, drawn from the pair (not the run's rng, whose
+        # stream every other draw of the run follows).
+        draw = random.Random(requester * 1_000_003 + responder).random()
+        again = first + resync_delay(self.params.node.resync_after_connect_seconds, draw)
         self.loop.call_at(again, self._start_session, pair)
 
     def _start_session(self, pair: tuple[int, int]) -> None:

@@ -182,9 +182,12 @@ class Peering(Part):
             await trio.sleep(0.2)
 
     async def _sync_again(self, peer: str) -> None:
-        """Sync with a new peer once more, ``resync_after_connect_seconds``
-        after it connected, if it is still connected."""
-        await trio.sleep(self.config.resync_after_connect_seconds)
+        """Sync with a new peer once more, about
+        ``resync_after_connect_seconds`` after it connected
+        (:func:`~intentcast.peer.sync.resync_delay`), if it is still connected."""
+        await trio.sleep(
+            policy.resync_delay(self.config.resync_after_connect_seconds, random.random())
+        )
         if peer in self.p2p.connected_peers():
             await self._sync_quietly(peer)
 

@@ -26,6 +26,17 @@ MAX_TOPICS: Final = 64
 MAX_TOPIC_LEN: Final = 100
 
 
+def resync_delay(after_connect_seconds: float, draw: float) -> float:
+    """When a node syncs with a new peer the second time (a peer that had
+    just restarted had nothing at first, and catches up meanwhile): about
+    ``after_connect_seconds`` after connecting, spread uniformly over half
+    to one and a half times it by ``draw`` (in [0, 1)), so that peers that
+    connected together do not all sync at the same instant. (All at once,
+    the 50 sessions of a 10-node network starting together stalled every
+    node's event loop for ~200 ms: docs/benchmarks.md, network.)"""
+    return after_connect_seconds * (0.5 + draw)
+
+
 class TooManyWanted(ValueError):
     """A peer wanted more ids than it was offered (a protocol fault)."""
 
