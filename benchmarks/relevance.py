@@ -122,7 +122,7 @@ def evaluate(shop: str) -> Score:
             score.fp += got and not want
             score.fn += want and not got
             if want != got:
-                verdict = assess_relevance(case.intent.message, item)
+                verdict = assess_relevance(case.intent.message, item, index=catalog.index)
                 score.misses.append(
                     {
                         "shop": shop,
