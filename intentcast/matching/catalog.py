@@ -12,7 +12,7 @@ import itertools
 import re
 import tomllib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Final, TypeVar
 
 from intentcast.protocol import InvalidMessage, Item, Kind, Offer
@@ -24,6 +24,7 @@ from intentcast.protocol.offer import MAX_SKU
 from intentcast.protocol.vocab import CURRENCIES, CUSTOMER_TERM_RE, PAYMENT_MODES
 
 from .constraints import NAME_YOUR_PRICE
+from .search import CatalogIndex
 from .words import item_words
 
 T = TypeVar("T")
@@ -50,7 +51,7 @@ SHOP_DEFAULTS: Final = (
 SHOP_KEYS: Final = frozenset({"name", "description", *SHOP_DEFAULTS})
 ITEM_KEYS: Final = frozenset(
     {
-        "sku", "category", "title", "description", "keywords", "attributes",
+        "sku", "category", "title", "description", "keywords", "aliases", "attributes",
         "price", "tiers", "floor", "stock", *SHOP_DEFAULTS,
     }
 )  # fmt: skip
@@ -107,9 +108,12 @@ class CatalogItem:
     #: Includes ``name-your-price`` exactly when ``floor`` is set.
     payment_modes: tuple[str, ...]
     offer_valid_hours: int
-    #: Normalised words of title, keywords, category and text attributes,
-    #: which the relevance rule matches an intent's title against.
+    #: Normalised words of title, keywords, category and text attributes
+    #: (the simple normaliser of :mod:`.words`; relevance uses :mod:`.search`).
     words: frozenset[str]
+    #: What customers call this item besides its title and keywords
+    #: (``["couch", "settee"]``): matched like keywords.
+    aliases: tuple[str, ...] = ()
 
     def unit_price(self, quantity: int) -> int:
         """The unit price for an order of ``quantity``: the tier with the
@@ -137,6 +141,16 @@ class Catalog:
     items: tuple[CatalogItem, ...]
     description: str = ""
     source: str = "<catalog>"
+    _index: CatalogIndex | None = field(default=None, init=False, repr=False, compare=False)
+
+    @property
+    def index(self) -> CatalogIndex:
+        """The catalog's inverted index, built on first use (pure: it only
+        depends on the items)."""
+        if self._index is None:
+            object.__setattr__(self, "_index", CatalogIndex(self.items))
+        assert self._index is not None
+        return self._index
 
 
 _ITEM_HEADER: Final = re.compile(r"^\s*\[\[\s*item\s*\]\]")
@@ -297,11 +311,13 @@ def _parse_item(
                        required=False)
     )  # fmt: skip
     keywords = tuple(k.strip().lower() for k in r.strings("keywords", merged.get("keywords", [])))
-    if len(keywords) > MAX_KEYWORDS:
-        raise r.fail(f"keywords: {len(keywords)} given, at most {MAX_KEYWORDS} allowed")
-    for keyword in keywords:
-        if not keyword or len(keyword) > MAX_KEYWORD:
-            raise r.fail(f"keywords: {keyword!r} must be 1..{MAX_KEYWORD} characters")
+    aliases = tuple(k.strip().lower() for k in r.strings("aliases", merged.get("aliases", [])))
+    for key, values in (("keywords", keywords), ("aliases", aliases)):
+        if len(values) > MAX_KEYWORDS:
+            raise r.fail(f"{key}: {len(values)} given, at most {MAX_KEYWORDS} allowed")
+        for value in values:
+            if not value or len(value) > MAX_KEYWORD:
+                raise r.fail(f"{key}: {value!r} must be 1..{MAX_KEYWORD} characters")
     attrs_raw = merged.get("attributes", {})
     for key, value in attrs_raw.items() if isinstance(attrs_raw, dict) else ():
         if type(value) is float:
@@ -367,6 +383,7 @@ def _parse_item(
         title=title,
         description=description,
         keywords=keywords,
+        aliases=aliases,
         attributes=attributes,
         currency=currency,
         price=price,

@@ -7,6 +7,7 @@ vendor bot never sends an offer the customer's node would reject.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from intentcast.protocol import Intent, Item, Offer, Signed
@@ -14,9 +15,8 @@ from intentcast.protocol.fields import DAY, MAX_AMOUNT
 
 from .catalog import Catalog, CatalogItem
 from .constraints import NAME_YOUR_PRICE, ships_to_region
-from .relevance import Relevance, assess_with_words
+from .relevance import Relevance, assess
 from .reputation import NO_RATINGS, RatingSummary, meets_minimum
-from .words import words
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -101,19 +101,32 @@ def match_intent(
         return ()
     quantity = i.quantity
     wanted_cat = i.category
-    depth = len(wanted_cat)
-    title_words = words(i.title)
     customer_modes = frozenset(t.payment_modes)
     required = frozenset(t.customer_terms)
-    drafts: list[tuple[float, int, str, OfferDraft]] = []
-    for item in catalog.items:
-        # Cheap hard checks first: most items of a large catalog fail here.
-        shared = min(depth, len(item.category))
-        if (
-            item.category[:shared] != wanted_cat[:shared]
-            or item.currency != t.currency
-            or item.stock < quantity
-        ):
+    index = catalog.index
+    concepts = index.prepare(i.title)
+    if concepts:
+        # Only items sharing a heavy enough concept can be relevant.
+        candidates: Iterable[int] = sorted(index.candidates(concepts))
+    elif len(wanted_cat) > 1:
+        candidates = index.by_category.get(wanted_cat, ())
+    else:
+        candidates = ()
+    in_line: list[tuple[float, int, str, OfferDraft]] = []
+    near: list[tuple[float, int, str, OfferDraft]] = []
+    top = wanted_cat[0]
+    #: Whether an item in line with the intent's category is relevant (even
+    #: if its hard terms fail): then near categories are not offered.
+    any_in_line = False
+    for n in candidates:
+        item = index.items[n]
+        if item.category[0] != top:
+            continue
+        relevance = assess(i, item, index.analyses[n], concepts)
+        if not relevance.relevant:
+            continue
+        any_in_line = any_in_line or not relevance.near_category
+        if item.currency != t.currency or item.stock < quantity:
             continue
         deliver_by = now + item.delivery_days * DAY
         if t.deliver_by is not None and deliver_by > t.deliver_by:
@@ -127,9 +140,6 @@ def match_intent(
         if least > t.max_price or price > MAX_AMOUNT:
             continue
         if not ships_to_region(item.ships_to, t.region):
-            continue
-        relevance = assess_with_words(i, item, title_words)
-        if not relevance.relevant:
             continue
         draft = OfferDraft(
             intent_id=intent.id,
@@ -147,6 +157,10 @@ def match_intent(
             created=now,
             valid_until=min(now + item.offer_valid_hours * 3600, i.expires),
         )
-        drafts.append((-relevance.score, least, item.sku, draft))
+        (near if relevance.near_category else in_line).append(
+            (-relevance.score, least, item.sku, draft)
+        )
+    # Items of a sibling or cousin category only when none is in line.
+    drafts = in_line if any_in_line else near
     drafts.sort(key=lambda d: (d[0], d[1], d[2]))
     return tuple(d[3] for d in drafts)

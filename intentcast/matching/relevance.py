@@ -1,37 +1,44 @@
 """Vendor side: is a catalog item what an intent asks for?
 
-The rule (``docs/matching.md``, "Relevance"), all three must hold:
+The rule (``docs/matching.md``, "Relevance"):
 
-1. **Category**: one category path is a prefix of the other. An intent for
-   ``electronics/phones`` meets items in ``electronics/phones`` and
-   ``electronics/phones/android``, and an intent for just ``electronics``
-   meets every electronics item, but ``electronics/laptops`` never meets
-   ``electronics/phones``.
-2. **Attributes**: no conflict. If the item states an attribute the intent
-   asks for, its value must match (equal text ignoring case, equal
-   integer or boolean, integer inside a wanted range). Attributes the item
-   does not state are unknown, not conflicts.
-3. **Words**: at least two thirds of the words of the intent's title appear
-   among the item's words (title, keywords, category levels, attribute
-   values; see :mod:`.words`). "Pixel 8" needs both words, so a Pixel 7
-   is not offered; "road bike 56cm" needs three of four. An intent whose
-   title has no matchable words relies on its category, which must then
-   name a subcategory the item shares.
+1. **Category**: the item's category path and the intent's are in line (one
+   is a prefix of the other), or, as a fallback when no such item is
+   relevant, they share the top level (a sibling or cousin category) at a
+   lower score. Another top level never matches.
+2. **Attributes**: no conflict. Values are read by type on both sides
+   (``"256 GB"`` = ``storage_gb = 256``, ``"yes"`` = ``true``); an
+   attribute the intent asks for that the item does not state is unknown:
+   it lowers the score and is named in the reasons.
+3. **Words**: the item covers at least :data:`~.search.THRESHOLD` of the
+   title's weighted concepts (:mod:`.search`: stemming, synonyms, typos,
+   quantities with units, idf weights). A title without matchable words
+   relies on its category, which must then name a subcategory the item
+   shares.
 
-Among relevant items the score orders drafts: word coverage, then the
-share of wanted attributes matched, then category depth shared.
+The score that orders drafts: coverage (times the unknown-attribute and
+category factors) + share of wanted attributes matched + category depth
+shared / 10.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Final
 
 from intentcast.protocol import Intent
 
-from .attributes import attribute_matches, describe_value
+from .attributes import coerced_matches, find_attribute
 from .catalog import CatalogItem
 from .formatting import join_list
-from .words import words
+from .search import THRESHOLD, Analysis, CatalogIndex, Concept, coverage, item_analysis
+
+#: Each wanted attribute the item does not state takes this share of its
+#: weight off the coverage (all unknown: coverage halved).
+UNKNOWN_ATTRIBUTE: Final = 0.5
+#: A sibling or cousin category (same top level, not in line) scales the coverage.
+NEAR_CATEGORY: Final = 0.9
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -43,56 +50,82 @@ class Relevance:
     score: float
     #: Plain-language reasons, for a vendor asking why an item was (not) offered.
     reasons: tuple[str, ...]
+    #: True when the item's category is only near the intent's (same top level).
+    near_category: bool = False
 
 
-def assess_relevance(intent: Intent, item: CatalogItem) -> Relevance:
-    """Apply the relevance rule to one item."""
-    return assess_with_words(intent, item, words(intent.title))
+def assess_relevance(
+    intent: Intent, item: CatalogItem, *, index: CatalogIndex | None = None
+) -> Relevance:
+    """Apply the relevance rule to one item. Pass the catalog's ``index``
+    (``catalog.index``) for the weights match_intent uses; without it the
+    item is weighed as a catalog of its own."""
+    index = index or CatalogIndex((item,))
+    return assess(intent, item, item_analysis(item), index.prepare(intent.title))
 
 
-def assess_with_words(intent: Intent, item: CatalogItem, title_words: frozenset[str]) -> Relevance:
-    """:func:`assess_relevance` with the intent's title words computed once
-    (``words(intent.title)``) for a whole catalog."""
+def category_relation(wanted: Sequence[str], have: Sequence[str]) -> str:
+    """``in line`` (one path a prefix of the other), ``near`` (same top
+    level) or ``other``."""
+    depth = min(len(wanted), len(have))
+    if tuple(wanted[:depth]) == tuple(have[:depth]):
+        return "in line"
+    return "near" if wanted[0] == have[0] else "other"
+
+
+def assess(
+    intent: Intent, item: CatalogItem, analysis: Analysis, concepts: Sequence[Concept]
+) -> Relevance:
+    """The rule for one item, its analysis and the intent title's concepts."""
     wanted_cat, item_cat = intent.category, item.category
-    depth = min(len(wanted_cat), len(item_cat))
-    if wanted_cat[:depth] != item_cat[:depth]:
+    relation = category_relation(wanted_cat, item_cat)
+    shown_cat, shown_wanted = "/".join(item_cat), "/".join(wanted_cat)
+    if relation == "other":
         return Relevance(
-            relevant=False,
-            score=0.0,
-            reasons=(f"category {'/'.join(item_cat)} is not {'/'.join(wanted_cat)}",),
+            relevant=False, score=0.0, reasons=(f"category {shown_cat} is not {shown_wanted}",)
         )
-    reasons = [f"category {'/'.join(item_cat)} fits {'/'.join(wanted_cat)}"]
+    depth = min(len(wanted_cat), len(item_cat))
+    if relation == "in line":
+        reasons = [f"category {shown_cat} fits {shown_wanted}"]
+    else:
+        reasons = [f"category {shown_cat} is near {shown_wanted} (same top level)"]
 
     matched: list[str] = []
+    unknown: list[str] = []
     for name, value in intent.attributes.items():
-        if name not in item.attributes:
+        key = find_attribute(name, item.attributes)
+        if key is None:
+            unknown.append(name)
             continue
-        have = item.attributes[name]
-        if not attribute_matches(value, have):
+        ok, want, have = coerced_matches(name, value, key, item.attributes[key])
+        if not ok:
+            wanted_text = want.shown if want.shown != have.shown else f"{want.shown} ({want.kind})"
             return Relevance(
                 relevant=False,
                 score=0.0,
-                reasons=(
-                    *reasons,
-                    f"{name} is {describe_value(have)}, the intent wants {describe_value(value)}",
-                ),
+                reasons=(*reasons, f"{key} is {have.shown}, the intent wants {wanted_text}"),
             )
         matched.append(name)
     if matched:
         reasons.append(f"attributes {join_list(matched)} match")
+    if unknown:
+        reasons.append(f"does not state {join_list(unknown)} (unknown, scored lower)")
 
-    if title_words:
-        hits = title_words & item.words
-        coverage = len(hits) / len(title_words)
-        found = f"{len(hits)} of {len(title_words)} title words"
-        if 3 * len(hits) < 2 * len(title_words):
-            missing = join_list(sorted(title_words - hits))
-            return Relevance(
-                relevant=False, score=0.0, reasons=(*reasons, f"only {found}; missing {missing}")
+    if concepts:
+        share, found, missing = coverage(concepts, analysis)
+        n = len(concepts)
+        summary = f"{len(found)} of {n} title words"
+        reasons.append(
+            f"{summary} ({join_list(sorted(found))}; coverage {share:.2f})"
+            if found
+            else f"only {summary}; missing {join_list(sorted(missing))}"
+        )
+        if found and missing:
+            reasons[-1] = f"only {summary}; missing {join_list(sorted(missing))}" + (
+                f" (coverage {share:.2f})"
             )
-        reasons.append(f"{found} ({join_list(sorted(hits))})")
-    elif len(wanted_cat) > 1 and len(item_cat) >= len(wanted_cat):
-        coverage = 1.0
+    elif len(wanted_cat) > 1 and len(item_cat) >= len(wanted_cat) and relation == "in line":
+        share = 1.0
         reasons.append("title has no matchable words; the subcategory decides")
     else:
         return Relevance(
@@ -100,7 +133,16 @@ def assess_with_words(intent: Intent, item: CatalogItem, title_words: frozenset[
             score=0.0,
             reasons=(*reasons, "title has no matchable words and the category is too broad"),
         )
+    if intent.attributes:
+        share *= 1 - UNKNOWN_ATTRIBUTE * len(unknown) / len(intent.attributes)
+    if relation == "near":
+        share *= NEAR_CATEGORY
+    if share < THRESHOLD:
+        return Relevance(relevant=False, score=0.0, reasons=(*reasons, "not relevant enough"))
     attr_share = len(matched) / len(intent.attributes) if intent.attributes else 1.0
     return Relevance(
-        relevant=True, score=coverage + attr_share + depth / 10, reasons=tuple(reasons)
+        relevant=True,
+        score=share + attr_share + depth / 10,
+        reasons=tuple(reasons),
+        near_category=relation == "near",
     )
