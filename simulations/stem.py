@@ -72,7 +72,17 @@ import random
 from collections.abc import Collection, Sequence
 from typing import Final, Literal
 
-from intentcast.peer.stem import ENDS, Command, End, Publish, Send, StemNode, Timer
+from intentcast.peer.stem import (
+    ENDS,
+    KEEPER_PERIOD,
+    SENDER_IDLE,
+    Command,
+    End,
+    Publish,
+    Send,
+    StemNode,
+    Timer,
+)
 from intentcast.peer.topics import fits_topic
 from intentcast.protocol import Action
 from intentcast.protocol.stem import StemParams, StemRouter, stems
@@ -81,14 +91,11 @@ from .messages import SimMessage
 from .network import Network
 from .params import EPOCH
 
-#: Seconds after its last write that a node stops using a kept stem stream
-#: and opens a new one, and how often the keeper checks the streams to the
-#: successors (``node/stem.py`` ``SENDER_IDLE`` and ``KEEPER_PERIOD``;
-#: simulations/ may not import the node, tests/simulations/test_params.py
-#: checks the copies). The keeper renews a stream idle for more than
-#: ``SENDER_IDLE - 2 * KEEPER_PERIOD``.
-SENDER_IDLE: Final = 600.0
-KEEPER_PERIOD: Final = 5.0
+#: The node's stream keeper times (``intentcast.peer.stem``): a sender
+#: stops using a kept stream ``SENDER_IDLE`` after its last write, and the
+#: keeper checks every ``KEEPER_PERIOD``, renewing a stream idle for more
+#: than ``SENDER_IDLE - 2 * KEEPER_PERIOD``.
+__all__ = ["KEEPER_PERIOD", "SENDER_IDLE", "STREAM_MODES", "StemRouting"]
 
 #: Stem stream modes (see the module docstring); "epoch" is the node's.
 StreamMode = Literal["epoch", "kept", "per-message"]

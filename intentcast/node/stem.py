@@ -31,8 +31,18 @@ from typing import Any, Final
 
 import trio
 
-from intentcast.peer.limits import Pacer
-from intentcast.peer.stem import ENDS, Command, Publish, Send, StemLimits, StemNode, Timer, Wait
+from intentcast.peer.stem import (
+    ENDS,
+    KEEPER_PERIOD,
+    SENDER_IDLE,
+    Command,
+    Publish,
+    Send,
+    StemLimits,
+    StemNode,
+    Timer,
+    Wait,
+)
 from intentcast.peer.topics import fits_topic
 from intentcast.protocol import (
     ON_MARKET,
@@ -46,36 +56,15 @@ from intentcast.protocol import (
 from intentcast.protocol.stem import stems
 from intentcast.protocol.validation import Verdict as Validation
 
-from . import sync as frames
-from .base import NodeCore, NodeError, Part
+from .base import NodeCore, Part
+from .stem_streams import MAX_STREAMS_IN, PROTOCOL, StemStreams
 
 log = logging.getLogger(__name__)
 
-PROTOCOL: Final = "/intentcast/stem/1.0.0"
-#: Messages held on the stem at once (own and relayed); past it, a new
-#: relayed message is fluffed at once instead of held (bounded memory
-#: under a flood).
-MAX_HELD: Final = 2_000
-#: Relayed stem message ids remembered for loop detection.
-MAX_RELAYED: Final = 10_000
-#: Seconds to hand a message to a successor, and to read one from a peer.
-SEND_TIMEOUT: Final = 5.0
-FRAME_TIMEOUT: Final = 5.0
-#: A stem stream is kept open between messages: the receiver ends one idle
-#: for RECEIVER_IDLE seconds; the sender starts a new one after
-#: SENDER_IDLE, well before, so it never writes into a stream just dropped.
-SENDER_IDLE: Final = 600.0
-RECEIVER_IDLE: Final = 900.0
-#: How often the keeper checks that a stream to each successor is open (and
-#: renews one nearing SENDER_IDLE): no message waits for a stream to open.
-KEEPER_PERIOD: Final = 5.0
 #: After a restart, seconds from the first connection until own messages
 #: still on their stem are sent down a stem again: sync on connect brings
 #: back those the network has by then, and they are not sent again.
 RESEND_GRACE: Final = 3.0
-#: Stem streams one peer may hold open to this node at once. An honest
-#: sender keeps one per successor and briefly two while it renews it.
-MAX_STREAMS_IN: Final = 3
 #: Why a node ended a stem by publishing the message itself
 #: (:class:`intentcast.peer.stem.End`).
 STEM_ENDS: Final = ENDS
@@ -105,35 +94,20 @@ class StemRouting(Part):
     _stem: StemNode[str] | None
     #: What each message the stem node holds (or is about to act on) is.
     _stem_payloads: dict[bytes, _Payload]
-    #: Stream kept open to each successor, with when it was last written.
-    _stem_streams: dict[str, tuple[Any, float]]
-    _stem_locks: dict[str, trio.Lock]
-    #: Ids of own messages on their stem, as in ``store.stems`` (held by
-    #: the stem node too, except after a restart until they are resent).
-    _stem_pending: set[bytes]
-    #: Paces what this node sends to each successor, and what it reads from
-    #: each predecessor (``PeerLimitConfig.stem_per_second``).
-    _stem_out: Pacer
-    _stem_in: Pacer
-    #: Stem streams each peer holds open to this node now.
-    _stem_streams_in: dict[str, int]
 
     def __init__(self, core: NodeCore) -> None:
         super().__init__(core)
         params = self.config.stem
-        limits = StemLimits(max_held=MAX_HELD, max_relayed=MAX_RELAYED)
+        limits = StemLimits()
         self._stem = (
             None if params is None else StemNode(params, random.SystemRandom(), limits=limits)
         )
-        self._stem_payloads = {}
-        self._stem_streams = {}
-        self._stem_locks = {}
-        self._stem_pending = set()
-        peer_limits = self.config.limits
-        self._stem_out = Pacer(peer_limits.stem_per_second, peer_limits.stem_burst)
-        factor = peer_limits.stem_intake_factor
-        self._stem_in = Pacer(peer_limits.stem_per_second * factor, peer_limits.stem_burst * factor)
-        self._stem_streams_in = {}
+        #: What each message the stem node holds (or is about to act on) is.
+        self._stem_payloads: dict[bytes, _Payload] = {}
+        #: Ids of own messages on their stem, as in ``store.stems`` (held by
+        #: the stem node too, except after a restart until they are resent).
+        self._stem_pending: set[bytes] = set()
+        self.streams = StemStreams(core)
 
     def stem_held(self) -> list[bytes]:
         """Ids of the messages this node holds on their stem now."""
@@ -189,50 +163,13 @@ class StemRouting(Part):
         payload = self._stem_payloads.get(command.mid)
         if payload is None or not stem.holds(command.mid):
             return  # it came back meanwhile
-        if await self._send(command.peer, payload):
+        if await self.streams.send(command.peer, payload.topic, payload.signed.raw):
             self._count("stem:own-sent" if payload.own else "stem:relayed")
             self._trace("stem-sent", command.mid, ("own:" if payload.own else "") + command.peer)
             await self._execute(stem.sent(command.mid, command.peer))
         else:
             await self._execute(stem.send_failed(command.mid, command.peer, *self._view()))
         self._forget_unless_held(stem, command.mid)
-
-    async def _send(self, peer: str, held: _Payload) -> bool:
-        """Write ``held`` to ``peer`` on the stream kept open to it (a hop
-        then costs one link latency, not the three of opening a stream;
-        docs/simulations.md, Anonymity); a stream found dead is replaced once."""
-        frame = {"t": "stem", "topic": held.topic, "msg": held.signed.raw}
-        lock = self._stem_locks.setdefault(peer, trio.Lock())
-        async with lock:  # FIFO: messages to one successor keep their order
-            # Paced: a receiver reads a peer's stem at twice this pace at most
-            # (limits.py), so this node never blocks on a successor, and a
-            # flood pushed into it leaves at this pace, not the flooder's.
-            wait = self._stem_out.delay(peer, trio.current_time())
-            if wait > 0:
-                self._count("stem:paced-out")
-                await trio.sleep(wait)
-            self._stem_out.take(peer, trio.current_time())
-            for fresh in (False, True):
-                kept = self._stem_streams.pop(peer, None)
-                if kept is not None and trio.current_time() - kept[1] > SENDER_IDLE:
-                    await _close(kept[0])  # the receiver may drop it soon: start anew
-                    kept = None
-                if kept is None and not fresh:
-                    continue  # nothing kept: open one below
-                stream = None if kept is None else kept[0]
-                try:
-                    with trio.fail_after(SEND_TIMEOUT):
-                        if stream is None:
-                            stream = await self.p2p.new_stream(peer, PROTOCOL)
-                        await frames.write_frame(stream, frame)
-                except Exception as exc:  # NetworkError, StreamGone, TooSlow, libp2p's own
-                    log.debug("stem: %s did not take a message: %s", peer, type(exc).__name__)
-                    if stream is not None:
-                        await _reset(stream)
-                    continue
-                self._stem_streams[peer] = (stream, trio.current_time())
-                return True
-        return False
 
     async def _stem_publish(self, stem: StemNode[str], command: Publish) -> None:
         """The stem ends here: publish by gossip, and take a relayed message
@@ -332,101 +269,24 @@ class StemRouting(Part):
         await self.publish_own(topic, signed)
 
     async def _stem_keeper(self) -> None:
-        """Keep a stream open to each current successor (drawn afresh each
-        epoch), so a stem hop costs one link latency, never the three of
-        opening a stream (docs/simulations.md, Anonymity); close streams to
-        peers that are no longer successors once they go stale."""
-        if self._stem is None:
-            return
-        while True:
-            await trio.sleep(KEEPER_PERIOD)
-            if not self.p2p.connected_peers():
-                continue
-            successors = set(self._stem.successors(*self._view()))
-            now = trio.current_time()
-            for peer, (stream, used) in list(self._stem_streams.items()):
-                if peer not in successors and now - used > SENDER_IDLE:
-                    del self._stem_streams[peer]
-                    await _close(stream)
-            for peer in successors:
-                kept = self._stem_streams.get(peer)
-                if kept is None or now - kept[1] > SENDER_IDLE - 2 * KEEPER_PERIOD:
-                    await self._open_stem_stream(peer)
-
-    async def _open_stem_stream(self, peer: str) -> None:
-        lock = self._stem_locks.setdefault(peer, trio.Lock())
-        async with lock:
-            try:
-                with trio.fail_after(SEND_TIMEOUT):
-                    stream = await self.p2p.new_stream(peer, PROTOCOL)
-            except Exception as exc:  # the peer left, or does not speak the stem
-                log.debug("stem: no stream to %s: %s", peer, type(exc).__name__)
-                return
-            old = self._stem_streams.get(peer)
-            self._stem_streams[peer] = (stream, trio.current_time())
-            if old is not None:
-                await _close(old[0])
+        """Keep a stream open to each of this epoch's successors."""
+        stem = self._stem
+        if stem is not None:
+            await self.streams.keep(lambda: stem.successors(*self._view()))
 
     # --- receiving ----------------------------------------------------------------
 
     async def _serve_stem(self, stream: Any) -> None:
-        """Read the stem messages a peer sends on one stream until it closes
-        it, sends garbage (penalised), or leaves it idle. A peer gets at most
-        ``MAX_STREAMS_IN`` such streams at once (each would be a task
-        waiting on the same pace)."""
-        peer = stream.muxed_conn.peer_id.to_base58()
-        if self._stem_streams_in.get(peer, 0) >= MAX_STREAMS_IN:
-            self._count("ignore:stem-streams")
-            await _reset(stream)
-            return
-        self._stem_streams_in[peer] = self._stem_streams_in.get(peer, 0) + 1
-        try:
-            await self._read_stem(stream, peer)
-        except NodeError:  # the node stopped while this stream was paced
-            await _reset(stream)
-        finally:
-            left = self._stem_streams_in.pop(peer, 1) - 1
-            if left > 0:
-                self._stem_streams_in[peer] = left
+        """The stem protocol's stream handler."""
+        await self.streams.serve(stream, self._stem_frame)
 
-    async def _read_stem(self, stream: Any, peer: str) -> None:
-        while True:
-            try:
-                frame = await frames.next_frame(stream, idle=RECEIVER_IDLE, timeout=FRAME_TIMEOUT)
-                if frame is None:
-                    # Idle or closed: reset, so a late write fails at the
-                    # sender (which then opens a new stream) instead of
-                    # vanishing into a stream nobody reads.
-                    await _reset(stream)
-                    return
-                topic, raw = frame.get("topic"), frame.get("msg")
-                if frame["t"] != "stem" or type(topic) is not str or type(raw) is not bytes:
-                    raise frames.SyncError("not a stem frame")
-            except frames.SyncError as exc:
-                self._count("reject:stem-frame")
-                self.p2p.penalise(peer, f"stem: {exc}")
-                await _reset(stream)
-                return
-            except frames.StreamGone:
-                await _reset(stream)
-                return
-            # Paced per predecessor: while a peer is over its pace this
-            # stream is not read, so its writes block; nothing is dropped
-            # and no one is charged (limits.py, stem_per_second).
-            wait = self._stem_in.delay(peer, trio.current_time())
-            if wait > 0:
-                self._count("stem:paced-in")
-                await trio.sleep(wait)
-            self._stem_in.take(peer, trio.current_time())
-            if self.p2p.limits.is_banned(peer, time.monotonic()):
-                await _reset(stream)
-                return
-            if self._stem is None:
-                # Stem routing is off here: take the message as gossip would.
-                if self.inbound(topic, raw, peer):
-                    await self.p2p.publish(topic, raw)
-                continue
-            await self._stem_arrived(topic, raw, peer)
+    async def _stem_frame(self, topic: str, raw: bytes, peer: str) -> None:
+        if self._stem is None:
+            # Stem routing is off here: take the message as gossip would.
+            if self.inbound(topic, raw, peer):
+                await self.p2p.publish(topic, raw)
+            return
+        await self._stem_arrived(topic, raw, peer)
 
     async def _stem_arrived(self, topic: str, raw: bytes, peer: str) -> None:
         stem = self._stem
@@ -458,7 +318,7 @@ class StemRouting(Part):
         it had handed to that peer and has not seen come back."""
         if self.core._p2p is None or peer in self.core._p2p.connected_peers():
             return  # stopping, or one of two connections to the peer closed
-        self._stem_streams.pop(peer, None)
+        self.streams.forget(peer)
         if self._stem is None:
             return
         commands = self._stem.peer_left(peer, *self._view())
@@ -506,15 +366,11 @@ class StemRouting(Part):
         ) or message_id in self._stem_pending
 
 
-async def _reset(stream: Any) -> None:
-    try:
-        await stream.reset()
-    except Exception as exc:  # already gone
-        log.debug("stem: reset failed: %s", exc)
-
-
-async def _close(stream: Any) -> None:
-    try:
-        await stream.close()
-    except Exception as exc:
-        log.debug("stem: close failed: %s", exc)
+__all__ = [
+    "KEEPER_PERIOD",
+    "MAX_STREAMS_IN",
+    "PROTOCOL",
+    "SENDER_IDLE",
+    "STEM_ENDS",
+    "StemRouting",
+]

@@ -126,6 +126,18 @@ class _Held(Generic[PeerT]):
     timed: bool = False
 
 
+#: Stem hops go over a stream the sender keeps open to each successor: the
+#: receiver ends one idle for RECEIVER_IDLE seconds; the sender starts a new
+#: one after SENDER_IDLE, well before, so it never writes into a stream just
+#: dropped. Every KEEPER_PERIOD seconds the sender checks that a stream to
+#: each successor is open (and renews one nearing SENDER_IDLE): no message
+#: waits for a stream to open. (Times the node's stream keeper runs on, and
+#: the simulator models.)
+SENDER_IDLE: Final = 600.0
+RECEIVER_IDLE: Final = 900.0
+KEEPER_PERIOD: Final = 5.0
+
+
 @dataclass(frozen=True, kw_only=True, slots=True)
 class StemLimits:
     #: Messages held on the stem at once (own and relayed); past it a new

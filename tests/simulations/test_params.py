@@ -1,16 +1,15 @@
-"""What the simulator still holds as copies of the node agrees with it.
+"""The simulator runs with the node's own settings.
 
-The node's configuration (gossip, peer limits, sync bounds, rules) and
-topic names are imported from ``intentcast.peer``, equal by construction;
-what remains copied is checked here: the stem stream times and the stem's
-bounds, which ``intentcast/node/stem.py`` keeps as its own constants, and
-the model's defaults against the node's."""
+The node's configuration (gossip, peer limits, sync bounds, rules), topic
+names, the stem's bounds and its stream times are imported from
+``intentcast.peer``, equal by construction; checked here: that the
+simulated node's defaults are the node's, and that the stream times make
+sense together."""
 
 from __future__ import annotations
 
-from intentcast.node import stem as node_stem
+from intentcast.peer import stem as peer_stem
 from intentcast.peer.config import NodeConfig
-from intentcast.peer.stem import StemLimits
 from intentcast.protocol import DEFAULT_PARAMS
 from simulations import params
 from simulations import stem as sim_stem
@@ -21,16 +20,9 @@ def test_the_simulated_node_runs_the_nodes_default_config() -> None:
     assert params.SimParams().network == DEFAULT_PARAMS
 
 
-def test_stem_stream_times_are_the_nodes() -> None:
-    assert sim_stem.SENDER_IDLE == node_stem.SENDER_IDLE
-    assert sim_stem.KEEPER_PERIOD == node_stem.KEEPER_PERIOD
-    # The sender renews well before the receiver drops an idle stream.
-    assert sim_stem.SENDER_IDLE < node_stem.RECEIVER_IDLE
-
-
-def test_stem_bounds_are_the_nodes() -> None:
-    """The simulator's stem nodes run with StemLimits' defaults; the node
-    passes its own constants."""
-    assert StemLimits() == StemLimits(
-        max_held=node_stem.MAX_HELD, max_relayed=node_stem.MAX_RELAYED
-    )
+def test_the_sender_renews_a_stem_stream_before_the_receiver_drops_it() -> None:
+    # One set of times, in the core, for the node and the simulator.
+    assert sim_stem.SENDER_IDLE is peer_stem.SENDER_IDLE
+    assert sim_stem.KEEPER_PERIOD is peer_stem.KEEPER_PERIOD
+    assert peer_stem.SENDER_IDLE < peer_stem.RECEIVER_IDLE
+    assert peer_stem.SENDER_IDLE - 2 * peer_stem.KEEPER_PERIOD > 0

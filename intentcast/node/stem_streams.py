@@ -1,0 +1,205 @@
+"""The stem's wire: ``/intentcast/stem/1.0.0`` streams, kept open, paced.
+
+A stem hop is one frame (``{"t": "stem", "topic", "msg"}``, framed as sync's
+frames) on a stream the sender keeps open to each successor, so a hop
+costs one link latency, never the three of opening a stream
+(docs/simulations.md, Anonymity). :class:`StemStreams` owns those streams
+for one node: it writes to successors (paced per successor), keeps a
+stream open to each current successor, and reads what predecessors send
+(paced per predecessor, at most ``MAX_STREAMS_IN`` streams per peer). What
+a message means, and where it goes next, is :mod:`intentcast.node.stem`'s
+(and the pure :class:`intentcast.peer.stem.StemNode`'s) business.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any, Final
+
+import trio
+
+from intentcast.peer.limits import Pacer
+from intentcast.peer.stem import KEEPER_PERIOD, RECEIVER_IDLE, SENDER_IDLE
+
+from . import sync as frames
+from .base import NodeCore, NodeError
+
+log = logging.getLogger(__name__)
+
+PROTOCOL: Final = "/intentcast/stem/1.0.0"
+#: Seconds to hand a message to a successor, and to read one from a peer.
+SEND_TIMEOUT: Final = 5.0
+FRAME_TIMEOUT: Final = 5.0
+#: Stem streams one peer may hold open to this node at once. An honest
+#: sender keeps one per successor and briefly two while it renews it.
+MAX_STREAMS_IN: Final = 3
+
+#: What a reader hands on: ``(topic, envelope, peer)``.
+OnFrame = Callable[[str, bytes, str], Awaitable[None]]
+
+
+class StemStreams:
+    """The stem streams of one node, both ways."""
+
+    def __init__(self, core: NodeCore) -> None:
+        self.core = core
+        #: Stream kept open to each successor, with when it was last written.
+        self._out: dict[str, tuple[Any, float]] = {}
+        self._locks: dict[str, trio.Lock] = {}
+        #: Stem streams each peer holds open to this node now.
+        self._in: dict[str, int] = {}
+        limits = core.config.limits
+        #: Paces what this node sends to each successor, and what it reads
+        #: from each predecessor (``PeerLimitConfig.stem_per_second``).
+        self._pace_out = Pacer(limits.stem_per_second, limits.stem_burst)
+        factor = limits.stem_intake_factor
+        self._pace_in = Pacer(limits.stem_per_second * factor, limits.stem_burst * factor)
+
+    # --- sending ----------------------------------------------------------------
+
+    async def send(self, peer: str, topic: str, raw: bytes) -> bool:
+        """Write one stem message to ``peer`` on the stream kept open to it
+        (a stream found dead is replaced once); False if it did not take it.
+        Messages to one successor keep their order (a FIFO lock) and leave
+        at most at ``stem_per_second``: a receiver reads a peer's stem at
+        twice that at most, so this node never blocks on a successor, and a
+        flood pushed into it leaves at this pace, not the flooder's."""
+        frame = {"t": "stem", "topic": topic, "msg": raw}
+        async with self._locks.setdefault(peer, trio.Lock()):
+            wait = self._pace_out.delay(peer, trio.current_time())
+            if wait > 0:
+                self.core._count("stem:paced-out")
+                await trio.sleep(wait)
+            self._pace_out.take(peer, trio.current_time())
+            for fresh in (False, True):
+                kept = self._out.pop(peer, None)
+                if kept is not None and trio.current_time() - kept[1] > SENDER_IDLE:
+                    await _close(kept[0])  # the receiver may drop it soon: start anew
+                    kept = None
+                if kept is None and not fresh:
+                    continue  # nothing kept: open one below
+                stream = None if kept is None else kept[0]
+                try:
+                    with trio.fail_after(SEND_TIMEOUT):
+                        if stream is None:
+                            stream = await self.core.p2p.new_stream(peer, PROTOCOL)
+                        await frames.write_frame(stream, frame)
+                except Exception as exc:  # NetworkError, StreamGone, TooSlow, libp2p's own
+                    log.debug("stem: %s did not take a message: %s", peer, type(exc).__name__)
+                    if stream is not None:
+                        await _reset(stream)
+                    continue
+                self._out[peer] = (stream, trio.current_time())
+                return True
+        return False
+
+    def forget(self, peer: str) -> None:
+        """``peer`` left: its stream is gone with it."""
+        self._out.pop(peer, None)
+
+    async def keep(self, successors: Callable[[], Iterable[str]]) -> None:
+        """Keep a stream open to each current successor (``successors()``,
+        drawn afresh each epoch); close streams to peers that are no longer
+        successors once they go stale."""
+        p2p = self.core.p2p
+        while True:
+            await trio.sleep(KEEPER_PERIOD)
+            if not p2p.connected_peers():
+                continue
+            current = set(successors())
+            now = trio.current_time()
+            for peer, (stream, used) in list(self._out.items()):
+                if peer not in current and now - used > SENDER_IDLE:
+                    del self._out[peer]
+                    await _close(stream)
+            for peer in current:
+                kept = self._out.get(peer)
+                if kept is None or now - kept[1] > SENDER_IDLE - 2 * KEEPER_PERIOD:
+                    await self._open(peer)
+
+    async def _open(self, peer: str) -> None:
+        async with self._locks.setdefault(peer, trio.Lock()):
+            try:
+                with trio.fail_after(SEND_TIMEOUT):
+                    stream = await self.core.p2p.new_stream(peer, PROTOCOL)
+            except Exception as exc:  # the peer left, or does not speak the stem
+                log.debug("stem: no stream to %s: %s", peer, type(exc).__name__)
+                return
+            old = self._out.get(peer)
+            self._out[peer] = (stream, trio.current_time())
+            if old is not None:
+                await _close(old[0])
+
+    # --- receiving ----------------------------------------------------------------
+
+    async def serve(self, stream: Any, on_frame: OnFrame) -> None:
+        """Read the stem messages a peer sends on one stream, handing each
+        to ``on_frame``, until the peer closes it, sends garbage
+        (penalised), or leaves it idle. A peer gets at most
+        ``MAX_STREAMS_IN`` such streams at once (each would be a task
+        waiting on the same pace)."""
+        peer = stream.muxed_conn.peer_id.to_base58()
+        if self._in.get(peer, 0) >= MAX_STREAMS_IN:
+            self.core._count("ignore:stem-streams")
+            await _reset(stream)
+            return
+        self._in[peer] = self._in.get(peer, 0) + 1
+        try:
+            await self._read(stream, peer, on_frame)
+        except NodeError:  # the node stopped while this stream was paced
+            await _reset(stream)
+        finally:
+            left = self._in.pop(peer, 1) - 1
+            if left > 0:
+                self._in[peer] = left
+
+    async def _read(self, stream: Any, peer: str, on_frame: OnFrame) -> None:
+        core = self.core
+        while True:
+            try:
+                frame = await frames.next_frame(stream, idle=RECEIVER_IDLE, timeout=FRAME_TIMEOUT)
+                if frame is None:
+                    # Idle or closed: reset, so a late write fails at the
+                    # sender (which then opens a new stream) instead of
+                    # vanishing into a stream nobody reads.
+                    await _reset(stream)
+                    return
+                topic, raw = frame.get("topic"), frame.get("msg")
+                if frame["t"] != "stem" or type(topic) is not str or type(raw) is not bytes:
+                    raise frames.SyncError("not a stem frame")
+            except frames.SyncError as exc:
+                core._count("reject:stem-frame")
+                core.p2p.penalise(peer, f"stem: {exc}")
+                await _reset(stream)
+                return
+            except frames.StreamGone:
+                await _reset(stream)
+                return
+            # Paced per predecessor: while a peer is over its pace this
+            # stream is not read, so its writes block; nothing is dropped
+            # and no one is charged (limits.py, stem_per_second).
+            wait = self._pace_in.delay(peer, trio.current_time())
+            if wait > 0:
+                core._count("stem:paced-in")
+                await trio.sleep(wait)
+            self._pace_in.take(peer, trio.current_time())
+            if core.p2p.limits.is_banned(peer, time.monotonic()):
+                await _reset(stream)
+                return
+            await on_frame(topic, raw, peer)
+
+
+async def _reset(stream: Any) -> None:
+    try:
+        await stream.reset()
+    except Exception as exc:  # already gone
+        log.debug("stem: reset failed: %s", exc)
+
+
+async def _close(stream: Any) -> None:
+    try:
+        await stream.close()
+    except Exception as exc:
+        log.debug("stem: close failed: %s", exc)
