@@ -6,6 +6,7 @@ return protocol types. Every error is a :class:`StoreError`. Schema,
 durability choices and errors: ``docs/store.md``.
 """
 
+from .budget import GossipBudget
 from .connection import Synchronous
 from .deals import Deal, Deals, DealState, Role, TrackRecord
 from .errors import (
@@ -18,7 +19,7 @@ from .errors import (
     RecordNotFound,
     StoreError,
 )
-from .gossip import GossipBudget, GossipCache, Ingest, InventoryItem
+from .gossip import GossipCache, Ingest, InventoryItem
 from .keyfile import (
     InsecureKeyFile,
     KeyFileExists,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Collection, Iterable, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Any, Final
 
 from intentcast.protocol import (
@@ -20,8 +20,8 @@ from intentcast.protocol import (
     VendorProfile,
     Withdraw,
 )
-from intentcast.protocol.kinds import MAX_ENVELOPE_SIZE
 
+from .budget import GOSSIP_KINDS, GossipBudget, evict, kept
 from .connection import Connection
 
 #: Host parameters per ``IN (...)`` query; far below SQLite's limit.
@@ -37,88 +37,6 @@ class Ingest(enum.Enum):
     DUPLICATE = "duplicate"
     #: An intent whose author withdrew it: remembered as seen, not kept.
     WITHDRAWN = "withdrawn"
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class GossipBudget:
-    """Most messages of others kept per kind (rows of its table). Past a
-    budget the oldest others' messages of that kind are evicted
-    (docs/store.md, "Budget"); the node's own messages and those of its
-    own intents, offers and deals are never evicted and not counted. The
-    bytes a kind can take are at most its rows times the kind's largest
-    envelope (:meth:`max_bytes`)."""
-
-    intent: int = 10_000
-    withdraw: int = 10_000
-    sealed_offer: int = 10_000
-    sealed_deal: int = 10_000
-    vendor_profile: int = 2_000
-
-    def __post_init__(self) -> None:
-        for f in fields(self):
-            value = getattr(self, f.name)
-            if type(value) is not int or value < 1:
-                raise ValueError(
-                    f"budget for {f.name.replace('_', '-')} must be a whole number >= 1"
-                )
-
-    def rows(self, kind: Kind) -> int:
-        return int(getattr(self, kind.value.replace("-", "_")))
-
-    def max_bytes(self) -> int:
-        """The most bytes of envelopes the budget lets others' gossip take."""
-        return sum(self.rows(k) * MAX_ENVELOPE_SIZE[k] for k in _GOSSIP)
-
-
-@dataclass(frozen=True, slots=True)
-class _Evictable:
-    table: str
-    #: The column that names a row (for the DELETE).
-    key: str
-    #: Eviction order: the oldest first (arrival), tombstones the soonest-expiring.
-    order: str
-    #: Rows that are never evicted: the node's own or what its deals need.
-    protected: str
-
-
-_EVICTABLE: Final = {
-    Kind.INTENT: _Evictable(
-        "cached_intents",
-        "id",
-        "rowid",
-        # intents this vendor answered, and those of its deals
-        "id IN (SELECT intent_id FROM offers_made) OR id IN (SELECT intent_id FROM deals)",
-    ),
-    Kind.WITHDRAW: _Evictable(
-        "tombstones",
-        "intent_key",
-        "expires, intent_key",
-        "intent_key IN (SELECT intent_key FROM own_intents)",
-    ),
-    Kind.SEALED_OFFER: _Evictable(
-        "relayed_offers",
-        "id",
-        "rowid",
-        # own offers, and offers to own intents (opened or not)
-        "id IN (SELECT sealed_id FROM offers_made) OR intent_id IN "
-        "(SELECT id FROM own_intent_revisions)",
-    ),
-    Kind.SEALED_DEAL: _Evictable(
-        "relayed_deals",
-        "id",
-        "rowid",
-        # accepts of own offers or of offers received, replies to own deals
-        "tag IN (SELECT id FROM offers_made) OR tag IN (SELECT id FROM offers_received) "
-        "OR tag IN (SELECT accept_id FROM deals)",
-    ),
-    Kind.VENDOR_PROFILE: _Evictable(
-        "vendor_profiles",
-        "vendor_key",
-        "rowid",
-        "vendor_key IN (SELECT vendor_key FROM deals) "
-        "OR vendor_key IN (SELECT vendor_key FROM offers_received)",
-    ),
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,7 +115,7 @@ class GossipCache:
         :meth:`Connection.write`): the node relays others' gossip this way,
         since a power cut can only lose what sync hands back."""
         for m in messages:
-            if m.kind not in _GOSSIP:
+            if m.kind not in GOSSIP_KINDS:
                 raise ValueError(f"{m.kind} is not a gossip kind the cache keeps")
         results: list[Ingest] = [Ingest.DUPLICATE] * len(messages)
         with self._c.write(flush=flush) as conn:
@@ -254,41 +172,15 @@ class GossipCache:
                 conn.executemany(_INSERT_DEAL, deals)
             if profiles:
                 conn.executemany(_UPSERT_PROFILE, profiles)
-            evicted = self._evict(conn, {m.kind for _, m in fresh})
+            evicted = evict(conn, self.budget, {m.kind for _, m in fresh})
         for kind, n in evicted.items():
             self.evicted[kind] = self.evicted.get(kind, 0) + n
         return results
 
-    def _evict(self, conn: Any, kinds: Collection[Kind]) -> dict[Kind, int]:
-        """Keep others' messages of ``kinds`` within the budget, in the
-        ingest's transaction: past a kind's budget, evict the oldest
-        unprotected rows down to 95 % of it (so the counting is not redone
-        for every message of a flood). Ids stay in ``seen``: an evicted
-        message comes back as a duplicate, never as new."""
-        evicted: dict[Kind, int] = {}
-        for kind in kinds:
-            e = _EVICTABLE[kind]
-            cap = self.budget.rows(kind)
-            if conn.execute(f"SELECT count(*) FROM {e.table}").fetchone()[0] <= cap:
-                continue  # cheap check first: no flood, nothing protected to subtract
-            others = conn.execute(
-                f"SELECT count(*) FROM {e.table} WHERE NOT ({e.protected})"
-            ).fetchone()[0]
-            if others <= cap:
-                continue
-            excess = others - (cap - cap // 20)
-            cursor = conn.execute(
-                f"DELETE FROM {e.table} WHERE {e.key} IN (SELECT {e.key} FROM {e.table} "
-                f"WHERE NOT ({e.protected}) ORDER BY {e.order} LIMIT ?)",
-                (excess,),
-            )
-            evicted[kind] = cursor.rowcount
-        return evicted
-
     def kept(self, kind: Kind) -> int:
         """How many messages of ``kind`` are kept (own and protected included)."""
         with self._c.read() as conn:
-            return int(conn.execute(f"SELECT count(*) FROM {_EVICTABLE[kind].table}").fetchone()[0])
+            return kept(conn, kind)
 
     def unseen(self, ids: Sequence[bytes]) -> list[bytes]:
         """The ids among ``ids`` never stored or refused, in order, each once."""
@@ -542,8 +434,4 @@ _OWN_LIVE_MANY: Final = (
     "SELECT r.id, r.raw FROM own_intents o JOIN own_intent_revisions r "
     "ON r.intent_key = o.intent_key AND r.revision = o.revision "
     "WHERE r.id IN ({}) AND o.state IN ('open', 'amended', 'accepted') AND o.expires > ?"
-)
-
-_GOSSIP: Final = frozenset(
-    {Kind.INTENT, Kind.WITHDRAW, Kind.SEALED_OFFER, Kind.SEALED_DEAL, Kind.VENDOR_PROFILE}
 )

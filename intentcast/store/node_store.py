@@ -9,10 +9,11 @@ from types import TracebackType
 from typing import Self
 
 from intentcast.protocol import ON_MARKET, IntentEvent, IntentState, OfferState, next_intent_state
+from intentcast.store.budget import GossipBudget
 
 from .connection import Connection, Synchronous, connect
 from .deals import Deals
-from .gossip import GossipBudget, GossipCache
+from .gossip import GossipCache
 from .offers import Offers
 from .own import OwnIntents
 from .peers import Peers
