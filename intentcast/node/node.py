@@ -31,7 +31,6 @@ from intentcast.protocol import (
     Accept,
     Intent,
     Kind,
-    NetworkParams,
     Preferences,
     SealedDeal,
     Signed,
@@ -43,9 +42,9 @@ from intentcast.protocol.fields import DAY
 from intentcast.store import Role, Store
 
 from . import sync as sync_protocol
-from .base import EventKind, NodeCore, NodeError, Trace
+from .base import EventKind, NodeCore, NodeError, Part, Trace
 from .customer import CustomerRole
-from .p2p import P2P, open_p2p
+from .p2p import open_p2p
 from .peering import Peering
 from .stem import PROTOCOL as STEM_PROTOCOL
 from .stem import StemRouting
@@ -54,7 +53,7 @@ from .vendor_role import VendorRole
 log = logging.getLogger(__name__)
 
 
-class Node:
+class Node(Part):
     """A running market node: customer, vendor and relay in one. Obtain one
     with :func:`open_node`.
 
@@ -77,32 +76,22 @@ class Node:
         config: NodeConfig,
         clock: Callable[[], float],
     ) -> None:
-        self.core = NodeCore(
-            store=store,
-            customer_seed=customer_seed,
-            vendor_keys=vendor_keys,
-            vendor=vendor,
-            config=config,
-            clock=clock,
+        super().__init__(
+            NodeCore(
+                store=store,
+                customer_seed=customer_seed,
+                vendor_keys=vendor_keys,
+                vendor=vendor,
+                config=config,
+                clock=clock,
+            )
         )
         self.stem = StemRouting(self.core)
         self.peering = Peering(self.core, self.stem)
         self.customer = CustomerRole(self.core, self.stem)
         self.selling = VendorRole(self.core, self.stem)
 
-    # --- what the parts share ------------------------------------------------------
-
-    @property
-    def store(self) -> Store:
-        return self.core.store
-
-    @property
-    def config(self) -> NodeConfig:
-        return self.core.config
-
-    @property
-    def params(self) -> NetworkParams:
-        return self.core.params
+    # --- what the parts share (store, config, params, p2p, now: Part's) -----------------
 
     @property
     def counters(self) -> dict[str, int]:
@@ -119,10 +108,6 @@ class Node:
         self.core.trace = value
 
     @property
-    def p2p(self) -> P2P:
-        return self.core.p2p
-
-    @property
     def peer_id(self) -> str:
         return self.core.peer_id
 
@@ -135,9 +120,6 @@ class Node:
     def vendor_keys(self) -> VendorKeys | None:
         """The vendor's keys, if it sells."""
         return self.core.vendor_keys
-
-    def now(self) -> int:
-        return self.core.now()
 
     def addrs(self) -> list[str]:
         return self.core.addrs()
