@@ -66,26 +66,8 @@ class Node(Part):
     :class:`~.vendor_role.VendorRole`). This class routes each new message
     to the part whose work it is, and offers the public API."""
 
-    def __init__(
-        self,
-        *,
-        store: Store,
-        customer_seed: bytes | None,
-        vendor_keys: VendorKeys | None,
-        vendor: VendorHandler | None,
-        config: NodeConfig,
-        clock: Callable[[], float],
-    ) -> None:
-        super().__init__(
-            NodeCore(
-                store=store,
-                customer_seed=customer_seed,
-                vendor_keys=vendor_keys,
-                vendor=vendor,
-                config=config,
-                clock=clock,
-            )
-        )
+    def __init__(self, core: NodeCore) -> None:
+        super().__init__(core)
         self.stem = StemRouting(self.core)
         self.peering = Peering(self.core, self.stem)
         self.customer = CustomerRole(self.core, self.stem)
@@ -267,12 +249,14 @@ async def open_node(
     if (vendor is None) != (vendor_keys is None):
         raise NodeError("a vendor node needs both vendor keys and a vendor handler")
     node = Node(
-        store=store,
-        customer_seed=customer_seed,
-        vendor_keys=vendor_keys,
-        vendor=vendor,
-        config=config,
-        clock=clock,
+        NodeCore(
+            store=store,
+            customer_seed=customer_seed,
+            vendor_keys=vendor_keys,
+            vendor=vendor,
+            config=config,
+            clock=clock,
+        )
     )
     core = node.core
     async with open_p2p(
