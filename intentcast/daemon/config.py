@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
+from intentcast.matching import Catalog, parse_catalog
 from intentcast.protocol import Kind
 from intentcast.store import GossipBudget
 
@@ -223,3 +224,21 @@ __all__ = [
     "load_settings",
     "render_config",
 ]
+
+
+class CatalogUnreadable(ValueError):
+    """A catalog file that cannot be read, or is not UTF-8 text."""
+
+
+def read_catalog(path: Path) -> Catalog:
+    """The TOML catalog at ``path`` (the daemon's ``catalog`` setting and the
+    SDK's ``CatalogBot.from_file`` both read catalogs with it). Raises
+    :class:`CatalogUnreadable` for a file it cannot read or decode, and
+    :class:`~intentcast.matching.CatalogError` for an invalid catalog."""
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise CatalogUnreadable(f"{path}: not UTF-8 text (byte {exc.start})") from None
+    except OSError as exc:
+        raise CatalogUnreadable(f"cannot read the catalog {path}: {exc.strerror}") from None
+    return parse_catalog(text, source=str(path))

@@ -27,14 +27,14 @@ from hypercorn.trio.run import worker_serve
 from hypercorn.utils import wrap_app
 
 from intentcast import __version__
-from intentcast.matching import CatalogError, parse_catalog
+from intentcast.matching import CatalogError
 from intentcast.node import CatalogVendor, NetworkError, Node, NodeConfig, VendorHandler, open_node
 from intentcast.protocol import derive_vendor_keys
 from intentcast.store import Store
 
 from .addresses import check_listen_ports, dialable_addrs
 from .api import ApiContext, build_app
-from .config import Settings, check_roles, load_settings
+from .config import CatalogUnreadable, Settings, check_roles, load_settings, read_catalog
 from .errors import ConfigError, DaemonError
 from .events import EventLog, follow_events
 from .home import hold_lock, peer_key_seed, read_key, remove_cookie, write_cookie
@@ -103,14 +103,8 @@ def _prepare(
 
 def _catalog_vendor(catalog: Path) -> CatalogVendor:
     try:
-        text = catalog.read_bytes().decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ConfigError(f"{catalog}: not UTF-8 text (byte {exc.start})") from None
-    except OSError as exc:
-        raise ConfigError(f"cannot read the catalog {catalog}: {exc.strerror}") from None
-    try:
-        return CatalogVendor(parse_catalog(text, source=str(catalog)))
-    except CatalogError as exc:
+        return CatalogVendor(read_catalog(catalog))
+    except (CatalogError, CatalogUnreadable) as exc:
         raise ConfigError(str(exc)) from None
 
 

@@ -7,13 +7,13 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from intentcast.daemon.config import CatalogUnreadable, read_catalog
 from intentcast.matching import (
     Catalog,
     CatalogError,
     CatalogItem,
     OfferDraft,
     match_intent,
-    parse_catalog,
 )
 from intentcast.peer.vendor import Decision
 
@@ -39,16 +39,9 @@ class CatalogBot(VendorBot):
     def from_file(cls, path: str | Path) -> CatalogBot:
         """The bot for the catalog at ``path``. Raises :class:`BotError`
         for an unreadable or invalid catalog."""
-        path = Path(path)
         try:
-            text = path.read_bytes().decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise BotError(f"{path}: not UTF-8 text (byte {exc.start})") from None
-        except OSError as exc:
-            raise BotError(f"cannot read the catalog {path}: {exc.strerror}") from None
-        try:
-            return cls(parse_catalog(text, source=str(path)))
-        except CatalogError as exc:
+            return cls(read_catalog(Path(path)))
+        except (CatalogError, CatalogUnreadable) as exc:
             raise BotError(str(exc)) from None
 
     def item(self, sku: str) -> CatalogItem | None:

@@ -163,6 +163,11 @@ def test_a_requester_asks_for_at_most_max_wanted_messages_a_session(tmp_path: Pa
                 m.config,
                 sync=SyncLimits(max_wanted=300, session_timeout=4.0, frame_timeout=1.0),
                 limits=PeerLimitConfig(messages_per_second=50, message_burst=100, max_rejected=5),
+                # Only the sessions below: no second sync after connecting
+                # (jittered over 5-15 s, it would share the peer's buckets
+                # with the session under test) and no anti-entropy.
+                resync_after_connect_seconds=600.0,
+                resync_seconds=600.0,
             )
             kiez = await m.vendor("kiez-phones.toml")
             server = SyncServer(sealed_deals(1_000, kiez.now()))
