@@ -318,10 +318,6 @@ class StemNode(Generic[PeerT]):
         del self._held[mid]
         return [Publish(mid, End.EMBARGO)]
 
-    def drop(self, mid: bytes) -> None:
-        """Forget ``mid`` (the driver gave up on it: the node stopped)."""
-        self._held.pop(mid, None)
-
     # --- routing ------------------------------------------------------------------------
 
     def successors(
