@@ -338,7 +338,8 @@ class Builder:
 
     def body(self, kind: str) -> dict[str, Any]:
         """The valid message of ``kind``'s body as a plain map."""
-        return _plain(self.valid[kind].message.to_body())
+        body: dict[str, Any] = _plain(self.valid[kind].message.to_body())
+        return body
 
     def key_for(self, kind: str) -> SigningKey:
         if kind in ("intent", "withdraw", "accept"):
@@ -800,7 +801,7 @@ _GEOHASH = "0123456789bcdefghjkmnpqrstuvwxyz"
 _EXT = msgpack.ExtType(1, b"x")
 
 
-def _field_cases(b: Builder) -> list[tuple[str, str, str, Any, str]]:
+def _field_cases(b: Builder) -> list[tuple[str, str, Any, str, str]]:
     n = b.now
     return [
         # intent
@@ -977,6 +978,12 @@ def _field_cases(b: Builder) -> list[tuple[str, str, str, Any, str]]:
     ]
 
 
+def _with_bin_key(body: dict[str, Any]) -> Any:
+    out: dict[Any, Any] = dict(body)
+    out[b"zz"] = 0
+    return out
+
+
 def _bodies(b: Builder) -> Iterator[Case]:
     for kind in (
         "intent",
@@ -1020,7 +1027,7 @@ def _bodies(b: Builder) -> Iterator[Case]:
         )
     yield _v(
         "body/intent-bin-key",
-        b.forge("intent", {**b.body("intent"), b"zz": 0}),
+        b.forge("intent", _with_bin_key(b.body("intent"))),
         reject("invalid-field"),
         "12",
         "a bin map key is an unknown key",
@@ -1103,7 +1110,7 @@ def _bodies(b: Builder) -> Iterator[Case]:
             note,
             kind=kind,
         )
-    sets = [
+    sets: list[tuple[str, str, Any, str]] = [
         ("intent", "terms.cc", ["cc:no-tracking", "cc:delete-after-deal"], "an unsorted set"),
         ("intent", "terms.pay", ["prepay", "prepay"], "a set with a duplicate"),
         (
