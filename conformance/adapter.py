@@ -14,6 +14,8 @@ Requests (every one carries an ``id`` echoed in its answer):
   "max_clock_skew"}`` -> ``{"action", "reason", "inner_kind"}``: validate the
   outer at the gossip layer, open its box with the X25519 secret, validate
   the inner at the sealed layer, check it against the outer.
+- ``{"op": "kdf", "seed_hex", "label", "counter"}`` -> ``{"output_hex"}``
+  (``counter`` a decimal string: it may exceed 2^53)
 - ``{"op": "key_file", "text"}`` -> ``{"ok": bool, "seed_hex"}``
 - ``{"op": "frame", "protocol": "sync"|"stem", "frame_hex",
   "expect_types": [t...]}`` -> ``{"ok": bool}``: one length-prefixed
@@ -40,6 +42,7 @@ from intentcast.protocol import (
     open_offer,
     validate,
 )
+from intentcast.protocol.keys import derive
 
 from .frames import check_frame
 
@@ -71,6 +74,11 @@ def answer(request: dict[str, Any]) -> dict[str, Any]:
             out.update(ok=False)
         else:
             out.update(ok=True, seed_hex=seed.hex())
+    elif op == "kdf":
+        output = derive(
+            bytes.fromhex(request["seed_hex"]), request["label"], int(request["counter"])
+        )
+        out.update(output_hex=output.hex())
     elif op == "frame":
         ok, t = check_frame(
             request["protocol"], bytes.fromhex(request["frame_hex"]), request["expect_types"]

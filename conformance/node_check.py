@@ -1,0 +1,381 @@
+"""``python -m conformance node MULTIADDR``: check a running node from
+outside, over real libp2p (docs/conformance.md, "Checking a node").
+
+Probes are py-libp2p peers publishing in the protocol's anonymous mode
+(docs/wire.md). They check what a peer can observe:
+
+1. valid messages of every gossip kind are accepted: they come back by
+   gossip to another peer, and by sync;
+2. sync is served by the rules: frame order and bounds, only offered and
+   wanted messages, each once, ``busy`` for a second session;
+3. every invalid case of tests/vectors that a node rejects costs its
+   sender a strike: ``max_rejected`` of them leave the sender connected,
+   one more gets it disconnected and refused (banned); ignored cases cost
+   nothing;
+4. malformed sync and stem frames are refused (the stream is reset) and
+   the node keeps serving.
+
+The messages are built afresh for the node's clock (the stored vectors are
+dated 2027) by :mod:`conformance.cases`, with the node's proof-of-work bits.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager, suppress
+from dataclasses import dataclass, replace
+from functools import partial
+from typing import Any
+
+import trio
+from libp2p.pubsub.pb import rpc_pb2
+
+from intentcast.node import sync as wire
+from intentcast.node.p2p import P2P, open_p2p
+from intentcast.node.stem_streams import PROTOCOL as STEM
+from intentcast.peer import topics
+from intentcast.protocol import Intent, Kind, NetworkParams, derive_intent_keys, message_id, sign
+
+from . import cases
+
+Log = Callable[[str], None]
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    name: str
+    ok: bool
+    detail: str = ""
+
+
+class Failed(Exception):
+    pass
+
+
+@asynccontextmanager
+async def probe(addr: str, seen: list[tuple[str, bytes]] | None = None) -> AsyncIterator[P2P]:
+    """A fresh peer (new peer id) connected to the node at ``addr``."""
+
+    def on_message(topic: str, data: bytes, peer: str) -> bool:
+        if seen is not None:
+            seen.append((topic, data))
+        return False  # a probe never forwards
+
+    async with open_p2p(on_message=on_message) as p2p:
+        await p2p.connect(addr)
+        yield p2p
+
+
+def _target(addr: str) -> str:
+    return addr.rsplit("/p2p/", 1)[1]
+
+
+async def _follows(p2p: P2P, target: str, topic: str, timeout: float = 5.0) -> bool:
+    """Subscribe ``p2p`` to ``topic`` and wait until it knows the target follows it."""
+    await p2p.subscribe(topic)
+
+    def followed() -> bool:
+        return any(p.to_base58() == target for p in p2p.pubsub.peer_topics.get(topic, ()))
+
+    return await _wait(followed, timeout)
+
+
+async def publish(p2p: P2P, topic: str, data: bytes) -> None:
+    """Publish ``data`` as it is, at once (anonymous mode: no from, random seqno)."""
+    msg = rpc_pb2.Message(data=data, topicIDs=[topic], seqno=os.urandom(8))
+    await p2p.pubsub.push_msg(p2p.pubsub.my_id, msg)
+
+
+async def _wait(predicate: Callable[[], bool], timeout: float) -> bool:
+    with trio.move_on_after(timeout) as scope:
+        while not predicate():
+            await trio.sleep(0.05)
+    return not scope.cancelled_caught
+
+
+def _seen(seen: list[tuple[str, bytes]], raw: bytes) -> bool:
+    return any(d == raw for _, d in seen)
+
+
+def _gone(p2p: P2P, target: str) -> bool:
+    return target not in p2p.connected_peers()
+
+
+TOPIC_OF: dict[str, str] = {
+    "intent": topics.intents("electronics"),
+    "withdraw": topics.intents("electronics"),
+    "sealed-offer": topics.offers("electronics"),
+    "sealed-deal": topics.DEALS,
+    "vendor-profile": topics.PROFILES,
+}
+
+
+async def sync_session(
+    p2p: P2P, target: str, wanted_topics: list[str], want: Callable[[list[bytes]], list[bytes]]
+) -> tuple[list[bytes], list[tuple[str, bytes]]]:
+    """One sync session as the requester, checking the responder's side of
+    the rules; returns (offered ids, received (topic, data))."""
+    stream = await p2p.new_stream(target, wire.PROTOCOL)
+    timeout = 10.0
+    try:
+        await wire.write_frame(stream, {"t": "hello", "topics": wanted_topics})
+        offered: list[bytes] = []
+        while True:
+            frame = await wire.read_frame(stream, timeout=timeout)
+            if wire._expect(frame, "inv", "inv-end") == "inv-end":
+                break
+            offered.extend(wire._ids(frame))
+        if len(offered) > 20_000 or len(set(offered)) != len(offered):
+            raise Failed(f"inventory of {len(offered)} ids, or an id twice")
+        asked = want(offered)
+        await wire.write_frame(stream, {"t": "want", "ids": asked})
+        await wire.write_frame(stream, {"t": "want-end"})
+        received: list[tuple[str, bytes]] = []
+        while True:
+            frame = await wire.read_frame(stream, timeout=timeout)
+            if wire._expect(frame, "msg", "end") == "end":
+                break
+            data, topic = frame.get("data"), frame.get("topic")
+            if type(data) is not bytes or len(data) > 8_704 or type(topic) is not str:
+                raise Failed("a msg frame breaks its bounds")
+            if message_id(data) not in set(asked) & set(offered):
+                raise Failed("sent a message that was not both offered and wanted")
+            received.append((topic, data))
+        ids = [message_id(d) for _, d in received]
+        if len(ids) != len(set(ids)):
+            raise Failed("sent a message twice")
+        return offered, received
+    finally:
+        await stream.close()
+
+
+def _fresh_intent(now: int, params: NetworkParams, title: str) -> Any:
+    keys = derive_intent_keys(os.urandom(32), 0)
+    base = cases.Builder(now, params).intent.message
+    message: Intent = replace(base, title=title, reply_key=keys.reply_public)
+    return sign(message, keys.signing, params=params)
+
+
+async def check_node(
+    addr: str, *, params: NetworkParams, max_rejected: int = 20, log: Log = print
+) -> list[Result]:
+    """Run every check against the node at ``addr``; one result per check."""
+    target = _target(addr)
+    results: list[Result] = []
+
+    def record(name: str, ok: bool, detail: str = "") -> None:
+        results.append(Result(name, ok, detail))
+        log(f"{'PASS' if ok else 'FAIL'} {name}{': ' + detail if detail else ''}")
+
+    wall = int(time.time())
+    b = cases.Builder(wall - 600, params)  # checked at the node's now, ~wall
+    seen: list[tuple[str, bytes]] = []
+    async with probe(addr) as sender, probe(addr, seen) as watcher:
+        followed = {}
+        for topic in TOPIC_OF.values():
+            if topic not in followed:
+                ok = await _follows(sender, target, topic)
+                await _follows(watcher, target, topic)
+                followed[topic] = ok
+        await trio.sleep(1.2)  # a heartbeat: meshes form
+        # 1. valid messages come back by gossip
+        order = ["vendor-profile", "intent", "sealed-offer", "sealed-deal", "withdraw"]
+        sent: dict[str, bytes] = {}
+        for kind in order:
+            topic = TOPIC_OF[kind]
+            if not followed[topic]:
+                record(f"gossip/{kind}", False, f"the node does not follow {topic}")
+                continue
+            raw = b.valid[kind].raw
+            sent[kind] = raw
+            await publish(sender, topic, raw)
+            back = await _wait(partial(_seen, seen, raw), 10.0)
+            record(f"gossip/{kind}-accepted-and-forwarded", back,
+                   "" if back else "not forwarded to another peer within 10 s")  # fmt: skip
+        # 2. ... and by sync, by the rules
+        unknown = os.urandom(32)
+        try:
+            offered, received = await sync_session(
+                watcher, target, sorted(set(TOPIC_OF.values())),
+                lambda offered: [*offered, unknown],
+            )  # fmt: skip
+            got = {d for _, d in received}
+            # The withdraw came last: its intent, and the offers to it, are off the market.
+            live = {k: raw for k, raw in sent.items() if k not in ("intent", "sealed-offer")}
+            missing = [k for k, raw in live.items() if raw not in got]
+            record("sync/serves-what-it-holds", not missing,
+                   f"not served: {missing}" if missing else "")  # fmt: skip
+            dead = [k for k in ("intent", "sealed-offer") if k in sent and sent[k] in got]
+            record("sync/withdrawn-intent-not-served", not dead,
+                   f"served after its withdrawal: {dead}" if dead else "")  # fmt: skip
+            wrong_topic = [t for t, d in received if d in sent.values() and t not in
+                           {TOPIC_OF[k] for k, r in sent.items() if r == d}]  # fmt: skip
+            record("sync/msg-topics", not wrong_topic, str(wrong_topic) if wrong_topic else "")
+            record("sync/unoffered-id-not-served", unknown not in offered)
+        except (Failed, wire.SyncError, wire.StreamGone, trio.TooSlowError) as exc:
+            record("sync/session", False, f"{type(exc).__name__}: {exc}")
+        await _check_busy(watcher, target, record)
+        await _check_bad_frames(watcher, target, record)
+    await _check_strikes(
+        addr=addr, target=target, b=b, params=params, max_rejected=max_rejected, record=record
+    )
+    return results
+
+
+async def _check_busy(p2p: P2P, target: str, record: Callable[..., None]) -> None:
+    """A second session while one runs gets ``busy``."""
+    first = await p2p.new_stream(target, wire.PROTOCOL)
+    await wire.write_frame(first, {"t": "hello", "topics": [topics.DEALS]})
+    await wire.read_frame(first, timeout=10.0)  # the session runs now (inv or inv-end)
+    second = await p2p.new_stream(target, wire.PROTOCOL)
+    try:
+        await wire.write_frame(second, {"t": "hello", "topics": [topics.DEALS]})
+        frame = await wire.read_frame(second, timeout=10.0)
+        record("sync/second-session-busy", frame.get("t") == "busy", f"got {frame.get('t')!r}")
+    except (wire.SyncError, wire.StreamGone) as exc:
+        record("sync/second-session-busy", False, f"{type(exc).__name__}: {exc}")
+    finally:
+        await first.reset()
+        await second.close()
+
+
+async def _refused(p2p: P2P, target: str, protocol: str, frame: bytes) -> bool:
+    """Write one raw ``frame`` on a new stream; True if the node answers
+    nothing and resets or closes the stream."""
+    stream = await p2p.new_stream(target, protocol)
+    try:
+        await stream.write(frame)
+        data = b"?"
+        with trio.move_on_after(5.0):
+            try:
+                data = await stream.read(1)
+            except Exception:  # reset: refused
+                data = b""
+        return not data
+    finally:
+        with suppress(Exception):  # already gone
+            await stream.reset()
+
+
+async def _check_bad_frames(p2p: P2P, target: str, record: Callable[..., None]) -> None:
+    from .frames import frame
+
+    bad_hello = frame({"t": "hello", "topics": ["t"] * 65})
+    record("sync/bad-hello-refused", await _refused(p2p, target, wire.PROTOCOL, bad_hello))
+    bad_stem = frame({"t": "stem", "topic": "x", "msg": "not bytes"})
+    record("stem/bad-frame-refused", await _refused(p2p, target, STEM, bad_stem))
+    oversize = (wire.MAX_FRAME + 1).to_bytes(4, "big")
+    record("sync/oversize-frame-refused", await _refused(p2p, target, wire.PROTOCOL, oversize))
+
+
+def live_cases(b: cases.Builder, params: NetworkParams) -> tuple[list[Any], list[Any]]:
+    """The gossip-layer reject and ignore cases that stay what they are
+    while they travel (no boundary of the clock), at ``b.now``."""
+    rejects, ignores = [], []
+    for case in cases.build(b.now, params):
+        if case.op != "validate" or case.layer != "gossip":
+            continue
+        expect = case.expect
+        assert isinstance(expect, cases.Expect)
+        if expect.action == "reject":
+            rejects.append(case)
+        elif expect.action == "ignore" and expect.reason != "from-future":
+            ignores.append(case)
+    future = b.forge("intent", cases._set(cases._set(b.body("intent"), "created", b.now + 4_200),
+                                          "terms.by", None))  # fmt: skip
+    ignores.append(cases.Case("time/from-future-hour", "validate", cases.ignore("from-future"),
+                              "16", "an hour ahead", kind="intent", data=future))  # fmt: skip
+    return rejects, ignores
+
+
+async def _check_strikes(
+    *,
+    addr: str,
+    target: str,
+    b: cases.Builder,
+    params: NetworkParams,
+    max_rejected: int,
+    record: Callable[..., None],
+) -> None:
+    """Rejected cases in batches of ``max_rejected`` + 1 from fresh peers:
+    the first ``max_rejected`` leave the sender connected (with every
+    ignored case on top, which costs nothing), the next one bans it."""
+    rejects, ignores = live_cases(b, params)
+    topic = topics.intents("electronics")
+    batch = max_rejected + 1
+    unique: dict[bytes, Any] = {}
+    for case in rejects:
+        unique.setdefault(case.data, case)  # a node drops a copy it has seen
+    pending = list(unique.values())
+    raw = b.intent.raw
+    bit = 0
+    while len(pending) % batch:  # fill the last batch: signatures with a flipped bit
+        flipped = bytearray(raw)
+        flipped[-1 - bit // 8] ^= 1 << (bit % 8)
+        bit += 1
+        pending.append(cases.Case(f"signature/flipped-bit-{bit}", "validate",
+                                  cases.reject("bad-signature"), "10", "", kind="intent",
+                                  data=bytes(flipped)))  # fmt: skip
+    for start in range(0, len(pending), batch):
+        group = pending[start : start + batch]
+        label = f"strikes/{group[0].name}..{group[-1].name} ({batch} rejects"
+        label += f", after {len(ignores)} ignored)" if start == 0 else ")"
+        async with probe(addr) as evil:
+            if not await _follows(evil, target, topic):
+                record(label, False, f"the node does not follow {topic}")
+                return
+            extra = ignores if start == 0 else []
+            for case in [*extra, *group[:-1]]:
+                await publish(evil, topic, case.data)
+                await trio.sleep(0.01)
+            await trio.sleep(1.0)
+            if target not in evil.connected_peers():
+                names = ", ".join(c.name for c in [*extra, *group[:-1]])
+                record(label, False, f"banned before the last case; sent: {names}")
+                continue
+            await publish(evil, topic, group[-1].data)
+            gone = await _wait(partial(_gone, evil, target), 10.0)
+            if not gone:
+                names = ", ".join(c.name for c in group)
+                record(label, False, f"still connected after {batch} rejects: {names}")
+                continue
+            if start == 0:  # once: a banned peer is refused when it comes back
+                record("strikes/banned-peer-refused", await _refused_reconnect(evil, addr))
+            record(label, True)
+
+
+async def _refused_reconnect(p2p: P2P, addr: str) -> bool:
+    """Whether the node drops a banned peer that dials it again (at once,
+    or within a second of the connection)."""
+    target = _target(addr)
+    try:
+        await p2p.connect(addr)
+    except Exception:  # refused outright
+        return True
+    await trio.sleep(1.0)
+    # The dialer's view of a connection the node dropped can stay stale
+    # (py-libp2p); what counts is that the node serves nothing on it.
+    served = False
+    with trio.move_on_after(8.0):
+        try:
+            stream = await p2p.new_stream(target, wire.PROTOCOL)
+            await wire.write_frame(stream, {"t": "hello", "topics": []})
+            await wire.read_frame(stream, timeout=5.0)
+            served = True
+        except Exception:  # no stream, reset, nothing: refused
+            served = False
+    return not served
+
+
+async def run(addr: str, *, pow_bits: dict[str, int] | None, max_rejected: int) -> int:
+    params = (
+        NetworkParams()
+        if pow_bits is None
+        else NetworkParams(pow_bits={Kind(k): v for k, v in pow_bits.items()})
+    )
+    results = await check_node(addr, params=params, max_rejected=max_rejected)
+    failed = [r for r in results if not r.ok]
+    print(f"{len(results) - len(failed)} passed, {len(failed)} failed")
+    return 1 if failed else 0
