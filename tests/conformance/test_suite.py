@@ -4,16 +4,14 @@ and a real node on 127.0.0.1 checked over libp2p."""
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 from pathlib import Path
 
-import trio
-
 from conformance import node_check
 from conformance.vectors import OUR_ADAPTER
 from intentcast.node import NodeConfig, open_node
+from intentcast.peer import topics
 from intentcast.store import Store
 from tests.node.harness import LOW_WORK, run
 
@@ -69,8 +67,11 @@ def test_our_node_passes_the_node_checks(tmp_path: Path) -> None:
                 names = {r.name.split("/")[0] for r in results}
                 assert {"gossip", "sync", "stem", "strikes"} <= names
                 assert sum(r.name.startswith("strikes/") for r in results) >= 8
-                # and the node still serves an honest peer afterwards
-                assert node.p2p is not None
-        json.dumps([r.name for r in results])
+                # ... and it still serves an honest newcomer afterwards.
+                async with node_check.probe(addr) as honest:
+                    offered, _ = await node_check.sync_session(
+                        honest, node.peer_id, [topics.PROFILES], lambda ids: []
+                    )
+                    assert offered, "the vendor profile the checks published"
 
     run(main)
