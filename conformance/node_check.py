@@ -22,6 +22,7 @@ dated 2027) by :mod:`conformance.cases`, with the node's proof-of-work bits.
 from __future__ import annotations
 
 import os
+import sys
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, suppress
@@ -33,7 +34,7 @@ import trio
 from libp2p.pubsub.pb import rpc_pb2
 
 from intentcast.node import sync as wire
-from intentcast.node.p2p import P2P, open_p2p
+from intentcast.node.p2p import P2P, NetworkError, open_p2p
 from intentcast.node.stem_streams import PROTOCOL as STEM
 from intentcast.peer import topics
 from intentcast.protocol import Intent, Kind, NetworkParams, derive_intent_keys, message_id, sign
@@ -370,12 +371,19 @@ async def _refused_reconnect(p2p: P2P, addr: str) -> bool:
 
 
 async def run(addr: str, *, pow_bits: dict[str, int] | None, max_rejected: int) -> int:
+    if "/p2p/" not in addr:
+        print(f"error: {addr!r} is not a node address ending in /p2p/<peer id>", file=sys.stderr)
+        return 2
     params = (
         NetworkParams()
         if pow_bits is None
         else NetworkParams(pow_bits={Kind(k): v for k, v in pow_bits.items()})
     )
-    results = await check_node(addr, params=params, max_rejected=max_rejected)
+    try:
+        results = await check_node(addr, params=params, max_rejected=max_rejected)
+    except NetworkError as exc:
+        print(f"error: cannot reach the node: {exc}", file=sys.stderr)
+        return 2
     failed = [r for r in results if not r.ok]
     print(f"{len(results) - len(failed)} passed, {len(failed)} failed")
     return 1 if failed else 0
