@@ -40,6 +40,7 @@ from intentcast.peer import topics
 from intentcast.protocol import Intent, Kind, NetworkParams, derive_intent_keys, message_id, sign
 
 from . import cases
+from .frames import frame as wire_frame
 
 Log = Callable[[str], None]
 
@@ -219,6 +220,7 @@ async def check_node(
             record("sync/session", False, f"{type(exc).__name__}: {exc}")
         await _check_busy(watcher, target, record)
         await _check_bad_frames(watcher, target, record)
+        await _check_stem(sender, target=target, seen=seen, now=wall, params=params, record=record)
     await _check_strikes(
         addr=addr, target=target, b=b, params=params, max_rejected=max_rejected, record=record
     )
@@ -245,7 +247,10 @@ async def _check_busy(p2p: P2P, target: str, record: Callable[..., None]) -> Non
 async def _refused(p2p: P2P, target: str, protocol: str, frame: bytes) -> bool:
     """Write one raw ``frame`` on a new stream; True if the node answers
     nothing and resets or closes the stream."""
-    stream = await p2p.new_stream(target, protocol)
+    try:
+        stream = await p2p.new_stream(target, protocol)
+    except NetworkError:  # reset while the protocol was negotiated: refused
+        return True
     try:
         await stream.write(frame)
         data = b"?"
@@ -261,14 +266,49 @@ async def _refused(p2p: P2P, target: str, protocol: str, frame: bytes) -> bool:
 
 
 async def _check_bad_frames(p2p: P2P, target: str, record: Callable[..., None]) -> None:
-    from .frames import frame
-
-    bad_hello = frame({"t": "hello", "topics": ["t"] * 65})
+    bad_hello = wire_frame({"t": "hello", "topics": ["t"] * 65})
     record("sync/bad-hello-refused", await _refused(p2p, target, wire.PROTOCOL, bad_hello))
-    bad_stem = frame({"t": "stem", "topic": "x", "msg": "not bytes"})
+    bad_stem = wire_frame({"t": "stem", "topic": "x", "msg": "not bytes"})
     record("stem/bad-frame-refused", await _refused(p2p, target, STEM, bad_stem))
     oversize = (wire.MAX_FRAME + 1).to_bytes(4, "big")
     record("sync/oversize-frame-refused", await _refused(p2p, target, wire.PROTOCOL, oversize))
+
+
+async def _check_stem(
+    p2p: P2P,
+    *,
+    target: str,
+    seen: list[tuple[str, bytes]],
+    now: int,
+    params: NetworkParams,
+    record: Callable[..., None],
+) -> None:
+    """A valid intent handed over on a stem is taken: it comes back by
+    gossip (the node fluffs it, or its stem ends for want of a successor
+    that speaks the stem, or its embargo fires); and a peer gets at most
+    3 stem streams at once."""
+    signed = _fresh_intent(now, params, "Pixel 8 by stem")
+    stream = await p2p.new_stream(target, STEM)
+    try:
+        await stream.write(
+            wire_frame({"t": "stem", "topic": TOPIC_OF["intent"], "msg": signed.raw})
+        )
+        back = await _wait(partial(_seen, seen, signed.raw), 45.0)
+        record("stem/valid-message-taken", back, "" if back else "not gossiped within 45 s")
+    finally:
+        with suppress(Exception):
+            await stream.close()
+    streams = [await p2p.new_stream(target, STEM) for _ in range(3)]
+    await trio.sleep(0.5)
+    try:
+        fourth = await _refused(p2p, target, STEM, b"")
+        with trio.move_on_after(1.0) as scope:
+            await streams[0].read(1)  # the first three stay open: this waits
+        record("stem/fourth-stream-refused", fourth and scope.cancelled_caught)
+    finally:
+        for s in streams:
+            with suppress(Exception):
+                await s.reset()
 
 
 def live_cases(b: cases.Builder, params: NetworkParams) -> tuple[list[Any], list[Any]]:
