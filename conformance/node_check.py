@@ -221,6 +221,7 @@ async def check_node(
         await _check_busy(watcher, target, record)
         await _check_bad_frames(watcher, target, record)
         await _check_stem(sender, target=target, seen=seen, now=wall, params=params, record=record)
+    await _check_sync_requester(addr, now=wall, params=params, record=record)
     await _check_strikes(
         addr=addr, target=target, b=b, params=params, max_rejected=max_rejected, record=record
     )
@@ -309,6 +310,72 @@ async def _check_stem(
         for s in streams:
             with suppress(Exception):
                 await s.reset()
+
+
+async def _check_sync_requester(
+    addr: str, *, now: int, params: NetworkParams, record: Callable[..., None]
+) -> None:
+    """The node as the requester: a peer that connects is asked for what it
+    holds, by the rules (a hello in bounds, only offered ids wanted), and a
+    valid message handed over is taken (the node then offers it by sync)."""
+    target = _target(addr)
+    signed = _fresh_intent(now, params, "Pixel 8 by sync")
+    unknown = bytes(range(64, 96))
+    state: dict[str, Any] = {}
+    done = trio.Event()
+
+    async def respond(stream: Any) -> None:
+        if done.is_set():  # the node's second sync: nothing more to check
+            await wire.write_frame(stream, {"t": "inv-end"})
+            await wire.read_frame(stream, timeout=10.0)
+            await wire.write_frame(stream, {"t": "end"})
+            return
+        try:
+            hello = await wire.read_frame(stream, timeout=10.0)
+            state["hello"] = hello
+            await wire.write_frame(stream, {"t": "inv", "ids": [signed.id, unknown]})
+            await wire.write_frame(stream, {"t": "inv-end"})
+            wanted: list[bytes] = []
+            while True:
+                frame = await wire.read_frame(stream, timeout=10.0)
+                if wire._expect(frame, "want", "want-end") == "want-end":
+                    break
+                wanted.extend(wire._ids(frame))
+            state["wanted"] = wanted
+            if signed.id in wanted:
+                await wire.write_frame(
+                    stream, {"t": "msg", "topic": TOPIC_OF["intent"], "data": signed.raw}
+                )
+            await wire.write_frame(stream, {"t": "end"})
+            await stream.close()
+        except Exception as exc:  # recorded below
+            state["error"] = f"{type(exc).__name__}: {exc}"
+        finally:
+            done.set()
+
+    async with open_p2p(on_message=lambda *_: False) as p2p:
+        p2p.set_stream_handler(wire.PROTOCOL, respond)
+        await p2p.connect(addr)
+        with trio.move_on_after(20.0):
+            await done.wait()
+        hello = state.get("hello", {})
+        hello_ok = type(hello.get("topics")) is list and len(hello["topics"]) <= 64
+        wanted = state.get("wanted")
+        ok = done.is_set() and "error" not in state and hello_ok and wanted is not None
+        ok = (
+            ok
+            and set(wanted or ()) <= {signed.id, unknown}
+            and len(set(wanted or ())) == len(wanted or ())
+        )
+        detail = state.get("error", "" if ok else f"hello {hello!r}, wanted {wanted!r}")
+        record("sync/node-requests-by-the-rules", ok, detail)
+        try:
+            offered, _ = await sync_session(p2p, target, [TOPIC_OF["intent"]], lambda ids: [])
+            taken = signed.id in offered
+        except Exception as exc:  # recorded
+            taken, detail = False, f"{type(exc).__name__}: {exc}"
+        record("sync/handed-over-message-taken", taken,
+               "" if taken else "the intent handed over by sync is not offered back")  # fmt: skip
 
 
 def live_cases(b: cases.Builder, params: NetworkParams) -> tuple[list[Any], list[Any]]:

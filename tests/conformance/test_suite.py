@@ -67,6 +67,8 @@ def test_our_node_passes_the_node_checks(tmp_path: Path) -> None:
                 names = {r.name for r in results}
                 assert {
                     "sync/second-session-busy",
+                    "sync/node-requests-by-the-rules",
+                    "sync/handed-over-message-taken",
                     "stem/valid-message-taken",
                     "stem/fourth-stream-refused",
                     "strikes/banned-peer-refused",
