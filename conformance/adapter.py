@@ -113,9 +113,14 @@ def main() -> int:
             continue
         try:
             request = json.loads(line)
-            reply = answer(request)
-        except (ValueError, KeyError, TypeError, msgpack.ExtraData) as exc:
-            reply = {"id": None, "error": f"{type(exc).__name__}: {exc}"}
+        except ValueError as exc:
+            reply: dict[str, Any] = {"id": None, "error": f"{type(exc).__name__}: {exc}"}
+        else:
+            try:
+                reply = answer(request)
+            except (ValueError, KeyError, TypeError, AttributeError, msgpack.ExtraData) as exc:
+                known = request.get("id") if isinstance(request, dict) else None
+                reply = {"id": known, "error": f"{type(exc).__name__}: {exc}"}
         sys.stdout.write(json.dumps(reply) + "\n")
         sys.stdout.flush()
     return 0

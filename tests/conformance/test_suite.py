@@ -4,6 +4,7 @@ and a real node on 127.0.0.1 checked over libp2p."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -82,3 +83,27 @@ def test_our_node_passes_the_node_checks(tmp_path: Path) -> None:
                     assert offered, "the vendor profile the checks published"
 
     run(main)
+
+
+def test_the_adapter_answers_bad_requests_with_a_named_error_and_keeps_going() -> None:
+    lines = [
+        "not json",
+        json.dumps({"id": 1, "op": "fly"}),
+        json.dumps({"id": 2, "op": "validate", "envelope_hex": "zz", "now": 0}),
+        json.dumps({"id": 3, "op": "key_file", "text": "kind = customer-seed\n"}),
+    ]
+    done = subprocess.run(
+        [sys.executable, "-m", "conformance.adapter"],
+        cwd=ROOT,
+        input="\n".join(lines) + "\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    answers = [json.loads(line) for line in done.stdout.splitlines()]
+    assert len(answers) == 4
+    assert "JSONDecodeError" in answers[0]["error"]
+    assert answers[1] == {"id": 1, "error": "unknown op 'fly'"}
+    assert answers[2]["id"] == 2 and "ValueError" in answers[2]["error"]
+    assert answers[3] == {"id": 3, "ok": False}
