@@ -25,6 +25,7 @@ from intentcast.protocol.vocab import CURRENCIES, CUSTOMER_TERM_RE, PAYMENT_MODE
 
 from .constraints import NAME_YOUR_PRICE
 from .search import CatalogIndex
+from .taxonomy import TAXONOMY, UnknownCategory
 from .words import item_words
 
 T = TypeVar("T")
@@ -108,7 +109,7 @@ class CatalogItem:
     #: Includes ``name-your-price`` exactly when ``floor`` is set.
     payment_modes: tuple[str, ...]
     offer_valid_hours: int
-    #: Normalised words of title, keywords, category and text attributes
+    #: Normalised words of title, keywords and text attributes
     #: (the simple normaliser of :mod:`.words`; relevance uses :mod:`.search`).
     words: frozenset[str]
     #: What customers call this item besides its title and keywords
@@ -305,6 +306,10 @@ def _parse_item(
     if isinstance(category_raw, str):
         category_raw = category_raw.split("/")
     category = r.run(lambda: category_path("category", category_raw))
+    try:
+        TAXONOMY.check(category)
+    except UnknownCategory as exc:
+        raise r.fail(f"category: {exc}") from None
     title = r.run(lambda: f.text("title", merged["title"], f.MAX_TITLE))
     description = r.run(
         lambda: f.text("description", merged.get("description", ""), f.MAX_DESCRIPTION,
@@ -395,7 +400,7 @@ def _parse_item(
         customer_terms=customer_terms,
         payment_modes=modes,
         offer_valid_hours=valid_hours,
-        words=item_words(title, keywords, category, attributes),
+        words=item_words(title, keywords, attributes),
     )
 
 

@@ -16,6 +16,7 @@ from intentcast.protocol.fields import DAY, MAX_AMOUNT
 from .catalog import Catalog, CatalogItem
 from .constraints import NAME_YOUR_PRICE, ships_to_region
 from .relevance import Relevance, assess
+from .taxonomy import TAXONOMY
 from .reputation import NO_RATINGS, RatingSummary, meets_minimum
 
 
@@ -100,7 +101,7 @@ def match_intent(
     if t.min_rating and not meets_minimum(rating or NO_RATINGS, t.min_rating):
         return ()
     quantity = i.quantity
-    wanted_cat = i.category
+    wanted_cat = TAXONOMY.resolve(i.category)
     customer_modes = frozenset(t.payment_modes)
     required = frozenset(t.customer_terms)
     index = catalog.index
@@ -115,17 +116,19 @@ def match_intent(
     in_line: list[tuple[float, int, str, OfferDraft]] = []
     near: list[tuple[float, int, str, OfferDraft]] = []
     top = wanted_cat[0]
-    #: Whether an item in line with the intent's category is relevant (even
-    #: if its hard terms fail): then near categories are not offered.
-    any_in_line = False
+    named = TAXONOMY.named(i.title, top)
+    #: The best relevance of an item in line with the intent's category or
+    #: the one its title names (even if its hard terms fail).
+    best_in_line = 0.0
     for n in candidates:
         item = index.items[n]
         if item.category[0] != top:
             continue
-        relevance = assess(i, item, index.analyses[n], concepts)
+        relevance = assess(i, item, index.analyses[n], concepts, named=named)
         if not relevance.relevant:
             continue
-        any_in_line = any_in_line or not relevance.near_category
+        if not relevance.near_category:
+            best_in_line = max(best_in_line, relevance.score)
         if item.currency != t.currency or item.stock < quantity:
             continue
         deliver_by = now + item.delivery_days * DAY
@@ -160,7 +163,8 @@ def match_intent(
         (near if relevance.near_category else in_line).append(
             (-relevance.score, least, item.sku, draft)
         )
-    # Items of a sibling or cousin category only when none is in line.
-    drafts = in_line if any_in_line else near
+    # Items of a sibling or cousin category only when none in line with the
+    # intent's category (or the one its title names) is relevant.
+    drafts = in_line if best_in_line else near
     drafts.sort(key=lambda d: (d[0], d[1], d[2]))
     return tuple(d[3] for d in drafts)

@@ -228,12 +228,12 @@ def item_analysis(item: CatalogItem) -> Analysis:
     _demote_modifiers(item.title, a)
     for keyword in (*item.keywords, *item.aliases):
         analyse(keyword, KEYWORD, a)
-    for level in item.category[1:-1]:
-        analyse(level.replace("-", " "), CATEGORY_INNER, a)
     if len(item.category) > 1:
-        leaf = item.category[-1]
-        # A compound leaf ("coffee-tea", "home-garden") says less of each word.
-        analyse(leaf.replace("-", " "), CATEGORY_INNER if "-" in leaf else CATEGORY_LEAF, a)
+        # The leaf names what the item is, as one word ("sofas" -> sofa,
+        # "power-banks" -> powerbank); no segment is split into words and
+        # inner segments add none ("home/garden" must not make "garden"
+        # match every item under it).
+        a.add(canonical(stem(item.category[-1].replace("-", ""))), CATEGORY_LEAF)
     for name, value in item.attributes.items():
         if value is True:
             # waterproof = true, dual_sim = true: the item *is* that.
