@@ -16,8 +16,8 @@ from intentcast.protocol.fields import DAY, MAX_AMOUNT
 from .catalog import Catalog, CatalogItem
 from .constraints import NAME_YOUR_PRICE, ships_to_region
 from .relevance import Relevance, assess
-from .taxonomy import TAXONOMY
 from .reputation import NO_RATINGS, RatingSummary, meets_minimum
+from .taxonomy import TAXONOMY
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -106,7 +106,8 @@ def assess(
         return Relevance(
             relevant=False, score=0.0, reasons=(f"category {shown_cat} is not {shown_wanted}",)
         )
-    depth = min(len(wanted_cat), len(item_cat))
+    depth = next(n for n in range(min(len(wanted_cat), len(item_cat)), 0, -1)
+                 if wanted_cat[:n] == item_cat[:n])  # fmt: skip
     reasons = [f"category {shown_cat} " + _SAID[relation].format(wanted=shown_wanted)]
     if title_names_it:
         reasons[0] += "; the title names it"

@@ -72,9 +72,8 @@ _WORD: Final = re.compile(r"[^\W_]+")
 
 def _tokens(text: str) -> tuple[str, ...]:
     """Words of a name or a query as matched: stemmed, synonyms folded."""
-    return tuple(
-        canonical(stem(w)) for w in _WORD.findall(text.casefold().replace("'s", "")) if w not in FILLER
-    )
+    words = _WORD.findall(text.casefold().replace("'s", ""))
+    return tuple(canonical(stem(w)) for w in words if w not in FILLER)
 
 
 @dataclass(frozen=True, slots=True)
@@ -284,8 +283,8 @@ def parse_taxonomy(text: str) -> Taxonomy:
     """The tree from its text (the format of ``taxonomy.txt``). Raises
     ValueError naming the line of a path the protocol would refuse."""
     categories: list[Category] = []
-    for n, line in enumerate(text.splitlines(), 1):
-        line = line.strip()
+    for n, whole in enumerate(text.splitlines(), 1):
+        line = whole.strip()
         if not line or line.startswith("#"):
             continue
         raw, _, names = line.partition(":")
