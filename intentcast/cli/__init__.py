@@ -35,9 +35,7 @@ def main() -> None:
     """
 
 
-for command in (
-    init, node, intent, offers, accept, deals, peers, status, vendor, demo, categories
-):
+for command in (init, node, intent, offers, accept, deals, peers, status, vendor, demo, categories):
     main.add_command(command)
 
 __all__ = ["main"]
