@@ -12,7 +12,7 @@ negligible next to it (``python -m benchmarks rank``).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, NamedTuple, overload
 
@@ -20,6 +20,7 @@ from intentcast.protocol import Intent, Offer, Signed
 from intentcast.protocol.fields import DAY, MAX_RATING, MAX_TIME, AttributeValue
 from intentcast.protocol.vocab import KNOWN_CUSTOMER_TERMS
 
+from .attributes import check_attribute, find_attribute
 from .constraints import NAME_YOUR_PRICE, Violation, find_violations, ships_to_region
 from .reputation import NO_RATINGS, Reputation, bayesian_rating, meets_minimum
 
@@ -82,6 +83,10 @@ class RankedOffer(NamedTuple):
     reputation_points: float
     terms_points: float
     attributes_points: float
+    #: The intent's attributes the item does not state or states otherwise,
+    #: each in a few words (``does not state color``, ``storage_gb is 64,
+    #: you want 128-256``); empty when all match.
+    attribute_notes: tuple[str, ...] = ()
 
     @property
     def breakdown(self) -> Breakdown:
@@ -155,7 +160,7 @@ class RankedOffers(Sequence[RankedOffer]):
 
 
 EMPTY_RANKED: Final = RankedOffers(
-    [], ([], [], [], [], [], [], [], [], []), Breakdown(0, 0, 0, 0, 0)
+    [], ([], [], [], [], [], [], [], [], [], []), Breakdown(0, 0, 0, 0, 0)
 )
 
 
@@ -199,30 +204,8 @@ def rank_offers(
     Ties in score break by lower price, then earlier delivery, then offer
     id, so the order is total and deterministic.
     """
-    i = intent.message
-    t = i.terms
-    intent_id = intent.id
-    quantity = i.quantity
-    currency = t.currency
-    deadline = t.deliver_by
-    latest = MAX_TIME if deadline is None else deadline
-    max_price = t.max_price
-    region = t.region
-    required = t.customer_terms
-    min_rating = t.min_rating
-    customer_modes = frozenset(t.payment_modes)
-    customer_nyp = NAME_YOUR_PRICE in customer_modes
-    extra_terms = frozenset(KNOWN_CUSTOMER_TERMS).difference(required)
-    # Wanted attributes precompiled for the loop: (name, kind, a, b), the
-    # same rule as attributes.attribute_matches, inlined for speed.
-    wanted = tuple(_compile_wanted(name, value) for name, value in i.attributes.items())
-
-    # Caches: vendors repeat their ships-to lists, terms and payment modes.
-    region_ok: dict[tuple[str, ...], bool] = {}
-    terms_seen: dict[tuple[str, ...], tuple[bool, float]] = {}
-    modes_seen: dict[tuple[str, ...], tuple[bool, bool]] = {}
-    vendor_seen: dict[bytes, tuple[bool, float]] = {}
-
+    hard = _HardTerms(intent, now=now, reputation=reputation)
+    attrs = _WantedAttributes(intent.message.attributes)
     seen: set[bytes] = set()
     rejected: list[RejectedOffer] = []
     # Acceptable offers in parallel lists of plain numbers: no per-offer
@@ -233,50 +216,14 @@ def rank_offers(
     ratings: list[float] = []
     term_values: list[float] = []
     attr_values: list[float] = []
+    attr_notes: list[tuple[str, ...]] = []
     for signed in offers:
         if signed.id in seen:
             continue
         seen.add(signed.id)
         o = signed.message
-        ok = (
-            o.intent_id == intent_id
-            and o.valid_until > now
-            and o.quantity == quantity
-            and o.currency == currency
-            and o.deliver_by <= latest
-        )
-        if ok:
-            ships = o.ships_to
-            covered = region_ok.get(ships)
-            if covered is None:
-                covered = region_ok[ships] = ships_to_region(ships, region)
-            cterms = o.customer_terms
-            term_info = terms_seen.get(cterms)
-            if term_info is None:
-                accepted = frozenset(cterms)
-                term_info = terms_seen[cterms] = (
-                    accepted.issuperset(required),
-                    len(extra_terms & accepted) / len(extra_terms) if extra_terms else 1.0,
-                )
-            modes = o.payment_modes
-            mode_info = modes_seen.get(modes)
-            if mode_info is None:
-                mode_info = modes_seen[modes] = (
-                    not customer_modes.isdisjoint(modes),
-                    customer_nyp and NAME_YOUR_PRICE in modes,
-                )
-            floor = o.price_floor
-            price = floor if mode_info[1] and floor is not None else o.price
-            vendor = vendor_seen.get(o.vendor_key)
-            if vendor is None:
-                summary = reputation.get(o.vendor_key, NO_RATINGS)
-                vendor = vendor_seen[o.vendor_key] = (
-                    min_rating == 0 or meets_minimum(summary, min_rating),
-                    bayesian_rating(summary),
-                )
-            ok = covered and term_info[0] and mode_info[0] and price <= max_price and vendor[0]
-            rating, terms_value = vendor[1], term_info[1]
-        if not ok:
+        accepted = hard.accept(o)
+        if accepted is None:
             violations = find_violations(
                 intent,
                 signed,
@@ -286,35 +233,147 @@ def rank_offers(
             )
             rejected.append(RejectedOffer(offer=signed, violations=violations))
             continue
-        if wanted:
-            have = o.item.attributes
-            hits = 0
-            for name, kind, a, b in wanted:
-                value = have.get(name)
-                if value is None:
-                    continue
-                if kind is tuple:
-                    hits += type(value) is int and a <= value <= b  # type: ignore[operator]
-                elif kind is str:
-                    hits += type(value) is str and value.strip().casefold() == a
-                else:
-                    hits += type(value) is kind and value == a
-            attr_values.append(hits / len(wanted))
-        else:
-            attr_values.append(1.0)
+        value, notes = attrs.score(o.item.attributes)
+        attr_values.append(value)
+        attr_notes.append(notes)
         lead = o.deliver_by - now
         fit.append(signed)
-        prices.append(price)
+        prices.append(accepted[0])
         leads.append(lead if lead > 0 else 0)
-        ratings.append(rating)
-        term_values.append(terms_value)
-
+        ratings.append(accepted[1])
+        term_values.append(accepted[2])
     rejected.sort(key=_offer_id)
     if not fit:
         return Ranking(ranked=EMPTY_RANKED, rejected=tuple(rejected))
+    ranked = _score(
+        intent.message, now, fit, (prices, leads, ratings, term_values, attr_values), attr_notes
+    )
+    return Ranking(ranked=ranked, rejected=tuple(rejected))
 
+
+class _HardTerms:
+    """The intent's hard terms, read once, with caches for what vendors
+    repeat (ships-to lists, term sets, payment modes, their own key)."""
+
+    __slots__ = ("customer_modes", "customer_nyp", "extra_terms", "i", "intent_id", "latest",
+                 "min_rating", "modes_seen", "now", "region_ok", "reputation", "required",
+                 "terms_seen", "vendor_seen")  # fmt: skip
+
+    def __init__(self, intent: Signed[Intent], *, now: int, reputation: Reputation) -> None:
+        self.i = intent.message
+        t = self.i.terms
+        self.intent_id = intent.id
+        self.now = now
+        self.latest = MAX_TIME if t.deliver_by is None else t.deliver_by
+        self.required = t.customer_terms
+        self.min_rating = t.min_rating
+        self.customer_modes = frozenset(t.payment_modes)
+        self.customer_nyp = NAME_YOUR_PRICE in self.customer_modes
+        self.extra_terms = frozenset(KNOWN_CUSTOMER_TERMS).difference(self.required)
+        self.reputation = reputation
+        self.region_ok: dict[tuple[str, ...], bool] = {}
+        self.terms_seen: dict[tuple[str, ...], tuple[bool, float]] = {}
+        self.modes_seen: dict[tuple[str, ...], tuple[bool, bool]] = {}
+        self.vendor_seen: dict[bytes, tuple[bool, float]] = {}
+
+    def accept(self, o: Offer) -> tuple[int, float, float] | None:
+        """``(least price, vendor rating, terms value)`` if the offer meets
+        every hard term, else None (the caller lists the violations)."""
+        i, t = self.i, self.i.terms
+        if not (
+            o.intent_id == self.intent_id
+            and o.valid_until > self.now
+            and o.quantity == i.quantity
+            and o.currency == t.currency
+            and o.deliver_by <= self.latest
+        ):
+            return None
+        ships = o.ships_to
+        covered = self.region_ok.get(ships)
+        if covered is None:
+            covered = self.region_ok[ships] = ships_to_region(ships, t.region)
+        cterms = o.customer_terms
+        term_info = self.terms_seen.get(cterms)
+        if term_info is None:
+            accepted, extra = frozenset(cterms), self.extra_terms
+            term_info = self.terms_seen[cterms] = (
+                accepted.issuperset(self.required),
+                len(extra & accepted) / len(extra) if extra else 1.0,
+            )
+        modes = o.payment_modes
+        mode_info = self.modes_seen.get(modes)
+        if mode_info is None:
+            mode_info = self.modes_seen[modes] = (
+                not self.customer_modes.isdisjoint(modes),
+                self.customer_nyp and NAME_YOUR_PRICE in modes,
+            )
+        floor = o.price_floor
+        price = floor if mode_info[1] and floor is not None else o.price
+        vendor = self.vendor_seen.get(o.vendor_key)
+        if vendor is None:
+            summary = self.reputation.get(o.vendor_key, NO_RATINGS)
+            vendor = self.vendor_seen[o.vendor_key] = (
+                self.min_rating == 0 or meets_minimum(summary, self.min_rating),
+                bayesian_rating(summary),
+            )
+        if covered and term_info[0] and mode_info[0] and price <= t.max_price and vendor[0]:
+            return price, vendor[1], term_info[1]
+        return None
+
+
+_ALL_MATCH: Final[tuple[str, ...]] = ()
+_MISSING: Final = object()
+
+
+class _WantedAttributes:
+    """The intent's wanted attributes against each offer's item, by the
+    shared rule (:func:`.attributes.check_attribute`), with each distinct
+    (name, value) an item states checked once."""
+
+    __slots__ = ("cache", "wanted")
+
+    def __init__(self, wanted: Mapping[str, AttributeValue]) -> None:
+        self.wanted = tuple(wanted.items())
+        self.cache: dict[tuple[object, ...], tuple[float, str]] = {}
+
+    def score(self, have: Mapping[str, AttributeValue]) -> tuple[float, tuple[str, ...]]:
+        """``(value 0..1, notes)``: each wanted attribute earns its credit
+        (match 1, unknown half, conflict 0); the notes name the unknown and
+        conflicting ones for the explanation."""
+        wanted = self.wanted
+        if not wanted:
+            return 1.0, _ALL_MATCH
+        got = 0.0
+        notes = _ALL_MATCH
+        cache = self.cache
+        for name, value in wanted:
+            key = name if name in have else find_attribute(name, have)
+            stated: object = _MISSING if key is None else have[key]
+            # The type is part of the key: True == 1 in a dict, not here.
+            ck = (name, key, type(stated), stated)
+            verdict = cache.get(ck)
+            if verdict is None:
+                check = check_attribute(name, value, {} if key is None else {key: have[key]})
+                note = "" if check.state == "match" else check.describe()
+                verdict = cache[ck] = (check.credit, note)
+            got += verdict[0]
+            if verdict[1]:
+                notes = (*notes, verdict[1])
+        return got / len(wanted), notes
+
+
+def _score(
+    i: Intent,
+    now: int,
+    fit: list[Signed[Offer]],
+    values: tuple[list[int], list[int], list[float], list[float], list[float]],
+    attr_notes: list[tuple[str, ...]],
+) -> RankedOffers:
+    """Points per criterion for the acceptable offers, and their order."""
+    prices, leads, ratings, term_values, attr_values = values
     shares = weight_shares(i)
     w_terms, w_attrs = shares.terms, shares.attributes
+    max_price, deadline = i.terms.max_price, i.terms.deliver_by
     best = min(prices)
     fastest = min(leads) + SPEED_SMOOTHING
     horizon = max((deadline - now) if deadline is not None else DEFAULT_HORIZON, DAY)
@@ -352,12 +411,9 @@ def rank_offers(
     order = sorted(range(len(fit)), key=neg_scores.__getitem__)
     if len(set(neg_scores)) < len(neg_scores):
         order = _break_ties(order, neg_scores, prices, fit)
-    ranked = RankedOffers(
-        order,
-        (fit, neg_scores, prices, ratings, p_prices, p_speeds, p_reps, p_terms_, p_attrs_),
-        shares,
-    )
-    return Ranking(ranked=ranked, rejected=tuple(rejected))
+    columns = (fit, neg_scores, prices, ratings, p_prices, p_speeds, p_reps, p_terms_, p_attrs_,
+               attr_notes)  # fmt: skip
+    return RankedOffers(order, columns, shares)
 
 
 def _break_ties(
@@ -381,11 +437,3 @@ def _break_ties(
 
 def _offer_id(rejected: RejectedOffer) -> bytes:
     return rejected.offer.id
-
-
-def _compile_wanted(name: str, value: AttributeValue) -> tuple[str, type, object, object]:
-    if type(value) is tuple:
-        return name, tuple, value[0], value[1]
-    if type(value) is str:
-        return name, str, value.strip().casefold(), None
-    return name, type(value), value, None

@@ -29,7 +29,7 @@ from typing import Final
 
 from intentcast.protocol import Intent
 
-from .attributes import coerced_matches, find_attribute
+from .attributes import UNKNOWN_CREDIT, check_attribute
 from .catalog import CatalogItem
 from .formatting import join_list
 from .search import THRESHOLD, Analysis, CatalogIndex, Concept, coverage, item_analysis
@@ -37,7 +37,7 @@ from .taxonomy import CATEGORY_FACTOR, TAXONOMY, Relation
 
 #: Each wanted attribute the item does not state takes this share of its
 #: weight off the coverage (all unknown: coverage halved).
-UNKNOWN_ATTRIBUTE: Final = 0.5
+UNKNOWN_ATTRIBUTE: Final = 1 - UNKNOWN_CREDIT
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -115,19 +115,14 @@ def assess(
     matched: list[str] = []
     unknown: list[str] = []
     for name, value in intent.attributes.items():
-        key = find_attribute(name, item.attributes)
-        if key is None:
-            unknown.append(name)
-            continue
-        ok, want, have = coerced_matches(name, value, key, item.attributes[key])
-        if not ok:
-            wanted_text = want.shown if want.shown != have.shown else f"{want.shown} ({want.kind})"
+        check = check_attribute(name, value, item.attributes)
+        if check.state == "conflict":
             return Relevance(
                 relevant=False,
                 score=0.0,
-                reasons=(*reasons, f"{key} is {have.shown}, the intent wants {wanted_text}"),
+                reasons=(*reasons, check.describe("the intent wants")),
             )
-        matched.append(name)
+        (matched if check.state == "match" else unknown).append(name)
     if matched:
         reasons.append(f"attributes {join_list(matched)} match")
     if unknown:
