@@ -16,7 +16,7 @@ from typing import Final
 
 from intentcast.protocol.fields import AttributeValue
 
-from .search import (
+from .analysis import (
     Quantity,
     attribute_base,
     attribute_unit,

@@ -29,10 +29,11 @@ from typing import Final
 
 from intentcast.protocol import Intent
 
+from .analysis import Analysis, item_analysis
 from .attributes import UNKNOWN_CREDIT, check_attribute
 from .catalog import CatalogItem
 from .formatting import join_list
-from .search import THRESHOLD, Analysis, CatalogIndex, Concept, coverage, item_analysis
+from .search import THRESHOLD, CatalogIndex, Concept, coverage
 from .taxonomy import CATEGORY_FACTOR, TAXONOMY, Relation
 
 #: Each wanted attribute the item does not state takes this share of its

@@ -33,8 +33,8 @@ from rapidfuzz import fuzz
 from intentcast.protocol import InvalidMessage
 from intentcast.protocol.intent import category_path
 
+from .analysis import canonical, stem
 from .lexicon import FILLER
-from .search import canonical, stem
 
 
 class Relation(enum.StrEnum):

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from intentcast.matching import CatalogError, parse_catalog
+from intentcast.matching.analysis import item_analysis
 from intentcast.matching.match import match_intent
 from intentcast.matching.relevance import assess_relevance
-from intentcast.matching.search import item_analysis
 from intentcast.matching.taxonomy import (
     TAXONOMY,
     Relation,
