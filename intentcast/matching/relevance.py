@@ -113,17 +113,9 @@ def assess(
     if title_names_it:
         reasons[0] += "; the title names it"
 
-    matched: list[str] = []
-    unknown: list[str] = []
-    for name, value in intent.attributes.items():
-        check = check_attribute(name, value, item.attributes)
-        if check.state == "conflict":
-            return Relevance(
-                relevant=False,
-                score=0.0,
-                reasons=(*reasons, check.describe("the intent wants")),
-            )
-        (matched if check.state == "match" else unknown).append(name)
+    matched, unknown, conflict = _attributes(intent, item)
+    if conflict:
+        return Relevance(relevant=False, score=0.0, reasons=(*reasons, conflict))
     if matched:
         reasons.append(f"attributes {join_list(matched)} match")
     if unknown:
@@ -163,3 +155,16 @@ def assess(
         reasons=tuple(reasons),
         near_category=near and not title_names_it,
     )
+
+
+def _attributes(intent: Intent, item: CatalogItem) -> tuple[list[str], list[str], str]:
+    """``(matched, unknown, conflict)``: the wanted attributes the item
+    states alike and does not state, and the first conflict's reason ("")."""
+    matched: list[str] = []
+    unknown: list[str] = []
+    for name, value in intent.attributes.items():
+        check = check_attribute(name, value, item.attributes)
+        if check.state == "conflict":
+            return matched, unknown, check.describe("the intent wants")
+        (matched if check.state == "match" else unknown).append(name)
+    return matched, unknown, ""
