@@ -171,6 +171,8 @@ class Taxonomy:
         p = tuple(path)
         if p in self.categories:
             return p
+        if not p:
+            raise UnknownCategory(p, [c.shown for c in self if len(c.path) == 1][:3])
         resolved = self.resolve(p)
         closest = [s.path for s in self.search(" ".join(p[1:]) or p[0], top=p[0], limit=3)]
         if len(resolved) > 1:
