@@ -122,10 +122,21 @@ class Taxonomy:
                 raise ValueError(f"taxonomy: {c.shown} comes before its parent")
             self.categories[c.path] = c
         self._resolved: dict[tuple[str, ...], tuple[str, ...]] = {}
+        # Each category's names as words, its path's own levels last; and
+        # which categories have a word (so a search looks at few of them).
         self._name_tokens = {
-            path: tuple(t for t in (_tokens(n) for n in c.names) if t)
+            path: tuple(
+                t
+                for t in (*(_tokens(n) for n in c.names), _tokens(" ".join(path[1:] or path)))
+                if t
+            )
             for path, c in self.categories.items()
         }
+        self._by_token: dict[str, set[tuple[str, ...]]] = {}
+        for path, names in self._name_tokens.items():
+            for name in names:
+                for token in name:
+                    self._by_token.setdefault(token, set()).add(path)
 
     def __contains__(self, path: object) -> bool:
         return tuple(path) in self.categories if isinstance(path, (tuple, list)) else False
@@ -199,40 +210,54 @@ class Taxonomy:
     def named(self, title: str, top: str) -> tuple[str, ...] | None:
         """The category an intent's title names under ``top``, if one clearly
         does ("winter coat" names fashion/outerwear/coats; "Pixel 8" none):
-        the single best category one of whose names the title covers, with
-        at least half the title's weight."""
-        best = self.search(title, top=top, limit=2, complete=True)
+        the single best category one of whose names the title's words cover
+        exactly, with at least half the title's weight."""
+        best = self.search(title, top=top, limit=2, complete=True, fuzzy=False)
         if best and best[0].score >= 0.5 and (len(best) == 1 or best[0].score > best[1].score):
             return tuple(best[0].path.split("/"))
         return None
 
     def search(
-        self, text: str, *, top: str | None = None, limit: int = 10, complete: bool = False
+        self,
+        text: str,
+        *,
+        top: str | None = None,
+        limit: int = 10,
+        complete: bool = False,
+        fuzzy: bool = True,
     ) -> list[Suggestion]:
         """Categories for free text (a search or an intent's title), closest
         first. A category scores by the query words its names cover (a name
         counts only when all its words are there, or half when some are;
-        typos and word beginnings count a little less), a category's own
-        names above its path's; ties go to the shallower path, then the
-        path's order. ``top`` keeps one top level; ``complete`` keeps only
-        categories one of whose names the text covers entirely."""
+        typos and word beginnings count a little less unless ``fuzzy`` is
+        off); ties go to the shallower path, then the path's order. ``top``
+        keeps one top level; ``complete`` keeps only categories one of
+        whose names the text covers entirely."""
         query = _query(text)
         if not query:
             return []
         total = sum(w for _, w in query)
+        words = {q for q, _ in query}
+        candidates: set[tuple[str, ...]] = set()
+        for q, _ in query:
+            candidates.update(self._by_token.get(q, ()))
+            if fuzzy:
+                for token, paths in self._by_token.items():
+                    if _close(q, token):
+                        candidates.update(paths)
         out: list[tuple[float, int, str]] = []
-        for path, names in self._name_tokens.items():
+        for path in candidates:
             if top is not None and path[0] != top:
                 continue
             best = 0.0
             whole = False
-            for name in (*names, _tokens(" ".join(path[1:] or path))):
-                if not name:
+            for name in self._name_tokens[path]:
+                if complete and not fuzzy and not words.issuperset(name):
                     continue
                 covered: dict[int, float] = {}
                 full = True
                 for term in name:
-                    at, hit = _hit(term, query)
+                    at, hit = _hit(term, query, fuzzy=fuzzy)
                     full = full and hit > 0
                     if hit > covered.get(at, 0.0):
                         covered[at] = hit
@@ -266,18 +291,27 @@ def _query(text: str) -> list[tuple[str, float]]:
     return out
 
 
-def _hit(term: str, query: Sequence[tuple[str, float]]) -> tuple[int, float]:
-    """Which query word has one word of a name, and how well: 1 exact, 0.9
-    a typo, 0.8 the word's beginning (three letters at least)."""
+def _close(q: str, term: str) -> float:
+    """0.9 if ``q`` is a typo of ``term``, 0.8 if it is the word's beginning
+    (three letters at least), else 0."""
+    if q == term:
+        return 0.0
+    if len(q) >= 4 and len(term) >= 5 and q[0] == term[0] and fuzz.ratio(q, term) >= 85:
+        return 0.9
+    return 0.8 if len(q) >= 3 and term.startswith(q) else 0.0
+
+
+def _hit(term: str, query: Sequence[tuple[str, float]], *, fuzzy: bool) -> tuple[int, float]:
+    """Which query word has one word of a name, and how well: 1 exact, else
+    (``fuzzy``) 0.9 a typo, 0.8 the word's beginning."""
     best, at = 0.0, -1
     for n, (q, _) in enumerate(query):
         if q == term:
             return n, 1.0
-        if len(q) >= 4 and len(term) >= 5 and q[0] == term[0] and fuzz.ratio(q, term) >= 85:
-            if best < 0.9:
-                best, at = 0.9, n
-        elif len(q) >= 3 and term.startswith(q) and best < 0.8:
-            best, at = 0.8, n
+        if fuzzy:
+            close = _close(q, term)
+            if close > best:
+                best, at = close, n
     return at, best
 
 
