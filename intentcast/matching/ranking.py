@@ -328,13 +328,19 @@ _MISSING: Final = object()
 class _WantedAttributes:
     """The intent's wanted attributes against each offer's item, by the
     shared rule (:func:`.attributes.check_attribute`), with each distinct
-    (name, value) an item states checked once."""
+    value an item states checked once."""
 
-    __slots__ = ("cache", "wanted")
+    __slots__ = ("by_value", "other", "wanted")
 
     def __init__(self, wanted: Mapping[str, AttributeValue]) -> None:
         self.wanted = tuple(wanted.items())
-        self.cache: dict[tuple[object, ...], tuple[float, str]] = {}
+        #: Per wanted name: the item's value under that same name -> (its
+        #: type, credit, note). The type is kept because True == 1 as keys.
+        self.by_value: dict[str, dict[AttributeValue, tuple[type, float, str]]] = {
+            name: {} for name in wanted
+        }
+        #: Items that state the name otherwise (frame_cm for frame) or not at all.
+        self.other: dict[tuple[object, ...], tuple[float, str]] = {}
 
     def score(self, have: Mapping[str, AttributeValue]) -> tuple[float, tuple[str, ...]]:
         """``(value 0..1, notes)``: each wanted attribute earns its credit
@@ -345,21 +351,37 @@ class _WantedAttributes:
             return 1.0, _ALL_MATCH
         got = 0.0
         notes = _ALL_MATCH
-        cache = self.cache
         for name, value in wanted:
-            key = name if name in have else find_attribute(name, have)
-            stated: object = _MISSING if key is None else have[key]
-            # The type is part of the key: True == 1 in a dict, not here.
-            ck = (name, key, type(stated), stated)
-            verdict = cache.get(ck)
+            stated = have.get(name)
+            if stated is not None:
+                seen = self.by_value[name]
+                known = seen.get(stated)
+                if known is None or known[0] is not type(stated):
+                    credit, note = _verdict(name, value, name, stated)
+                    known = seen[stated] = (type(stated), credit, note)
+                got += known[1]
+                if known[2]:
+                    notes = (*notes, known[2])
+                continue
+            key = find_attribute(name, have)
+            ck = (name, key, None) if key is None else (name, key, type(have[key]), have[key])
+            verdict = self.other.get(ck)
             if verdict is None:
-                check = check_attribute(name, value, {} if key is None else {key: have[key]})
-                note = "" if check.state == "match" else check.describe()
-                verdict = cache[ck] = (check.credit, note)
+                verdict = self.other[ck] = _verdict(
+                    name, value, key, None if key is None else have[key]
+                )
             got += verdict[0]
             if verdict[1]:
                 notes = (*notes, verdict[1])
         return got / len(wanted), notes
+
+
+def _verdict(
+    name: str, value: AttributeValue, key: str | None, stated: AttributeValue | None
+) -> tuple[float, str]:
+    """(credit, note) of one wanted attribute against one stated value."""
+    check = check_attribute(name, value, {} if key is None or stated is None else {key: stated})
+    return check.credit, "" if check.state == "match" else check.describe()
 
 
 def _score(

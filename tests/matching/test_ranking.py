@@ -236,3 +236,13 @@ def test_ranked_offers_read_like_an_immutable_sequence() -> None:
         ranked[4]
     with pytest.raises(TypeError):
         hash(ranked)
+
+
+def test_true_and_1_are_not_the_same_attribute_value() -> None:
+    """The per-value cache keeps each value's type (True == 1 as dict keys)."""
+    prefs = Preferences(price=0, speed=0, reputation=0, terms=0, attributes=100)
+    i = intent(attributes={"dual_sim": True}, preferences=prefs)
+    offers = [offer(i, n, attributes={"dual_sim": v}) for n, v in enumerate([1, True, 1, True])]
+    ranked = rank_offers(i, offers, now=NOW, reputation={}).ranked
+    scores = {r.offer.message.vendor_name: r.score for r in ranked}
+    assert scores == {"Vendor 0": 0.0, "Vendor 1": 100.0, "Vendor 2": 0.0, "Vendor 3": 100.0}
