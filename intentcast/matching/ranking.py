@@ -12,7 +12,7 @@ negligible next to it (``python -m benchmarks rank``).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, NamedTuple, overload
 
@@ -204,8 +204,8 @@ def rank_offers(
     Ties in score break by lower price, then earlier delivery, then offer
     id, so the order is total and deterministic.
     """
-    hard = _HardTerms(intent, now=now, reputation=reputation)
-    attrs = _WantedAttributes(intent.message.attributes)
+    accept = _acceptor(intent, now=now, reputation=reputation)
+    score_attributes = _WantedAttributes(intent.message.attributes).score
     seen: set[bytes] = set()
     rejected: list[RejectedOffer] = []
     # Acceptable offers in parallel lists of plain numbers: no per-offer
@@ -222,7 +222,7 @@ def rank_offers(
             continue
         seen.add(signed.id)
         o = signed.message
-        accepted = hard.accept(o)
+        accepted = accept(o)
         if accepted is None:
             violations = find_violations(
                 intent,
@@ -233,7 +233,7 @@ def rank_offers(
             )
             rejected.append(RejectedOffer(offer=signed, violations=violations))
             continue
-        value, notes = attrs.score(o.item.attributes)
+        value, notes = score_attributes(o.item.attributes)
         attr_values.append(value)
         attr_notes.append(notes)
         lead = o.deliver_by - now
@@ -251,74 +251,69 @@ def rank_offers(
     return Ranking(ranked=ranked, rejected=tuple(rejected))
 
 
-class _HardTerms:
-    """The intent's hard terms, read once, with caches for what vendors
-    repeat (ships-to lists, term sets, payment modes, their own key)."""
+def _acceptor(
+    intent: Signed[Intent], *, now: int, reputation: Reputation
+) -> Callable[[Offer], tuple[int, float, float] | None]:
+    """The intent's hard terms as one function of an offer: ``(least price,
+    vendor rating, terms value)`` if the offer meets every one, else None
+    (the caller lists the violations). The terms are read once into the
+    closure, with caches for what vendors repeat (ships-to lists, term
+    sets, payment modes, their own key): it runs once per offer."""
+    i = intent.message
+    t = i.terms
+    intent_id, quantity, currency = intent.id, i.quantity, t.currency
+    latest = MAX_TIME if t.deliver_by is None else t.deliver_by
+    max_price, region, required, min_rating = t.max_price, t.region, t.customer_terms, t.min_rating
+    customer_modes = frozenset(t.payment_modes)
+    customer_nyp = NAME_YOUR_PRICE in customer_modes
+    extra_terms = frozenset(KNOWN_CUSTOMER_TERMS).difference(required)
+    region_ok: dict[tuple[str, ...], bool] = {}
+    terms_seen: dict[tuple[str, ...], tuple[bool, float]] = {}
+    modes_seen: dict[tuple[str, ...], tuple[bool, bool]] = {}
+    vendor_seen: dict[bytes, tuple[bool, float]] = {}
 
-    __slots__ = ("customer_modes", "customer_nyp", "extra_terms", "i", "intent_id", "latest",
-                 "min_rating", "modes_seen", "now", "region_ok", "reputation", "required",
-                 "terms_seen", "vendor_seen")  # fmt: skip
-
-    def __init__(self, intent: Signed[Intent], *, now: int, reputation: Reputation) -> None:
-        self.i = intent.message
-        t = self.i.terms
-        self.intent_id = intent.id
-        self.now = now
-        self.latest = MAX_TIME if t.deliver_by is None else t.deliver_by
-        self.required = t.customer_terms
-        self.min_rating = t.min_rating
-        self.customer_modes = frozenset(t.payment_modes)
-        self.customer_nyp = NAME_YOUR_PRICE in self.customer_modes
-        self.extra_terms = frozenset(KNOWN_CUSTOMER_TERMS).difference(self.required)
-        self.reputation = reputation
-        self.region_ok: dict[tuple[str, ...], bool] = {}
-        self.terms_seen: dict[tuple[str, ...], tuple[bool, float]] = {}
-        self.modes_seen: dict[tuple[str, ...], tuple[bool, bool]] = {}
-        self.vendor_seen: dict[bytes, tuple[bool, float]] = {}
-
-    def accept(self, o: Offer) -> tuple[int, float, float] | None:
-        """``(least price, vendor rating, terms value)`` if the offer meets
-        every hard term, else None (the caller lists the violations)."""
-        i, t = self.i, self.i.terms
+    def accept(o: Offer) -> tuple[int, float, float] | None:
         if not (
-            o.intent_id == self.intent_id
-            and o.valid_until > self.now
-            and o.quantity == i.quantity
-            and o.currency == t.currency
-            and o.deliver_by <= self.latest
+            o.intent_id == intent_id
+            and o.valid_until > now
+            and o.quantity == quantity
+            and o.currency == currency
+            and o.deliver_by <= latest
         ):
             return None
         ships = o.ships_to
-        covered = self.region_ok.get(ships)
+        covered = region_ok.get(ships)
         if covered is None:
-            covered = self.region_ok[ships] = ships_to_region(ships, t.region)
+            covered = region_ok[ships] = ships_to_region(ships, region)
         cterms = o.customer_terms
-        term_info = self.terms_seen.get(cterms)
+        term_info = terms_seen.get(cterms)
         if term_info is None:
-            accepted, extra = frozenset(cterms), self.extra_terms
-            term_info = self.terms_seen[cterms] = (
-                accepted.issuperset(self.required),
-                len(extra & accepted) / len(extra) if extra else 1.0,
+            accepted = frozenset(cterms)
+            term_info = terms_seen[cterms] = (
+                accepted.issuperset(required),
+                len(extra_terms & accepted) / len(extra_terms) if extra_terms else 1.0,
             )
         modes = o.payment_modes
-        mode_info = self.modes_seen.get(modes)
+        mode_info = modes_seen.get(modes)
         if mode_info is None:
-            mode_info = self.modes_seen[modes] = (
-                not self.customer_modes.isdisjoint(modes),
-                self.customer_nyp and NAME_YOUR_PRICE in modes,
+            mode_info = modes_seen[modes] = (
+                not customer_modes.isdisjoint(modes),
+                customer_nyp and NAME_YOUR_PRICE in modes,
             )
         floor = o.price_floor
         price = floor if mode_info[1] and floor is not None else o.price
-        vendor = self.vendor_seen.get(o.vendor_key)
+        vendor = vendor_seen.get(o.vendor_key)
         if vendor is None:
-            summary = self.reputation.get(o.vendor_key, NO_RATINGS)
-            vendor = self.vendor_seen[o.vendor_key] = (
-                self.min_rating == 0 or meets_minimum(summary, self.min_rating),
+            summary = reputation.get(o.vendor_key, NO_RATINGS)
+            vendor = vendor_seen[o.vendor_key] = (
+                min_rating == 0 or meets_minimum(summary, min_rating),
                 bayesian_rating(summary),
             )
-        if covered and term_info[0] and mode_info[0] and price <= t.max_price and vendor[0]:
+        if covered and term_info[0] and mode_info[0] and price <= max_price and vendor[0]:
             return price, vendor[1], term_info[1]
         return None
+
+    return accept
 
 
 _ALL_MATCH: Final[tuple[str, ...]] = ()
