@@ -189,3 +189,64 @@ def check_attribute(
     if want == shown:  # never "X is yes, you want yes"
         want, shown = f"{want} ({w.kind})", f"{shown} ({h.kind})"
     return AttributeCheck(name, "conflict", key, shown, want)
+
+
+class AttributeScorer:
+    """An intent's wanted attributes against many items (the customer's
+    ranking: one per offer), by :func:`check_attribute`, each distinct value
+    an item states checked once."""
+
+    __slots__ = ("by_value", "other", "wanted")
+
+    def __init__(self, wanted: Mapping[str, AttributeValue]) -> None:
+        self.wanted = tuple(wanted.items())
+        #: Per wanted name: the item's value under that same name -> (its
+        #: type, credit, note). The type is kept because True == 1 as keys.
+        self.by_value: dict[str, dict[AttributeValue, tuple[type, float, str]]] = {
+            name: {} for name in wanted
+        }
+        #: Items that state the name otherwise (frame_cm for frame) or not at all.
+        self.other: dict[tuple[object, ...], tuple[float, str]] = {}
+
+    def verdict(
+        self, name: str, value: AttributeValue, have: Mapping[str, AttributeValue]
+    ) -> tuple[float, str]:
+        """``(credit, note)`` of one wanted attribute: 1 for a match, half
+        for one the item does not state, 0 for a conflict; the note names
+        the last two ("" for a match)."""
+        stated = have.get(name)
+        if stated is not None:
+            seen = self.by_value[name]
+            known = seen.get(stated)
+            if known is None or known[0] is not type(stated):
+                credit, note = _verdict(name, value, name, stated)
+                known = seen[stated] = (type(stated), credit, note)
+            return known[1], known[2]
+        key = find_attribute(name, have)
+        ck = (name, key, None) if key is None else (name, key, type(have[key]), have[key])
+        found = self.other.get(ck)
+        if found is None:
+            found = self.other[ck] = _verdict(name, value, key, None if key is None else have[key])
+        return found
+
+    def value(self, have: Mapping[str, AttributeValue]) -> float:
+        """The attributes criterion's value (0..1): the mean credit."""
+        wanted = self.wanted
+        if not wanted:
+            return 1.0
+        verdict = self.verdict
+        return sum(verdict(name, value, have)[0] for name, value in wanted) / len(wanted)
+
+    def notes(self, have: Mapping[str, AttributeValue]) -> tuple[str, ...]:
+        """The unknown and conflicting attributes, in a few words each (read
+        only when a ranked offer is built: no per-offer tuples in the loop)."""
+        notes = (self.verdict(name, value, have)[1] for name, value in self.wanted)
+        return tuple(note for note in notes if note)
+
+
+def _verdict(
+    name: str, value: AttributeValue, key: str | None, stated: AttributeValue | None
+) -> tuple[float, str]:
+    """(credit, note) of one wanted attribute against one stated value."""
+    check = check_attribute(name, value, {} if key is None or stated is None else {key: stated})
+    return check.credit, "" if check.state == "match" else check.describe()

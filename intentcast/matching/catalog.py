@@ -302,14 +302,18 @@ def _parse_item(
             raise r.fail(f"missing {key!r} (set it on {where})")
 
     sku = r.run(lambda: f.text("sku", merged["sku"], MAX_SKU))
-    category = _parse_category(merged["category"], r)
+    path = merged["category"].split("/") if isinstance(merged["category"], str) else None
+    category = r.run(lambda: category_path("category", path or merged["category"]))
+    try:
+        TAXONOMY.check(category)  # the shared taxonomy (docs/matching.md, "Categories")
+    except UnknownCategory as exc:
+        raise r.fail(f"category: {exc}") from None
     title = r.run(lambda: f.text("title", merged["title"], f.MAX_TITLE))
     description = r.run(
         lambda: f.text("description", merged.get("description", ""), f.MAX_DESCRIPTION,
                        required=False)
     )  # fmt: skip
-    keywords, aliases = _parse_words(merged, r)
-    attributes = _parse_attributes(merged.get("attributes", {}), r)
+    keywords, aliases, attributes = _parse_words(merged, r)
     currency, price, tiers, floor = _parse_money(merged, r)
     stock = r.whole("stock", merged["stock"], 0, f.MAX_QUANTITY * 1000, "units")
     ships_to, delivery_days, customer_terms, modes, valid_hours = _parse_delivery(
@@ -349,19 +353,11 @@ def _parse_item(
     )
 
 
-def _parse_category(raw: object, r: _Reader) -> tuple[str, ...]:
-    """A category path the protocol takes and the shipped taxonomy has."""
-    path = raw.split("/") if isinstance(raw, str) else raw
-    category = r.run(lambda: category_path("category", path))
-    try:
-        TAXONOMY.check(category)
-    except UnknownCategory as exc:
-        raise r.fail(f"category: {exc}") from None
-    return category
-
-
-def _parse_words(merged: Mapping[str, Any], r: _Reader) -> tuple[tuple[str, ...], ...]:
-    """``(keywords, aliases)``, lower-cased and bounded."""
+def _parse_words(
+    merged: Mapping[str, Any], r: _Reader
+) -> tuple[tuple[str, ...], tuple[str, ...], Mapping[str, f.AttributeValue]]:
+    """``(keywords, aliases, attributes)``: words lower-cased and bounded,
+    attributes whole numbers, booleans or text."""
     keywords = tuple(k.strip().lower() for k in r.strings("keywords", merged.get("keywords", [])))
     aliases = tuple(k.strip().lower() for k in r.strings("aliases", merged.get("aliases", [])))
     for key, values in (("keywords", keywords), ("aliases", aliases)):
@@ -370,17 +366,14 @@ def _parse_words(merged: Mapping[str, Any], r: _Reader) -> tuple[tuple[str, ...]
         for value in values:
             if not value or len(value) > MAX_KEYWORD:
                 raise r.fail(f"{key}: {value!r} must be 1..{MAX_KEYWORD} characters")
-    return keywords, aliases
-
-
-def _parse_attributes(raw: object, r: _Reader) -> Mapping[str, f.AttributeValue]:
+    raw = merged.get("attributes", {})
     for key, value in raw.items() if isinstance(raw, dict) else ():
         if type(value) is float:
             raise r.fail(
                 f"attributes.{key}: {value!r} is a decimal; attributes are whole numbers "
                 "(put the unit in the name, e.g. weight_g = 450)"
             )
-    return r.run(lambda: f.attributes("attributes", raw, allow_ranges=False))
+    return keywords, aliases, r.run(lambda: f.attributes("attributes", raw, allow_ranges=False))
 
 
 def _parse_money(

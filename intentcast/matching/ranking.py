@@ -20,7 +20,7 @@ from intentcast.protocol import Intent, Offer, Signed
 from intentcast.protocol.fields import DAY, MAX_RATING, MAX_TIME, AttributeValue
 from intentcast.protocol.vocab import KNOWN_CUSTOMER_TERMS
 
-from .attributes import check_attribute, find_attribute
+from .attributes import AttributeScorer
 from .constraints import NAME_YOUR_PRICE, Violation, find_violations, ships_to_region
 from .reputation import NO_RATINGS, Reputation, bayesian_rating, meets_minimum
 
@@ -111,17 +111,19 @@ class RankedOffers(Sequence[RankedOffer]):
     objects nobody reads would cost more than ranking them.
     """
 
-    __slots__ = ("_columns", "_order", "_shares")
+    __slots__ = ("_columns", "_notes", "_order", "_shares")
 
     def __init__(
         self,
         order: list[int],
         columns: tuple[list[Any], ...],
         shares: Breakdown,
+        notes: Callable[[Mapping[str, AttributeValue]], tuple[str, ...]],
     ) -> None:
         self._order = order
         self._columns = columns
         self._shares = shares
+        self._notes = notes
 
     def __len__(self) -> int:
         return len(self._order)
@@ -137,10 +139,14 @@ class RankedOffers(Sequence[RankedOffer]):
         if not 0 <= n < len(self):
             raise IndexError("ranked offer index out of range")
         k = self._order[n]
-        offers, neg_scores, prices, ratings, *points = self._columns
+        offers, neg_scores, prices, ratings, p_price, p_speed, p_rep, p_terms, p_attrs = (
+            self._columns
+        )
+        offer = offers[k]
         return RankedOffer(
-            n + 1, offers[k], -neg_scores[k], self._shares, prices[k], ratings[k],
-            *(column[k] for column in points),
+            n + 1, offer, -neg_scores[k], self._shares, prices[k], ratings[k], p_price[k],
+            p_speed[k], p_rep[k], p_terms[k], p_attrs[k],
+            self._notes(offer.message.item.attributes),
         )  # fmt: skip
 
     def __iter__(self) -> Iterator[RankedOffer]:
@@ -160,7 +166,7 @@ class RankedOffers(Sequence[RankedOffer]):
 
 
 EMPTY_RANKED: Final = RankedOffers(
-    [], ([], [], [], [], [], [], [], [], [], []), Breakdown(0, 0, 0, 0, 0)
+    [], ([], [], [], [], [], [], [], [], []), Breakdown(0, 0, 0, 0, 0), lambda _: ()
 )
 
 
@@ -205,7 +211,8 @@ def rank_offers(
     id, so the order is total and deterministic.
     """
     accept = _acceptor(intent, now=now, reputation=reputation)
-    score_attributes = _WantedAttributes(intent.message.attributes).score
+    attributes = AttributeScorer(intent.message.attributes)
+    attribute_value = attributes.value
     seen: set[bytes] = set()
     rejected: list[RejectedOffer] = []
     # Acceptable offers in parallel lists of plain numbers: no per-offer
@@ -216,7 +223,6 @@ def rank_offers(
     ratings: list[float] = []
     term_values: list[float] = []
     attr_values: list[float] = []
-    attr_notes: list[tuple[str, ...]] = []
     for signed in offers:
         if signed.id in seen:
             continue
@@ -233,9 +239,7 @@ def rank_offers(
             )
             rejected.append(RejectedOffer(offer=signed, violations=violations))
             continue
-        value, notes = score_attributes(o.item.attributes)
-        attr_values.append(value)
-        attr_notes.append(notes)
+        attr_values.append(attribute_value(o.item.attributes))
         lead = o.deliver_by - now
         fit.append(signed)
         prices.append(accepted[0])
@@ -246,7 +250,7 @@ def rank_offers(
     if not fit:
         return Ranking(ranked=EMPTY_RANKED, rejected=tuple(rejected))
     ranked = _score(
-        intent.message, now, fit, (prices, leads, ratings, term_values, attr_values), attr_notes
+        intent.message, now, fit, (prices, leads, ratings, term_values, attr_values), attributes
     )
     return Ranking(ranked=ranked, rejected=tuple(rejected))
 
@@ -316,75 +320,12 @@ def _acceptor(
     return accept
 
 
-_ALL_MATCH: Final[tuple[str, ...]] = ()
-_MISSING: Final = object()
-
-
-class _WantedAttributes:
-    """The intent's wanted attributes against each offer's item, by the
-    shared rule (:func:`.attributes.check_attribute`), with each distinct
-    value an item states checked once."""
-
-    __slots__ = ("by_value", "other", "wanted")
-
-    def __init__(self, wanted: Mapping[str, AttributeValue]) -> None:
-        self.wanted = tuple(wanted.items())
-        #: Per wanted name: the item's value under that same name -> (its
-        #: type, credit, note). The type is kept because True == 1 as keys.
-        self.by_value: dict[str, dict[AttributeValue, tuple[type, float, str]]] = {
-            name: {} for name in wanted
-        }
-        #: Items that state the name otherwise (frame_cm for frame) or not at all.
-        self.other: dict[tuple[object, ...], tuple[float, str]] = {}
-
-    def score(self, have: Mapping[str, AttributeValue]) -> tuple[float, tuple[str, ...]]:
-        """``(value 0..1, notes)``: each wanted attribute earns its credit
-        (match 1, unknown half, conflict 0); the notes name the unknown and
-        conflicting ones for the explanation."""
-        wanted = self.wanted
-        if not wanted:
-            return 1.0, _ALL_MATCH
-        got = 0.0
-        notes = _ALL_MATCH
-        for name, value in wanted:
-            stated = have.get(name)
-            if stated is not None:
-                seen = self.by_value[name]
-                known = seen.get(stated)
-                if known is None or known[0] is not type(stated):
-                    credit, note = _verdict(name, value, name, stated)
-                    known = seen[stated] = (type(stated), credit, note)
-                got += known[1]
-                if known[2]:
-                    notes = (*notes, known[2])
-                continue
-            key = find_attribute(name, have)
-            ck = (name, key, None) if key is None else (name, key, type(have[key]), have[key])
-            verdict = self.other.get(ck)
-            if verdict is None:
-                verdict = self.other[ck] = _verdict(
-                    name, value, key, None if key is None else have[key]
-                )
-            got += verdict[0]
-            if verdict[1]:
-                notes = (*notes, verdict[1])
-        return got / len(wanted), notes
-
-
-def _verdict(
-    name: str, value: AttributeValue, key: str | None, stated: AttributeValue | None
-) -> tuple[float, str]:
-    """(credit, note) of one wanted attribute against one stated value."""
-    check = check_attribute(name, value, {} if key is None or stated is None else {key: stated})
-    return check.credit, "" if check.state == "match" else check.describe()
-
-
 def _score(
     i: Intent,
     now: int,
     fit: list[Signed[Offer]],
     values: tuple[list[int], list[int], list[float], list[float], list[float]],
-    attr_notes: list[tuple[str, ...]],
+    attributes: AttributeScorer,
 ) -> RankedOffers:
     """Points per criterion for the acceptable offers, and their order."""
     prices, leads, ratings, term_values, attr_values = values
@@ -428,9 +369,8 @@ def _score(
     order = sorted(range(len(fit)), key=neg_scores.__getitem__)
     if len(set(neg_scores)) < len(neg_scores):
         order = _break_ties(order, neg_scores, prices, fit)
-    columns = (fit, neg_scores, prices, ratings, p_prices, p_speeds, p_reps, p_terms_, p_attrs_,
-               attr_notes)  # fmt: skip
-    return RankedOffers(order, columns, shares)
+    columns = (fit, neg_scores, prices, ratings, p_prices, p_speeds, p_reps, p_terms_, p_attrs_)
+    return RankedOffers(order, columns, shares, attributes.notes)
 
 
 def _break_ties(
