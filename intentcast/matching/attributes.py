@@ -234,8 +234,17 @@ class AttributeScorer:
         wanted = self.wanted
         if not wanted:
             return 1.0
-        verdict = self.verdict
-        return sum(verdict(name, value, have)[0] for name, value in wanted) / len(wanted)
+        got = 0.0
+        by_value = self.by_value
+        for name, value in wanted:
+            stated = have.get(name)
+            if stated is not None:  # the common case, inlined: it runs per offer
+                known = by_value[name].get(stated)
+                if known is not None and known[0] is type(stated):
+                    got += known[1]
+                    continue
+            got += self.verdict(name, value, have)[0]
+        return got / len(wanted)
 
     def notes(self, have: Mapping[str, AttributeValue]) -> tuple[str, ...]:
         """The unknown and conflicting attributes, in a few words each (read
