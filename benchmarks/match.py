@@ -28,22 +28,28 @@ from tests.matching.builders import NOW, intent
 
 BRANDS = [f"{a}{b}" for a in ("zen", "nova", "kor", "alto", "vex", "luma", "orbi", "tera")
           for b in ("tek", "ware", "ix", "on", "lab")]  # fmt: skip
+#: (top level, taxonomy subcategory, product word): 30 categories of the
+#: shipped taxonomy (intentcast/matching/taxonomy.txt).
 TYPES = [
-    ("electronics", "phones", "phone"), ("electronics", "laptops", "laptop"),
-    ("electronics", "tv-video", "television"), ("electronics", "audio", "headphones"),
-    ("electronics", "accessories", "charger"), ("electronics", "accessories", "cable"),
-    ("electronics", "cameras", "camera"), ("electronics", "gaming", "console"),
-    ("electronics", "tablets", "tablet"), ("electronics", "audio", "speaker"),
-    ("electronics", "wearables", "smartwatch"), ("electronics", "computers", "monitor"),
-    ("electronics", "computers", "keyboard"), ("electronics", "computers", "mouse"),
-    ("electronics", "storage", "ssd"), ("electronics", "accessories", "powerbank"),
-    ("electronics", "networking", "router"), ("electronics", "printers", "printer"),
-    ("electronics", "cameras", "lens"), ("electronics", "audio", "earbuds"),
-    ("electronics", "kitchen", "kettle"), ("electronics", "kitchen", "toaster"),
-    ("electronics", "home", "vacuum"), ("electronics", "home", "fan"),
-    ("electronics", "home", "heater"), ("electronics", "lighting", "lamp"),
-    ("electronics", "phones", "case"), ("electronics", "drones", "drone"),
-    ("electronics", "projectors", "projector"), ("electronics", "audio", "microphone"),
+    ("electronics", "phones", "phone"), ("electronics", "computers/laptops", "laptop"),
+    ("electronics", "tv-video/televisions", "television"),
+    ("electronics", "audio/headphones", "headphones"),
+    ("electronics", "accessories/chargers", "charger"),
+    ("electronics", "accessories/cables", "cable"),
+    ("electronics", "cameras/digital", "camera"), ("electronics", "gaming/consoles", "console"),
+    ("electronics", "tablets", "tablet"), ("electronics", "audio/speakers", "speaker"),
+    ("electronics", "wearables", "smartwatch"), ("electronics", "computers/monitors", "monitor"),
+    ("electronics", "computers/accessories", "keyboard"),
+    ("electronics", "computers/accessories", "mouse"),
+    ("electronics", "computers/storage", "ssd"),
+    ("electronics", "accessories/power-banks", "powerbank"),
+    ("electronics", "smart-home", "router"), ("electronics", "computers/printers", "printer"),
+    ("electronics", "cameras/lenses", "lens"), ("electronics", "audio/headphones", "earbuds"),
+    ("home", "kitchen/appliances", "kettle"), ("home", "kitchen/appliances", "toaster"),
+    ("home", "cleaning", "vacuum"), ("home", "appliances", "fan"),
+    ("home", "appliances", "heater"), ("home", "lighting", "lamp"),
+    ("electronics", "accessories/cases", "case"), ("electronics", "cameras/action", "drone"),
+    ("electronics", "tv-video/projectors", "projector"), ("electronics", "audio", "microphone"),
 ]  # fmt: skip
 COLOURS = ("black", "white", "silver", "blue", "red", "green")
 SIZES = ((" 64GB", "storage_gb", 64), (" 128GB", "storage_gb", 128),
@@ -65,7 +71,7 @@ def make_items(count: int, rng: random.Random) -> list[CatalogItem]:
         attributes: dict[str, object] = {"brand": brand, "color": colour}
         if attr:
             attributes[attr] = value
-        category = (top, sub)
+        category = (top, *sub.split("/"))
         items.append(
             CatalogItem(
                 sku=f"sku-{n}", category=category, title=title, description="",
@@ -74,7 +80,7 @@ def make_items(count: int, rng: random.Random) -> list[CatalogItem]:
                 stock=rng.randrange(1, 20), ships_to=("DE", "AT"), delivery_days=2,
                 customer_terms=("cc:no-tracking",), payment_modes=("escrow", "prepay"),
                 offer_valid_hours=48,
-                words=item_words(title, (brand, kind), category, attributes),  # type: ignore[arg-type]
+                words=item_words(title, (brand, kind), attributes),  # type: ignore[arg-type]
             )
         )  # fmt: skip
     return items

@@ -8,6 +8,7 @@ import click
 
 from intentcast import __version__
 
+from .categories import categories
 from .common import client_errors
 from .demo import demo
 from .home import init, node, peers, status, vendor
@@ -34,7 +35,7 @@ def main() -> None:
     """
 
 
-for command in (init, node, intent, offers, accept, deals, peers, status, vendor, demo):
+for command in (init, node, intent, offers, accept, deals, peers, status, vendor, demo, categories):
     main.add_command(command)
 
 __all__ = ["main"]

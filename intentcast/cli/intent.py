@@ -15,6 +15,7 @@ from typing import Any, Final, TypeVar
 
 import click
 
+from .categories import check_draft_category
 from .common import Client, home_option, json_option, plural, print_json, short
 from .market import print_offers, wait_for_offers
 
@@ -162,8 +163,9 @@ def intent() -> None:
 )
 def post(home: Path, as_json: bool, draft_file: Path | None, wait: float, **flags: Any) -> None:
     """Sign and publish an intentcast (from flags or --file)."""
-    client = Client(home)
     draft = build_draft(draft_file, **flags)
+    check_draft_category(draft)
+    client = Client(home)
     since = client.events(0, 0)[1] if wait else 0
     posted = client.post("/v1/intents", draft)["intent"]
     if not as_json:

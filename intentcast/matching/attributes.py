@@ -1,17 +1,22 @@
 """Matching an intent's wanted attributes against an item's attributes.
 
-Shared by the customer's soft score and the vendor's relevance rule so both
-sides read attributes the same way.
+One rule, shared by the customer's soft score (:mod:`.ranking`) and the
+vendor's relevance rule (:mod:`.relevance`), so both sides read attributes
+the same way: values coerced by type (:func:`coerce`), names matched with
+or without a unit suffix (:func:`find_attribute`), and three outcomes per
+wanted attribute (:func:`check_attribute`): it matches, the item does not
+state it (unknown: half credit), or it conflicts (none).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Final
 
 from intentcast.protocol.fields import AttributeValue
 
-from .search import (
+from .analysis import (
     Quantity,
     attribute_base,
     attribute_unit,
@@ -20,39 +25,6 @@ from .search import (
     quantity,
     stem,
 )
-
-
-def attribute_matches(wanted: AttributeValue, have: AttributeValue) -> bool:
-    """Does an item's value satisfy a wanted value?
-
-    Text matches text case-insensitively (``"Black"`` = ``"black"``); an
-    integer matches an equal integer or falls within a wanted ``(lo, hi)``
-    range, inclusive; a boolean matches only the same boolean. Values of
-    different kinds never match (``True`` is not ``1``).
-    """
-    if type(wanted) is tuple:
-        return type(have) is int and wanted[0] <= have <= wanted[1]
-    if type(wanted) is not type(have):
-        return False
-    if type(wanted) is str:
-        return wanted.strip().casefold() == have.strip().casefold()  # type: ignore[union-attr]
-    return wanted == have
-
-
-def count_attribute_matches(
-    wanted: Mapping[str, AttributeValue], have: Mapping[str, AttributeValue]
-) -> tuple[int, int]:
-    """``(matches, conflicts)``: wanted attributes the item satisfies, and
-    wanted attributes the item has with another value. Attributes the item
-    does not state count as neither."""
-    matches = conflicts = 0
-    for name, value in wanted.items():
-        if name in have:
-            if attribute_matches(value, have[name]):
-                matches += 1
-            else:
-                conflicts += 1
-    return matches, conflicts
 
 
 def describe_value(value: AttributeValue) -> str:
@@ -168,3 +140,122 @@ def find_attribute(name: str, have: Mapping[str, AttributeValue]) -> str | None:
         if attribute_base(key) == base:
             return key
     return None
+
+
+#: The credit an attribute the item does not state earns (a match earns 1,
+#: a conflict 0): unknown is not a match, and not a conflict either.
+UNKNOWN_CREDIT: Final = 0.5
+
+
+@dataclass(frozen=True, slots=True)
+class AttributeCheck:
+    """One wanted attribute against an item: ``state`` is ``match``,
+    ``unknown`` (the item does not state it) or ``conflict``."""
+
+    name: str
+    state: str
+    #: The item's attribute the name refers to (None when unknown).
+    key: str | None = None
+    #: The item's value and the wanted one as written, kinds added where
+    #: the written forms alone would read the same.
+    have: str = ""
+    want: str = ""
+
+    @property
+    def credit(self) -> float:
+        return 1.0 if self.state == "match" else UNKNOWN_CREDIT if self.state == "unknown" else 0.0
+
+    def describe(self, wanter: str = "you want") -> str:
+        """``does not state color`` or ``storage_gb is 128, you want 256``."""
+        if self.state == "unknown":
+            return f"does not state {self.name}"
+        if self.state == "match":
+            return f"{self.key} is {self.have}"
+        return f"{self.key} is {self.have}, {wanter} {self.want}"
+
+
+def check_attribute(
+    name: str, wanted: AttributeValue, have: Mapping[str, AttributeValue]
+) -> AttributeCheck:
+    """Does an item with attributes ``have`` satisfy the wanted ``name =
+    wanted``? Values are read by type on both sides (:func:`coerce`)."""
+    key = find_attribute(name, have)
+    if key is None:
+        return AttributeCheck(name, "unknown")
+    ok, w, h = coerced_matches(name, wanted, key, have[key])
+    if ok:
+        return AttributeCheck(name, "match", key, h.shown, w.shown)
+    want, shown = w.shown, h.shown
+    if want == shown:  # never "X is yes, you want yes"
+        want, shown = f"{want} ({w.kind})", f"{shown} ({h.kind})"
+    return AttributeCheck(name, "conflict", key, shown, want)
+
+
+class AttributeScorer:
+    """An intent's wanted attributes against many items (the customer's
+    ranking: one per offer), by :func:`check_attribute`, each distinct value
+    an item states checked once."""
+
+    __slots__ = ("by_value", "other", "wanted")
+
+    def __init__(self, wanted: Mapping[str, AttributeValue]) -> None:
+        self.wanted = tuple(wanted.items())
+        #: Per wanted name: the item's value under that same name -> (its
+        #: type, credit, note). The type is kept because True == 1 as keys.
+        self.by_value: dict[str, dict[AttributeValue, tuple[type, float, str]]] = {
+            name: {} for name in wanted
+        }
+        #: Items that state the name otherwise (frame_cm for frame) or not at all.
+        self.other: dict[tuple[object, ...], tuple[float, str]] = {}
+
+    def verdict(
+        self, name: str, value: AttributeValue, have: Mapping[str, AttributeValue]
+    ) -> tuple[float, str]:
+        """``(credit, note)`` of one wanted attribute: 1 for a match, half
+        for one the item does not state, 0 for a conflict; the note names
+        the last two ("" for a match)."""
+        stated = have.get(name)
+        if stated is not None:
+            seen = self.by_value[name]
+            known = seen.get(stated)
+            if known is None or known[0] is not type(stated):
+                credit, note = _verdict(name, value, name, stated)
+                known = seen[stated] = (type(stated), credit, note)
+            return known[1], known[2]
+        key = find_attribute(name, have)
+        ck = (name, key, None) if key is None else (name, key, type(have[key]), have[key])
+        found = self.other.get(ck)
+        if found is None:
+            found = self.other[ck] = _verdict(name, value, key, None if key is None else have[key])
+        return found
+
+    def value(self, have: Mapping[str, AttributeValue]) -> float:
+        """The attributes criterion's value (0..1): the mean credit."""
+        wanted = self.wanted
+        if not wanted:
+            return 1.0
+        got = 0.0
+        by_value = self.by_value
+        for name, value in wanted:
+            stated = have.get(name)
+            if stated is not None:  # the common case, inlined: it runs per offer
+                known = by_value[name].get(stated)
+                if known is not None and known[0] is type(stated):
+                    got += known[1]
+                    continue
+            got += self.verdict(name, value, have)[0]
+        return got / len(wanted)
+
+    def notes(self, have: Mapping[str, AttributeValue]) -> tuple[str, ...]:
+        """The unknown and conflicting attributes, in a few words each (read
+        only when a ranked offer is built: no per-offer tuples in the loop)."""
+        notes = (self.verdict(name, value, have)[1] for name, value in self.wanted)
+        return tuple(note for note in notes if note)
+
+
+def _verdict(
+    name: str, value: AttributeValue, key: str | None, stated: AttributeValue | None
+) -> tuple[float, str]:
+    """(credit, note) of one wanted attribute against one stated value."""
+    check = check_attribute(name, value, {} if key is None or stated is None else {key: stated})
+    return check.credit, "" if check.state == "match" else check.describe()

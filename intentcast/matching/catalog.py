@@ -25,6 +25,7 @@ from intentcast.protocol.vocab import CURRENCIES, CUSTOMER_TERM_RE, PAYMENT_MODE
 
 from .constraints import NAME_YOUR_PRICE
 from .search import CatalogIndex
+from .taxonomy import TAXONOMY, UnknownCategory
 from .words import item_words
 
 T = TypeVar("T")
@@ -108,7 +109,7 @@ class CatalogItem:
     #: Includes ``name-your-price`` exactly when ``floor`` is set.
     payment_modes: tuple[str, ...]
     offer_valid_hours: int
-    #: Normalised words of title, keywords, category and text attributes
+    #: Normalised words of title, keywords and text attributes
     #: (the simple normaliser of :mod:`.words`; relevance uses :mod:`.search`).
     words: frozenset[str]
     #: What customers call this item besides its title and keywords
@@ -301,70 +302,23 @@ def _parse_item(
             raise r.fail(f"missing {key!r} (set it on {where})")
 
     sku = r.run(lambda: f.text("sku", merged["sku"], MAX_SKU))
-    category_raw = merged["category"]
-    if isinstance(category_raw, str):
-        category_raw = category_raw.split("/")
-    category = r.run(lambda: category_path("category", category_raw))
+    path = merged["category"].split("/") if isinstance(merged["category"], str) else None
+    category = r.run(lambda: category_path("category", path or merged["category"]))
+    try:
+        TAXONOMY.check(category)  # the shared taxonomy (docs/matching.md, "Categories")
+    except UnknownCategory as exc:
+        raise r.fail(f"category: {exc}") from None
     title = r.run(lambda: f.text("title", merged["title"], f.MAX_TITLE))
     description = r.run(
         lambda: f.text("description", merged.get("description", ""), f.MAX_DESCRIPTION,
                        required=False)
     )  # fmt: skip
-    keywords = tuple(k.strip().lower() for k in r.strings("keywords", merged.get("keywords", [])))
-    aliases = tuple(k.strip().lower() for k in r.strings("aliases", merged.get("aliases", [])))
-    for key, values in (("keywords", keywords), ("aliases", aliases)):
-        if len(values) > MAX_KEYWORDS:
-            raise r.fail(f"{key}: {len(values)} given, at most {MAX_KEYWORDS} allowed")
-        for value in values:
-            if not value or len(value) > MAX_KEYWORD:
-                raise r.fail(f"{key}: {value!r} must be 1..{MAX_KEYWORD} characters")
-    attrs_raw = merged.get("attributes", {})
-    for key, value in attrs_raw.items() if isinstance(attrs_raw, dict) else ():
-        if type(value) is float:
-            raise r.fail(
-                f"attributes.{key}: {value!r} is a decimal; attributes are whole numbers "
-                "(put the unit in the name, e.g. weight_g = 450)"
-            )
-    attributes = r.run(lambda: f.attributes("attributes", attrs_raw, allow_ranges=False))
-
-    currency = merged["currency"]
-    if type(currency) is not str or currency not in CURRENCIES:
-        raise r.fail(f"currency: {currency!r} is not an ISO 4217 code such as EUR")
-    money = "minor units (cents)"
-    price = r.whole("price", merged["price"], 0, f.MAX_AMOUNT, money)
-    tiers = _parse_tiers(merged.get("tiers", []), r)
-    floor: int | None = None
-    if "floor" in merged:
-        floor = r.whole("floor", merged["floor"], 0, f.MAX_AMOUNT, money)
-        cheapest = min([price, *(t.unit_price for t in tiers)])
-        if floor > cheapest:
-            raise r.fail(f"floor: {floor} is above the lowest unit price {cheapest}")
+    keywords, aliases, attributes = _parse_words(merged, r)
+    currency, price, tiers, floor = _parse_money(merged, r)
     stock = r.whole("stock", merged["stock"], 0, f.MAX_QUANTITY * 1000, "units")
-
-    ships_to = r.run(lambda: f.regions("ships_to", merged["ships_to"], allow_worldwide=True))
-    delivery_days = r.whole(
-        "delivery_days", merged.get("delivery_days", 0), 0, MAX_DELIVERY_DAYS, "days"
+    ships_to, delivery_days, customer_terms, modes, valid_hours = _parse_delivery(
+        merged, r, has_floor=floor is not None
     )
-    customer_terms = r.run(
-        lambda: f.sorted_set(
-            "customer_terms", merged.get("customer_terms", []), f.MAX_CUSTOMER_TERMS * 2,
-            CUSTOMER_TERM_RE,
-        )
-    )  # fmt: skip
-    modes = r.run(lambda: f.sorted_set("payment_modes", merged["payment_modes"], 8, PAYMENT_MODES))
-    if NAME_YOUR_PRICE in modes:
-        raise r.fail(
-            "payment_modes: do not list name-your-price; set floor (the lowest unit price "
-            "you accept) on the item instead"
-        )
-    if floor is not None:
-        modes = tuple(sorted({*modes, NAME_YOUR_PRICE}))
-    if not modes:
-        raise r.fail("payment_modes: name at least one payment mode")
-    valid_hours = r.whole(
-        "offer_valid_hours", merged.get("offer_valid_hours", DEFAULT_VALID_HOURS), 1,
-        MAX_VALID_HOURS, "hours",
-    )  # fmt: skip
     # The protocol's own item check (bounds on title, attributes, sku).
     item = r.run(lambda: Item(title=title, description=description, attributes=attributes, sku=sku))
     size = _largest_offer_size(
@@ -395,8 +349,81 @@ def _parse_item(
         customer_terms=customer_terms,
         payment_modes=modes,
         offer_valid_hours=valid_hours,
-        words=item_words(title, keywords, category, attributes),
+        words=item_words(title, keywords, attributes),
     )
+
+
+def _parse_words(
+    merged: Mapping[str, Any], r: _Reader
+) -> tuple[tuple[str, ...], tuple[str, ...], Mapping[str, f.AttributeValue]]:
+    """``(keywords, aliases, attributes)``: words lower-cased and bounded,
+    attributes whole numbers, booleans or text."""
+    keywords = tuple(k.strip().lower() for k in r.strings("keywords", merged.get("keywords", [])))
+    aliases = tuple(k.strip().lower() for k in r.strings("aliases", merged.get("aliases", [])))
+    for key, values in (("keywords", keywords), ("aliases", aliases)):
+        if len(values) > MAX_KEYWORDS:
+            raise r.fail(f"{key}: {len(values)} given, at most {MAX_KEYWORDS} allowed")
+        for value in values:
+            if not value or len(value) > MAX_KEYWORD:
+                raise r.fail(f"{key}: {value!r} must be 1..{MAX_KEYWORD} characters")
+    raw = merged.get("attributes", {})
+    for key, value in raw.items() if isinstance(raw, dict) else ():
+        if type(value) is float:
+            raise r.fail(
+                f"attributes.{key}: {value!r} is a decimal; attributes are whole numbers "
+                "(put the unit in the name, e.g. weight_g = 450)"
+            )
+    return keywords, aliases, r.run(lambda: f.attributes("attributes", raw, allow_ranges=False))
+
+
+def _parse_money(
+    merged: Mapping[str, Any], r: _Reader
+) -> tuple[str, int, tuple[PriceTier, ...], int | None]:
+    """``(currency, price, tiers, floor)``."""
+    currency = merged["currency"]
+    if type(currency) is not str or currency not in CURRENCIES:
+        raise r.fail(f"currency: {currency!r} is not an ISO 4217 code such as EUR")
+    money = "minor units (cents)"
+    price = r.whole("price", merged["price"], 0, f.MAX_AMOUNT, money)
+    tiers = _parse_tiers(merged.get("tiers", []), r)
+    floor: int | None = None
+    if "floor" in merged:
+        floor = r.whole("floor", merged["floor"], 0, f.MAX_AMOUNT, money)
+        cheapest = min([price, *(t.unit_price for t in tiers)])
+        if floor > cheapest:
+            raise r.fail(f"floor: {floor} is above the lowest unit price {cheapest}")
+    return currency, price, tiers, floor
+
+
+def _parse_delivery(
+    merged: Mapping[str, Any], r: _Reader, *, has_floor: bool
+) -> tuple[tuple[str, ...], int, tuple[str, ...], tuple[str, ...], int]:
+    """``(ships_to, delivery_days, customer_terms, payment_modes, offer_valid_hours)``."""
+    ships_to = r.run(lambda: f.regions("ships_to", merged["ships_to"], allow_worldwide=True))
+    delivery_days = r.whole(
+        "delivery_days", merged.get("delivery_days", 0), 0, MAX_DELIVERY_DAYS, "days"
+    )
+    customer_terms = r.run(
+        lambda: f.sorted_set(
+            "customer_terms", merged.get("customer_terms", []), f.MAX_CUSTOMER_TERMS * 2,
+            CUSTOMER_TERM_RE,
+        )
+    )  # fmt: skip
+    modes = r.run(lambda: f.sorted_set("payment_modes", merged["payment_modes"], 8, PAYMENT_MODES))
+    if NAME_YOUR_PRICE in modes:
+        raise r.fail(
+            "payment_modes: do not list name-your-price; set floor (the lowest unit price "
+            "you accept) on the item instead"
+        )
+    if has_floor:
+        modes = tuple(sorted({*modes, NAME_YOUR_PRICE}))
+    if not modes:
+        raise r.fail("payment_modes: name at least one payment mode")
+    valid_hours = r.whole(
+        "offer_valid_hours", merged.get("offer_valid_hours", DEFAULT_VALID_HOURS), 1,
+        MAX_VALID_HOURS, "hours",
+    )  # fmt: skip
+    return ships_to, delivery_days, customer_terms, modes, valid_hours
 
 
 def _parse_tiers(raw: object, r: _Reader) -> tuple[PriceTier, ...]:

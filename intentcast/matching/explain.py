@@ -16,6 +16,10 @@ def explain(entry: RankedOffer | RejectedOffer) -> str:
         price 33.1/40, speed 17.2/20, reputation 18.5/20, terms 4.0/10,
         attributes 10.0/10.
 
+    An attribute the item does not state or states otherwise is named
+    after the score: ``Attributes: does not state color; storage_gb is 64,
+    you want 128-256.``
+
     Rejected::
 
         Rejected Acme: it costs 650.00 EUR for 1 unit is above your maximum
@@ -33,8 +37,11 @@ def explain(entry: RankedOffer | RejectedOffer) -> str:
         for name, points in entry.breakdown.as_dict().items()
         if entry.out_of.as_dict()[name] > 0
     )
-    return (
+    text = (
         f"#{entry.rank} {o.vendor_name}: {o.item.title} for {price}, delivered by "
         f"{format_date(o.deliver_by)}, vendor rating {entry.rating / 100:.2f} stars. "
         f"Score {entry.score:.1f} of 100: {parts}."
     )
+    if entry.attribute_notes and entry.out_of.attributes > 0:
+        text += f" Attributes: {'; '.join(entry.attribute_notes)}."
+    return text

@@ -17,6 +17,7 @@ from .catalog import Catalog, CatalogItem
 from .constraints import NAME_YOUR_PRICE, ships_to_region
 from .relevance import Relevance, assess
 from .reputation import NO_RATINGS, RatingSummary, meets_minimum
+from .taxonomy import TAXONOMY
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -99,10 +100,7 @@ def match_intent(
         return ()
     if t.min_rating and not meets_minimum(rating or NO_RATINGS, t.min_rating):
         return ()
-    quantity = i.quantity
-    wanted_cat = i.category
-    customer_modes = frozenset(t.payment_modes)
-    required = frozenset(t.customer_terms)
+    wanted_cat = TAXONOMY.resolve(i.category)
     index = catalog.index
     concepts = index.prepare(i.title)
     if concepts:
@@ -115,52 +113,67 @@ def match_intent(
     in_line: list[tuple[float, int, str, OfferDraft]] = []
     near: list[tuple[float, int, str, OfferDraft]] = []
     top = wanted_cat[0]
-    #: Whether an item in line with the intent's category is relevant (even
-    #: if its hard terms fail): then near categories are not offered.
-    any_in_line = False
+    named = TAXONOMY.named(i.title, top)
+    #: The best relevance of an item in line with the intent's category or
+    #: the one its title names (even if its hard terms fail).
+    best_in_line = 0.0
     for n in candidates:
         item = index.items[n]
         if item.category[0] != top:
             continue
-        relevance = assess(i, item, index.analyses[n], concepts)
+        relevance = assess(i, item, index.analyses[n], concepts, named=named)
         if not relevance.relevant:
             continue
-        any_in_line = any_in_line or not relevance.near_category
-        if item.currency != t.currency or item.stock < quantity:
-            continue
-        deliver_by = now + item.delivery_days * DAY
-        if t.deliver_by is not None and deliver_by > t.deliver_by:
-            continue
-        modes = tuple(m for m in item.payment_modes if m in customer_modes)
-        if not modes or not required.issubset(item.customer_terms):
-            continue
-        price = item.total_price(quantity)
-        floor = item.total_floor(quantity) if NAME_YOUR_PRICE in modes else None
-        least = price if floor is None else floor
-        if least > t.max_price or price > MAX_AMOUNT:
-            continue
-        if not ships_to_region(item.ships_to, t.region):
-            continue
-        draft = OfferDraft(
-            intent_id=intent.id,
-            item=item,
-            relevance=relevance,
-            vendor_name=catalog.name,
-            quantity=quantity,
-            price=price,
-            price_floor=floor,
-            currency=item.currency,
-            deliver_by=deliver_by,
-            ships_to=item.ships_to,
-            customer_terms=item.customer_terms,
-            payment_modes=modes,
-            created=now,
-            valid_until=min(now + item.offer_valid_hours * 3600, i.expires),
-        )
-        (near if relevance.near_category else in_line).append(
-            (-relevance.score, least, item.sku, draft)
-        )
-    # Items of a sibling or cousin category only when none is in line.
-    drafts = in_line if any_in_line else near
+        if not relevance.near_category:
+            best_in_line = max(best_in_line, relevance.score)
+        draft = _draft(intent, item, relevance, catalog.name, now)
+        if draft is not None:
+            least = draft.price if draft.price_floor is None else draft.price_floor
+            (near if relevance.near_category else in_line).append(
+                (-relevance.score, least, item.sku, draft)
+            )
+    # Items of a sibling or cousin category only when none in line with the
+    # intent's category (or the one its title names) is relevant.
+    drafts = in_line if best_in_line else near
     drafts.sort(key=lambda d: (d[0], d[1], d[2]))
     return tuple(d[3] for d in drafts)
+
+
+def _draft(
+    intent: Signed[Intent], item: CatalogItem, relevance: Relevance, vendor_name: str, now: int
+) -> OfferDraft | None:
+    """The offer ``item`` makes for ``intent``, or None if it breaks one of
+    the intent's hard terms."""
+    i = intent.message
+    t = i.terms
+    if item.currency != t.currency or item.stock < i.quantity:
+        return None
+    deliver_by = now + item.delivery_days * DAY
+    if t.deliver_by is not None and deliver_by > t.deliver_by:
+        return None
+    modes = tuple(m for m in item.payment_modes if m in t.payment_modes)
+    if not modes or not set(t.customer_terms).issubset(item.customer_terms):
+        return None
+    price = item.total_price(i.quantity)
+    floor = item.total_floor(i.quantity) if NAME_YOUR_PRICE in modes else None
+    least = price if floor is None else floor
+    if least > t.max_price or price > MAX_AMOUNT:
+        return None
+    if not ships_to_region(item.ships_to, t.region):
+        return None
+    return OfferDraft(
+        intent_id=intent.id,
+        item=item,
+        relevance=relevance,
+        vendor_name=vendor_name,
+        quantity=i.quantity,
+        price=price,
+        price_floor=floor,
+        currency=item.currency,
+        deliver_by=deliver_by,
+        ships_to=item.ships_to,
+        customer_terms=item.customer_terms,
+        payment_modes=modes,
+        created=now,
+        valid_until=min(now + item.offer_valid_hours * 3600, i.expires),
+    )

@@ -12,7 +12,7 @@ negligible next to it (``python -m benchmarks rank``).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, NamedTuple, overload
 
@@ -20,6 +20,7 @@ from intentcast.protocol import Intent, Offer, Signed
 from intentcast.protocol.fields import DAY, MAX_RATING, MAX_TIME, AttributeValue
 from intentcast.protocol.vocab import KNOWN_CUSTOMER_TERMS
 
+from .attributes import AttributeScorer
 from .constraints import NAME_YOUR_PRICE, Violation, find_violations, ships_to_region
 from .reputation import NO_RATINGS, Reputation, bayesian_rating, meets_minimum
 
@@ -82,6 +83,10 @@ class RankedOffer(NamedTuple):
     reputation_points: float
     terms_points: float
     attributes_points: float
+    #: The intent's attributes the item does not state or states otherwise,
+    #: each in a few words (``does not state color``, ``storage_gb is 64,
+    #: you want 128-256``); empty when all match.
+    attribute_notes: tuple[str, ...] = ()
 
     @property
     def breakdown(self) -> Breakdown:
@@ -106,17 +111,19 @@ class RankedOffers(Sequence[RankedOffer]):
     objects nobody reads would cost more than ranking them.
     """
 
-    __slots__ = ("_columns", "_order", "_shares")
+    __slots__ = ("_columns", "_notes", "_order", "_shares")
 
     def __init__(
         self,
         order: list[int],
         columns: tuple[list[Any], ...],
         shares: Breakdown,
+        notes: Callable[[Mapping[str, AttributeValue]], tuple[str, ...]],
     ) -> None:
         self._order = order
         self._columns = columns
         self._shares = shares
+        self._notes = notes
 
     def __len__(self) -> int:
         return len(self._order)
@@ -132,10 +139,14 @@ class RankedOffers(Sequence[RankedOffer]):
         if not 0 <= n < len(self):
             raise IndexError("ranked offer index out of range")
         k = self._order[n]
-        offers, neg_scores, prices, ratings, *points = self._columns
+        offers, neg_scores, prices, ratings, p_price, p_speed, p_rep, p_terms, p_attrs = (
+            self._columns
+        )
+        offer = offers[k]
         return RankedOffer(
-            n + 1, offers[k], -neg_scores[k], self._shares, prices[k], ratings[k],
-            *(column[k] for column in points),
+            n + 1, offer, -neg_scores[k], self._shares, prices[k], ratings[k], p_price[k],
+            p_speed[k], p_rep[k], p_terms[k], p_attrs[k],
+            self._notes(offer.message.item.attributes),
         )  # fmt: skip
 
     def __iter__(self) -> Iterator[RankedOffer]:
@@ -155,7 +166,7 @@ class RankedOffers(Sequence[RankedOffer]):
 
 
 EMPTY_RANKED: Final = RankedOffers(
-    [], ([], [], [], [], [], [], [], [], []), Breakdown(0, 0, 0, 0, 0)
+    [], ([], [], [], [], [], [], [], [], []), Breakdown(0, 0, 0, 0, 0), lambda _: ()
 )
 
 
@@ -199,30 +210,9 @@ def rank_offers(
     Ties in score break by lower price, then earlier delivery, then offer
     id, so the order is total and deterministic.
     """
-    i = intent.message
-    t = i.terms
-    intent_id = intent.id
-    quantity = i.quantity
-    currency = t.currency
-    deadline = t.deliver_by
-    latest = MAX_TIME if deadline is None else deadline
-    max_price = t.max_price
-    region = t.region
-    required = t.customer_terms
-    min_rating = t.min_rating
-    customer_modes = frozenset(t.payment_modes)
-    customer_nyp = NAME_YOUR_PRICE in customer_modes
-    extra_terms = frozenset(KNOWN_CUSTOMER_TERMS).difference(required)
-    # Wanted attributes precompiled for the loop: (name, kind, a, b), the
-    # same rule as attributes.attribute_matches, inlined for speed.
-    wanted = tuple(_compile_wanted(name, value) for name, value in i.attributes.items())
-
-    # Caches: vendors repeat their ships-to lists, terms and payment modes.
-    region_ok: dict[tuple[str, ...], bool] = {}
-    terms_seen: dict[tuple[str, ...], tuple[bool, float]] = {}
-    modes_seen: dict[tuple[str, ...], tuple[bool, bool]] = {}
-    vendor_seen: dict[bytes, tuple[bool, float]] = {}
-
+    accept = _acceptor(intent, now=now, reputation=reputation)
+    attributes = AttributeScorer(intent.message.attributes)
+    attribute_value = attributes.value
     seen: set[bytes] = set()
     rejected: list[RejectedOffer] = []
     # Acceptable offers in parallel lists of plain numbers: no per-offer
@@ -238,45 +228,8 @@ def rank_offers(
             continue
         seen.add(signed.id)
         o = signed.message
-        ok = (
-            o.intent_id == intent_id
-            and o.valid_until > now
-            and o.quantity == quantity
-            and o.currency == currency
-            and o.deliver_by <= latest
-        )
-        if ok:
-            ships = o.ships_to
-            covered = region_ok.get(ships)
-            if covered is None:
-                covered = region_ok[ships] = ships_to_region(ships, region)
-            cterms = o.customer_terms
-            term_info = terms_seen.get(cterms)
-            if term_info is None:
-                accepted = frozenset(cterms)
-                term_info = terms_seen[cterms] = (
-                    accepted.issuperset(required),
-                    len(extra_terms & accepted) / len(extra_terms) if extra_terms else 1.0,
-                )
-            modes = o.payment_modes
-            mode_info = modes_seen.get(modes)
-            if mode_info is None:
-                mode_info = modes_seen[modes] = (
-                    not customer_modes.isdisjoint(modes),
-                    customer_nyp and NAME_YOUR_PRICE in modes,
-                )
-            floor = o.price_floor
-            price = floor if mode_info[1] and floor is not None else o.price
-            vendor = vendor_seen.get(o.vendor_key)
-            if vendor is None:
-                summary = reputation.get(o.vendor_key, NO_RATINGS)
-                vendor = vendor_seen[o.vendor_key] = (
-                    min_rating == 0 or meets_minimum(summary, min_rating),
-                    bayesian_rating(summary),
-                )
-            ok = covered and term_info[0] and mode_info[0] and price <= max_price and vendor[0]
-            rating, terms_value = vendor[1], term_info[1]
-        if not ok:
+        accepted = accept(o)
+        if accepted is None:
             violations = find_violations(
                 intent,
                 signed,
@@ -286,35 +239,99 @@ def rank_offers(
             )
             rejected.append(RejectedOffer(offer=signed, violations=violations))
             continue
-        if wanted:
-            have = o.item.attributes
-            hits = 0
-            for name, kind, a, b in wanted:
-                value = have.get(name)
-                if value is None:
-                    continue
-                if kind is tuple:
-                    hits += type(value) is int and a <= value <= b  # type: ignore[operator]
-                elif kind is str:
-                    hits += type(value) is str and value.strip().casefold() == a
-                else:
-                    hits += type(value) is kind and value == a
-            attr_values.append(hits / len(wanted))
-        else:
-            attr_values.append(1.0)
+        attr_values.append(attribute_value(o.item.attributes))
         lead = o.deliver_by - now
         fit.append(signed)
-        prices.append(price)
+        prices.append(accepted[0])
         leads.append(lead if lead > 0 else 0)
-        ratings.append(rating)
-        term_values.append(terms_value)
-
+        ratings.append(accepted[1])
+        term_values.append(accepted[2])
     rejected.sort(key=_offer_id)
     if not fit:
         return Ranking(ranked=EMPTY_RANKED, rejected=tuple(rejected))
+    ranked = _score(
+        intent.message, now, fit, (prices, leads, ratings, term_values, attr_values), attributes
+    )
+    return Ranking(ranked=ranked, rejected=tuple(rejected))
 
+
+def _acceptor(
+    intent: Signed[Intent], *, now: int, reputation: Reputation
+) -> Callable[[Offer], tuple[int, float, float] | None]:
+    """The intent's hard terms as one function of an offer: ``(least price,
+    vendor rating, terms value)`` if the offer meets every one, else None
+    (the caller lists the violations). The terms are read once into the
+    closure, with caches for what vendors repeat (ships-to lists, term
+    sets, payment modes, their own key): it runs once per offer."""
+    i = intent.message
+    t = i.terms
+    intent_id, quantity, currency = intent.id, i.quantity, t.currency
+    latest = MAX_TIME if t.deliver_by is None else t.deliver_by
+    max_price, region, required, min_rating = t.max_price, t.region, t.customer_terms, t.min_rating
+    customer_modes = frozenset(t.payment_modes)
+    customer_nyp = NAME_YOUR_PRICE in customer_modes
+    extra_terms = frozenset(KNOWN_CUSTOMER_TERMS).difference(required)
+    region_ok: dict[tuple[str, ...], bool] = {}
+    terms_seen: dict[tuple[str, ...], tuple[bool, float]] = {}
+    modes_seen: dict[tuple[str, ...], tuple[bool, bool]] = {}
+    vendor_seen: dict[bytes, tuple[bool, float]] = {}
+
+    def accept(o: Offer) -> tuple[int, float, float] | None:
+        if not (
+            o.intent_id == intent_id
+            and o.valid_until > now
+            and o.quantity == quantity
+            and o.currency == currency
+            and o.deliver_by <= latest
+        ):
+            return None
+        ships = o.ships_to
+        covered = region_ok.get(ships)
+        if covered is None:
+            covered = region_ok[ships] = ships_to_region(ships, region)
+        cterms = o.customer_terms
+        term_info = terms_seen.get(cterms)
+        if term_info is None:
+            accepted = frozenset(cterms)
+            term_info = terms_seen[cterms] = (
+                accepted.issuperset(required),
+                len(extra_terms & accepted) / len(extra_terms) if extra_terms else 1.0,
+            )
+        modes = o.payment_modes
+        mode_info = modes_seen.get(modes)
+        if mode_info is None:
+            mode_info = modes_seen[modes] = (
+                not customer_modes.isdisjoint(modes),
+                customer_nyp and NAME_YOUR_PRICE in modes,
+            )
+        floor = o.price_floor
+        price = floor if mode_info[1] and floor is not None else o.price
+        vendor = vendor_seen.get(o.vendor_key)
+        if vendor is None:
+            summary = reputation.get(o.vendor_key, NO_RATINGS)
+            vendor = vendor_seen[o.vendor_key] = (
+                min_rating == 0 or meets_minimum(summary, min_rating),
+                bayesian_rating(summary),
+            )
+        if covered and term_info[0] and mode_info[0] and price <= max_price and vendor[0]:
+            return price, vendor[1], term_info[1]
+        return None
+
+    return accept
+
+
+def _score(
+    i: Intent,
+    now: int,
+    fit: list[Signed[Offer]],
+    values: tuple[list[int], list[int], list[float], list[float], list[float]],
+    attributes: AttributeScorer,
+) -> RankedOffers:
+    """Points per criterion for the acceptable offers, and their order."""
+    prices, leads, ratings, term_values, attr_values = values
     shares = weight_shares(i)
     w_terms, w_attrs = shares.terms, shares.attributes
+    max_price, deadline = i.terms.max_price, i.terms.deliver_by
     best = min(prices)
     fastest = min(leads) + SPEED_SMOOTHING
     horizon = max((deadline - now) if deadline is not None else DEFAULT_HORIZON, DAY)
@@ -352,12 +369,8 @@ def rank_offers(
     order = sorted(range(len(fit)), key=neg_scores.__getitem__)
     if len(set(neg_scores)) < len(neg_scores):
         order = _break_ties(order, neg_scores, prices, fit)
-    ranked = RankedOffers(
-        order,
-        (fit, neg_scores, prices, ratings, p_prices, p_speeds, p_reps, p_terms_, p_attrs_),
-        shares,
-    )
-    return Ranking(ranked=ranked, rejected=tuple(rejected))
+    columns = (fit, neg_scores, prices, ratings, p_prices, p_speeds, p_reps, p_terms_, p_attrs_)
+    return RankedOffers(order, columns, shares, attributes.notes)
 
 
 def _break_ties(
@@ -381,11 +394,3 @@ def _break_ties(
 
 def _offer_id(rejected: RejectedOffer) -> bytes:
     return rejected.offer.id
-
-
-def _compile_wanted(name: str, value: AttributeValue) -> tuple[str, type, object, object]:
-    if type(value) is tuple:
-        return name, tuple, value[0], value[1]
-    if type(value) is str:
-        return name, str, value.strip().casefold(), None
-    return name, type(value), value, None

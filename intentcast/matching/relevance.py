@@ -29,16 +29,16 @@ from typing import Final
 
 from intentcast.protocol import Intent
 
-from .attributes import coerced_matches, find_attribute
+from .analysis import Analysis, item_analysis
+from .attributes import UNKNOWN_CREDIT, check_attribute
 from .catalog import CatalogItem
 from .formatting import join_list
-from .search import THRESHOLD, Analysis, CatalogIndex, Concept, coverage, item_analysis
+from .search import THRESHOLD, CatalogIndex, Concept, coverage
+from .taxonomy import CATEGORY_FACTOR, TAXONOMY, Relation
 
 #: Each wanted attribute the item does not state takes this share of its
 #: weight off the coverage (all unknown: coverage halved).
-UNKNOWN_ATTRIBUTE: Final = 0.5
-#: A sibling or cousin category (same top level, not in line) scales the coverage.
-NEAR_CATEGORY: Final = 0.9
+UNKNOWN_ATTRIBUTE: Final = 1 - UNKNOWN_CREDIT
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -61,51 +61,61 @@ def assess_relevance(
     (``catalog.index``) for the weights match_intent uses; without it the
     item is weighed as a catalog of its own."""
     index = index or CatalogIndex((item,))
-    return assess(intent, item, item_analysis(item), index.prepare(intent.title))
+    named = TAXONOMY.named(intent.title, intent.category[0])
+    return assess(intent, item, item_analysis(item), index.prepare(intent.title), named=named)
 
 
-def category_relation(wanted: Sequence[str], have: Sequence[str]) -> str:
-    """``in line`` (one path a prefix of the other), ``near`` (same top
-    level) or ``other``."""
-    depth = min(len(wanted), len(have))
-    if tuple(wanted[:depth]) == tuple(have[:depth]):
-        return "in line"
-    return "near" if wanted[0] == have[0] else "other"
+def category_relation(wanted: Sequence[str], have: Sequence[str]) -> Relation:
+    """How an item's category ``have`` stands to the intent's ``wanted``
+    in the shipped taxonomy (:meth:`.taxonomy.Taxonomy.relation`)."""
+    return TAXONOMY.relation(wanted, have)
+
+
+_SAID: Final = {
+    Relation.SAME: "is {wanted}",
+    Relation.CHILD: "is under {wanted}",
+    Relation.PARENT: "is a parent of {wanted} (scored lower)",
+    Relation.SIBLING: "is a sibling of {wanted} (scored lower)",
+    Relation.COUSIN: "shares only the top level with {wanted} (scored lower)",
+}
 
 
 def assess(
-    intent: Intent, item: CatalogItem, analysis: Analysis, concepts: Sequence[Concept]
+    intent: Intent,
+    item: CatalogItem,
+    analysis: Analysis,
+    concepts: Sequence[Concept],
+    *,
+    named: Sequence[str] | None = None,
 ) -> Relevance:
-    """The rule for one item, its analysis and the intent title's concepts."""
-    wanted_cat, item_cat = intent.category, item.category
-    relation = category_relation(wanted_cat, item_cat)
-    shown_cat, shown_wanted = "/".join(item_cat), "/".join(wanted_cat)
-    if relation == "other":
+    """The rule for one item, its analysis and the intent title's concepts.
+    ``named`` is the category the title names (:meth:`.taxonomy.Taxonomy.named`):
+    an item in it is not only *near* the intent's category."""
+    item_cat = item.category
+    wanted_cat = TAXONOMY.resolve(intent.category)
+    relation = TAXONOMY.relation(wanted_cat, item_cat)
+    near = relation in (Relation.SIBLING, Relation.COUSIN)
+    title_names_it = (
+        near
+        and named is not None
+        and TAXONOMY.relation(named, item_cat) in (Relation.SAME, Relation.CHILD)
+    )
+    shown_cat, shown_wanted = "/".join(item_cat), "/".join(intent.category)
+    if wanted_cat != intent.category:
+        shown_wanted += f" (read as {'/'.join(wanted_cat)})"
+    if relation is Relation.OTHER:
         return Relevance(
             relevant=False, score=0.0, reasons=(f"category {shown_cat} is not {shown_wanted}",)
         )
-    depth = min(len(wanted_cat), len(item_cat))
-    if relation == "in line":
-        reasons = [f"category {shown_cat} fits {shown_wanted}"]
-    else:
-        reasons = [f"category {shown_cat} is near {shown_wanted} (same top level)"]
+    depth = next(n for n in range(min(len(wanted_cat), len(item_cat)), 0, -1)
+                 if wanted_cat[:n] == item_cat[:n])  # fmt: skip
+    reasons = [f"category {shown_cat} " + _SAID[relation].format(wanted=shown_wanted)]
+    if title_names_it:
+        reasons[0] += "; the title names it"
 
-    matched: list[str] = []
-    unknown: list[str] = []
-    for name, value in intent.attributes.items():
-        key = find_attribute(name, item.attributes)
-        if key is None:
-            unknown.append(name)
-            continue
-        ok, want, have = coerced_matches(name, value, key, item.attributes[key])
-        if not ok:
-            wanted_text = want.shown if want.shown != have.shown else f"{want.shown} ({want.kind})"
-            return Relevance(
-                relevant=False,
-                score=0.0,
-                reasons=(*reasons, f"{key} is {have.shown}, the intent wants {wanted_text}"),
-            )
-        matched.append(name)
+    matched, unknown, conflict = _attributes(intent, item)
+    if conflict:
+        return Relevance(relevant=False, score=0.0, reasons=(*reasons, conflict))
     if matched:
         reasons.append(f"attributes {join_list(matched)} match")
     if unknown:
@@ -124,7 +134,7 @@ def assess(
             reasons[-1] = f"only {summary}; missing {join_list(sorted(missing))}" + (
                 f" (coverage {share:.2f})"
             )
-    elif len(wanted_cat) > 1 and len(item_cat) >= len(wanted_cat) and relation == "in line":
+    elif len(wanted_cat) > 1 and relation in (Relation.SAME, Relation.CHILD):
         share = 1.0
         reasons.append("title has no matchable words; the subcategory decides")
     else:
@@ -135,8 +145,7 @@ def assess(
         )
     if intent.attributes:
         share *= 1 - UNKNOWN_ATTRIBUTE * len(unknown) / len(intent.attributes)
-    if relation == "near":
-        share *= NEAR_CATEGORY
+    share *= CATEGORY_FACTOR[relation]
     if share < THRESHOLD:
         return Relevance(relevant=False, score=0.0, reasons=(*reasons, "not relevant enough"))
     attr_share = len(matched) / len(intent.attributes) if intent.attributes else 1.0
@@ -144,5 +153,18 @@ def assess(
         relevant=True,
         score=share + attr_share + depth / 10,
         reasons=tuple(reasons),
-        near_category=relation == "near",
+        near_category=near and not title_names_it,
     )
+
+
+def _attributes(intent: Intent, item: CatalogItem) -> tuple[list[str], list[str], str]:
+    """``(matched, unknown, conflict)``: the wanted attributes the item
+    states alike and does not state, and the first conflict's reason ("")."""
+    matched: list[str] = []
+    unknown: list[str] = []
+    for name, value in intent.attributes.items():
+        check = check_attribute(name, value, item.attributes)
+        if check.state == "conflict":
+            return matched, unknown, check.describe("the intent wants")
+        (matched if check.state == "match" else unknown).append(name)
+    return matched, unknown, ""

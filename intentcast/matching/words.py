@@ -41,16 +41,15 @@ def words(text: str) -> frozenset[str]:
 def item_words(
     title: str,
     keywords: Iterable[str],
-    category: Iterable[str],
     attributes: Mapping[str, AttributeValue],
 ) -> frozenset[str]:
-    """Everything an intent's title may match on an item: its title,
-    keywords, category levels and text and number attribute values."""
+    """The plain words of an item: its title, keywords and text and number
+    attribute values (not its category path: a segment like ``home-garden``
+    must not make ``garden`` a word of every item under it)."""
     text = " ".join(
         [
             title,
             *keywords,
-            *(level.replace("-", " ") for level in category),
             *(str(v) for v in attributes.values() if type(v) in (str, int)),
         ]
     )

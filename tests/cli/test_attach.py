@@ -35,7 +35,7 @@ def bot_status(home: Path) -> dict[str, Any]:
 def bike_intent(home: Path, title: str) -> dict[str, Any]:
     intent: dict[str, Any] = ok_json(
         "intent", "post", "--home", home,
-        "--category", "services/bike-repair", "--title", title,
+        "--category", "services/repair/bikes", "--title", title,
         "--max-price", "60", "--currency", "EUR", "--region", "DE",
         "--deliver-within", "8", "--term", "cc:no-tracking", "--pay", "pay-on-delivery",
     )["intent"]  # fmt: skip

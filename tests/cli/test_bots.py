@@ -78,7 +78,7 @@ def test_vendor_run_bot_answers_a_real_customer(tmp_path: Path) -> None:
             time.sleep(1.2)  # a gossipsub heartbeat: the mesh forms
             intent = ok_json(
                 "intent", "post", "--home", customer,
-                "--category", "services/bike-repair", "--title", "Bike service, brakes squeak",
+                "--category", "services/repair/bikes", "--title", "Bike service, brakes squeak",
                 "--max-price", "60", "--currency", "EUR", "--region", "DE",
                 "--deliver-within", "8", "--term", "cc:no-tracking", "--pay", "pay-on-delivery",
             )["intent"]  # fmt: skip

@@ -348,7 +348,10 @@ def test_match_intent_never_drafts_an_offer_the_customer_rejects() -> None:
 
 
 attribute_values = st.one_of(
-    st.sampled_from(["black", "Black ", "white"]), st.integers(60, 260), st.booleans()
+    st.sampled_from(["black", "Black ", "white", "256 GB", "128", "yes", "no", "1"]),
+    st.integers(60, 260),
+    st.sampled_from([0, 1]),
+    st.booleans(),
 )
 
 
@@ -362,12 +365,15 @@ attribute_values = st.one_of(
     have=st.dictionaries(st.sampled_from(["storage_gb", "color", "dual_sim"]), attribute_values),
 )
 def test_the_attribute_score_follows_the_shared_attribute_rule(wanted, have) -> None:
-    """The ranking's inlined attribute check agrees with attribute_matches,
-    which the vendor's relevance rule uses."""
-    from intentcast.matching.attributes import count_attribute_matches
+    """The ranking's cached attribute check agrees with check_attribute,
+    which the vendor's relevance rule uses (match 1, unknown half, conflict
+    0), and names every attribute that did not match."""
+    from intentcast.matching.attributes import check_attribute
 
     prefs = Preferences(price=0, speed=0, reputation=0, terms=0, attributes=100)
     i = intent(attributes=wanted, preferences=prefs)
     (ranked,) = rank_offers(i, [offer(i, attributes=have)], now=NOW, reputation={}).ranked
-    matches, _ = count_attribute_matches(i.message.attributes, have)
-    assert math.isclose(ranked.score, 100 * matches / len(wanted), rel_tol=1e-12)
+    checks = [check_attribute(n, v, have) for n, v in i.message.attributes.items()]
+    credit = sum(c.credit for c in checks)
+    assert math.isclose(ranked.score, 100 * credit / len(wanted), rel_tol=1e-12)
+    assert ranked.attribute_notes == tuple(c.describe() for c in checks if c.state != "match")

@@ -112,10 +112,56 @@ def test_attribute_matches_count_exact_values_and_ranges() -> None:
     i = intent(preferences=Preferences(price=0, speed=0, reputation=0, terms=0, attributes=100))
     both = offer(i, 0, attributes={"storage_gb": 256, "color": "Black"})
     one = offer(i, 1, attributes={"storage_gb": 64, "color": "black"})
-    none = offer(i, 2, attributes={"storage_gb": "128", "colour": "black"})
+    none = offer(i, 2, attributes={"storage_gb": 512, "color": "white"})
     ranking = rank_offers(i, [none, one, both], now=NOW, reputation={})
     assert order(ranking) == ["Vendor 0", "Vendor 1", "Vendor 2"]
     assert [r.score for r in ranking.ranked] == [100.0, 50.0, 0.0]
+
+
+def test_attribute_values_are_read_by_type_on_both_sides() -> None:
+    """Text with a unit equals the number (the CLI's --attr is text), "yes"
+    equals true, a name with a unit suffix finds the plain one. Before
+    the typed rule every one of these counted as a mismatch."""
+    prefs = Preferences(price=0, speed=0, reputation=0, terms=0, attributes=100)
+    i = intent(
+        attributes={"storage_gb": "256 GB", "dual_sim": "yes", "frame": "56 cm"},
+        preferences=prefs,
+    )
+    typed = offer(i, 0, attributes={"storage_gb": 256, "dual_sim": True, "frame_cm": 56})
+    texts = offer(i, 1, attributes={"storage": "256GB", "dual_sim": "true", "frame": "560 mm"})
+    (a, b) = rank_offers(i, [typed, texts], now=NOW, reputation={}).ranked
+    assert a.score == b.score == 100.0
+    assert a.attribute_notes == b.attribute_notes == ()
+
+
+def test_an_attribute_the_offer_does_not_state_scores_lower_than_a_match_and_is_named() -> None:
+    prefs = Preferences(price=0, speed=0, reputation=0, terms=0, attributes=100)
+    i = intent(attributes={"storage_gb": (128, 256), "color": "black"}, preferences=prefs)
+    stated = offer(i, 0, attributes={"storage_gb": 128, "color": "black"})
+    silent = offer(i, 1, attributes={"storage_gb": 128})
+    wrong = offer(i, 2, attributes={"storage_gb": 128, "color": "white"})
+    ranked = rank_offers(i, [wrong, silent, stated], now=NOW, reputation={}).ranked
+    assert [r.offer.message.vendor_name for r in ranked] == ["Vendor 0", "Vendor 1", "Vendor 2"]
+    assert [r.score for r in ranked] == [100.0, 75.0, 50.0]
+    assert ranked[1].attribute_notes == ("does not state color",)
+    assert ranked[2].attribute_notes == ("color is white, you want black",)
+    text = explain(ranked[1])
+    assert text.endswith("attributes 75.0/100. Attributes: does not state color.")
+    assert "color is white, you want black" in explain(ranked[2])
+
+
+def test_an_explanation_never_says_a_value_conflicts_with_itself() -> None:
+    prefs = Preferences(price=0, speed=0, reputation=0, terms=0, attributes=100)
+    i = intent(attributes={"size": "42"}, preferences=prefs)
+    (r,) = rank_offers(i, [offer(i, 0, attributes={"size": "42"})], now=NOW, reputation={}).ranked
+    assert r.score == 100.0 and r.attribute_notes == ()
+    i = intent(attributes={"waterproof": "yes"}, preferences=prefs)
+    (r,) = rank_offers(i, [offer(i, 0, attributes={"waterproof": "no"})], now=NOW,
+                       reputation={}).ranked  # fmt: skip
+    assert r.attribute_notes == ("waterproof is no, you want yes",)
+    for note in r.attribute_notes:
+        have, _, want = note.partition(", you want ")
+        assert have.rpartition(" is ")[2] != want
 
 
 def test_breakdown_sums_to_score_and_maxima_to_100() -> None:
@@ -190,3 +236,13 @@ def test_ranked_offers_read_like_an_immutable_sequence() -> None:
         ranked[4]
     with pytest.raises(TypeError):
         hash(ranked)
+
+
+def test_true_and_1_are_not_the_same_attribute_value() -> None:
+    """The per-value cache keeps each value's type (True == 1 as dict keys)."""
+    prefs = Preferences(price=0, speed=0, reputation=0, terms=0, attributes=100)
+    i = intent(attributes={"dual_sim": True}, preferences=prefs)
+    offers = [offer(i, n, attributes={"dual_sim": v}) for n, v in enumerate([1, True, 1, True])]
+    ranked = rank_offers(i, offers, now=NOW, reputation={}).ranked
+    scores = {r.offer.message.vendor_name: r.score for r in ranked}
+    assert scores == {"Vendor 0": 0.0, "Vendor 1": 100.0, "Vendor 2": 0.0, "Vendor 3": 100.0}

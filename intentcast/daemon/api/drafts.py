@@ -8,6 +8,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Final
 
 from intentcast.matching.formatting import minor_unit_exponent
+from intentcast.matching.taxonomy import TAXONOMY, UnknownCategory
 from intentcast.protocol import (
     Intent,
     Preferences,
@@ -144,6 +145,12 @@ def intent_fields(body: object, *, now: int, current: Intent | None = None) -> d
             out["category"] = tuple(cat)
         else:
             raise BadDraft("category: 'electronics/phones' or a list of names")
+        try:
+            # Our own intents use the shared taxonomy (the network still
+            # takes paths we do not know: a newer node may know more).
+            TAXONOMY.check(out["category"])
+        except UnknownCategory as exc:
+            raise BadDraft(f"category: {exc}") from None
     if "attributes" in body and not isinstance(body["attributes"], dict):
         raise BadDraft("attributes: must be an object of names to values")
     for name in ("title", "description", "attributes", "quantity"):
