@@ -292,10 +292,19 @@ class NetworkBase:
         return done
 
     def _transmit(  # noqa: PLR0917  (the hot path: positional is faster)
-        self, v: int, p: int, kind: int, payload: Any, size: int, ready: float, cpu: float
+        self,
+        v: int,
+        p: int,
+        kind: int,
+        payload: Any,
+        size: int,
+        ready: float,
+        cpu: float,
+        latency: float | None = None,
     ) -> None:
         """Put ``size`` bytes from ``v`` on the link to ``p``: ``cpu``
-        seconds of ``v``'s CPU, the uplink, the link latency, maybe loss."""
+        seconds of ``v``'s CPU, the uplink, the link latency (``latency``
+        instead, if given), maybe loss."""
         node = self.nodes[v]
         if not cpu:
             t = max(ready, self.loop.now)
@@ -313,7 +322,8 @@ class NetworkBase:
             self.lost += 1
             return
         loop = self.loop
-        heappush(loop.heap, (t + node.links[p], next(loop.sequence), kind, p, v, payload))
+        t += node.links[p] if latency is None else latency
+        heappush(loop.heap, (t, next(loop.sequence), kind, p, v, payload))
 
     def _send_copy(self, v: int, p: int, msg: SimMessage, ready: float, kind: int) -> None:
         self.copies += 1
@@ -449,19 +459,29 @@ class NetworkBase:
     # --- peer-to-peer sends outside gossip (issue 8's stem) ---------------------
 
     def send_direct(
-        self, src: int, dst: int, msg: SimMessage, tag: Any = None, *, round_trips: float = 0.0
+        self,
+        src: int,
+        dst: int,
+        msg: SimMessage,
+        tag: Any = None,
+        *,
+        round_trips: float = 0.0,
+        latency: float | None = None,
     ) -> None:
         """Send ``msg`` from ``src`` to its connected peer ``dst`` on a
-        stream of its own (not gossip), after ``round_trips`` link round
-        trips (opening and negotiating the stream). ``on_direct`` runs at
-        ``dst``."""
+        stream of its own (not gossip), after ``round_trips`` round trips
+        (opening and negotiating the stream). A frame and a round trip's
+        leg take ``latency`` seconds one way, default the link's (a stem
+        frame on a kept stream need not pay what a gossip copy does).
+        ``on_direct`` runs at ``dst``."""
         node = self.nodes[src]
         if dst not in node.peers:
             raise SimulationError(f"node {src} is not connected to {dst}")
         self.copies += 1
-        ready = self.loop.now + round_trips * 2 * node.links[dst]
+        one_way = node.links[dst] if latency is None else latency
+        ready = self.loop.now + round_trips * 2 * one_way
         size = msg.size + MESSAGE_OVERHEAD
-        self._transmit(src, dst, DIRECT, (msg.index, tag), size, ready, self._cost_send)
+        self._transmit(src, dst, DIRECT, (msg.index, tag), size, ready, self._cost_send, one_way)
 
     def _on_direct(self, v: int, u: int, payload: tuple[int, Any]) -> None:
         node = self.nodes[v]

@@ -148,13 +148,15 @@ def simulate(
             msg = intents[phase * MESSAGES_PER_PHASE + k]
             who = publishers[k % len(publishers)]
             at = t + k / RATE
-            net.loop.call_at(at + post, _publish(net, who, at), msg)
+            net.loop.call_at(at + post, publisher(net, who, at), msg)
         t += MESSAGES_PER_PHASE / RATE + 15.0
     net.run(t)
     return net, intents
 
 
-def _publish(net: Network, who: int, stamped: float) -> Any:
+def publisher(net: Network, who: int, stamped: float) -> Any:
+    """Publish a message from ``who``, its latency counted from ``stamped``."""
+
     def publish(msg: SimMessage) -> None:
         msg.published = stamped  # the benchmark stamps the time before post_intent
         msg.origin = who
