@@ -416,16 +416,24 @@ class NetworkBase:
                     transmit(v, p, DELIVER, m, size, done, cost)
 
     def _judge(
-        self, node: SimNode, u: int, msg: SimMessage, now: float, *, stem_end: bool = False
+        self,
+        node: SimNode,
+        u: int,
+        msg: SimMessage,
+        now: float,
+        *,
+        stem_end: bool = False,
+        topic: int | None = None,
     ) -> Verdict | None:
         """Protocol validation (memoised), then the node's pipeline
-        (``Inbound.judge_valid``); penalises ``u`` for a rejected message.
-        The verdict if ``msg`` is accepted, else None."""
+        (``Inbound.judge_valid``) on ``topic`` (default the message's own;
+        sync names the topic it hands a message over on); penalises ``u``
+        for a rejected message. The verdict if ``msg`` is accepted, else
+        None."""
         self.messages.judge(msg, now)
         assert msg.validation is not None
-        verdict = node.inbound.judge_valid(
-            self.topics[msg.topic], msg.validation, node.known, stem_end=stem_end
-        )
+        name = self.topics[msg.topic if topic is None else topic]
+        verdict = node.inbound.judge_valid(name, msg.validation, node.known, stem_end=stem_end)
         if verdict.action is Action.ACCEPT:
             return verdict
         self.refused[node.index] += 1

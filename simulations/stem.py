@@ -109,7 +109,7 @@ class StemRouting:
     """Stem routing for every node of ``net``: one
     :class:`~intentcast.peer.stem.StemNode` per node, driven on the
     virtual network (installs the network's ``publish_hook``,
-    ``on_direct``, ``on_accept`` and ``on_link``)."""
+    ``on_direct``, ``on_accept``, ``on_link`` and ``on_stem``)."""
 
     def __init__(
         self,
@@ -182,6 +182,7 @@ class StemRouting:
         net.on_direct = self._arrived
         net.on_accept = self._took_in
         net.on_link = self._link_changed
+        net.on_stem = self._on_stem
         if streams == "epoch":
             for v in range(net.n):
                 first = (
@@ -200,6 +201,11 @@ class StemRouting:
             self._lives[v] = life
             self.stems[v] = StemNode[int](self.params, self.rngs[v])
         return self.stems[v]
+
+    def _on_stem(self, v: int, mid: bytes) -> bool:
+        """An own message of ``v`` still on its stem: sync does not hand it
+        out (``node/stem.py`` ``on_stem``)."""
+        return self._stem(v).holds_own(mid)
 
     def _view(self, v: int) -> tuple[float, list[int], list[int]]:
         """Now (epochs are Unix time), the node's peers and the ones it
