@@ -248,6 +248,10 @@ class NetworkBase:
         self.on_direct: DirectHook | None = None
         self.on_ban: BanHook | None = None
         self.on_link: LinkHook | None = None
+        self._register_handlers()
+
+    def _register_handlers(self) -> None:
+        """Register this network's event handlers (subclasses add theirs)."""
         loop = self.loop
         loop.register(DELIVER, self._on_deliver)
         loop.register(FETCHED, self._on_fetched)

@@ -64,10 +64,11 @@ from . import (
     fraction,
     network_config,
     non_negative_float,
+    option,
     positive_int,
     random_network,
 )
-from .propagation import add_publish_arguments
+from .propagation import add_publish_arguments, traffic
 
 NAME = "market"
 CATALOGS: Final = Path(__file__).resolve().parents[2] / "examples" / "catalogs"
@@ -94,27 +95,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_publish_arguments(parser)
     parser.set_defaults(rate=2.0, drain=15.0)
     g = parser.add_argument_group("market")
-    g.add_argument(
-        "--vendors",
-        type=positive_int,
-        default=40,
-        metavar="V",
-        help="vendor nodes, half phone shops, half bike shops (default 40)",
-    )
-    g.add_argument(
+    option(g, "--vendors", positive_int, 40, "V", "vendor nodes, half phone shops, half bike shops")
+    option(
+        g,
         "--vendor-ms",
-        type=non_negative_float,
-        default=10.0,
-        metavar="MS",
-        help="a vendor's work per offer: match, sign, mint 12 bits (default 10)",
+        non_negative_float,
+        10.0,
+        "MS",
+        "a vendor's work per offer: match, sign, mint 12 bits",
     )
-    g.add_argument(
-        "--rated",
-        type=fraction,
-        default=0.7,
-        metavar="FRACTION",
-        help="share of vendors with a deal-backed rating (default 0.7)",
-    )
+    option(g, "--rated", fraction, 0.7, "FRACTION", "share of vendors with a deal-backed rating")
 
 
 # --- vendors ------------------------------------------------------------------
@@ -376,8 +366,7 @@ def run(args: argparse.Namespace, work: WorkCache) -> Result:
         "scenario": NAME,
         "config": {
             **network_config(args, net),
-            "intents": args.intents,
-            "rate": args.rate,
+            **traffic(args),
             "vendors": args.vendors,
             "vendor_ms": args.vendor_ms,
             "rated": args.rated,

@@ -71,6 +71,7 @@ from . import (
     Scenario,
     non_negative_float,
     non_negative_int,
+    option,
     positive_float,
     positive_int,
     sim_params,
@@ -118,36 +119,14 @@ FIT_TOLERANCE: Final = 1e-6
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     g = parser.add_argument_group("benchmark setup (python -m benchmarks network)")
-    g.add_argument(
-        "--nodes",
-        type=positive_int,
-        default=10,
-        metavar="N",
-        help="nodes, as the benchmark's --nodes (default 10)",
+    option(g, "--nodes", positive_int, 10, "N", "nodes, as the benchmark's --nodes")
+    option(g, "--messages", positive_int, 40, "M", "intents per phase")
+    option(g, "--rate", positive_float, 4.0, "PER_S", "per second")
+    option(
+        g, "--publishers", positive_int, 5, "P", "publishing nodes, the first that are not vendors"
     )
-    g.add_argument(
-        "--messages",
-        type=positive_int,
-        default=40,
-        metavar="M",
-        help="intents per phase (default 40)",
-    )
-    g.add_argument(
-        "--rate", type=positive_float, default=4.0, metavar="PER_S", help="per second (default 4)"
-    )
-    g.add_argument(
-        "--publishers",
-        type=positive_int,
-        default=5,
-        metavar="P",
-        help="publishing nodes, the first that are not vendors (default 5)",
-    )
-    g.add_argument(
-        "--vendors",
-        type=non_negative_int,
-        default=5,
-        metavar="V",
-        help="the last V nodes are vendors and publish nothing (default 5)",
+    option(
+        g, "--vendors", non_negative_int, 5, "V", "the last V nodes are vendors and publish nothing"
     )
     g.add_argument(
         "--warmup",
@@ -226,13 +205,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="stem phases with other draws of roles, successors and timers "
         "(default 10; a benchmark run has 2)",
     )
-    link.add_argument(
+    option(
+        link,
         "--rounds",
-        type=positive_int,
-        default=BENCH_ROUNDS,
-        metavar="R",
-        help="node phases per benchmark run, as its --rounds: the stem figures "
-        f"are also given as the band a run of R phases falls in (default {BENCH_ROUNDS})",
+        positive_int,
+        BENCH_ROUNDS,
+        "R",
+        "node phases per benchmark run, as its --rounds: the stem figures "
+        "are also given as the band a run of R phases falls in",
     )
     link.add_argument(
         "--successors-from",
