@@ -35,6 +35,7 @@ from intentcast.matching import (
     parse_catalog,
     rank_offers,
 )
+from intentcast.peer.customer import keep_offer
 from intentcast.peer.vendor import OFFERS_PER_INTENT, catalog_offers
 from intentcast.protocol import (
     Action,
@@ -295,17 +296,18 @@ class Market:
         customer.opened += 1
         offer: Signed[Offer] = verdict.signed
         held = customer.offers
-        cap = self.net.params.node.max_offers_per_intent
-        if len(held) >= cap:  # keep the cheapest per unit (CustomerRole._keep_offer)
-            dearest = max(held, key=lambda i: (_unit_price(held[i][0]), i))
-            if _unit_price(offer) >= _unit_price(held[dearest][0]):
-                return
-            del held[dearest]
+        # The node's decision (CustomerRole._keep_offer): the cheapest per unit.
+        keep, evict = keep_offer(
+            [o for o, _ in held.values()],
+            offer,
+            currency=customer.intent.message.terms.currency,
+            cap=self.net.params.node.max_offers_per_intent,
+        )
+        if not keep:
+            return
+        if evict is not None:
+            del held[evict.id]
         held[offer.id] = (offer, done)
-
-
-def _unit_price(offer: Signed[Offer]) -> float:
-    return offer.message.price / offer.message.quantity
 
 
 def run(args: argparse.Namespace, work: WorkCache) -> Result:
