@@ -248,6 +248,10 @@ class NetworkBase:
         self.on_direct: DirectHook | None = None
         self.on_ban: BanHook | None = None
         self.on_link: LinkHook | None = None
+        #: ``on_stem(node, message id)``: an own message of ``node`` still on
+        #: its stem (set by stem routing): sync does not hand it out, and
+        #: when it comes back the node takes it in without its pipeline.
+        self.on_stem: Callable[[int, bytes], bool] | None = None
         self._register_handlers()
 
     def _register_handlers(self) -> None:
@@ -403,12 +407,14 @@ class NetworkBase:
         if self.params.limits_enabled and not self._admit(node, u, msg.size, now):
             return
         done = self._cpu(node, now, self._cost_receive + self._cost_accept)
-        verdict = self._judge(node, u, msg, now)
-        if verdict is None:
-            return
+        if not self.own_back(v, msg):
+            verdict = self._judge(node, u, msg, now)
+            if verdict is None:
+                return
+            if not verdict.forward:
+                self._accepted(v, u, msg, done, via)
+                return
         self._accepted(v, u, msg, done, via)
-        if not verdict.forward:
-            return
         mesh = node.mesh.get(msg.topic)
         if mesh:
             transmit = self._transmit
@@ -418,6 +424,13 @@ class NetworkBase:
                 if p != u:
                     self.copies += 1
                     transmit(v, p, DELIVER, m, size, done, cost)
+
+    def own_back(self, v: int, msg: SimMessage) -> bool:
+        """``msg`` is ``v``'s own, still on its stem, and back by gossip or
+        sync: someone down its stem fluffed it. The node takes it in
+        without its pipeline and forwards it like every node
+        (``node/stem.py`` ``inbound``)."""
+        return self.on_stem is not None and self.on_stem(v, msg.id)
 
     def _judge(
         self,

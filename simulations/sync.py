@@ -38,7 +38,7 @@ checked.
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any, Final
 
 from intentcast.peer import sync as policy
@@ -75,9 +75,6 @@ class Sync(NetworkBase):
     #: Sessions started, and messages accepted through them.
     sync_sessions = 0
     sync_accepted = 0
-    #: ``on_stem(node, message id)``: an own message of ``node`` still on its
-    #: stem, which sync must not hand out (set by stem routing).
-    on_stem: Callable[[int, bytes], bool] | None = None
 
     def _register_sync(self) -> None:
         loop = self.loop
@@ -201,7 +198,7 @@ class Sync(NetworkBase):
             self._cpu(node, now, self._cost_receive)
             return  # it came by gossip meanwhile
         done = self._cpu(node, now, self._cost_receive + self._cost_accept)
-        if self._judge(node, s, msg, now, topic=topic) is not None:
+        if self.own_back(r, msg) or self._judge(node, s, msg, now, topic=topic) is not None:
             self.sync_accepted += 1
             self._accepted(r, s, msg, done, VIA_SYNC)
 
