@@ -248,6 +248,14 @@ class NetworkBase:
         self.on_direct: DirectHook | None = None
         self.on_ban: BanHook | None = None
         self.on_link: LinkHook | None = None
+        #: ``on_stem(node, message id)``: an own message of ``node`` still on
+        #: its stem (set by stem routing): sync does not hand it out, and
+        #: when it comes back the node takes it in without its pipeline.
+        self.on_stem: Callable[[int, bytes], bool] | None = None
+        self._register_handlers()
+
+    def _register_handlers(self) -> None:
+        """Register this network's event handlers (subclasses add theirs)."""
         loop = self.loop
         loop.register(DELIVER, self._on_deliver)
         loop.register(FETCHED, self._on_fetched)
@@ -292,10 +300,19 @@ class NetworkBase:
         return done
 
     def _transmit(  # noqa: PLR0917  (the hot path: positional is faster)
-        self, v: int, p: int, kind: int, payload: Any, size: int, ready: float, cpu: float
+        self,
+        v: int,
+        p: int,
+        kind: int,
+        payload: Any,
+        size: int,
+        ready: float,
+        cpu: float,
+        latency: float | None = None,
     ) -> None:
         """Put ``size`` bytes from ``v`` on the link to ``p``: ``cpu``
-        seconds of ``v``'s CPU, the uplink, the link latency, maybe loss."""
+        seconds of ``v``'s CPU, the uplink, the link latency (``latency``
+        instead, if given), maybe loss."""
         node = self.nodes[v]
         if not cpu:
             t = max(ready, self.loop.now)
@@ -313,7 +330,8 @@ class NetworkBase:
             self.lost += 1
             return
         loop = self.loop
-        heappush(loop.heap, (t + node.links[p], next(loop.sequence), kind, p, v, payload))
+        t += node.links[p] if latency is None else latency
+        heappush(loop.heap, (t, next(loop.sequence), kind, p, v, payload))
 
     def _send_copy(self, v: int, p: int, msg: SimMessage, ready: float, kind: int) -> None:
         self.copies += 1
@@ -389,12 +407,14 @@ class NetworkBase:
         if self.params.limits_enabled and not self._admit(node, u, msg.size, now):
             return
         done = self._cpu(node, now, self._cost_receive + self._cost_accept)
-        verdict = self._judge(node, u, msg, now)
-        if verdict is None:
-            return
+        if not self.own_back(v, msg):
+            verdict = self._judge(node, u, msg, now)
+            if verdict is None:
+                return
+            if not verdict.forward:
+                self._accepted(v, u, msg, done, via)
+                return
         self._accepted(v, u, msg, done, via)
-        if not verdict.forward:
-            return
         mesh = node.mesh.get(msg.topic)
         if mesh:
             transmit = self._transmit
@@ -405,17 +425,32 @@ class NetworkBase:
                     self.copies += 1
                     transmit(v, p, DELIVER, m, size, done, cost)
 
+    def own_back(self, v: int, msg: SimMessage) -> bool:
+        """``msg`` is ``v``'s own, still on its stem, and back by gossip or
+        sync: someone down its stem fluffed it. The node takes it in
+        without its pipeline and forwards it like every node
+        (``node/stem.py`` ``inbound``)."""
+        return self.on_stem is not None and self.on_stem(v, msg.id)
+
     def _judge(
-        self, node: SimNode, u: int, msg: SimMessage, now: float, *, stem_end: bool = False
+        self,
+        node: SimNode,
+        u: int,
+        msg: SimMessage,
+        now: float,
+        *,
+        stem_end: bool = False,
+        topic: int | None = None,
     ) -> Verdict | None:
         """Protocol validation (memoised), then the node's pipeline
-        (``Inbound.judge_valid``); penalises ``u`` for a rejected message.
-        The verdict if ``msg`` is accepted, else None."""
+        (``Inbound.judge_valid``) on ``topic`` (default the message's own;
+        sync names the topic it hands a message over on); penalises ``u``
+        for a rejected message. The verdict if ``msg`` is accepted, else
+        None."""
         self.messages.judge(msg, now)
         assert msg.validation is not None
-        verdict = node.inbound.judge_valid(
-            self.topics[msg.topic], msg.validation, node.known, stem_end=stem_end
-        )
+        name = self.topics[msg.topic if topic is None else topic]
+        verdict = node.inbound.judge_valid(name, msg.validation, node.known, stem_end=stem_end)
         if verdict.action is Action.ACCEPT:
             return verdict
         self.refused[node.index] += 1
@@ -449,19 +484,29 @@ class NetworkBase:
     # --- peer-to-peer sends outside gossip (issue 8's stem) ---------------------
 
     def send_direct(
-        self, src: int, dst: int, msg: SimMessage, tag: Any = None, *, round_trips: float = 0.0
+        self,
+        src: int,
+        dst: int,
+        msg: SimMessage,
+        tag: Any = None,
+        *,
+        round_trips: float = 0.0,
+        latency: float | None = None,
     ) -> None:
         """Send ``msg`` from ``src`` to its connected peer ``dst`` on a
-        stream of its own (not gossip), after ``round_trips`` link round
-        trips (opening and negotiating the stream). ``on_direct`` runs at
-        ``dst``."""
+        stream of its own (not gossip), after ``round_trips`` round trips
+        (opening and negotiating the stream). A frame and a round trip's
+        leg take ``latency`` seconds one way, default the link's (a stem
+        frame on a kept stream need not pay what a gossip copy does).
+        ``on_direct`` runs at ``dst``."""
         node = self.nodes[src]
         if dst not in node.peers:
             raise SimulationError(f"node {src} is not connected to {dst}")
         self.copies += 1
-        ready = self.loop.now + round_trips * 2 * node.links[dst]
+        one_way = node.links[dst] if latency is None else latency
+        ready = self.loop.now + round_trips * 2 * one_way
         size = msg.size + MESSAGE_OVERHEAD
-        self._transmit(src, dst, DIRECT, (msg.index, tag), size, ready, self._cost_send)
+        self._transmit(src, dst, DIRECT, (msg.index, tag), size, ready, self._cost_send, one_way)
 
     def _on_direct(self, v: int, u: int, payload: tuple[int, Any]) -> None:
         node = self.nodes[v]

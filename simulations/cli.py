@@ -20,7 +20,7 @@ from typing import Any, TextIO
 
 from .engine import EventLoop, SimulationError
 from .messages import Messages, WorkCache, cache_from_env
-from .scenarios import Scenario, all_scenarios, positive_int
+from .scenarios import Scenario, all_scenarios, option, positive_int
 
 EPILOG = """\
 examples:
@@ -64,12 +64,13 @@ def build_parser(scenarios: Sequence[Scenario]) -> argparse.ArgumentParser:
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
         out = p.add_argument_group("run and output")
-        out.add_argument(
+        option(
+            out,
             "--seed",
-            type=positive_int,
-            default=1,
-            metavar="S",
-            help="seed of the run: the same seed gives the same output (default 1)",
+            positive_int,
+            1,
+            "S",
+            "seed of the run: the same seed gives the same output",
         )
         out.add_argument("--json", action="store_true", help="print the result as JSON")
         out.add_argument("--plot", type=png_path, metavar="FILE.png", help="draw a figure")

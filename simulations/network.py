@@ -11,41 +11,20 @@ message, from which peer first, by which path) is on the message
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable, Sequence
 
 from .engine import SimulationError
 from .gossip import Gossip
-from .params import ALL_TOPICS, SimParams
 from .sync import Sync
-from .topology import Edge, Latency
 
 
 class Network(Gossip, Sync):
     """N nodes, their links, gossipsub and sync; one event loop."""
 
-    def __init__(
-        self,
-        *,
-        n: int,
-        edges: Sequence[Edge],
-        latency: Latency | Sequence[float],
-        subscriptions: Sequence[Iterable[int]] | None = None,
-        topics: Sequence[str] = ALL_TOPICS,
-        params: SimParams | None = None,
-        seed: int,
-    ) -> None:
-        super().__init__(
-            n=n,
-            edges=edges,
-            latency=latency,
-            subscriptions=subscriptions,
-            topics=topics,
-            params=params,
-            seed=seed,
-        )
-        self.sync_sessions = 0
-        self.sync_accepted = 0
-        self._started = False
+    #: Whether :meth:`start` ran.
+    _started = False
+
+    def _register_handlers(self) -> None:
+        super()._register_handlers()
         self._register_gossip()
         self._register_sync()
 

@@ -20,6 +20,7 @@ from typing import Final
 
 from intentcast.peer.config import NodeConfig
 from intentcast.peer.limits import PeerLimitConfig
+from intentcast.peer.sync import CONNECTION_POLL_SECONDS
 from intentcast.peer.topics import ALL_TOPICS, DEALS, PROFILES, intents, offers
 from intentcast.protocol import NetworkParams
 
@@ -93,9 +94,9 @@ class SimParams:
     limits_enabled: bool = True
     #: Sync on connect and anti-entropy (node/sync.py, node/peering.py).
     sync_enabled: bool = True
-    #: The node polls for new connections this often and syncs with each
-    #: (a literal in ``node/peering.py``, not configurable there).
-    sync_poll_seconds: float = 0.2
+    #: The node looks for new connections this often and syncs with each
+    #: (``intentcast.peer.sync.CONNECTION_POLL_SECONDS``).
+    sync_poll_seconds: float = CONNECTION_POLL_SECONDS
 
     @property
     def network(self) -> NetworkParams:

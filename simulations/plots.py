@@ -23,7 +23,12 @@ def _pyplot() -> Any:
     return plt
 
 
-def _save(fig: Any, path: str) -> None:
+def _finish(fig: Any, ax: Any, *, ylabel: str, title: str, path: str) -> None:
+    """Label, title and legend the axes, and save the figure."""
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.legend(frameon=False)
+    fig.tight_layout()
     # No timestamps or software version in the file: the same data gives
     # the same bytes.
     fig.savefig(path, dpi=DPI, metadata={"Software": None})
@@ -59,11 +64,7 @@ def latency_histogram(
         if value is not None:
             ax.axvline(value, color="#c44e52", linestyle=style, label=f"{key[:3]} {value:,.0f} ms")
     ax.set_xlabel(f"latency, {label} (ms)")
-    ax.set_ylabel("(message, node) pairs")
-    ax.set_title(title)
-    ax.legend(frameon=False)
-    fig.tight_layout()
-    _save(fig, path)
+    _finish(fig, ax, ylabel="(message, node) pairs", title=title, path=path)
 
 
 def bars(
@@ -83,11 +84,7 @@ def bars(
         xs = [i + (k - (n - 1) / 2) * width for i in range(len(groups))]
         ax.bar(xs, values, width=width, label=name)
     ax.set_xticks(range(len(groups)), groups)
-    ax.set_ylabel(ylabel)
-    ax.set_title(title)
-    ax.legend(frameon=False)
-    fig.tight_layout()
-    _save(fig, path)
+    _finish(fig, ax, ylabel=ylabel, title=title, path=path)
 
 
 def lines(
@@ -108,9 +105,5 @@ def lines(
     if logx:
         ax.set_xscale("log")
     ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
-    ax.set_title(title)
-    ax.legend(frameon=False)
     ax.grid(alpha=0.3)
-    fig.tight_layout()
-    _save(fig, path)
+    _finish(fig, ax, ylabel=ylabel, title=title, path=path)

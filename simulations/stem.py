@@ -109,7 +109,7 @@ class StemRouting:
     """Stem routing for every node of ``net``: one
     :class:`~intentcast.peer.stem.StemNode` per node, driven on the
     virtual network (installs the network's ``publish_hook``,
-    ``on_direct``, ``on_accept`` and ``on_link``)."""
+    ``on_direct``, ``on_accept``, ``on_link`` and ``on_stem``)."""
 
     def __init__(
         self,
@@ -121,6 +121,7 @@ class StemRouting:
         dialled: Sequence[Collection[int]] | None = None,
         rng: random.Random | Sequence[random.Random] | None = None,
         keeper_start: float | None = None,
+        hop_latency: float | None = None,
     ) -> None:
         """``round_trips``: link round trips to open a stem stream before its
         first frame leaves. ``streams``: how stem streams are opened (see the
@@ -133,12 +134,17 @@ class StemRouting:
         ``keeper_start``: when every node's keeper first checks its
         streams ("epoch" mode; the node's first check is
         :data:`KEEPER_PERIOD` after it starts); default: each node at a
-        random phase within the first period."""
+        random phase within the first period. ``hop_latency``: seconds a
+        stem frame (and each leg of opening a stream) takes one way,
+        instead of the link's latency (default): where the link latency is
+        fitted to gossip, it holds what a gossip copy pays in py-libp2p's
+        pubsub and a frame on a kept stem stream does not."""
         if streams not in STREAM_MODES:
             raise ValueError(f"streams: {streams!r} is not one of {STREAM_MODES}")
         self.net = net
         self.params = params
         self.round_trips = round_trips
+        self.hop_latency = hop_latency
         self.mode: StreamMode = streams
         self.dialled = None if dialled is None else [frozenset(d) for d in dialled]
         #: Per node: successor -> (time its kept stream is open, time of its
@@ -176,6 +182,7 @@ class StemRouting:
         net.on_direct = self._arrived
         net.on_accept = self._took_in
         net.on_link = self._link_changed
+        net.on_stem = self._on_stem
         if streams == "epoch":
             for v in range(net.n):
                 first = (
@@ -194,6 +201,11 @@ class StemRouting:
             self._lives[v] = life
             self.stems[v] = StemNode[int](self.params, self.rngs[v])
         return self.stems[v]
+
+    def _on_stem(self, v: int, mid: bytes) -> bool:
+        """An own message of ``v`` still on its stem: sync does not hand it
+        out (``node/stem.py`` ``on_stem``)."""
+        return self._stem(v).holds_own(mid)
 
     def _view(self, v: int) -> tuple[float, list[int], list[int]]:
         """Now (epochs are Unix time), the node's peers and the ones it
@@ -326,23 +338,28 @@ class StemRouting:
         if self.mode == "per-message":
             self.opened += 1
             self.opened_for_message += 1
-            net.send_direct(v, peer, msg, round_trips=self.round_trips)
+            net.send_direct(v, peer, msg, round_trips=self.round_trips, latency=self.hop_latency)
             return
         streams = self.streams[v]
         kept = streams.get(peer)
         if kept is None or now - kept[1] > SENDER_IDLE:
             self.opened += 1
             self.opened_for_message += 1
-            rtt = 2 * net.nodes[v].links[peer]
-            ready = now + self.round_trips * rtt
+            ready = now + self.round_trips * self._rtt(v, peer)
             round_trips = self.round_trips
         else:
             ready = kept[0]
             # Still opening: the frame waits for the stream (round trips
             # counted from now; 0 once it is open).
-            round_trips = max(0.0, ready - now) / (2 * net.nodes[v].links[peer])
+            rtt = self._rtt(v, peer)
+            round_trips = max(0.0, ready - now) / rtt if rtt else 0.0
         streams[peer] = (ready, max(now, ready))
-        net.send_direct(v, peer, msg, round_trips=round_trips)
+        net.send_direct(v, peer, msg, round_trips=round_trips, latency=self.hop_latency)
+
+    def _rtt(self, v: int, peer: int) -> float:
+        """A round trip on the stem's transport from ``v`` to ``peer``."""
+        one_way = self.net.nodes[v].links[peer] if self.hop_latency is None else self.hop_latency
+        return 2 * one_way
 
     def _keeper(self, v: int) -> None:
         """One check of ``v``'s keeper (``node/stem.py`` ``_stem_keeper``):
@@ -376,7 +393,7 @@ class StemRouting:
             kept = streams.get(peer)
             if kept is None or now - kept[1] > SENDER_IDLE - 2 * KEEPER_PERIOD:
                 self.opened += 1
-                ready = now + self.round_trips * 2 * node.links[peer]
+                ready = now + self.round_trips * self._rtt(v, peer)
                 # A message meanwhile waits for it (the node's per-peer lock).
                 streams[peer] = (ready, ready)
                 if i + 1 < len(peers):

@@ -13,21 +13,37 @@ The node notices a new connection at its next poll (every
     requester -> want {the ids it has not seen}
     responder -> msg ... (one frame per envelope)
 
+What each side decides is the node's own code, :mod:`intentcast.peer.sync`,
+called as ``node/peering.py`` and ``node/sync.py`` call it: the responder
+offers what it holds with :func:`~intentcast.peer.sync.offer` (each
+message on the topic the requester gets it under: a withdrawal to any
+follower of an intent topic; never an own message still on its stem; at
+most ``max_inventory``), the requester asks with
+:func:`~intentcast.peer.sync.want` (what it lacks, at most ``max_wanted``
+a session) and the responder sends what
+:func:`~intentcast.peer.sync.serve` picks. What a node holds is what it
+accepted, in the store's order (withdrawals, intents, sealed offers,
+deals, profiles; newest first within each).
+
 Each received envelope goes through the inbound pipeline (validation, flood
-cap) and is *not* forwarded by gossip: later gossip copies are duplicates at
-that node. One session per peer at a time; a session dies with its
-connection. Not modelled: the node's per-peer admission of sync deliveries
-and the requester's pacing (200 messages/s per peer, at most 4,000 wanted a
-session, ``node/base.py`` ``_deliver_from_sync``), nor the store's budget;
-whether a simulated run would reach them is not checked.
+cap), on the topic the responder named, and is *not* forwarded by gossip:
+later gossip copies are duplicates at that node. One session per peer at a
+time; a session dies with its connection. Not modelled: the node's
+per-peer admission of sync deliveries and the requester's pacing (200
+messages/s per peer, ``node/base.py`` ``_deliver_from_sync``), nor the
+store's budget and expiry; whether a simulated run would reach them is not
+checked.
 """
 
 from __future__ import annotations
 
 import random
-from typing import Any
+from collections.abc import Iterator
+from typing import Any, Final
 
+from intentcast.peer import sync as policy
 from intentcast.peer.sync import resync_delay
+from intentcast.protocol import Kind
 
 from .base import (
     MESSAGE_OVERHEAD,
@@ -41,6 +57,16 @@ from .base import (
     VIA_SYNC,
     NetworkBase,
 )
+
+#: The store's inventory order (``store/gossip.py`` ``inventory``): kinds in
+#: this order, newest first within each.
+INVENTORY_ORDER: Final = {
+    Kind.WITHDRAW: 0,
+    Kind.INTENT: 1,
+    Kind.SEALED_OFFER: 2,
+    Kind.SEALED_DEAL: 3,
+    Kind.VENDOR_PROFILE: 4,
+}
 
 
 class Sync(NetworkBase):
@@ -92,54 +118,72 @@ class Sync(NetworkBase):
         ready = self.loop.now + 2 * node.links[s]
         self._transmit(r, s, SYNC_HELLO, node.life, size, ready, 0.0)
 
+    def _held(self, v: int, now: float) -> Iterator[tuple[bytes, Kind, str | None]]:
+        """What ``v`` holds, as the node's store lists it for an inventory:
+        (id, kind, top-level category), in the store's order."""
+        held = [
+            m
+            for m in self.messages.all
+            if m.arrived is not None and 0 <= m.arrived[v] <= now and m.kind is not None
+        ]
+        held.sort(key=lambda m: (INVENTORY_ORDER.get(m.kind, 5), -m.index))  # type: ignore[arg-type]
+        for m in held:
+            assert m.kind is not None
+            # An intent's or offer's topic ends in its top-level category.
+            yield m.id, m.kind, self.topics[m.topic].rsplit("/", 1)[-1]
+
     def _on_hello(self, s: int, r: int, life: int) -> None:
         node = self.nodes[s]
         if not node.up or r not in node.peers or self.silent[s]:
             return  # a black hole never answers (the requester times out)
-        wanted_topics = self.subs[r]
         now = self.loop.now
-        offer = [
-            m.index
-            for m in reversed(self.messages.all)
-            if m.topic in wanted_topics and m.arrived is not None and 0 <= m.arrived[s] <= now
-        ][: self.params.node.sync.max_inventory]
+        on_stem = self.on_stem
+        offer = policy.offer(
+            self._held(s, now),
+            {self.topics[t] for t in self.subs[r]},
+            hidden=(lambda _: False) if on_stem is None else (lambda mid: on_stem(s, mid)),
+            limits=self.params.node.sync,
+        )
         size = SYNC_FRAME_OVERHEAD + SYNC_ID_BYTES * len(offer)
         self._transmit(s, r, SYNC_INV, tuple(offer), size, now, 0.0)
 
-    def _on_inv(self, r: int, s: int, offered: tuple[int, ...]) -> None:
+    def _on_inv(self, r: int, s: int, offer: tuple[tuple[bytes, str], ...]) -> None:
         node = self.nodes[r]
         if not node.up or s not in node.peers:
             node.syncing.discard(s)
             return
-        self.received_bytes[r] += SYNC_FRAME_OVERHEAD + SYNC_ID_BYTES * len(offered)
-        messages = self.messages.all
-        wanted = tuple(m for m in offered if (a := messages[m].arrived) is None or a[r] < 0)
+        self.received_bytes[r] += SYNC_FRAME_OVERHEAD + SYNC_ID_BYTES * len(offer)
+        has = node.known.has
+        wanted = policy.want([i for i, _ in offer], has, self.params.node.sync)
         size = SYNC_FRAME_OVERHEAD + SYNC_ID_BYTES * len(wanted)
         if not wanted:
             # want-end; the responder's end frame closes the session.
             self.sent_bytes[r] += size
             node.syncing.discard(s)
             return
-        self._transmit(r, s, SYNC_WANT, wanted, size, self.loop.now, 0.0)
+        # The responder keeps what it offered for the session; here it
+        # travels with the want.
+        self._transmit(r, s, SYNC_WANT, (wanted, dict(offer)), size, self.loop.now, 0.0)
 
-    def _on_want(self, s: int, r: int, wanted: tuple[int, ...]) -> None:
+    def _on_want(self, s: int, r: int, payload: tuple[list[bytes], dict[bytes, str]]) -> None:
         node = self.nodes[s]
         if not node.up or r not in node.peers:
             return
+        wanted, offered = payload
         self.received_bytes[s] += SYNC_FRAME_OVERHEAD + SYNC_ID_BYTES * len(wanted)
-        messages = self.messages.all
+        served = policy.serve(wanted, offered, self.params.node.sync)
+        by_id = self.messages.by_id
         now = self.loop.now
-        last = len(wanted) - 1
-        for i, m in enumerate(wanted):
-            msg = messages[m]
+        last = len(served) - 1
+        for i, mid in enumerate(served):
+            msg = by_id[mid]
             self.copies += 1
-            self._transmit(
-                s, r, SYNC_MSG, (m, i == last), msg.size + MESSAGE_OVERHEAD, now, self._cost_send
-            )
+            frame = (msg.index, self.topic_index[offered[mid]], i == last)
+            self._transmit(s, r, SYNC_MSG, frame, msg.size + MESSAGE_OVERHEAD, now, self._cost_send)
 
-    def _on_sync_msg(self, r: int, s: int, payload: tuple[int, bool]) -> None:
+    def _on_sync_msg(self, r: int, s: int, payload: tuple[int, int, bool]) -> None:
         node = self.nodes[r]
-        m, last = payload
+        m, topic, last = payload
         if not node.up or s not in node.peers:
             node.syncing.discard(s)
             return
@@ -154,7 +198,7 @@ class Sync(NetworkBase):
             self._cpu(node, now, self._cost_receive)
             return  # it came by gossip meanwhile
         done = self._cpu(node, now, self._cost_receive + self._cost_accept)
-        if self._judge(node, s, msg, now) is not None:
+        if self.own_back(r, msg) or self._judge(node, s, msg, now, topic=topic) is not None:
             self.sync_accepted += 1
             self._accepted(r, s, msg, done, VIA_SYNC)
 

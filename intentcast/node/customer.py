@@ -4,7 +4,6 @@ and rank offers, accept one, record the vendor's answer."""
 from __future__ import annotations
 
 import logging
-import math
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
@@ -14,6 +13,7 @@ import trio
 
 from intentcast.matching import Ranking, rank_offers
 from intentcast.peer import topics
+from intentcast.peer.customer import keep_offer
 from intentcast.protocol import (
     ON_MARKET,
     Accept,
@@ -179,18 +179,15 @@ class CustomerRole(Part):
             for r in self.store.offers.received(intent.signer)
             if r.offer.message.intent_id == intent.id and r.state is OfferState.RECEIVED
         ]
-        if len(held) < self.config.max_offers_per_intent:
-            return True
-        currency = intent.message.terms.currency
-
-        def unit_price(o: Signed[Offer]) -> float:
-            m = o.message
-            return m.price / m.quantity if m.currency == currency else math.inf
-
-        dearest = max(held, key=unit_price)
-        if unit_price(offer) >= unit_price(dearest):
-            return False
-        return self.store.offers.drop_received(dearest.id)
+        keep, evict = keep_offer(
+            held,
+            offer,
+            currency=intent.message.terms.currency,
+            cap=self.config.max_offers_per_intent,
+        )
+        if evict is None:
+            return keep
+        return self.store.offers.drop_received(evict.id)
 
     def offers_for(self, intent_key: bytes) -> Ranking:
         """The offers for an own intent, ranked against its current revision

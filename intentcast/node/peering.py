@@ -187,7 +187,7 @@ class Peering(Part):
             if current and trio.current_time() - last_resync >= self.config.resync_seconds:
                 last_resync = trio.current_time()
                 self._nursery.start_soon(self._sync_quietly, random.choice(sorted(current)))
-            await trio.sleep(0.2)
+            await trio.sleep(policy.CONNECTION_POLL_SECONDS)
 
     async def _sync_again(self, peer: str) -> None:
         """Sync with a new peer once more, about

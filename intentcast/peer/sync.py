@@ -21,6 +21,10 @@ from intentcast.protocol import Kind
 from . import topics
 from .config import SyncLimits
 
+#: Seconds between a node's looks at its connections: a peer connected
+#: since the last look is synced with, and anti-entropy runs when due
+#: (``node/peering.py``; the simulator waits as long).
+CONNECTION_POLL_SECONDS: Final = 0.2
 #: Topics one hello may name, and the longest topic name.
 MAX_TOPICS: Final = 64
 MAX_TOPIC_LEN: Final = 100

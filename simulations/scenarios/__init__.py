@@ -43,19 +43,14 @@ def add_network_arguments(
 ) -> None:
     """The options every scenario on a random graph shares."""
     net = parser.add_argument_group("network")
-    net.add_argument(
-        "--nodes",
-        type=positive_int,
-        default=nodes,
-        metavar="N",
-        help=f"simulated nodes (default {nodes})",
-    )
-    net.add_argument(
+    option(net, "--nodes", positive_int, nodes, "N", "simulated nodes")
+    option(
+        net,
         "--degree",
-        type=positive_int,
-        default=degree,
-        metavar="K",
-        help=f"average connections per node; each dials K/2 random peers (default {degree})",
+        positive_int,
+        degree,
+        "K",
+        "average connections per node; each dials K/2 random peers",
     )
     net.add_argument(
         "--latency",
@@ -65,13 +60,7 @@ def add_network_arguments(
         help="one-way link latency, drawn once per link: fixed:MS, "
         f"uniform:LO,HI or lognormal:MEDIAN,SIGMA (default {latency})",
     )
-    net.add_argument(
-        "--loss",
-        type=probability,
-        default=0.0,
-        metavar="P",
-        help="probability that one transmission is lost (default 0)",
-    )
+    option(net, "--loss", probability, 0.0, "P", "probability that one transmission is lost")
     net.add_argument(
         "--bandwidth",
         type=positive_float,
@@ -195,24 +184,33 @@ def non_negative_int(text: str) -> int:
     return _whole(text, 0)
 
 
-def positive_float(text: str) -> float:
+def _finite(text: str, ok: Callable[[float], bool], wanted: str) -> float:
     try:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not value > 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"must be a positive number, not {text}")
+    if not ok(value) or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be {wanted}, not {text}")
     return value
+
+
+def positive_float(text: str) -> float:
+    return _finite(text, lambda x: x > 0, "a positive number")
 
 
 def non_negative_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not value >= 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"must be 0 or more, not {text}")
-    return value
+    return _finite(text, lambda x: x >= 0, "0 or more")
+
+
+def option(  # noqa: PLR0917  (a list of options reads best positionally)
+    group: Any, flag: str, kind: Callable[[str], Any], default: Any, metavar: str, text: str
+) -> None:
+    """Add the option ``flag`` to an argument group: a value parsed by
+    ``kind``, ``default`` if not given; its help is ``text`` and the default."""
+    shown = f"{default:g}" if isinstance(default, float) else default
+    group.add_argument(
+        flag, type=kind, default=default, metavar=metavar, help=f"{text} (default {shown})"
+    )
 
 
 def probability(text: str) -> float:

@@ -44,11 +44,12 @@ from . import (
     network_config,
     non_negative_float,
     non_negative_int,
+    option,
     positive_int,
     random_dials_of,
     random_network,
 )
-from .propagation import add_publish_arguments, build_intents
+from .propagation import add_publish_arguments, build_intents, traffic
 
 NAME = "anonymity"
 SPIES: Final = (0.01, 0.05, 0.10, 0.20, 0.30)
@@ -76,13 +77,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="P,P,...",
         help="spy shares to run (default 0.01,0.05,0.1,0.2,0.3)",
     )
-    g.add_argument(
-        "--vendors",
-        type=fraction,
-        default=0.1,
-        metavar="FRACTION",
-        help="share of nodes whose latency counts (default 0.1)",
-    )
+    option(g, "--vendors", fraction, 0.1, "FRACTION", "share of nodes whose latency counts")
     g.add_argument(
         "--fluff-probability",
         type=fraction,
@@ -127,12 +122,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="each spy also dials K random honest nodes, beyond the graph (an "
         "adversary that connects to many nodes; default 0)",
     )
-    g.add_argument(
+    option(
+        g,
         "--successors",
-        type=positive_int,
-        default=DEFAULT_STEM_PARAMS.successors,
-        metavar="K",
-        help=f"stem parameter: successors per epoch (default {DEFAULT_STEM_PARAMS.successors})",
+        positive_int,
+        DEFAULT_STEM_PARAMS.successors,
+        "K",
+        "stem parameter: successors per epoch",
     )
 
 
@@ -294,8 +290,7 @@ def run(args: argparse.Namespace, work: WorkCache) -> Result:
         "scenario": NAME,
         "config": {
             **config,
-            "intents": args.intents,
-            "rate": args.rate,
+            **traffic(args),
             "vendors": args.vendors,
             "fluff_probability": stem.fluff_probability,
             "successors": stem.successors,

@@ -36,11 +36,12 @@ from . import (
     add_network_arguments,
     fraction,
     network_config,
+    option,
     positive_float,
     random_network,
     sim_params,
 )
-from .propagation import add_publish_arguments, build_intents
+from .propagation import add_publish_arguments, build_intents, traffic
 
 NAME = "churn"
 
@@ -50,34 +51,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_publish_arguments(parser)
     parser.set_defaults(drain=40.0)
     g = parser.add_argument_group("churn")
-    g.add_argument(
-        "--churn",
-        type=fraction,
-        default=0.2,
-        metavar="FRACTION",
-        help="share of nodes that leave and come back (default 0.2)",
-    )
-    g.add_argument(
-        "--uptime",
-        type=positive_float,
-        default=5.0,
-        metavar="S",
-        help="mean seconds a churning node stays up (default 5)",
-    )
-    g.add_argument(
-        "--downtime",
-        type=positive_float,
-        default=5.0,
-        metavar="S",
-        help="mean seconds a churning node stays down (default 5)",
-    )
-    g.add_argument(
-        "--vendors",
-        type=fraction,
-        default=0.2,
-        metavar="FRACTION",
-        help="share of nodes that are vendors (default 0.2)",
-    )
+    option(g, "--churn", fraction, 0.2, "FRACTION", "share of nodes that leave and come back")
+    option(g, "--uptime", positive_float, 5.0, "S", "mean seconds a churning node stays up")
+    option(g, "--downtime", positive_float, 5.0, "S", "mean seconds a churning node stays down")
+    option(g, "--vendors", fraction, 0.2, "FRACTION", "share of nodes that are vendors")
 
 
 class Churn:
@@ -203,8 +180,7 @@ def run(args: argparse.Namespace, work: WorkCache) -> Result:
         "scenario": NAME,
         "config": {
             **config,
-            "intents": args.intents,
-            "rate": args.rate,
+            **traffic(args),
             "churn": args.churn,
             "uptime_s": args.uptime,
             "downtime_s": args.downtime,

@@ -35,6 +35,7 @@ from intentcast.matching import (
     parse_catalog,
     rank_offers,
 )
+from intentcast.peer.customer import keep_offer
 from intentcast.peer.vendor import OFFERS_PER_INTENT, catalog_offers
 from intentcast.protocol import (
     Action,
@@ -64,10 +65,11 @@ from . import (
     fraction,
     network_config,
     non_negative_float,
+    option,
     positive_int,
     random_network,
 )
-from .propagation import add_publish_arguments
+from .propagation import add_publish_arguments, traffic
 
 NAME = "market"
 CATALOGS: Final = Path(__file__).resolve().parents[2] / "examples" / "catalogs"
@@ -94,27 +96,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_publish_arguments(parser)
     parser.set_defaults(rate=2.0, drain=15.0)
     g = parser.add_argument_group("market")
-    g.add_argument(
-        "--vendors",
-        type=positive_int,
-        default=40,
-        metavar="V",
-        help="vendor nodes, half phone shops, half bike shops (default 40)",
-    )
-    g.add_argument(
+    option(g, "--vendors", positive_int, 40, "V", "vendor nodes, half phone shops, half bike shops")
+    option(
+        g,
         "--vendor-ms",
-        type=non_negative_float,
-        default=10.0,
-        metavar="MS",
-        help="a vendor's work per offer: match, sign, mint 12 bits (default 10)",
+        non_negative_float,
+        10.0,
+        "MS",
+        "a vendor's work per offer: match, sign, mint 12 bits",
     )
-    g.add_argument(
-        "--rated",
-        type=fraction,
-        default=0.7,
-        metavar="FRACTION",
-        help="share of vendors with a deal-backed rating (default 0.7)",
-    )
+    option(g, "--rated", fraction, 0.7, "FRACTION", "share of vendors with a deal-backed rating")
 
 
 # --- vendors ------------------------------------------------------------------
@@ -305,17 +296,18 @@ class Market:
         customer.opened += 1
         offer: Signed[Offer] = verdict.signed
         held = customer.offers
-        cap = self.net.params.node.max_offers_per_intent
-        if len(held) >= cap:  # keep the cheapest per unit (CustomerRole._keep_offer)
-            dearest = max(held, key=lambda i: (_unit_price(held[i][0]), i))
-            if _unit_price(offer) >= _unit_price(held[dearest][0]):
-                return
-            del held[dearest]
+        # The node's decision (CustomerRole._keep_offer): the cheapest per unit.
+        keep, evict = keep_offer(
+            [o for o, _ in held.values()],
+            offer,
+            currency=customer.intent.message.terms.currency,
+            cap=self.net.params.node.max_offers_per_intent,
+        )
+        if not keep:
+            return
+        if evict is not None:
+            del held[evict.id]
         held[offer.id] = (offer, done)
-
-
-def _unit_price(offer: Signed[Offer]) -> float:
-    return offer.message.price / offer.message.quantity
 
 
 def run(args: argparse.Namespace, work: WorkCache) -> Result:
@@ -376,8 +368,7 @@ def run(args: argparse.Namespace, work: WorkCache) -> Result:
         "scenario": NAME,
         "config": {
             **network_config(args, net),
-            "intents": args.intents,
-            "rate": args.rate,
+            **traffic(args),
             "vendors": args.vendors,
             "vendor_ms": args.vendor_ms,
             "rated": args.rated,

@@ -37,7 +37,7 @@ from ..network import Network
 from ..params import Costs, intent_topic
 from ..stats import ms, percentile
 from ..topology import Latency, ring_with_chords
-from . import Result, Scenario, non_negative_float, positive_int, sim_params, work_bits
+from . import Result, Scenario, non_negative_float, option, positive_int, sim_params, work_bits
 from .propagation import build_intents
 
 NAME = "model-check"
@@ -77,12 +77,13 @@ SETTLE: Final = 2.0
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     g = parser.add_argument_group("benchmark setup")
-    g.add_argument(
+    option(
+        g,
         "--nodes",
-        type=positive_int,
-        default=10,
-        metavar="N",
-        help="nodes, as the benchmark's --nodes; measured figures exist for 10 and 30 (default 10)",
+        positive_int,
+        10,
+        "N",
+        "nodes, as the benchmark's --nodes; measured figures exist for 10 and 30",
     )
     g.add_argument(
         "--calibration",
@@ -103,12 +104,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="B",
         help="proof-of-work bits instead of the protocol's defaults",
     )
-    g.add_argument(
-        "--link-us",
-        type=non_negative_float,
-        default=50.0,
-        metavar="US",
-        help="one-way loopback latency in microseconds (default 50)",
+    option(
+        g, "--link-us", non_negative_float, 50.0, "US", "one-way loopback latency in microseconds"
     )
 
 
@@ -148,13 +145,15 @@ def simulate(
             msg = intents[phase * MESSAGES_PER_PHASE + k]
             who = publishers[k % len(publishers)]
             at = t + k / RATE
-            net.loop.call_at(at + post, _publish(net, who, at), msg)
+            net.loop.call_at(at + post, publisher(net, who, at), msg)
         t += MESSAGES_PER_PHASE / RATE + 15.0
     net.run(t)
     return net, intents
 
 
-def _publish(net: Network, who: int, stamped: float) -> Any:
+def publisher(net: Network, who: int, stamped: float) -> Any:
+    """Publish a message from ``who``, its latency counted from ``stamped``."""
+
     def publish(msg: SimMessage) -> None:
         msg.published = stamped  # the benchmark stamps the time before post_intent
         msg.origin = who

@@ -18,7 +18,15 @@ put side by side (docs/simulations.md, "The network benchmark's topology"):
 - one link latency for every link, fitted so that the plain gossip phase
   has the measured raw p50 (``--fit-p50-ms``, by bisection), or given
   (``--link-ms``); ``--link-sigma`` draws each link's latency from a
-  lognormal with the fitted median instead.
+  lognormal with the fitted median instead;
+- a stem hop costs what a real one does (``--stem-hop-ms``, by default
+  measured from a real run: the stem phase's p50 over the fluff-only
+  phase's, per stem hop), not a gossip hop's fitted link latency: a stem
+  frame is one write on a stream kept open, read by a task that hands it
+  to the stem, while a gossip copy goes through py-libp2p's pubsub
+  (outbox, an RPC per peer with a signed peer record, a task per message
+  on the receiver); the node phases' publishers spend ``--post-ms`` in
+  ``post_intent`` before the publish, as measured.
 
 Three phases, each on fresh nodes as in the benchmark: *raw* (plain gossip;
 no validation cost, as the benchmark's raw handler only notes the arrival),
@@ -63,21 +71,42 @@ from . import (
     Scenario,
     non_negative_float,
     non_negative_int,
+    option,
     positive_float,
     positive_int,
     sim_params,
     work_bits,
 )
+from .model_check import publisher
 from .propagation import build_intents
 
 NAME = "network-bench"
 #: The benchmark's topology seed and random links dialled per node.
 TOPOLOGY_SEED: Final = 1
 CHORDS: Final = 2
-#: Raw p50 a real run measured at N = 10 (py-libp2p, every (message,
-#: receiver) pair): what the link latency is fitted to by default.
-RAW_P50_MS: Final = 13.4
+#: A real run at N = 10 (docs/benchmarks.md, network, "Current figures":
+#: ``python -m benchmarks network --nodes 10 --json``): p50s over every
+#: (message, receiver) pair, the stem phase's mean hops, and the p50 time
+#: inside ``post_intent`` before the publish.
+REAL_N10: Final = {
+    "raw_p50_ms": 10.6,
+    "fluff_p50_ms": 16.4,
+    "stem_p50_ms": 20.1,
+    "hops_mean": 3.3,
+    "post_p50_ms": 2.9,
+}
+#: What the link latency is fitted to by default: the raw p50 at N = 10.
+RAW_P50_MS: Final = REAL_N10["raw_p50_ms"]
 FIT_NODES: Final = 10
+#: What a stem hop costs in all (ms), by default: the real stem phase's p50
+#: over the fluff-only phase's (same nodes, same post_intent, the same
+#: gossip once fluffed), per stem hop.
+STEM_HOP_MS: Final = round(
+    (REAL_N10["stem_p50_ms"] - REAL_N10["fluff_p50_ms"]) / REAL_N10["hops_mean"], 3
+)
+#: ``--stem-hop-ms link``: a stem frame takes the link latency (the model
+#: before; the link latency is fitted to gossip).
+LINK: Final = "link"
 PHASES: Final = ("raw", "fluff_only", "stem")
 #: Why a stem ended (the node's :class:`intentcast.peer.stem.End`), in report order.
 REASONS: Final = ENDS
@@ -90,36 +119,14 @@ FIT_TOLERANCE: Final = 1e-6
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     g = parser.add_argument_group("benchmark setup (python -m benchmarks network)")
-    g.add_argument(
-        "--nodes",
-        type=positive_int,
-        default=10,
-        metavar="N",
-        help="nodes, as the benchmark's --nodes (default 10)",
+    option(g, "--nodes", positive_int, 10, "N", "nodes, as the benchmark's --nodes")
+    option(g, "--messages", positive_int, 40, "M", "intents per phase")
+    option(g, "--rate", positive_float, 4.0, "PER_S", "per second")
+    option(
+        g, "--publishers", positive_int, 5, "P", "publishing nodes, the first that are not vendors"
     )
-    g.add_argument(
-        "--messages",
-        type=positive_int,
-        default=40,
-        metavar="M",
-        help="intents per phase (default 40)",
-    )
-    g.add_argument(
-        "--rate", type=positive_float, default=4.0, metavar="PER_S", help="per second (default 4)"
-    )
-    g.add_argument(
-        "--publishers",
-        type=positive_int,
-        default=5,
-        metavar="P",
-        help="publishing nodes, the first that are not vendors (default 5)",
-    )
-    g.add_argument(
-        "--vendors",
-        type=non_negative_int,
-        default=5,
-        metavar="V",
-        help="the last V nodes are vendors and publish nothing (default 5)",
+    option(
+        g, "--vendors", non_negative_int, 5, "V", "the last V nodes are vendors and publish nothing"
     )
     g.add_argument(
         "--warmup",
@@ -171,6 +178,26 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "the latency (default 0: every link the same)",
     )
     link.add_argument(
+        "--stem-hop-ms",
+        type=_stem_hop,
+        default=STEM_HOP_MS,
+        metavar="MS|link",
+        help="what one stem hop costs in all: the sender's write, the frame, the "
+        "receiver's read (the model's CPU per copy sent and received is part of it; "
+        f"the rest is the frame's latency). Default {STEM_HOP_MS}: a real run at "
+        f"N = {FIT_NODES}, (stem p50 - fluff-only p50) / mean stem hops. 'link': "
+        "a frame takes the link latency fitted to gossip (the model before)",
+    )
+    link.add_argument(
+        "--post-ms",
+        type=non_negative_float,
+        default=REAL_N10["post_p50_ms"],
+        metavar="MS",
+        help="node phases: time inside post_intent before the publish, on the "
+        f"latency (default {REAL_N10['post_p50_ms']}, the real p50 at N = {FIT_NODES}; "
+        "0 for none)",
+    )
+    link.add_argument(
         "--draws",
         type=positive_int,
         default=10,
@@ -178,13 +205,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="stem phases with other draws of roles, successors and timers "
         "(default 10; a benchmark run has 2)",
     )
-    link.add_argument(
+    option(
+        link,
         "--rounds",
-        type=positive_int,
-        default=BENCH_ROUNDS,
-        metavar="R",
-        help="node phases per benchmark run, as its --rounds: the stem figures "
-        f"are also given as the band a run of R phases falls in (default {BENCH_ROUNDS})",
+        positive_int,
+        BENCH_ROUNDS,
+        "R",
+        "node phases per benchmark run, as its --rounds: the stem figures "
+        "are also given as the band a run of R phases falls in",
     )
     link.add_argument(
         "--successors-from",
@@ -195,6 +223,26 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "peers; all: always from all its peers (what a node does that drew "
         "its successors before its own dials were up)",
     )
+
+
+def _stem_hop(text: str) -> float | str:
+    return LINK if text == LINK else non_negative_float(text)
+
+
+def stem_frame_latency(args: argparse.Namespace) -> float | None:
+    """Seconds a stem frame takes one way (None: the link's): the stem hop's
+    cost less the CPU the model already charges for it (a copy sent, a copy
+    received)."""
+    if args.stem_hop_ms == LINK:
+        return None
+    costs = Costs()
+    frame: float = args.stem_hop_ms / 1000 - costs.send - costs.receive
+    if frame < 0:
+        raise ValueError(
+            f"--stem-hop-ms {args.stem_hop_ms}: below the model's CPU per hop "
+            f"({(costs.send + costs.receive) * 1000:.1f} ms)"
+        )
+    return frame
 
 
 class Setup:
@@ -249,21 +297,18 @@ def phase(
             rng=[random.Random(f"network-bench/stem/{args.seed}/{draw}/{v}") for v in range(net.n)],
             # node/stem.py: the keeper's first check is a period after start.
             keeper_start=KEEPER_PERIOD,
+            hop_latency=stem_frame_latency(args),
         )
     intents = build_intents(net, args.messages, work)
     net.start()
+    # The benchmark stamps the time before post_intent; the raw phase publishes at once.
+    post = 0.0 if mode == "raw" else args.post_ms / 1000
     for k, msg in enumerate(intents):
         who = setup.publishers[k % len(setup.publishers)]
-        net.loop.call_at(args.warmup + k / args.rate, _publisher(net, who), msg)
-    net.run(args.warmup + (len(intents) - 1) / args.rate + args.drain)
+        at = args.warmup + k / args.rate
+        net.loop.call_at(at + post, publisher(net, who, at), msg)
+    net.run(args.warmup + (len(intents) - 1) / args.rate + post + args.drain)
     return net, intents, routing
-
-
-def _publisher(net: Network, who: int) -> Any:
-    def publish(msg: SimMessage) -> None:
-        net.publish(who, msg)
-
-    return publish
 
 
 def pair_latencies(net: Network, msgs: list[SimMessage]) -> tuple[list[float], int]:
@@ -445,6 +490,11 @@ def run(args: argparse.Namespace, work: WorkCache) -> Result:
                 "fitted_on_nodes": fit_nodes,
                 "fit_runs": runs,
             },
+            "stem_hop_ms": args.stem_hop_ms,
+            "stem_frame_ms": (
+                None if (frame := stem_frame_latency(args)) is None else round(frame * 1000, 3)
+            ),
+            "post_ms": args.post_ms,
             "stem": {
                 "fluff_probability": DEFAULT_STEM_PARAMS.fluff_probability,
                 "successors": DEFAULT_STEM_PARAMS.successors,

@@ -26,6 +26,7 @@ from . import (
     add_network_arguments,
     network_config,
     non_negative_float,
+    option,
     positive_float,
     positive_int,
     random_network,
@@ -39,36 +40,24 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_publish_arguments(parser)
 
 
+def traffic(args: argparse.Namespace) -> dict[str, Any]:
+    """The options :func:`add_publish_arguments` adds that a report names."""
+    return {"intents": args.intents, "rate": args.rate}
+
+
 def add_publish_arguments(parser: argparse.ArgumentParser, *, intents: int = 100) -> None:
     g = parser.add_argument_group("traffic")
-    g.add_argument(
-        "--intents",
-        type=positive_int,
-        default=intents,
-        metavar="I",
-        help=f"intents published (default {intents})",
-    )
-    g.add_argument(
-        "--rate",
-        type=positive_float,
-        default=10.0,
-        metavar="PER_S",
-        help="intents per second, network-wide (default 10)",
-    )
-    g.add_argument(
+    option(g, "--intents", positive_int, intents, "I", "intents published")
+    option(g, "--rate", positive_float, 10.0, "PER_S", "intents per second, network-wide")
+    option(
+        g,
         "--warmup",
-        type=non_negative_float,
-        default=5.0,
-        metavar="S",
-        help="seconds for the meshes to form before the first publish (default 5)",
+        non_negative_float,
+        5.0,
+        "S",
+        "seconds for the meshes to form before the first publish",
     )
-    g.add_argument(
-        "--drain",
-        type=non_negative_float,
-        default=20.0,
-        metavar="S",
-        help="seconds simulated after the last publish (default 20)",
-    )
+    option(g, "--drain", non_negative_float, 20.0, "S", "seconds simulated after the last publish")
 
 
 def publish_schedule(
@@ -113,8 +102,7 @@ def run(args: argparse.Namespace, work: WorkCache) -> Result:
         "scenario": NAME,
         "config": {
             **network_config(args, net),
-            "intents": args.intents,
-            "rate": args.rate,
+            **traffic(args),
             "warmup_s": args.warmup,
             "drain_s": args.drain,
         },

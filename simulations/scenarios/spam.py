@@ -41,10 +41,17 @@ from . import (
     add_network_arguments,
     fraction,
     network_config,
+    option,
     positive_float,
     random_network,
 )
-from .propagation import add_publish_arguments, build_intents, delivery_figures, publish_schedule
+from .propagation import (
+    add_publish_arguments,
+    build_intents,
+    delivery_figures,
+    publish_schedule,
+    traffic,
+)
 
 NAME = "spam"
 DEFAULT_RATE = {"invalid": 100.0, "flood": 1000.0}
@@ -54,13 +61,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_network_arguments(parser, nodes=1_000)
     add_publish_arguments(parser, intents=50)
     g = parser.add_argument_group("spam")
-    g.add_argument(
-        "--spammers",
-        type=fraction,
-        default=0.05,
-        metavar="FRACTION",
-        help="share of nodes that spam (default 0.05)",
-    )
+    option(g, "--spammers", fraction, 0.05, "FRACTION", "share of nodes that spam")
     g.add_argument(
         "--mode",
         choices=("invalid", "flood"),
@@ -74,13 +75,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="PER_S",
         help="messages a second each spammer sends each peer (default 100 invalid, 1000 flood)",
     )
-    g.add_argument(
-        "--vendors",
-        type=fraction,
-        default=0.1,
-        metavar="FRACTION",
-        help="share of honest nodes that are vendors (default 0.1)",
-    )
+    option(g, "--vendors", fraction, 0.1, "FRACTION", "share of honest nodes that are vendors")
 
 
 class Spam:
@@ -240,8 +235,7 @@ def run(args: argparse.Namespace, work: WorkCache) -> Result:
         "scenario": NAME,
         "config": {
             **config,
-            "intents": args.intents,
-            "rate": args.rate,
+            **traffic(args),
             "spammers": args.spammers,
             "mode": args.mode,
             "spam_rate": args.spam_rate or DEFAULT_RATE[args.mode],

@@ -73,11 +73,26 @@ def test_streams_opened_when_the_epoch_draws_the_successors_cost_one_link_latenc
     assert routing.opened >= net.n  # the keepers opened (and renewed) them
 
 
+def test_a_stem_frame_can_take_its_own_latency_instead_of_the_links() -> None:
+    """``hop_latency``: where the link latency stands for a gossip hop (the
+    network benchmark's fit), a stem frame and each leg of opening its
+    stream take the stem's own one-way time instead."""
+    net = random_network(n=50, degree=8)
+    routing = StemRouting(net, DEFAULT_STEM_PARAMS, streams="kept", hop_latency=0.01)
+    times = (3.0, 4.0, 5.0 + SENDER_IDLE)
+    _assert_first_hops(net, routing, times, (3, 1, 3), one_way=0.01)
+
+
 def _assert_first_hops(
-    net: Network, routing: StemRouting, times: tuple[float, ...], links: tuple[int, ...]
+    net: Network,
+    routing: StemRouting,
+    times: tuple[float, ...],
+    links: tuple[int, ...],
+    *,
+    one_way: float | None = None,
 ) -> None:
     """Author 0 publishes one intent at each of ``times``; its first hop takes
-    ``links`` link latencies."""
+    ``links`` link latencies (or ``one_way`` seconds each)."""
     msgs = intents(net, len(times))
     author = 0
     for t, msg in zip(times, msgs, strict=True):
@@ -87,7 +102,7 @@ def _assert_first_hops(
     for t, msg, n in zip(times, msgs, links, strict=True):
         receipts = routing.stem_receipts[msg.index]
         arrival, successor = min((at, v) for v, (at, u) in receipts.items() if u == author)
-        latency = net.nodes[author].links[successor]
+        latency = net.nodes[author].links[successor] if one_way is None else one_way
         assert arrival - t == pytest.approx(n * latency, abs=0.002)
 
 

@@ -9,6 +9,7 @@ sense together."""
 from __future__ import annotations
 
 from intentcast.peer import stem as peer_stem
+from intentcast.peer import sync as peer_sync
 from intentcast.peer.config import NodeConfig
 from intentcast.protocol import DEFAULT_PARAMS
 from simulations import params
@@ -18,6 +19,7 @@ from simulations import stem as sim_stem
 def test_the_simulated_node_runs_the_nodes_default_config() -> None:
     assert params.SimParams().node == NodeConfig()
     assert params.SimParams().network == DEFAULT_PARAMS
+    assert params.SimParams().sync_poll_seconds == peer_sync.CONNECTION_POLL_SECONDS
 
 
 def test_the_sender_renews_a_stem_stream_before_the_receiver_drops_it() -> None:
