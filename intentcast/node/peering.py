@@ -18,7 +18,7 @@ from intentcast.protocol.vocab import CATEGORIES
 
 from . import sync as sync_protocol
 from .base import EventKind, NodeCore, Part
-from .p2p import NetworkError
+from .errors import NetworkError
 from .stem import StemRouting
 
 log = logging.getLogger(__name__)
