@@ -92,6 +92,8 @@ class NodeCore:
         self,
         *,
         store: Store,
+        p2p: P2P,
+        nursery: trio.Nursery,
         customer_seed: bytes | None,
         vendor_keys: VendorKeys | None,
         vendor: VendorHandler | None,
@@ -105,8 +107,9 @@ class NodeCore:
         self._vendor_keys = vendor_keys
         self._vendor = vendor
         self._clock = clock
-        self._p2p: P2P | None = None
-        self._nursery: trio.Nursery | None = None
+        #: The running host, and the nursery the node's tasks run in.
+        self.p2p = p2p
+        self.nursery = nursery
         self._work_send, self._work_receive = trio.open_memory_channel[Signed[Any]](10_000)
         self._listeners: list[trio.MemorySendChannel[Event]] = []
         #: Ids validated and queued but not stored yet.
@@ -134,12 +137,6 @@ class NodeCore:
         return self._vendor_keys
 
     @property
-    def p2p(self) -> P2P:
-        if self._p2p is None:
-            raise NodeError("the node is not running")
-        return self._p2p
-
-    @property
     def peer_id(self) -> str:
         return self.p2p.peer_id
 
@@ -152,10 +149,8 @@ class NodeCore:
     def _spawn(self, fn: Callable[..., Awaitable[object]], *args: Any) -> None:
         """Start ``fn(*args)`` in the node's nursery, from synchronous code
         (a py-libp2p notification); nothing once the node is stopping."""
-        if self._nursery is None:
-            return
         try:
-            self._nursery.start_soon(fn, *args)
+            self.nursery.start_soon(fn, *args)
         except RuntimeError:  # the nursery closed: the node is stopping
             log.debug("node stopping; %s not started", getattr(fn, "__name__", fn))
 
@@ -351,8 +346,8 @@ class Part:
         return self.core.p2p
 
     @property
-    def _nursery(self) -> trio.Nursery | None:
-        return self.core._nursery
+    def nursery(self) -> trio.Nursery:
+        return self.core.nursery
 
     def now(self) -> int:
         return self.core.now()

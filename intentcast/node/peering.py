@@ -168,17 +168,16 @@ class Peering(Part):
         last_resync = trio.current_time()
         while True:
             current = set(self.p2p.connected_peers())
-            assert self._nursery is not None
             if current - known:
                 self.stem.on_new_peers()
             for peer in current - known:
                 self._emit(EventKind.PEER_CONNECTED, peer)
-                self._nursery.start_soon(self._sync_quietly, peer)
-                self._nursery.start_soon(self._sync_again, peer)
+                self.nursery.start_soon(self._sync_quietly, peer)
+                self.nursery.start_soon(self._sync_again, peer)
             known = current
             if current and trio.current_time() - last_resync >= self.config.resync_seconds:
                 last_resync = trio.current_time()
-                self._nursery.start_soon(self._sync_quietly, random.choice(sorted(current)))
+                self.nursery.start_soon(self._sync_quietly, random.choice(sorted(current)))
             await trio.sleep(0.2)
 
     async def _sync_again(self, peer: str) -> None:
