@@ -5,18 +5,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Final
+from typing import ClassVar
 
 from . import fields as f
 from .errors import InvalidMessage
 from .intent import ZERO_NONCE
 from .kinds import MAX_DEAL_BOX, Kind
-from .message import body_reader, set_field
+from .message import Body, set_field, wire_body
 from .vocab import DISCLOSURE_FIELDS, PAYMENT_MODES
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
-class Accept:
+class Accept(Body):
     """The customer accepts one offer.
 
     Signed with the intent key (only the intent's author can accept) and
@@ -51,23 +51,9 @@ class Accept:
             f.string_map("disclosure", self.disclosure, DISCLOSURE_FIELDS, f.MAX_DISCLOSURE_TEXT),
         )
 
-    def to_body(self) -> dict[str, Any]:
-        return {
-            "created": self.created,
-            "disclose": self.disclosure,
-            "intent": self.intent_id,
-            "offer": self.offer_id,
-            "pay": self.payment_mode,
-            "price": self.price,
-        }
-
-    @classmethod
-    def from_body(cls, body: Mapping[str, Any]) -> Accept:
-        return _READ_ACCEPT(body)
-
 
 @dataclass(frozen=True, kw_only=True, slots=True)
-class _VendorReply:
+class _VendorReply(Body):
     """Fields a confirm and a decline share: what they answer."""
 
     #: Message id of the accept envelope answered.
@@ -98,19 +84,6 @@ class Confirm(_VendorReply):
         self._check()
         f.text("note", self.note, f.MAX_NOTE, required=False)
 
-    def to_body(self) -> dict[str, Any]:
-        return {
-            "accept": self.accept_id,
-            "created": self.created,
-            "intent": self.intent_id,
-            "note": self.note,
-            "offer": self.offer_id,
-        }
-
-    @classmethod
-    def from_body(cls, body: Mapping[str, Any]) -> Confirm:
-        return _READ_CONFIRM(body)
-
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Decline(_VendorReply):
@@ -124,22 +97,9 @@ class Decline(_VendorReply):
         self._check()
         f.text("reason", self.reason, f.MAX_NOTE, required=False)
 
-    def to_body(self) -> dict[str, Any]:
-        return {
-            "accept": self.accept_id,
-            "created": self.created,
-            "intent": self.intent_id,
-            "offer": self.offer_id,
-            "reason": self.reason,
-        }
-
-    @classmethod
-    def from_body(cls, body: Mapping[str, Any]) -> Decline:
-        return _READ_DECLINE(body)
-
 
 @dataclass(frozen=True, kw_only=True, slots=True)
-class SealedDeal:
+class SealedDeal(Body):
     """The outer, anonymous form of an accept, confirm or decline.
 
     ``to`` is a routing tag only the two parties can recognise: the offer id
@@ -165,21 +125,8 @@ class SealedDeal:
         f.lifetime(self.created, self.expires)
         f.fixed_bytes("nonce", self.nonce, f.NONCE_SIZE)
 
-    def to_body(self) -> dict[str, Any]:
-        return {
-            "box": self.box,
-            "created": self.created,
-            "expires": self.expires,
-            "pow": self.nonce,
-            "to": self.to,
-        }
 
-    @classmethod
-    def from_body(cls, body: Mapping[str, Any]) -> SealedDeal:
-        return _READ_SEALEDDEAL(body)
-
-
-_READ_ACCEPT: Final = body_reader(
+wire_body(
     Accept,
     "accept",
     {
@@ -191,7 +138,7 @@ _READ_ACCEPT: Final = body_reader(
         "disclosure": "disclose",
     },
 )
-_READ_CONFIRM: Final = body_reader(
+wire_body(
     Confirm,
     "confirm",
     {
@@ -202,7 +149,7 @@ _READ_CONFIRM: Final = body_reader(
         "note": "note",
     },
 )
-_READ_DECLINE: Final = body_reader(
+wire_body(
     Decline,
     "decline",
     {
@@ -213,7 +160,7 @@ _READ_DECLINE: Final = body_reader(
         "reason": "reason",
     },
 )
-_READ_SEALEDDEAL: Final = body_reader(
+wire_body(
     SealedDeal,
     "sealed-deal",
     {
