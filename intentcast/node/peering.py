@@ -13,6 +13,7 @@ import trio
 
 from intentcast.peer import sync as policy
 from intentcast.peer import topics
+from intentcast.peer.backoff import Backoff
 from intentcast.protocol import LIVE
 from intentcast.protocol.vocab import CATEGORIES
 
@@ -205,18 +206,20 @@ class Peering(Part):
 
     async def _keep_connected(self, addr: str) -> None:
         """Dial a bootstrap peer, redialling with jittered exponential backoff."""
-        delay = self.config.reconnect_min_seconds
+        c = self.config
+        backoff = Backoff(c.reconnect_min_seconds, c.reconnect_max_seconds, random.random)
         peer_suffix = addr.rsplit("/p2p/", 1)[-1]
         while True:
             if peer_suffix not in self.p2p.connected_peers():
                 try:
                     await self.core.connect(addr)
-                    delay = self.config.reconnect_min_seconds
+                    backoff.reset()
                 except NetworkError as exc:
-                    log.info("bootstrap %s unreachable (%s); retry in %.0f s", addr, exc, delay)
+                    log.info(
+                        "bootstrap %s unreachable (%s); retry in %.0f s", addr, exc, backoff.step
+                    )
                     self.store.peers.failed(peer_suffix, now=self.now())
-                    await trio.sleep(delay * (0.5 + random.random()))
-                    delay = min(delay * 2, self.config.reconnect_max_seconds)
+                    await trio.sleep(backoff.next_delay())
                     continue
             await trio.sleep(self.config.reconnect_min_seconds)
 
