@@ -328,26 +328,12 @@ class Part:
 
     def __init__(self, core: NodeCore) -> None:
         self.core = core
-
-    @property
-    def store(self) -> Store:
-        return self.core.store
-
-    @property
-    def config(self) -> NodeConfig:
-        return self.core.config
-
-    @property
-    def params(self) -> NetworkParams:
-        return self.core.params
-
-    @property
-    def p2p(self) -> P2P:
-        return self.core.p2p
-
-    @property
-    def nursery(self) -> trio.Nursery:
-        return self.core.nursery
+        #: What every part reads: the core's, which never change.
+        self.store: Store = core.store
+        self.config: NodeConfig = core.config
+        self.params: NetworkParams = core.params
+        self.p2p: P2P = core.p2p
+        self.nursery: trio.Nursery = core.nursery
 
     def now(self) -> int:
         return self.core.now()

@@ -21,6 +21,7 @@ from intentcast.protocol import (
     Decline,
     Intent,
     IntentEvent,
+    IntentKeys,
     Kind,
     Offer,
     OfferState,
@@ -40,7 +41,7 @@ from intentcast.protocol import (
     sign,
 )
 from intentcast.protocol.fields import DAY
-from intentcast.store import RecordNotFound, Role
+from intentcast.store import OwnIntent, RecordNotFound, Role
 
 from .base import DEAL_TTL, EventKind, NodeCore, NodeError, Part
 from .stem import StemRouting
@@ -106,12 +107,8 @@ class CustomerRole(Part):
     async def amend(self, intent_key: bytes, **changes: Any) -> Signed[Intent]:
         """Publish the next revision of an own intent with ``changes``
         (fields of :class:`Intent`); offers to older revisions stop counting."""
-        own = self.store.intents.get(intent_key)
-        if own is None:
-            raise NodeError("no intent of ours with this key")
-        if not intent_may(own.state, IntentEvent.AMEND):
-            raise NodeError(f"the intent is {own.state.value}; only open intents can be amended")
-        keys = derive_intent_keys(self._customer_seed(), own.counter)
+        refusal = "only open intents can be amended"
+        own, keys = self._own_intent(intent_key, IntentEvent.AMEND, refusal)
         current = own.intent.message
         revised = replace(current, **changes, revision=current.revision + 1, created=self.now())
         signed = await trio.to_thread.run_sync(
@@ -124,12 +121,7 @@ class CustomerRole(Part):
 
     async def withdraw(self, intent_key: bytes, reason: str = "") -> Signed[Withdraw]:
         """Take an own intent off the market, everywhere."""
-        own = self.store.intents.get(intent_key)
-        if own is None:
-            raise NodeError("no intent of ours with this key")
-        if not intent_may(own.state, IntentEvent.WITHDRAW):
-            raise NodeError(f"the intent is {own.state.value}; it cannot be withdrawn")
-        keys = derive_intent_keys(self._customer_seed(), own.counter)
+        own, keys = self._own_intent(intent_key, IntentEvent.WITHDRAW, "it cannot be withdrawn")
         now = self.now()
         expires = max(own.intent.message.expires, now + 1)
         message = Withdraw(intent_key=intent_key, created=now, expires=expires, reason=reason)
@@ -139,6 +131,18 @@ class CustomerRole(Part):
         self.store.intents.withdraw(signed)
         await self.stem.publish_own(topics.intents(own.intent.message.category[0]), signed)
         return signed
+
+    def _own_intent(
+        self, intent_key: bytes, event: IntentEvent, refusal: str
+    ) -> tuple[OwnIntent, IntentKeys]:
+        """An own intent that may take ``event`` now, and its keys; else
+        :class:`NodeError` (``refusal`` says why the state forbids it)."""
+        own = self.store.intents.get(intent_key)
+        if own is None:
+            raise NodeError("no intent of ours with this key")
+        if not intent_may(own.state, event):
+            raise NodeError(f"the intent is {own.state.value}; {refusal}")
+        return own, derive_intent_keys(self._customer_seed(), own.counter)
 
     async def _follow(self, intent: Intent) -> None:
         await self.p2p.subscribe(topics.offers(intent.category[0]))

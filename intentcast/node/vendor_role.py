@@ -7,6 +7,7 @@ import logging
 import os
 from collections.abc import Sequence
 from dataclasses import replace
+from typing import Any
 
 import trio
 
@@ -129,25 +130,14 @@ class VendorRole(Part):
             return
         self._emit(EventKind.ACCEPT_RECEIVED, accept.id, ", ".join(accept.message.disclosure))
         decision: Decision = await self._vendor.on_accept(accept, offer, intent, now=now)
+        answers: dict[str, Any] = {
+            "accept_id": accept.id, "offer_id": offer.id, "intent_id": intent.id, "created": now
+        }  # fmt: skip
         reply: Signed[Confirm] | Signed[Decline]
         if decision.confirm:
-            confirm = Confirm(
-                accept_id=accept.id,
-                offer_id=offer.id,
-                intent_id=intent.id,
-                created=now,
-                note=decision.text,
-            )
-            reply = sign(confirm, self._vendor_keys.signing)
+            reply = sign(Confirm(**answers, note=decision.text), self._vendor_keys.signing)
         else:
-            decline = Decline(
-                accept_id=accept.id,
-                offer_id=offer.id,
-                intent_id=intent.id,
-                created=now,
-                reason=decision.text,
-            )
-            reply = sign(decline, self._vendor_keys.signing)
+            reply = sign(Decline(**answers, reason=decision.text), self._vendor_keys.signing)
         out = await trio.to_thread.run_sync(
             lambda: seal_deal(
                 reply,

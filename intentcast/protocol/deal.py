@@ -9,9 +9,9 @@ from typing import ClassVar
 
 from . import fields as f
 from .errors import InvalidMessage
-from .intent import ZERO_NONCE
 from .kinds import MAX_DEAL_BOX, Kind
 from .message import Body, set_field, wire_body
+from .offer import SealedOuter
 from .vocab import DISCLOSURE_FIELDS, PAYMENT_MODES
 
 
@@ -62,11 +62,15 @@ class _VendorReply(Body):
     intent_id: bytes
     created: int
 
-    def _check(self) -> None:
+    #: The name of the reply's one text field (a note, a reason).
+    TEXT: ClassVar[str]
+
+    def __post_init__(self) -> None:
         f.fixed_bytes("accept_id", self.accept_id, f.ID_SIZE)
         f.fixed_bytes("offer_id", self.offer_id, f.ID_SIZE)
         f.fixed_bytes("intent_id", self.intent_id, f.ID_SIZE)
         f.timestamp("created", self.created)
+        f.text(self.TEXT, getattr(self, self.TEXT), f.MAX_NOTE, required=False)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -77,12 +81,9 @@ class Confirm(_VendorReply):
     """
 
     KIND: ClassVar = Kind.CONFIRM
+    TEXT: ClassVar = "note"
 
     note: str = ""
-
-    def __post_init__(self) -> None:
-        self._check()
-        f.text("note", self.note, f.MAX_NOTE, required=False)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -90,16 +91,13 @@ class Decline(_VendorReply):
     """The vendor declines an accept (sold out, cannot deliver after all)."""
 
     KIND: ClassVar = Kind.DECLINE
+    TEXT: ClassVar = "reason"
 
     reason: str = ""
 
-    def __post_init__(self) -> None:
-        self._check()
-        f.text("reason", self.reason, f.MAX_NOTE, required=False)
-
 
 @dataclass(frozen=True, kw_only=True, slots=True)
-class SealedDeal(Body):
+class SealedDeal(SealedOuter):
     """The outer, anonymous form of an accept, confirm or decline.
 
     ``to`` is a routing tag only the two parties can recognise: the offer id
@@ -109,21 +107,13 @@ class SealedDeal(Body):
     """
 
     KIND: ClassVar = Kind.SEALED_DEAL
+    MAX_BOX: ClassVar = MAX_DEAL_BOX
 
     to: bytes
-    box: bytes
-    created: int
-    expires: int
-    nonce: bytes = ZERO_NONCE
 
     def __post_init__(self) -> None:
         f.fixed_bytes("to", self.to, f.ID_SIZE)
-        if type(self.box) is not bytes or not 0 < len(self.box) <= MAX_DEAL_BOX:
-            raise InvalidMessage("box", f"must be 1..{MAX_DEAL_BOX} bytes")
-        f.timestamp("created", self.created)
-        f.timestamp("expires", self.expires)
-        f.lifetime(self.created, self.expires)
-        f.fixed_bytes("nonce", self.nonce, f.NONCE_SIZE)
+        self._check_outer()
 
 
 wire_body(

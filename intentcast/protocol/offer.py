@@ -105,7 +105,30 @@ class Offer(Body):
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
-class SealedOffer(Body):
+class SealedOuter(Body):
+    """What the anonymous outers of sealed messages share (a sealed offer,
+    a sealed deal): the sealed ``box``, its lifetime and the proof of work.
+    A type adds the field that routes it and checks that field first."""
+
+    #: The largest box this type carries.
+    MAX_BOX: ClassVar[int]
+
+    box: bytes
+    created: int
+    expires: int
+    nonce: bytes = ZERO_NONCE
+
+    def _check_outer(self) -> None:
+        if type(self.box) is not bytes or not 0 < len(self.box) <= self.MAX_BOX:
+            raise InvalidMessage("box", f"must be 1..{self.MAX_BOX} bytes")
+        f.timestamp("created", self.created)
+        f.timestamp("expires", self.expires)
+        f.lifetime(self.created, self.expires)
+        f.fixed_bytes("nonce", self.nonce, f.NONCE_SIZE)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class SealedOffer(SealedOuter):
     """The outer, anonymous form of an offer on the wire.
 
     Signed by a one-time key; ``box`` is the vendor-signed :class:`Offer`
@@ -114,21 +137,13 @@ class SealedOffer(Body):
     """
 
     KIND: ClassVar = Kind.SEALED_OFFER
+    MAX_BOX: ClassVar = MAX_OFFER_BOX
 
     intent_id: bytes
-    box: bytes
-    created: int
-    expires: int
-    nonce: bytes = ZERO_NONCE
 
     def __post_init__(self) -> None:
         f.fixed_bytes("intent_id", self.intent_id, f.ID_SIZE)
-        if type(self.box) is not bytes or not 0 < len(self.box) <= MAX_OFFER_BOX:
-            raise InvalidMessage("box", f"must be 1..{MAX_OFFER_BOX} bytes")
-        f.timestamp("created", self.created)
-        f.timestamp("expires", self.expires)
-        f.lifetime(self.created, self.expires)
-        f.fixed_bytes("nonce", self.nonce, f.NONCE_SIZE)
+        self._check_outer()
 
 
 wire_body(
