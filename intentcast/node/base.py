@@ -334,24 +334,10 @@ class Part:
         self.params: NetworkParams = core.params
         self.p2p: P2P = core.p2p
         self.nursery: trio.Nursery = core.nursery
-
-    def now(self) -> int:
-        return self.core.now()
-
-    def _count(self, key: str) -> None:
-        self.core._count(key)
-
-    def _emit(
-        self,
-        kind: EventKind,
-        subject: bytes | str,
-        detail: str = "",
-        intent_key: bytes | None = None,
-    ) -> None:
-        self.core._emit(kind, subject, detail, intent_key)
-
-    def _trace(self, what: str, message_id: bytes, detail: str = "") -> None:
-        self.core._trace(what, message_id, detail)
-
-    def _spawn(self, fn: Callable[..., Awaitable[object]], *args: Any) -> None:
-        self.core._spawn(fn, *args)
+        #: And what every part does through the core: read the clock, count,
+        #: emit an event, trace a message, start a task.
+        self.now = core.now
+        self._count = core._count
+        self._emit = core._emit
+        self._trace = core._trace
+        self._spawn = core._spawn

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import math
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -41,12 +41,18 @@ from intentcast.protocol import (
     sign,
 )
 from intentcast.protocol.fields import DAY
+from intentcast.protocol.validation import Verdict
 from intentcast.store import OwnIntent, RecordNotFound, Role
 
 from .base import DEAL_TTL, EventKind, NodeCore, NodeError, Part
 from .stem import StemRouting
 
 log = logging.getLogger(__name__)
+
+
+#: Opens a sealed message with a reply key: ``protocol.open_offer`` or
+#: ``protocol.open_deal``.
+Opener = Callable[..., Verdict[Any]]
 
 
 class CustomerRole(Part):
@@ -144,6 +150,19 @@ class CustomerRole(Part):
             raise NodeError(f"the intent is {own.state.value}; {refusal}")
         return own, derive_intent_keys(self._customer_seed(), own.counter)
 
+    def _opened(
+        self, own: OwnIntent, opener: Opener, sealed: Signed[Any], what: str
+    ) -> Signed[Any] | None:
+        """Open ``sealed`` (an offer or a deal reply to the own intent
+        ``own``) with the intent's reply key; None, counted, if it does not
+        open."""
+        keys = derive_intent_keys(self._customer_seed(), own.counter)
+        verdict = opener(sealed, keys.reply, now=self.now(), params=self.params)
+        if not verdict.accepted or verdict.signed is None:
+            self._count(f"{what}-unopened:{verdict.reason}")
+            return None
+        return verdict.signed
+
     async def _follow(self, intent: Intent) -> None:
         await self.p2p.subscribe(topics.offers(intent.category[0]))
         await self.p2p.subscribe(topics.DEALS)
@@ -155,12 +174,9 @@ class CustomerRole(Part):
         own = self.store.intents.get(intent.signer)
         if own is None or own.state not in ON_MARKET:
             return
-        keys = derive_intent_keys(self._customer_seed(), own.counter)
-        verdict = open_offer(sealed, keys.reply, now=self.now(), params=self.params)
-        if not verdict.accepted or verdict.signed is None:
-            self._count(f"offer-unopened:{verdict.reason}")
+        offer: Signed[Offer] | None = self._opened(own, open_offer, sealed, "offer")
+        if offer is None:
             return
-        offer: Signed[Offer] = verdict.signed
         if not self._keep_offer(intent, offer):
             self._count("offer-dropped:cap")
             return
@@ -279,15 +295,13 @@ class CustomerRole(Part):
         own = self.store.intents.get(intent.signer)
         if own is None:
             return
-        keys = derive_intent_keys(self._customer_seed(), own.counter)
-        verdict = open_deal(sealed, keys.reply, now=self.now(), params=self.params)
-        if not verdict.accepted or verdict.signed is None:
-            self._count(f"reply-unopened:{verdict.reason}")
+        opened = self._opened(own, open_deal, sealed, "reply")
+        if opened is None:
             return
-        if verdict.signed.kind not in (Kind.CONFIRM, Kind.DECLINE):
+        if opened.kind not in (Kind.CONFIRM, Kind.DECLINE):
             self._count("reply-unopened:wrong-kind")
             return
-        reply: Signed[Confirm] | Signed[Decline] = verdict.signed  # type: ignore[assignment]
+        reply: Signed[Confirm] | Signed[Decline] = opened
         checked = check_vendor_reply(reply, accept, offer)
         if not checked.accepted:
             self._count(f"reply-refused:{checked.reason}")

@@ -18,27 +18,20 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
 import trio
 
-from intentcast.matching import Ranking
 from intentcast.peer.config import NodeConfig
 from intentcast.peer.vendor import VendorHandler
 from intentcast.protocol import (
-    Accept,
-    Intent,
     Kind,
-    Preferences,
     SealedDeal,
     Signed,
-    Terms,
     VendorKeys,
-    Withdraw,
 )
-from intentcast.protocol.fields import DAY
 from intentcast.store import Role, Store
 
 from . import sync as sync_protocol
@@ -71,6 +64,13 @@ class Node(Part):
         self.stem = StemRouting(self.core)
         self.peering = Peering(self.core, self.stem)
         self.customer = CustomerRole(self.core, self.stem)
+        # The customer's API is the node's: post an intent, amend or
+        # withdraw it, its offers ranked and explained, accept one.
+        self.post_intent = self.customer.post_intent
+        self.amend = self.customer.amend
+        self.withdraw = self.customer.withdraw
+        self.offers_for = self.customer.offers_for
+        self.accept = self.customer.accept
         #: The vendor side, on a node that sells.
         self.selling = (
             None
@@ -122,52 +122,6 @@ class Node(Part):
     def queued(self) -> int:
         """Messages validated and waiting for the store."""
         return len(self.core._queued)
-
-    # --- the customer ---------------------------------------------------------------
-
-    async def post_intent(
-        self,
-        *,
-        category: Sequence[str],
-        title: str,
-        terms: Terms,
-        description: str = "",
-        attributes: Mapping[str, Any] | None = None,
-        quantity: int = 1,
-        preferences: Preferences | None = None,
-        lifetime: int = 7 * DAY,
-    ) -> Signed[Intent]:
-        """Post a new intent (:meth:`CustomerRole.post_intent`)."""
-        return await self.customer.post_intent(
-            category=category, title=title, terms=terms, description=description,
-            attributes=attributes, quantity=quantity, preferences=preferences,
-            lifetime=lifetime,
-        )  # fmt: skip
-
-    async def amend(self, intent_key: bytes, **changes: Any) -> Signed[Intent]:
-        """Publish the next revision of an own intent (:meth:`CustomerRole.amend`)."""
-        return await self.customer.amend(intent_key, **changes)
-
-    async def withdraw(self, intent_key: bytes, reason: str = "") -> Signed[Withdraw]:
-        """Take an own intent off the market, everywhere."""
-        return await self.customer.withdraw(intent_key, reason)
-
-    def offers_for(self, intent_key: bytes) -> Ranking:
-        """The offers for an own intent, ranked and explained."""
-        return self.customer.offers_for(intent_key)
-
-    async def accept(
-        self,
-        offer_id: bytes,
-        *,
-        disclose: Mapping[str, str] | None = None,
-        payment_mode: str | None = None,
-        price: int | None = None,
-    ) -> Signed[Accept]:
-        """Accept a received offer (:meth:`CustomerRole.accept`)."""
-        return await self.customer.accept(
-            offer_id, disclose=disclose, payment_mode=payment_mode, price=price
-        )
 
     # --- the vendor -----------------------------------------------------------------
 
