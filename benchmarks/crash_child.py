@@ -150,17 +150,16 @@ async def serve(out: TextIO, store_path: str, rate: float, port: int, seed: byte
             _reply(out, {"addr": node.addrs()[0], "peer": node.peer_id})
 
             def outbox_backlog() -> int:
-                return int(node.p2p._outbox_send.statistics().current_buffer_used)
+                return int(node.p2p.outbox.backlog())
 
             async def publish() -> None:
                 nonlocal published
                 interval = 1.0 / rate
-                outbox = node.p2p._outbox_send
                 next_at = trio.current_time()
                 while True:
                     # Never more than a few flood messages in the outbox: the
                     # vendor's offers queue behind whatever is in it.
-                    backlog = outbox.statistics().current_buffer_used
+                    backlog = node.p2p.outbox.backlog()
                     if not node.p2p.connected_peers() or not flood.pool or backlog > BACKLOG:
                         await trio.sleep(0.02)
                         next_at = trio.current_time()

@@ -550,7 +550,7 @@ class NetworkBase:
         if not (na.up and nb.up) or b in na.peers:
             return
         if na.limits.is_banned(self.names[b], now) or nb.limits.is_banned(self.names[a], now):
-            return  # refused: banned (node/p2p.py _ConnectionWatcher)
+            return  # refused: banned (node/guard.py ConnectionWatcher)
         self._link(a, b)
         self.peer_connected(a, b)
         self.peer_connected(b, a)

@@ -147,7 +147,7 @@ class Gossip(NetworkBase):
         g = self.params.gossip
         c = self.params.node.gossip
         now = self.loop.now
-        # The outbox's token bucket (P2P._publisher).
+        # The outbox's token bucket (node/outbox.py, Outbox.run).
         interval = 1.0 / c.publish_per_second
         tokens = min(float(c.publish_burst), node.pub_tokens + (now - node.pub_last) / interval)
         ready = now

@@ -16,7 +16,7 @@ from intentcast.protocol import Kind
 from intentcast.store import GossipBudget
 
 from .errors import ConfigError
-from .layout import Home
+from .layout import Home, not_found
 
 ROLES: Final = ("customer", "vendor", "relay")
 DEFAULT_API_PORT: Final = 7646
@@ -100,9 +100,7 @@ def load_settings(home: Home) -> Settings:
     except UnicodeDecodeError as exc:
         raise ConfigError(f"{home.config}: not UTF-8 text (byte {exc.start})") from None
     except FileNotFoundError:
-        raise ConfigError(
-            f"{home.config} not found; create a node home with: intentcast init --home {home.path}"
-        ) from None
+        raise ConfigError(not_found(home.config, home.path)) from None
     except OSError as exc:
         raise ConfigError(f"cannot read {home.config}: {exc.strerror}") from None
     try:

@@ -25,7 +25,7 @@ from .config import (
     render_config,
 )
 from .errors import AlreadyRunning, DaemonError, HomeExists
-from .layout import HOME_FILES, Home
+from .layout import HOME_FILES, Home, not_found
 
 
 def init_home(
@@ -80,9 +80,7 @@ def read_key(path: Path, kind: str) -> bytes:
     except InsecureKeyFile as exc:
         raise DaemonError(f"refusing to start: {exc}") from None
     except FileNotFoundError:
-        raise DaemonError(
-            f"{path} not found; create a node home with: intentcast init --home {path.parent}"
-        ) from None
+        raise DaemonError(not_found(path, path.parent)) from None
     except KeyFileError as exc:
         raise DaemonError(f"refusing to start: {exc}") from None
 

@@ -90,3 +90,8 @@ __all__ = [
     "VENDOR_KEY",
     "Home",
 ]
+
+
+def not_found(path: Path, home: Path) -> str:
+    """What to say when ``path``, a file of the node home ``home``, is missing."""
+    return f"{path} not found; create a node home with: intentcast init --home {home}"

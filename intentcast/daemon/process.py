@@ -13,7 +13,6 @@ import contextlib
 import functools
 import logging
 import secrets
-import signal
 import time
 from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
@@ -40,6 +39,7 @@ from .events import EventLog, follow_events
 from .home import hold_lock, peer_key_seed, read_key, remove_cookie, write_cookie
 from .layout import Home
 from .remote import RemoteVendor
+from .signals import stop_on_signal
 
 #: One logger for every line the daemon writes about itself and its node.
 log = logging.getLogger("intentcast.daemon")
@@ -180,7 +180,7 @@ async def _serve(
         )
         hconfig, sockets = _api_sockets(home, settings)
         if handle_signals:
-            nursery.start_soon(_stop_on_signal, stopping)
+            nursery.start_soon(stop_on_signal, stopping, log, "stopping")
         await _serve_api(home, context, hconfig, sockets, stopping=stopping, on_ready=on_ready)
         log.info("stopping the node")
         nursery.cancel_scope.cancel()
@@ -297,14 +297,6 @@ def _stopper(stopping: trio.Event) -> Callable[[], None]:
             trio.from_thread.run_sync(stopping.set, trio_token=trio_token)
 
     return stop
-
-
-async def _stop_on_signal(stopping: trio.Event) -> None:
-    with trio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
-        async for signum in signals:
-            log.info("%s received; stopping", signal.Signals(signum).name)
-            stopping.set()
-            return
 
 
 __all__ = ["DaemonInfo", "run_daemon"]

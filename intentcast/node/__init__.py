@@ -11,8 +11,8 @@ from intentcast.peer.limits import PeerLimitConfig
 from intentcast.peer.vendor import CatalogVendor, Decision, VendorHandler
 
 from .base import Event, EventKind, NodeError
+from .errors import MessageTooLarge, NetworkError, PublishBacklogFull
 from .node import Node, open_node
-from .p2p import MessageTooLarge, NetworkError, PublishBacklogFull
 from .sync import SyncError
 
 __all__ = [

@@ -92,6 +92,8 @@ class NodeCore:
         self,
         *,
         store: Store,
+        p2p: P2P,
+        nursery: trio.Nursery,
         customer_seed: bytes | None,
         vendor_keys: VendorKeys | None,
         vendor: VendorHandler | None,
@@ -105,8 +107,9 @@ class NodeCore:
         self._vendor_keys = vendor_keys
         self._vendor = vendor
         self._clock = clock
-        self._p2p: P2P | None = None
-        self._nursery: trio.Nursery | None = None
+        #: The running host, and the nursery the node's tasks run in.
+        self.p2p = p2p
+        self.nursery = nursery
         self._work_send, self._work_receive = trio.open_memory_channel[Signed[Any]](10_000)
         self._listeners: list[trio.MemorySendChannel[Event]] = []
         #: Ids validated and queued but not stored yet.
@@ -134,12 +137,6 @@ class NodeCore:
         return self._vendor_keys
 
     @property
-    def p2p(self) -> P2P:
-        if self._p2p is None:
-            raise NodeError("the node is not running")
-        return self._p2p
-
-    @property
     def peer_id(self) -> str:
         return self.p2p.peer_id
 
@@ -152,10 +149,8 @@ class NodeCore:
     def _spawn(self, fn: Callable[..., Awaitable[object]], *args: Any) -> None:
         """Start ``fn(*args)`` in the node's nursery, from synchronous code
         (a py-libp2p notification); nothing once the node is stopping."""
-        if self._nursery is None:
-            return
         try:
-            self._nursery.start_soon(fn, *args)
+            self.nursery.start_soon(fn, *args)
         except RuntimeError:  # the nursery closed: the node is stopping
             log.debug("node stopping; %s not started", getattr(fn, "__name__", fn))
 
@@ -333,44 +328,16 @@ class Part:
 
     def __init__(self, core: NodeCore) -> None:
         self.core = core
-
-    @property
-    def store(self) -> Store:
-        return self.core.store
-
-    @property
-    def config(self) -> NodeConfig:
-        return self.core.config
-
-    @property
-    def params(self) -> NetworkParams:
-        return self.core.params
-
-    @property
-    def p2p(self) -> P2P:
-        return self.core.p2p
-
-    @property
-    def _nursery(self) -> trio.Nursery | None:
-        return self.core._nursery
-
-    def now(self) -> int:
-        return self.core.now()
-
-    def _count(self, key: str) -> None:
-        self.core._count(key)
-
-    def _emit(
-        self,
-        kind: EventKind,
-        subject: bytes | str,
-        detail: str = "",
-        intent_key: bytes | None = None,
-    ) -> None:
-        self.core._emit(kind, subject, detail, intent_key)
-
-    def _trace(self, what: str, message_id: bytes, detail: str = "") -> None:
-        self.core._trace(what, message_id, detail)
-
-    def _spawn(self, fn: Callable[..., Awaitable[object]], *args: Any) -> None:
-        self.core._spawn(fn, *args)
+        #: What every part reads: the core's, which never change.
+        self.store: Store = core.store
+        self.config: NodeConfig = core.config
+        self.params: NetworkParams = core.params
+        self.p2p: P2P = core.p2p
+        self.nursery: trio.Nursery = core.nursery
+        #: And what every part does through the core: read the clock, count,
+        #: emit an event, trace a message, start a task.
+        self.now = core.now
+        self._count = core._count
+        self._emit = core._emit
+        self._trace = core._trace
+        self._spawn = core._spawn

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -21,6 +21,7 @@ from intentcast.protocol import (
     Decline,
     Intent,
     IntentEvent,
+    IntentKeys,
     Kind,
     Offer,
     OfferState,
@@ -40,12 +41,18 @@ from intentcast.protocol import (
     sign,
 )
 from intentcast.protocol.fields import DAY
-from intentcast.store import RecordNotFound, Role
+from intentcast.protocol.validation import Verdict
+from intentcast.store import OwnIntent, RecordNotFound, Role
 
 from .base import DEAL_TTL, EventKind, NodeCore, NodeError, Part
 from .stem import StemRouting
 
 log = logging.getLogger(__name__)
+
+
+#: Opens a sealed message with a reply key: ``protocol.open_offer`` or
+#: ``protocol.open_deal``.
+Opener = Callable[..., Verdict[Any]]
 
 
 class CustomerRole(Part):
@@ -106,12 +113,8 @@ class CustomerRole(Part):
     async def amend(self, intent_key: bytes, **changes: Any) -> Signed[Intent]:
         """Publish the next revision of an own intent with ``changes``
         (fields of :class:`Intent`); offers to older revisions stop counting."""
-        own = self.store.intents.get(intent_key)
-        if own is None:
-            raise NodeError("no intent of ours with this key")
-        if not intent_may(own.state, IntentEvent.AMEND):
-            raise NodeError(f"the intent is {own.state.value}; only open intents can be amended")
-        keys = derive_intent_keys(self._customer_seed(), own.counter)
+        refusal = "only open intents can be amended"
+        own, keys = self._own_intent(intent_key, IntentEvent.AMEND, refusal)
         current = own.intent.message
         revised = replace(current, **changes, revision=current.revision + 1, created=self.now())
         signed = await trio.to_thread.run_sync(
@@ -124,12 +127,7 @@ class CustomerRole(Part):
 
     async def withdraw(self, intent_key: bytes, reason: str = "") -> Signed[Withdraw]:
         """Take an own intent off the market, everywhere."""
-        own = self.store.intents.get(intent_key)
-        if own is None:
-            raise NodeError("no intent of ours with this key")
-        if not intent_may(own.state, IntentEvent.WITHDRAW):
-            raise NodeError(f"the intent is {own.state.value}; it cannot be withdrawn")
-        keys = derive_intent_keys(self._customer_seed(), own.counter)
+        own, keys = self._own_intent(intent_key, IntentEvent.WITHDRAW, "it cannot be withdrawn")
         now = self.now()
         expires = max(own.intent.message.expires, now + 1)
         message = Withdraw(intent_key=intent_key, created=now, expires=expires, reason=reason)
@@ -139,6 +137,31 @@ class CustomerRole(Part):
         self.store.intents.withdraw(signed)
         await self.stem.publish_own(topics.intents(own.intent.message.category[0]), signed)
         return signed
+
+    def _own_intent(
+        self, intent_key: bytes, event: IntentEvent, refusal: str
+    ) -> tuple[OwnIntent, IntentKeys]:
+        """An own intent that may take ``event`` now, and its keys; else
+        :class:`NodeError` (``refusal`` says why the state forbids it)."""
+        own = self.store.intents.get(intent_key)
+        if own is None:
+            raise NodeError("no intent of ours with this key")
+        if not intent_may(own.state, event):
+            raise NodeError(f"the intent is {own.state.value}; {refusal}")
+        return own, derive_intent_keys(self._customer_seed(), own.counter)
+
+    def _opened(
+        self, own: OwnIntent, opener: Opener, sealed: Signed[Any], what: str
+    ) -> Signed[Any] | None:
+        """Open ``sealed`` (an offer or a deal reply to the own intent
+        ``own``) with the intent's reply key; None, counted, if it does not
+        open."""
+        keys = derive_intent_keys(self._customer_seed(), own.counter)
+        verdict = opener(sealed, keys.reply, now=self.now(), params=self.params)
+        if not verdict.accepted or verdict.signed is None:
+            self._count(f"{what}-unopened:{verdict.reason}")
+            return None
+        return verdict.signed
 
     async def _follow(self, intent: Intent) -> None:
         await self.p2p.subscribe(topics.offers(intent.category[0]))
@@ -151,12 +174,9 @@ class CustomerRole(Part):
         own = self.store.intents.get(intent.signer)
         if own is None or own.state not in ON_MARKET:
             return
-        keys = derive_intent_keys(self._customer_seed(), own.counter)
-        verdict = open_offer(sealed, keys.reply, now=self.now(), params=self.params)
-        if not verdict.accepted or verdict.signed is None:
-            self._count(f"offer-unopened:{verdict.reason}")
+        offer: Signed[Offer] | None = self._opened(own, open_offer, sealed, "offer")
+        if offer is None:
             return
-        offer: Signed[Offer] = verdict.signed
         if not self._keep_offer(intent, offer):
             self._count("offer-dropped:cap")
             return
@@ -272,15 +292,13 @@ class CustomerRole(Part):
         own = self.store.intents.get(intent.signer)
         if own is None:
             return
-        keys = derive_intent_keys(self._customer_seed(), own.counter)
-        verdict = open_deal(sealed, keys.reply, now=self.now(), params=self.params)
-        if not verdict.accepted or verdict.signed is None:
-            self._count(f"reply-unopened:{verdict.reason}")
+        opened = self._opened(own, open_deal, sealed, "reply")
+        if opened is None:
             return
-        if verdict.signed.kind not in (Kind.CONFIRM, Kind.DECLINE):
+        if opened.kind not in (Kind.CONFIRM, Kind.DECLINE):
             self._count("reply-unopened:wrong-kind")
             return
-        reply: Signed[Confirm] | Signed[Decline] = verdict.signed  # type: ignore[assignment]
+        reply: Signed[Confirm] | Signed[Decline] = opened
         checked = check_vendor_reply(reply, accept, offer)
         if not checked.accepted:
             self._count(f"reply-refused:{checked.reason}")

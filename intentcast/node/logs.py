@@ -90,7 +90,7 @@ class RemoteEvents:
         """Count one event; True if it is to be logged in full."""
         c = self.config
         if self._started is not None and now - self._started >= c.interval:
-            self._pending += self._close(now)
+            self._pending += self._close(now - self._started)
         if self._started is None:
             self._started = now
         events = self._peers.get(peer)
@@ -115,7 +115,7 @@ class RemoteEvents:
         others), for every interval that is over."""
         lines, self._pending = self._pending, []
         if self._started is not None and now - self._started >= self.config.interval:
-            lines += self._close(now)
+            lines += self._close(now - self._started)
         return lines
 
     def _who(self, peer: str) -> str:
@@ -123,9 +123,8 @@ class RemoteEvents:
             return f"peers past the first {self.config.max_peers:,}"
         return f"peer {peer}"
 
-    def _close(self, now: float) -> list[str]:
-        assert self._started is not None
-        seconds = now - self._started
+    def _close(self, seconds: float) -> list[str]:
+        """End the interval, ``seconds`` long: its summary lines."""
         quiet = [
             (peer, events)
             for peer, events in self._peers.items()

@@ -18,27 +18,20 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
 import trio
 
-from intentcast.matching import Ranking
 from intentcast.peer.config import NodeConfig
 from intentcast.peer.vendor import VendorHandler
 from intentcast.protocol import (
-    Accept,
-    Intent,
     Kind,
-    Preferences,
     SealedDeal,
     Signed,
-    Terms,
     VendorKeys,
-    Withdraw,
 )
-from intentcast.protocol.fields import DAY
 from intentcast.store import Role, Store
 
 from . import sync as sync_protocol
@@ -71,7 +64,19 @@ class Node(Part):
         self.stem = StemRouting(self.core)
         self.peering = Peering(self.core, self.stem)
         self.customer = CustomerRole(self.core, self.stem)
-        self.selling = VendorRole(self.core, self.stem)
+        # The customer's API is the node's: post an intent, amend or
+        # withdraw it, its offers ranked and explained, accept one.
+        self.post_intent = self.customer.post_intent
+        self.amend = self.customer.amend
+        self.withdraw = self.customer.withdraw
+        self.offers_for = self.customer.offers_for
+        self.accept = self.customer.accept
+        #: The vendor side, on a node that sells.
+        self.selling = (
+            None
+            if core.vendor is None or core.vendor_keys is None
+            else VendorRole(core, self.stem, core.vendor, core.vendor_keys)
+        )
 
     # --- what the parts share (store, config, params, p2p, now: Part's) -----------------
 
@@ -118,57 +123,11 @@ class Node(Part):
         """Messages validated and waiting for the store."""
         return len(self.core._queued)
 
-    # --- the customer ---------------------------------------------------------------
-
-    async def post_intent(
-        self,
-        *,
-        category: Sequence[str],
-        title: str,
-        terms: Terms,
-        description: str = "",
-        attributes: Mapping[str, Any] | None = None,
-        quantity: int = 1,
-        preferences: Preferences | None = None,
-        lifetime: int = 7 * DAY,
-    ) -> Signed[Intent]:
-        """Post a new intent (:meth:`CustomerRole.post_intent`)."""
-        return await self.customer.post_intent(
-            category=category, title=title, terms=terms, description=description,
-            attributes=attributes, quantity=quantity, preferences=preferences,
-            lifetime=lifetime,
-        )  # fmt: skip
-
-    async def amend(self, intent_key: bytes, **changes: Any) -> Signed[Intent]:
-        """Publish the next revision of an own intent (:meth:`CustomerRole.amend`)."""
-        return await self.customer.amend(intent_key, **changes)
-
-    async def withdraw(self, intent_key: bytes, reason: str = "") -> Signed[Withdraw]:
-        """Take an own intent off the market, everywhere."""
-        return await self.customer.withdraw(intent_key, reason)
-
-    def offers_for(self, intent_key: bytes) -> Ranking:
-        """The offers for an own intent, ranked and explained."""
-        return self.customer.offers_for(intent_key)
-
-    async def accept(
-        self,
-        offer_id: bytes,
-        *,
-        disclose: Mapping[str, str] | None = None,
-        payment_mode: str | None = None,
-        price: int | None = None,
-    ) -> Signed[Accept]:
-        """Accept a received offer (:meth:`CustomerRole.accept`)."""
-        return await self.customer.accept(
-            offer_id, disclose=disclose, payment_mode=payment_mode, price=price
-        )
-
     # --- the vendor -----------------------------------------------------------------
 
     def answer_live_intents(self) -> int:
         """Answer the live intents the vendor has not answered yet."""
-        return self.selling.answer_live_intents()
+        return 0 if self.selling is None else self.selling.answer_live_intents()
 
     async def vendor_categories_changed(self) -> None:
         """The vendor's categories changed (a bot attached): subscribe to
@@ -177,7 +136,7 @@ class Node(Part):
         await self.peering.resubscribe()
         for peer in self.p2p.connected_peers():
             self.core._spawn(self.peering._sync_quietly, peer)
-        self.selling.answer_live_intents()
+        self.answer_live_intents()
 
     # --- peers and the stem -----------------------------------------------------------
 
@@ -206,11 +165,11 @@ class Node(Part):
         if kind is Kind.INTENT:
             if self.store.intents.get(signed.signer) is None:
                 self.core._emit(EventKind.INTENT_RECEIVED, signed.id, signed.message.title)
-                vendor = self.core.vendor
-                if vendor is not None and signed.message.category[0] in vendor.categories:
+                selling = self.selling
+                if selling is not None and signed.message.category[0] in selling.categories:
                     # In its own task: a slow vendor handler must not hold
                     # up offers, accepts and confirms behind it.
-                    self.core._spawn(self.selling._answer_intent_bounded, signed)
+                    self.core._spawn(selling._answer_intent_bounded, signed)
         elif kind is Kind.SEALED_OFFER:
             await self.customer._offer_arrived(signed)
         elif kind is Kind.SEALED_DEAL:
@@ -220,10 +179,11 @@ class Node(Part):
 
     async def _deal_message_arrived(self, sealed: Signed[SealedDeal]) -> None:
         tag = sealed.message.to
-        made = self.store.offers.get_made(tag) if self.core.vendor_keys is not None else None
-        if made is not None:
-            await self.selling._accept_arrived(sealed, made.intent, made.offer)
-            return
+        if self.selling is not None:
+            made = self.store.offers.get_made(tag)
+            if made is not None:
+                await self.selling._accept_arrived(sealed, made.intent, made.offer)
+                return
         deal = self.store.deals.get(tag)
         if deal is not None and deal.role is Role.CUSTOMER and deal.reply is None:
             await self.customer._reply_arrived(sealed, deal.intent, deal.offer, deal.accept)
@@ -248,42 +208,48 @@ async def open_node(
     config = config or NodeConfig()
     if (vendor is None) != (vendor_keys is None):
         raise NodeError("a vendor node needs both vendor keys and a vendor handler")
-    node = Node(
-        NodeCore(
+
+    def on_message(topic: str, data: bytes, peer: str) -> bool:
+        # Gossip calls this from a topic's validator, and a topic has one
+        # only once the node below subscribes to it: ``node`` is bound by then.
+        return node.stem.inbound(topic, data, peer)
+
+    async with (
+        open_p2p(
+            on_message=on_message,
+            listen=config.listen,
+            peer_key_seed=config.peer_key_seed,
+            gossip=config.gossip,
+            limits=config.limits,
+            mdns=config.mdns,
+        ) as p2p,
+        trio.open_nursery() as nursery,
+    ):
+        core = NodeCore(
             store=store,
+            p2p=p2p,
+            nursery=nursery,
             customer_seed=customer_seed,
             vendor_keys=vendor_keys,
             vendor=vendor,
             config=config,
             clock=clock,
         )
-    )
-    core = node.core
-    async with open_p2p(
-        on_message=node.stem.inbound,
-        listen=config.listen,
-        peer_key_seed=config.peer_key_seed,
-        gossip=config.gossip,
-        limits=config.limits,
-        mdns=config.mdns,
-    ) as p2p:
-        core._p2p = p2p
+        node = Node(core)
         p2p.peer_left_listeners.append(node.stem._stem_peer_left)
         p2p.set_stream_handler(sync_protocol.PROTOCOL, node.peering._serve_sync)
         p2p.set_stream_handler(STEM_PROTOCOL, node.stem._serve_stem)
-        async with trio.open_nursery() as nursery:
-            core._nursery = nursery
-            nursery.start_soon(core.worker, node._handle)
-            nursery.start_soon(node.peering._sync_new_peers)
-            nursery.start_soon(node.peering._sweeper)
-            nursery.start_soon(node.stem._stem_keeper)
-            await node.peering.resubscribe()
-            node.stem.resend_unfluffed()
-            for addr in config.bootstrap:
-                nursery.start_soon(node.peering._keep_connected, addr)
-            try:
-                yield node
-            finally:
-                nursery.cancel_scope.cancel()
-        core._nursery = None  # what closes with the host below starts nothing
-        core._p2p = None
+        nursery.start_soon(core.worker, node._handle)
+        nursery.start_soon(node.peering._sync_new_peers)
+        nursery.start_soon(node.peering._sweeper)
+        nursery.start_soon(node.stem._stem_keeper)
+        await node.peering.resubscribe()
+        node.stem.resend_unfluffed()
+        for addr in config.bootstrap:
+            nursery.start_soon(node.peering._keep_connected, addr)
+        try:
+            yield node
+        finally:
+            # What closes with the host after this starts nothing of the node's.
+            p2p.peer_left_listeners.remove(node.stem._stem_peer_left)
+            nursery.cancel_scope.cancel()

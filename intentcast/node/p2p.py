@@ -21,9 +21,12 @@
   learns which peer first published it. Our own signatures (protocol core)
   authenticate the content. Message ids are content addressed: BLAKE2b-256
   of the data, which is exactly the protocol's message id.
-- Publishing is paced through a bounded outbox (the library drops silently
-  past a per-peer queue of 32); a full outbox raises
+- Publishing is paced through a bounded outbox (:mod:`.outbox`; the
+  library drops silently past a per-peer queue of 32); a full outbox raises
   :class:`PublishBacklogFull` instead of losing a message.
+- Admission and bans of remote peers (:mod:`.guard`): per-peer buckets for
+  gossip and sync alike, strikes for rejected messages, bans enforced by
+  blacklisting and disconnecting.
 - The library's replay of recent messages to new subscribers is off
   (out of order: a withdrawn intent could arrive before its withdrawal);
   the node's sync protocol replaces it.
@@ -39,14 +42,13 @@ from __future__ import annotations
 
 import logging
 import os
-import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import trio
 from libp2p import new_host
-from libp2p.abc import IHost, INetConn, INetStream, INetwork, INotifee
+from libp2p.abc import IHost, INetStream, ISubscriptionAPI
 from libp2p.crypto.ed25519 import create_new_key_pair
 from libp2p.crypto.x25519 import create_new_key_pair as create_x25519_key_pair
 from libp2p.custom_types import TProtocol
@@ -62,17 +64,18 @@ from libp2p.tools.anyio_service import background_trio_service
 from multiaddr import Multiaddr
 
 from intentcast.peer.config import LOOPBACK, GossipConfig
-from intentcast.peer.limits import Admission, PeerLimitConfig, PeerLimits
-from intentcast.protocol.kinds import MAX_ANY_ENVELOPE
+from intentcast.peer.limits import PeerLimitConfig, PeerLimits
 
+from .errors import MessageTooLarge, NetworkError, PublishBacklogFull
+from .guard import ConnectionWatcher, PeerGuard
 from .logs import LIBRARY_EVENTS, RemoteLog, route_libp2p_logging
-from .repairs import (
-    IntentcastGossipSub,
-    content_id,
-    drop_stale_pubsub_stream,
-    guarded_pubsub_stream,
-    install,
-)
+from .outbox import Outbox
+from .repairs import IntentcastGossipSub, content_id, guarded_pubsub_stream, install
+
+if TYPE_CHECKING:
+    # trio.TaskStatus at run time; libp2p's pin brings trio-typing, whose
+    # stubs for trio export the type from here only.
+    from trio_typing import TaskStatus
 
 log = logging.getLogger(__name__)
 
@@ -81,63 +84,53 @@ log = logging.getLogger(__name__)
 #: before the message is forwarded, exactly once per message id.
 InboundHandler = Callable[[str, bytes, str], bool]
 
-
-class NetworkError(Exception):
-    """A networking operation failed (bad address, peer unreachable)."""
-
-
-class PublishBacklogFull(NetworkError):
-    """The outbox is full: the node publishes faster than it may send."""
-
-
-class MessageTooLarge(NetworkError):
-    """A message larger than any envelope the protocol allows."""
-
-
-def _peer_key_pair(seed: bytes | None) -> Any:
-    return create_new_key_pair(seed if seed is not None else os.urandom(32))
-
-
 install()
 
 
-class _ConnectionWatcher(INotifee):
-    """Disconnects banned peers as soon as they connect, and repairs the
-    pubsub stream of a peer that reconnects."""
+def _new_host(peer_key_seed: bytes | None, *, mdns: bool, max_connections: int) -> IHost:
+    """A host that speaks Noise and yamux only."""
+    key_pair = create_new_key_pair(peer_key_seed if peer_key_seed is not None else os.urandom(32))
+    noise = NoiseTransport(
+        libp2p_keypair=key_pair,
+        noise_privkey=create_x25519_key_pair().private_key,
+        early_data=None,
+    )
+    return new_host(
+        key_pair=key_pair,
+        sec_opt={NOISE_PROTOCOL_ID: noise},
+        muxer_preference="YAMUX",
+        # mDNS finds peers on the LAN; off by default (it multicasts
+        # beyond loopback, so never in tests).
+        enable_mDNS=mdns,
+        # One connection per peer; no auto-dialing of every peer in the
+        # peerstore to reach 50 connections (the library default): the
+        # node dials its bootstrap peers itself, with backoff.
+        # At most ``max_connections`` live connections, inbound and
+        # outbound together (checked when a connection registers); an
+        # inbound one also holds a slot of the swarm's inbound limiter,
+        # of the same size, until it closes (InboundSlotSwarm).
+        connection_config=ConnectionConfig(
+            max_connections_per_peer=1,
+            min_connections=0,
+            low_watermark=0,
+            max_connections=max_connections,
+            high_watermark=min(HIGH_WATERMARK, max_connections),
+        ),
+    )
 
-    def __init__(self, p2p: P2P) -> None:
-        self._p2p = p2p
 
-    async def connected(self, network: INetwork, conn: INetConn) -> None:
-        peer = conn.muxed_conn.peer_id
-        if self._p2p.limits.is_banned(peer.to_base58(), time.monotonic()):
-            self._p2p.remote_log.note(
-                peer.to_base58(), "banned-reconnect", "refusing banned peer %s", peer
-            )
-            self._p2p.request_disconnect(peer)
-            return
-        self._p2p.drop_stale_pubsub_stream(peer, conn)
-
-    async def disconnected(self, network: INetwork, conn: INetConn) -> None:
-        peer = conn.muxed_conn.peer_id.to_base58()
-        self._p2p.limits.forget(peer)
-        for listener in self._p2p.peer_left_listeners:
-            try:
-                listener(peer)
-            except Exception:  # a bug of ours must not break the swarm's notifications
-                log.exception("peer-left listener failed for %s", peer)
-
-    async def opened_stream(self, network: INetwork, stream: INetStream) -> None:
-        return None
-
-    async def closed_stream(self, network: INetwork, stream: INetStream) -> None:
-        return None
-
-    async def listen(self, network: INetwork, multiaddr: Multiaddr) -> None:
-        return None
-
-    async def listen_close(self, network: INetwork, multiaddr: Multiaddr) -> None:
-        return None
+def _new_router(g: GossipConfig) -> IntentcastGossipSub:
+    return IntentcastGossipSub(
+        [PROTOCOL_ID_V11],
+        degree=g.degree,
+        degree_low=g.degree_low,
+        degree_high=g.degree_high,
+        heartbeat_interval=g.heartbeat_seconds,
+        gossip_window=g.gossip_window,
+        gossip_history=g.gossip_history,
+        adaptive_gossip_enabled=False,
+        spam_protection_enabled=False,
+    )
 
 
 class P2P:
@@ -158,70 +151,33 @@ class P2P:
         max_connections: int = MAX_CONNECTIONS,
     ) -> None:
         self.gossip = gossip or GossipConfig()
-        self.limits = PeerLimits(limits or PeerLimitConfig())
         self._on_message = on_message
-        key_pair = _peer_key_pair(peer_key_seed)
-        noise = NoiseTransport(
-            libp2p_keypair=key_pair,
-            noise_privkey=create_x25519_key_pair().private_key,
-            early_data=None,
-        )
-        self.host: IHost = new_host(
-            key_pair=key_pair,
-            sec_opt={NOISE_PROTOCOL_ID: noise},
-            muxer_preference="YAMUX",
-            # mDNS finds peers on the LAN; off by default (it multicasts
-            # beyond loopback, so never in tests).
-            enable_mDNS=mdns,
-            # One connection per peer; no auto-dialing of every peer in the
-            # peerstore to reach 50 connections (the library default): the
-            # node dials its bootstrap peers itself, with backoff.
-            # At most ``max_connections`` live connections, inbound and
-            # outbound together (checked when a connection registers); an
-            # inbound one also holds a slot of the swarm's inbound limiter,
-            # of the same size, until it closes (InboundSlotSwarm).
-            connection_config=ConnectionConfig(
-                max_connections_per_peer=1,
-                min_connections=0,
-                low_watermark=0,
-                max_connections=max_connections,
-                high_watermark=min(HIGH_WATERMARK, max_connections),
-            ),
-        )
-        g = self.gossip
-        self.router = IntentcastGossipSub(
-            [PROTOCOL_ID_V11],
-            degree=g.degree,
-            degree_low=g.degree_low,
-            degree_high=g.degree_high,
-            heartbeat_interval=g.heartbeat_seconds,
-            gossip_window=g.gossip_window,
-            gossip_history=g.gossip_history,
-            adaptive_gossip_enabled=False,
-            spam_protection_enabled=False,
-        )
+        self.host = _new_host(peer_key_seed, mdns=mdns, max_connections=max_connections)
+        self.router = _new_router(self.gossip)
         self.pubsub = Pubsub(
             self.host,
             self.router,
             strict_signing=False,
             msg_id_constructor=content_id,
-            seen_ttl=g.seen_ttl,
-            max_inbound_rpc_size=g.max_rpc_bytes,
+            seen_ttl=self.gossip.seen_ttl,
+            max_inbound_rpc_size=self.gossip.max_rpc_bytes,
         )
-        self.host.get_network().register_notifee(_ConnectionWatcher(self))
-        for protocol in self.router.get_protocols():
-            self.host.set_stream_handler(protocol, self._guarded_pubsub_stream)
-        self._outbox_send, self._outbox_receive = trio.open_memory_channel[tuple[str, bytes]](
-            g.outbox_size
-        )
-        self._disconnect_send, self._disconnect_receive = trio.open_memory_channel[ID](256)
-        self._subscriptions: dict[str, Any] = {}
-        self._nursery: trio.Nursery | None = None
-        #: Called with a peer id when a connection to that peer closes.
-        self.peer_left_listeners: list[Callable[[str], None]] = []
         #: Log lines caused by remote peers, rate-limited and summarised
         #: per (peer, reason): ``remote_log.note(peer, reason, msg, *args)``.
         self.remote_log = RemoteLog(log)
+        self.limits = PeerLimits(limits or PeerLimitConfig())
+        self.guard = PeerGuard(self.limits, self.pubsub, self.remote_log)
+        self.outbox = Outbox(self.gossip)
+        #: Called with a peer id when a connection to that peer closes.
+        self.peer_left_listeners: list[Callable[[str], None]] = []
+        self.host.get_network().register_notifee(
+            ConnectionWatcher(self.guard, self.pubsub, self.peer_left_listeners)
+        )
+        for protocol in self.router.get_protocols():
+            self.host.set_stream_handler(protocol, self._guarded_pubsub_stream)
+        self._subscriptions: dict[str, ISubscriptionAPI] = {}
+        # Subscriptions whose library queue is to be drained (by _drainer).
+        self._drain_send, self._drain_receive = trio.open_memory_channel[ISubscriptionAPI](16)
         route_libp2p_logging()
 
     # --- identity and peers -------------------------------------------------
@@ -256,7 +212,7 @@ class P2P:
             info = info_from_p2p_addr(Multiaddr(addr))
         except Exception as exc:
             raise NetworkError(f"not a peer address {addr!r}: {exc}") from None
-        if self.limits.is_banned(info.peer_id.to_base58(), time.monotonic()):
+        if self.guard.is_banned(info.peer_id.to_base58()):
             raise NetworkError(f"peer {info.peer_id} is banned")
         try:
             await self.host.connect(info)
@@ -264,37 +220,21 @@ class P2P:
             raise NetworkError(f"cannot connect to {addr}: {exc}") from None
         return str(info.peer_id.to_base58())
 
-    def drop_stale_pubsub_stream(self, peer: ID, conn: INetConn) -> None:
-        """Forget a pubsub stream left from an earlier connection of ``peer``
-        (:func:`~intentcast.node.repairs.drop_stale_pubsub_stream`)."""
-        if drop_stale_pubsub_stream(self.pubsub, peer, conn):
-            log.debug("peer %s reconnected; replaced its stale pubsub stream", peer)
+    # --- admission and bans (the guard's) ----------------------------------------
 
-    def request_disconnect(self, peer: ID) -> None:
-        """Disconnect ``peer`` soon (callable from synchronous code)."""
-        try:
-            self._disconnect_send.send_nowait(peer)
-        except trio.WouldBlock:
-            self.remote_log.note(
-                peer.to_base58(),
-                "disconnect-queue-full",
-                "disconnect queue full; %s stays connected until its next message",
-                peer,
-                level=logging.WARNING,
-            )
+    def admit(self, peer: str, size: int) -> bool:
+        """:meth:`PeerGuard.admit`: False, drop the envelope."""
+        return self.guard.admit(peer, size)
+
+    def penalise(self, peer: str, reason: str) -> None:
+        """Count a rejected message against ``peer`` (never this node); ban
+        it past the limit."""
+        if peer != self.peer_id:
+            self.guard.penalise(peer, reason)
 
     def ban(self, peer: str, reason: str) -> None:
         """Ban ``peer``: drop its messages and disconnect it until the ban expires."""
-        self.limits.ban(peer, time.monotonic(), reason)
-        self._enforce_ban(ID.from_base58(peer), reason)
-
-    def _enforce_ban(self, peer: ID, reason: str) -> None:
-        # Called again for every message a banned peer still gets through.
-        self.remote_log.note(
-            peer.to_base58(), "banned", "banning peer %s: %s", peer, reason, level=logging.WARNING
-        )
-        self.pubsub.add_to_blacklist(peer)
-        self.request_disconnect(peer)
+        self.guard.ban(peer, reason)
 
     # --- gossip ---------------------------------------------------------------
 
@@ -305,8 +245,7 @@ class P2P:
         self.pubsub.set_topic_validator(topic, self._validator_for(topic), False)
         subscription = await self.pubsub.subscribe(topic)
         self._subscriptions[topic] = subscription
-        assert self._nursery is not None, "subscribe() needs a running P2P"
-        self._nursery.start_soon(self._drain, subscription)
+        await self._drain_send.send(subscription)
 
     async def unsubscribe(self, topic: str) -> None:
         if self._subscriptions.pop(topic, None) is not None:
@@ -322,20 +261,16 @@ class P2P:
         Raises :class:`MessageTooLarge` or :class:`PublishBacklogFull`;
         never drops silently.
         """
-        if len(data) > MAX_ANY_ENVELOPE:
-            raise MessageTooLarge(f"{len(data)} bytes, at most {MAX_ANY_ENVELOPE}")
-        try:
-            self._outbox_send.send_nowait((topic, data))
-        except trio.WouldBlock:
-            raise PublishBacklogFull(
-                f"{self.gossip.outbox_size} messages already waiting to be published"
-            ) from None
+        self.outbox.put_nowait(topic, data)
 
     async def publish(self, topic: str, data: bytes) -> None:
         """Queue ``data`` for publication, waiting for outbox room if needed."""
-        if len(data) > MAX_ANY_ENVELOPE:
-            raise MessageTooLarge(f"{len(data)} bytes, at most {MAX_ANY_ENVELOPE}")
-        await self._outbox_send.send((topic, data))
+        await self.outbox.put(topic, data)
+
+    async def _push(self, topic: str, data: bytes) -> None:
+        """Publish anonymously: no author, a random seqno."""
+        msg = rpc_pb2.Message(data=data, topicIDs=[topic], seqno=os.urandom(8))
+        await self.pubsub.push_msg(self.pubsub.my_id, msg)
 
     def _validator_for(self, topic: str) -> Callable[[ID, rpc_pb2.Message], bool]:
         me = self.host.get_id()
@@ -345,7 +280,7 @@ class P2P:
                 return True  # our own publish: the node validated and stored it
             data = msg.data
             peer = forwarder.to_base58()
-            if not self.admit(peer, len(data)):
+            if not self.guard.admit(peer, len(data)):
                 return False
             try:
                 return self._on_message(topic, data, peer)
@@ -354,17 +289,6 @@ class P2P:
                 return False
 
         return validate
-
-    def admit(self, peer: str, size: int) -> bool:
-        """Per-peer admission of one inbound envelope of ``size`` bytes, from
-        gossip (the validator) or from sync (``NodeBase._deliver_from_sync``):
-        one set of buckets and bans per peer, whatever the path. False: drop
-        it (over rate, or banned: then the peer is disconnected)."""
-        admission = self.limits.admit(peer, size, time.monotonic())
-        if admission is Admission.BANNED:
-            self._enforce_ban(ID.from_base58(peer), self.limits.ban_reasons.get(peer, "banned"))
-            return False
-        return admission is Admission.ADMIT
 
     async def _guarded_pubsub_stream(self, stream: INetStream) -> None:
         """The library's pubsub stream handler, minus its crash
@@ -382,44 +306,12 @@ class P2P:
             )
             self.penalise(peer.to_base58(), f"pubsub: {type(exc).__name__}")
 
-    def penalise(self, peer: str, reason: str) -> None:
-        """Count a rejected message against ``peer``; ban it past the limit."""
-        if peer == self.peer_id:
-            return
-        if self.limits.rejected(peer, time.monotonic(), reason):
-            self._enforce_ban(ID.from_base58(peer), self.limits.ban_reasons.get(peer, reason))
-
-    async def _drain(self, subscription: Any) -> None:
-        # Delivery happens in the validator; keep the library's queue empty
+    async def _drainer(self) -> None:
+        # Delivery happens in the validator; keep the library's queues empty
         # so it never logs "fail to deliver".
-        async for _ in subscription:
-            pass
-
-    async def _publisher(self) -> None:
-        g = self.gossip
-        interval = 1.0 / g.publish_per_second
-        tokens = float(g.publish_burst)
-        last = trio.current_time()
-        async for topic, data in self._outbox_receive:
-            now = trio.current_time()
-            tokens = min(float(g.publish_burst), tokens + (now - last) / interval)
-            last = now
-            if tokens < 1.0:
-                await trio.sleep((1.0 - tokens) * interval)
-                tokens, last = 1.0, trio.current_time()
-            tokens -= 1.0
-            msg = rpc_pb2.Message(data=data, topicIDs=[topic], seqno=os.urandom(8))
-            try:
-                await self.pubsub.push_msg(self.pubsub.my_id, msg)
-            except Exception:
-                log.exception("publishing on %s failed", topic)
-
-    async def _disconnector(self) -> None:
-        async for peer in self._disconnect_receive:
-            try:
-                await self.host.disconnect(peer)
-            except Exception as exc:
-                log.debug("disconnecting %s: %s", peer, exc)
+        async with trio.open_nursery() as nursery:
+            async for subscription in self._drain_receive:
+                nursery.start_soon(_drain, subscription)
 
     async def _flush_logs(self) -> None:
         """Log the summaries of remote events when their interval ends,
@@ -444,14 +336,19 @@ class P2P:
 
     # --- running ----------------------------------------------------------------
 
-    async def _run_tasks(self, *, task_status: Any = trio.TASK_STATUS_IGNORED) -> None:
+    async def _run_tasks(self, *, task_status: TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
         async with trio.open_nursery() as nursery:
-            self._nursery = nursery
-            nursery.start_soon(self._publisher)
-            nursery.start_soon(self._disconnector)
+            nursery.start_soon(self.outbox.run, self._push)
+            nursery.start_soon(self.guard.run, self.host)
+            nursery.start_soon(self._drainer)
             nursery.start_soon(self._flush_logs)
             task_status.started()
             await trio.sleep_forever()
+
+
+async def _drain(subscription: ISubscriptionAPI) -> None:
+    async for _ in subscription:
+        pass
 
 
 DEFAULT_LISTEN: Final = LOOPBACK
@@ -505,3 +402,14 @@ async def open_p2p(
                 yield p2p
             finally:
                 nursery.cancel_scope.cancel()
+
+
+__all__ = [
+    "DEFAULT_LISTEN",
+    "P2P",
+    "InboundHandler",
+    "MessageTooLarge",
+    "NetworkError",
+    "PublishBacklogFull",
+    "open_p2p",
+]

@@ -14,12 +14,13 @@ import trio
 
 from intentcast.peer import sync as policy
 from intentcast.peer import topics
+from intentcast.peer.backoff import Backoff
 from intentcast.protocol import LIVE
 from intentcast.protocol.vocab import CATEGORIES
 
 from . import sync as sync_protocol
 from .base import EventKind, NodeCore, Part
-from .p2p import NetworkError
+from .errors import NetworkError
 from .stem import StemRouting
 
 log = logging.getLogger(__name__)
@@ -176,17 +177,16 @@ class Peering(Part):
         last_resync = trio.current_time()
         while True:
             current = set(self.p2p.connected_peers())
-            assert self._nursery is not None
             if current - known:
                 self.stem.on_new_peers()
             for peer in current - known:
                 self._emit(EventKind.PEER_CONNECTED, peer)
-                self._nursery.start_soon(self._sync_quietly, peer)
-                self._nursery.start_soon(self._sync_again, peer)
+                self.nursery.start_soon(self._sync_quietly, peer)
+                self.nursery.start_soon(self._sync_again, peer)
             known = current
             if current and trio.current_time() - last_resync >= self.config.resync_seconds:
                 last_resync = trio.current_time()
-                self._nursery.start_soon(self._sync_quietly, random.choice(sorted(current)))
+                self.nursery.start_soon(self._sync_quietly, random.choice(sorted(current)))
             await trio.sleep(policy.CONNECTION_POLL_SECONDS)
 
     async def _sync_again(self, peer: str) -> None:
@@ -214,18 +214,20 @@ class Peering(Part):
 
     async def _keep_connected(self, addr: str) -> None:
         """Dial a bootstrap peer, redialling with jittered exponential backoff."""
-        delay = self.config.reconnect_min_seconds
+        c = self.config
+        backoff = Backoff(c.reconnect_min_seconds, c.reconnect_max_seconds, random.random)
         peer_suffix = addr.rsplit("/p2p/", 1)[-1]
         while True:
             if peer_suffix not in self.p2p.connected_peers():
                 try:
                     await self.core.connect(addr)
-                    delay = self.config.reconnect_min_seconds
+                    backoff.reset()
                 except NetworkError as exc:
-                    log.info("bootstrap %s unreachable (%s); retry in %.0f s", addr, exc, delay)
+                    log.info(
+                        "bootstrap %s unreachable (%s); retry in %.0f s", addr, exc, backoff.step
+                    )
                     self.store.peers.failed(peer_suffix, now=self.now())
-                    await trio.sleep(delay * (0.5 + random.random()))
-                    delay = min(delay * 2, self.config.reconnect_max_seconds)
+                    await trio.sleep(backoff.next_delay())
                     continue
             await trio.sleep(self.config.reconnect_min_seconds)
 

@@ -134,30 +134,25 @@ class StemRouting(Part):
         self._stem_pending.add(signed.id)
         self.store.stems.add(signed, topic)  # a restart sends it again
         await self.p2p.subscribe(topic)  # to see it come back fluffed
-        commands = self._stem.own(signed.id, *self._view())
-        assert self._nursery is not None
-        self._nursery.start_soon(self._execute, commands)
+        self._spawn(self._execute, self._stem, self._stem.own(signed.id, *self._view()))
 
     def on_new_peers(self) -> None:
         """Own messages that waited for a first peer go now."""
         if self._stem is not None:
             commands = self._stem.peers_changed(*self._view())
             if commands:
-                self._spawn(self._execute, commands)
+                self._spawn(self._execute, self._stem, commands)
 
-    async def _execute(self, commands: list[Command[str]]) -> None:
+    async def _execute(self, stem: StemNode[str], commands: list[Command[str]]) -> None:
         """Carry out the stem node's commands, in order; a send's outcome is
         fed back to it, and what it answers carried out in turn."""
-        stem = self._stem
-        assert stem is not None
         for command in commands:
             if isinstance(command, Send):
                 await self._stem_send(stem, command)
             elif isinstance(command, Publish):
                 await self._stem_publish(stem, command)
             else:
-                assert self._nursery is not None
-                self._nursery.start_soon(self._stem_timer, stem, command)
+                self._spawn(self._stem_timer, stem, command)
 
     async def _stem_send(self, stem: StemNode[str], command: Send[str]) -> None:
         payload = self._stem_payloads.get(command.mid)
@@ -166,9 +161,9 @@ class StemRouting(Part):
         if await self.streams.send(command.peer, payload.topic, payload.signed.raw):
             self._count("stem:own-sent" if payload.own else "stem:relayed")
             self._trace("stem-sent", command.mid, ("own:" if payload.own else "") + command.peer)
-            await self._execute(stem.sent(command.mid, command.peer))
+            await self._execute(stem, stem.sent(command.mid, command.peer))
         else:
-            await self._execute(stem.send_failed(command.mid, command.peer, *self._view()))
+            await self._execute(stem, stem.send_failed(command.mid, command.peer, *self._view()))
         self._forget_unless_held(stem, command.mid)
 
     async def _stem_publish(self, stem: StemNode[str], command: Publish) -> None:
@@ -204,7 +199,7 @@ class StemRouting(Part):
                 who, "stem-embargo",
                 "stem: %s not seen fluffed in time; fluffing it", command.mid.hex()[:12],
             )  # fmt: skip
-        await self._execute(stem.timer_fired(command.mid, command.timer))
+        await self._execute(stem, stem.timer_fired(command.mid, command.timer))
         self._forget_unless_held(stem, command.mid)
 
     def _forget_unless_held(self, stem: StemNode[str], mid: bytes) -> None:
@@ -226,7 +221,6 @@ class StemRouting(Part):
         connect brings back those the network has after all. An intent
         superseded, withdrawn or closed since, and an offer for an intent
         withdrawn or superseded, stay put."""
-        assert self._nursery is not None
         scheduled = 0
         for pending in self.store.stems.pending(now=self.now()):
             signed = pending.signed
@@ -234,7 +228,7 @@ class StemRouting(Part):
                 self.store.stems.done(signed.id)
                 continue
             self._stem_pending.add(signed.id)
-            self._nursery.start_soon(self._resend, pending.topic, signed)
+            self._spawn(self._resend, pending.topic, signed)
             scheduled += 1
         if scheduled:
             log.info("%d own messages whose stem a stop cut short will be sent again", scheduled)
@@ -286,11 +280,9 @@ class StemRouting(Part):
             if self.inbound(topic, raw, peer):
                 await self.p2p.publish(topic, raw)
             return
-        await self._stem_arrived(topic, raw, peer)
+        await self._stem_arrived(self._stem, topic, raw, peer)
 
-    async def _stem_arrived(self, topic: str, raw: bytes, peer: str) -> None:
-        stem = self._stem
-        assert stem is not None
+    async def _stem_arrived(self, stem: StemNode[str], topic: str, raw: bytes, peer: str) -> None:
         validation = validate(raw, now=self.now(), params=self.params)
         if validation.action is not Action.ACCEPT or validation.signed is None:
             self._count(f"{validation.action.value}:{validation.reason}")
@@ -311,13 +303,13 @@ class StemRouting(Part):
             return
         if signed.id not in self._stem_payloads:
             self._stem_payloads[signed.id] = _Payload(topic, signed, validation, peer)
-        await self._execute(commands)
+        await self._execute(stem, commands)
 
     def _stem_peer_left(self, peer: str) -> None:
         """A connection closed: the stem node sends down another stem what
         it had handed to that peer and has not seen come back."""
-        if self.core._p2p is None or peer in self.core._p2p.connected_peers():
-            return  # stopping, or one of two connections to the peer closed
+        if peer in self.p2p.connected_peers():
+            return  # one of two connections to the peer closed
         self.streams.forget(peer)
         if self._stem is None:
             return
@@ -327,21 +319,20 @@ class StemRouting(Part):
                 self._count("stem:rerouted")
                 self._trace("stem-rerouted", command.mid, peer)
         if commands:
-            self._spawn(self._execute, commands)
+            self._spawn(self._execute, self._stem, commands)
 
     def inbound(self, topic: str, data: bytes, peer: str) -> bool:
         """The node's entry for a message from gossip or sync: an own message
         that came back ends its stem; any other goes through the node's
         pipeline (:meth:`NodeCore.inbound`), and its stem, if this node
         held it, is over here. True: accepted, gossip forwards it."""
-        if self._stem_payloads:
+        if self._stem is not None and self._stem_payloads:
             mid = message_id(data)
             payload = self._stem_payloads.get(mid)
             if payload is not None and payload.own and payload.topic == topic:
                 # Our own message, fluffed by someone down its stem. Take it
                 # in, and forward it as every other node does: an author
                 # that alone did not pass its message on would stand out.
-                assert self._stem is not None
                 self._stem.came_back(mid)
                 del self._stem_payloads[mid]
                 self._count("stem:own-fluffed")

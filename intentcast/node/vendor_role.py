@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Sequence
 from dataclasses import replace
+from typing import Any
 
 import trio
 
@@ -37,25 +39,26 @@ log = logging.getLogger(__name__)
 
 
 class VendorRole(Part):
-    """The vendor part of a :class:`~intentcast.node.node.Node` (idle on a
-    node that sells nothing): it sends its offers and replies through the
-    node's stem."""
+    """The vendor part of a :class:`~intentcast.node.node.Node` (a node that
+    sells nothing has none): it answers with ``vendor``, signs and seals with
+    ``keys``, and sends its offers and replies through the node's stem."""
 
-    def __init__(self, core: NodeCore, stem: StemRouting) -> None:
+    def __init__(
+        self, core: NodeCore, stem: StemRouting, vendor: VendorHandler, keys: VendorKeys
+    ) -> None:
         super().__init__(core)
         self.stem = stem
+        self._vendor = vendor
+        self._vendor_keys = keys
         #: Bounds how many intents the vendor answers at once.
         self._answering = trio.CapacityLimiter(core.config.vendor_concurrency)
         #: Intents the vendor is answering now.
         self._answering_ids: set[bytes] = set()
 
     @property
-    def _vendor(self) -> VendorHandler | None:
-        return self.core._vendor
-
-    @property
-    def _vendor_keys(self) -> VendorKeys | None:
-        return self.core._vendor_keys
+    def categories(self) -> Sequence[str]:
+        """The categories the vendor sells in now (a bot may change them)."""
+        return self._vendor.categories
 
     async def _answer_intent_bounded(self, intent: Signed[Intent]) -> None:
         """Answer in at most ``vendor_concurrency`` intents at once, each
@@ -75,21 +78,18 @@ class VendorRole(Part):
         """Answer every live cached intent in the vendor's categories that
         it has not answered yet (a bot attached after they arrived);
         returns how many were handed to the vendor."""
-        vendor = self._vendor
-        assert vendor is not None and self._nursery is not None
         now = self.now()
         started = 0
-        for category in vendor.categories:
+        for category in self._vendor.categories:
             for intent in self.store.gossip.live_intents(now=now, category=category):
                 own = self.store.intents.get(intent.signer) is not None
                 if own or intent.id in self._answering_ids or self.store.offers.made(intent.id):
                     continue
-                self._nursery.start_soon(self._answer_intent_bounded, intent)
+                self.nursery.start_soon(self._answer_intent_bounded, intent)
                 started += 1
         return started
 
     async def _answer_intent(self, intent: Signed[Intent]) -> None:
-        assert self._vendor is not None and self._vendor_keys is not None
         if self.store.offers.made(intent.id):
             return  # answered already (replay, or a restart)
         if self.now() - intent.message.created >= self.config.fresh_intent_seconds:
@@ -116,7 +116,6 @@ class VendorRole(Part):
     async def _accept_arrived(
         self, sealed: Signed[SealedDeal], intent: Signed[Intent], offer: Signed[Offer]
     ) -> None:
-        assert self._vendor_keys is not None and self._vendor is not None
         now = self.now()
         verdict = open_deal(sealed, self._vendor_keys.reply, now=now, params=self.params)
         if not verdict.accepted or verdict.signed is None or verdict.signed.kind is not Kind.ACCEPT:
@@ -131,25 +130,14 @@ class VendorRole(Part):
             return
         self._emit(EventKind.ACCEPT_RECEIVED, accept.id, ", ".join(accept.message.disclosure))
         decision: Decision = await self._vendor.on_accept(accept, offer, intent, now=now)
+        answers: dict[str, Any] = {
+            "accept_id": accept.id, "offer_id": offer.id, "intent_id": intent.id, "created": now
+        }  # fmt: skip
         reply: Signed[Confirm] | Signed[Decline]
         if decision.confirm:
-            confirm = Confirm(
-                accept_id=accept.id,
-                offer_id=offer.id,
-                intent_id=intent.id,
-                created=now,
-                note=decision.text,
-            )
-            reply = sign(confirm, self._vendor_keys.signing)
+            reply = sign(Confirm(**answers, note=decision.text), self._vendor_keys.signing)
         else:
-            decline = Decline(
-                accept_id=accept.id,
-                offer_id=offer.id,
-                intent_id=intent.id,
-                created=now,
-                reason=decision.text,
-            )
-            reply = sign(decline, self._vendor_keys.signing)
+            reply = sign(Decline(**answers, reason=decision.text), self._vendor_keys.signing)
         out = await trio.to_thread.run_sync(
             lambda: seal_deal(
                 reply,

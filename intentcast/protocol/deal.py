@@ -5,18 +5,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Final
+from typing import ClassVar
 
 from . import fields as f
 from .errors import InvalidMessage
-from .intent import ZERO_NONCE
 from .kinds import MAX_DEAL_BOX, Kind
-from .message import body_reader, set_field
+from .message import Body, set_field, wire_body
+from .offer import SealedOuter
 from .vocab import DISCLOSURE_FIELDS, PAYMENT_MODES
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
-class Accept:
+class Accept(Body):
     """The customer accepts one offer.
 
     Signed with the intent key (only the intent's author can accept) and
@@ -51,23 +51,9 @@ class Accept:
             f.string_map("disclosure", self.disclosure, DISCLOSURE_FIELDS, f.MAX_DISCLOSURE_TEXT),
         )
 
-    def to_body(self) -> dict[str, Any]:
-        return {
-            "created": self.created,
-            "disclose": self.disclosure,
-            "intent": self.intent_id,
-            "offer": self.offer_id,
-            "pay": self.payment_mode,
-            "price": self.price,
-        }
-
-    @classmethod
-    def from_body(cls, body: Mapping[str, Any]) -> Accept:
-        return _READ_ACCEPT(body)
-
 
 @dataclass(frozen=True, kw_only=True, slots=True)
-class _VendorReply:
+class _VendorReply(Body):
     """Fields a confirm and a decline share: what they answer."""
 
     #: Message id of the accept envelope answered.
@@ -76,11 +62,15 @@ class _VendorReply:
     intent_id: bytes
     created: int
 
-    def _check(self) -> None:
+    #: The name of the reply's one text field (a note, a reason).
+    TEXT: ClassVar[str]
+
+    def __post_init__(self) -> None:
         f.fixed_bytes("accept_id", self.accept_id, f.ID_SIZE)
         f.fixed_bytes("offer_id", self.offer_id, f.ID_SIZE)
         f.fixed_bytes("intent_id", self.intent_id, f.ID_SIZE)
         f.timestamp("created", self.created)
+        f.text(self.TEXT, getattr(self, self.TEXT), f.MAX_NOTE, required=False)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -91,25 +81,9 @@ class Confirm(_VendorReply):
     """
 
     KIND: ClassVar = Kind.CONFIRM
+    TEXT: ClassVar = "note"
 
     note: str = ""
-
-    def __post_init__(self) -> None:
-        self._check()
-        f.text("note", self.note, f.MAX_NOTE, required=False)
-
-    def to_body(self) -> dict[str, Any]:
-        return {
-            "accept": self.accept_id,
-            "created": self.created,
-            "intent": self.intent_id,
-            "note": self.note,
-            "offer": self.offer_id,
-        }
-
-    @classmethod
-    def from_body(cls, body: Mapping[str, Any]) -> Confirm:
-        return _READ_CONFIRM(body)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -117,29 +91,13 @@ class Decline(_VendorReply):
     """The vendor declines an accept (sold out, cannot deliver after all)."""
 
     KIND: ClassVar = Kind.DECLINE
+    TEXT: ClassVar = "reason"
 
     reason: str = ""
 
-    def __post_init__(self) -> None:
-        self._check()
-        f.text("reason", self.reason, f.MAX_NOTE, required=False)
-
-    def to_body(self) -> dict[str, Any]:
-        return {
-            "accept": self.accept_id,
-            "created": self.created,
-            "intent": self.intent_id,
-            "offer": self.offer_id,
-            "reason": self.reason,
-        }
-
-    @classmethod
-    def from_body(cls, body: Mapping[str, Any]) -> Decline:
-        return _READ_DECLINE(body)
-
 
 @dataclass(frozen=True, kw_only=True, slots=True)
-class SealedDeal:
+class SealedDeal(SealedOuter):
     """The outer, anonymous form of an accept, confirm or decline.
 
     ``to`` is a routing tag only the two parties can recognise: the offer id
@@ -149,37 +107,16 @@ class SealedDeal:
     """
 
     KIND: ClassVar = Kind.SEALED_DEAL
+    MAX_BOX: ClassVar = MAX_DEAL_BOX
 
     to: bytes
-    box: bytes
-    created: int
-    expires: int
-    nonce: bytes = ZERO_NONCE
 
     def __post_init__(self) -> None:
         f.fixed_bytes("to", self.to, f.ID_SIZE)
-        if type(self.box) is not bytes or not 0 < len(self.box) <= MAX_DEAL_BOX:
-            raise InvalidMessage("box", f"must be 1..{MAX_DEAL_BOX} bytes")
-        f.timestamp("created", self.created)
-        f.timestamp("expires", self.expires)
-        f.lifetime(self.created, self.expires)
-        f.fixed_bytes("nonce", self.nonce, f.NONCE_SIZE)
-
-    def to_body(self) -> dict[str, Any]:
-        return {
-            "box": self.box,
-            "created": self.created,
-            "expires": self.expires,
-            "pow": self.nonce,
-            "to": self.to,
-        }
-
-    @classmethod
-    def from_body(cls, body: Mapping[str, Any]) -> SealedDeal:
-        return _READ_SEALEDDEAL(body)
+        self._check_outer()
 
 
-_READ_ACCEPT: Final = body_reader(
+wire_body(
     Accept,
     "accept",
     {
@@ -191,7 +128,7 @@ _READ_ACCEPT: Final = body_reader(
         "disclosure": "disclose",
     },
 )
-_READ_CONFIRM: Final = body_reader(
+wire_body(
     Confirm,
     "confirm",
     {
@@ -202,7 +139,7 @@ _READ_CONFIRM: Final = body_reader(
         "note": "note",
     },
 )
-_READ_DECLINE: Final = body_reader(
+wire_body(
     Decline,
     "decline",
     {
@@ -213,7 +150,7 @@ _READ_DECLINE: Final = body_reader(
         "reason": "reason",
     },
 )
-_READ_SEALEDDEAL: Final = body_reader(
+wire_body(
     SealedDeal,
     "sealed-deal",
     {

@@ -129,14 +129,7 @@ def sorted_set(
 ) -> tuple[str, ...]:
     """A set of strings, returned sorted and without duplicates (its canonical
     form). ``check`` is a vocabulary or a pattern every item must match."""
-    if type(values) is tuple and _strictly_sorted_text(values):
-        items: tuple[str, ...] = values  # already canonical: the common case on decode
-    elif type(values) in (tuple, list):
-        if not all(type(v) is str for v in values):  # type: ignore[attr-defined]
-            raise InvalidMessage(field, "entries must be text")
-        items = tuple(sorted(set(values)))  # type: ignore[call-overload]
-    else:
-        raise InvalidMessage(field, "must be a list")
+    items = _text_set(field, values)
     if len(items) > max_items:
         raise InvalidMessage(field, f"has {len(items)} entries, at most {max_items} allowed")
     if isinstance(check, frozenset):
@@ -161,6 +154,18 @@ _MATCHED: dict[re.Pattern[str], set[str]] = {}
 _MATCHED_MAX: Final = 4096
 
 
+def _text_set(field: str, values: object) -> tuple[str, ...]:
+    """A list of strings as a sorted tuple without duplicates; ``values``
+    itself if it already is one (the common case on decode)."""
+    if type(values) is tuple and _strictly_sorted_text(values):
+        return values
+    if type(values) in (tuple, list):
+        if not all(type(v) is str for v in values):  # type: ignore[attr-defined]
+            raise InvalidMessage(field, "entries must be text")
+        return tuple(sorted(set(values)))  # type: ignore[call-overload]
+    raise InvalidMessage(field, "must be a list")
+
+
 def _strictly_sorted_text(values: tuple[object, ...]) -> bool:
     prev = ""
     for i, v in enumerate(values):
@@ -173,14 +178,7 @@ def _strictly_sorted_text(values: tuple[object, ...]) -> bool:
 def regions(field: str, values: object, *, allow_worldwide: bool) -> tuple[str, ...]:
     """A set of regions in canonical (sorted) form; ``values`` itself if it
     already is one."""
-    if type(values) is tuple and _strictly_sorted_text(values):
-        items: tuple[str, ...] = values
-    elif type(values) in (tuple, list):
-        if not all(type(v) is str for v in values):  # type: ignore[attr-defined]
-            raise InvalidMessage(field, "entries must be text")
-        items = tuple(sorted(set(values)))  # type: ignore[call-overload]
-    else:
-        raise InvalidMessage(field, "must be a list")
+    items = _text_set(field, values)
     if not items:
         raise InvalidMessage(field, "must name at least one region")
     if len(items) > MAX_REGIONS:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Final
+from typing import ClassVar, Final
 
 from . import fields as f
 from .errors import InvalidMessage
 from .kinds import Kind
-from .message import body_reader, set_field
+from .message import Body, set_field, wire_body
 from .vocab import (
     CATEGORY_SET,
     CURRENCIES,
@@ -40,7 +40,7 @@ def category_path(field_name: str, value: object) -> tuple[str, ...]:
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
-class Terms:
+class Terms(Body):
     """The customer's hard terms: an offer that breaks one is never ranked."""
 
     #: Most the customer pays for the whole quantity, in minor units of ``currency``.
@@ -87,24 +87,9 @@ class Terms:
         if modes is not self.payment_modes:
             set_field(self, "payment_modes", modes)
 
-    def to_body(self) -> dict[str, Any]:
-        return {
-            "by": self.deliver_by,
-            "cc": self.customer_terms,
-            "cur": self.currency,
-            "max": self.max_price,
-            "pay": self.payment_modes,
-            "rating": self.min_rating,
-            "region": self.region,
-        }
-
-    @classmethod
-    def from_body(cls, body: object) -> Terms:
-        return _READ_TERMS(body)
-
 
 @dataclass(frozen=True, kw_only=True, slots=True)
-class Preferences:
+class Preferences(Body):
     """Soft-score weights (0-100 each); only their ratios matter."""
 
     price: int = 40
@@ -133,25 +118,12 @@ class Preferences:
         if not (p or s or r or t or a):
             raise InvalidMessage("preferences", "at least one weight must be above 0")
 
-    def to_body(self) -> dict[str, Any]:
-        return {
-            "attributes": self.attributes,
-            "price": self.price,
-            "reputation": self.reputation,
-            "speed": self.speed,
-            "terms": self.terms,
-        }
-
-    @classmethod
-    def from_body(cls, body: object) -> Preferences:
-        return _READ_PREFERENCES(body)
-
     def as_dict(self) -> dict[str, int]:
         return {name: getattr(self, name) for name in PREFERENCE_CRITERIA}
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
-class Intent:
+class Intent(Body):
     """An intentcast: a signed, anonymous purchase intention.
 
     Signed by a key used for this intent only (the *intent key*), which also
@@ -215,26 +187,6 @@ class Intent:
         if self.terms.deliver_by is not None and self.terms.deliver_by < created:
             raise InvalidMessage("terms.deliver_by", "lies before the intent was created")
 
-    def to_body(self) -> dict[str, Any]:
-        return {
-            "attrs": self.attributes,
-            "cat": self.category,
-            "created": self.created,
-            "desc": self.description,
-            "expires": self.expires,
-            "pow": self.nonce,
-            "prefs": self.preferences.to_body(),
-            "qty": self.quantity,
-            "reply": self.reply_key,
-            "rev": self.revision,
-            "terms": self.terms.to_body(),
-            "title": self.title,
-        }
-
-    @classmethod
-    def from_body(cls, body: Mapping[str, Any]) -> Intent:
-        return _READ_INTENT(body)
-
     @property
     def top_category(self) -> str:
         """The top-level category, which names the gossip topic."""
@@ -242,7 +194,7 @@ class Intent:
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
-class Withdraw:
+class Withdraw(Body):
     """The author takes an intent (every revision) off the market.
 
     Signed by the intent key and naming it, so only the author can withdraw.
@@ -266,21 +218,8 @@ class Withdraw:
         f.text("reason", self.reason, f.MAX_NOTE, required=False)
         f.fixed_bytes("nonce", self.nonce, f.NONCE_SIZE)
 
-    def to_body(self) -> dict[str, Any]:
-        return {
-            "created": self.created,
-            "expires": self.expires,
-            "intent": self.intent_key,
-            "pow": self.nonce,
-            "reason": self.reason,
-        }
 
-    @classmethod
-    def from_body(cls, body: Mapping[str, Any]) -> Withdraw:
-        return _READ_WITHDRAW(body)
-
-
-_READ_TERMS: Final = body_reader(
+wire_body(
     Terms,
     "terms",
     {
@@ -293,10 +232,8 @@ _READ_TERMS: Final = body_reader(
         "min_rating": "rating",
     },
 )
-_READ_PREFERENCES: Final = body_reader(
-    Preferences, "preferences", {name: name for name in PREFERENCE_CRITERIA}
-)
-_READ_INTENT: Final = body_reader(
+wire_body(Preferences, "preferences", {name: name for name in PREFERENCE_CRITERIA})
+wire_body(
     Intent,
     "intent",
     {
@@ -305,8 +242,8 @@ _READ_INTENT: Final = body_reader(
         "description": "desc",
         "attributes": "attrs",
         "quantity": "qty",
-        "terms": ("terms", _READ_TERMS),
-        "preferences": ("prefs", _READ_PREFERENCES),
+        "terms": ("terms", Terms.from_body),
+        "preferences": ("prefs", Preferences.from_body),
         "reply_key": "reply",
         "created": "created",
         "expires": "expires",
@@ -314,7 +251,7 @@ _READ_INTENT: Final = body_reader(
         "nonce": "pow",
     },
 )
-_READ_WITHDRAW: Final = body_reader(
+wire_body(
     Withdraw,
     "withdraw",
     {

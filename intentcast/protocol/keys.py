@@ -40,22 +40,28 @@ def derive(seed: bytes, label: str, counter: int) -> bytes:
 
 
 @dataclass(frozen=True, slots=True)
-class IntentKeys:
+class _SignAndReply:
+    """A signing key and the X25519 key replies are sealed to."""
+
+    signing: SigningKey
+    reply: PrivateKey
+
+    @property
+    def reply_public(self) -> bytes:
+        return bytes(self.reply.public_key)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class IntentKeys(_SignAndReply):
     """The keys of one intent: it signs with ``signing``, offers are sealed
     to ``reply``. ``counter`` is the seed counter they were derived from."""
 
     counter: int
-    signing: SigningKey
-    reply: PrivateKey
 
     @property
     def intent_key(self) -> bytes:
         """Public Ed25519 key: the intent's stable identity across revisions."""
         return bytes(self.signing.verify_key)
-
-    @property
-    def reply_public(self) -> bytes:
-        return bytes(self.reply.public_key)
 
 
 def derive_intent_keys(seed: bytes, counter: int) -> IntentKeys:
@@ -69,20 +75,13 @@ def derive_intent_keys(seed: bytes, counter: int) -> IntentKeys:
 
 
 @dataclass(frozen=True, slots=True)
-class VendorKeys:
+class VendorKeys(_SignAndReply):
     """A vendor's long-lived identity: it signs offers, profiles, confirms
     with ``signing``; accepts are sealed to ``reply``."""
-
-    signing: SigningKey
-    reply: PrivateKey
 
     @property
     def vendor_key(self) -> bytes:
         return bytes(self.signing.verify_key)
-
-    @property
-    def reply_public(self) -> bytes:
-        return bytes(self.reply.public_key)
 
 
 def derive_vendor_keys(seed: bytes) -> VendorKeys:

@@ -1,5 +1,6 @@
 """What every message type shares: its kind, its canonical body, and strict
-decoding from a body map."""
+decoding from a body map. A message type names which field is which body key
+once (:func:`wire_body`); its ``to_body`` and ``from_body`` are made from that."""
 
 from __future__ import annotations
 
@@ -132,3 +133,50 @@ def _slot(cls: type, name: str) -> Any:
         if name in klass.__dict__:
             return klass.__dict__[name]
     raise TypeError(f"{cls.__name__}.{name} is not a slot")
+
+
+def body_writer(spec: Mapping[str, FieldSource]) -> Callable[[Any], dict[str, Any]]:
+    """The encoder ``instance -> body`` for the same ``spec`` as
+    :func:`body_reader`: keys in canonical order, a nested map (a field
+    whose source has a converter) written by its own ``to_body``. Generated
+    as plain attribute reads, as fast as a hand-written ``to_body``."""
+    key_of = {
+        name: (source if isinstance(source, str) else source[0]) for name, source in spec.items()
+    }
+    name_of = {key: name for name, key in key_of.items()}
+    items = []
+    for key in canonical_order(frozenset(name_of)):
+        name = name_of[key]
+        nested = "" if isinstance(spec[name], str) else ".to_body()"
+        items.append(f"{key!r}: o.{name}{nested}")
+    env: dict[str, Any] = {}
+    exec(f"def write(o):\n    return {{{', '.join(items)}}}", env)
+    writer: Callable[[Any], dict[str, Any]] = env["write"]
+    return writer
+
+
+class Body:
+    """Base of every message and nested body map: ``to_body`` and
+    ``from_body`` come from the one spec given to :func:`wire_body`."""
+
+    __slots__ = ()
+
+    _write: ClassVar[Callable[[Any], dict[str, Any]]]
+    _read: ClassVar[Callable[[Any], Any]]
+
+    def to_body(self) -> dict[str, Any]:
+        """The body map in canonical key order."""
+        return type(self)._write(self)
+
+    @classmethod
+    def from_body(cls, body: Mapping[str, Any]) -> Self:
+        """Build from a decoded body; raises :class:`InvalidMessage`."""
+        built: Self = cls._read(body)
+        return built
+
+
+def wire_body(cls: type[Body], kind: str, spec: Mapping[str, FieldSource]) -> None:
+    """Give ``cls`` its body encoding: ``spec`` maps every field to its body
+    key (see :func:`body_reader`, which checks that it names every field)."""
+    cls._read = staticmethod(body_reader(cls, kind, spec))
+    cls._write = staticmethod(body_writer(spec))

@@ -4,20 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Final
+from typing import ClassVar
 
 from . import fields as f
 from .errors import InvalidMessage
 from .intent import ZERO_NONCE
 from .kinds import MAX_OFFER_BOX, Kind
-from .message import body_reader, set_field
+from .message import Body, set_field, wire_body
 from .vocab import CURRENCIES, CUSTOMER_TERM_RE, PAYMENT_MODES
 
 MAX_SKU = 64
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
-class Item:
+class Item(Body):
     """What the vendor offers."""
 
     title: str
@@ -34,21 +34,9 @@ class Item:
         )
         f.text("item.sku", self.sku, MAX_SKU, required=False)
 
-    def to_body(self) -> dict[str, Any]:
-        return {
-            "attrs": self.attributes,
-            "desc": self.description,
-            "sku": self.sku,
-            "title": self.title,
-        }
-
-    @classmethod
-    def from_body(cls, body: Mapping[str, Any]) -> Item:
-        return _READ_ITEM(body)
-
 
 @dataclass(frozen=True, kw_only=True, slots=True)
-class Offer:
+class Offer(Body):
     """A vendor's offer for one revision of one intent.
 
     Signed by the vendor's identity key (``vendor_key``, which must equal the
@@ -115,32 +103,32 @@ class Offer:
         elif "name-your-price" in modes:
             raise InvalidMessage("price_floor", "name-your-price needs a price floor")
 
-    def to_body(self) -> dict[str, Any]:
-        return {
-            "by": self.deliver_by,
-            "cc": self.customer_terms,
-            "created": self.created,
-            "cur": self.currency,
-            "floor": self.price_floor,
-            "intent": self.intent_id,
-            "item": self.item.to_body(),
-            "name": self.vendor_name,
-            "pay": self.payment_modes,
-            "price": self.price,
-            "qty": self.quantity,
-            "reply": self.reply_key,
-            "ships": self.ships_to,
-            "until": self.valid_until,
-            "vendor": self.vendor_key,
-        }
 
-    @classmethod
-    def from_body(cls, body: Mapping[str, Any]) -> Offer:
-        return _READ_OFFER(body)
+@dataclass(frozen=True, kw_only=True, slots=True)
+class SealedOuter(Body):
+    """What the anonymous outers of sealed messages share (a sealed offer,
+    a sealed deal): the sealed ``box``, its lifetime and the proof of work.
+    A type adds the field that routes it and checks that field first."""
+
+    #: The largest box this type carries.
+    MAX_BOX: ClassVar[int]
+
+    box: bytes
+    created: int
+    expires: int
+    nonce: bytes = ZERO_NONCE
+
+    def _check_outer(self) -> None:
+        if type(self.box) is not bytes or not 0 < len(self.box) <= self.MAX_BOX:
+            raise InvalidMessage("box", f"must be 1..{self.MAX_BOX} bytes")
+        f.timestamp("created", self.created)
+        f.timestamp("expires", self.expires)
+        f.lifetime(self.created, self.expires)
+        f.fixed_bytes("nonce", self.nonce, f.NONCE_SIZE)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
-class SealedOffer:
+class SealedOffer(SealedOuter):
     """The outer, anonymous form of an offer on the wire.
 
     Signed by a one-time key; ``box`` is the vendor-signed :class:`Offer`
@@ -149,47 +137,26 @@ class SealedOffer:
     """
 
     KIND: ClassVar = Kind.SEALED_OFFER
+    MAX_BOX: ClassVar = MAX_OFFER_BOX
 
     intent_id: bytes
-    box: bytes
-    created: int
-    expires: int
-    nonce: bytes = ZERO_NONCE
 
     def __post_init__(self) -> None:
         f.fixed_bytes("intent_id", self.intent_id, f.ID_SIZE)
-        if type(self.box) is not bytes or not 0 < len(self.box) <= MAX_OFFER_BOX:
-            raise InvalidMessage("box", f"must be 1..{MAX_OFFER_BOX} bytes")
-        f.timestamp("created", self.created)
-        f.timestamp("expires", self.expires)
-        f.lifetime(self.created, self.expires)
-        f.fixed_bytes("nonce", self.nonce, f.NONCE_SIZE)
-
-    def to_body(self) -> dict[str, Any]:
-        return {
-            "box": self.box,
-            "created": self.created,
-            "expires": self.expires,
-            "intent": self.intent_id,
-            "pow": self.nonce,
-        }
-
-    @classmethod
-    def from_body(cls, body: Mapping[str, Any]) -> SealedOffer:
-        return _READ_SEALEDOFFER(body)
+        self._check_outer()
 
 
-_READ_ITEM: Final = body_reader(
+wire_body(
     Item, "item", {"title": "title", "description": "desc", "attributes": "attrs", "sku": "sku"}
 )
-_READ_OFFER: Final = body_reader(
+wire_body(
     Offer,
     "offer",
     {
         "intent_id": "intent",
         "vendor_key": "vendor",
         "vendor_name": "name",
-        "item": ("item", _READ_ITEM),
+        "item": ("item", Item.from_body),
         "quantity": "qty",
         "price": "price",
         "currency": "cur",
@@ -203,7 +170,7 @@ _READ_OFFER: Final = body_reader(
         "price_floor": "floor",
     },
 )
-_READ_SEALEDOFFER: Final = body_reader(
+wire_body(
     SealedOffer,
     "sealed-offer",
     {

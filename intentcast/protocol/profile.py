@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, ClassVar, Final
+from typing import ClassVar
 
 from . import fields as f
 from .intent import ZERO_NONCE
 from .kinds import Kind
-from .message import body_reader, set_field
+from .message import Body, set_field, wire_body
 from .vocab import CATEGORY_SET
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
-class VendorProfile:
+class VendorProfile(Body):
     """Who a vendor is, what it sells and where it ships; signed by the
     vendor's identity key (``vendor_key`` equals the envelope signer).
 
@@ -52,26 +51,8 @@ class VendorProfile:
         f.text("url", self.url, f.MAX_URL, required=False)
         f.fixed_bytes("nonce", self.nonce, f.NONCE_SIZE)
 
-    def to_body(self) -> dict[str, Any]:
-        return {
-            "cats": self.categories,
-            "created": self.created,
-            "desc": self.description,
-            "expires": self.expires,
-            "name": self.name,
-            "pow": self.nonce,
-            "reply": self.reply_key,
-            "ships": self.ships_to,
-            "url": self.url,
-            "vendor": self.vendor_key,
-        }
 
-    @classmethod
-    def from_body(cls, body: Mapping[str, Any]) -> VendorProfile:
-        return _READ_VENDORPROFILE(body)
-
-
-_READ_VENDORPROFILE: Final = body_reader(
+wire_body(
     VendorProfile,
     "vendor-profile",
     {

@@ -15,7 +15,6 @@ import base64
 import contextlib
 import logging
 import random
-import signal
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +23,8 @@ from typing import Any, Final
 import httpx
 import trio
 
+from intentcast.daemon.signals import stop_on_signal
+from intentcast.peer.backoff import Backoff
 from intentcast.protocol import ProtocolError, decode_stored
 from intentcast.protocol.encoding import pack
 
@@ -113,7 +114,7 @@ async def _run(
 
     async with trio.open_nursery() as nursery:
         if handle_signals:
-            nursery.start_soon(_stop_on_signal, stopping)
+            nursery.start_soon(stop_on_signal, stopping, log, "detaching")
 
         async def watch() -> None:
             await stopping.wait()
@@ -136,7 +137,7 @@ async def _attached_loop(
     on_ready: Callable[[Attached], None] | None,
     stop: Callable[[], None],
 ) -> None:
-    delay = RETRY_MIN
+    backoff = Backoff(RETRY_MIN, RETRY_MAX, random.random)
     ready_sent = False
     while True:
         try:
@@ -148,7 +149,7 @@ async def _attached_loop(
                 timeout=httpx.Timeout(10.0, read=40.0),
             ) as client:
                 session = await _attach(client, vendor)
-                delay = RETRY_MIN
+                backoff.reset()
                 log.info(
                     "bot %r attached to the node at %s for %s",
                     vendor.name,
@@ -164,12 +165,13 @@ async def _attached_loop(
                     with trio.CancelScope(shield=True), trio.move_on_after(2):
                         await _detach(client, session)
         except (DaemonNotRunning, httpx.TransportError) as exc:
-            log.warning("the node is not reachable (%s); retrying in %.1f s", _why(exc), delay)
+            log.warning(
+                "the node is not reachable (%s); retrying in %.1f s", _why(exc), backoff.step
+            )
         except _SessionGone as exc:
             why = f" ({exc})" if str(exc) else ""
             log.warning("the node restarted or dropped this bot%s; attaching again", why)
-        await trio.sleep(delay * (0.5 + random.random()))
-        delay = min(delay * 2, RETRY_MAX)
+        await trio.sleep(backoff.next_delay())
 
 
 def _why(exc: Exception) -> str:
@@ -274,14 +276,6 @@ async def _answer(vendor: BotVendor, item: dict[str, Any]) -> dict[str, Any] | N
         return None
     log.warning("work item %s of an unknown kind %r; skipped", item.get("id"), item.get("kind"))
     return None
-
-
-async def _stop_on_signal(stopping: trio.Event) -> None:
-    with trio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
-        async for signum in signals:
-            log.info("%s received; detaching", signal.Signals(signum).name)
-            stopping.set()
-            return
 
 
 __all__ = ["AttachError", "Attached", "DaemonNotRunning", "attach_bot", "read_cookie"]

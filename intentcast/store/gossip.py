@@ -57,8 +57,7 @@ def _chunks(items: Sequence[bytes]) -> Iterable[Sequence[bytes]]:
 def _existing(conn: Any, sql: str, keys: Sequence[bytes]) -> set[bytes]:
     found: set[bytes] = set()
     for part in _chunks(keys):
-        marks = ",".join("?" * len(part))
-        found.update(row[0] for row in conn.execute(sql.format(marks), part))
+        found.update(row[0] for row in conn.execute(sql.format(_marks(part)), part))
     return found
 
 
@@ -201,13 +200,23 @@ class GossipCache:
             row = conn.execute("SELECT 1 FROM seen WHERE id = ?", (message_id,)).fetchone()
         return row is not None
 
+    def _one(self, table: str, column: str, key: bytes) -> Signed[Any] | None:
+        """The message in ``table`` whose ``column`` is ``key``, decoded, or None."""
+        with self._c.read() as conn:
+            row = conn.execute(f"SELECT raw FROM {table} WHERE {column} = ?", (key,)).fetchone()
+        return None if row is None else self._c.decode(row[0], table)
+
+    def _all(self, table: str, column: str, key: bytes) -> list[Signed[Any]]:
+        """The messages in ``table`` whose ``column`` is ``key``, decoded, oldest first."""
+        with self._c.read() as conn:
+            rows = conn.execute(
+                f"SELECT raw FROM {table} WHERE {column} = ? ORDER BY rowid", (key,)
+            ).fetchall()
+        return [self._c.decode(r[0], table) for r in rows]
+
     def intent(self, message_id: bytes) -> Signed[Intent] | None:
         """The cached intent revision with this message id, if kept."""
-        with self._c.read() as conn:
-            row = conn.execute(
-                "SELECT raw FROM cached_intents WHERE id = ?", (message_id,)
-            ).fetchone()
-        return None if row is None else self._c.decode(row[0], "cached_intents")
+        return self._one("cached_intents", "id", message_id)
 
     def live_intents(self, *, now: int, category: str | None = None) -> list[Signed[Intent]]:
         """The newest revision of every cached intent that has not expired at
@@ -236,35 +245,19 @@ class GossipCache:
 
     def tombstone(self, intent_key: bytes) -> Signed[Withdraw] | None:
         """The withdrawal of the intent with this key, while it is kept."""
-        with self._c.read() as conn:
-            row = conn.execute(
-                "SELECT raw FROM tombstones WHERE intent_key = ?", (intent_key,)
-            ).fetchone()
-        return None if row is None else self._c.decode(row[0], "tombstones")
+        return self._one("tombstones", "intent_key", intent_key)
 
     def sealed_offers(self, intent_id: bytes) -> list[Signed[SealedOffer]]:
         """Sealed offers kept for relay that answer the intent revision ``intent_id``."""
-        with self._c.read() as conn:
-            rows = conn.execute(
-                "SELECT raw FROM relayed_offers WHERE intent_id = ? ORDER BY rowid", (intent_id,)
-            ).fetchall()
-        return [self._c.decode(r[0], "relayed_offers") for r in rows]
+        return self._all("relayed_offers", "intent_id", intent_id)
 
     def sealed_deals(self, tag: bytes) -> list[Signed[SealedDeal]]:
         """Sealed accepts/confirms/declines kept for relay with routing tag ``tag``."""
-        with self._c.read() as conn:
-            rows = conn.execute(
-                "SELECT raw FROM relayed_deals WHERE tag = ? ORDER BY rowid", (tag,)
-            ).fetchall()
-        return [self._c.decode(r[0], "relayed_deals") for r in rows]
+        return self._all("relayed_deals", "tag", tag)
 
     def vendor_profile(self, vendor_key: bytes) -> Signed[VendorProfile] | None:
         """The newest profile of this vendor (by ``created``), while kept."""
-        with self._c.read() as conn:
-            row = conn.execute(
-                "SELECT raw FROM vendor_profiles WHERE vendor_key = ?", (vendor_key,)
-            ).fetchone()
-        return None if row is None else self._c.decode(row[0], "vendor_profiles")
+        return self._one("vendor_profiles", "vendor_key", vendor_key)
 
     def live_messages(self, *, now: int) -> list[Signed[Any]]:
         """Everything this node would hand a peer on sync: unexpired
@@ -301,73 +294,56 @@ class GossipCache:
         ``offer_categories``, sealed deals, vendor profiles; in that order,
         newest first within each, at most ``limit`` in all."""
         out: list[InventoryItem] = []
-
-        def room() -> int:
-            return limit - len(out)
-
         with self._c.read() as conn:
             if withdrawals:
-                rows = conn.execute(
-                    "SELECT withdraw_id FROM tombstones WHERE expires > ? "
-                    "ORDER BY expires DESC LIMIT ?",
-                    (now, room()),
-                )
-                out.extend(InventoryItem(r[0], Kind.WITHDRAW) for r in rows)
-            if intent_categories and room() > 0:
-                for r in conn.execute(_OWN_LIVE, (now,)).fetchall():
-                    own: Signed[Intent] = self._c.decode(r[0], "own_intent_revisions")
-                    if own.message.category[0] in intent_categories and room() > 0:
-                        out.append(InventoryItem(own.id, Kind.INTENT, own.message.category[0]))
-                cats = sorted(intent_categories)
-                rows = conn.execute(
-                    "SELECT id, topic FROM cached_intents c WHERE expires > ? "
-                    f"AND topic IN ({','.join('?' * len(cats))}) "
-                    "AND revision = (SELECT max(revision) FROM cached_intents d "
-                    "WHERE d.intent_key = c.intent_key) ORDER BY rowid DESC LIMIT ?",
-                    (now, *cats, room()),
-                )
-                out.extend(InventoryItem(r[0], Kind.INTENT, r[1]) for r in rows)
-            if offer_categories and room() > 0:
-                cats = sorted(offer_categories)
-                rows = conn.execute(
-                    "SELECT o.id, c.topic FROM relayed_offers o JOIN cached_intents c "
-                    "ON c.id = o.intent_id WHERE o.expires > ? "
-                    f"AND c.topic IN ({','.join('?' * len(cats))}) "
-                    "ORDER BY o.rowid DESC LIMIT ?",
-                    (now, *cats, room()),
-                )
-                out.extend(InventoryItem(r[0], Kind.SEALED_OFFER, r[1]) for r in rows)
-                own_rows = conn.execute(
-                    "SELECT o.id, o.intent_id FROM relayed_offers o JOIN own_intent_revisions r "
-                    "ON r.id = o.intent_id WHERE o.expires > ? ORDER BY o.rowid DESC LIMIT ?",
-                    (now, room()),
-                ).fetchall()
-                category: dict[bytes, str] = {}
-                for intent_id in {r[1] for r in own_rows}:
-                    raw = conn.execute(
-                        "SELECT raw FROM own_intent_revisions WHERE id = ?", (intent_id,)
-                    ).fetchone()[0]
-                    category[intent_id] = self._c.decode(
-                        raw, "own_intent_revisions"
-                    ).message.category[0]
-                out.extend(
-                    InventoryItem(r[0], Kind.SEALED_OFFER, category[r[1]])
-                    for r in own_rows
-                    if category[r[1]] in offer_categories
-                )
-            if deals and room() > 0:
-                rows = conn.execute(
-                    "SELECT id FROM relayed_deals WHERE expires > ? ORDER BY rowid DESC LIMIT ?",
-                    (now, room()),
-                )
-                out.extend(InventoryItem(r[0], Kind.SEALED_DEAL) for r in rows)
-            if profiles and room() > 0:
-                rows = conn.execute(
-                    "SELECT id FROM vendor_profiles WHERE expires > ? ORDER BY rowid DESC LIMIT ?",
-                    (now, room()),
-                )
-                out.extend(InventoryItem(r[0], Kind.VENDOR_PROFILE) for r in rows)
+                out += _ids(conn, _LIVE_WITHDRAW_IDS, Kind.WITHDRAW, now, limit)
+            if intent_categories and len(out) < limit:
+                out += self._intent_ids(conn, now, intent_categories, limit - len(out))
+            if offer_categories and len(out) < limit:
+                out += self._offer_ids(conn, now, offer_categories, limit - len(out))
+            if deals and len(out) < limit:
+                out += _ids(conn, _LIVE_DEAL_IDS, Kind.SEALED_DEAL, now, limit - len(out))
+            if profiles and len(out) < limit:
+                out += _ids(conn, _LIVE_PROFILE_IDS, Kind.VENDOR_PROFILE, now, limit - len(out))
         return out[:limit]
+
+    def _intent_ids(
+        self, conn: Any, now: int, categories: Collection[str], room: int
+    ) -> list[InventoryItem]:
+        """The node's own live intents, then the newest cached revisions, in
+        ``categories``: at most ``room``."""
+        out: list[InventoryItem] = []
+        for r in conn.execute(_OWN_LIVE, (now,)).fetchall():
+            own: Signed[Intent] = self._c.decode(r[0], "own_intent_revisions")
+            if own.message.category[0] in categories and len(out) < room:
+                out.append(InventoryItem(own.id, Kind.INTENT, own.message.category[0]))
+        cats = sorted(categories)
+        rows = conn.execute(_LIVE_INTENT_IDS.format(_marks(cats)), (now, *cats, room - len(out)))
+        out.extend(InventoryItem(r[0], Kind.INTENT, r[1]) for r in rows)
+        return out
+
+    def _offer_ids(
+        self, conn: Any, now: int, categories: Collection[str], room: int
+    ) -> list[InventoryItem]:
+        """Sealed offers to cached intents in ``categories`` (at most
+        ``room``), then those to the node's own intents in them (at most
+        ``room`` more looked at: the caller cuts to its limit)."""
+        cats = sorted(categories)
+        rows = conn.execute(_LIVE_OFFER_IDS.format(_marks(cats)), (now, *cats, room))
+        out = [InventoryItem(r[0], Kind.SEALED_OFFER, r[1]) for r in rows]
+        own_rows = conn.execute(_LIVE_OWN_OFFER_IDS, (now, room - len(out))).fetchall()
+        category: dict[bytes, str] = {}
+        for intent_id in {r[1] for r in own_rows}:
+            raw = conn.execute(
+                "SELECT raw FROM own_intent_revisions WHERE id = ?", (intent_id,)
+            ).fetchone()[0]
+            category[intent_id] = self._c.decode(raw, "own_intent_revisions").message.category[0]
+        out.extend(
+            InventoryItem(r[0], Kind.SEALED_OFFER, category[r[1]])
+            for r in own_rows
+            if category[r[1]] in categories
+        )
+        return out
 
     def raw_many(self, ids: Sequence[bytes], *, now: int) -> dict[bytes, bytes]:
         """Envelope bytes of the live messages among ``ids`` that
@@ -378,8 +354,7 @@ class GossipCache:
             for sql in (*_RAW_MANY, _OWN_LIVE_MANY):
                 rest = [i for i in ids if i not in found]
                 for part in _chunks(rest):
-                    marks = ",".join("?" * len(part))
-                    for row in conn.execute(sql.format(marks), (*part, now)):
+                    for row in conn.execute(sql.format(_marks(part)), (now, *part)):
                         found[bytes(row[0])] = bytes(row[1])
         return found
 
@@ -388,50 +363,70 @@ class GossipCache:
         offer, by id (what a peer asks for on sync), or None."""
         with self._c.read() as conn:
             for sql in _RAW_BY_ID:
-                row = conn.execute(sql, (message_id, now)).fetchone()
+                row = conn.execute(sql, (now, message_id)).fetchone()
                 if row is not None:
                     return bytes(row[0])
-            row = conn.execute(_OWN_LIVE_BY_ID, (message_id, now)).fetchone()
+            row = conn.execute(_OWN_LIVE_BY_ID, (now, message_id)).fetchone()
         return None if row is None else bytes(row[0])
 
 
+#: Own intents still on the market, with their newest revision ``r``.
+_OWN_ON_MARKET: Final = (
+    "FROM own_intents o JOIN own_intent_revisions r "
+    "ON r.intent_key = o.intent_key AND r.revision = o.revision "
+    "WHERE o.state IN ('open', 'amended', 'accepted') AND o.expires > ?"
+)
 #: Newest revision of each own intent still on the market.
-_OWN_LIVE: Final = (
-    "SELECT r.raw FROM own_intents o JOIN own_intent_revisions r "
-    "ON r.intent_key = o.intent_key AND r.revision = o.revision "
-    "WHERE o.state IN ('open', 'amended', 'accepted') AND o.expires > ? ORDER BY o.counter"
-)
+_OWN_LIVE: Final = f"SELECT r.raw {_OWN_ON_MARKET} ORDER BY o.counter"
+_OWN_LIVE_BY_ID: Final = f"SELECT r.raw {_OWN_ON_MARKET} AND r.id = ?"
 
-_OWN_LIVE_BY_ID: Final = (
-    "SELECT r.raw FROM own_intents o JOIN own_intent_revisions r "
-    "ON r.intent_key = o.intent_key AND r.revision = o.revision "
-    "WHERE r.id = ? AND o.state IN ('open', 'amended', 'accepted') AND o.expires > ?"
+#: Tables of others' live messages, and the column of their message id.
+_LIVE_TABLES: Final = (
+    ("cached_intents", "id"),
+    ("relayed_offers", "id"),
+    ("relayed_deals", "id"),
+    ("tombstones", "withdraw_id"),
+    ("vendor_profiles", "id"),
 )
-
 _RAW_BY_ID: Final = tuple(
-    f"SELECT raw FROM {table} WHERE {column} = ? AND expires > ?"
-    for table, column in (
-        ("cached_intents", "id"),
-        ("relayed_offers", "id"),
-        ("relayed_deals", "id"),
-        ("tombstones", "withdraw_id"),
-        ("vendor_profiles", "id"),
-    )
+    f"SELECT raw FROM {table} WHERE expires > ? AND {column} = ?" for table, column in _LIVE_TABLES
 )
-
+#: ``{}``: the marks of the ids asked for.
 _RAW_MANY: Final = tuple(
-    f"SELECT {column}, raw FROM {table} WHERE {column} IN ({{}}) AND expires > ?"
-    for table, column in (
-        ("cached_intents", "id"),
-        ("relayed_offers", "id"),
-        ("relayed_deals", "id"),
-        ("tombstones", "withdraw_id"),
-        ("vendor_profiles", "id"),
-    )
+    f"SELECT {column}, raw FROM {table} WHERE expires > ? AND {column} IN ({{}})"
+    for table, column in _LIVE_TABLES
+)
+_OWN_LIVE_MANY: Final = f"SELECT r.id, r.raw {_OWN_ON_MARKET} AND r.id IN ({{}})"
+
+_LIVE_WITHDRAW_IDS: Final = (
+    "SELECT withdraw_id FROM tombstones WHERE expires > ? ORDER BY expires DESC LIMIT ?"
+)
+_LIVE_DEAL_IDS: Final = "SELECT id FROM relayed_deals WHERE expires > ? ORDER BY rowid DESC LIMIT ?"
+_LIVE_PROFILE_IDS: Final = (
+    "SELECT id FROM vendor_profiles WHERE expires > ? ORDER BY rowid DESC LIMIT ?"
+)
+#: Newest cached revisions of intents in some categories (``{}``: their marks).
+_LIVE_INTENT_IDS: Final = (
+    "SELECT id, topic FROM cached_intents c WHERE expires > ? AND topic IN ({}) "
+    "AND revision = (SELECT max(revision) FROM cached_intents d "
+    "WHERE d.intent_key = c.intent_key) ORDER BY rowid DESC LIMIT ?"
+)
+#: Sealed offers to cached intents in some categories (``{}``: their marks).
+_LIVE_OFFER_IDS: Final = (
+    "SELECT o.id, c.topic FROM relayed_offers o JOIN cached_intents c "
+    "ON c.id = o.intent_id WHERE o.expires > ? AND c.topic IN ({}) "
+    "ORDER BY o.rowid DESC LIMIT ?"
+)
+_LIVE_OWN_OFFER_IDS: Final = (
+    "SELECT o.id, o.intent_id FROM relayed_offers o JOIN own_intent_revisions r "
+    "ON r.id = o.intent_id WHERE o.expires > ? ORDER BY o.rowid DESC LIMIT ?"
 )
 
-_OWN_LIVE_MANY: Final = (
-    "SELECT r.id, r.raw FROM own_intents o JOIN own_intent_revisions r "
-    "ON r.intent_key = o.intent_key AND r.revision = o.revision "
-    "WHERE r.id IN ({}) AND o.state IN ('open', 'amended', 'accepted') AND o.expires > ?"
-)
+
+def _marks(values: Sequence[object]) -> str:
+    return ",".join("?" * len(values))
+
+
+def _ids(conn: Any, sql: str, kind: Kind, now: int, room: int) -> list[InventoryItem]:
+    """Ids of one kind from ``sql`` (parameters: now, at most how many)."""
+    return [InventoryItem(r[0], kind) for r in conn.execute(sql, (now, room))]
