@@ -13,6 +13,7 @@ from .demo import demo
 from .home import init, node, peers, status, vendor
 from .intent import intent
 from .market import accept, deals, offers
+from .web import open_app
 
 
 class _Main(click.Group):
@@ -34,7 +35,7 @@ def main() -> None:
     """
 
 
-for command in (init, node, intent, offers, accept, deals, peers, status, vendor, demo):
+for command in (init, node, intent, offers, accept, deals, peers, status, vendor, demo, open_app):
     main.add_command(command)
 
 __all__ = ["main"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any, Final
 
 import trio
@@ -66,6 +67,7 @@ async def status(request: Request, ctx: ApiContext) -> dict[str, Any]:
         "home": str(ctx.home),
         "uptime_seconds": round(time.time() - ctx.started, 1),
         "connected_peers": len(node.p2p.connected_peers()),
+        "store_bytes": _store_bytes(store.path),
         "intents": _counts(o.state.value for o in store.intents.list()),
         "deals": _counts(d.state.value for d in store.deals.list()),
         "vendor": None
@@ -80,6 +82,14 @@ async def status(request: Request, ctx: ApiContext) -> dict[str, Any]:
         "events": ctx.events.last,
         "counters": dict(sorted(node.counters.items())),
     }
+
+
+def _store_bytes(path: Path | None) -> int | None:
+    """The database's size on disk with its WAL (None: in memory)."""
+    if path is None:
+        return None
+    sizes = (Path(f"{path}{suffix}") for suffix in ("", "-wal"))
+    return sum(p.stat().st_size for p in sizes if p.exists())
 
 
 def _bot(vendor: object) -> dict[str, Any] | None:

@@ -68,6 +68,7 @@ def offer_json(offer: Signed[Offer]) -> dict[str, Any]:
         "quantity": o.quantity,
         "price": o.price,
         "price_text": format_money(o.price, o.currency),
+        "price_floor": o.price_floor,
         "currency": o.currency,
         "deliver_by": o.deliver_by,
         "ships_to": list(o.ships_to),
