@@ -84,6 +84,16 @@ class Offers:
             ).fetchall()
         return [self._received(r) for r in rows]
 
+    def received_counts(self) -> dict[bytes, int]:
+        """How many offers each own intent (by intent key, any revision) has
+        received, without decoding any; intents without offers are left out."""
+        with self._c.read() as conn:
+            rows = conn.execute(
+                "SELECT r.intent_key, count(*) FROM offers_received o "
+                "JOIN own_intent_revisions r ON r.id = o.intent_id GROUP BY r.intent_key"
+            ).fetchall()
+        return {bytes(key): int(n) for key, n in rows}
+
     def drop_received(self, offer_id: bytes) -> bool:
         """Forget a received offer still in state ``received`` (the customer's
         per-intent cap evicts the dearest one). Returns False if there was no

@@ -175,7 +175,7 @@ ENDPOINTS: Final = (
     Endpoint("GET", "/v1/peers", peers),
     Endpoint("POST", "/v1/peers", connect, body="Connect"),
     Endpoint("GET", "/v1/events", events, query=(("since", "integer"), ("timeout", "number"))),
-    Endpoint("GET", "/v1/intents", list_intents),
+    Endpoint("GET", "/v1/intents", list_intents, query=(("limit", "integer"),)),
     Endpoint("POST", "/v1/intents", post_intent, body="IntentDraft"),
     Endpoint("GET", "/v1/intents/{key}", show_intent),
     Endpoint("POST", "/v1/intents/{key}/amend", amend_intent, body="IntentDraft"),

@@ -30,9 +30,12 @@ def terms_json(t: ProtocolTerms) -> dict[str, Any]:
     }
 
 
-def intent_json(ctx: ApiContext, own: OwnIntent) -> dict[str, Any]:
-    """JSON form of an own intent, with how many offers it has."""
+def intent_json(ctx: ApiContext, own: OwnIntent, offers: int | None = None) -> dict[str, Any]:
+    """JSON form of an own intent, with how many offers it has (``offers``
+    when the caller counted them already)."""
     s, i = own.intent, own.intent.message
+    if offers is None:
+        offers = len(ctx.node.store.offers.received(s.signer))
     return {
         "key": s.signer.hex(),
         "id": s.id.hex(),
@@ -47,7 +50,7 @@ def intent_json(ctx: ApiContext, own: OwnIntent) -> dict[str, Any]:
         "preferences": i.preferences.as_dict(),
         "created": i.created,
         "expires": i.expires,
-        "offers": len(ctx.node.store.offers.received(s.signer)),
+        "offers": offers,
     }
 
 

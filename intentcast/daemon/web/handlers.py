@@ -36,6 +36,8 @@ PAYMENT_MEANINGS: Final = {
     "escrow": "a third party holds the money until delivery",
 }
 
+#: Own intents whose categories the form suggests (the newest).
+RECENT_INTENTS: Final = 200
 #: Longest list of ``GET /v1/vendor/offers`` (newest first).
 MAX_VENDOR_OFFERS: Final = 500
 
@@ -86,10 +88,10 @@ async def web_logout(request: Request, ctx: ApiContext) -> dict[str, Any]:
 
 
 def _known_categories(ctx: ApiContext) -> list[str]:
-    """Category paths this node knows: the top levels, its own intents' and
-    its catalog's."""
+    """Category paths this node knows: the top levels, its recent intents'
+    and its catalog's."""
     seen = set(CATEGORIES)
-    for own in ctx.node.store.intents.list():
+    for own in ctx.node.store.intents.newest(RECENT_INTENTS):
         path = own.intent.message.category
         seen.update("/".join(path[:n]) for n in range(1, len(path) + 1))
     vendor = ctx.node.vendor

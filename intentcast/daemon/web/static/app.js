@@ -120,11 +120,17 @@ async function route() {
   for (const [re, fn] of routes) {
     const m = hash.match(re);
     if (m) {
+      const t0 = performance.now();
       try {
         await fn(m);
       } catch (e) {
         showError(e);
       }
+      // How long the page took, to its first painted frame (the webapp benchmark reads it).
+      await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
+      document.body.dataset.renderMs = (performance.now() - t0).toFixed(1);
+      document.body.dataset.rendered = hash;
+      document.body.dataset.renders = String(Number(document.body.dataset.renders || 0) + 1);
       const h1 = document.querySelector("#view h1");
       if (h1 && document.activeElement === document.body) h1.focus();
       return;
@@ -425,9 +431,11 @@ async function amendView(key) {
 
 // --- my intents ------------------------------------------------------------
 
+const INTENTS_SHOWN = 100; // the newest; the count says how many there are
+
 async function intentsView() {
   const render = async () => {
-    const data = await api("GET", "/v1/intents");
+    const data = await api("GET", `/v1/intents?limit=${INTENTS_SHOWN}`);
     const rows = data.intents.map((i) =>
       h(
         "tr",
@@ -450,7 +458,9 @@ async function intentsView() {
           h(
             "table",
             { id: "intents" },
-            h("caption", { class: "muted" }, `${data.intents.length} intents, newest first`),
+            h("caption", { class: "muted" }, data.total > data.intents.length
+              ? `the newest ${data.intents.length} of ${data.total} intents`
+              : `${data.total} intents, newest first`),
             h("thead", {}, h("tr", {}, ["What", "Category", "State", "At most", "Offers", "Posted"].map((x) => h("th", { scope: "col" }, x)))),
             h("tbody", {}, rows),
           ),
@@ -550,7 +560,7 @@ async function intentView(key) {
     const data = await api("GET", `/v1/intents/${key}/offers`);
     const i = data.intent;
     const t = i.terms;
-    const open = i.state === "open";
+    const open = i.state === "open" || i.state === "amended"; // amended: open, a later revision
     const ranked = data.ranked.map((r) => {
       const card = h(
         "article",
@@ -773,6 +783,7 @@ function signedOut() {
 }
 
 async function start() {
+  const began = performance.now();
   try {
     const s = await api("GET", "/v1/web/session");
     state.csrf = s.csrf;
@@ -794,6 +805,8 @@ async function start() {
   window.addEventListener("hashchange", route);
   await route();
   document.body.dataset.ready = "1";
+  document.body.dataset.readyMs = performance.now().toFixed(1); // since the navigation began
+  document.body.dataset.startMs = (performance.now() - began).toFixed(1); // since the script ran
   follow();
 }
 
