@@ -19,6 +19,9 @@ calls, the JSON, the DOM), median and worst over the rounds:
   a new document included); ``first_load_app_ms``: the same from the
   moment the app's script starts.
 
+- ``api_*_ms``: the API calls behind the pages alone (httpx, one
+  kept-alive connection): what the node spends of a page's time.
+
 Goal: every page under 200 ms.
 """
 
@@ -34,6 +37,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import httpx
 import trio
 
 from benchmarks.harness import report
@@ -109,6 +113,30 @@ def _wait(driver: Any, script: str, *args: Any) -> Any:
     raise RuntimeError(f"the page did not render: {script} {args}; page: {shown}")
 
 
+#: The API calls behind the pages, timed alone (what the node spends).
+API_CALLS = {
+    "api_intents": "/v1/intents?limit=100",
+    "api_offers": "/v1/intents/{key}/offers",
+    "api_deals": "/v1/deals",
+    "api_status": "/v1/status",
+    "api_vocab": "/v1/vocab",
+}
+
+
+def _api_times(served: Served, key: str, rounds: int) -> dict[str, list[float]]:
+    """Milliseconds per API call behind the pages, over one kept-alive
+    connection (the first of each is a warm-up, dropped with the rest)."""
+    times: dict[str, list[float]] = {name: [] for name in API_CALLS}
+    headers = {"Authorization": f"Bearer {served.token}"}
+    with httpx.Client(base_url=served.url, headers=headers) as http:
+        for _ in range(rounds + 1):
+            for name, path in API_CALLS.items():
+                t0 = time.perf_counter()
+                http.get(path.format(key=key)).raise_for_status()
+                times[name].append((time.perf_counter() - t0) * 1000)
+    return times
+
+
 def measure(served: Served, key: str, rounds: int) -> dict[str, float]:
     driver = _browser()
     try:
@@ -139,7 +167,8 @@ def measure(served: Served, key: str, rounds: int) -> dict[str, float]:
                 samples[name].append(float(driver.execute_script(
                     "return document.body.dataset.renderMs"
                 )))  # fmt: skip
-            driver.get(f"{served.url}/app/#/intents")
+            # A new query string: a new document (a hash alone would not reload).
+            driver.get(f"{served.url}/app/?load={len(samples['first_load'])}#/intents")
             samples["first_load"].append(
                 float(_wait(driver, "return document.body.dataset.readyMs"))
             )
@@ -149,6 +178,7 @@ def measure(served: Served, key: str, rounds: int) -> dict[str, float]:
     finally:
         driver.quit()
     out: dict[str, float] = {}
+    samples.update(_api_times(served, key, rounds))
     for name, values in samples.items():
         kept = values[1:]  # the warm-up round is dropped
         out[f"{name}_ms"] = round(statistics.median(kept), 1)

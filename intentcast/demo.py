@@ -15,16 +15,14 @@ import contextlib
 import functools
 import os
 import time
-from collections.abc import Callable, Sequence
-from contextlib import AsyncExitStack
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager, AsyncExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Final
+from typing import Final, Generic, TypeVar
 
 import trio
 
-from intentcast.daemon.config import Settings
-from intentcast.daemon.web.serve import Served, serve_api
 from intentcast.matching import Ranking, parse_catalog
 from intentcast.node import EventKind, Node, open_node
 from intentcast.peer.config import NodeConfig
@@ -41,6 +39,8 @@ from intentcast.protocol import (
 )
 from intentcast.protocol.fields import DAY
 from intentcast.store import Deal, Store
+
+S = TypeVar("S")
 
 KIEZ: Final = """
 [shop]
@@ -320,15 +320,24 @@ def run_demo(
 
 # --- the demo market in the browser (intentcast demo --open) -------------------
 
+#: Serves one node's API and web app while the block runs (the daemon's
+#: ``serve_api``, given by the caller: the demo does not import the daemon):
+#: called with the node, its roles, its ``[profile]`` and a home directory
+#: for its ``api.cookie``.
+ServeNode = Callable[
+    [Node, tuple[str, ...], Mapping[str, str], Path], AbstractAsyncContextManager[S]
+]
+
 
 @dataclass(frozen=True, slots=True)
-class DemoApps:
+class DemoApps(Generic[S]):
     """The demo market's web apps: the customer's and Kiez Phones' (each
-    node's own API on its own port), the homes whose ``api.cookie`` the CLI
-    reads (``--home``), and a :meth:`stop` callable from any thread."""
+    node's own API on its own port, as ``serve`` made them), the homes whose
+    ``api.cookie`` the CLI reads (``--home``), and a :meth:`stop` callable
+    from any thread."""
 
-    customer: Served
-    vendor: Served
+    customer: S
+    vendor: S
     homes: dict[str, Path]
     stop: Callable[[], None]
 
@@ -336,7 +345,8 @@ class DemoApps:
 async def serve_demo_market(
     workdir: Path,
     *,
-    on_ready: Callable[[DemoApps], None],
+    serve: ServeNode[S],
+    on_ready: Callable[[DemoApps[S]], None],
     post_sample_after: float | None = None,
 ) -> None:
     """Run the demo market with the customer's and one vendor's web app
@@ -348,18 +358,10 @@ async def serve_demo_market(
         customer, vendors = await _open_market(stack, workdir, DemoReport())
         homes = {"customer": workdir / "customer", "Kiez Phones": workdir / "kiez-phones"}
         customer_app = await stack.enter_async_context(
-            serve_api(
-                customer,
-                settings=Settings(roles=("customer",), profile=dict(DISCLOSE)),
-                home=homes["customer"],
-            )
+            serve(customer, ("customer",), DISCLOSE, homes["customer"])
         )
         vendor_app = await stack.enter_async_context(
-            serve_api(
-                vendors["Kiez Phones"],
-                settings=Settings(roles=("vendor",)),
-                home=homes["Kiez Phones"],
-            )
+            serve(vendors["Kiez Phones"], ("vendor",), {}, homes["Kiez Phones"])
         )
         await trio.sleep(1.2)  # one gossipsub heartbeat: the mesh forms
         stopping = trio.Event()
@@ -379,11 +381,19 @@ async def serve_demo_market(
 
 
 def run_demo_apps(
-    workdir: Path, *, on_ready: Callable[[DemoApps], None], post_sample_after: float | None = None
+    workdir: Path,
+    *,
+    serve: ServeNode[S],
+    on_ready: Callable[[DemoApps[S]], None],
+    post_sample_after: float | None = None,
 ) -> None:
     """:func:`serve_demo_market`, blocking (for the CLI and the tests)."""
     trio.run(
         functools.partial(
-            serve_demo_market, workdir, on_ready=on_ready, post_sample_after=post_sample_after
+            serve_demo_market,
+            workdir,
+            serve=serve,
+            on_ready=on_ready,
+            post_sample_after=post_sample_after,
         )
     )

@@ -152,11 +152,12 @@ def _demo_in_browser() -> None:
     """``demo --open``: the market keeps running; the customer's app opens
     in the browser, the customer posts the demo intent a few seconds later,
     and the rest is the user's (accept, deals, post more)."""
+    from intentcast.daemon.web.serve import Served, serve_with  # noqa: PLC0415
     from intentcast.demo import DemoApps, run_demo_apps  # noqa: PLC0415
 
     from .web import open_browser  # noqa: PLC0415
 
-    def ready(apps: DemoApps) -> None:
+    def ready(apps: DemoApps[Served]) -> None:
         login = apps.customer.login_url()
         click.echo(
             "A market of five nodes runs on 127.0.0.1: you are the customer; "
@@ -180,6 +181,6 @@ def _demo_in_browser() -> None:
 
     with tempfile.TemporaryDirectory(prefix="intentcast-demo-") as tmp:
         try:
-            run_demo_apps(Path(tmp), on_ready=ready, post_sample_after=3.0)
+            run_demo_apps(Path(tmp), serve=serve_with, on_ready=ready, post_sample_after=3.0)
         except KeyboardInterrupt:
             click.echo("\nstopped")

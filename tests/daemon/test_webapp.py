@@ -21,6 +21,7 @@ import pytest
 
 from intentcast.daemon.web import cookie_name
 from intentcast.daemon.web.gate import CONTENT_SECURITY_POLICY
+from intentcast.daemon.web.serve import Served, serve_with
 from intentcast.demo import DemoApps, run_demo_apps
 
 webdriver = pytest.importorskip("selenium.webdriver")
@@ -50,18 +51,18 @@ pytestmark = pytest.mark.skipif(
 
 
 @pytest.fixture(scope="module")
-def apps(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoApps]:
-    ready: list[DemoApps] = []
+def apps(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoApps[Served]]:
+    ready: list[DemoApps[Served]] = []
     failed: list[BaseException] = []
     started = threading.Event()
 
-    def on_ready(a: DemoApps) -> None:
+    def on_ready(a: DemoApps[Served]) -> None:
         ready.append(a)
         started.set()
 
     def target() -> None:
         try:
-            run_demo_apps(tmp_path_factory.mktemp("market"), on_ready=on_ready)
+            run_demo_apps(tmp_path_factory.mktemp("market"), serve=serve_with, on_ready=on_ready)
         except BaseException as exc:
             failed.append(exc)
             started.set()
@@ -158,7 +159,7 @@ def error_beside(driver: WebDriver, element_id: str) -> str:
     return str(driver.find_element(By.ID, f"err-{element_id}").text)
 
 
-def test_requests_without_the_session_are_refused(apps: DemoApps) -> None:
+def test_requests_without_the_session_are_refused(apps: DemoApps[Served]) -> None:
     base = apps.customer.url
     with httpx.Client(base_url=base) as http:
         for method, path in (
@@ -216,7 +217,9 @@ def test_requests_without_the_session_are_refused(apps: DemoApps) -> None:
         assert s.get("/v1/intents").status_code == 401
 
 
-def test_the_page_without_a_session_says_how_to_sign_in(apps: DemoApps, browser: WebDriver) -> None:
+def test_the_page_without_a_session_says_how_to_sign_in(
+    apps: DemoApps[Served], browser: WebDriver
+) -> None:
     browser.delete_all_cookies()
     browser.get(f"{apps.customer.url}/app/")
     note = wait_for(
@@ -225,7 +228,9 @@ def test_the_page_without_a_session_says_how_to_sign_in(apps: DemoApps, browser:
     assert "intentcast open" in note[0].text
 
 
-def test_bad_input_shows_a_message_beside_the_field(apps: DemoApps, browser: WebDriver) -> None:
+def test_bad_input_shows_a_message_beside_the_field(
+    apps: DemoApps[Served], browser: WebDriver
+) -> None:
     sign_in(browser, apps.customer.login_url())
     browser.get(f"{apps.customer.url}/app/#/post")
     wait_for(browser, lambda d: d.find_elements(By.ID, "intent-form"), "the intent form")
@@ -260,7 +265,7 @@ def test_bad_input_shows_a_message_beside_the_field(apps: DemoApps, browser: Web
 
 
 def test_post_see_offers_arrive_accept_and_the_deal_is_confirmed(
-    apps: DemoApps, browser: WebDriver
+    apps: DemoApps[Served], browser: WebDriver
 ) -> None:
     sign_in(browser, apps.customer.login_url())
     browser.get(f"{apps.customer.url}/app/#/post")
@@ -318,7 +323,7 @@ def test_post_see_offers_arrive_accept_and_the_deal_is_confirmed(
     shot(browser, "webapp-deal.png")
 
 
-def test_the_vendor_sees_its_catalog_and_offers(apps: DemoApps, browser: WebDriver) -> None:
+def test_the_vendor_sees_its_catalog_and_offers(apps: DemoApps[Served], browser: WebDriver) -> None:
     sign_in(browser, apps.vendor.login_url())
     browser.get(f"{apps.vendor.url}/app/#/vendor")
     rows = wait_for(browser, lambda d: texts(d, "#catalog tbody tr"), "the catalog")
@@ -329,19 +334,25 @@ def test_the_vendor_sees_its_catalog_and_offers(apps: DemoApps, browser: WebDriv
     shot(browser, "webapp-vendor.png")
 
 
-def test_keyboard_and_phone_width(apps: DemoApps, browser: WebDriver) -> None:
+def test_keyboard_and_phone_width(apps: DemoApps[Served], browser: WebDriver) -> None:
     sign_in(browser, apps.customer.login_url())
     browser.get(f"{apps.customer.url}/app/#/intents")
     wait_for(browser, lambda d: d.find_elements(By.ID, "intents"), "the intents")
-    # Tab from the top: the skip link, then the navigation, in order.
-    browser.find_element(By.TAG_NAME, "body").click()
-    body = browser.find_element(By.TAG_NAME, "body")
-    body.send_keys(Keys.TAB)
-    assert browser.switch_to.active_element.text == "Skip to content"
-    browser.switch_to.active_element.send_keys(Keys.TAB)
+    # The skip link comes first and shows when focused; Tab goes on to the
+    # navigation, Enter follows a link, and the form's controls come in order.
+    browser.execute_script("document.querySelector('.skip').focus()")
+    skip = browser.switch_to.active_element
+    assert skip.text == "Skip to content" and skip.is_displayed()
+    skip.send_keys(Keys.TAB)
     assert browser.switch_to.active_element.text == "Post an intent"
     browser.switch_to.active_element.send_keys(Keys.ENTER)
     wait_for(browser, lambda d: d.find_elements(By.ID, "intent-form"), "Enter follows the link")
+    browser.find_element(By.ID, "f-category").click()
+    order = []
+    for _ in range(3):
+        browser.switch_to.active_element.send_keys(Keys.TAB)
+        order.append(browser.switch_to.active_element.get_attribute("id"))
+    assert order == ["f-title", "f-description", "f-quantity"]
     browser.set_window_size(390, 844)
     try:
         browser.get(f"{apps.customer.url}/app/#/intents")
@@ -352,6 +363,8 @@ def test_keyboard_and_phone_width(apps: DemoApps, browser: WebDriver) -> None:
             "return document.documentElement.scrollWidth - window.innerWidth"
         )
         assert overflow <= 0, "the page scrolls sideways at phone width"
+        shown = browser.find_element(By.ID, "view").text
+        assert "null" not in shown.split() and "undefined" not in shown.split()
         shot(browser, "webapp-phone.png")
     finally:
         browser.set_window_size(1280, 1000)

@@ -9,8 +9,8 @@ import functools
 import logging
 import secrets
 import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Mapping
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -85,4 +85,12 @@ async def serve_api(node: Node, *, settings: Settings, home: Path) -> AsyncItera
             nursery.cancel_scope.cancel()
 
 
-__all__ = ["Served", "serve_api"]
+def serve_with(
+    node: Node, roles: tuple[str, ...], profile: Mapping[str, str], home: Path
+) -> AbstractAsyncContextManager[Served]:
+    """:func:`serve_api` with these roles and ``[profile]`` (what
+    ``intentcast.demo.serve_demo_market`` calls for each node it shows)."""
+    return serve_api(node, settings=Settings(roles=roles, profile=dict(profile)), home=home)
+
+
+__all__ = ["Served", "serve_api", "serve_with"]

@@ -35,7 +35,7 @@ function h(tag, attrs, ...children) {
 
 function view(...children) {
   const main = document.getElementById("view");
-  main.replaceChildren(...children);
+  main.replaceChildren(...children.flat().filter((c) => c !== null && c !== undefined && c !== false));
 }
 
 function stateBadge(s) {
@@ -741,7 +741,7 @@ async function vendorView() {
             h("td", {}, `${m.intent.terms.max_price_text}, ${m.intent.terms.region}`),
             h("td", {}, m.offer.item.title),
             h("td", {}, m.offer.price_text),
-            h("td", {}, stateBadge(m.state)))))))
+            h("td", {}, stateBadge(m.state === "received" ? "open" : m.state)))))))
         : h("p", {}, "No offers made yet."),
       h("h2", {}, `Deals (${vendorDeals.length})`),
       vendorDeals.length
@@ -801,6 +801,9 @@ async function start() {
   }
   if (state.vocab.roles.includes("vendor")) {
     for (const el of document.querySelectorAll(".vendor-only")) el.hidden = false;
+  }
+  if (!state.vocab.roles.includes("customer")) {
+    for (const el of document.querySelectorAll(".customer-only")) el.hidden = true;
   }
   window.addEventListener("hashchange", route);
   await route();
