@@ -37,7 +37,7 @@ PAYMENT_MEANINGS: Final = {
 }
 
 #: Own intents whose categories the form suggests (the newest).
-RECENT_INTENTS: Final = 200
+RECENT_INTENTS: Final = 50
 #: Longest list of ``GET /v1/vendor/offers`` (newest first).
 MAX_VENDOR_OFFERS: Final = 500
 

@@ -785,18 +785,18 @@ function signedOut() {
 async function start() {
   const began = performance.now();
   try {
-    const s = await api("GET", "/v1/web/session");
+    // All at once: without a session every one of them is refused alike.
+    const [s, vocab, status] = await Promise.all([
+      api("GET", "/v1/web/session"),
+      api("GET", "/v1/vocab"),
+      api("GET", "/v1/status"),
+    ]);
     state.csrf = s.csrf;
-  } catch (e) {
-    if (e.status === 401) return signedOut();
-    return showError(e);
-  }
-  try {
-    const [vocab, status] = await Promise.all([api("GET", "/v1/vocab"), api("GET", "/v1/status")]);
     state.vocab = vocab;
     state.status = status;
     state.lastEvent = Math.max(0, status.events - 20);
   } catch (e) {
+    if (e.status === 401) return signedOut();
     return showError(e);
   }
   if (state.vocab.roles.includes("vendor")) {
