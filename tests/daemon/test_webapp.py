@@ -321,6 +321,39 @@ def test_post_see_offers_arrive_accept_and_the_deal_is_confirmed(
     assert "shipping: Hauptstr. 1, 10115 Berlin" in deal
     assert "alice@example.org" not in deal  # not ticked, not sent
     shot(browser, "webapp-deal.png")
+    browser.get(f"{apps.customer.url}/app/#/privacy")
+    knows = wait_for(browser, lambda d: texts(d, "#who-knows .vendor-knows"), "who knows what")
+    assert len(knows) == 1 and best in knows[0] and "Hauptstr. 1" in knows[0]
+
+
+def test_amend_and_withdraw_an_intent(apps: DemoApps[Served], browser: WebDriver) -> None:
+    draft = {
+        "category": "electronics/phones",
+        "title": "Fairphone 5",
+        "terms": {"max_price": "500", "currency": "EUR", "region": "DE"},
+    }
+    token = {"Authorization": f"Bearer {apps.customer.token}"}
+    posted = httpx.post(f"{apps.customer.url}/v1/intents", json=draft, headers=token)
+    key = posted.json()["intent"]["key"]
+    sign_in(browser, apps.customer.login_url())
+    browser.get(f"{apps.customer.url}/app/#/intent/{key}")
+    click(browser, f"a[href='#/amend/{key}']", "the amend link")
+    wait_for(browser, lambda d: d.find_elements(By.ID, "intent-form"), "the amend form")
+    assert browser.find_element(By.ID, "f-max-price").get_attribute("value") == "500.00"
+    fill(browser, "f-max-price", "650")
+    browser.find_element(By.ID, "submit-intent").click()
+
+    def amended(d: WebDriver) -> str | None:
+        facts = texts(d, "#view dl.facts")
+        return facts[0] if facts and "650.00 EUR" in facts[0] else None
+
+    assert "1 (live until" in wait_for(browser, amended, "the amended terms")
+    fill(browser, "withdraw-reason", "bought elsewhere")
+    click(browser, "#withdraw-form button[type=submit]", "withdraw")
+    wait_for(browser, lambda d: "withdrawn" in texts(d, "#view h1 .state"), "the withdrawal")
+    shown = httpx.get(f"{apps.customer.url}/v1/intents/{key}", headers=token).json()["intent"]
+    assert shown["state"] == "withdrawn" and shown["terms"]["max_price"] == 65_000
+    assert not browser.find_elements(By.CSS_SELECTOR, "button.accept")  # nothing to accept
 
 
 def test_the_vendor_sees_its_catalog_and_offers(apps: DemoApps[Served], browser: WebDriver) -> None:

@@ -104,6 +104,7 @@ const routes = [
   [/^#\/intent\/([0-9a-f]+)$/, (m) => intentView(m[1])],
   [/^#\/amend\/([0-9a-f]+)$/, (m) => amendView(m[1])],
   [/^#\/deals$/, () => dealsView()],
+  [/^#\/privacy$/, () => privacyView()],
   [/^#\/node$/, () => nodeView()],
   [/^#\/vendor$/, () => vendorView()],
 ];
@@ -661,6 +662,43 @@ async function dealsView() {
       );
     });
     view(h("h1", { tabindex: "-1" }, "Deals"), cards.length ? h("div", { id: "deals" }, cards) : h("p", {}, "No deals yet."));
+  };
+  await render();
+  state.refresh = render;
+}
+
+// --- who knows what about me ----------------------------------------------
+
+async function privacyView() {
+  const render = async () => {
+    const data = await api("GET", "/v1/deals");
+    const byVendor = new Map();
+    for (const d of data.deals.filter((x) => x.role === "customer")) {
+      const key = d.offer.vendor_key;
+      if (!byVendor.has(key)) byVendor.set(key, { name: d.offer.vendor, deals: [], told: new Map() });
+      const v = byVendor.get(key);
+      v.deals.push(d);
+      for (const [k, x] of Object.entries(d.disclosed)) {
+        if (!v.told.has(k)) v.told.set(k, new Set());
+        v.told.get(k).add(x);
+      }
+    }
+    const cards = [...byVendor.entries()].map(([key, v]) => h(
+      "article",
+      { class: "card vendor-knows", "data-vendor": key },
+      h("h3", {}, v.name),
+      h("p", { class: "hint mono" }, `vendor key ${key.slice(0, 16)}...`),
+      v.told.size
+        ? h("ul", {}, [...v.told.entries()].map(([k, xs]) => h("li", {}, h("strong", {}, k), `: ${[...xs].join("; ")}`)))
+        : h("p", {}, "Nothing about you beyond the deals themselves."),
+      h("p", {}, `From ${v.deals.length} deal(s): `, v.deals.map((d) => `${d.offer.item.title} (${d.state})`).join(", ")),
+      h("p", { class: "hint" }, "Terms they signed: ", [...new Set(v.deals.flatMap((d) => d.offer.customer_terms))].join(", ") || "none"),
+    ));
+    view(
+      h("h1", { tabindex: "-1" }, "Who knows what about you"),
+      h("p", { class: "muted" }, "Only the vendors you accepted learned anything, and only what you ticked for that deal. Every other vendor saw an anonymous intent."),
+      cards.length ? h("div", { id: "who-knows" }, cards) : h("p", {}, "No vendor knows anything about you yet."),
+    );
   };
   await render();
   state.refresh = render;
