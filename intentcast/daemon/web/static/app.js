@@ -483,7 +483,7 @@ function bars(r) {
     grid.append(
       h("label", { for: id }, k),
       h("meter", { id, min: 0, max: max || 1, value: v }),
-      h("span", { class: "muted" }, `${v} / ${max}`),
+      h("span", { class: "muted" }, `${Number(v).toFixed(1)} / ${max}`),
     );
   }
   return grid;
