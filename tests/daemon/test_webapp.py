@@ -26,13 +26,13 @@ from intentcast.demo import DemoApps, run_demo_apps
 
 webdriver = pytest.importorskip("selenium.webdriver")
 from selenium.common.exceptions import (  # noqa: E402
+    ElementNotInteractableException,
     StaleElementReferenceException,
     TimeoutException,
 )
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
 from selenium.webdriver.remote.webdriver import WebDriver  # noqa: E402
-from selenium.webdriver.remote.webelement import WebElement  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -40,6 +40,10 @@ IMG = ROOT / "docs" / "img"
 #: Generous bound for what normally takes well under a second; it only keeps
 #: a broken test from hanging (no test asserts how fast anything is).
 PATIENCE = 30.0
+#: The same for what the market's nodes do: on the shared 2-core machine
+#: under load, the shops' offers have taken over 30 s to reach the customer
+#: (the page shows what the node holds at every moment meanwhile).
+NETWORK_PATIENCE = 90.0
 CHROMEDRIVER = shutil.which("chromedriver")
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
@@ -97,19 +101,22 @@ def browser() -> Iterator[WebDriver]:
         driver.quit()
 
 
-def wait_for(driver: WebDriver, check: Callable[[WebDriver], Any], what: str) -> Any:
+def wait_for(
+    driver: WebDriver, check: Callable[[WebDriver], Any], what: str, patience: float = PATIENCE
+) -> Any:
     """``check``'s first truthy value. The app redraws a page when the
     node's events concern it, so an element found a moment ago may be gone:
     a check that meets one just runs again."""
     try:
         return WebDriverWait(
             driver,
-            PATIENCE,
+            patience,
             poll_frequency=0.1,
-            ignored_exceptions=(StaleElementReferenceException,),
+            ignored_exceptions=(StaleElementReferenceException, ElementNotInteractableException),
         ).until(check)
     except TimeoutException:
-        raise AssertionError(f"gave up waiting: {what}") from None
+        shown = driver.find_element(By.TAG_NAME, "body").text
+        raise AssertionError(f"gave up waiting: {what}; the page shows:\n{shown}") from None
 
 
 def texts(driver: WebDriver, css: str) -> list[str]:
@@ -144,11 +151,17 @@ def shot(driver: WebDriver, name: str) -> None:
     driver.save_screenshot(str(IMG / name))
 
 
-def fill(driver: WebDriver, element_id: str, text: str) -> WebElement:
-    el = driver.find_element(By.ID, element_id)
-    el.clear()
-    el.send_keys(text)
-    return el
+def fill(driver: WebDriver, element_id: str, text: str) -> None:
+    """Type ``text`` into a field (the app does not redraw under a focused
+    field, but may redraw just before it has the focus: then again)."""
+
+    def attempt(d: WebDriver) -> bool:
+        el = d.find_element(By.ID, element_id)
+        el.clear()
+        el.send_keys(text)
+        return el.get_attribute("value") == text
+
+    wait_for(driver, attempt, f"typing into {element_id}")
 
 
 def error_beside(driver: WebDriver, element_id: str) -> str:
@@ -287,7 +300,7 @@ def test_post_see_offers_arrive_accept_and_the_deal_is_confirmed(
         ranked = texts(d, "#ranked .offer h3")
         return ranked if len(ranked) >= 2 and texts(d, "#rejected .rejected") else None
 
-    titles = wait_for(browser, arrived, "the offers arrive")
+    titles = wait_for(browser, arrived, "the offers arrive", NETWORK_PATIENCE)
     assert titles[0].startswith("#1 ") and titles[1].startswith("#2 ")
     assert {t.split(": ")[0][3:] for t in titles} == {"Kiez Phones", "Second Life Phones"}
     assert (
@@ -316,7 +329,7 @@ def test_post_see_offers_arrive_accept_and_the_deal_is_confirmed(
         deals = [t for t in texts(d, "#deals .deal") if "confirmed" in t and best in t]
         return deals[0] if deals else None
 
-    deal = wait_for(browser, confirmed, "the deal is confirmed")
+    deal = wait_for(browser, confirmed, "the deal is confirmed", NETWORK_PATIENCE)
     assert f"What {best} learned about you" in deal
     assert "shipping: Hauptstr. 1, 10115 Berlin" in deal
     assert "alice@example.org" not in deal  # not ticked, not sent

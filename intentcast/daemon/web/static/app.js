@@ -10,6 +10,8 @@ const state = {
   vocab: null,
   status: null,
   lastEvent: 0,
+  eventsSeen: 0, // events received since the app started
+  eventsAtRoute: 0, // eventsSeen when the current view began
   refresh: null, // the current view's refresh, called when events arrive
   refreshTimer: null,
 };
@@ -111,6 +113,7 @@ const routes = [
 
 async function route() {
   state.refresh = null;
+  state.eventsAtRoute = state.eventsSeen;
   const hash = location.hash || defaultRoute();
   for (const a of document.querySelectorAll("#nav a")) {
     const here = hash === a.getAttribute("href") ||
@@ -168,6 +171,7 @@ async function follow() {
       live.textContent = "live: following the node's events";
       for (const ev of data.events) addActivity(ev);
       if (data.events.length) {
+        state.eventsSeen += data.events.length;
         state.lastEvent = data.events[data.events.length - 1].seq;
         scheduleRefresh();
       } else if (data.last < state.lastEvent) {
@@ -181,16 +185,29 @@ async function follow() {
   }
 }
 
+// A view's refresh, from now on; events that came while the view was being
+// built (before it could listen) get it redrawn once more.
+function live(render) {
+  state.refresh = render;
+  if (state.eventsSeen !== state.eventsAtRoute) scheduleRefresh();
+}
+
 function scheduleRefresh() {
   if (!state.refresh || state.refreshTimer) return;
   state.refreshTimer = setTimeout(async () => {
     state.refreshTimer = null;
     const fn = state.refresh;
-    if (fn) {
+    const typing = document.activeElement && document.activeElement.closest("#view") &&
+      document.activeElement.matches("input, textarea, select");
+    if (fn && fn === state.refresh && typing) {
+      setTimeout(scheduleRefresh, 1000); // never redraw under the user's hands
+      return;
+    }
+    if (fn && fn === state.refresh) {
       try {
         await fn();
       } catch (e) {
-        /* the next event tries again */
+        setTimeout(scheduleRefresh, 1000); // the node was busy or restarting: try again
       }
     }
   }, 150);
@@ -470,7 +487,7 @@ async function intentsView() {
     );
   };
   await render();
-  state.refresh = render;
+  live(render);
 }
 
 // --- one intent: live offers, accept, withdraw -----------------------------
@@ -518,7 +535,7 @@ function acceptPanel(intent, r, onDone) {
     h("p", { class: "error", id: `err-accept-${idp}`, role: "alert" }),
     h("div", { class: "actions" },
       h("button", { type: "submit", class: "confirm-accept" }, `Accept ${o.vendor}'s offer`),
-      h("button", { type: "button", class: "secondary", onclick: () => form.remove() }, "Cancel")),
+      h("button", { type: "button", class: "secondary", onclick: () => { form.remove(); scheduleRefresh(); } }, "Cancel")),
   );
   if (modeSelect.value === "name-your-price") priceField.hidden = false;
   form.addEventListener("submit", async (e) => {
@@ -636,7 +653,7 @@ async function intentView(key) {
     );
   };
   await render();
-  state.refresh = render;
+  live(render);
 }
 
 // --- deals -----------------------------------------------------------------
@@ -664,7 +681,7 @@ async function dealsView() {
     view(h("h1", { tabindex: "-1" }, "Deals"), cards.length ? h("div", { id: "deals" }, cards) : h("p", {}, "No deals yet."));
   };
   await render();
-  state.refresh = render;
+  live(render);
 }
 
 // --- who knows what about me ----------------------------------------------
@@ -701,7 +718,7 @@ async function privacyView() {
     );
   };
   await render();
-  state.refresh = render;
+  live(render);
 }
 
 // --- node and peers --------------------------------------------------------
@@ -755,7 +772,7 @@ async function nodeView() {
     );
   };
   await render();
-  state.refresh = render;
+  live(render);
 }
 
 // --- vendor side -----------------------------------------------------------
@@ -804,7 +821,7 @@ async function vendorView() {
     );
   };
   await render();
-  state.refresh = render;
+  live(render);
 }
 
 // --- start -----------------------------------------------------------------
