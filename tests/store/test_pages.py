@@ -26,7 +26,10 @@ def test_newest_intents_offer_counts_and_state_counts(store: Store) -> None:
         intents[4].signer, intents[3].signer, intents[2].signer,
     ]  # fmt: skip
     assert store.intents.newest(1)[0] == store.intents.get(intents[4].signer)
-    assert store.offers.received_counts() == {intents[1].signer: 3, intents[3].signer: 1}
+    signers = [i.signer for i in intents]
+    assert store.offers.received_counts(signers) == {intents[1].signer: 3, intents[3].signer: 1}
+    assert store.offers.received_counts(signers[:2]) == {intents[1].signer: 3}
+    assert store.offers.received_counts([]) == {}
     assert store.intents.state_counts() == {IntentState.OPEN: 4, IntentState.AMENDED: 1}
     o = store.offers.received(intents[3].signer)[0].offer
     a = s.accept(3, intents[3], o)

@@ -166,7 +166,7 @@ async def list_intents(request: Request, ctx: ApiContext) -> dict[str, Any]:
         owns = store.intents.newest(int(limit))
     else:
         raise BadDraft("limit must be a whole number from 1 to 1000000")
-    counts = store.offers.received_counts()
+    counts = store.offers.received_counts([o.intent.signer for o in owns])
     return {
         "intents": [intent_json(ctx, o, counts.get(o.intent.signer, 0)) for o in owns],
         "total": sum(store.intents.state_counts().values()),
