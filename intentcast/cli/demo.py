@@ -182,5 +182,5 @@ def _demo_in_browser() -> None:
     with tempfile.TemporaryDirectory(prefix="intentcast-demo-") as tmp:
         try:
             run_demo_apps(Path(tmp), serve=serve_with, on_ready=ready, post_sample_after=3.0)
-        except KeyboardInterrupt:
+        except* KeyboardInterrupt:  # Ctrl-C, inside the nodes' nurseries
             click.echo("\nstopped")
