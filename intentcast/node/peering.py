@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import random
+import time
 from collections.abc import Sequence
 from contextlib import suppress
 from typing import Any
@@ -86,6 +87,13 @@ class Peering(Part):
     async def _serve_sync(self, stream: Any) -> None:
         peer = stream.muxed_conn.peer_id.to_base58()
         limits = self.config.sync
+        if self.p2p.limits.is_banned(peer, time.monotonic()):
+            # A banned peer that dialled again is dropped from the peer table
+            # on connect, but py-libp2p may still hand us streams of that
+            # connection (found by `python -m conformance node`).
+            self._count("ignore:sync-banned")
+            await _reset(stream)
+            return
         if peer in self._serving or len(self._serving) >= limits.max_sessions:
             # One session per peer at a time: an honest requester never
             # opens a second one with us, so that is counted against the

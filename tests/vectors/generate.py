@@ -1,10 +1,19 @@
 """Generate the interoperability test vectors: ``python -m tests.vectors.generate``.
 
-Writes ``tests/vectors/vectors.json``: deterministic keys, bodies,
-envelopes, ids and signatures for every message kind, plus KDF, sealed-box
-and proof-of-work vectors. ``tests/vectors/test_vectors.py`` checks that
-this code still produces exactly these bytes and that each envelope
-validates, so another implementation can test against the same file.
+Writes, deterministically (tests/vectors/README.md describes the format):
+
+- ``vectors.json``: keys, bodies, envelopes, ids and signatures for every
+  message kind, plus KDF, sealed-box and proof-of-work vectors;
+- ``cases.json``: every validation case, valid and invalid, each with the
+  verdict and reason the specification gives it, opening sealed messages,
+  and key files (built by :mod:`conformance.cases`);
+- ``frames.json``: sync and stem frames, valid and invalid
+  (:mod:`conformance.frames`).
+
+``tests/vectors/test_vectors.py`` and ``test_cases.py`` check that this
+code still produces exactly these files and agrees with every expectation
+in them, so another implementation can test against the same files
+(``python -m conformance vectors --adapter CMD``).
 """
 
 from __future__ import annotations
@@ -21,6 +30,11 @@ from intentcast.protocol.keys import derive
 from tests.protocol import builders as b
 
 PATH = Path(__file__).with_name("vectors.json")
+CASES_PATH = Path(__file__).with_name("cases.json")
+FRAMES_PATH = Path(__file__).with_name("frames.json")
+#: Integers beyond this are written as decimal strings: JSON readers that
+#: parse numbers as doubles (JavaScript's) would round them.
+JSON_SAFE = 2**53
 
 
 class RecordingRandom:
@@ -97,7 +111,7 @@ def build() -> dict[str, Any]:
         {
             "seed_hex": b.CUSTOMER_SEED.hex(),
             "label": label,
-            "counter": counter,
+            "counter": counter if counter <= JSON_SAFE else str(counter),
             "output_hex": derive(b.CUSTOMER_SEED, label, counter).hex(),
         }
         for label, counter in [
@@ -171,13 +185,46 @@ def build() -> dict[str, Any]:
     }
 
 
+def build_cases() -> dict[str, Any]:
+    from conformance import cases
+
+    params = cases.CASE_PARAMS
+    return {
+        "description": "intentcast wire format v1 conformance cases; see tests/vectors/README.md",
+        "spec": "docs/protocol.md",
+        "now": cases.CHECK_NOW,
+        "params": {
+            "pow_bits": {k.value: v for k, v in params.pow_bits.items()},
+            "max_clock_skew": params.max_clock_skew,
+        },
+        "cases": [cases.to_json(c) for c in cases.build(cases.NOW, params)],
+    }
+
+
+def build_frames() -> dict[str, Any]:
+    from conformance import frames
+
+    return {
+        "description": "intentcast sync and stem frames; see docs/wire.md",
+        "cases": frames.build(),
+    }
+
+
 def render(build_fn: Callable[[], dict[str, Any]] = build) -> str:
-    return json.dumps(build_fn(), indent=2) + "\n"
+    return json.dumps(build_fn(), indent=2, ensure_ascii=False) + "\n"
+
+
+OUTPUTS: dict[Path, Callable[[], dict[str, Any]]] = {
+    PATH: build,
+    CASES_PATH: build_cases,
+    FRAMES_PATH: build_frames,
+}
 
 
 def main() -> None:
-    PATH.write_text(render())
-    print(f"wrote {PATH}")
+    for path, fn in OUTPUTS.items():
+        path.write_text(render(fn))
+        print(f"wrote {path}")
 
 
 if __name__ == "__main__":

@@ -50,7 +50,7 @@ def test_key_vectors() -> None:
     v = derive_vendor_keys(bytes.fromhex(keys["vendor_seed_hex"]))
     assert v.vendor_key.hex() == keys["vendor_key_hex"]
     for entry in STORED["kdf"]:
-        out = derive(bytes.fromhex(entry["seed_hex"]), entry["label"], entry["counter"])
+        out = derive(bytes.fromhex(entry["seed_hex"]), entry["label"], int(entry["counter"]))
         assert out.hex() == entry["output_hex"]
 
 
