@@ -11,13 +11,15 @@ as :class:`DemoStep` lines; the CLI prints them.
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import os
 import time
-from collections.abc import Callable, Sequence
-from contextlib import AsyncExitStack
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager, AsyncExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Final
+from typing import Final, Generic, TypeVar
 
 import trio
 
@@ -37,6 +39,8 @@ from intentcast.protocol import (
 )
 from intentcast.protocol.fields import DAY
 from intentcast.store import Deal, Store
+
+S = TypeVar("S")
 
 KIEZ: Final = """
 [shop]
@@ -174,6 +178,17 @@ def sample_terms(now: int) -> Terms:
     )
 
 
+async def post_sample_intent(customer: Node) -> Signed[Intent]:
+    """Post the demo customer's intent: a Pixel 8 on :func:`sample_terms`."""
+    return await customer.post_intent(
+        category=("electronics", "phones"),
+        title="Google Pixel 8, 128 GB",
+        description="New or refurbished, any colour.",
+        attributes={"brand": "google", "model": "pixel 8", "storage_gb": 128},
+        terms=sample_terms(customer.now()),
+    )
+
+
 DISCLOSE: Final = {"contact": "alice@example.org", "shipping": "Hauptstr. 1, 10115 Berlin"}
 
 
@@ -253,13 +268,7 @@ async def _post_and_collect(
     """Post the demo intent and wait for the offers to it (``offer_wait`` s at most)."""
     async with customer.events() as events:
         t0 = time.perf_counter()
-        intent = await customer.post_intent(
-            category=("electronics", "phones"),
-            title="Google Pixel 8, 128 GB",
-            description="New or refurbished, any colour.",
-            attributes={"brand": "google", "model": "pixel 8", "storage_gb": 128},
-            terms=sample_terms(customer.now()),
-        )
+        intent = await post_sample_intent(customer)
         report.intent = intent
         report.mint_ms = (time.perf_counter() - t0) * 1000
         say(
@@ -307,3 +316,84 @@ def run_demo(
 ) -> DemoReport:
     """Run the demo market to completion (blocking; for the CLI)."""
     return trio.run(lambda: run_demo_market(workdir, step=step, offer_wait=offer_wait))
+
+
+# --- the demo market in the browser (intentcast demo --open) -------------------
+
+#: Serves one node's API and web app while the block runs (the daemon's
+#: ``serve_api``, given by the caller: the demo does not import the daemon):
+#: called with the node, its roles, its ``[profile]`` and a home directory
+#: for its ``api.cookie``.
+ServeNode = Callable[
+    [Node, tuple[str, ...], Mapping[str, str], Path], AbstractAsyncContextManager[S]
+]
+
+
+@dataclass(frozen=True, slots=True)
+class DemoApps(Generic[S]):
+    """The demo market's web apps: the customer's and Kiez Phones' (each
+    node's own API on its own port, as ``serve`` made them), the homes whose
+    ``api.cookie`` the CLI reads (``--home``), and a :meth:`stop` callable
+    from any thread."""
+
+    customer: S
+    vendor: S
+    homes: dict[str, Path]
+    stop: Callable[[], None]
+
+
+async def serve_demo_market(
+    workdir: Path,
+    *,
+    serve: ServeNode[S],
+    on_ready: Callable[[DemoApps[S]], None],
+    post_sample_after: float | None = None,
+) -> None:
+    """Run the demo market with the customer's and one vendor's web app
+    until :attr:`DemoApps.stop` (or Ctrl-C). With ``post_sample_after``,
+    the customer posts the demo intent that many seconds after ``on_ready``
+    (the browser is open by then, and the offers arrive live); the rest,
+    accepting included, is the user's."""
+    async with AsyncExitStack() as stack:
+        customer, vendors = await _open_market(stack, workdir, DemoReport())
+        homes = {"customer": workdir / "customer", "Kiez Phones": workdir / "kiez-phones"}
+        customer_app = await stack.enter_async_context(
+            serve(customer, ("customer",), DISCLOSE, homes["customer"])
+        )
+        vendor_app = await stack.enter_async_context(
+            serve(vendors["Kiez Phones"], ("vendor",), {}, homes["Kiez Phones"])
+        )
+        await trio.sleep(1.2)  # one gossipsub heartbeat: the mesh forms
+        stopping = trio.Event()
+        trio_token = trio.lowlevel.current_trio_token()
+
+        def stop() -> None:
+            with contextlib.suppress(trio.RunFinishedError):
+                trio.from_thread.run_sync(stopping.set, trio_token=trio_token)
+
+        on_ready(DemoApps(customer_app, vendor_app, homes, stop))
+        if post_sample_after is not None:
+            with trio.move_on_after(post_sample_after):
+                await stopping.wait()
+            if not stopping.is_set():
+                await post_sample_intent(customer)
+        await stopping.wait()
+
+
+def run_demo_apps(
+    workdir: Path,
+    *,
+    serve: ServeNode[S],
+    on_ready: Callable[[DemoApps[S]], None],
+    post_sample_after: float | None = None,
+) -> None:
+    """:func:`serve_demo_market`, blocking (for the CLI and the tests)."""
+    trio.run(
+        functools.partial(
+            serve_demo_market,
+            workdir,
+            serve=serve,
+            on_ready=on_ready,
+            post_sample_after=post_sample_after,
+        )
+    )

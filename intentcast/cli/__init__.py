@@ -14,6 +14,7 @@ from .demo import demo
 from .home import init, node, peers, status, vendor
 from .intent import intent
 from .market import accept, deals, offers
+from .web import open_app
 
 
 class _Main(click.Group):
@@ -35,7 +36,9 @@ def main() -> None:
     """
 
 
-for command in (init, node, intent, offers, accept, deals, peers, status, vendor, demo, categories):
+for command in (
+    init, node, intent, offers, accept, deals, peers, status, vendor, demo, categories, open_app
+):
     main.add_command(command)
 
 __all__ = ["main"]

@@ -115,13 +115,23 @@ def summary(report: DemoReport) -> dict[str, Any]:
     show_default=True,
     help="Seconds the customer waits for offers.",
 )
-def demo(as_json: bool, offer_wait: float) -> None:
+@click.option(
+    "--open",
+    "open_app",
+    is_flag=True,
+    help="Keep the market running and open the customer's web app in the browser: "
+    "watch the offers arrive, accept one yourself. Ctrl-C stops it.",
+)
+def demo(as_json: bool, offer_wait: float, open_app: bool) -> None:
     """Run a whole market on 127.0.0.1: a customer and four vendor bots
     (real libp2p nodes with their own keys and databases). One intentcast
     goes from post to ranked offers to a confirmed deal."""
     from intentcast.demo import run_demo  # noqa: PLC0415  (keeps every other command fast)
 
     logging.basicConfig(level=logging.ERROR)
+    if open_app:
+        _demo_in_browser()
+        return
     with tempfile.TemporaryDirectory(prefix="intentcast-demo-") as tmp:
         report = run_demo(
             Path(tmp), step=(lambda _s: None) if as_json else _print_step, offer_wait=offer_wait
@@ -132,3 +142,45 @@ def demo(as_json: bool, offer_wait: float) -> None:
         _print_report(report)
     if report.customer_deal is None or report.customer_deal.reply is None:
         raise click.ClickException("the demo ended without a confirmed deal")
+
+
+#: Seconds the printed sign-in link of the vendor's app stays usable.
+VENDOR_LINK_SECONDS = 600.0
+
+
+def _demo_in_browser() -> None:
+    """``demo --open``: the market keeps running; the customer's app opens
+    in the browser, the customer posts the demo intent a few seconds later,
+    and the rest is the user's (accept, deals, post more)."""
+    from intentcast.daemon.web.serve import Served, serve_with  # noqa: PLC0415
+    from intentcast.demo import DemoApps, run_demo_apps  # noqa: PLC0415
+
+    from .web import open_browser  # noqa: PLC0415
+
+    def ready(apps: DemoApps[Served]) -> None:
+        login = apps.customer.login_url()
+        click.echo(
+            "A market of five nodes runs on 127.0.0.1: you are the customer; "
+            "Kiez Phones, Second Life Phones, Velo Werk and Flash Deals are vendor bots."
+        )
+        if open_browser(login):
+            click.echo(f"Opened your web app: {apps.customer.url}/app/")
+        else:
+            click.echo(f"Open your web app (the link works once, within a minute):\n  {login}")
+        click.echo(
+            f"Kiez Phones' vendor view (works once, within "
+            f"{VENDOR_LINK_SECONDS / 60:.0f} minutes):\n  "
+            f"{apps.vendor.login_url(VENDOR_LINK_SECONDS)}"
+        )
+        click.echo(
+            f"The CLI reaches the nodes too: intentcast status --home {apps.homes['customer']}"
+        )
+        click.echo(
+            "The customer posts an intent in 3 s; accept an offer in the browser. Ctrl-C stops."
+        )
+
+    with tempfile.TemporaryDirectory(prefix="intentcast-demo-") as tmp:
+        try:
+            run_demo_apps(Path(tmp), serve=serve_with, on_ready=ready, post_sample_after=3.0)
+        except* KeyboardInterrupt:  # Ctrl-C, inside the nodes' nurseries
+            click.echo("\nstopped")

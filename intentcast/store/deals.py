@@ -156,6 +156,12 @@ class Deals:
             rows = conn.execute(sql + " ORDER BY created, rowid", args).fetchall()
         return [self._deal(r) for r in rows]
 
+    def state_counts(self) -> dict[DealState, int]:
+        """How many deals are in each state (without decoding any)."""
+        with self._c.read() as conn:
+            rows = conn.execute("SELECT state, count(*) FROM deals GROUP BY state")
+            return {DealState(state): int(n) for state, n in rows.fetchall()}
+
     def track_record(self, vendor_key: bytes) -> TrackRecord:
         """How this node's deals with ``vendor_key`` turned out."""
         with self._c.read() as conn:

@@ -3,6 +3,7 @@ it made (vendor side), with their lifecycle state."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -83,6 +84,24 @@ class Offers:
                 (intent_key,),
             ).fetchall()
         return [self._received(r) for r in rows]
+
+    def received_counts(self, intent_keys: Sequence[bytes]) -> dict[bytes, int]:
+        """How many offers each of these own intents (by intent key, any
+        revision) has received, without decoding any; intents without
+        offers are left out."""
+        counts: dict[bytes, int] = {}
+        with self._c.read() as conn:
+            for start in range(0, len(intent_keys), 500):  # SQLite's variable limit
+                chunk = intent_keys[start : start + 500]
+                rows = conn.execute(
+                    "SELECT r.intent_key, count(*) FROM own_intent_revisions r "
+                    "JOIN offers_received o ON o.intent_id = r.id "
+                    f"WHERE r.intent_key IN ({', '.join('?' * len(chunk))}) "
+                    "GROUP BY r.intent_key",
+                    tuple(chunk),
+                ).fetchall()
+                counts.update((bytes(key), int(n)) for key, n in rows)
+        return counts
 
     def drop_received(self, offer_id: bytes) -> bool:
         """Forget a received offer still in state ``received`` (the customer's

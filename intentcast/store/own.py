@@ -162,6 +162,19 @@ class OwnIntents:
             ).fetchone()
         return None if row is None else self._c.decode(row[0], "own_intent_revisions")
 
+    def newest(self, limit: int) -> list[OwnIntent]:
+        """The ``limit`` most recently posted own intents, newest first
+        (decodes only those: a page of a long list)."""
+        with self._c.read() as conn:
+            rows = conn.execute(_SELECT + " ORDER BY o.counter DESC LIMIT ?", (limit,)).fetchall()
+        return [self._row(r) for r in rows]
+
+    def state_counts(self) -> dict[IntentState, int]:
+        """How many own intents are in each state (without decoding any)."""
+        with self._c.read() as conn:
+            rows = conn.execute("SELECT state, count(*) FROM own_intents GROUP BY state")
+            return {IntentState(state): int(n) for state, n in rows.fetchall()}
+
     def list(self, *, states: frozenset[IntentState] | None = None) -> list[OwnIntent]:
         """Own intents, oldest counter first, optionally only those in ``states``."""
         with self._c.read() as conn:

@@ -313,6 +313,18 @@ def test_api_wants_the_token_on_every_request(market: Market) -> None:
     assert evil.json()["error"]["code"] == "forbidden-host"
 
 
+def test_open_gives_a_one_time_link_to_a_session_cookie(market: Market) -> None:
+    url = ok("open", "--print-url", "--home", market.customer).stdout.strip()
+    assert url.startswith(market.customer_info.url + "/app/login?code=")
+    assert market.customer_info.token not in url
+    first = httpx.get(url)
+    assert first.status_code == 303 and first.headers["location"] == "/app/"
+    assert "HttpOnly" in first.headers["set-cookie"]
+    assert httpx.get(url).status_code == 401  # spent
+    intents = httpx.get(market.customer_info.url + "/v1/intents", cookies=first.cookies)
+    assert intents.status_code == 200
+
+
 def test_api_errors_have_one_shape_and_openapi_lists_the_endpoints(market: Market) -> None:
     info = market.customer_info
     good = {"Authorization": f"Bearer {info.token}"}

@@ -23,6 +23,16 @@ from intentcast.protocol import (
 )
 from intentcast.store import StoreError
 
+# The web app (daemon/web): its pages, its sign-in, and the endpoints it adds.
+from ..web import Access, SecurityHeaders, WebSessions, csrf_refused, web_access, web_routes
+from ..web.handlers import (
+    vendor_catalog,
+    vendor_offers,
+    vocab,
+    web_login,
+    web_logout,
+    web_session,
+)
 from .context import ApiContext, Created, Handler
 from .errors import ApiError, error_response
 from .handlers import (
@@ -51,9 +61,10 @@ class _RequireToken:
     """ASGI middleware: every request needs the bearer token and a loopback
     ``Host`` (a page on another site cannot reach the API by DNS rebinding)."""
 
-    def __init__(self, app: ASGIApp, token: str) -> None:
+    def __init__(self, app: ASGIApp, token: str, web: WebSessions) -> None:
         self.app = app
         self.expected = f"Bearer {token}".encode()
+        self.web = web
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -65,6 +76,16 @@ class _RequireToken:
             response = error_response(
                 403, "forbidden-host", "the API answers only requests to 127.0.0.1"
             )
+        elif (
+            b"authorization" not in headers
+            and (access := web_access(scope, headers, self.web)) is not Access.NO_SESSION
+        ):
+            # No token: the app's public page, or a signed-in browser.
+            if access is Access.BAD_CSRF:
+                await csrf_refused()(scope, receive, send)
+                return
+            await self.app(scope, receive, send)
+            return
         elif not hmac.compare_digest(headers.get(b"authorization", b""), self.expected):
             response = error_response(
                 401,
@@ -117,8 +138,10 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 def build_app(ctx: ApiContext) -> ASGIApp:
     """The ASGI app of the local API for ``ctx``."""
     routes = [Route(e.path, _endpoint(ctx, e.handler), methods=[e.method]) for e in ENDPOINTS]
-    app = Starlette(routes=routes, exception_handlers={HTTPException: _http_error})
-    return _RequireToken(app, ctx.token)
+    app = Starlette(
+        routes=[*routes, *web_routes(ctx.web)], exception_handlers={HTTPException: _http_error}
+    )
+    return SecurityHeaders(_RequireToken(app, ctx.token, ctx.web))
 
 
 # --- id prefixes ----------------------------------------------------------------
@@ -152,7 +175,7 @@ ENDPOINTS: Final = (
     Endpoint("GET", "/v1/peers", peers),
     Endpoint("POST", "/v1/peers", connect, body="Connect"),
     Endpoint("GET", "/v1/events", events, query=(("since", "integer"), ("timeout", "number"))),
-    Endpoint("GET", "/v1/intents", list_intents),
+    Endpoint("GET", "/v1/intents", list_intents, query=(("limit", "integer"),)),
     Endpoint("POST", "/v1/intents", post_intent, body="IntentDraft"),
     Endpoint("GET", "/v1/intents/{key}", show_intent),
     Endpoint("POST", "/v1/intents/{key}/amend", amend_intent, body="IntentDraft"),
@@ -170,6 +193,12 @@ ENDPOINTS: Final = (
     ),
     Endpoint("POST", "/v1/vendor/work/{work}", vendor_answer, body="VendorAnswer"),
     Endpoint("POST", "/v1/vendor/detach", vendor_detach, body="VendorSession"),
+    Endpoint("GET", "/v1/vendor/offers", vendor_offers),
+    Endpoint("GET", "/v1/vendor/catalog", vendor_catalog),
+    Endpoint("GET", "/v1/vocab", vocab),
+    Endpoint("POST", "/v1/web/login", web_login),
+    Endpoint("GET", "/v1/web/session", web_session),
+    Endpoint("POST", "/v1/web/logout", web_logout),
 )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +13,7 @@ from intentcast.node import Node
 
 from ..config import Settings
 from ..events import EventLog
+from ..web.sessions import WebSessions
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -27,6 +28,8 @@ class ApiContext:
     started: float
     stop: Callable[[], None]
     version: str
+    #: The web app's sign-in codes and browser sessions (in memory).
+    web: WebSessions = field(default_factory=WebSessions)
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Iterable
+from pathlib import Path
 from typing import Any, Final
 
 import trio
@@ -47,13 +47,6 @@ def seconds(text: str) -> float:
     return value
 
 
-def _counts(values: Iterable[str]) -> dict[str, int]:
-    out: dict[str, int] = {}
-    for v in values:
-        out[v] = out.get(v, 0) + 1
-    return out
-
-
 async def status(request: Request, ctx: ApiContext) -> dict[str, Any]:
     """The node at a glance."""
     node, store = ctx.node, ctx.node.store
@@ -66,8 +59,9 @@ async def status(request: Request, ctx: ApiContext) -> dict[str, Any]:
         "home": str(ctx.home),
         "uptime_seconds": round(time.time() - ctx.started, 1),
         "connected_peers": len(node.p2p.connected_peers()),
-        "intents": _counts(o.state.value for o in store.intents.list()),
-        "deals": _counts(d.state.value for d in store.deals.list()),
+        "store_bytes": _store_bytes(store.path),
+        "intents": {k.value: n for k, n in sorted(store.intents.state_counts().items())},
+        "deals": {k.value: n for k, n in sorted(store.deals.state_counts().items())},
         "vendor": None
         if vendor is None
         else {
@@ -80,6 +74,14 @@ async def status(request: Request, ctx: ApiContext) -> dict[str, Any]:
         "events": ctx.events.last,
         "counters": dict(sorted(node.counters.items())),
     }
+
+
+def _store_bytes(path: Path | None) -> int | None:
+    """The database's size on disk with its WAL (None: in memory)."""
+    if path is None:
+        return None
+    sizes = (Path(f"{path}{suffix}") for suffix in ("", "-wal"))
+    return sum(p.stat().st_size for p in sizes if p.exists())
 
 
 def _bot(vendor: object) -> dict[str, Any] | None:
@@ -154,9 +156,21 @@ async def events(request: Request, ctx: ApiContext) -> dict[str, Any]:
 
 
 async def list_intents(request: Request, ctx: ApiContext) -> dict[str, Any]:
-    """Own intents, newest first."""
-    owns = sorted(ctx.node.store.intents.list(), key=lambda o: -o.counter)
-    return {"intents": [intent_json(ctx, o) for o in owns]}
+    """Own intents, newest first (the newest ``limit`` only, if given), and
+    how many there are in all."""
+    store = ctx.node.store
+    limit = request.query_params.get("limit")
+    if limit is None:
+        owns = sorted(store.intents.list(), key=lambda o: -o.counter)
+    elif limit.isdigit() and 0 < int(limit) <= 1_000_000:
+        owns = store.intents.newest(int(limit))
+    else:
+        raise BadDraft("limit must be a whole number from 1 to 1000000")
+    counts = store.offers.received_counts([o.intent.signer for o in owns])
+    return {
+        "intents": [intent_json(ctx, o, counts.get(o.intent.signer, 0)) for o in owns],
+        "total": sum(store.intents.state_counts().values()),
+    }
 
 
 async def post_intent(request: Request, ctx: ApiContext) -> Created:

@@ -38,6 +38,10 @@ def resolve(prefix: str, candidates: Iterable[tuple[bytes, T]], what: str) -> T:
 
 def own_intent(ctx: ApiContext, prefix: str) -> OwnIntent:
     """The own intent whose key starts with ``prefix``."""
+    if len(prefix) == 64 and all(c in "0123456789abcdef" for c in prefix.lower()):
+        exact = ctx.node.store.intents.get(bytes.fromhex(prefix))
+        if exact is not None:  # a whole key: no need to look through them all
+            return exact
     pairs: list[tuple[bytes, OwnIntent]] = []
     for own in ctx.node.store.intents.list():
         pairs += [(own.intent.signer, own), (own.intent.id, own)]

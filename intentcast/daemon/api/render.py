@@ -30,9 +30,12 @@ def terms_json(t: ProtocolTerms) -> dict[str, Any]:
     }
 
 
-def intent_json(ctx: ApiContext, own: OwnIntent) -> dict[str, Any]:
-    """JSON form of an own intent, with how many offers it has."""
+def intent_json(ctx: ApiContext, own: OwnIntent, offers: int | None = None) -> dict[str, Any]:
+    """JSON form of an own intent, with how many offers it has (``offers``
+    when the caller counted them already)."""
     s, i = own.intent, own.intent.message
+    if offers is None:
+        offers = len(ctx.node.store.offers.received(s.signer))
     return {
         "key": s.signer.hex(),
         "id": s.id.hex(),
@@ -47,7 +50,7 @@ def intent_json(ctx: ApiContext, own: OwnIntent) -> dict[str, Any]:
         "preferences": i.preferences.as_dict(),
         "created": i.created,
         "expires": i.expires,
-        "offers": len(ctx.node.store.offers.received(s.signer)),
+        "offers": offers,
     }
 
 
@@ -68,6 +71,7 @@ def offer_json(offer: Signed[Offer]) -> dict[str, Any]:
         "quantity": o.quantity,
         "price": o.price,
         "price_text": format_money(o.price, o.currency),
+        "price_floor": o.price_floor,
         "currency": o.currency,
         "deliver_by": o.deliver_by,
         "ships_to": list(o.ships_to),

@@ -1,0 +1,871 @@
+// intentcast web app: plain JavaScript, no library, no inline script.
+// Everything it shows comes from the node's documented API (/v1/...,
+// docs/daemon.md); it signs in with the session cookie the one-time link
+// set, and sends the session's CSRF token with every change.
+// Untrusted text (offers, vendor names) only ever goes into textContent.
+"use strict";
+
+const state = {
+  csrf: null,
+  vocab: null,
+  status: null,
+  lastEvent: 0,
+  eventsSeen: 0, // events received since the app started
+  eventsAtRoute: 0, // eventsSeen when the current view began
+  refresh: null, // the current view's refresh, called when events arrive
+  refreshTimer: null,
+};
+
+// --- DOM helpers -----------------------------------------------------------
+
+function h(tag, attrs, ...children) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v === null || v === undefined || v === false) continue;
+    if (k === "class") el.className = v;
+    else if (k.startsWith("on")) el.addEventListener(k.slice(2), v);
+    else if (k === "value") el.value = v;
+    else if (k === "checked") el.checked = !!v;
+    else el.setAttribute(k, v === true ? "" : String(v));
+  }
+  for (const c of children.flat()) {
+    if (c === null || c === undefined || c === false) continue;
+    el.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+  return el;
+}
+
+function view(...children) {
+  const main = document.getElementById("view");
+  main.replaceChildren(...children.flat().filter((c) => c !== null && c !== undefined && c !== false));
+}
+
+function stateBadge(s) {
+  return h("span", { class: `state state-${s}` }, s);
+}
+
+function fmtTime(unix) {
+  if (!unix) return "";
+  return new Date(unix * 1000).toLocaleString();
+}
+
+function fmtBytes(n) {
+  if (n === null || n === undefined) return "in memory";
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(0)} KB`;
+  return `${(n / 1024 / 1024).toFixed(1)} MB`;
+}
+
+// --- the API ---------------------------------------------------------------
+
+class ApiError extends Error {
+  constructor(status, code, message) {
+    super(message);
+    this.status = status;
+    this.code = code;
+  }
+}
+
+async function api(method, path, body) {
+  const init = { method, headers: {}, credentials: "same-origin" };
+  if (method !== "GET") {
+    init.headers["X-CSRF-Token"] = state.csrf || "";
+    init.headers["Content-Type"] = "application/json";
+    init.body = JSON.stringify(body === undefined ? {} : body);
+  }
+  let resp;
+  try {
+    resp = await fetch(path, init);
+  } catch (e) {
+    throw new ApiError(0, "offline", "the node does not answer (stopped?)");
+  }
+  let data = null;
+  try {
+    data = await resp.json();
+  } catch (e) {
+    data = null;
+  }
+  if (!resp.ok) {
+    const err = (data && data.error) || {};
+    throw new ApiError(resp.status, err.code || "http", err.message || `HTTP ${resp.status}`);
+  }
+  return data;
+}
+
+function showError(e) {
+  view(
+    h("h1", { tabindex: "-1" }, "Something went wrong"),
+    h("p", { class: "notice bad", role: "alert" }, e.message),
+  );
+}
+
+// --- routing ---------------------------------------------------------------
+
+const routes = [
+  [/^#\/post$/, () => postView()],
+  [/^#\/intents$/, () => intentsView()],
+  [/^#\/intent\/([0-9a-f]+)$/, (m) => intentView(m[1])],
+  [/^#\/amend\/([0-9a-f]+)$/, (m) => amendView(m[1])],
+  [/^#\/deals$/, () => dealsView()],
+  [/^#\/privacy$/, () => privacyView()],
+  [/^#\/node$/, () => nodeView()],
+  [/^#\/vendor$/, () => vendorView()],
+];
+
+async function route() {
+  state.refresh = null;
+  state.eventsAtRoute = state.eventsSeen;
+  const hash = location.hash || defaultRoute();
+  for (const a of document.querySelectorAll("#nav a")) {
+    const here = hash === a.getAttribute("href") ||
+      (a.getAttribute("href") === "#/intents" && /^#\/(intent|amend)\//.test(hash));
+    if (here) a.setAttribute("aria-current", "page");
+    else a.removeAttribute("aria-current");
+  }
+  for (const [re, fn] of routes) {
+    const m = hash.match(re);
+    if (m) {
+      const t0 = performance.now();
+      try {
+        await fn(m);
+      } catch (e) {
+        showError(e);
+      }
+      // How long the page took, to its first painted frame (the webapp benchmark reads it).
+      await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
+      document.body.dataset.renderMs = (performance.now() - t0).toFixed(1);
+      document.body.dataset.rendered = hash;
+      document.body.dataset.renders = String(Number(document.body.dataset.renders || 0) + 1);
+      const h1 = document.querySelector("#view h1");
+      if (h1 && document.activeElement === document.body) h1.focus();
+      return;
+    }
+  }
+  location.hash = defaultRoute();
+}
+
+function defaultRoute() {
+  const roles = (state.vocab && state.vocab.roles) || [];
+  return roles.includes("customer") ? "#/intents" : "#/vendor";
+}
+
+function focusHeading() {
+  const h1 = document.querySelector("#view h1");
+  if (h1) h1.focus();
+}
+
+// --- live events (long polling of GET /v1/events) --------------------------
+
+function addActivity(ev) {
+  const list = document.getElementById("activity");
+  const when = new Date(ev.at * 1000).toLocaleTimeString();
+  const what = ev.detail || (ev.subject ? String(ev.subject).slice(0, 16) : "");
+  list.prepend(h("li", {}, h("span", { class: "muted" }, when), " ", ev.kind, ": ", what));
+  while (list.children.length > 50) list.lastChild.remove();
+}
+
+async function follow() {
+  const live = document.getElementById("live-state");
+  for (;;) {
+    try {
+      const data = await api("GET", `/v1/events?since=${state.lastEvent}&timeout=25`);
+      live.textContent = "live: following the node's events";
+      for (const ev of data.events) addActivity(ev);
+      if (data.events.length) {
+        state.eventsSeen += data.events.length;
+        state.lastEvent = data.events[data.events.length - 1].seq;
+        scheduleRefresh();
+      } else if (data.last < state.lastEvent) {
+        state.lastEvent = data.last; // the node restarted
+      }
+    } catch (e) {
+      live.textContent = `not live: ${e.message}; retrying`;
+      if (e.status === 401) return signedOut();
+      await new Promise((r) => setTimeout(r, 3000));
+    }
+  }
+}
+
+// A view's refresh, from now on; events that came while the view was being
+// built (before it could listen) get it redrawn once more.
+function live(render) {
+  state.refresh = render;
+  if (state.eventsSeen !== state.eventsAtRoute) scheduleRefresh();
+}
+
+function scheduleRefresh() {
+  if (!state.refresh || state.refreshTimer) return;
+  state.refreshTimer = setTimeout(async () => {
+    state.refreshTimer = null;
+    const fn = state.refresh;
+    const typing = document.activeElement && document.activeElement.closest("#view") &&
+      document.activeElement.matches("input, textarea, select");
+    if (fn && fn === state.refresh && typing) {
+      setTimeout(scheduleRefresh, 1000); // never redraw under the user's hands
+      return;
+    }
+    if (fn && fn === state.refresh) {
+      try {
+        await fn();
+      } catch (e) {
+        setTimeout(scheduleRefresh, 1000); // the node was busy or restarting: try again
+      }
+    }
+  }, 150);
+}
+
+// --- post an intent --------------------------------------------------------
+
+function field(id, label, input, hint) {
+  input.id = id;
+  const err = h("p", { class: "error", id: `err-${id}`, "aria-live": "polite" });
+  const describedBy = [`err-${id}`];
+  let hintEl = null;
+  if (hint) {
+    hintEl = h("p", { class: "hint", id: `hint-${id}` }, hint);
+    describedBy.push(`hint-${id}`);
+  }
+  input.setAttribute("aria-describedby", describedBy.join(" "));
+  return h("div", { class: "field", "data-field": id }, h("label", { for: id }, label), input, hintEl, err);
+}
+
+function datalist(id, values) {
+  return h("datalist", { id }, values.map((v) => h("option", { value: v })));
+}
+
+function checkGroup(name, legend, meanings, checked, errId) {
+  return h(
+    "fieldset",
+    { id: name, "aria-describedby": `err-${errId}` },
+    h("legend", {}, legend),
+    Object.entries(meanings).map(([value, meaning]) =>
+      h(
+        "label",
+        {},
+        h("input", { type: "checkbox", name, value, checked: checked.includes(value) }),
+        h("span", {}, h("code", {}, value), meaning ? ` — ${meaning}` : ""),
+      ),
+    ),
+    h("p", { class: "error", id: `err-${errId}`, "aria-live": "polite" }),
+  );
+}
+
+// Where an API message "terms.currency: ..." belongs in the form.
+const FIELD_OF = {
+  category: "f-category",
+  title: "f-title",
+  description: "f-description",
+  quantity: "f-quantity",
+  attributes: "f-attributes",
+  lifetime_days: "f-lifetime",
+  preferences: "f-preferences",
+  "terms.max_price": "f-max-price",
+  "terms.currency": "f-currency",
+  "terms.region": "f-region",
+  "terms.deliver_by": "f-deliver",
+  "terms.deliver_within_days": "f-deliver",
+  "terms.customer_terms": "f-terms",
+  "terms.payment_modes": "f-pay",
+  "terms.min_stars": "f-min-stars",
+  "terms.min_rating": "f-min-stars",
+};
+
+function clearErrors(form) {
+  for (const el of form.querySelectorAll(".error")) el.textContent = "";
+  for (const el of form.querySelectorAll("[aria-invalid]")) el.removeAttribute("aria-invalid");
+}
+
+function placeError(form, message) {
+  const m = message.match(/^([a-z_]+(?:\.[a-z_]+)*)(?:\[\d+\])?: /);
+  let target = null;
+  if (m) {
+    let path = m[1];
+    while (path && !FIELD_OF[path]) path = path.includes(".") ? path.slice(0, path.lastIndexOf(".")) : "";
+    if (path) target = FIELD_OF[path];
+  }
+  const errEl = form.querySelector(`#err-${target || "form"}`);
+  errEl.textContent = message;
+  const input = target && form.querySelector(`#${target}`);
+  if (input) {
+    input.setAttribute("aria-invalid", "true");
+    input.focus();
+  } else {
+    errEl.focus();
+  }
+}
+
+function parseAttributes(text) {
+  const out = {};
+  for (const raw of text.split("\n")) {
+    const line = raw.trim();
+    if (!line) continue;
+    const i = line.indexOf("=");
+    if (i <= 0) throw new Error(`attributes: ${JSON.stringify(line)} is not name=value`);
+    const name = line.slice(0, i).trim();
+    let value = line.slice(i + 1).trim();
+    if (/^(true|false)$/i.test(value)) value = value.toLowerCase() === "true";
+    else if (/^-?[0-9]{1,15}$/.test(value)) value = parseInt(value, 10);
+    out[name] = value;
+  }
+  return out;
+}
+
+function intentForm(opts) {
+  const v = state.vocab;
+  const cur = opts.current;
+  const t = cur ? cur.terms : null;
+  const amend = !!cur;
+  const num = (attrs) => h("input", { type: "number", ...attrs });
+  const prefs = cur ? cur.preferences : {};
+  const form = h(
+    "form",
+    { novalidate: true, id: "intent-form" },
+    h("p", { class: "error", id: "err-form", tabindex: "-1", role: "alert" }),
+    field(
+      "f-category",
+      "Category",
+      h("input", { list: "categories", value: cur ? cur.category : "", autocomplete: "off", required: !amend, disabled: amend }),
+      "Type to search the categories; a path like electronics/phones narrows it.",
+    ),
+    datalist("categories", v.categories),
+    field("f-title", "What you want", h("input", { value: cur ? cur.title : "", required: !amend }), "In a few words."),
+    field("f-description", "More detail", h("textarea", { rows: 3 }, cur ? cur.description : "")),
+    h(
+      "div",
+      { class: "row" },
+      field("f-quantity", "Quantity", num({ min: 1, step: 1, value: cur ? cur.quantity : 1 })),
+      field("f-max-price", "Most you pay (for the whole quantity)", h("input", { inputmode: "decimal", value: t ? (t.max_price_text || "").replace(/[^0-9.]/g, "") : "", required: !amend }), "e.g. 600 or 599.90"),
+      field("f-currency", "Currency", h("input", { list: "currencies", value: t ? t.currency : "EUR", autocomplete: "off" }), "ISO 4217, e.g. EUR"),
+    ),
+    datalist("currencies", v.currencies),
+    h(
+      "div",
+      { class: "row" },
+      field("f-region", "Deliver to", h("input", { list: "countries", value: t ? t.region : "DE", autocomplete: "off" }), "Country code (DE) or geohash"),
+      field("f-deliver", "Deliver within (days)", num({ min: 1, step: "any" }), amend ? "Empty: keep the date." : ""),
+      field("f-min-stars", "Lowest vendor rating (stars)", num({ min: 0, max: 5, step: 0.5, value: t && t.min_stars ? t.min_stars : "" })),
+      field("f-lifetime", "Intent stays live (days)", num({ min: 0.1, step: "any", value: amend ? "" : 7 }), amend ? "Empty: keep it." : ""),
+    ),
+    datalist("countries", v.countries),
+    checkGroup("f-pay", "Payment modes you accept", v.payment_modes, t ? t.payment_modes : ["prepay", "pay-on-delivery"], "f-pay"),
+    checkGroup("f-terms", "Your terms (Customer Commons): the vendor must sign them", v.customer_terms, t ? t.customer_terms : ["cc:no-tracking"], "f-terms"),
+    field("f-attributes", "Attributes you want", h("textarea", { rows: 3, placeholder: "brand=google\nstorage_gb=128" }, cur ? Object.entries(cur.attributes).map(([k, x]) => `${k}=${x}`).join("\n") : ""), "One name=value per line."),
+    h(
+      "fieldset",
+      { id: "f-preferences", "aria-describedby": "err-f-preferences" },
+      h("legend", {}, "What matters most (weights, 0-100; only ratios count)"),
+      h(
+        "div",
+        { class: "row" },
+        v.preference_criteria.map((c) =>
+          h("div", { class: "field" }, h("label", { for: `f-pref-${c}` }, c), num({ id: `f-pref-${c}`, min: 0, max: 100, step: 1, value: prefs[c] === undefined ? "" : prefs[c] })),
+        ),
+      ),
+      h("p", { class: "error", id: "err-f-preferences" }),
+    ),
+    h("div", { class: "actions" }, h("button", { type: "submit", id: "submit-intent" }, amend ? "Publish the amendment" : "Post the intent")),
+  );
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    clearErrors(form);
+    let draft;
+    try {
+      draft = readDraft(form, amend, cur);
+    } catch (err) {
+      placeError(form, err.message);
+      return;
+    }
+    const button = form.querySelector("button[type=submit]");
+    button.disabled = true;
+    try {
+      const data = await opts.submit(draft);
+      location.hash = `#/intent/${data.intent.key}`;
+    } catch (err) {
+      placeError(form, err.message);
+    } finally {
+      button.disabled = false;
+    }
+  });
+  return form;
+}
+
+function readDraft(form, amend, cur) {
+  const val = (id) => form.querySelector(`#${id}`).value.trim();
+  const checked = (name) => [...form.querySelectorAll(`input[name="${name}"]:checked`)].map((x) => x.value);
+  const draft = {};
+  const terms = {};
+  if (!amend) {
+    if (!val("f-category")) throw new Error("category: required: pick or type one");
+    draft.category = val("f-category");
+    if (!val("f-title")) throw new Error("title: required: say what you want");
+    if (!val("f-max-price")) throw new Error("terms.max_price: required: the most you pay");
+  }
+  const setIf = (obj, key, value, old) => {
+    if (value === "" || value === null || value === undefined) return;
+    if (amend && JSON.stringify(value) === JSON.stringify(old)) return;
+    obj[key] = value;
+  };
+  setIf(draft, "title", val("f-title"), cur && cur.title);
+  setIf(draft, "description", val("f-description"), cur && cur.description);
+  if (val("f-quantity")) setIf(draft, "quantity", Number(val("f-quantity")), cur && cur.quantity);
+  const attrs = parseAttributes(form.querySelector("#f-attributes").value);
+  if (Object.keys(attrs).length || (cur && Object.keys(cur.attributes).length)) setIf(draft, "attributes", attrs, cur && cur.attributes);
+  if (val("f-lifetime")) draft.lifetime_days = Number(val("f-lifetime"));
+  const t = cur ? cur.terms : {};
+  const oldPrice = t.max_price_text ? t.max_price_text.replace(/[^0-9.]/g, "") : undefined;
+  setIf(terms, "max_price", val("f-max-price"), oldPrice);
+  setIf(terms, "currency", val("f-currency").toUpperCase(), t.currency);
+  setIf(terms, "region", val("f-region"), t.region);
+  if (val("f-deliver")) terms.deliver_within_days = Number(val("f-deliver"));
+  if (val("f-min-stars")) setIf(terms, "min_stars", Number(val("f-min-stars")), t.min_stars);
+  setIf(terms, "payment_modes", checked("f-pay"), t.payment_modes);
+  setIf(terms, "customer_terms", checked("f-terms"), t.customer_terms);
+  if (Object.keys(terms).length) draft.terms = terms;
+  const prefs = {};
+  for (const c of state.vocab.preference_criteria) {
+    const x = form.querySelector(`#f-pref-${c}`).value.trim();
+    if (x !== "") prefs[c] = Number(x);
+  }
+  if (Object.keys(prefs).length) setIf(draft, "preferences", prefs, cur && cur.preferences);
+  return draft;
+}
+
+async function postView() {
+  view(
+    h("h1", { tabindex: "-1" }, "Post an intent"),
+    h("p", { class: "muted" }, "Say what you want, on your terms. It goes out signed with a key used for this intent only; vendors answer with sealed offers only you can read."),
+    intentForm({ submit: (draft) => api("POST", "/v1/intents", draft) }),
+  );
+}
+
+async function amendView(key) {
+  const data = await api("GET", `/v1/intents/${key}`);
+  const i = data.intent;
+  view(
+    h("h1", { tabindex: "-1" }, `Amend: ${i.title}`),
+    h("p", { class: "muted" }, "Change what you need; the rest stays. Offers to the older revision stop counting."),
+    intentForm({ current: i, submit: (draft) => api("POST", `/v1/intents/${i.key}/amend`, draft) }),
+  );
+}
+
+// --- my intents ------------------------------------------------------------
+
+const INTENTS_SHOWN = 100; // the newest; the count says how many there are
+
+async function intentsView() {
+  const render = async () => {
+    const data = await api("GET", `/v1/intents?limit=${INTENTS_SHOWN}`);
+    const rows = data.intents.map((i) =>
+      h(
+        "tr",
+        {},
+        h("td", {}, h("a", { href: `#/intent/${i.key}` }, i.title)),
+        h("td", {}, i.category),
+        h("td", {}, stateBadge(i.state)),
+        h("td", {}, i.terms.max_price_text),
+        h("td", { class: "offers-count" }, String(i.offers)),
+        h("td", {}, fmtTime(i.created)),
+      ),
+    );
+    view(
+      h("h1", { tabindex: "-1" }, "My intents"),
+      h("p", {}, h("a", { class: "button", href: "#/post" }, "Post a new intent")),
+      data.intents.length
+        ? h(
+          "div",
+          { class: "table-wrap" },
+          h(
+            "table",
+            { id: "intents" },
+            h("caption", { class: "muted" }, data.total > data.intents.length
+              ? `the newest ${data.intents.length} of ${data.total} intents`
+              : `${data.total} intents, newest first`),
+            h("thead", {}, h("tr", {}, ["What", "Category", "State", "At most", "Offers", "Posted"].map((x) => h("th", { scope: "col" }, x)))),
+            h("tbody", {}, rows),
+          ),
+        )
+        : h("p", {}, "No intents yet."),
+    );
+  };
+  await render();
+  live(render);
+}
+
+// --- one intent: live offers, accept, withdraw -----------------------------
+
+function bars(r) {
+  const grid = h("div", { class: "bars" });
+  for (const [k, v] of Object.entries(r.breakdown)) {
+    const max = r.out_of[k] || 0;
+    const id = `bar-${r.offer.id.slice(0, 12)}-${k}`;
+    grid.append(
+      h("label", { for: id }, k),
+      h("meter", { id, min: 0, max: max || 1, value: v }),
+      h("span", { class: "muted" }, `${Number(v).toFixed(1)} / ${max}`),
+    );
+  }
+  return grid;
+}
+
+function acceptPanel(intent, r, onDone) {
+  const o = r.offer;
+  const profile = state.vocab.profile;
+  const modes = o.payment_modes.filter((m) => intent.terms.payment_modes.length === 0 || intent.terms.payment_modes.includes(m));
+  const idp = o.id.slice(0, 12);
+  const priceField = field(`price-${idp}`, `Your price (${o.currency}, at least the floor)`, h("input", { inputmode: "decimal" }),
+    o.price_floor !== null && o.price_floor !== undefined ? `Floor: ${(o.price_floor / 100).toFixed(2)} ${o.currency}` : "");
+  priceField.hidden = true;
+  const modeSelect = h("select", {}, modes.map((m) => h("option", { value: m }, m)));
+  modeSelect.addEventListener("change", () => {
+    priceField.hidden = modeSelect.value !== "name-your-price";
+  });
+  const names = Object.keys(profile);
+  const form = h(
+    "form",
+    { class: "accept-form", novalidate: true },
+    h(
+      "fieldset",
+      {},
+      h("legend", {}, `What ${o.vendor} may learn about you (only for this deal)`),
+      names.length
+        ? names.map((n) => h("label", {}, h("input", { type: "checkbox", name: `disclose-${idp}`, value: n, checked: true }), h("span", {}, h("strong", {}, n), `: ${profile[n]}`)))
+        : h("p", { class: "hint" }, "Your profile is empty: add contact and shipping under [profile] in config.toml to share them."),
+    ),
+    field(`mode-${idp}`, "Payment mode", modeSelect),
+    priceField,
+    h("p", { class: "error", id: `err-accept-${idp}`, role: "alert" }),
+    h("div", { class: "actions" },
+      h("button", { type: "submit", class: "confirm-accept" }, `Accept ${o.vendor}'s offer`),
+      h("button", { type: "button", class: "secondary", onclick: () => { form.remove(); scheduleRefresh(); } }, "Cancel")),
+  );
+  if (modeSelect.value === "name-your-price") priceField.hidden = false;
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const err = form.querySelector(`#err-accept-${idp}`);
+    err.textContent = "";
+    const body = {
+      disclose: [...form.querySelectorAll(`input[name="disclose-${idp}"]:checked`)].map((x) => x.value),
+      payment_mode: modeSelect.value,
+    };
+    if (modeSelect.value === "name-your-price") {
+      const text = form.querySelector(`#price-${idp}`).value.trim();
+      const minor = Math.round(Number(text) * 100);
+      if (!text || !Number.isFinite(minor) || minor <= 0) {
+        const input = form.querySelector(`#price-${idp}`);
+        form.querySelector(`#err-price-${idp}`).textContent = "price: give the amount you pay, e.g. 450 or 449.90";
+        input.setAttribute("aria-invalid", "true");
+        input.focus();
+        return;
+      }
+      body.price = minor;
+    }
+    form.querySelector("button[type=submit]").disabled = true;
+    try {
+      await api("POST", `/v1/offers/${o.id}/accept`, body);
+      onDone();
+    } catch (ex) {
+      err.textContent = ex.message;
+      err.focus();
+      form.querySelector("button[type=submit]").disabled = false;
+    }
+  });
+  return form;
+}
+
+async function intentView(key) {
+  let openAccept = null; // keep an open accept form across live refreshes
+  const render = async () => {
+    if (openAccept && document.body.contains(openAccept)) return; // do not pull the form away mid-choice
+    const data = await api("GET", `/v1/intents/${key}/offers`);
+    const i = data.intent;
+    const t = i.terms;
+    const open = i.state === "open" || i.state === "amended"; // amended: open, a later revision
+    const ranked = data.ranked.map((r) => {
+      const card = h(
+        "article",
+        { class: "card offer", "data-offer": r.offer.id, "aria-labelledby": `o-${r.offer.id.slice(0, 12)}` },
+        h("h3", { id: `o-${r.offer.id.slice(0, 12)}` }, `#${r.rank} ${r.offer.vendor}: ${r.offer.item.title}`),
+        h("p", {}, h("span", { class: "score" }, `score ${r.score}`), " · ", h("strong", {}, r.offer.price_text),
+          " · delivery by ", fmtTime(r.offer.deliver_by), " · ", `${r.rating_stars} stars`),
+        bars(r),
+        h("p", { class: "why" }, h("strong", {}, "Why: "), r.explanation),
+        h("p", { class: "hint" }, "Signs your terms: ", r.offer.customer_terms.join(", ") || "none", " · pays: ", r.offer.payment_modes.join(", ")),
+      );
+      if (open) {
+        const btn = h("button", { type: "button", class: "accept" }, "Accept...");
+        btn.addEventListener("click", () => {
+          if (card.querySelector(".accept-form")) return;
+          openAccept = acceptPanel(i, r, () => {
+            openAccept = null;
+            location.hash = "#/deals";
+          });
+          card.append(openAccept);
+          openAccept.querySelector("input, select").focus();
+        });
+        card.append(h("div", { class: "actions" }, btn));
+      }
+      return card;
+    });
+    const rejected = data.rejected.map((r) =>
+      h(
+        "article",
+        { class: "card rejected" },
+        h("h3", {}, `${r.offer.vendor}: ${r.offer.item.title} (${r.offer.price_text})`),
+        h("ul", { class: "reasons" }, r.reasons.map((x) => h("li", {}, x))),
+        h("p", { class: "hint" }, r.explanation),
+      ),
+    );
+    const withdrawForm = h(
+      "form",
+      { class: "actions", id: "withdraw-form" },
+      h("label", { for: "withdraw-reason", class: "sr" }, "Reason (optional)"),
+      h("input", { id: "withdraw-reason", placeholder: "bought elsewhere" }),
+      h("button", { type: "submit", class: "danger" }, "Withdraw the intent"),
+      h("p", { class: "error", id: "err-withdraw", role: "alert" }),
+    );
+    withdrawForm.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      try {
+        await api("POST", `/v1/intents/${i.key}/withdraw`, { reason: withdrawForm.querySelector("#withdraw-reason").value });
+        await render();
+        focusHeading();
+      } catch (ex) {
+        withdrawForm.querySelector("#err-withdraw").textContent = ex.message;
+      }
+    });
+    view(
+      h("h1", { tabindex: "-1" }, i.title, " ", stateBadge(i.state)),
+      h(
+        "dl",
+        { class: "facts card" },
+        h("dt", {}, "Category"), h("dd", {}, i.category),
+        h("dt", {}, "At most"), h("dd", {}, `${t.max_price_text} for ${i.quantity}`),
+        h("dt", {}, "Deliver to"), h("dd", {}, `${t.region}${t.deliver_by ? ", by " + fmtTime(t.deliver_by) : ""}`),
+        h("dt", {}, "Your terms"), h("dd", {}, t.customer_terms.join(", ") || "none"),
+        h("dt", {}, "Payment"), h("dd", {}, t.payment_modes.join(", ") || "any"),
+        h("dt", {}, "Revision"), h("dd", {}, `${i.revision} (live until ${fmtTime(i.expires)})`),
+        h("dt", {}, "Key"), h("dd", { class: "mono" }, i.key),
+      ),
+      open ? h("div", { class: "actions" }, h("a", { class: "button secondary", href: `#/amend/${i.key}` }, "Amend"), withdrawForm) : null,
+      h("h2", {}, `Ranked offers (${data.ranked.length})`),
+      h("div", { id: "ranked", "aria-live": "polite" }, ranked.length ? ranked : h("p", { class: "muted" }, open ? "Waiting for offers: they appear here as they arrive." : "No acceptable offers.")),
+      h("h2", {}, `Rejected offers (${data.rejected.length})`),
+      h("div", { id: "rejected" }, rejected.length ? rejected : h("p", { class: "muted" }, "None.")),
+    );
+  };
+  await render();
+  live(render);
+}
+
+// --- deals -----------------------------------------------------------------
+
+async function dealsView() {
+  const render = async () => {
+    const data = await api("GET", "/v1/deals");
+    const cards = data.deals.map((d) => {
+      const learned = Object.entries(d.disclosed);
+      const asCustomer = d.role === "customer";
+      return h(
+        "article",
+        { class: "card deal", "data-deal": d.id },
+        h("h3", {}, `${d.offer.vendor}: ${d.offer.item.title} `, stateBadge(d.state)),
+        h("p", {}, h("strong", {}, d.price_text), ` · ${d.payment_mode} · for your intent "${d.intent.title}"`, asCustomer ? "" : " (you are the vendor)"),
+        h("h4", {}, asCustomer ? `What ${d.offer.vendor} learned about you` : "What the customer told you"),
+        learned.length
+          ? h("ul", { class: "learned" }, learned.map(([k, v]) => h("li", {}, h("strong", {}, k), `: ${v}`)))
+          : h("p", {}, "Nothing beyond the deal itself."),
+        h("p", { class: "hint" }, "The vendor signed these terms: ", d.offer.customer_terms.join(", ") || "none"),
+        d.reply ? h("p", { class: "reply" }, h("strong", {}, `${d.reply.kind}: `), d.reply.text) : h("p", { class: "muted" }, "Waiting for the vendor's answer..."),
+        h("p", { class: "hint mono" }, `deal ${d.id.slice(0, 12)}`),
+      );
+    });
+    view(h("h1", { tabindex: "-1" }, "Deals"), cards.length ? h("div", { id: "deals" }, cards) : h("p", {}, "No deals yet."));
+  };
+  await render();
+  live(render);
+}
+
+// --- who knows what about me ----------------------------------------------
+
+async function privacyView() {
+  const render = async () => {
+    const data = await api("GET", "/v1/deals");
+    const byVendor = new Map();
+    for (const d of data.deals.filter((x) => x.role === "customer")) {
+      const key = d.offer.vendor_key;
+      if (!byVendor.has(key)) byVendor.set(key, { name: d.offer.vendor, deals: [], told: new Map() });
+      const v = byVendor.get(key);
+      v.deals.push(d);
+      for (const [k, x] of Object.entries(d.disclosed)) {
+        if (!v.told.has(k)) v.told.set(k, new Set());
+        v.told.get(k).add(x);
+      }
+    }
+    const cards = [...byVendor.entries()].map(([key, v]) => h(
+      "article",
+      { class: "card vendor-knows", "data-vendor": key },
+      h("h3", {}, v.name),
+      h("p", { class: "hint mono" }, `vendor key ${key.slice(0, 16)}...`),
+      v.told.size
+        ? h("ul", {}, [...v.told.entries()].map(([k, xs]) => h("li", {}, h("strong", {}, k), `: ${[...xs].join("; ")}`)))
+        : h("p", {}, "Nothing about you beyond the deals themselves."),
+      h("p", {}, `From ${v.deals.length} deal(s): `, v.deals.map((d) => `${d.offer.item.title} (${d.state})`).join(", ")),
+      h("p", { class: "hint" }, "Terms they signed: ", [...new Set(v.deals.flatMap((d) => d.offer.customer_terms))].join(", ") || "none"),
+    ));
+    view(
+      h("h1", { tabindex: "-1" }, "Who knows what about you"),
+      h("p", { class: "muted" }, "Only the vendors you accepted learned anything, and only what you ticked for that deal. Every other vendor saw an anonymous intent."),
+      cards.length ? h("div", { id: "who-knows" }, cards) : h("p", {}, "No vendor knows anything about you yet."),
+    );
+  };
+  await render();
+  live(render);
+}
+
+// --- node and peers --------------------------------------------------------
+
+async function nodeView() {
+  const render = async () => {
+    const [s, p] = await Promise.all([api("GET", "/v1/status"), api("GET", "/v1/peers")]);
+    const counts = (obj) => Object.entries(obj).map(([k, v]) => `${v} ${k}`).join(", ") || "none";
+    const connect = h(
+      "form",
+      { id: "connect-form", novalidate: true },
+      field("f-peer", "Connect to a peer", h("input", { placeholder: "/ip4/203.0.113.7/tcp/4001/p2p/12D3KooW..." }), "A multiaddr ending in /p2p/<peer id>."),
+      h("button", { type: "submit" }, "Connect"),
+    );
+    connect.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      const input = connect.querySelector("#f-peer");
+      const err = connect.querySelector("#err-f-peer");
+      err.textContent = "";
+      input.removeAttribute("aria-invalid");
+      try {
+        await api("POST", "/v1/peers", { addr: input.value.trim() });
+        await render();
+      } catch (ex) {
+        err.textContent = ex.message;
+        input.setAttribute("aria-invalid", "true");
+        input.focus();
+      }
+    });
+    view(
+      h("h1", { tabindex: "-1" }, "Node and peers"),
+      h(
+        "dl",
+        { class: "facts card" },
+        h("dt", {}, "Peer id"), h("dd", { class: "mono" }, s.peer_id),
+        h("dt", {}, "Addresses to share"), h("dd", {}, s.addrs.map((a) => h("div", { class: "mono" }, a))),
+        h("dt", {}, "Roles"), h("dd", {}, s.roles.join(", ")),
+        h("dt", {}, "Connected peers"), h("dd", { id: "connected-count" }, String(s.connected_peers)),
+        h("dt", {}, "Intents"), h("dd", {}, counts(s.intents)),
+        h("dt", {}, "Deals"), h("dd", {}, counts(s.deals)),
+        h("dt", {}, "Store"), h("dd", {}, fmtBytes(s.store_bytes)),
+        h("dt", {}, "Up"), h("dd", {}, `${Math.round(s.uptime_seconds)} s, version ${s.version}`),
+        s.vendor ? [h("dt", {}, "Vendor"), h("dd", {}, `${s.vendor.name} (${s.vendor.categories.join(", ")}), ${s.vendor.offers_made} offers made`)] : null,
+      ),
+      h("h2", {}, "Connected"),
+      p.connected.length
+        ? h("ul", {}, p.connected.map((c) => h("li", { class: "mono" }, c.peer_id)))
+        : h("p", {}, "No peers connected."),
+      p.banned.length ? [h("h2", {}, "Banned"), h("ul", {}, p.banned.map((b) => h("li", { class: "mono" }, `${b.peer_id} (${b.seconds_left} s left)`)))] : null,
+      connect,
+    );
+  };
+  await render();
+  live(render);
+}
+
+// --- vendor side -----------------------------------------------------------
+
+async function vendorView() {
+  const render = async () => {
+    const [cat, made, deals] = await Promise.all([
+      api("GET", "/v1/vendor/catalog"),
+      api("GET", "/v1/vendor/offers"),
+      api("GET", "/v1/deals"),
+    ]);
+    const vendorDeals = deals.deals.filter((d) => d.role === "vendor");
+    view(
+      h("h1", { tabindex: "-1" }, `Vendor${cat.name ? ": " + cat.name : ""}`),
+      h("h2", {}, `Intents answered and offers made (${made.total})`),
+      made.offers.length
+        ? h("div", { class: "table-wrap" }, h("table", { id: "offers-made" },
+          h("thead", {}, h("tr", {}, ["Intent", "Customer's budget", "Your offer", "Price", "State"].map((x) => h("th", { scope: "col" }, x)))),
+          h("tbody", {}, made.offers.map((m) => h("tr", {},
+            h("td", {}, `${m.intent.title} (${m.intent.category})`),
+            h("td", {}, `${m.intent.terms.max_price_text}, ${m.intent.terms.region}`),
+            h("td", {}, m.offer.item.title),
+            h("td", {}, m.offer.price_text),
+            h("td", {}, stateBadge(m.state === "received" ? "open" : m.state)))))))
+        : h("p", {}, "No offers made yet."),
+      h("h2", {}, `Deals (${vendorDeals.length})`),
+      vendorDeals.length
+        ? h("div", { id: "vendor-deals" }, vendorDeals.map((d) => h("article", { class: "card" },
+          h("h3", {}, `${d.offer.item.title} `, stateBadge(d.state)),
+          h("p", {}, `${d.price_text} · ${d.payment_mode}`),
+          h("p", {}, "The customer told you: ", Object.entries(d.disclosed).map(([k, v]) => `${k}: ${v}`).join("; ") || "nothing"),
+          d.reply ? h("p", {}, `${d.reply.kind}: ${d.reply.text}`) : h("p", { class: "muted" }, "Not answered yet (a bot answers accepts: intentcast vendor attach BOT.py)."))))
+        : h("p", {}, "No deals yet."),
+      h("h2", {}, `Catalog served (${cat.items.length} items)`),
+      cat.items.length
+        ? h("div", { class: "table-wrap" }, h("table", { id: "catalog" },
+          h("thead", {}, h("tr", {}, ["Item", "Category", "Price", "Stock", "Ships to", "Terms signed"].map((x) => h("th", { scope: "col" }, x)))),
+          h("tbody", {}, cat.items.map((it) => h("tr", {},
+            h("td", {}, it.title, h("div", { class: "hint mono" }, it.sku)),
+            h("td", {}, it.category),
+            h("td", {}, it.price_text),
+            h("td", {}, String(it.stock)),
+            h("td", {}, it.ships_to.join(", ")),
+            h("td", {}, it.customer_terms.join(", ")))))))
+        : h("p", {}, "No catalog: this node answers through an attached bot, or is not a vendor."),
+    );
+  };
+  await render();
+  live(render);
+}
+
+// --- start -----------------------------------------------------------------
+
+function signedOut() {
+  document.getElementById("live-state").textContent = "not signed in";
+  view(
+    h("h1", { tabindex: "-1" }, "Not signed in"),
+    h("p", { class: "notice bad", id: "signed-out", role: "alert" },
+      "This browser has no session with the node. Run ", h("code", {}, "intentcast open"),
+      " on the machine the node runs on: it opens a one-time sign-in link."),
+  );
+  focusHeading();
+}
+
+async function start() {
+  const began = performance.now();
+  try {
+    // All at once: without a session every one of them is refused alike.
+    const [s, vocab, status] = await Promise.all([
+      api("GET", "/v1/web/session"),
+      api("GET", "/v1/vocab"),
+      api("GET", "/v1/status"),
+    ]);
+    state.csrf = s.csrf;
+    state.vocab = vocab;
+    state.status = status;
+    state.lastEvent = Math.max(0, status.events - 20);
+  } catch (e) {
+    if (e.status === 401) return signedOut();
+    return showError(e);
+  }
+  if (state.vocab.roles.includes("vendor")) {
+    for (const el of document.querySelectorAll(".vendor-only")) el.hidden = false;
+  }
+  if (!state.vocab.roles.includes("customer")) {
+    for (const el of document.querySelectorAll(".customer-only")) el.hidden = true;
+  }
+  window.addEventListener("hashchange", route);
+  await route();
+  document.body.dataset.ready = "1";
+  document.body.dataset.readyMs = performance.now().toFixed(1); // since the navigation began
+  document.body.dataset.startMs = (performance.now() - began).toFixed(1); // since the script ran
+  follow();
+}
+
+document.addEventListener("DOMContentLoaded", start);
