@@ -37,7 +37,18 @@ def main() -> None:
 
 
 for command in (
-    init, node, intent, offers, accept, deals, peers, status, vendor, demo, categories, open_app
+    init,
+    node,
+    intent,
+    offers,
+    accept,
+    deals,
+    peers,
+    status,
+    vendor,
+    demo,
+    categories,
+    open_app,
 ):
     main.add_command(command)
 
