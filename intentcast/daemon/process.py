@@ -97,7 +97,6 @@ def _prepare(
     elif "vendor" in settings.roles and vendor is None:
         assert settings.catalog is not None
         vendor = _catalog_vendor(settings.catalog)
-    check_listen_ports(settings.listen)
     return _Prepared(settings, customer_seed, vendor_seed, vendor)
 
 
@@ -130,9 +129,34 @@ def run_daemon(
     """
     home = Home.at(path)
     prepared = _prepare(home, catalog, roles, vendor, vendor_source)
-    with hold_lock(home), Store.open(home.database, budget=prepared.settings.budget) as store:
+    # The lock first: a second daemon on this home is told so, not that
+    # its ports are taken (by the first one). Then every port, before the
+    # node starts: a taken one is one clear error, not a node that logs
+    # "listening" and exits.
+    with hold_lock(home):
+        check_listen_ports(prepared.settings.listen)
+        hconfig, sockets = _api_sockets(home, prepared.settings)
         try:
-            trio.run(_serve, home, prepared, store, handle_signals, on_ready)
+            _run_locked(home, prepared, (hconfig, sockets), handle_signals, on_ready)
+        finally:
+            for sock in sockets.insecure_sockets:
+                sock.close()
+
+
+def _run_locked(
+    home: Home,
+    prepared: _Prepared,
+    api: tuple[HypercornConfig, Sockets],
+    handle_signals: bool,
+    on_ready: Callable[[DaemonInfo], None] | None,
+) -> None:
+    with Store.open(home.database, budget=prepared.settings.budget) as store:
+        try:
+            trio.run(
+                functools.partial(
+                    _serve, home, prepared, store, api, signals=handle_signals, on_ready=on_ready
+                )
+            )
             log.info("node stopped")
         except BaseExceptionGroup as group:
             leaf = _only_leaf(group)
@@ -159,7 +183,9 @@ async def _serve(
     home: Home,
     prepared: _Prepared,
     store: Store,
-    handle_signals: bool,
+    api: tuple[HypercornConfig, Sockets],
+    *,
+    signals: bool,
     on_ready: Callable[[DaemonInfo], None] | None,
 ) -> None:
     settings = prepared.settings
@@ -178,8 +204,8 @@ async def _serve(
             stop=stopping.set,
             version=__version__,
         )
-        hconfig, sockets = _api_sockets(home, settings)
-        if handle_signals:
+        hconfig, sockets = api
+        if signals:
             nursery.start_soon(_stop_on_signal, stopping)
         await _serve_api(home, context, hconfig, sockets, stopping=stopping, on_ready=on_ready)
         log.info("stopping the node")

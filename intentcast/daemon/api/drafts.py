@@ -61,8 +61,10 @@ def _money(value: object, currency: str) -> int:
         # Not a number, or NaN, Infinity, or an exponent no price has.
         if amount is None or not amount.is_finite() or abs(amount.adjusted()) > 30:
             raise BadDraft(f"terms.max_price: {value[:40]!r} is not an amount") from None
+        if amount < 0:
+            raise BadDraft(f"terms.max_price: {value[:40]!r} is negative; give 0 or more")
         minor = amount.scaleb(minor_unit_exponent(currency))
-        if minor != minor.to_integral_value() or minor < 0:
+        if minor != minor.to_integral_value():
             raise BadDraft(f"terms.max_price: {value!r} has too many decimals for {currency}")
         return int(minor)
     raise BadDraft("terms.max_price: give minor units (59990) or an amount string ('599.90')")
@@ -98,6 +100,7 @@ def _terms(body: Mapping[str, Any], now: int, current: ProtocolTerms | None) -> 
     currency = body.get("currency", fields.get("currency"))
     if not isinstance(currency, str):
         raise BadDraft("terms.currency: required, an ISO 4217 code such as EUR")
+    currency = currency.upper()  # "eur" is EUR
     fields["currency"] = currency
     if "max_price" in body:
         fields["max_price"] = _money(body["max_price"], currency)

@@ -10,18 +10,20 @@ from typing import Any, Final
 import trio
 from starlette.requests import Request
 
-from intentcast.node import NodeError
+from intentcast.matching import hints
+from intentcast.matching.hints import KnownVendor
+from intentcast.node import NetworkError, NodeError
 from intentcast.protocol import (
     IntentState,
 )
 
-from ..addresses import dialable_addrs
+from ..addresses import BadAddress, dialable_addrs, peer_id_of, tcp_endpoint
 from ..remote import RemoteVendor
 from .context import ApiContext, Created
 from .drafts import disclosure_for, intent_fields
 from .errors import BadDraft
 from .lookup import own_intent, received_offer, resolve
-from .render import deal_json, intent_json, ranked_json, rejected_json
+from .render import deal_json, hint_json, intent_json, ranked_json, rejected_json
 
 #: Longest long poll of ``GET /v1/events`` (seconds).
 MAX_POLL: Final = 60.0
@@ -139,7 +141,42 @@ async def connect(request: Request, ctx: ApiContext) -> dict[str, Any]:
     addr = body.get("addr") if isinstance(body, dict) else None
     if not isinstance(addr, str):
         raise BadDraft("addr: required, a multiaddr ending in /p2p/<peer id>")
-    return {"peer_id": await ctx.node.connect(addr)}
+    try:
+        peer = peer_id_of(addr)
+    except BadAddress as exc:
+        raise BadDraft(f"addr: {exc}") from None
+    if peer in ctx.node.p2p.connected_peers():
+        # libp2p does not dial a peer it is connected to: say so, and store
+        # nothing for an address no one dialled, after checking that
+        # something listens there at all.
+        await _probe(addr)
+        return {"peer_id": peer, "already_connected": True, "dialled": False}
+    return {
+        "peer_id": await ctx.node.connect(addr),
+        "already_connected": False,
+        "dialled": True,
+    }
+
+
+#: How long a probe of an address waits for a TCP connection (seconds).
+PROBE_SECONDS: Final = 5.0
+
+
+async def _probe(addr: str) -> None:
+    """:class:`NetworkError` unless something accepts a TCP connection at ``addr``."""
+    endpoint = tcp_endpoint(addr)
+    if endpoint is None:
+        return
+    host, port = endpoint
+    try:
+        with trio.fail_after(PROBE_SECONDS):
+            stream = await trio.open_tcp_stream(host, port)
+        await stream.aclose()
+    except (OSError, trio.TooSlowError) as exc:
+        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else "no answer"
+        raise NetworkError(
+            f"cannot reach {addr} ({why}); that peer is connected by another address"
+        ) from None
 
 
 async def events(request: Request, ctx: ApiContext) -> dict[str, Any]:
@@ -159,13 +196,35 @@ async def list_intents(request: Request, ctx: ApiContext) -> dict[str, Any]:
     return {"intents": [intent_json(ctx, o) for o in owns]}
 
 
+def known_vendors(ctx: ApiContext) -> list[KnownVendor]:
+    """The vendors this node learned of from the offers it opened (nothing
+    is asked of any vendor)."""
+    store = ctx.node.store
+    return hints.known_vendors(
+        (r.offer.message, own.intent.message.category)
+        for own in store.intents.list()
+        for r in store.offers.received(own.intent.signer)
+    )
+
+
 async def post_intent(request: Request, ctx: ApiContext) -> Created:
-    """Sign and publish a new intent from a JSON draft."""
-    fields = intent_fields(await _body(request), now=ctx.node.now())
+    """Sign and publish a new intent from a JSON draft. Payment modes left
+    out are the ones most vendors this node knows take (``defaults`` in the
+    answer says what was chosen)."""
+    body = await _body(request)
+    defaults: dict[str, Any] = {}
+    terms = body.get("terms") if isinstance(body, dict) else None
+    if isinstance(terms, dict) and "payment_modes" not in terms:
+        chosen = hints.default_payment_modes(known_vendors(ctx))
+        if chosen is not None:
+            body = {**body, "terms": {**terms, "payment_modes": list(chosen)}}
+    fields = intent_fields(body, now=ctx.node.now())
+    if isinstance(terms, dict) and "payment_modes" not in terms:
+        defaults["payment_modes"] = list(fields["terms"].payment_modes)
     signed = await ctx.node.post_intent(**fields)
     own = ctx.node.store.intents.get(signed.signer)
     assert own is not None
-    return Created({"intent": intent_json(ctx, own)})
+    return Created({"intent": intent_json(ctx, own), "defaults": defaults})
 
 
 async def show_intent(request: Request, ctx: ApiContext) -> dict[str, Any]:
@@ -204,10 +263,14 @@ async def offers(request: Request, ctx: ApiContext) -> dict[str, Any]:
     """The offers for an own intent: ranked with breakdowns, rejected with reasons."""
     own = own_intent(ctx, request.path_params["key"])
     ranking = ctx.node.offers_for(own.intent.signer)
+    vendors = known_vendors(ctx)
+    i = own.intent.message
     return {
         "intent": intent_json(ctx, own),
         "ranked": [ranked_json(r) for r in ranking.ranked],
         "rejected": [rejected_json(r) for r in ranking.rejected],
+        "known_vendors": len(vendors),
+        "hints": [hint_json(h) for h in hints.why_no_offers(i.terms, i.category, vendors)],
     }
 
 
