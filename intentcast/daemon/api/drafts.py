@@ -47,7 +47,7 @@ _TERMS_KEYS: Final = frozenset(
 _MAX_AMOUNT_TEXT: Final = 64
 
 
-def _money(value: object, currency: str) -> int:
+def _money(value: object, currency: str, name: str = "terms.max_price") -> int:
     """Minor units from an integer (already minor units) or a decimal string
     in major units (``"599.90"``)."""
     if type(value) is int:
@@ -60,14 +60,20 @@ def _money(value: object, currency: str) -> int:
             amount = None
         # Not a number, or NaN, Infinity, or an exponent no price has.
         if amount is None or not amount.is_finite() or abs(amount.adjusted()) > 30:
-            raise BadDraft(f"terms.max_price: {value[:40]!r} is not an amount") from None
+            raise BadDraft(f"{name}: {value[:40]!r} is not an amount") from None
         if amount < 0:
-            raise BadDraft(f"terms.max_price: {value[:40]!r} is negative; give 0 or more")
+            raise BadDraft(f"{name}: {value[:40]!r} is negative; give 0 or more")
         minor = amount.scaleb(minor_unit_exponent(currency))
         if minor != minor.to_integral_value():
-            raise BadDraft(f"terms.max_price: {value!r} has too many decimals for {currency}")
+            raise BadDraft(f"{name}: {value[:40]!r} has too many decimals for {currency}")
         return int(minor)
-    raise BadDraft("terms.max_price: give minor units (59990) or an amount string ('599.90')")
+    raise BadDraft(f"{name}: give minor units (59990) or an amount string ('599.90')")
+
+
+def money(value: object, currency: str, name: str) -> int:
+    """Minor units of ``currency`` from minor units or an amount string;
+    :class:`BadDraft` naming ``name`` otherwise."""
+    return _money(value, currency, name)
 
 
 def _number(name: str, value: object) -> float:

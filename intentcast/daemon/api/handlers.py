@@ -20,7 +20,7 @@ from intentcast.protocol import (
 from ..addresses import BadAddress, dialable_addrs, peer_id_of, tcp_endpoint
 from ..remote import RemoteVendor
 from .context import ApiContext, Created
-from .drafts import disclosure_for, intent_fields
+from .drafts import disclosure_for, intent_fields, money
 from .errors import BadDraft
 from .lookup import own_intent, received_offer, resolve
 from .render import deal_json, hint_json, intent_json, ranked_json, rejected_json
@@ -284,8 +284,8 @@ async def accept(request: Request, ctx: ApiContext) -> dict[str, Any]:
     price = body.get("price")
     if mode is not None and not isinstance(mode, str):
         raise BadDraft("payment_mode: must be a string")
-    if price is not None and type(price) is not int:
-        raise BadDraft("price: must be an integer in minor units")
+    if price is not None:
+        price = money(price, received.offer.message.currency, "price")
     signed = await ctx.node.accept(
         received.offer.id,
         disclose=disclosure_for(body, ctx.settings.profile),
