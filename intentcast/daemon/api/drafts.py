@@ -16,6 +16,7 @@ from intentcast.protocol import Terms as ProtocolTerms
 from intentcast.protocol.fields import DAY
 
 from .errors import BadDraft
+from .models import IntentChanges, IntentDraft, validate
 
 _DRAFT_KEYS: Final = frozenset(
     {
@@ -141,6 +142,8 @@ def intent_fields(body: object, *, now: int, current: Intent | None = None) -> d
     Raises :class:`BadDraft` or :class:`~intentcast.protocol.InvalidMessage`."""
     if not isinstance(body, dict):
         raise BadDraft("the body must be a JSON object (an intent draft)")
+    # The declared types first (models.IntentDraft, the OpenAPI schema's source).
+    validate(IntentDraft if current is None else IntentChanges, body)
     unknown = set(body) - _DRAFT_KEYS
     if unknown:
         raise BadDraft(f"unknown fields {', '.join(sorted(unknown))}")
@@ -158,6 +161,12 @@ def intent_fields(body: object, *, now: int, current: Intent | None = None) -> d
     for name in ("title", "description", "attributes", "quantity"):
         if name in body:
             out[name] = body[name]
+    if "attributes" in out:
+        # A range [a, b] is the whole numbers between a and b, either way round.
+        out["attributes"] = {
+            k: sorted(v) if isinstance(v, list) and len(v) == 2 else v
+            for k, v in out["attributes"].items()
+        }
     if "terms" in body or current is None:
         terms = body.get("terms")
         if not isinstance(terms, dict):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import math
+import re
 import time
 from collections.abc import Iterable
 from typing import Any, Final
@@ -19,10 +21,12 @@ from intentcast.protocol import (
 
 from ..addresses import BadAddress, dialable_addrs, peer_id_of, tcp_endpoint
 from ..remote import RemoteVendor
+from . import models
 from .context import ApiContext, Created
 from .drafts import disclosure_for, intent_fields, money
 from .errors import BadDraft
 from .lookup import own_intent, received_offer, resolve
+from .models import validate
 from .render import deal_json, hint_json, intent_json, ranked_json, rejected_json
 
 #: Longest long poll of ``GET /v1/events`` (seconds).
@@ -30,15 +34,46 @@ MAX_POLL: Final = 60.0
 
 
 async def _body(request: Request) -> Any:
+    """The JSON body ({} when there is none): well-formed JSON of
+    well-formed Unicode text, or :class:`BadDraft` naming the field."""
     raw = await request.body()
     if not raw:
         return {}
     try:
-        return await request.json()
+        data = json.loads(raw)
     except ValueError:
         raise BadDraft("the body is not valid JSON") from None
     except RecursionError:  # "[[[[..." deeper than the parser's stack
         raise BadDraft("the body is nested too deeply") from None
+    bad = _ill_formed(data, "")
+    if bad is not None:
+        raise BadDraft(
+            f"{bad or 'the body'}: not well-formed Unicode text (a lone surrogate such as \\ud800)"
+        )
+    return data
+
+
+def _ill_formed(value: object, where: str) -> str | None:
+    """Where in ``value`` a string (or a key) holds a lone surrogate, which
+    JSON's escapes allow and no UTF-8 text (nor msgpack) can carry; None if nowhere."""
+    stack = [(value, where)]
+    while stack:
+        item, at = stack.pop()
+        if isinstance(item, str):
+            if not item.isascii() and _SURROGATE.search(item):
+                return at
+        elif isinstance(item, dict):
+            for k, v in item.items():
+                path = f"{at}.{k}" if at else str(k)
+                if not k.isascii() and _SURROGATE.search(k):
+                    return at or "a field name"
+                stack.append((v, path))
+        elif isinstance(item, list):
+            stack.extend((v, f"{at}[{i}]") for i, v in enumerate(item))
+    return None
+
+
+_SURROGATE: Final = re.compile("[\ud800-\udfff]")
 
 
 def seconds(text: str) -> float:
@@ -145,6 +180,7 @@ async def connect(request: Request, ctx: ApiContext) -> dict[str, Any]:
         peer = peer_id_of(addr)
     except BadAddress as exc:
         raise BadDraft(f"addr: {exc}") from None
+    validate(models.Connect, body)
     if peer in ctx.node.p2p.connected_peers():
         # libp2p does not dial a peer it is connected to: say so, and store
         # nothing for an address no one dialled, after checking that
@@ -212,6 +248,7 @@ async def post_intent(request: Request, ctx: ApiContext) -> Created:
     out are the ones most vendors this node knows take (``defaults`` in the
     answer says what was chosen)."""
     body = await _body(request)
+    validate(models.IntentDraft, body)
     defaults: dict[str, Any] = {}
     terms = body.get("terms") if isinstance(body, dict) else None
     if isinstance(terms, dict) and "payment_modes" not in terms:
@@ -234,8 +271,10 @@ async def show_intent(request: Request, ctx: ApiContext) -> dict[str, Any]:
 
 async def amend_intent(request: Request, ctx: ApiContext) -> dict[str, Any]:
     """Publish the next revision of an own intent with the given changes."""
+    body = await _body(request)
+    validate(models.IntentChanges, body)
     own = own_intent(ctx, request.path_params["key"])
-    changes = intent_fields(await _body(request), now=ctx.node.now(), current=own.intent.message)
+    changes = intent_fields(body, now=ctx.node.now(), current=own.intent.message)
     signed = await ctx.node.amend(own.intent.signer, **changes)
     updated = ctx.node.store.intents.get(signed.signer)
     assert updated is not None
@@ -244,15 +283,12 @@ async def amend_intent(request: Request, ctx: ApiContext) -> dict[str, Any]:
 
 async def withdraw_intent(request: Request, ctx: ApiContext) -> dict[str, Any]:
     """Take an own intent off the market: ``{"reason": "..."}`` (optional)."""
+    reason = validate(models.Withdraw, await _body(request)).reason
     own = own_intent(ctx, request.path_params["key"])
     if own.state is IntentState.WITHDRAWN:
         raise NodeError("the intent is already withdrawn")
     if own.state in (IntentState.CLOSED, IntentState.EXPIRED):
         raise NodeError(f"the intent is {own.state.value}; there is nothing to withdraw")
-    body = await _body(request)
-    reason = body.get("reason", "") if isinstance(body, dict) else ""
-    if not isinstance(reason, str):
-        raise BadDraft("reason: must be a string")
     await ctx.node.withdraw(own.intent.signer, reason=reason)
     updated = ctx.node.store.intents.get(own.intent.signer)
     assert updated is not None
@@ -276,10 +312,9 @@ async def offers(request: Request, ctx: ApiContext) -> dict[str, Any]:
 
 async def accept(request: Request, ctx: ApiContext) -> dict[str, Any]:
     """Accept a received offer, disclosing only what the body names."""
-    received = received_offer(ctx, request.path_params["offer"])
     body = await _body(request)
-    if not isinstance(body, dict):
-        raise BadDraft("the body must be a JSON object")
+    validate(models.Accept, body)
+    received = received_offer(ctx, request.path_params["offer"])
     mode = body.get("payment_mode")
     price = body.get("price")
     if mode is not None and not isinstance(mode, str):
