@@ -13,6 +13,7 @@ import trio
 
 from intentcast.peer import sync as policy
 from intentcast.peer import topics
+from intentcast.peer.backoff import doubled, jittered
 from intentcast.protocol import LIVE
 from intentcast.protocol.vocab import CATEGORIES
 
@@ -216,8 +217,8 @@ class Peering(Part):
                 except NetworkError as exc:
                     log.info("bootstrap %s unreachable (%s); retry in %.0f s", addr, exc, delay)
                     self.store.peers.failed(peer_suffix, now=self.now())
-                    await trio.sleep(delay * (0.5 + random.random()))
-                    delay = min(delay * 2, self.config.reconnect_max_seconds)
+                    await trio.sleep(jittered(delay, random.random()))
+                    delay = doubled(delay, self.config.reconnect_max_seconds)
                     continue
             await trio.sleep(self.config.reconnect_min_seconds)
 

@@ -24,6 +24,7 @@ from typing import Any, Final
 import httpx
 import trio
 
+from intentcast.peer.backoff import doubled, jittered
 from intentcast.protocol import ProtocolError, decode_stored
 from intentcast.protocol.encoding import pack
 
@@ -168,8 +169,8 @@ async def _attached_loop(
         except _SessionGone as exc:
             why = f" ({exc})" if str(exc) else ""
             log.warning("the node restarted or dropped this bot%s; attaching again", why)
-        await trio.sleep(delay * (0.5 + random.random()))
-        delay = min(delay * 2, RETRY_MAX)
+        await trio.sleep(jittered(delay, random.random()))
+        delay = doubled(delay, RETRY_MAX)
 
 
 def _why(exc: Exception) -> str:

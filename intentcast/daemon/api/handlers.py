@@ -40,7 +40,7 @@ async def _body(request: Request) -> Any:
     if not raw:
         return {}
     try:
-        data = json.loads(raw)
+        data = json.loads(raw, parse_float=_number)
     except ValueError:
         raise BadDraft("the body is not valid JSON") from None
     except RecursionError:  # "[[[[..." deeper than the parser's stack
@@ -51,6 +51,15 @@ async def _body(request: Request) -> Any:
             f"{bad or 'the body'}: not well-formed Unicode text (a lone surrogate such as \\ud800)"
         )
     return data
+
+
+def _number(text: str) -> int | float:
+    """A JSON number with a fraction: an integer when it is one (``5.0``),
+    as JSON Schema reads numbers; else a float."""
+    value = float(text)
+    if value.is_integer() and abs(value) <= 2**53:
+        return int(value)
+    return value
 
 
 def _ill_formed(value: object, where: str) -> str | None:
@@ -219,10 +228,15 @@ async def events(request: Request, ctx: ApiContext) -> dict[str, Any]:
     """Events after ``since``, waiting up to ``timeout`` seconds for one."""
     try:
         since = int(request.query_params.get("since", "0"))
-        timeout = min(seconds(request.query_params.get("timeout", "0")), MAX_POLL)
+        timeout = seconds(request.query_params.get("timeout", "0"))
+        if since < 0 or not 0 <= timeout <= MAX_POLL:
+            raise ValueError(since)
     except ValueError:
-        raise BadDraft("since must be an integer and timeout a number of seconds") from None
-    found = await ctx.events.wait_after(since, max(timeout, 0.0))
+        raise BadDraft(
+            "since must be a whole number (0 or more) and timeout a number of seconds "
+            f"from 0 to {MAX_POLL:.0f}"
+        ) from None
+    found = await ctx.events.wait_after(since, timeout)
     return {"events": [e.as_json() for e in found], "last": ctx.events.last}
 
 

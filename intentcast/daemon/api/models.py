@@ -54,13 +54,15 @@ ATTRIBUTE_NAME: Final = r"^[a-z][a-z0-9_]{0,31}$"
 HEX_ID: Final = r"^[0-9a-fA-F]{4,64}$"
 WORK_ID: Final = r"^[0-9a-f]{16}$"
 PEER_ADDRESS: Final = r"^/(ip4|ip6|dns|dns4|dns6)/[^/]+/tcp/[0-9]{1,5}/p2p/[1-9A-HJ-NP-Za-km-z]+$"
-#: An amount in major units with at most ``n`` decimals (twelve digits before the point).
-_AMOUNT = r"^[0-9]{{1,12}}{}$"
 
 
-def amount_pattern(decimals: int) -> str:
-    """An amount string of a currency with ``decimals`` minor-unit digits."""
-    return _AMOUNT.format(rf"(\.[0-9]{{1,{decimals}}})?" if decimals else "")
+def amount_pattern(decimals: int, digits: int | None = None) -> str:
+    """An amount string of a currency with ``decimals`` minor-unit digits:
+    at most ``digits`` before the point (by default as many as keep it
+    under the protocol's largest amount, 10^15 minor units)."""
+    digits = 15 - decimals if digits is None else digits
+    fraction = rf"(\.[0-9]{{1,{decimals}}})?" if decimals else ""
+    return rf"^[0-9]{{1,{digits}}}{fraction}$"
 
 
 _COUNTRY_SET: Final = COUNTRIES
@@ -150,7 +152,7 @@ MaxPrice = Annotated[
             "an amount string in major units ('599.90', as many decimals as the currency has)",
             "oneOf": [
                 {"type": "integer", "minimum": 0, "maximum": f.MAX_AMOUNT},
-                {"type": "string", "pattern": amount_pattern(4)},
+                {"type": "string", "pattern": amount_pattern(4, 15)},
             ],
             "examples": ["599.90"],
         }
@@ -375,7 +377,7 @@ class Accept(Model):
                 "name-your-price at least the offer's floor (default: the price the ranking shows)",
                 "oneOf": [
                     {"type": "integer", "minimum": 0, "maximum": f.MAX_AMOUNT},
-                    {"type": "string", "pattern": amount_pattern(4)},
+                    {"type": "string", "pattern": amount_pattern(4, 15)},
                 ],
             }
         ),

@@ -98,9 +98,13 @@ async def vendor_work(request: Request, ctx: ApiContext) -> dict[str, Any]:
     remote = _remote(ctx)
     session = _session(None, request)
     try:
-        timeout = min(seconds(request.query_params.get("timeout", "20")), MAX_WORK_POLL)
+        timeout = seconds(request.query_params.get("timeout", "20"))
+        if not 0 <= timeout <= MAX_WORK_POLL:
+            raise ValueError(timeout)
     except ValueError:
-        raise ApiError("timeout must be a number of seconds") from None
+        raise ApiError(
+            f"timeout must be a number of seconds from 0 to {MAX_WORK_POLL:.0f}"
+        ) from None
     try:
         items = await remote.take_work(session, timeout=max(0.0, timeout))
     except RemoteVendorError as exc:
