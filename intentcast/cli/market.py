@@ -119,15 +119,17 @@ def wait_for_offers(client: Client, key: str, since: int, seconds: float) -> dic
     seen: set[str] = set()
     started = time.monotonic()
     err.print(f"Waiting {seconds:.0f} s for offers...")
-    # rich draws the bar only on a terminal; off one it prints nothing.
-    with Progress(
+    # A progress bar on a terminal only; off one, just the offers' lines.
+    progress = Progress(
         TextColumn("  "),
         BarColumn(bar_width=20),
         TimeRemainingColumn(),
         TextColumn("{task.fields[found]}"),
         console=err,
         transient=True,
-    ) as progress:
+        disable=not err.is_terminal,
+    )
+    with progress:
         task = progress.add_task("offers", total=seconds, found="0 offers")
         while (left := deadline - time.monotonic()) > 0:
             progress.update(task, completed=seconds - left, found=plural(len(seen), "offer"))
