@@ -35,6 +35,9 @@ seed = {SEED}
 continue-on-failure = true
 request-timeout = 20
 
+[cache]
+enabled = false
+
 [generation]
 max-examples = {EXAMPLES}
 deterministic = true
