@@ -753,6 +753,7 @@ _MEANING: Final = {
     "terms.deliver_by": "must be a Unix time in seconds",
     "terms.max_price": "give minor units (59990) or an amount string ('599.90')",
     "terms.min_stars": "must be a number of stars (0 to 5)",
+    "terms.region": "must be a country code (DE) or a geohash of 1-5 characters",
     "category": "'electronics/phones' or a list of names",
     "price": "give minor units (59990) or an amount string ('599.90')",
 }
@@ -799,7 +800,11 @@ def validate(model: type[M], body: object) -> M:
     if meaning is None:
         msg = str(e["msg"])
         if e["type"] == "string_pattern_mismatch":
-            msg = "is not of the documented form (see /openapi.json)"
+            pattern = (e.get("ctx") or {}).get("pattern")
+            msg = {
+                TEXT: "contains control characters",
+                REQUIRED_TEXT: "must not be empty, nor hold control characters",
+            }.get(pattern, "is not of the documented form (see /openapi.json)")
         meaning = f"{_shown(e.get('input'))}: {msg[0].lower()}{msg[1:]}"
     raise BadDraft(f"{where}: {meaning}" if where else meaning)
 
