@@ -800,7 +800,7 @@ def validate(model: type[M], body: object) -> M:
     if meaning is None:
         msg = str(e["msg"])
         if e["type"] == "string_pattern_mismatch":
-            pattern = (e.get("ctx") or {}).get("pattern")
+            pattern = str((e.get("ctx") or {}).get("pattern"))
             msg = {
                 TEXT: "contains control characters",
                 REQUIRED_TEXT: "must not be empty, nor hold control characters",
