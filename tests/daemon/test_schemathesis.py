@@ -109,3 +109,4 @@ def test_schemathesis_finds_nothing(tmp_path: Path) -> None:
     assert result.returncode == 0, out[-20_000:]
     counts = re.search(r"(\d+) generated, (\d+) passed", out)
     assert counts is not None and counts[1] == counts[2] and int(counts[1]) > 1000, out[-3000:]
+    print(f"schemathesis: {counts[0]}")  # in the log of a run with -s
