@@ -9,12 +9,16 @@ start fast.
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
+from rich.console import Console
+from rich.table import Table
 
 from intentcast.sdk.client import Client, ClientError, NotRunning, default_home
 
@@ -40,6 +44,24 @@ def json_option(fn: F) -> F:
     )(fn)
 
 
+def console(*, err: bool = False) -> Console:
+    """The one terminal library's console (rich) for tables, progress and
+    colour: colour only on a terminal and never with ``NO_COLOR`` set (rich
+    reads both); off a terminal, lines are not cut to a width."""
+    stream = sys.stderr if err else sys.stdout
+    tty = stream.isatty()
+    return Console(file=stream, highlight=False, soft_wrap=not tty, width=None if tty else 1000)
+
+
+def table(*columns: str, right: tuple[str, ...] = ()) -> Table:
+    """A rich table of ``columns`` (those in ``right`` right-aligned), drawn
+    plainly: a bold header, no borders, so output piped to a file stays text."""
+    t = Table(box=None, pad_edge=False, header_style="bold", show_edge=False)
+    for name in columns:
+        t.add_column(name, justify="right" if name in right else "left", no_wrap=True)
+    return t
+
+
 def print_json(data: Any) -> None:
     """Print ``data`` as indented JSON."""
     click.echo(json.dumps(data, indent=2, ensure_ascii=False))
@@ -63,6 +85,21 @@ def client_errors() -> Iterator[None]:
         raise click.ClickException(str(exc)) from None
 
 
+def check_amount(text: str, flag: str) -> str:
+    """``text`` if it is a non-negative amount (``600``, ``599.90``), else a
+    one-line error naming ``flag``; the node checks the decimals the
+    currency allows."""
+    try:
+        amount = Decimal(text.strip())
+    except InvalidOperation:
+        amount = None
+    if amount is None or not amount.is_finite():
+        raise click.ClickException(f"{flag}: {text[:40]!r} is not an amount, e.g. 600 or 599.90")
+    if amount < 0:
+        raise click.ClickException(f"{flag}: {text[:40]!r} is negative; give 0 or more")
+    return text.strip()
+
+
 def short(hex_id: str) -> str:
     """The first 12 hex digits of an id: what tables show and commands accept."""
     return hex_id[:12]
@@ -76,11 +113,14 @@ def plural(n: int, noun: str) -> str:
 __all__ = [
     "Client",
     "NodeNotRunning",
+    "check_amount",
     "client_errors",
+    "console",
     "default_home",
     "home_option",
     "json_option",
     "plural",
     "print_json",
     "short",
+    "table",
 ]

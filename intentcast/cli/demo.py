@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
+from rich.markup import escape
 
 if TYPE_CHECKING:  # the node (trio, libp2p) loads only when the demo runs
     from intentcast.demo import DemoReport, DemoStep
@@ -22,26 +23,37 @@ if TYPE_CHECKING:  # the node (trio, libp2p) loads only when the demo runs
 from intentcast.matching import explain
 from intentcast.matching.formatting import format_money
 
+from .common import console
+
+
+def _heading(text: str) -> None:
+    """A bold line (rich: bold only on a terminal, and never with NO_COLOR)."""
+    console().print(f"[bold]{escape(text)}[/bold]")
+
 
 def _print_step(step: DemoStep) -> None:
-    click.echo(f"[{step.at:5.2f} s] {click.style(step.actor, bold=True)}: {step.text}")
+    at = escape(f"[{step.at:5.2f} s]")
+    console().print(f"{at} [bold]{escape(step.actor)}[/bold]: {escape(step.text)}")
 
 
 def _print_report(report: DemoReport) -> None:
     assert report.ranking is not None and report.intent is not None
     terms = report.intent.message.terms
     click.echo()
-    click.echo(
-        click.style("Ranked offers", bold=True) + f" (your terms: at most "
-        f"{format_money(terms.max_price, terms.currency)}, {', '.join(terms.customer_terms)})"
+    console().print(
+        "[bold]Ranked offers[/bold]"
+        + escape(
+            f" (your terms: at most {format_money(terms.max_price, terms.currency)}, "
+            f"{', '.join(terms.customer_terms)})"
+        )
     )
     for entry in report.ranking.ranked:
         click.echo("  " + explain(entry))
-    click.echo(click.style("Rejected offers", bold=True))
+    _heading("Rejected offers")
     for rejected in report.ranking.rejected:
         click.echo("  " + explain(rejected))
     deal, theirs = report.customer_deal, report.vendor_deal
-    click.echo(click.style("Deal", bold=True))
+    _heading("Deal")
     if deal is None or theirs is None or deal.reply is None:
         click.echo("  no confirmed deal")
         return

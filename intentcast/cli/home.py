@@ -16,6 +16,7 @@ from .common import (
     default_home,
     home_option,
     json_option,
+    plural,
     print_json,
     short,
 )
@@ -223,13 +224,13 @@ def status(home: Path, as_json: bool) -> None:
     if v is not None and v["bot"] is not None and not v["bot"]["attached"]:
         click.echo(
             f"vendor    waiting for a bot (intentcast vendor attach BOT.py), "
-            f"{v['offers_made']} offers made"
+            f"{plural(v['offers_made'], 'offer')} made"
         )
     elif v is not None:
         how = " (attached bot)" if v["bot"] is not None else ""
         click.echo(
             f"vendor    {v['name']}{how} in {', '.join(v['categories'])}, "
-            f"{v['offers_made']} offers made"
+            f"{plural(v['offers_made'], 'offer')} made"
         )
     click.echo(f"home      {data['home']}")
 
@@ -242,9 +243,14 @@ def peers(home: Path, as_json: bool, addr: str | None) -> None:
     """Connected, known and banned peers."""
     client = Client(home)
     if addr is not None:
-        peer = client.post("/v1/peers", {"addr": addr})["peer_id"]
-        if not as_json:
-            click.echo(f"connected to {peer}")
+        answer = client.post("/v1/peers", {"addr": addr})
+        if not as_json and answer.get("already_connected"):
+            click.echo(
+                f"already connected to {answer['peer_id']}; {addr} answers, but was not "
+                "dialled (libp2p keeps one connection per peer) and is not stored"
+            )
+        elif not as_json:
+            click.echo(f"connected to {answer['peer_id']}")
     data = client.get("/v1/peers")
     if as_json:
         print_json(data)

@@ -9,15 +9,19 @@ from __future__ import annotations
 import json
 import re
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Final, TypeVar
 
 import click
 
+from intentcast.protocol.vocab import CURRENCIES, KNOWN_CUSTOMER_TERMS, PAYMENT_MODES
+from intentcast.sdk.client import ApiFailure
+
 from .categories import check_draft_category
-from .common import Client, home_option, json_option, plural, print_json, short
-from .market import print_offers, wait_for_offers
+from .common import Client, check_amount, home_option, json_option, plural, print_json, short
+from .market import print_no_offer_hints, print_offers, wait_for_offers
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -39,6 +43,47 @@ def _attribute(text: str) -> tuple[str, Any]:
 _INTEGER: Final = re.compile(r"-?[0-9]{1,18}")
 
 
+def _currency(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """The code in upper case: ``eur`` is EUR (the node names a code it does not know)."""
+    return None if value is None else value.strip().upper()
+
+
+#: The flag that sets each field of a draft, for errors the node names by field.
+FLAGS: Final = {
+    "terms.max_price": "--max-price",
+    "terms.currency": "--currency",
+    "terms.region": "--region",
+    "terms.deliver_within_days": "--deliver-within",
+    "terms.deliver_by": "--deliver-within",
+    "terms.customer_terms": "--term",
+    "terms.payment_modes": "--pay",
+    "terms.min_stars": "--min-stars",
+    "terms.min_rating": "--min-stars",
+    "lifetime_days": "--lifetime-days",
+    "category": "--category",
+    "title": "--title",
+    "description": "--description",
+    "attributes": "--attr",
+    "quantity": "--quantity",
+}
+
+
+@contextmanager
+def flag_errors() -> Iterator[None]:
+    """An error the node gives about a draft field, told with the flag
+    that sets it (``terms.region: required; give --region``)."""
+    try:
+        yield
+    except ApiFailure as exc:
+        message = str(exc)
+        field = message.split(":", 1)[0].strip()
+        if field == "terms" and "required" in message:
+            message = "terms: required; give --max-price, --currency and --region"
+        elif field in FLAGS:
+            message = f"{message.rstrip('.')}; give {FLAGS[field]}"
+        raise click.ClickException(message) from None
+
+
 def draft_options(fn: F) -> F:
     """The flags that make or change an intent draft."""
     options = [
@@ -54,13 +99,39 @@ def draft_options(fn: F) -> F:
         click.option("--attr", "attrs", multiple=True, help="Wanted attribute NAME=VALUE."),
         click.option("--quantity", type=click.IntRange(1), help="How many."),
         click.option(
-            "--max-price", help="Most you pay for the whole quantity, e.g. 600 or 599.90."
+            "--max-price",
+            callback=lambda _ctx, _param, v: None if v is None else check_amount(v, "--max-price"),
+            help="Most you pay for the whole quantity, e.g. 600 or 599.90.",
         ),
-        click.option("--currency", help="ISO 4217 currency, e.g. EUR."),
+        click.option(
+            "--currency",
+            callback=_currency,
+            shell_complete=lambda _c, _p, text: sorted(
+                c for c in CURRENCIES if c.startswith(text.upper())
+            ),
+            help="ISO 4217 currency code, any case: EUR, USD, GBP, CHF, ...",
+        ),
         click.option("--region", help="Where it goes: country code (DE) or geohash."),
         click.option("--deliver-within", type=click.FloatRange(min=0, min_open=True), help="Days."),
-        click.option("--term", "cterms", multiple=True, help="Customer term, e.g. cc:no-tracking."),
-        click.option("--pay", "pay", multiple=True, help="Payment mode you accept, e.g. prepay."),
+        click.option(
+            "--term",
+            "cterms",
+            multiple=True,
+            shell_complete=lambda _c, _p, text: [
+                t for t in KNOWN_CUSTOMER_TERMS if t.startswith(text)
+            ],
+            help="Customer term every offer must accept (repeatable): "
+            + ", ".join(sorted(KNOWN_CUSTOMER_TERMS))
+            + ", or namespace:slug.",
+        ),
+        click.option(
+            "--pay",
+            "pay",
+            multiple=True,
+            type=click.Choice(sorted(PAYMENT_MODES), case_sensitive=False),
+            help="Payment mode you accept (repeatable). Default: the one most vendors "
+            "your node knows take (prepay when it knows none).",
+        ),
         click.option("--min-stars", type=click.FloatRange(0, 5), help="Minimum vendor rating."),
         click.option(
             "--lifetime-days",
@@ -167,21 +238,29 @@ def post(home: Path, as_json: bool, draft_file: Path | None, wait: float, **flag
     check_draft_category(draft)
     client = Client(home)
     since = client.events(0, 0)[1] if wait else 0
-    posted = client.post("/v1/intents", draft)["intent"]
+    with flag_errors():
+        answer = client.post("/v1/intents", draft)
+    posted, defaults = answer["intent"], answer.get("defaults", {})
     if not as_json:
+        chosen = "; ".join(
+            f"{FLAGS.get('terms.' + k, k)} {', '.join(v)} chosen for you"
+            for k, v in defaults.items()
+        )
         click.echo(
             f"Posted {short(posted['key'])} {posted['title']!r} in {posted['category']} "
-            f"(at most {posted['terms']['max_price_text']})"
+            f"(at most {posted['terms']['max_price_text']}{'; ' + chosen if chosen else ''})"
         )
     if not wait:
         if as_json:
-            print_json({"intent": posted})
+            print_json({"intent": posted, "defaults": defaults})
         return
     data = wait_for_offers(client, posted["key"], since, wait)
     if as_json:
-        print_json(data)
-    else:
-        print_offers(data)
+        print_json({**data, "defaults": defaults})
+        return
+    print_offers(data)
+    if not data["ranked"] and not data["rejected"]:
+        print_no_offer_hints(data, defaults)
 
 
 def print_intent_line(i: dict[str, Any]) -> None:
@@ -255,7 +334,8 @@ def withdraw(home: Path, as_json: bool, key: str, reason: str) -> None:
 def amend(home: Path, as_json: bool, key: str, draft_file: Path | None, **flags: Any) -> None:
     """Publish a new revision of an intentcast with the changes given."""
     draft = build_draft(draft_file, **flags)
-    data = Client(home).post(f"/v1/intents/{key}/amend", draft)
+    with flag_errors():
+        data = Client(home).post(f"/v1/intents/{key}/amend", draft)
     if as_json:
         print_json(data)
         return

@@ -3,88 +3,151 @@ and the views ``intent post --wait`` shares."""
 
 from __future__ import annotations
 
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
 import click
+from rich.markup import escape
+from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
-from .common import Client, home_option, json_option, plural, print_json, short
+from intentcast.protocol.vocab import PAYMENT_MODES
+
+from .common import (
+    Client,
+    check_amount,
+    console,
+    home_option,
+    json_option,
+    plural,
+    print_json,
+    short,
+    table,
+)
 
 _CRITERIA = ("price", "speed", "reputation", "terms", "attributes")
+_RIGHT = ("  #", "cost", "score", *_CRITERIA)
 
 
 def print_offers(data: dict[str, Any]) -> None:
     """The ranked table (score breakdown, explanation) and the rejected offers."""
     intent = data["intent"]
     terms = intent["terms"]
-    click.echo(
-        click.style("Ranked offers", bold=True)
-        + f" for {short(intent['key'])} {intent['title']!r} (at most {terms['max_price_text']}"
-        + (f"; {', '.join(terms['customer_terms'])}" if terms["customer_terms"] else "")
-        + ")"
+    out = console()
+    out.print(
+        "[bold]Ranked offers[/bold]"
+        + escape(
+            f" for {short(intent['key'])} {intent['title']!r} (at most {terms['max_price_text']}"
+            + (f"; {', '.join(terms['customer_terms'])}" if terms["customer_terms"] else "")
+            + ")"
+        )
     )
     if not data["ranked"]:
-        click.echo("  none yet")
+        out.print("  none yet")
     else:
-        header = "  ".join(f"{c[:5]:>5}" for c in _CRITERIA)
-        click.echo(
-            f"  {'#':>2}  {'offer':12}  {'vendor':20}  {'price':>13}  {'score':>5}  {header}"
-        )
+        # The money column is "cost" and the score's parts keep their whole
+        # names: one "price" column, nothing cut to five letters.
+        rows = table("  #", "offer", "vendor", "cost", "score", *_CRITERIA, right=_RIGHT)
         for r in data["ranked"]:
             o = r["offer"]
-            parts = "  ".join(f"{r['breakdown'][c]:5.1f}" for c in _CRITERIA)
-            click.echo(
-                f"  {r['rank']:>2}  {short(o['id']):12}  {o['vendor'][:20]:20}  "
-                f"{o['price_text']:>13}  {r['score']:5.1f}  {parts}"
+            shown = r["shown"]
+            rows.add_row(
+                f"  {r['rank']}",
+                short(o["id"]),
+                escape(o["vendor"][:30]),
+                o["price_text"],
+                shown["score"],
+                *(shown[c] for c in _CRITERIA),
             )
-        click.echo("  Why:")
+        out.print(rows)
+        out.print("  Why:")
         for r in data["ranked"]:
-            click.echo(f"    {r['explanation']}")
+            out.print(escape(f"    {r['explanation']}"))
     if data["rejected"]:
-        click.echo(click.style("Rejected offers", bold=True))
+        out.print("[bold]Rejected offers[/bold]")
         for r in data["rejected"]:
-            click.echo(f"  {short(r['offer']['id'])}  {r['explanation']}")
+            out.print(escape(f"  {short(r['offer']['id'])}  {r['explanation']}"))
+
+
+#: Flags of ``intent post`` for each field a hint names.
+HINT_FLAGS = {
+    "payment_modes": "--pay",
+    "customer_terms": "--term",
+    "region": "--region",
+    "category": "--category",
+}
+
+
+def print_no_offer_hints(data: dict[str, Any], defaulted: dict[str, Any]) -> None:
+    """After a wait with no offer: which of the post's choices (and the
+    defaults chosen for it) fewer vendors this node knows accept. Only what
+    the node knows already; nothing is asked of any vendor."""
+    out = console()
+    out.print("[bold]No offers.[/bold] What may keep vendors away:")
+    for name, value in defaulted.items():
+        flag = HINT_FLAGS.get(name, name)
+        shown = ", ".join(value) if isinstance(value, list) else str(value)
+        out.print(
+            escape(
+                f"  - {shown} was chosen for you by default ({flag} not given); a vendor "
+                f"that takes none of it stays silent: give {flag} to choose"
+            )
+        )
+    for h in data.get("hints", []):
+        advice = f" (try {HINT_FLAGS[h['field']]} {h['instead']})" if h["instead"] else ""
+        out.print(escape(f"  - {h['message']}{advice}"))
+    known = data.get("known_vendors", 0)
+    if not known:
+        out.print(
+            "  - your node knows no vendors yet (it learns them from the offers it "
+            "opens); perhaps none is in this category or connected: see intentcast peers"
+        )
+    elif not data.get("hints"):
+        out.print(
+            escape(
+                f"  - every one of the {plural(known, 'vendor')} your node knows "
+                "accepts these choices; perhaps none has it, or none is connected"
+            )
+        )
 
 
 def wait_for_offers(client: Client, key: str, since: int, seconds: float) -> dict[str, Any]:
     """Show offers for intent ``key`` as they arrive for up to ``seconds``
-    (on a terminal, with a countdown line); returns the final ranking."""
-    live = sys.stderr.isatty()
+    (on a terminal, with a progress bar); returns the final ranking."""
+    err = console(err=True)
     deadline = time.monotonic() + seconds
     seen: set[str] = set()
     started = time.monotonic()
-
-    def progress(left: float) -> None:
-        if live:
-            bar = "#" * round(20 * (1 - left / seconds))
-            click.echo(
-                f"\r  [{bar:20}] {left:4.1f} s left, {plural(len(seen), 'offer')} ",
-                nl=False,
-                err=True,
-            )
-
-    click.echo(f"Waiting {seconds:.0f} s for offers...", err=True)
-    while (left := deadline - time.monotonic()) > 0:
-        progress(left)
-        events, since = client.events(since, min(left, 0.5 if live else 5.0))
-        if not any(e["kind"] == "offer-received" for e in events):
-            continue
-        data = client.get(f"/v1/intents/{key}/offers")
-        for entry in [*data["ranked"], *data["rejected"]]:
-            offer = entry["offer"]
-            if offer["id"] not in seen:
-                seen.add(offer["id"])
-                click.echo(
-                    ("\r\x1b[K" if live else "")
-                    + f"  [{time.monotonic() - started:5.1f} s] offer {len(seen)}: "
-                    f"{offer['vendor']}, {offer['item']['title']}, {offer['price_text']}",
-                    err=True,
-                )
-    if live:
-        click.echo("\r\x1b[K", nl=False, err=True)
-    click.echo(f"{plural(len(seen), 'offer')} in {seconds:.0f} s.", err=True)
+    err.print(f"Waiting {seconds:.0f} s for offers...")
+    # A progress bar on a terminal only; off one, just the offers' lines.
+    progress = Progress(
+        TextColumn("  "),
+        BarColumn(bar_width=20),
+        TimeRemainingColumn(),
+        TextColumn("{task.fields[found]}"),
+        console=err,
+        transient=True,
+        disable=not err.is_terminal,
+    )
+    with progress:
+        task = progress.add_task("offers", total=seconds, found="0 offers")
+        while (left := deadline - time.monotonic()) > 0:
+            progress.update(task, completed=seconds - left, found=plural(len(seen), "offer"))
+            events, since = client.events(since, min(left, 0.5 if err.is_terminal else 5.0))
+            if not any(e["kind"] == "offer-received" for e in events):
+                continue
+            data = client.get(f"/v1/intents/{key}/offers")
+            for entry in [*data["ranked"], *data["rejected"]]:
+                offer = entry["offer"]
+                if offer["id"] not in seen:
+                    seen.add(offer["id"])
+                    progress.console.print(
+                        escape(
+                            f"  [{time.monotonic() - started:5.1f} s] offer {len(seen)}: "
+                            f"{offer['vendor']}, {offer['item']['title']}, {offer['price_text']}"
+                        )
+                    )
+    err.print(f"{plural(len(seen), 'offer')} in {seconds:.0f} s.")
     final: dict[str, Any] = client.get(f"/v1/intents/{key}/offers")
     return final
 
@@ -126,7 +189,16 @@ def print_deal(d: dict[str, Any]) -> None:
     help="What the vendor may learn: names from [profile] in config.toml "
     "(contact,shipping) or name=value pairs, comma separated.",
 )
-@click.option("--payment-mode", help="Payment mode (default: the first both sides accept).")
+@click.option(
+    "--payment-mode",
+    type=click.Choice(sorted(PAYMENT_MODES)),
+    help="Payment mode (default: the first both sides accept).",
+)
+@click.option(
+    "--price",
+    help="The price you pay, e.g. 420 or 419.50 (name-your-price offers: at least "
+    "the offer's floor; default: the offer's price).",
+)
 @click.option(
     "--wait",
     type=click.FloatRange(0, 300),
@@ -134,7 +206,13 @@ def print_deal(d: dict[str, Any]) -> None:
     help="Seconds to wait for the vendor to confirm or decline.",
 )
 def accept(  # noqa: PLR0917  (click passes options positionally)
-    home: Path, as_json: bool, offer: str, disclose: str, payment_mode: str | None, wait: float
+    home: Path,
+    as_json: bool,
+    offer: str,
+    disclose: str,
+    payment_mode: str | None,
+    price: str | None,
+    wait: float,
 ) -> None:
     """Accept OFFER (id or prefix), disclosing only what --disclose names."""
     client = Client(home)
@@ -142,6 +220,8 @@ def accept(  # noqa: PLR0917  (click passes options positionally)
     body: dict[str, Any] = {"disclose": [d.strip() for d in disclose.split(",") if d.strip()]}
     if payment_mode:
         body["payment_mode"] = payment_mode
+    if price is not None:
+        body["price"] = check_amount(price, "--price")
     deal = client.post(f"/v1/offers/{offer}/accept", body)["deal"]
     deadline = time.monotonic() + wait
     while deal["reply"] is None and (left := deadline - time.monotonic()) > 0:

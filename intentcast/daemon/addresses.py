@@ -10,7 +10,56 @@ from __future__ import annotations
 import socket
 from collections.abc import Sequence
 
-from .errors import DaemonError
+from multiaddr import Multiaddr
+
+from .errors import ConfigError, DaemonError
+
+
+class BadAddress(ConfigError):
+    """A listen or peer address that is not a multiaddr of the right kind."""
+
+
+def _parsed(addr: str, what: str) -> Multiaddr:
+    try:
+        return Multiaddr(addr)
+    except Exception as exc:  # the multiaddr library raises several kinds
+        why = str(exc).split(" (string:")[0]
+        raise BadAddress(f"{addr[:80]!r} is not a {what}: {why[:120]}") from None
+
+
+def check_listen_addr(addr: str) -> str:
+    """``addr`` if it is a TCP multiaddr to listen on (``/ip4/0.0.0.0/tcp/4001``),
+    else :class:`BadAddress` saying what one looks like."""
+    names = [p.name for p in _parsed(addr, "listen address").protocols()]
+    if names[:1] not in (["ip4"], ["ip6"]) or names[1:2] != ["tcp"] or "p2p" in names:
+        raise BadAddress(
+            f"{addr[:80]!r} is not a listen address: give /ip4/<address>/tcp/<port> "
+            "(or /ip6/...), e.g. /ip4/0.0.0.0/tcp/4001"
+        )
+    return addr
+
+
+def peer_id_of(addr: str) -> str:
+    """The peer id at the end of the peer address ``addr``
+    (``/ip4/.../tcp/.../p2p/<peer id>``); :class:`BadAddress` otherwise."""
+    m = _parsed(addr, "peer address")
+    names = [p.name for p in m.protocols()]
+    if names[-1:] != ["p2p"] or len(names) < 3 or "tcp" not in names:
+        raise BadAddress(
+            f"{addr[:80]!r} is not a peer address: give /ip4/<address>/tcp/<port>/p2p/<peer "
+            "id>, as `intentcast status` prints it"
+        )
+    peer: str = m.value_for_protocol("p2p")
+    return peer
+
+
+def tcp_endpoint(addr: str) -> tuple[str, int] | None:
+    """The host and port of an ``/ip4``, ``/ip6`` or ``/dns*`` TCP address, if it is one."""
+    parts = addr.strip("/").split("/")
+    hosts = ("ip4", "ip6", "dns", "dns4", "dns6")
+    if len(parts) >= 4 and parts[0] in hosts and parts[2] == "tcp" and parts[3].isdigit():
+        return parts[1], int(parts[3])
+    return None
 
 
 def _primary_address() -> str | None:
@@ -64,4 +113,11 @@ def check_listen_ports(listen: Sequence[str]) -> None:
                 ) from None
 
 
-__all__ = ["check_listen_ports", "dialable_addrs"]
+__all__ = [
+    "BadAddress",
+    "check_listen_addr",
+    "check_listen_ports",
+    "dialable_addrs",
+    "peer_id_of",
+    "tcp_endpoint",
+]

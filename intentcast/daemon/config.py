@@ -4,17 +4,19 @@ Reference: ``docs/daemon.md``, "Configuration"."""
 
 from __future__ import annotations
 
-import json
 import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
+import tomlkit
+
 from intentcast.matching import Catalog, parse_catalog
 from intentcast.protocol import Kind
 from intentcast.store import GossipBudget
 
+from .addresses import check_listen_addr, peer_id_of
 from .errors import ConfigError
 from .layout import Home, not_found
 
@@ -40,54 +42,126 @@ class Settings:
     budget: GossipBudget = field(default_factory=GossipBudget)
 
 
+#: The declared schema of ``config.toml``: every table and, for each, its
+#: keys with a one-line description. :func:`render_config` writes the file's
+#: comments from it and :func:`load_settings` refuses any key not named here
+#: (the API refuses unknown fields in the same way). The values' types and
+#: bounds are checked as each key is read.
+SCHEMA: Final[dict[str, dict[str, str]]] = {
+    "node": {
+        "roles": 'What this node does: "customer" (post intents, rank and accept offers), '
+        '"vendor" (answer intents from the catalog below; without one, from a bot '
+        'attached with `intentcast vendor attach BOT.py`), "relay" (carry every topic).',
+        "listen": "libp2p listen addresses (multiaddrs). Port 0 picks a free port.",
+        "bootstrap": "Peers to dial at start and keep connected: multiaddrs ending in "
+        "/p2p/<peer id>.",
+        "mdns": "Find peers on the local network with mDNS.",
+    },
+    "api": {
+        "port": "The local HTTP API listens on 127.0.0.1 only, on this port (0: any free port).",
+    },
+    "store": {
+        "budget": "Most messages of other nodes kept per kind; past it the oldest are "
+        "dropped (never this node's own, nor those of its offers and deals).",
+    },
+    "vendor": {
+        "catalog": "The catalog a vendor node answers from (relative to this directory). "
+        "Leave it unset to answer from a bot: intentcast vendor attach BOT.py",
+    },
+    # [profile] holds any names (what `accept --disclose NAME` sends).
+    "profile": {},
+}
+
+
+def _comment(table: Any, text: str) -> None:
+    """``text`` as ``#`` lines of at most 76 characters."""
+    line = ""
+    for word in text.split():
+        if line and len(line) + 1 + len(word) > 76:
+            table.add(tomlkit.comment(line))
+            line = word
+        else:
+            line = f"{line} {word}".strip()
+    if line:
+        table.add(tomlkit.comment(line))
+
+
 def render_config(settings: Settings) -> str:
-    """The text of ``config.toml`` for ``settings``, with comments."""
-
-    def strings(values: Sequence[str]) -> str:
-        return "[" + ", ".join(json.dumps(v) for v in values) + "]"
-
-    budget = ", ".join(f"{k} = {settings.budget.rows(Kind(k))}" for k in BUDGET_KINDS)
-    catalog = (
-        f"catalog = {json.dumps(str(settings.catalog))}"
-        if settings.catalog is not None
-        else '# catalog = "catalog.toml"'
+    """The text of ``config.toml`` for ``settings``, with comments (written
+    with tomlkit, which keeps comments when a file is read and written back)."""
+    doc = tomlkit.document()
+    doc.add(tomlkit.comment("intentcast node configuration. Reference: docs/daemon.md."))
+    doc.add(tomlkit.nl())
+    values: dict[str, dict[str, Any]] = {
+        "node": {
+            "roles": list(settings.roles),
+            "listen": list(settings.listen),
+            "bootstrap": list(settings.bootstrap),
+            "mdns": settings.mdns,
+        },
+        "api": {"port": settings.api_port},
+    }
+    for name, keys in values.items():
+        table = tomlkit.table()
+        for key, value in keys.items():
+            _comment(table, SCHEMA[name][key])
+            table.add(key, value)
+        doc.add(name, table)
+    store = tomlkit.table()
+    _comment(
+        store,
+        SCHEMA["store"]["budget"]
+        + " Each kind takes at most its count times its largest message: about "
+        f"{settings.budget.max_bytes() // 1_000_000} MB with these values. "
+        'docs/store.md, "Budget".',
     )
-    return f"""# intentcast node configuration. Reference: docs/daemon.md.
+    budget = tomlkit.inline_table()
+    for kind in BUDGET_KINDS:
+        budget[kind] = settings.budget.rows(Kind(kind))
+    store.add("budget", budget)
+    doc.add("store", store)
+    vendor = tomlkit.table()
+    _comment(vendor, SCHEMA["vendor"]["catalog"])
+    if settings.catalog is not None:
+        vendor.add("catalog", str(settings.catalog))
+    else:
+        vendor.add(tomlkit.comment('catalog = "catalog.toml"'))
+    doc.add("vendor", vendor)
+    profile = tomlkit.table()
+    _comment(
+        profile,
+        "What `intentcast accept OFFER --disclose contact,shipping` sends to the "
+        "vendor you accept, and to no one else.",
+    )
+    for key, value in settings.profile.items():
+        profile.add(key, value)
+    if not settings.profile:
+        profile.add(tomlkit.comment('contact = "you@example.org"'))
+        profile.add(tomlkit.comment('shipping = "Street 1, 12345 City"'))
+    doc.add("profile", profile)
+    return tomlkit.dumps(doc)
 
-[node]
-# What this node does: "customer" (post intents, rank and accept offers),
-# "vendor" (answer intents from the catalog below; without one, from a bot
-# attached with `intentcast vendor attach BOT.py`), "relay" (carry every topic).
-roles = {strings(settings.roles)}
-# libp2p listen addresses (multiaddrs). Port 0 picks a free port.
-listen = {strings(settings.listen)}
-# Peers to dial at start and keep connected: multiaddrs ending in /p2p/<peer id>.
-bootstrap = {strings(settings.bootstrap)}
-# Find peers on the local network with mDNS.
-mdns = {"true" if settings.mdns else "false"}
 
-[api]
-# The local HTTP API listens on 127.0.0.1 only, on this port (0: any free port).
-port = {settings.api_port}
+def check_known_keys(data: dict[str, Any]) -> None:
+    """:class:`ConfigError` naming the first table or key :data:`SCHEMA` does not declare."""
+    for name, table in data.items():
+        if name not in SCHEMA:
+            raise ConfigError(
+                f"unknown table [{_short(name)}]; the tables are "
+                + ", ".join(f"[{t}]" for t in SCHEMA)
+            )
+        if name == "profile" or not isinstance(table, dict):
+            continue
+        unknown = [k for k in table if k not in SCHEMA[name]]
+        if unknown:
+            raise ConfigError(
+                f"unknown key {_short(unknown[0])} in [{name}]; its keys are "
+                + ", ".join(SCHEMA[name])
+            )
 
-[store]
-# Most messages of other nodes kept per kind; past it the oldest are dropped
-# (never this node's own, nor those of its offers and deals). Each kind
-# takes at most its count times its largest message: about
-# {settings.budget.max_bytes() // 1_000_000} MB with these values. docs/store.md, "Budget".
-budget = {{ {budget} }}
 
-[vendor]
-# The catalog a vendor node answers from (relative to this directory).
-# Leave it unset to answer from a bot: intentcast vendor attach BOT.py
-{catalog}
-
-[profile]
-# What `intentcast accept OFFER --disclose contact,shipping` sends to the
-# vendor you accept, and to no one else.
-# contact = "you@example.org"
-# shipping = "Street 1, 12345 City"
-"""
+def _short(text: str) -> str:
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 # --- loading --------------------------------------------------------------------
@@ -112,6 +186,7 @@ def load_settings(home: Home) -> Settings:
     except ValueError:  # tomllib lets int()'s digit limit through (4,300 digits)
         raise ConfigError(f"{home.config}: a number too long to read") from None
     try:
+        check_known_keys(data)
         node = _table(data, "node")
         api = _table(data, "api")
         store = _table(data, "store")
@@ -134,8 +209,8 @@ def load_settings(home: Home) -> Settings:
     try:
         return Settings(
             roles=check_roles(_strings(node, "roles", ["customer"])),
-            listen=tuple(_strings(node, "listen", list(DEFAULT_LISTEN))),
-            bootstrap=tuple(_strings(node, "bootstrap", [])),
+            listen=tuple(map(check_listen_addr, _strings(node, "listen", list(DEFAULT_LISTEN)))),
+            bootstrap=tuple(check_bootstrap(_strings(node, "bootstrap", []))),
             mdns=mdns,
             api_port=check_port(api.get("port", DEFAULT_API_PORT)),
             catalog=catalog_path,
@@ -158,6 +233,13 @@ def _strings(table: dict[str, Any], name: str, default: list[str]) -> list[str]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise ConfigError(f"{name} must be a list of strings")
     return value
+
+
+def check_bootstrap(addrs: Sequence[str]) -> tuple[str, ...]:
+    """``addrs`` if each is a peer address ending in ``/p2p/<peer id>``."""
+    for addr in addrs:
+        peer_id_of(addr)
+    return tuple(addrs)
 
 
 def check_roles(roles: Sequence[str]) -> tuple[str, ...]:
@@ -215,8 +297,11 @@ __all__ = [
     "DEFAULT_LISTEN",
     "MAX_BUDGET",
     "ROLES",
+    "SCHEMA",
     "ConfigError",
     "Settings",
+    "check_bootstrap",
+    "check_known_keys",
     "check_port",
     "check_roles",
     "load_settings",

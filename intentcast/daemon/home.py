@@ -13,18 +13,23 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO
 
+from intentcast.matching import CatalogError
 from intentcast.protocol.errors import KeyFileError
 from intentcast.store import InsecureKeyFile, Store, read_key_file, write_key_file, write_private
 
+from .addresses import check_listen_addr
 from .config import (
     DEFAULT_API_PORT,
     DEFAULT_LISTEN,
+    CatalogUnreadable,
     Settings,
+    check_bootstrap,
     check_port,
     check_roles,
+    read_catalog,
     render_config,
 )
-from .errors import AlreadyRunning, DaemonError, HomeExists
+from .errors import AlreadyRunning, ConfigError, DaemonError, HomeExists
 from .layout import HOME_FILES, Home, not_found
 
 
@@ -44,12 +49,19 @@ def init_home(
     Raises :class:`HomeExists` if ``path`` already holds a home (a key file
     or config) and ``force`` is false: the key files may be the only copy of
     a seed. With ``force`` those files are replaced (the old seeds are lost).
-    Raises :class:`ConfigError` for a bad role or port.
+    Raises :class:`ConfigError` for a bad role, port, listen or bootstrap
+    address, or a catalog that cannot be read or is invalid: everything
+    ``node run`` would refuse later is refused now.
     """
+    if catalog is not None:
+        try:
+            read_catalog(catalog)
+        except (CatalogError, CatalogUnreadable) as exc:
+            raise ConfigError(str(exc)) from None
     settings = Settings(
         roles=check_roles(roles),
-        listen=tuple(listen),
-        bootstrap=tuple(bootstrap),
+        listen=tuple(map(check_listen_addr, listen)),
+        bootstrap=check_bootstrap(bootstrap),
         api_port=check_port(api_port),
         catalog=catalog,
     )

@@ -33,6 +33,7 @@ from intentcast.store import Store
 
 from .addresses import check_listen_ports, dialable_addrs
 from .api import ApiContext, build_app
+from .api.server import json_error_answers
 from .config import CatalogUnreadable, Settings, check_roles, load_settings, read_catalog
 from .errors import ConfigError, DaemonError
 from .events import EventLog, follow_events
@@ -97,7 +98,6 @@ def _prepare(
     elif "vendor" in settings.roles and vendor is None:
         assert settings.catalog is not None
         vendor = _catalog_vendor(settings.catalog)
-    check_listen_ports(settings.listen)
     return _Prepared(settings, customer_seed, vendor_seed, vendor)
 
 
@@ -130,9 +130,34 @@ def run_daemon(
     """
     home = Home.at(path)
     prepared = _prepare(home, catalog, roles, vendor, vendor_source)
-    with hold_lock(home), Store.open(home.database, budget=prepared.settings.budget) as store:
+    # The lock first: a second daemon on this home is told so, not that
+    # its ports are taken (by the first one). Then every port, before the
+    # node starts: a taken one is one clear error, not a node that logs
+    # "listening" and exits.
+    with hold_lock(home):
+        check_listen_ports(prepared.settings.listen)
+        hconfig, sockets = _api_sockets(home, prepared.settings)
         try:
-            trio.run(_serve, home, prepared, store, handle_signals, on_ready)
+            _run_locked(home, prepared, (hconfig, sockets), handle_signals, on_ready)
+        finally:
+            for sock in sockets.insecure_sockets:
+                sock.close()
+
+
+def _run_locked(
+    home: Home,
+    prepared: _Prepared,
+    api: tuple[HypercornConfig, Sockets],
+    handle_signals: bool,
+    on_ready: Callable[[DaemonInfo], None] | None,
+) -> None:
+    with Store.open(home.database, budget=prepared.settings.budget) as store:
+        try:
+            trio.run(
+                functools.partial(
+                    _serve, home, prepared, store, api, signals=handle_signals, on_ready=on_ready
+                )
+            )
             log.info("node stopped")
         except BaseExceptionGroup as group:
             leaf = _only_leaf(group)
@@ -159,7 +184,9 @@ async def _serve(
     home: Home,
     prepared: _Prepared,
     store: Store,
-    handle_signals: bool,
+    api: tuple[HypercornConfig, Sockets],
+    *,
+    signals: bool,
     on_ready: Callable[[DaemonInfo], None] | None,
 ) -> None:
     settings = prepared.settings
@@ -178,8 +205,8 @@ async def _serve(
             stop=stopping.set,
             version=__version__,
         )
-        hconfig, sockets = _api_sockets(home, settings)
-        if handle_signals:
+        hconfig, sockets = api
+        if signals:
             nursery.start_soon(stop_on_signal, stopping, log, "stopping")
         await _serve_api(home, context, hconfig, sockets, stopping=stopping, on_ready=on_ready)
         log.info("stopping the node")
@@ -232,6 +259,7 @@ def _log_start(home: Home, prepared: _Prepared, node: Node) -> None:
 def _api_sockets(home: Home, settings: Settings) -> tuple[HypercornConfig, Sockets]:
     """hypercorn's config and the API's listening socket, bound before the
     API starts so that a taken port is one clear error."""
+    json_error_answers()  # hypercorn's own answers (400, 431) in the API's JSON shape
     hconfig = HypercornConfig()
     hconfig.bind = [f"127.0.0.1:{settings.api_port}"]
     hconfig.graceful_timeout = 1.0

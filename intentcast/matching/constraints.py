@@ -82,6 +82,28 @@ def effective_price(offer: Offer, customer_modes: Iterable[str]) -> int:
     return offer.price
 
 
+def accept_terms(
+    offer: Offer, customer_modes: Iterable[str], mode: str | None, price: int | None
+) -> tuple[str, int]:
+    """The payment mode and price an accept of ``offer`` carries, from what
+    the customer chose (None: not chosen). Unchosen, they are the ones the
+    ranking showed: the floor under name-your-price when both sides take it
+    (:func:`effective_price`), else the offer's price in the first mode both
+    sides take. A price named without a mode is a named price, when the
+    offer takes name-your-price."""
+    modes = tuple(customer_modes)
+    shown = effective_price(offer, modes)
+    if mode is None:
+        nyp = NAME_YOUR_PRICE in offer.payment_modes and NAME_YOUR_PRICE in modes
+        if nyp and (price is not None or shown != offer.price):
+            mode = NAME_YOUR_PRICE
+        else:
+            mode = next((m for m in offer.payment_modes if m in modes), offer.payment_modes[0])
+    if price is None:
+        price = shown if mode == NAME_YOUR_PRICE else offer.price
+    return mode, price
+
+
 def describe_term(term: str) -> str:
     """``cc:no-tracking (no tracking of the customer beyond ...)``."""
     meaning = KNOWN_CUSTOMER_TERMS.get(term)

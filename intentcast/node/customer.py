@@ -12,6 +12,7 @@ from typing import Any
 import trio
 
 from intentcast.matching import Ranking, rank_offers
+from intentcast.matching.constraints import accept_terms
 from intentcast.peer import topics
 from intentcast.peer.customer import keep_offer
 from intentcast.protocol import (
@@ -246,9 +247,8 @@ class CustomerRole(Part):
             reasons = "; ".join(v.message for v in rejected[offer.id].violations)
             raise NodeError(f"this offer breaks your terms: {reasons}")
         o = offer.message
-        mode = payment_mode or next(
-            m for m in o.payment_modes if m in own.intent.message.terms.payment_modes
-        )
+        # The price the ranking showed (the floor, under name-your-price).
+        mode, price = accept_terms(o, own.intent.message.terms.payment_modes, payment_mode, price)
         keys = derive_intent_keys(self._customer_seed(), own.counter)
         now = self.now()
         accept = sign(
@@ -256,7 +256,7 @@ class CustomerRole(Part):
                 intent_id=intent.id,
                 offer_id=offer.id,
                 payment_mode=mode,
-                price=o.price if price is None else price,
+                price=price,
                 created=now,
                 disclosure=dict(disclose or {}),
             ),

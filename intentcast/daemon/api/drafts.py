@@ -17,6 +17,7 @@ from intentcast.protocol import Terms as ProtocolTerms
 from intentcast.protocol.fields import DAY
 
 from .errors import BadDraft
+from .models import IntentChanges, IntentDraft, validate
 
 _DRAFT_KEYS: Final = frozenset(
     {
@@ -48,7 +49,7 @@ _TERMS_KEYS: Final = frozenset(
 _MAX_AMOUNT_TEXT: Final = 64
 
 
-def _money(value: object, currency: str) -> int:
+def _money(value: object, currency: str, name: str = "terms.max_price") -> int:
     """Minor units from an integer (already minor units) or a decimal string
     in major units (``"599.90"``)."""
     if type(value) is int:
@@ -61,12 +62,20 @@ def _money(value: object, currency: str) -> int:
             amount = None
         # Not a number, or NaN, Infinity, or an exponent no price has.
         if amount is None or not amount.is_finite() or abs(amount.adjusted()) > 30:
-            raise BadDraft(f"terms.max_price: {value[:40]!r} is not an amount") from None
+            raise BadDraft(f"{name}: {value[:40]!r} is not an amount") from None
+        if amount < 0:
+            raise BadDraft(f"{name}: {value[:40]!r} is negative; give 0 or more")
         minor = amount.scaleb(minor_unit_exponent(currency))
-        if minor != minor.to_integral_value() or minor < 0:
-            raise BadDraft(f"terms.max_price: {value!r} has too many decimals for {currency}")
+        if minor != minor.to_integral_value():
+            raise BadDraft(f"{name}: {value[:40]!r} has too many decimals for {currency}")
         return int(minor)
-    raise BadDraft("terms.max_price: give minor units (59990) or an amount string ('599.90')")
+    raise BadDraft(f"{name}: give minor units (59990) or an amount string ('599.90')")
+
+
+def money(value: object, currency: str, name: str) -> int:
+    """Minor units of ``currency`` from minor units or an amount string;
+    :class:`BadDraft` naming ``name`` otherwise."""
+    return _money(value, currency, name)
 
 
 def _number(name: str, value: object) -> float:
@@ -99,6 +108,7 @@ def _terms(body: Mapping[str, Any], now: int, current: ProtocolTerms | None) -> 
     currency = body.get("currency", fields.get("currency"))
     if not isinstance(currency, str):
         raise BadDraft("terms.currency: required, an ISO 4217 code such as EUR")
+    currency = currency.upper()  # "eur" is EUR
     fields["currency"] = currency
     if "max_price" in body:
         fields["max_price"] = _money(body["max_price"], currency)
@@ -133,6 +143,8 @@ def intent_fields(body: object, *, now: int, current: Intent | None = None) -> d
     Raises :class:`BadDraft` or :class:`~intentcast.protocol.InvalidMessage`."""
     if not isinstance(body, dict):
         raise BadDraft("the body must be a JSON object (an intent draft)")
+    # The declared types first (models.IntentDraft, the OpenAPI schema's source).
+    validate(IntentDraft if current is None else IntentChanges, body)
     unknown = set(body) - _DRAFT_KEYS
     if unknown:
         raise BadDraft(f"unknown fields {', '.join(sorted(unknown))}")
@@ -156,6 +168,12 @@ def intent_fields(body: object, *, now: int, current: Intent | None = None) -> d
     for name in ("title", "description", "attributes", "quantity"):
         if name in body:
             out[name] = body[name]
+    if "attributes" in out:
+        # A range [a, b] is the whole numbers between a and b, either way round.
+        out["attributes"] = {
+            k: sorted(v) if isinstance(v, list) and len(v) == 2 else v
+            for k, v in out["attributes"].items()
+        }
     if "terms" in body or current is None:
         terms = body.get("terms")
         if not isinstance(terms, dict):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from starlette.responses import JSONResponse
 
 
@@ -35,6 +37,24 @@ class BadDraft(ApiError):
     code = "invalid"
 
 
-def error_response(status: int, code: str, message: str) -> JSONResponse:
+class BodyTimeout(ApiError):
+    """The request body did not arrive in time."""
+
+    status = 408
+    code = "timeout"
+
+
+class BodyTooLarge(ApiError):
+    """The request body is larger than any request needs."""
+
+    status = 413
+    code = "too-large"
+
+
+def error_response(
+    status: int, code: str, message: str, headers: Mapping[str, str] | None = None
+) -> JSONResponse:
     """The API's one error shape."""
-    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
+    return JSONResponse(
+        {"error": {"code": code, "message": message}}, status_code=status, headers=headers
+    )

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import math
+import re
 import time
 from pathlib import Path
 from typing import Any, Final
@@ -10,33 +12,77 @@ from typing import Any, Final
 import trio
 from starlette.requests import Request
 
-from intentcast.node import NodeError
+from intentcast.matching import hints
+from intentcast.matching.hints import KnownVendor
+from intentcast.node import NetworkError, NodeError
 from intentcast.protocol import (
     IntentState,
 )
 
-from ..addresses import dialable_addrs
+from ..addresses import BadAddress, dialable_addrs, peer_id_of, tcp_endpoint
 from ..remote import RemoteVendor
+from . import models
 from .context import ApiContext, Created
-from .drafts import disclosure_for, intent_fields
+from .drafts import disclosure_for, intent_fields, money
 from .errors import BadDraft
 from .lookup import own_intent, received_offer, resolve
-from .render import deal_json, intent_json, ranked_json, rejected_json
+from .models import validate
+from .render import deal_json, hint_json, intent_json, ranked_json, rejected_json
 
 #: Longest long poll of ``GET /v1/events`` (seconds).
 MAX_POLL: Final = 60.0
 
 
 async def _body(request: Request) -> Any:
+    """The JSON body ({} when there is none): well-formed JSON of
+    well-formed Unicode text, or :class:`BadDraft` naming the field."""
     raw = await request.body()
     if not raw:
         return {}
     try:
-        return await request.json()
+        data = json.loads(raw, parse_float=_number)
     except ValueError:
         raise BadDraft("the body is not valid JSON") from None
     except RecursionError:  # "[[[[..." deeper than the parser's stack
         raise BadDraft("the body is nested too deeply") from None
+    bad = _ill_formed(data, "")
+    if bad is not None:
+        raise BadDraft(
+            f"{bad or 'the body'}: not well-formed Unicode text (a lone surrogate such as \\ud800)"
+        )
+    return data
+
+
+def _number(text: str) -> int | float:
+    """A JSON number with a fraction: an integer when it is one (``5.0``),
+    as JSON Schema reads numbers; else a float."""
+    value = float(text)
+    if value.is_integer() and abs(value) <= 2**53:
+        return int(value)
+    return value
+
+
+def _ill_formed(value: object, where: str) -> str | None:
+    """Where in ``value`` a string (or a key) holds a lone surrogate, which
+    JSON's escapes allow and no UTF-8 text (nor msgpack) can carry; None if nowhere."""
+    stack = [(value, where)]
+    while stack:
+        item, at = stack.pop()
+        if isinstance(item, str):
+            if not item.isascii() and _SURROGATE.search(item):
+                return at
+        elif isinstance(item, dict):
+            for k, v in item.items():
+                path = f"{at}.{k}" if at else str(k)
+                if not k.isascii() and _SURROGATE.search(k):
+                    return at or "a field name"
+                stack.append((v, path))
+        elif isinstance(item, list):
+            stack.extend((v, f"{at}[{i}]") for i, v in enumerate(item))
+    return None
+
+
+_SURROGATE: Final = re.compile("[\ud800-\udfff]")
 
 
 def seconds(text: str) -> float:
@@ -141,17 +187,58 @@ async def connect(request: Request, ctx: ApiContext) -> dict[str, Any]:
     addr = body.get("addr") if isinstance(body, dict) else None
     if not isinstance(addr, str):
         raise BadDraft("addr: required, a multiaddr ending in /p2p/<peer id>")
-    return {"peer_id": await ctx.node.connect(addr)}
+    try:
+        peer = peer_id_of(addr)
+    except BadAddress as exc:
+        raise BadDraft(f"addr: {exc}") from None
+    validate(models.Connect, body)
+    if peer in ctx.node.p2p.connected_peers():
+        # libp2p does not dial a peer it is connected to: say so, and store
+        # nothing for an address no one dialled, after checking that
+        # something listens there at all.
+        await _probe(addr)
+        return {"peer_id": peer, "already_connected": True, "dialled": False}
+    return {
+        "peer_id": await ctx.node.connect(addr),
+        "already_connected": False,
+        "dialled": True,
+    }
+
+
+#: How long a probe of an address waits for a TCP connection (seconds).
+PROBE_SECONDS: Final = 5.0
+
+
+async def _probe(addr: str) -> None:
+    """:class:`NetworkError` unless something accepts a TCP connection at ``addr``."""
+    endpoint = tcp_endpoint(addr)
+    if endpoint is None:
+        return
+    host, port = endpoint
+    try:
+        with trio.fail_after(PROBE_SECONDS):
+            stream = await trio.open_tcp_stream(host, port)
+        await stream.aclose()
+    except (OSError, trio.TooSlowError) as exc:
+        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else "no answer"
+        raise NetworkError(
+            f"cannot reach {addr} ({why}); that peer is connected by another address"
+        ) from None
 
 
 async def events(request: Request, ctx: ApiContext) -> dict[str, Any]:
     """Events after ``since``, waiting up to ``timeout`` seconds for one."""
     try:
         since = int(request.query_params.get("since", "0"))
-        timeout = min(seconds(request.query_params.get("timeout", "0")), MAX_POLL)
+        timeout = seconds(request.query_params.get("timeout", "0"))
+        if since < 0 or not 0 <= timeout <= MAX_POLL:
+            raise ValueError(since)
     except ValueError:
-        raise BadDraft("since must be an integer and timeout a number of seconds") from None
-    found = await ctx.events.wait_after(since, max(timeout, 0.0))
+        raise BadDraft(
+            "since must be a whole number (0 or more) and timeout a number of seconds "
+            f"from 0 to {MAX_POLL:.0f}"
+        ) from None
+    found = await ctx.events.wait_after(since, timeout)
     return {"events": [e.as_json() for e in found], "last": ctx.events.last}
 
 
@@ -173,13 +260,36 @@ async def list_intents(request: Request, ctx: ApiContext) -> dict[str, Any]:
     }
 
 
+def known_vendors(ctx: ApiContext) -> list[KnownVendor]:
+    """The vendors this node learned of from the offers it opened (nothing
+    is asked of any vendor)."""
+    store = ctx.node.store
+    return hints.known_vendors(
+        (r.offer.message, own.intent.message.category)
+        for own in store.intents.list()
+        for r in store.offers.received(own.intent.signer)
+    )
+
+
 async def post_intent(request: Request, ctx: ApiContext) -> Created:
-    """Sign and publish a new intent from a JSON draft."""
-    fields = intent_fields(await _body(request), now=ctx.node.now())
+    """Sign and publish a new intent from a JSON draft. Payment modes left
+    out are the ones most vendors this node knows take (``defaults`` in the
+    answer says what was chosen)."""
+    body = await _body(request)
+    validate(models.IntentDraft, body)
+    defaults: dict[str, Any] = {}
+    terms = body.get("terms") if isinstance(body, dict) else None
+    if isinstance(terms, dict) and "payment_modes" not in terms:
+        chosen = hints.default_payment_modes(known_vendors(ctx))
+        if chosen is not None:
+            body = {**body, "terms": {**terms, "payment_modes": list(chosen)}}
+    fields = intent_fields(body, now=ctx.node.now())
+    if isinstance(terms, dict) and "payment_modes" not in terms:
+        defaults["payment_modes"] = list(fields["terms"].payment_modes)
     signed = await ctx.node.post_intent(**fields)
     own = ctx.node.store.intents.get(signed.signer)
     assert own is not None
-    return Created({"intent": intent_json(ctx, own)})
+    return Created({"intent": intent_json(ctx, own), "defaults": defaults})
 
 
 async def show_intent(request: Request, ctx: ApiContext) -> dict[str, Any]:
@@ -189,8 +299,10 @@ async def show_intent(request: Request, ctx: ApiContext) -> dict[str, Any]:
 
 async def amend_intent(request: Request, ctx: ApiContext) -> dict[str, Any]:
     """Publish the next revision of an own intent with the given changes."""
+    body = await _body(request)
+    validate(models.IntentChanges, body)
     own = own_intent(ctx, request.path_params["key"])
-    changes = intent_fields(await _body(request), now=ctx.node.now(), current=own.intent.message)
+    changes = intent_fields(body, now=ctx.node.now(), current=own.intent.message)
     signed = await ctx.node.amend(own.intent.signer, **changes)
     updated = ctx.node.store.intents.get(signed.signer)
     assert updated is not None
@@ -199,15 +311,12 @@ async def amend_intent(request: Request, ctx: ApiContext) -> dict[str, Any]:
 
 async def withdraw_intent(request: Request, ctx: ApiContext) -> dict[str, Any]:
     """Take an own intent off the market: ``{"reason": "..."}`` (optional)."""
+    reason = validate(models.Withdraw, await _body(request)).reason
     own = own_intent(ctx, request.path_params["key"])
     if own.state is IntentState.WITHDRAWN:
         raise NodeError("the intent is already withdrawn")
     if own.state in (IntentState.CLOSED, IntentState.EXPIRED):
         raise NodeError(f"the intent is {own.state.value}; there is nothing to withdraw")
-    body = await _body(request)
-    reason = body.get("reason", "") if isinstance(body, dict) else ""
-    if not isinstance(reason, str):
-        raise BadDraft("reason: must be a string")
     await ctx.node.withdraw(own.intent.signer, reason=reason)
     updated = ctx.node.store.intents.get(own.intent.signer)
     assert updated is not None
@@ -218,25 +327,28 @@ async def offers(request: Request, ctx: ApiContext) -> dict[str, Any]:
     """The offers for an own intent: ranked with breakdowns, rejected with reasons."""
     own = own_intent(ctx, request.path_params["key"])
     ranking = ctx.node.offers_for(own.intent.signer)
+    vendors = known_vendors(ctx)
+    i = own.intent.message
     return {
         "intent": intent_json(ctx, own),
         "ranked": [ranked_json(r) for r in ranking.ranked],
         "rejected": [rejected_json(r) for r in ranking.rejected],
+        "known_vendors": len(vendors),
+        "hints": [hint_json(h) for h in hints.why_no_offers(i.terms, i.category, vendors)],
     }
 
 
 async def accept(request: Request, ctx: ApiContext) -> dict[str, Any]:
     """Accept a received offer, disclosing only what the body names."""
-    received = received_offer(ctx, request.path_params["offer"])
     body = await _body(request)
-    if not isinstance(body, dict):
-        raise BadDraft("the body must be a JSON object")
+    validate(models.Accept, body)
+    received = received_offer(ctx, request.path_params["offer"])
     mode = body.get("payment_mode")
     price = body.get("price")
     if mode is not None and not isinstance(mode, str):
         raise BadDraft("payment_mode: must be a string")
-    if price is not None and type(price) is not int:
-        raise BadDraft("price: must be an integer in minor units")
+    if price is not None:
+        price = money(price, received.offer.message.currency, "price")
     signed = await ctx.node.accept(
         received.offer.id,
         disclose=disclosure_for(body, ctx.settings.profile),

@@ -6,6 +6,7 @@ from typing import Any
 
 from intentcast.matching import RankedOffer, RejectedOffer, explain
 from intentcast.matching.formatting import format_money
+from intentcast.matching.hints import Hint
 from intentcast.protocol import (
     Offer,
     Signed,
@@ -91,6 +92,12 @@ def ranked_json(r: RankedOffer) -> dict[str, Any]:
         "price": r.price,
         "rating_stars": round(r.rating / 100, 2),
         "explanation": explain(r),
+        # The score and its parts as the explanation prints them (one
+        # decimal, rounded once), so a table and the "Why" lines agree.
+        "shown": {
+            "score": f"{r.score:.1f}",
+            **{k: f"{v:.1f}" for k, v in r.breakdown.as_dict().items()},
+        },
         "offer": offer_json(r.offer),
     }
 
@@ -101,6 +108,19 @@ def rejected_json(r: RejectedOffer) -> dict[str, Any]:
         "reasons": [v.message for v in r.violations],
         "explanation": explain(r),
         "offer": offer_json(r.offer),
+    }
+
+
+def hint_json(h: Hint) -> dict[str, Any]:
+    """JSON form of a hint about why offers may stay away."""
+    return {
+        "field": h.field,
+        "value": h.value,
+        "accepted_by": h.accepted_by,
+        "known": h.known,
+        "instead": h.instead,
+        "instead_accepted_by": h.instead_accepted_by,
+        "message": h.message,
     }
 
 

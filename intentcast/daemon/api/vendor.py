@@ -11,9 +11,11 @@ from typing import Any, Final
 from starlette.requests import Request
 
 from ..remote import RemoteVendor, RemoteVendorError
+from . import models
 from .context import ApiContext, Created
 from .errors import ApiError
 from .handlers import _body, seconds
+from .models import validate
 
 #: Longest long poll of ``GET /v1/vendor/work`` (seconds); below the lease,
 #: so a bot that polls back to back never lapses.
@@ -64,10 +66,9 @@ async def vendor_attach(request: Request, ctx: ApiContext) -> Created:
     """Attach a vendor bot: it answers this node's intents from now on.
     Returns the session every later call names; it lapses when the bot has
     not polled for ``lease_seconds``."""
-    remote = _remote(ctx)
     data = await _body(request)
-    if not isinstance(data, dict):
-        raise ApiError("the body must be a JSON object")
+    validate(models.VendorAttach, data)
+    remote = _remote(ctx)
     try:
         attached = remote.attach(
             data.get("name"),
@@ -97,9 +98,13 @@ async def vendor_work(request: Request, ctx: ApiContext) -> dict[str, Any]:
     remote = _remote(ctx)
     session = _session(None, request)
     try:
-        timeout = min(seconds(request.query_params.get("timeout", "20")), MAX_WORK_POLL)
+        timeout = seconds(request.query_params.get("timeout", "20"))
+        if not 0 <= timeout <= MAX_WORK_POLL:
+            raise ValueError(timeout)
     except ValueError:
-        raise ApiError("timeout must be a number of seconds") from None
+        raise ApiError(
+            f"timeout must be a number of seconds from 0 to {MAX_WORK_POLL:.0f}"
+        ) from None
     try:
         items = await remote.take_work(session, timeout=max(0.0, timeout))
     except RemoteVendorError as exc:
@@ -111,10 +116,9 @@ async def vendor_answer(request: Request, ctx: ApiContext) -> dict[str, Any]:
     """The bot's answer to one work item: ``offers`` (base64 msgpack offer
     bodies; empty for none) for an intent, ``confirm`` and ``text`` for an
     accept."""
-    remote = _remote(ctx)
     data = await _body(request)
-    if not isinstance(data, dict):
-        raise ApiError("the body must be a JSON object")
+    validate(models.VendorAnswer, data)
+    remote = _remote(ctx)
     try:
         remote.answer(_session(data, request), request.path_params["work"], data)
     except RemoteVendorError as exc:
@@ -124,8 +128,9 @@ async def vendor_answer(request: Request, ctx: ApiContext) -> dict[str, Any]:
 
 async def vendor_detach(request: Request, ctx: ApiContext) -> dict[str, Any]:
     """Detach the bot: the node answers nothing until a bot attaches again."""
-    remote = _remote(ctx)
     data = await _body(request)
+    validate(models.VendorSession, data)
+    remote = _remote(ctx)
     try:
         remote.detach(_session(data, request))
     except RemoteVendorError as exc:
