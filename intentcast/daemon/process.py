@@ -33,7 +33,7 @@ from intentcast.store import Store
 
 from .addresses import check_listen_ports, dialable_addrs
 from .api import ApiContext, build_app
-from .api.server import json_error_answers
+from .api.server import contain_connection_failures, json_error_answers
 from .config import CatalogUnreadable, Settings, check_roles, load_settings, read_catalog
 from .errors import ConfigError, DaemonError
 from .events import EventLog, follow_events
@@ -260,6 +260,7 @@ def _api_sockets(home: Home, settings: Settings) -> tuple[HypercornConfig, Socke
     """hypercorn's config and the API's listening socket, bound before the
     API starts so that a taken port is one clear error."""
     json_error_answers()  # hypercorn's own answers (400, 431) in the API's JSON shape
+    contain_connection_failures()  # one connection's failure never stops the API
     hconfig = HypercornConfig()
     hconfig.bind = [f"127.0.0.1:{settings.api_port}"]
     hconfig.graceful_timeout = 1.0

@@ -165,7 +165,10 @@ def test_the_description_needs_no_token_and_is_complete(node: tuple[Path, Daemon
         assert schema != {"type": "object"} or e.path == "/openapi.json", e.path
         if e.body is not None:
             assert op["requestBody"]["required"] is True
-    for path in ("/", "/docs"):
+    # The root is the web app's (docs/daemon.md); the reference is at /docs.
+    root = httpx.get(info.url + "/")
+    assert root.status_code == 303 and root.headers["location"] == "/app/"
+    for path in ("/docs",):
         page = httpx.get(info.url + path)
         assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
         assert "/v1/intents/{key}/amend" in page.text and "IntentDraft" in page.text

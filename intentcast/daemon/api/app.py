@@ -40,6 +40,7 @@ from .context import ApiContext, Created, Handler
 from .docs import docs_page
 from .errors import ApiError, BodyTimeout, BodyTooLarge, error_response
 from .handlers import (
+    MAX_LIST,
     MAX_POLL,
     accept,
     amend_intent,
@@ -324,7 +325,13 @@ ENDPOINTS: Final = (
         "/v1/intents",
         list_intents,
         answer=models.Intents,
-        query=(Query("limit", {"type": "integer", "minimum": 1}, "the newest N intents"),),
+        query=(
+            Query(
+                "limit",
+                {"type": "integer", "minimum": 1, "maximum": MAX_LIST},
+                "the newest N intents only",
+            ),
+        ),
     ),
     Endpoint(
         "POST",
@@ -396,12 +403,12 @@ ENDPOINTS: Final = (
         body=models.VendorSession,
         answer=models.Detached,
     ),
-    Endpoint("GET", "/v1/vendor/offers", vendor_offers),
-    Endpoint("GET", "/v1/vendor/catalog", vendor_catalog),
-    Endpoint("GET", "/v1/vocab", vocab),
-    Endpoint("POST", "/v1/web/login", web_login),
-    Endpoint("GET", "/v1/web/session", web_session),
-    Endpoint("POST", "/v1/web/logout", web_logout),
+    Endpoint("GET", "/v1/vendor/offers", vendor_offers, answer=models.VendorOffers),
+    Endpoint("GET", "/v1/vendor/catalog", vendor_catalog, answer=models.VendorCatalog),
+    Endpoint("GET", "/v1/vocab", vocab, answer=models.Vocab),
+    Endpoint("POST", "/v1/web/login", web_login, answer=models.WebLogin),
+    Endpoint("GET", "/v1/web/session", web_session, answer=models.WebSession),
+    Endpoint("POST", "/v1/web/logout", web_logout, answer=models.WebLogout),
 )
 
 _PATH_PARAMS: Final = {

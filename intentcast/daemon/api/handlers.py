@@ -31,6 +31,9 @@ from .render import deal_json, hint_json, intent_json, ranked_json, rejected_jso
 
 #: Longest long poll of ``GET /v1/events`` (seconds).
 MAX_POLL: Final = 60.0
+#: Most intents ``GET /v1/intents?limit=`` lists.
+MAX_LIST: Final = 1_000_000
+_WHOLE: Final = re.compile(r"[0-9]{1,7}")
 
 
 async def _body(request: Request) -> Any:
@@ -249,10 +252,10 @@ async def list_intents(request: Request, ctx: ApiContext) -> dict[str, Any]:
     limit = request.query_params.get("limit")
     if limit is None:
         owns = sorted(store.intents.list(), key=lambda o: -o.counter)
-    elif limit.isdigit() and 0 < int(limit) <= 1_000_000:
+    elif _WHOLE.fullmatch(limit) and 0 < int(limit) <= MAX_LIST:
         owns = store.intents.newest(int(limit))
     else:
-        raise BadDraft("limit must be a whole number from 1 to 1000000")
+        raise BadDraft(f"limit must be a whole number from 1 to {MAX_LIST}")
     counts = store.offers.received_counts([o.intent.signer for o in owns])
     return {
         "intents": [intent_json(ctx, o, counts.get(o.intent.signer, 0)) for o in owns],

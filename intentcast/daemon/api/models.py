@@ -29,6 +29,7 @@ from pydantic import (
 from pydantic.json_schema import SkipJsonSchema
 
 from intentcast.matching.formatting import minor_unit_exponent
+from intentcast.matching.taxonomy import TAXONOMY
 from intentcast.protocol import fields as f
 from intentcast.protocol.vocab import (
     CATEGORIES,
@@ -97,20 +98,20 @@ class Connect(Model):
     ]
 
 
-_CATEGORY_LIST_SCHEMA: Final = {
-    "type": "array",
-    "prefixItems": [{"enum": list(CATEGORIES)}],
-    "items": {"type": "string", "pattern": r"^[a-z0-9][a-z0-9-]{0,31}$"},
-    "minItems": 1,
-    "maxItems": f.MAX_CATEGORY_DEPTH,
-}
+#: The shared taxonomy's categories (docs/matching.md, "Categories"): a
+#: draft must name one of them (the API refuses others, naming the closest).
+KNOWN_CATEGORIES: Final = tuple(sorted(c.shown for c in TAXONOMY))
 
 Category = Annotated[
     str | list[str],
     WithJsonSchema(
         {
-            "description": "'electronics/phones', or the same as a list of levels",
-            "oneOf": [{"type": "string", "pattern": CATEGORY}, _CATEGORY_LIST_SCHEMA],
+            "description": "a category of the shared taxonomy, 'electronics/phones', or "
+            "the same as a list of levels (GET /v1/vocab lists them)",
+            "oneOf": [
+                {"type": "string", "enum": list(KNOWN_CATEGORIES)},
+                {"type": "array", "enum": [c.split("/") for c in KNOWN_CATEGORIES]},
+            ],
             "examples": ["electronics/phones"],
         }
     ),
@@ -687,6 +688,72 @@ class Detached(Open):
     detached: bool
 
 
+class WebLogin(Open):
+    #: The one-time sign-in link; it works once, within ``expires_in`` seconds.
+    url: str
+    expires_in: float
+
+
+class WebSession(Open):
+    #: The CSRF token every change of this session carries in ``X-CSRF-Token``.
+    csrf: str
+    version: str
+
+
+class WebLogout(Open):
+    signed_out: bool
+
+
+class Vocab(Open):
+    categories: list[str]
+    currencies: list[str]
+    countries: list[str]
+    payment_modes: dict[str, str]
+    customer_terms: dict[str, str]
+    preference_criteria: list[str]
+    disclosure_fields: list[str]
+    profile: dict[str, str]
+    roles: list[str]
+
+
+class MadeIntent(Open):
+    id: str
+    title: str
+    category: str
+    quantity: int
+    terms: TermsView
+
+
+class MadeOffer(Open):
+    state: str
+    intent: MadeIntent
+    offer: OfferView
+
+
+class VendorOffers(Open):
+    offers: list[MadeOffer]
+    total: int
+
+
+class CatalogItem(Open):
+    sku: str
+    category: str
+    title: str
+    price: int
+    price_text: str
+    floor: int | None
+    stock: int
+    ships_to: list[str]
+    delivery_days: int
+    customer_terms: list[str]
+    payment_modes: list[str]
+
+
+class VendorCatalog(Open):
+    name: str | None
+    items: list[CatalogItem]
+
+
 #: Every model of the OpenAPI document's ``components.schemas``.
 MODELS: Final[tuple[type[BaseModel], ...]] = (
     Error,
@@ -713,6 +780,12 @@ MODELS: Final[tuple[type[BaseModel], ...]] = (
     Work,
     Answered,
     Detached,
+    WebLogin,
+    WebSession,
+    WebLogout,
+    Vocab,
+    VendorOffers,
+    VendorCatalog,
 )
 
 

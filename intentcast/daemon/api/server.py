@@ -8,14 +8,26 @@ API promises one JSON error shape whatever went wrong, so
 connection's and the stream's) with ones that send that shape; the status,
 the closing of the connection and the access log stay hypercorn's.
 
-A repair of a library's behaviour, as ``node/repairs.py`` holds those of
+A second repair: one connection's failure never stops the API. hypercorn
+runs each connection's task in the server's nursery, so an exception that
+escapes one connection ends the whole server, and with it the daemon. One
+such escape was seen under load in ``tests/daemon/test_http.py`` (a client
+that leaves mid-body while its 408 is written: ``trio.BusyResourceError``,
+"another task is currently sending data on this SocketStream", from
+hypercorn's close racing its own writer); :func:`contain_connection_failures`
+logs what escapes one connection (with its traceback at debug level) and
+lets the others, and the node, run on.
+
+Repairs of a library's behaviour, as ``node/repairs.py`` holds those of
 py-libp2p: applied once, before the API serves, and checked by
-``tests/daemon/test_http.py`` (a malformed request and a 431 answer JSON).
+``tests/daemon/test_http.py`` (a malformed request and a 431 answer JSON;
+a failing connection leaves the API answering).
 """
 
 from __future__ import annotations
 
 import json
+import logging
 from http import HTTPStatus
 from time import time
 from typing import Any, Final
@@ -24,6 +36,9 @@ import h11
 from hypercorn.protocol.events import Body, EndBody, Response
 from hypercorn.protocol.h11 import H11Protocol
 from hypercorn.protocol.http_stream import ASGIHTTPState, HTTPStream
+from hypercorn.trio.tcp_server import TCPServer
+
+log = logging.getLogger(__name__)
 
 _CODES: Final = {
     400: "bad-request",
@@ -92,4 +107,21 @@ def json_error_answers() -> None:
     stream._send_error_response = _stream_error
 
 
-__all__ = ["error_body", "json_error_answers"]
+_connection_run: Final = TCPServer.run
+
+
+async def _contained_run(self: TCPServer) -> None:
+    try:
+        await _connection_run(self)
+    except Exception as exc:  # Cancelled is a BaseException: it passes
+        log.warning("an API connection failed: %s; the API serves on", type(exc).__name__)
+        log.debug("the API connection's failure", exc_info=exc)
+
+
+def contain_connection_failures() -> None:
+    """Keep what escapes one connection's task inside it (idempotent)."""
+    server: Any = TCPServer
+    server.run = _contained_run
+
+
+__all__ = ["contain_connection_failures", "error_body", "json_error_answers"]

@@ -10,6 +10,7 @@ from typing import Any, Final
 from starlette.requests import Request
 
 from intentcast.matching.formatting import format_money
+from intentcast.matching.taxonomy import TAXONOMY
 from intentcast.peer.vendor import CatalogVendor
 from intentcast.protocol.vocab import (
     CATEGORIES,
@@ -88,9 +89,9 @@ async def web_logout(request: Request, ctx: ApiContext) -> dict[str, Any]:
 
 
 def _known_categories(ctx: ApiContext) -> list[str]:
-    """Category paths this node knows: the top levels, its recent intents'
-    and its catalog's."""
-    seen = set(CATEGORIES)
+    """Category paths this node knows: the shared taxonomy's (every level),
+    its recent intents' and its catalog's."""
+    seen = set(CATEGORIES) | {category.shown for category in TAXONOMY}
     for own in ctx.node.store.intents.newest(RECENT_INTENTS):
         path = own.intent.message.category
         seen.update("/".join(path[:n]) for n in range(1, len(path) + 1))
