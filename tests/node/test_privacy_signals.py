@@ -1,0 +1,86 @@
+"""What a node's peers see of it besides its messages (docs/privacy.md,
+section 6): its gossip subscriptions and its sync hello do not change when
+its owner posts, even in a category no one else posts in."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import trio
+
+from intentcast.node import Node
+from intentcast.node.p2p import P2P, open_p2p
+from intentcast.node.sync import PROTOCOL as SYNC
+from intentcast.node.sync import read_frame
+from intentcast.peer import topics
+from intentcast.protocol import Terms
+
+from .harness import market, run, wait_for
+
+#: A rare category: no one else in the test posts in it, and no vendor sells it.
+TOY: dict[str, Any] = {
+    "category": ("toys", "board-games"),
+    "title": "Carcassonne",
+    "terms": Terms(
+        max_price=4_000,
+        currency="EUR",
+        region="DE",
+        customer_terms=(),
+        payment_modes=("prepay",),
+    ),
+}
+
+
+def seen_by(watcher: P2P, node: Node) -> set[str]:
+    """The topics ``watcher`` has heard ``node`` subscribe to."""
+    return {
+        topic
+        for topic, peers in watcher.pubsub.peer_topics.items()
+        if any(p.to_base58() == node.peer_id for p in peers)
+    }
+
+
+def test_a_customers_subscriptions_and_hello_do_not_change_when_it_posts(tmp_path: Path) -> None:
+    async def main() -> None:
+        async with market(tmp_path) as m:
+            customer = await m.customer()
+            hellos: list[list[str]] = []
+            async with open_p2p(on_message=lambda *_: True) as watcher:
+
+                async def record_hello(stream: Any) -> None:
+                    hello = await read_frame(stream, timeout=5.0)
+                    hellos.append(hello["topics"])
+                    await stream.reset()
+
+                watcher.set_stream_handler(SYNC, record_hello)
+                await customer.connect(watcher.addrs()[0])
+                await wait_for(customer, lambda: len(hellos) >= 1)  # the sync on connect
+                await wait_for(customer, lambda: seen_by(watcher, customer) == set(topics.FOLLOWED))
+                subscribed = customer.p2p.topics
+
+                await customer.post_intent(**TOY)
+                # The watcher speaks no stem protocol: the customer publishes it.
+                await wait_for(customer, lambda: not customer.stem_held())
+                await trio.sleep(1.5)  # a subscription would have reached the watcher
+                with trio.move_on_after(5):
+                    await customer.sync_with(watcher.peer_id)
+                await wait_for(customer, lambda: len(hellos) >= 2)
+
+                assert customer.p2p.topics == subscribed == sorted(topics.FOLLOWED)
+                assert seen_by(watcher, customer) == set(topics.FOLLOWED)
+                assert hellos[0] == hellos[-1] == list(topics.FOLLOWED)
+                assert customer.interests() == list(topics.FOLLOWED)
+
+    run(main)
+
+
+def test_a_vendors_hello_is_a_customers(tmp_path: Path) -> None:
+    async def main() -> None:
+        async with market(tmp_path) as m:
+            customer = await m.customer()
+            vendor = await m.vendor("kiez-phones.toml")
+            assert vendor.interests() == customer.interests() == list(topics.FOLLOWED)
+            assert vendor.p2p.topics == customer.p2p.topics
+
+    run(main)
