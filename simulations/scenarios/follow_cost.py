@@ -133,7 +133,7 @@ def _run(args: argparse.Namespace, work: WorkCache, policy: str) -> dict[str, An
     total = [net.sent_bytes[v] + net.received_bytes[v] for v in range(n)]
 
     def per_hour(nodes: list[int]) -> float:
-        return round(sum(total[v] for v in nodes) / max(1, len(nodes)) * hour)
+        return float(round(sum(total[v] for v in nodes) / max(1, len(nodes)) * hour))
 
     return {
         "bytes_per_node_per_hour": per_hour(list(range(n))),
