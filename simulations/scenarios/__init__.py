@@ -248,6 +248,7 @@ def latency_spec(text: str) -> Latency:
 
 def all_scenarios() -> list[Scenario]:
     from . import (
+        adversary,
         anonymity,
         churn,
         follow_cost,
@@ -258,5 +259,15 @@ def all_scenarios() -> list[Scenario]:
         spam,
     )
 
-    modules = (propagation, churn, spam, market, model_check, anonymity, network_bench, follow_cost)
+    modules = (
+        propagation,
+        churn,
+        spam,
+        market,
+        model_check,
+        anonymity,
+        network_bench,
+        follow_cost,
+        adversary,
+    )
     return [m.SCENARIO for m in modules]
