@@ -117,7 +117,7 @@ class CustomerRole(Part):
             lambda: sign(revised, keys.signing, params=self.params)
         )
         self.store.intents.amend(signed)
-        await self.stem.publish_own(topics.intents(signed.message.category[0]), signed)
+        self.stem.publish_follow_up(topics.intents(signed.message.category[0]), signed)
         return signed
 
     async def withdraw(self, intent_key: bytes, reason: str = "") -> Signed[Withdraw]:
@@ -135,7 +135,7 @@ class CustomerRole(Part):
             lambda: sign(message, keys.signing, params=self.params)
         )
         self.store.intents.withdraw(signed)
-        await self.stem.publish_own(topics.intents(own.intent.message.category[0]), signed)
+        self.stem.publish_follow_up(topics.intents(own.intent.message.category[0]), signed)
         return signed
 
     async def _offer_arrived(self, sealed: Signed[SealedOffer]) -> None:
@@ -254,7 +254,7 @@ class CustomerRole(Part):
             )
         )
         self.store.deals.record_accept(intent, offer, accept, role=Role.CUSTOMER)
-        await self.stem.publish_own(topics.DEALS, sealed)
+        self.stem.publish_follow_up(topics.DEALS, sealed)
         self._emit(EventKind.ACCEPT_SENT, accept.id, o.vendor_name)
         return accept
 
