@@ -41,6 +41,7 @@ from intentcast.protocol import (
     derive_intent_keys,
     derive_vendor_keys,
     encode_key_file,
+    pad,
     seal,
     seal_deal,
     seal_offer,
@@ -1419,7 +1420,7 @@ def _opening(b: Builder) -> Iterator[Case]:
     n = b.now
 
     def outer_offer(inner: bytes, intent_id: bytes) -> bytes:
-        box = seal(inner, b.intent.message.reply_key, b.random(32))
+        box = seal(pad(inner), b.intent.message.reply_key, b.random(32))
         body = {
             "box": box,
             "created": n + 60,
@@ -1430,7 +1431,7 @@ def _opening(b: Builder) -> Iterator[Case]:
         return b.forge("sealed-offer", body)
 
     def outer_deal(inner: bytes, to: bytes, recipient: bytes) -> bytes:
-        box = seal(inner, recipient, b.random(32))
+        box = seal(pad(inner), recipient, b.random(32))
         body = {"box": box, "created": n + 420, "expires": n + DAY, "pow": bytes(8), "to": to}
         return b.forge("sealed-deal", body)
 
@@ -1448,6 +1449,43 @@ def _opening(b: Builder) -> Iterator[Case]:
         intent_secret,
         reject("unsealable"),
         "a box that is not a sealed box",
+    )
+    unpadded = {
+        **garbage,
+        "box": seal(b.offer.raw, intent_pub, b.random(32)),
+    }
+    yield case(
+        "unpadded",
+        b.forge("sealed-offer", unpadded),
+        intent_secret,
+        reject("bad-padding"),
+        "an offer sealed without its padding (the box format before specification 1.2)",
+    )
+    overpadded = {
+        **garbage,
+        "box": seal(
+            b.offer.raw + bytes(2 * len(pad(b.offer.raw)) - len(b.offer.raw)),
+            intent_pub,
+            b.random(32),
+        ),
+    }
+    yield case(
+        "padding-not-minimal",
+        b.forge("sealed-offer", overpadded),
+        intent_secret,
+        reject("bad-padding"),
+        "an offer padded to a larger bucket than the smallest that holds it",
+    )
+    nonzero = {
+        **garbage,
+        "box": seal(pad(b.offer.raw)[:-1] + b"\x01", intent_pub, b.random(32)),
+    }
+    yield case(
+        "padding-not-zero",
+        b.forge("sealed-offer", nonzero),
+        intent_secret,
+        reject("bad-padding"),
+        "padding with a byte that is not zero",
     )
     yield case(
         "offer-holds-accept",

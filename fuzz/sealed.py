@@ -22,6 +22,7 @@ from nacl.signing import SigningKey
 
 from intentcast.matching import find_violations, rank_offers
 from intentcast.protocol import (
+    PAD_BUCKETS,
     Accept,
     Confirm,
     Decline,
@@ -35,6 +36,7 @@ from intentcast.protocol import (
     check_vendor_reply,
     open_deal,
     open_offer,
+    pad,
     seal,
     sign,
 )
@@ -150,7 +152,8 @@ def one_input(data: bytes) -> None:
             if route == ACCEPT_ROUTE
             else market().intent.message.reply_key
         )
-        box = seal(inner, recipient, _EPHEMERAL)
+        padded = pad(inner) if len(inner) <= PAD_BUCKETS[-1] else inner
+        box = seal(padded, recipient, _EPHEMERAL)
     verdict = _open(route, box)
     if verdict is None or not verdict.accepted:
         return

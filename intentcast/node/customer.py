@@ -106,7 +106,6 @@ class CustomerRole(Part):
             lambda: sign(intent, keys.signing, params=self.params)
         )
         self.store.intents.add(signed, counter=keys.counter)
-        await self._follow(signed.message)
         await self.stem.publish_own(topics.intents(signed.message.category[0]), signed)
         self._emit(EventKind.INTENT_POSTED, signed.id, title)
         return signed
@@ -122,8 +121,7 @@ class CustomerRole(Part):
             lambda: sign(revised, keys.signing, params=self.params)
         )
         self.store.intents.amend(signed)
-        await self._follow(signed.message)
-        await self.stem.publish_own(topics.intents(signed.message.category[0]), signed)
+        self.stem.publish_follow_up(topics.intents(signed.message.category[0]), signed)
         return signed
 
     async def withdraw(self, intent_key: bytes, reason: str = "") -> Signed[Withdraw]:
@@ -136,7 +134,7 @@ class CustomerRole(Part):
             lambda: sign(message, keys.signing, params=self.params)
         )
         self.store.intents.withdraw(signed)
-        await self.stem.publish_own(topics.intents(own.intent.message.category[0]), signed)
+        self.stem.publish_follow_up(topics.intents(own.intent.message.category[0]), signed)
         return signed
 
     def _own_intent(
@@ -163,10 +161,6 @@ class CustomerRole(Part):
             self._count(f"{what}-unopened:{verdict.reason}")
             return None
         return verdict.signed
-
-    async def _follow(self, intent: Intent) -> None:
-        await self.p2p.subscribe(topics.offers(intent.category[0]))
-        await self.p2p.subscribe(topics.DEALS)
 
     async def _offer_arrived(self, sealed: Signed[SealedOffer]) -> None:
         intent = self.store.intents.by_revision(sealed.message.intent_id)
@@ -277,8 +271,7 @@ class CustomerRole(Part):
             )
         )
         self.store.deals.record_accept(intent, offer, accept, role=Role.CUSTOMER)
-        await self.p2p.subscribe(topics.DEALS)
-        await self.stem.publish_own(topics.DEALS, sealed)
+        self.stem.publish_follow_up(topics.DEALS, sealed)
         self._emit(EventKind.ACCEPT_SENT, accept.id, o.vendor_name)
         return accept
 

@@ -15,7 +15,6 @@ import trio
 from intentcast.peer import sync as policy
 from intentcast.peer import topics
 from intentcast.peer.backoff import Backoff
-from intentcast.protocol import LIVE
 from intentcast.protocol.vocab import CATEGORIES
 
 from . import sync as sync_protocol
@@ -49,12 +48,7 @@ class Peering(Part):
 
     def interests(self) -> list[str]:
         """The topics this node needs (:func:`intentcast.peer.sync.interests`)."""
-        live = self.store.intents.list(states=LIVE)
-        return policy.interests(
-            relay=self.config.relay,
-            vendor_categories=None if self.core._vendor is None else self.core._vendor.categories,
-            own_categories={own.intent.message.category[0] for own in live},
-        )
+        return policy.interests(relay=self.config.relay)
 
     async def _inventory(self, wanted_topics: Sequence[str], limit: int) -> list[tuple[bytes, str]]:
         """The ids of live messages on ``wanted_topics`` (at most ``limit``),

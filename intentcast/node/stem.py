@@ -31,6 +31,7 @@ from typing import Any, Final
 
 import trio
 
+from intentcast.peer.followup import follow_up_delay
 from intentcast.peer.stem import (
     ENDS,
     KEEPER_PERIOD,
@@ -108,6 +109,8 @@ class StemRouting(Part):
         #: the stem node too, except after a restart until they are resent).
         self._stem_pending: set[bytes] = set()
         self.streams = StemStreams(core)
+        #: Where follow-up delays are drawn from (a test may seed its own).
+        self.follow_up_random: random.Random = random.SystemRandom()
 
     def stem_held(self) -> list[bytes]:
         """Ids of the messages this node holds on their stem now."""
@@ -135,6 +138,30 @@ class StemRouting(Part):
         self.store.stems.add(signed, topic)  # a restart sends it again
         await self.p2p.subscribe(topic)  # to see it come back fluffed
         self._spawn(self._execute, self._stem, self._stem.own(signed.id, *self._view()))
+
+    def publish_follow_up(self, topic: str, signed: Signed[Any]) -> None:
+        """Send an own amendment, withdrawal or accept as :meth:`publish_own`
+        does, after a random delay (``NodeConfig.follow_up``,
+        :func:`~intentcast.peer.followup.follow_up_delay`, drawn from
+        :attr:`follow_up_random`). Meanwhile it is recorded as on its stem:
+        sync does not hand it out, and a restart sends it again."""
+        params = self.config.follow_up
+        delay = 0.0 if params is None else follow_up_delay(params, self.follow_up_random.random())
+        self._stem_pending.add(signed.id)
+        self.store.stems.add(signed, topic)
+        self._trace("follow-up-held", signed.id, f"{delay:.3f}")
+        self._spawn(self._publish_later, topic, signed, delay)
+
+    async def _publish_later(self, topic: str, signed: Signed[Any], delay: float) -> None:
+        await trio.sleep(delay)
+        if signed.id not in self._stem_pending:
+            return  # back by sync meanwhile (a restart sent it already)
+        self._count("follow-up:sent")
+        if self._stem is None:
+            await self.core.publish_gossip(topic, signed)
+            self._stem_done(signed.id)
+            return
+        await self.publish_own(topic, signed)
 
     def on_new_peers(self) -> None:
         """Own messages that waited for a first peer go now."""

@@ -12,6 +12,7 @@ from typing import Final
 from intentcast.protocol import DEFAULT_PARAMS, NetworkParams
 from intentcast.protocol.stem import DEFAULT_STEM_PARAMS, StemParams
 
+from .followup import FollowUpDelay
 from .limits import PeerLimitConfig
 
 #: Where a node listens unless told otherwise: loopback, a port of the OS's choosing.
@@ -98,3 +99,6 @@ class NodeConfig:
     #: Stem-then-fluff routing of the messages this node writes (origin
     #: hiding, docs/privacy.md); None: gossip them directly.
     stem: StemParams | None = DEFAULT_STEM_PARAMS
+    #: Random delay before an own amendment, withdrawal or accept leaves
+    #: (:mod:`intentcast.peer.followup`); None: at once.
+    follow_up: FollowUpDelay | None = field(default_factory=FollowUpDelay)

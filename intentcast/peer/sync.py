@@ -45,22 +45,16 @@ class TooManyWanted(ValueError):
     """A peer wanted more ids than it was offered (a protocol fault)."""
 
 
-def interests(
-    *, relay: bool, vendor_categories: Collection[str] | None, own_categories: Collection[str]
-) -> list[str]:
-    """The topics a node needs: a relay all; a vendor (``vendor_categories``
-    not None) its intent topics and the deals; a customer the offer topics
-    of its live intents (``own_categories``) and the deals."""
-    if relay:
-        return list(topics.ALL_TOPICS)
-    wanted: set[str] = set()
-    if vendor_categories is not None:
-        wanted.update(topics.intents(c) for c in vendor_categories)
-        wanted.add(topics.DEALS)
-    if own_categories:
-        wanted.update(topics.offers(c) for c in own_categories)
-        wanted.add(topics.DEALS)
-    return sorted(wanted)
+def interests(*, relay: bool) -> list[str]:
+    """The topics a node follows, from start-up, and names in every sync
+    hello: a relay all of them; every other node, customer or vendor,
+    :data:`~intentcast.peer.topics.FOLLOWED` (every intent and offer topic
+    and the deals). They depend on nothing the node's owner posted or
+    sells: a node that subscribed to a category's topics when its owner
+    posted there, or named them in its hello, would tell its peers who
+    wrote the intent that appears moments later (docs/privacy.md,
+    section 6). A vendor's role still answers only its own categories."""
+    return list(topics.ALL_TOPICS) if relay else list(topics.FOLLOWED)
 
 
 def hello_topics_ok(value: object) -> bool:

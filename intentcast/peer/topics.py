@@ -1,8 +1,10 @@
 """Gossip topic names, and which kinds each topic carries.
 
-Intents and sealed offers have one topic per top-level category, so a
-vendor hears only the categories it sells and a customer only the offer
-topics of its open intents. Withdrawals travel on their intent's topic.
+Intents and sealed offers have one topic per top-level category (a relay
+routes them apart), but every node follows all of them from start-up
+(:data:`FOLLOWED`): subscriptions that followed what the owner posts or
+sells would name the author of an intent to its peers. Withdrawals travel
+on their intent's topic.
 """
 
 from __future__ import annotations
@@ -30,6 +32,9 @@ def offers(category: str) -> str:
 ALL_INTENT_TOPICS: Final = tuple(intents(c) for c in CATEGORIES)
 ALL_OFFER_TOPICS: Final = tuple(offers(c) for c in CATEGORIES)
 ALL_TOPICS: Final = (*ALL_INTENT_TOPICS, *ALL_OFFER_TOPICS, DEALS, PROFILES)
+#: What every node that is not a relay follows from start-up, whatever its
+#: owner posts or sells (:func:`intentcast.peer.sync.interests`), sorted.
+FOLLOWED: Final = tuple(sorted((*ALL_INTENT_TOPICS, *ALL_OFFER_TOPICS, DEALS)))
 
 #: Which kinds a topic may carry; anything else on it is rejected.
 TOPIC_KINDS: Final[dict[str, frozenset[Kind]]] = {

@@ -11,6 +11,7 @@ from .errors import (
     IllegalTransition,
     InvalidMessage,
     KeyFileError,
+    PaddingError,
     ProtocolError,
     SealError,
 )
@@ -40,7 +41,17 @@ from .message import Message
 from .offer import Item, Offer, SealedOffer
 from .params import DEFAULT_PARAMS, NetworkParams
 from .profile import VendorProfile
-from .sealing import RandomBytes, seal, seal_deal, seal_offer, unseal
+from .sealing import (
+    PAD_BUCKETS,
+    RandomBytes,
+    pad,
+    padded_length,
+    seal,
+    seal_deal,
+    seal_offer,
+    unpad,
+    unseal,
+)
 from .signing import Signed, mint, sign
 from .stem import (
     DEFAULT_STEM_PARAMS,
@@ -76,6 +87,7 @@ __all__ = [
     "GOSSIP_KINDS",
     "LIVE",
     "ON_MARKET",
+    "PAD_BUCKETS",
     "SEALED_KINDS",
     "VERSION",
     "Accept",
@@ -101,6 +113,7 @@ __all__ = [
     "Offer",
     "OfferEvent",
     "OfferState",
+    "PaddingError",
     "Preferences",
     "ProtocolError",
     "RandomBytes",
@@ -136,12 +149,15 @@ __all__ = [
     "offer_may",
     "open_deal",
     "open_offer",
+    "pad",
+    "padded_length",
     "seal",
     "seal_deal",
     "seal_offer",
     "sign",
     "stems",
     "supersedes",
+    "unpad",
     "unseal",
     "validate",
     "withdraws",

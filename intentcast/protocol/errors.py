@@ -35,6 +35,11 @@ class SealError(ProtocolError):
     """A sealed box could not be opened with the given key (wrong key or tampered)."""
 
 
+class PaddingError(SealError):
+    """A sealed box opened, but what it holds is not one envelope padded with
+    zero bytes to its size bucket (docs/protocol.md, section 6)."""
+
+
 class KeyFileError(ProtocolError, ValueError):
     """A key file is malformed, of the wrong kind, or fails its checksum."""
 

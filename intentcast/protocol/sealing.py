@@ -4,20 +4,31 @@ Byte-compatible with libsodium's ``crypto_box_seal`` (ephemeral X25519 key
 ``epk``, nonce ``BLAKE2b-192(epk || recipient)``, output ``epk || box``), but
 the ephemeral secret is an argument so this module stays pure and sealing
 is reproducible for test vectors. Never reuse an ephemeral secret.
+
+What is sealed is the inner envelope **padded** with zero bytes to the
+smallest of :data:`PAD_BUCKETS` that holds it (:func:`pad`), so that a box's
+length says which of nine size classes it carries and no more: without it,
+one vendor's offer for one item sealed to the same length for every intent,
+and its offers could be told apart from other vendors' (docs/privacy.md).
+The receiver finds the envelope's end by decoding its one msgpack value,
+and refuses anything but that exact form (:func:`unpad`): one valid
+plaintext per envelope.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
+from typing import Final
 
+import msgpack
 from nacl.bindings import crypto_box, crypto_scalarmult_base
 from nacl.exceptions import CryptoError
 from nacl.public import PrivateKey, SealedBox
 from nacl.signing import SigningKey
 
 from .deal import Accept, Confirm, Decline, SealedDeal
-from .errors import SealError
+from .errors import PaddingError, SealError
 from .intent import Intent
 from .offer import Offer, SealedOffer
 from .params import DEFAULT_PARAMS, NetworkParams
@@ -25,6 +36,46 @@ from .signing import Signed, sign
 
 #: Source of secret random bytes, e.g. ``os.urandom`` (tests pass a seeded one).
 RandomBytes = Callable[[int], bytes]
+
+
+#: The lengths a sealed plaintext is padded to: steps of about the square
+#: root of two from 512 bytes to the largest inner envelope (8,192 bytes).
+#: At most 50 % larger than the envelope (offers of 500-700 bytes: 768).
+PAD_BUCKETS: Final = (512, 768, 1024, 1536, 2048, 3072, 4096, 6144, 8192)
+
+
+def padded_length(length: int) -> int:
+    """The smallest bucket that holds ``length`` bytes."""
+    for bucket in PAD_BUCKETS:
+        if length <= bucket:
+            return bucket
+    raise ValueError(f"{length} bytes is more than the largest pad bucket, {PAD_BUCKETS[-1]}")
+
+
+def pad(envelope: bytes) -> bytes:
+    """``envelope`` followed by zero bytes up to :func:`padded_length`."""
+    return envelope + bytes(padded_length(len(envelope)) - len(envelope))
+
+
+def unpad(plaintext: bytes) -> bytes:
+    """The envelope in a padded plaintext. Raises :class:`PaddingError` unless
+    ``plaintext`` is exactly ``pad(envelope)``: its length a bucket, one
+    msgpack value first, then only zero bytes, the fewest that reach the
+    smallest bucket holding the value."""
+    if len(plaintext) not in PAD_BUCKETS:
+        raise PaddingError(f"{len(plaintext)} bytes is not a pad bucket length")
+    unpacker = msgpack.Unpacker(raw=True, strict_map_key=False, max_buffer_size=len(plaintext))
+    unpacker.feed(plaintext)
+    try:
+        unpacker.unpack()
+    except Exception:  # msgpack raises several types for bytes that do not decode
+        raise PaddingError("no msgpack value at the start of the plaintext") from None
+    end = unpacker.tell()
+    if plaintext[end:] != bytes(len(plaintext) - end):
+        raise PaddingError("the padding after the envelope is not all zero bytes")
+    if padded_length(end) != len(plaintext):
+        raise PaddingError(f"a {end}-byte envelope pads to {padded_length(end)} bytes, not more")
+    return plaintext[:end]
 
 
 def seal(plaintext: bytes, recipient: bytes, ephemeral_secret: bytes) -> bytes:
@@ -65,7 +116,7 @@ def seal_offer(
         raise ValueError("the offer answers another intent")
     outer = SealedOffer(
         intent_id=intent.id,
-        box=seal(offer.raw, intent.message.reply_key, random_bytes(32)),
+        box=seal(pad(offer.raw), intent.message.reply_key, random_bytes(32)),
         created=created,
         expires=intent.message.expires,
     )
@@ -87,7 +138,7 @@ def seal_deal(
     intent's reply key) in an anonymous outer envelope."""
     outer = SealedDeal(
         to=to,
-        box=seal(inner.raw, recipient, random_bytes(32)),
+        box=seal(pad(inner.raw), recipient, random_bytes(32)),
         created=created,
         expires=expires,
     )

@@ -39,7 +39,7 @@ from .encoding import (
     unpack,
     work_hash,
 )
-from .errors import DecodeError, InvalidMessage, SealError
+from .errors import DecodeError, InvalidMessage, PaddingError, SealError
 from .intent import Intent, Withdraw
 from .kinds import (
     GOSSIP_KINDS,
@@ -52,7 +52,7 @@ from .message import Message, NonCanonical
 from .offer import Offer, SealedOffer
 from .params import DEFAULT_PARAMS, NetworkParams
 from .profile import VendorProfile
-from .sealing import unseal
+from .sealing import unpad, unseal
 from .signing import Signed
 
 MESSAGE_TYPES: Final[dict[Kind, type[Message]]] = {
@@ -123,6 +123,7 @@ class Reason(enum.StrEnum):
     EXPIRED = "expired"
     SIGNER_MISMATCH = "signer-mismatch"
     UNSEALABLE = "unsealable"
+    BAD_PADDING = "bad-padding"
     WRONG_INNER_KIND = "wrong-inner-kind"
     INNER_MISMATCH = "inner-mismatch"
     NOT_INTENT_AUTHOR = "not-intent-author"
@@ -256,9 +257,13 @@ def decode_stored(raw: bytes) -> Signed[Any]:
 
 def _open(box: bytes, secret: PrivateKey, *, now: int, params: NetworkParams) -> Verdict[Any]:
     try:
-        inner = unseal(box, secret)
+        plaintext = unseal(box, secret)
     except SealError as exc:
         return _reject(Reason.UNSEALABLE, str(exc))
+    try:
+        inner = unpad(plaintext)
+    except PaddingError as exc:
+        return _reject(Reason.BAD_PADDING, str(exc))
     return validate(inner, now=now, params=params, layer=Layer.SEALED)
 
 

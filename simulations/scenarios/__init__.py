@@ -245,7 +245,27 @@ def latency_spec(text: str) -> Latency:
 
 
 def all_scenarios() -> list[Scenario]:
-    from . import anonymity, churn, market, model_check, network_bench, propagation, spam
+    from . import (
+        adversary,
+        anonymity,
+        churn,
+        follow_cost,
+        market,
+        model_check,
+        network_bench,
+        propagation,
+        spam,
+    )
 
-    modules = (propagation, churn, spam, market, model_check, anonymity, network_bench)
+    modules = (
+        propagation,
+        churn,
+        spam,
+        market,
+        model_check,
+        anonymity,
+        network_bench,
+        follow_cost,
+        adversary,
+    )
     return [m.SCENARIO for m in modules]

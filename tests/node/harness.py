@@ -34,7 +34,8 @@ LOW_WORK = NetworkParams(
         )
     }
 )
-CONFIG = NodeConfig(params=LOW_WORK, limits=PeerLimitConfig(max_rejected=5))
+#: Follow-ups leave at once here (their delay has its own test, test_privacy_signals).
+CONFIG = NodeConfig(params=LOW_WORK, limits=PeerLimitConfig(max_rejected=5), follow_up=None)
 
 PHONE_TERMS = Terms(
     max_price=60_000,

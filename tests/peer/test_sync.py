@@ -12,14 +12,13 @@ LIMITS = SyncLimits(max_inventory=4, max_wanted=2)
 PHONES = topics.intents("electronics")
 
 
-def test_a_vendor_waiting_for_its_bot_still_follows_the_deals() -> None:
-    assert sync.interests(relay=False, vendor_categories=(), own_categories=()) == [topics.DEALS]
-    assert sync.interests(relay=False, vendor_categories=None, own_categories=()) == []
-    customer = sync.interests(relay=False, vendor_categories=None, own_categories={"home"})
-    assert customer == sorted([topics.offers("home"), topics.DEALS])
-    assert sync.interests(relay=True, vendor_categories=None, own_categories=()) == list(
-        topics.ALL_TOPICS
-    )
+def test_every_node_but_a_relay_follows_the_same_topics_whatever_it_posts_or_sells() -> None:
+    followed = sync.interests(relay=False)
+    assert followed == list(topics.FOLLOWED) == sorted(followed)
+    assert topics.DEALS in followed
+    assert set(topics.ALL_INTENT_TOPICS) | set(topics.ALL_OFFER_TOPICS) <= set(followed)
+    assert len(followed) <= sync.MAX_TOPICS
+    assert sync.interests(relay=True) == list(topics.ALL_TOPICS)
 
 
 def test_what_is_offered_is_on_a_wanted_topic_never_hidden_and_bounded() -> None:

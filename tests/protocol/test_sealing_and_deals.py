@@ -20,6 +20,7 @@ from intentcast.protocol import (
     Signed,
     open_deal,
     open_offer,
+    pad,
     seal,
     unseal,
 )
@@ -110,7 +111,7 @@ def test_offer_inside_for_another_intent_is_rejected() -> None:
     relabelled = replace(
         outer.message,
         intent_id=mine.id,
-        box=seal(offer_for_theirs.raw, mine.message.reply_key, bytes(32)),
+        box=seal(pad(offer_for_theirs.raw), mine.message.reply_key, bytes(32)),
     )
     from nacl.signing import SigningKey
 
@@ -225,7 +226,7 @@ def test_sealed_offer_cannot_carry_an_accept() -> None:
     offer = signed_offer(intent)
     accept = signed_accept(intent, offer, keys)
     outer = sealed_offer(offer, intent)
-    swapped = replace(outer.message, box=seal(accept.raw, intent.message.reply_key, bytes(32)))
+    swapped = replace(outer.message, box=seal(pad(accept.raw), intent.message.reply_key, bytes(32)))
     from nacl.signing import SigningKey
 
     from intentcast.protocol import sign
@@ -234,3 +235,52 @@ def test_sealed_offer_cannot_carry_an_accept() -> None:
     assert (
         open_offer(forged, keys.reply, now=LATER, params=NO_WORK).reason is Reason.WRONG_INNER_KIND
     )
+
+
+# --- padding (docs/protocol.md, section 6) --------------------------------------
+
+
+def test_padding_takes_the_smallest_bucket_and_strips_back_exactly() -> None:
+    from intentcast.protocol import PAD_BUCKETS, padded_length, unpad
+
+    offer = signed_offer(signed_intent(customer_keys()))
+    padded = pad(offer.raw)
+    assert len(padded) == padded_length(len(offer.raw)) in PAD_BUCKETS
+    assert padded_length(len(offer.raw)) < 2 * len(offer.raw)
+    assert unpad(padded) == offer.raw
+    assert [padded_length(n) for n in (1, 512, 513, 8192)] == [512, 512, 768, 8192]
+    with pytest.raises(ValueError):
+        padded_length(8193)
+
+
+@pytest.mark.parametrize(
+    "how",
+    ["unpadded", "one byte short", "non-zero padding", "a bucket too far", "not msgpack"],
+)
+def test_a_box_holding_anything_but_the_padded_envelope_is_refused(how: str) -> None:
+    from nacl.signing import SigningKey
+
+    from intentcast.protocol import PaddingError, sign, unpad
+
+    keys = customer_keys()
+    intent = signed_intent(keys)
+    offer = signed_offer(intent)
+    raw = offer.raw
+    padded = pad(raw)
+    plaintext = {
+        "unpadded": raw,
+        "one byte short": padded[:-1],
+        "non-zero padding": padded[:-1] + b"\x01",
+        "a bucket too far": raw + bytes(2 * len(padded) - len(raw)),
+        "not msgpack": b"\xc1" + bytes(511),
+    }[how]
+    with pytest.raises(PaddingError):
+        unpad(plaintext)
+    outer = sealed_offer(offer, intent)
+    forged = sign(
+        replace(outer.message, box=seal(plaintext, intent.message.reply_key, bytes(32))),
+        SigningKey(bytes(32)),
+        params=NO_WORK,
+    )
+    verdict = open_offer(forged, keys.reply, now=LATER, params=NO_WORK)
+    assert verdict.reason is Reason.BAD_PADDING

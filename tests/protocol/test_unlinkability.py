@@ -16,18 +16,21 @@ position; anything derived from a common secret would show up.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
 from nacl.public import PrivateKey
 
 from intentcast.protocol import (
+    PAD_BUCKETS,
     Kind,
     NetworkParams,
     SealError,
     Signed,
     decode_envelope,
     derive_intent_keys,
+    padded_length,
     seal_offer,
     unseal,
 )
@@ -279,3 +282,40 @@ def test_leak_check_finds_a_shared_key() -> None:
     )
     assert leaked(key_material(a), same_signer.raw)
     assert leaked(key_material(a), same_reply.raw)
+
+
+# --- lengths -------------------------------------------------------------------
+
+
+def test_sealed_offers_of_different_products_and_vendors_in_one_bucket_have_equal_length() -> None:
+    """Without padding one vendor's offer for one item sealed to the same
+    length for every intent (545 bytes; another vendor name: 550), so its
+    offers could be told apart by length. Padded, every offer of a size
+    class seals to one length."""
+    intent = signed_intent()
+    other = vendor_keys(bytes(range(200, 232)))
+    a_offer = signed_offer(intent)
+    b_offer = signed_offer(
+        intent,
+        other,
+        vendor_name="Phone Bazaar and Sons",
+        price=26_000,
+        valid_until=NOW + DAY,
+        item=replace(a_offer.message.item, title="Galaxy S23, 128 GB, black", sku="SAM-S23"),
+    )
+    assert len(a_offer.raw) != len(b_offer.raw)
+    assert padded_length(len(a_offer.raw)) == padded_length(len(b_offer.raw))
+    a, b = sealed(a_offer, intent, 11), sealed(b_offer, intent, 12)
+    assert len(body_of(a)["box"]) == len(body_of(b)["box"])
+    assert len(a.raw) == len(b.raw)
+
+
+def test_every_sealed_box_length_is_a_bucket_plus_the_seal() -> None:
+    w = deal_world()
+    lengths = {
+        len(body_of(w[k])["box"]) - 48
+        for k in ("sealed_offer", "sealed_accept", "sealed_confirm", "sealed_decline")
+    }
+    assert lengths <= set(PAD_BUCKETS)
+    # A confirm and a decline (different texts, different lengths) look the same.
+    assert len(w["sealed_confirm"].raw) == len(w["sealed_decline"].raw)

@@ -81,3 +81,22 @@ def test_model_check_rebuilds_the_benchmark_and_reports_the_gap() -> None:
     notes, cpu = result["results"]["notes"], result["results"]["cpu"]
     assert cpu["raw"]["simulated"]["copy_cpu_ms"] > notes["raw"]["simulated"]["copy_cpu_ms"]
     assert cpu["raw"]["simulated"]["p50_ms"] > notes["raw"]["simulated"]["p50_ms"]
+
+
+def test_adversary_subscriptions_and_hello_name_rare_authors_and_the_fixes_remove_it() -> None:
+    run = scenario(
+        "adversary", "--nodes", "200", "--intents", "60", "--spies", "0.1", "--seed", "2"
+    )
+    r = run["guessed_right"]["10%"]
+    # Before: a spy next to the author sees it subscribe to a category no
+    # one else posts in; after: only the first-spy guess is left.
+    assert r["rare/before"] > 2 * r["rare/after"]
+    assert r["busy/before"] >= r["busy/after"]
+    assert r["rare/after"] == r["busy/after"]
+
+
+def test_following_every_topic_costs_customers_more_and_delivers_every_offer() -> None:
+    r = scenario("follow-cost", "--nodes", "120", "--vendors", "10", "--intents", "10")
+    assert r["all"]["customers"] > r["own"]["customers"]
+    assert r["all"]["offers_received"] == r["all"]["offers_made"] > 0
+    assert r["ratio_all_to_own"] > 1
