@@ -296,14 +296,17 @@ async def _post_and_collect(
 async def _accept(
     customer: Node, best: Signed[Offer], say: Callable[[str, str], None]
 ) -> Signed[Accept]:
-    """Accept ``best`` and wait (10 s at most) for the vendor's answer."""
+    """Accept ``best`` and wait for the vendor's answer: the accept leaves
+    after the node's follow-up delay (at most ``follow_up.max_seconds``,
+    docs/privacy.md), then 10 s at most for the answer."""
     async with customer.events() as events:
         accept = await customer.accept(best.id, disclose=DISCLOSE)
         say(
             "customer",
             f"accepts {best.message.vendor_name}, disclosing only {', '.join(sorted(DISCLOSE))}",
         )
-        with trio.move_on_after(10):
+        held = customer.config.follow_up
+        with trio.move_on_after(10 + (0.0 if held is None else held.max_seconds)):
             async for event in events:
                 if event.kind in (EventKind.DEAL_CONFIRMED, EventKind.DEAL_DECLINED):
                     say(best.message.vendor_name, f"answers: {event.detail}")
