@@ -66,7 +66,6 @@ def amount_pattern(decimals: int, digits: int | None = None) -> str:
 _COUNTRY_SET: Final = COUNTRIES
 
 
-
 class Model(BaseModel):
     """Unknown fields are refused, types are not coerced ("5" is no number)."""
 
