@@ -12,8 +12,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import logging
-import secrets
-import time
 from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, replace
@@ -25,7 +23,6 @@ from hypercorn.config import Sockets
 from hypercorn.trio.run import worker_serve
 from hypercorn.utils import wrap_app
 
-from intentcast import __version__
 from intentcast.matching import CatalogError
 from intentcast.node import CatalogVendor, NetworkError, Node, NodeConfig, VendorHandler, open_node
 from intentcast.protocol import derive_vendor_keys
@@ -195,15 +192,8 @@ async def _serve(
         _log_start(home, prepared, node)
         await nursery.start(follow_events, node, events)
         stopping = trio.Event()
-        context = ApiContext(
-            node=node,
-            token=secrets.token_urlsafe(32),
-            settings=settings,
-            events=events,
-            home=home.path,
-            started=time.time(),
-            stop=stopping.set,
-            version=__version__,
+        context = ApiContext.start(
+            node, settings=settings, events=events, home=home.path, stop=stopping.set
         )
         hconfig, sockets = api
         if signals:

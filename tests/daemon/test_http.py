@@ -17,7 +17,8 @@ from typing import Any
 import httpx
 import pytest
 
-from intentcast.daemon.api.app import BODY_SECONDS, ENDPOINTS, MAX_BODY
+from intentcast.daemon.api.app import BODY_SECONDS, MAX_BODY
+from intentcast.daemon.api.endpoints import ENDPOINTS
 from intentcast.daemon.process import DaemonInfo
 
 from ..cli.test_commands import init, ok_json, running

@@ -11,9 +11,10 @@ OpenAPI document is served at ``/openapi.json``; the reference is
 ``docs/daemon.md``.
 """
 
-from .app import ENDPOINTS, build_app, openapi_document
+from .app import build_app
 from .context import ApiContext, Created
 from .drafts import intent_fields
+from .endpoints import ENDPOINTS, openapi_document
 from .errors import Ambiguous, ApiError, BadDraft, NotFound, error_response
 from .lookup import resolve
 

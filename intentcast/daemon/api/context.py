@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -9,6 +11,7 @@ from typing import Any
 
 from starlette.requests import Request
 
+from intentcast import __version__
 from intentcast.node import Node
 
 from ..config import Settings
@@ -30,6 +33,28 @@ class ApiContext:
     version: str
     #: The web app's sign-in codes and browser sessions (in memory).
     web: WebSessions = field(default_factory=WebSessions)
+
+    @classmethod
+    def start(
+        cls,
+        node: Node,
+        *,
+        settings: Settings,
+        events: EventLog,
+        home: Path,
+        stop: Callable[[], None],
+    ) -> ApiContext:
+        """The context of an API starting now: a new token, no sessions."""
+        return cls(
+            node=node,
+            token=secrets.token_urlsafe(32),
+            settings=settings,
+            events=events,
+            home=home,
+            started=time.time(),
+            stop=stop,
+            version=__version__,
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,8 +16,9 @@ from intentcast.protocol import (
 from intentcast.protocol import Terms as ProtocolTerms
 from intentcast.protocol.fields import DAY
 
+from .bodies import validate
 from .errors import BadDraft
-from .models import IntentChanges, IntentDraft, validate
+from .models import IntentChanges, IntentDraft
 
 _DRAFT_KEYS: Final = frozenset(
     {

@@ -22,11 +22,11 @@ from intentcast.protocol import (
 from ..addresses import BadAddress, dialable_addrs, peer_id_of, tcp_endpoint
 from ..remote import RemoteVendor
 from . import models
+from .bodies import validate
 from .context import ApiContext, Created
 from .drafts import disclosure_for, intent_fields, money
 from .errors import BadDraft
 from .lookup import own_intent, received_offer, resolve
-from .models import validate
 from .render import deal_json, hint_json, intent_json, ranked_json, rejected_json
 
 #: Longest long poll of ``GET /v1/events`` (seconds).

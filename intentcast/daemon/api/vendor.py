@@ -12,10 +12,10 @@ from starlette.requests import Request
 
 from ..remote import RemoteVendor, RemoteVendorError
 from . import models
+from .bodies import validate
 from .context import ApiContext, Created
 from .errors import ApiError
 from .handlers import _body, seconds
-from .models import validate
 
 #: Longest long poll of ``GET /v1/vendor/work`` (seconds); below the lease,
 #: so a bot that polls back to back never lapses.

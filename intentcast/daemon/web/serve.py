@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import secrets
-import time
 from collections.abc import AsyncIterator, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
@@ -19,7 +17,6 @@ from hypercorn.config import Config as HypercornConfig
 from hypercorn.trio.run import worker_serve
 from hypercorn.utils import wrap_app
 
-from intentcast import __version__
 from intentcast.node import Node
 
 from ..api import ApiContext, build_app
@@ -53,15 +50,8 @@ async def serve_api(node: Node, *, settings: Settings, home: Path) -> AsyncItera
     async with trio.open_nursery() as nursery:
         await nursery.start(follow_events, node, events)
         stopping = trio.Event()
-        context = ApiContext(
-            node=node,
-            token=secrets.token_urlsafe(32),
-            settings=settings,
-            events=events,
-            home=home,
-            started=time.time(),
-            stop=stopping.set,
-            version=__version__,
+        context = ApiContext.start(
+            node, settings=settings, events=events, home=home, stop=stopping.set
         )
         hconfig = HypercornConfig()
         hconfig.bind = ["127.0.0.1:0"]
