@@ -24,7 +24,6 @@ import hashlib
 import random
 from typing import Any
 
-from intentcast.matching import parse_catalog
 from intentcast.protocol import derive_vendor_keys
 from intentcast.protocol.vocab import CATEGORIES as ALL_CATEGORIES
 
@@ -38,12 +37,12 @@ from . import (
     random_network,
 )
 from .market import (
-    CATALOGS,
     CATEGORIES,
     Customer,
     Market,
     Vendor,
     _publish_at,
+    base_catalogs,
     market_intent,
     vendor_catalog,
     vendor_rating,
@@ -99,12 +98,7 @@ def _run(args: argparse.Namespace, work: WorkCache, policy: str) -> dict[str, An
             subs.append(sorted(topics.index(offer_topic(c)) for c in posted.get(v, ())))
     net = random_network(args, topics=topics, subscriptions=subs)
     market = Market(net, args, work)
-    bases = {
-        "electronics": parse_catalog(
-            (CATALOGS / "kiez-phones.toml").read_text(), source="kiez-phones.toml"
-        ),
-        "sports": parse_catalog((CATALOGS / "velo-werk.toml").read_text(), source="velo-werk.toml"),
-    }
+    bases = base_catalogs()
     for k, v in enumerate(vendor_nodes):
         seed = hashlib.blake2b(b"market vendor %d" % k, digest_size=32).digest()
         market.vendors[v] = Vendor(

@@ -121,6 +121,16 @@ class Vendor:
     answered: set[int] = field(default_factory=set)
 
 
+def base_catalogs() -> dict[str, Catalog]:
+    """The example catalogs the market's vendors vary, by top-level category."""
+    return {
+        "electronics": parse_catalog(
+            (CATALOGS / "kiez-phones.toml").read_text(), source="kiez-phones.toml"
+        ),
+        "sports": parse_catalog((CATALOGS / "velo-werk.toml").read_text(), source="velo-werk.toml"),
+    }
+
+
 def vendor_catalog(base: Catalog, k: int, rng: random.Random) -> Catalog:
     """Vendor ``k``'s variant of ``base``: its own name, prices, delivery
     times, accepted terms and payment modes."""
@@ -328,12 +338,7 @@ def run(args: argparse.Namespace, work: WorkCache) -> Result:
             subs.append(list(range(len(topics))))
     net = random_network(args, topics=topics, subscriptions=subs)
     market = Market(net, args, work)
-    bases = {
-        "electronics": parse_catalog(
-            (CATALOGS / "kiez-phones.toml").read_text(), source="kiez-phones.toml"
-        ),
-        "sports": parse_catalog((CATALOGS / "velo-werk.toml").read_text(), source="velo-werk.toml"),
-    }
+    bases = base_catalogs()
     for k, v in enumerate(vendor_nodes):
         base = bases[categories[v]]
         seed = hashlib.blake2b(b"market vendor %d" % k, digest_size=32).digest()
