@@ -44,6 +44,7 @@ from .market import (
     _publish_at,
     base_catalogs,
     market_intent,
+    run_to_end,
     vendor_catalog,
     vendor_rating,
 )
@@ -116,11 +117,7 @@ def _run(args: argparse.Namespace, work: WorkCache, policy: str) -> dict[str, An
         market.customers[signed.id] = customer
         market.by_customer_node.setdefault(who, []).append(customer)
         net.loop.call_at(at, _publish_at(net, who), msg)
-    work.save()
-    net.start()
-    end = args.warmup + (args.intents - 1) / args.rate + args.drain
-    net.run(end)
-    work.save()
+    end = run_to_end(net, args, work)
     for cs in market.by_customer_node.values():
         offers_in += sum(len(c.offers) for c in cs)
     hour = 3600.0 / end

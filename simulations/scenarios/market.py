@@ -131,6 +131,17 @@ def base_catalogs() -> dict[str, Catalog]:
     }
 
 
+def run_to_end(net: Network, args: argparse.Namespace, work: WorkCache) -> float:
+    """Run the scheduled market until its last intent's drain is over,
+    keeping the signing cache before and after; returns that end (seconds)."""
+    work.save()
+    net.start()
+    end: float = args.warmup + (args.intents - 1) / args.rate + args.drain
+    net.run(end)
+    work.save()
+    return end
+
+
 def vendor_catalog(base: Catalog, k: int, rng: random.Random) -> Catalog:
     """Vendor ``k``'s variant of ``base``: its own name, prices, delivery
     times, accepted terms and payment modes."""
@@ -363,11 +374,7 @@ def run(args: argparse.Namespace, work: WorkCache) -> Result:
         market.customers[signed.id] = customer
         market.by_customer_node.setdefault(who, []).append(customer)
         net.loop.call_at(at, _publish_at(net, who), msg)
-    work.save()
-    net.start()
-    end = args.warmup + (args.intents - 1) / args.rate + args.drain
-    net.run(end)
-    work.save()
+    end = run_to_end(net, args, work)
     ratings = {vd.keys.vendor_key: vd.rating for vd in market.vendors.values()}
     return {
         "scenario": NAME,
