@@ -79,3 +79,39 @@ def meets_minimum(summary: RatingSummary, minimum: int) -> bool:
     Exact integer arithmetic, so a vendor right at the minimum passes on
     every machine."""
     return PRIOR_WEIGHT * PRIOR_RATING + summary.total >= minimum * (PRIOR_WEIGHT + summary.count)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class VerifiedRating:
+    """One rating whose proof checked out: the vendor's signed receipt of a
+    confirmed deal, rated by the key the receipt names. What the node's
+    store and the simulator hand to :func:`summarise`."""
+
+    #: The vendor's identity key (the receipt's signer).
+    vendor: bytes
+    #: The deal it rates (one rating counts per deal; the latest replaces).
+    deal: bytes
+    #: Stars in hundredths, 0-500.
+    stars: int
+    #: When the rating was made (unix seconds).
+    rated: int
+    #: When the vendor confirmed the deal (the receipt's time).
+    confirmed: int
+
+
+def summarise(ratings: Iterable[VerifiedRating], *, now: int) -> dict[bytes, RatingSummary]:
+    """Every vendor's summary from verified ratings, as of ``now``.
+
+    One rating per deal counts: the latest (by ``rated``) wins. Ratings
+    from the future (``rated > now``) do not count yet."""
+    latest: dict[bytes, VerifiedRating] = {}
+    for r in ratings:
+        if r.rated > now:
+            continue
+        held = latest.get(r.deal)
+        if held is None or (r.rated, r.stars) > (held.rated, held.stars):
+            latest[r.deal] = r
+    by_vendor: dict[bytes, list[int]] = {}
+    for r in latest.values():
+        by_vendor.setdefault(r.vendor, []).append(r.stars)
+    return {vendor: RatingSummary.of(stars) for vendor, stars in by_vendor.items()}
