@@ -13,7 +13,10 @@ Probes are py-libp2p peers publishing in the protocol's anonymous mode
    one more gets it disconnected and refused (banned); ignored cases cost
    nothing;
 4. malformed sync and stem frames are refused (the stream is reset) and
-   the node keeps serving.
+   the node keeps serving;
+5. the message rate (docs/wire.md, "Limits"): a peer that stays within
+   its burst is kept; one that floods past the rate, with messages that
+   are each harmless (expired, so ignored: no strike), is banned.
 
 The messages are built afresh for the node's clock (the stored vectors are
 dated 2027) by :mod:`conformance.cases`, with the node's proof-of-work bits.
@@ -37,7 +40,16 @@ from intentcast.node import sync as wire
 from intentcast.node.p2p import P2P, NetworkError, open_p2p
 from intentcast.node.stem_streams import PROTOCOL as STEM
 from intentcast.peer import topics
-from intentcast.protocol import Intent, Kind, NetworkParams, derive_intent_keys, message_id, sign
+from intentcast.peer.limits import PeerLimitConfig
+from intentcast.protocol import (
+    Intent,
+    Kind,
+    NetworkParams,
+    Withdraw,
+    derive_intent_keys,
+    message_id,
+    sign,
+)
 
 from . import cases
 from .frames import frame as wire_frame
@@ -161,9 +173,17 @@ def _fresh_intent(now: int, params: NetworkParams, title: str) -> Any:
 
 
 async def check_node(
-    addr: str, *, params: NetworkParams, max_rejected: int = 20, log: Log = print
+    addr: str,
+    *,
+    params: NetworkParams,
+    max_rejected: int = 20,
+    limits: PeerLimitConfig | None = None,
+    log: Log = print,
 ) -> list[Result]:
-    """Run every check against the node at ``addr``; one result per check."""
+    """Run every check against the node at ``addr``; one result per check.
+
+    ``limits`` are the node's declared message limits (default: wire.md's);
+    the rate check floods past them, so it runs last."""
     target = _target(addr)
     results: list[Result] = []
 
@@ -224,6 +244,9 @@ async def check_node(
     await _check_sync_requester(addr, now=wall, params=params, record=record)
     await _check_strikes(
         addr=addr, target=target, b=b, params=params, max_rejected=max_rejected, record=record
+    )
+    await _check_over_rate(
+        addr, b=b, params=params, limits=limits or PeerLimitConfig(), record=record
     )
     return results
 
@@ -454,6 +477,72 @@ async def _check_strikes(
             record(label, True)
 
 
+def harmless_flood(b: cases.Builder, params: NetworkParams, count: int) -> list[bytes]:
+    """``count`` distinct, well-formed withdrawals that expired a day ago:
+    a node ignores each (no strike), so only their rate can get the sender
+    banned. Each carries its kind's proof of work (checked before expiry)."""
+    return [
+        sign(
+            Withdraw(
+                intent_key=b.keys.intent_key,
+                created=b.now - 2 * cases.DAY,
+                expires=b.now - cases.DAY,
+                reason=f"flood {i}",
+            ),
+            b.keys.signing,
+            params=params,
+        ).raw
+        for i in range(count)
+    ]
+
+
+async def _check_over_rate(
+    addr: str,
+    *,
+    b: cases.Builder,
+    params: NetworkParams,
+    limits: PeerLimitConfig,
+    record: Callable[..., None],
+) -> None:
+    """Half a burst leaves the sender connected; then a flood of twice
+    (burst + tolerated drops) plus two seconds' worth of the rate, sent as
+    fast as the probe's own pubsub queue allows, gets it disconnected and
+    refused. A node that reads slower than the rate sees no flood: the check
+    then fails with the numbers, rather than pass on a slow machine."""
+    target = _target(addr)
+    topic = topics.intents("electronics")
+    calm = max(1, int(limits.message_burst) // 2)
+    flood = int(2 * (limits.message_burst + limits.max_over_rate) + 2 * limits.messages_per_second)
+    messages = harmless_flood(b, params, calm + flood)
+    async with probe(addr) as noisy:
+        if not await _follows(noisy, target, topic):
+            record("limits/within-burst-kept", False, f"the node does not follow {topic}")
+            return
+        for raw in messages[:calm]:
+            await publish(noisy, topic, raw)
+            await trio.sleep(0.002)
+        await trio.sleep(1.0)
+        kept = target in noisy.connected_peers()
+        record("limits/within-burst-kept", kept,
+               "" if kept else f"disconnected after {calm} ignored messages")  # fmt: skip
+        if not kept:
+            return
+        started = trio.current_time()
+        for raw in messages[calm:]:
+            await publish(noisy, topic, raw)
+            if _gone(noisy, target):
+                break
+            await trio.sleep(0.001)  # the probe's pubsub queue drains (32 per peer)
+        took = trio.current_time() - started
+        gone = await _wait(partial(_gone, noisy, target), 10.0)
+        record("limits/over-rate-banned", gone,
+               "" if gone else f"still connected after {flood} messages in {took:.1f} s "
+               f"(limit {limits.messages_per_second:g}/s, burst {limits.message_burst:g}, "
+               f"{limits.max_over_rate} drops tolerated)")  # fmt: skip
+        if gone:
+            record("limits/over-rate-peer-refused", await _refused_reconnect(noisy, addr))
+
+
 async def _refused_reconnect(p2p: P2P, addr: str) -> bool:
     """Whether the node drops a banned peer that dials it again (at once,
     or within a second of the connection)."""
@@ -477,7 +566,13 @@ async def _refused_reconnect(p2p: P2P, addr: str) -> bool:
     return not served
 
 
-async def run(addr: str, *, pow_bits: dict[str, int] | None, max_rejected: int) -> int:
+async def run(
+    addr: str,
+    *,
+    pow_bits: dict[str, int] | None,
+    max_rejected: int,
+    limits: PeerLimitConfig | None = None,
+) -> int:
     if "/p2p/" not in addr:
         print(f"error: {addr!r} is not a node address ending in /p2p/<peer id>", file=sys.stderr)
         return 2
@@ -487,7 +582,7 @@ async def run(addr: str, *, pow_bits: dict[str, int] | None, max_rejected: int) 
         else NetworkParams(pow_bits={Kind(k): v for k, v in pow_bits.items()})
     )
     try:
-        results = await check_node(addr, params=params, max_rejected=max_rejected)
+        results = await check_node(addr, params=params, max_rejected=max_rejected, limits=limits)
     except NetworkError as exc:
         print(f"error: cannot reach the node: {exc}", file=sys.stderr)
         return 2
