@@ -192,7 +192,9 @@ async def check_node(
         log(f"{'PASS' if ok else 'FAIL'} {name}{': ' + detail if detail else ''}")
 
     wall = int(time.time())
-    b = cases.Builder(wall - 600, params)  # checked at the node's now, ~wall
+    # Checked at the node's now, ~wall; fresh intent keys, so the node can
+    # be checked again (its store keeps the last run's withdrawal).
+    b = cases.Builder(wall - 600, params, customer_seed=os.urandom(32))
     seen: list[tuple[str, bytes]] = []
     async with probe(addr) as sender, probe(addr, seen) as watcher:
         followed = {}
@@ -242,6 +244,7 @@ async def check_node(
         await _check_bad_frames(watcher, target, record)
         await _check_stem(sender, target=target, seen=seen, now=wall, params=params, record=record)
     await _check_sync_requester(addr, now=wall, params=params, record=record)
+    await _check_sync_responder_fault(addr, now=wall, params=params, record=record)
     await _check_strikes(
         addr=addr, target=target, b=b, params=params, max_rejected=max_rejected, record=record
     )
@@ -399,6 +402,44 @@ async def _check_sync_requester(
             taken, detail = False, f"{type(exc).__name__}: {exc}"
         record("sync/handed-over-message-taken", taken,
                "" if taken else "the intent handed over by sync is not offered back")  # fmt: skip
+
+
+async def _check_sync_responder_fault(
+    addr: str, *, now: int, params: NetworkParams, record: Callable[..., None]
+) -> None:
+    """A peer that, answering the node's sync, hands over a message the
+    node did not want (it offered nothing): the node must not take it."""
+    target = _target(addr)
+    signed = _fresh_intent(now, params, "Pixel 8 pushed unasked")
+    answered = trio.Event()
+
+    async def respond(stream: Any) -> None:
+        with suppress(Exception):  # the node may reset the stream: that is fine
+            await wire.read_frame(stream, timeout=10.0)
+            await wire.write_frame(stream, {"t": "inv-end"})
+            await wire.read_frame(stream, timeout=10.0)  # want-end: it wants nothing
+            await wire.write_frame(
+                stream, {"t": "msg", "topic": TOPIC_OF["intent"], "data": signed.raw}
+            )
+            await wire.write_frame(stream, {"t": "end"})
+        answered.set()
+
+    async with open_p2p(on_message=lambda *_: False) as p2p:
+        p2p.set_stream_handler(wire.PROTOCOL, respond)
+        await p2p.connect(addr)
+        with trio.move_on_after(20.0):
+            await answered.wait()
+        await trio.sleep(1.0)
+    try:
+        async with probe(addr) as checker:
+            offered, _ = await sync_session(checker, target, [TOPIC_OF["intent"]], lambda ids: [])
+        taken = signed.id in offered
+        detail = "the node took a message it did not want and offers it by sync" if taken else ""
+    except Exception as exc:  # recorded
+        taken, detail = True, f"{type(exc).__name__}: {exc}"
+    if not answered.is_set():
+        taken, detail = True, "the node did not ask the probe for sync within 20 s"
+    record("sync/unwanted-message-dropped", not taken, detail)
 
 
 def live_cases(b: cases.Builder, params: NetworkParams) -> tuple[list[Any], list[Any]]:

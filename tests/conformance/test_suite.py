@@ -76,6 +76,7 @@ def test_our_node_passes_the_node_checks(tmp_path: Path) -> None:
                     "sync/second-session-busy",
                     "sync/node-requests-by-the-rules",
                     "sync/handed-over-message-taken",
+                    "sync/unwanted-message-dropped",
                     "stem/valid-message-taken",
                     "stem/fourth-stream-refused",
                     "strikes/banned-peer-refused",
