@@ -192,6 +192,10 @@ class Weighting:
     #: not in the default figure: nothing in the protocol dates a profile
     #: in a way the vendor cannot backdate).
     profile_ramp: int = 0
+    #: A rating below the prior (a complaint) counts this many times: a
+    #: complaint costs a real deal with the vendor, praise can be
+    #: self-dealt (1: off).
+    complaint_weight: int = 1
 
 
 DEFAULT_WEIGHTING: Final = Weighting()
@@ -317,6 +321,8 @@ def _summary(
         if w.profile_ramp > 0 and since is not None:
             age = min(max(r.rated - since, 0), w.profile_ramp)
             wt = wt * age // w.profile_ramp
+        if r.stars < PRIOR_RATING:
+            wt *= w.complaint_weight
         weight += wt
         weighted += wt * r.stars
         total += r.stars

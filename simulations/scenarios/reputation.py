@@ -35,7 +35,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Final
 
 from intentcast.matching import (
@@ -47,7 +47,14 @@ from intentcast.matching import (
     rank_offers,
     summarise,
 )
-from intentcast.matching.reputation import NO_RATINGS, with_own_record
+from intentcast.matching.reputation import (
+    BURST_FREE,
+    BURST_WINDOW,
+    HALF_LIFE,
+    NO_RATINGS,
+    Weighting,
+    with_own_record,
+)
 from intentcast.peer.vendor import OFFERS_PER_INTENT, catalog_offers
 from intentcast.protocol import (
     Intent,
@@ -63,7 +70,15 @@ from intentcast.protocol.fields import DAY
 from ..messages import WorkCache
 from ..params import EPOCH
 from ..stats import ratio
-from . import Result, Scenario, fraction, non_negative_int, option, positive_int
+from . import (
+    Result,
+    Scenario,
+    fraction,
+    non_negative_int,
+    option,
+    positive_float,
+    positive_int,
+)
 from .market import CATEGORIES, base_catalogs, market_intent, vendor_catalog
 from .reputation_attacks import HASH_SECONDS, attack_costs, deal_hashes
 
@@ -78,14 +93,31 @@ TRIES: Final = 3
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     g = parser.add_argument_group("reputation")
-    option(g, "--vendors", positive_int, 40, "V", "vendors, half phone shops, half bike shops")
+    option(g, "--vendors", positive_int, 60, "V", "vendors, half phone shops, half bike shops")
     option(g, "--dishonest", fraction, 0.1, "FRACTION", "share of dishonest vendors")
+    option(
+        g, "--lure", positive_float, 1.0, "F", "dishonest vendors' prices, times an honest one's"
+    )
     option(g, "--customers", positive_int, 100, "C", "customer nodes (each keeps its own record)")
     option(g, "--intents", positive_int, 1_200, "N", "intents, one after another")
     option(g, "--per-day", positive_int, 20, "N", "intents per simulated day")
     option(g, "--warmup", positive_int, 3, "DEALS", "deals per vendor before counting")
     option(g, "--pump", non_negative_int, 8, "N", "fake deals per dishonest vendor per 30 days")
+    option(g, "--half-life-days", non_negative_int, HALF_LIFE // DAY, "D", "the figure's half-life")
+    option(g, "--burst-days", non_negative_int, BURST_WINDOW // DAY, "D", "burst damping's window")
+    option(g, "--burst-free", non_negative_int, BURST_FREE, "N", "full-weight ratings per burst")
+    option(g, "--complaint-weight", positive_int, 1, "N", "weight of a rating below 3 stars")
     g.add_argument("--no-attacks", action="store_true", help="skip pricing the attacks")
+
+
+def weighting_of(args: argparse.Namespace) -> Weighting:
+    """The figure's weighting from the options (the node's by default)."""
+    return Weighting(
+        half_life=args.half_life_days * DAY,
+        burst_window=args.burst_days * DAY,
+        burst_free=args.burst_free,
+        complaint_weight=args.complaint_weight,
+    )
 
 
 @dataclass(slots=True)
@@ -113,6 +145,7 @@ class Run:
     own: list[dict[bytes, OwnRecord]] = field(default_factory=list)
     accepts: int = 0
     accepts_dishonest: int = 0
+    by_kind: dict[str, int] = field(default_factory=lambda: dict.fromkeys(KINDS, 0))
     deals: int = 0
     deals_dishonest: int = 0
     fake_deals: int = 0
@@ -128,9 +161,10 @@ def build(args: argparse.Namespace) -> World:
         category = CATEGORIES[k % 2]
         keys = derive_vendor_keys(hashlib.blake2b(b"reputation vendor %d" % k).digest()[:32])
         kind = KINDS[len([b for b in bad if b < k]) % len(KINDS)] if k in bad else None
+        catalog = vendor_catalog(bases[category], k, rng)
         vendors[keys.vendor_key] = Vendor(
             keys,
-            vendor_catalog(bases[category], k, rng),
+            catalog if kind is None else priced(catalog, args.lure),
             category,
             rng.randint(400, 490),
             kind,
@@ -155,6 +189,26 @@ def build(args: argparse.Namespace) -> World:
     return World(vendors, intents, offers)
 
 
+def priced(catalog: Catalog, factor: float) -> Catalog:
+    """``catalog`` with every price (list, tiers, floor) times ``factor``."""
+    if factor == 1.0:
+        return catalog
+
+    def times(cents: int) -> int:
+        return max(1, round(cents * factor))
+
+    items = tuple(
+        replace(
+            item,
+            price=times(item.price),
+            tiers=tuple(replace(t, unit_price=times(t.unit_price)) for t in item.tiers),
+            floor=None if item.floor is None else times(item.floor),
+        )
+        for item in catalog.items
+    )
+    return replace(catalog, items=items)
+
+
 def stars(rng: random.Random, v: Vendor) -> int:
     """What an honest customer rates a deal with ``v``, in half stars."""
     if v.kind == "no-delivery":
@@ -169,6 +223,7 @@ def stars(rng: random.Random, v: Vendor) -> int:
 def simulate(world: World, args: argparse.Namespace, mode: str) -> dict[str, Any]:
     """One run: ``mode`` is without, with or with_pumping."""
     rng = random.Random(f"reputation/{args.seed}/ratings")
+    weighting = weighting_of(args)
     run = Run(own=[{} for _ in range(args.customers)])
     warmup = args.warmup * len(world.vendors)
     dishonest = [key for key, v in world.vendors.items() if v.kind is not None]
@@ -189,7 +244,7 @@ def simulate(world: World, args: argparse.Namespace, mode: str) -> dict[str, Any
                     run.fake_deals += 1
         if mode != "without" and len(run.ratings) != seen:
             seen = len(run.ratings)
-            reps = summarise(run.ratings, now=at)
+            reps = summarise(run.ratings, now=at, weighting=weighting)
         own = run.own[who]
         now = at
         tried: set[bytes] = set()  # vendors this intent's accepts went unanswered by
@@ -209,6 +264,8 @@ def simulate(world: World, args: argparse.Namespace, mode: str) -> dict[str, Any
             counted = i >= warmup
             run.accepts += counted
             run.accepts_dishonest += counted and vendor.kind is not None
+            if counted and vendor.kind is not None:
+                run.by_kind[vendor.kind] += 1
             if vendor.kind == "never-answers":
                 record = own.get(top.message.vendor_key, OwnRecord())
                 own[top.message.vendor_key] = OwnRecord(record.unanswered + 1, record.declined)
@@ -224,7 +281,7 @@ def simulate(world: World, args: argparse.Namespace, mode: str) -> dict[str, Any
             ))  # fmt: skip
             break
     end = world.intents[-1][2]
-    final = summarise(run.ratings, now=end)
+    final = summarise(run.ratings, now=end, weighting=weighting)
     figure = {
         kind: round(
             sum(bayesian_rating(final.get(k, NO_RATINGS)) for k in keys)
@@ -237,8 +294,11 @@ def simulate(world: World, args: argparse.Namespace, mode: str) -> dict[str, Any
     }  # fmt: skip
     out: dict[str, Any] = {
         "accepts": run.accepts,
+        "dishonest_accepts": run.accepts_dishonest,
         "accepts_to_dishonest": ratio(run.accepts_dishonest, run.accepts),
+        "accepts_to_dishonest_by_kind": run.by_kind,
         "deals": run.deals,
+        "dishonest_deals": run.deals_dishonest,
         "deals_to_dishonest": ratio(run.deals_dishonest, run.deals),
         "mean_figure_at_end": figure if mode != "without" else None,
     }
@@ -261,17 +321,21 @@ def run(args: argparse.Namespace, work: WorkCache) -> Result:
         "accepts_to_dishonest_with_over_without": ratio(with_ or 0, without or 0, 3),
     }
     if not args.no_attacks:
-        results["attacks"] = attack_costs()
+        results["attacks"] = attack_costs(weighting_of(args))
     return {
         "scenario": NAME,
         "config": {
             "vendors": args.vendors,
             "dishonest": n_bad,
+            "lure": args.lure,
             "customers": args.customers,
             "intents": args.intents,
             "per_day": args.per_day,
             "warmup_intents": args.warmup * args.vendors,
             "pump_per_30_days": args.pump,
+            "half_life_days": args.half_life_days,
+            "burst_days": args.burst_days,
+            "burst_free": args.burst_free,
             "seed": args.seed,
         },
         "results": results,

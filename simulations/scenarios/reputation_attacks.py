@@ -170,8 +170,10 @@ def competitor(w: Weighting) -> dict[str, Any]:
     }
 
 
-def attack_costs() -> dict[str, Any]:
-    """Both attacks under every weighting, and what one fake deal costs."""
+def attack_costs(chosen: Weighting = DEFAULT_WEIGHTING) -> dict[str, Any]:
+    """Both attacks under every weighting (``chosen`` as "default"), and
+    what one fake deal costs."""
+    weightings = {**WEIGHTINGS, "default": chosen}
     hashes = deal_hashes()
     return {
         "per_fake_deal": {
@@ -179,6 +181,6 @@ def attack_costs() -> dict[str, Any]:
             "work_hashes": hashes,
             "pow_core_seconds": round(sum(hashes.values()) * HASH_SECONDS, 3),
         },
-        "self_dealing_3_to_4.5": {name: self_dealing(w) for name, w in WEIGHTINGS.items()},
-        "competitor_4.9_to_below_3": {name: competitor(w) for name, w in WEIGHTINGS.items()},
+        "self_dealing_3_to_4.5": {name: self_dealing(w) for name, w in weightings.items()},
+        "competitor_4.9_to_below_3": {name: competitor(w) for name, w in weightings.items()},
     }
