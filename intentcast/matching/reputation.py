@@ -12,13 +12,14 @@ A rating's weight (:func:`summarise`, :class:`Weighting`) is the product of
 * **age decay**: it halves every :data:`HALF_LIFE` (180 days) after the
   rating was made, so a vendor's recent deals speak loudest and a
   vendor cannot live on an old record;
-* **burst damping**: of one vendor's ratings made within
-  :data:`BURST_WINDOW` (30 days) of each other, the first
-  :data:`BURST_FREE` count in full and the ``n``-th after them
-  ``BURST_FREE / n``: a pile of ratings in a short time (what fake deals
-  with oneself look like) adds only logarithmically. Together with the
-  decay this caps what backdated fake ratings can buy (the times in a
-  self-dealt deal are the vendor's own to choose).
+* **burst damping**: a rating that is the ``n``-th of its vendor's
+  ratings made in the :data:`BURST_WINDOW` (30 days) up to it counts in
+  full while ``n <= BURST_FREE`` (8), else ``BURST_FREE / n``: a pile of
+  ratings in a short time (what fake deals with oneself look like) adds
+  only logarithmically. A self-dealer chooses every time in its fake
+  deals and may backdate them out of one burst, at the price of decay; a
+  node that saw them arrive counts them at their arrival
+  (:func:`rated_as_seen`), in one burst.
 
 Weights are whole numbers of :data:`WEIGHT_UNIT` (a rating at full weight
 is ``WEIGHT_UNIT``), computed in integer arithmetic, so the same ratings
