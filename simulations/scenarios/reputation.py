@@ -107,6 +107,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     option(g, "--burst-days", non_negative_int, BURST_WINDOW // DAY, "D", "burst damping's window")
     option(g, "--burst-free", non_negative_int, BURST_FREE, "N", "full-weight ratings per burst")
     option(g, "--complaint-weight", positive_int, 1, "N", "weight of a rating below 3 stars")
+    g.add_argument(
+        "--public-silence",
+        action="store_true",
+        help="add a run in which every customer counts every unanswered accept "
+        "(a public unanswered-accept message, not in the protocol)",
+    )
     g.add_argument("--no-attacks", action="store_true", help="skip pricing the attacks")
 
 
@@ -221,13 +227,16 @@ def stars(rng: random.Random, v: Vendor) -> int:
 
 
 def simulate(world: World, args: argparse.Namespace, mode: str) -> dict[str, Any]:
-    """One run: ``mode`` is without, with or with_pumping."""
+    """One run: ``mode`` is without, with, with_pumping or
+    with_pumping_public_silence (unanswered accepts counted for everyone:
+    what a public, answerable unanswered-accept message would give)."""
     rng = random.Random(f"reputation/{args.seed}/ratings")
     weighting = weighting_of(args)
     run = Run(own=[{} for _ in range(args.customers)])
     warmup = args.warmup * len(world.vendors)
     dishonest = [key for key, v in world.vendors.items() if v.kind is not None]
-    pump_every = 30 * DAY // args.pump if args.pump and mode == "with_pumping" else 0
+    pumping = mode.startswith("with_pumping")
+    pump_every = 30 * DAY // args.pump if args.pump and pumping else 0
     pumped_until = EPOCH
     reps: dict[bytes, RatingSummary] = {}
     seen = -1
@@ -245,7 +254,7 @@ def simulate(world: World, args: argparse.Namespace, mode: str) -> dict[str, Any
         if mode != "without" and len(run.ratings) != seen:
             seen = len(run.ratings)
             reps = summarise(run.ratings, now=at, weighting=weighting)
-        own = run.own[who]
+        own = run.own[0 if mode == "with_pumping_public_silence" else who]
         now = at
         tried: set[bytes] = set()  # vendors this intent's accepts went unanswered by
         for _ in range(TRIES):
@@ -302,7 +311,7 @@ def simulate(world: World, args: argparse.Namespace, mode: str) -> dict[str, Any
         "deals_to_dishonest": ratio(run.deals_dishonest, run.deals),
         "mean_figure_at_end": figure if mode != "without" else None,
     }
-    if mode == "with_pumping":
+    if pumping:
         per_deal = sum(deal_hashes().values())
         out["fake_deals"] = run.fake_deals
         out["fake_deals_pow_core_seconds"] = round(run.fake_deals * per_deal * HASH_SECONDS, 1)
@@ -313,7 +322,10 @@ def run(args: argparse.Namespace, work: WorkCache) -> Result:
     del work  # no gossip here: intents and offers are signed without work
     world = build(args)
     n_bad = sum(v.kind is not None for v in world.vendors.values())
-    outcome = {mode: simulate(world, args, mode) for mode in ("without", "with", "with_pumping")}
+    modes = ["without", "with", "with_pumping"]
+    if args.public_silence:
+        modes.append("with_pumping_public_silence")
+    outcome = {mode: simulate(world, args, mode) for mode in modes}
     without = outcome["without"]["accepts_to_dishonest"]
     with_ = outcome["with"]["accepts_to_dishonest"]
     results: dict[str, Any] = {
