@@ -254,6 +254,7 @@ def all_scenarios() -> list[Scenario]:
         model_check,
         network_bench,
         propagation,
+        reputation,
         spam,
     )
 
@@ -267,5 +268,6 @@ def all_scenarios() -> list[Scenario]:
         network_bench,
         follow_cost,
         adversary,
+        reputation,
     )
     return [m.SCENARIO for m in modules]
