@@ -16,6 +16,7 @@ from .models import (
     IntentDraft,
     VendorAnswer,
     VendorAttach,
+    VendorReply,
     VendorSession,
     Withdraw,
 )
@@ -164,6 +165,8 @@ class DealView(Open):
     price_text: str
     disclosed: dict[str, str]
     reply: Reply | None
+    #: An accept of this vendor's that waits for the owner's confirm or decline.
+    to_answer: bool
 
 
 class DealAnswer(Open):
@@ -186,6 +189,10 @@ class VendorStatus(Open):
     catalog: str | None
     offers_made: int
     bot: Bot | None
+    #: "auto": the catalog or bot answers accepts; "manual": the owner does.
+    confirm: Literal["auto", "manual"]
+    #: Accepts waiting for the owner's confirm or decline.
+    to_answer: int
 
 
 class Status(Open):
@@ -349,6 +356,7 @@ MODELS: Final[tuple[type[BaseModel], ...]] = (
     VendorAttach,
     VendorSession,
     VendorAnswer,
+    VendorReply,
     Status,
     Stopping,
     Peers,

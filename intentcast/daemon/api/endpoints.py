@@ -43,7 +43,15 @@ from .handlers import (
     stop,
     withdraw_intent,
 )
-from .vendor import MAX_WORK_POLL, vendor_answer, vendor_attach, vendor_detach, vendor_work
+from .vendor import (
+    MAX_WORK_POLL,
+    confirm_deal,
+    decline_deal,
+    vendor_answer,
+    vendor_attach,
+    vendor_detach,
+    vendor_work,
+)
 
 # --- the OpenAPI document and page ----------------------------------------------
 
@@ -161,6 +169,20 @@ ENDPOINTS: Final = (
     ),
     Endpoint("GET", "/v1/deals", list_deals, answer=answers.Deals),
     Endpoint("GET", "/v1/deals/{deal}", show_deal, answer=answers.DealAnswer),
+    Endpoint(
+        "POST",
+        "/v1/deals/{deal}/confirm",
+        confirm_deal,
+        body=models.VendorReply,
+        answer=answers.DealAnswer,
+    ),
+    Endpoint(
+        "POST",
+        "/v1/deals/{deal}/decline",
+        decline_deal,
+        body=models.VendorReply,
+        answer=answers.DealAnswer,
+    ),
     Endpoint(
         "POST",
         "/v1/vendor/attach",

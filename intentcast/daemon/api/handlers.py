@@ -119,6 +119,8 @@ async def status(request: Request, ctx: ApiContext) -> dict[str, Any]:
             "catalog": None if ctx.settings.catalog is None else str(ctx.settings.catalog),
             "offers_made": len(store.offers.made()),
             "bot": _bot(vendor),
+            "confirm": "manual" if node.config.hold_accepts else "auto",
+            "to_answer": sum(1 for d in store.deals.list() if node.awaits_owner(d)),
         },
         "events": ctx.events.last,
         "counters": dict(sorted(node.counters.items())),
@@ -365,11 +367,14 @@ async def accept(request: Request, ctx: ApiContext) -> dict[str, Any]:
 
 async def list_deals(request: Request, ctx: ApiContext) -> dict[str, Any]:
     """Every deal of this node (as customer or vendor)."""
-    return {"deals": [deal_json(d) for d in ctx.node.store.deals.list()]}
+    node = ctx.node
+    return {
+        "deals": [deal_json(d, to_answer=node.awaits_owner(d)) for d in node.store.deals.list()]
+    }
 
 
 async def show_deal(request: Request, ctx: ApiContext) -> dict[str, Any]:
     """One deal by its accept id (prefix)."""
     deals = ctx.node.store.deals.list()
     deal = resolve(request.path_params["deal"], ((d.accept.id, d) for d in deals), "deal")
-    return {"deal": deal_json(deal)}
+    return {"deal": deal_json(deal, to_answer=ctx.node.awaits_owner(deal))}

@@ -124,8 +124,10 @@ def hint_json(h: Hint) -> dict[str, Any]:
     }
 
 
-def deal_json(deal: Deal) -> dict[str, Any]:
-    """JSON form of a deal: the agreement and, if any, the vendor's answer."""
+def deal_json(deal: Deal, *, to_answer: bool = False) -> dict[str, Any]:
+    """JSON form of a deal: the agreement and, if any, the vendor's answer;
+    ``to_answer``: an accept of this vendor's that waits for the owner's
+    confirm or decline."""
     reply = deal.reply
     answer = None
     if reply is not None:
@@ -151,6 +153,7 @@ def deal_json(deal: Deal) -> dict[str, Any]:
         "price_text": format_money(a.price, deal.offer.message.currency),
         "disclosed": dict(a.disclosure),
         "reply": answer,
+        "to_answer": to_answer,
     }
 
 

@@ -674,7 +674,11 @@ async function dealsView() {
           ? h("ul", { class: "learned" }, learned.map(([k, v]) => h("li", {}, h("strong", {}, k), `: ${v}`)))
           : h("p", {}, "Nothing beyond the deal itself."),
         h("p", { class: "hint" }, "The vendor signed these terms: ", d.offer.customer_terms.join(", ") || "none"),
-        d.reply ? h("p", { class: "reply" }, h("strong", {}, `${d.reply.kind}: `), d.reply.text) : h("p", { class: "muted" }, "Waiting for the vendor's answer..."),
+        d.reply
+          ? h("p", { class: "reply" }, h("strong", {}, `${d.reply.kind}: `), d.reply.text)
+          : d.to_answer
+            ? h("p", { class: "notice" }, "Waits for your answer: ", h("a", { href: "#/vendor" }, "confirm or decline it on the Vendor page"), ".")
+            : h("p", { class: "muted" }, asCustomer ? "Waiting for the vendor's answer..." : "Being answered by your catalog or bot..."),
         h("p", { class: "hint mono" }, `deal ${d.id.slice(0, 12)}`),
       );
     });
@@ -777,7 +781,53 @@ async function nodeView() {
 
 // --- vendor side -----------------------------------------------------------
 
+// An accept waiting for the owner: what the customer accepted and told you,
+// the stock left, and Confirm / Decline with a note the customer reads.
+// ``typed`` keeps each note across the page's live redraws.
+function answerPanel(d, stock, typed) {
+  const idp = d.id.slice(0, 12);
+  const textId = `answer-text-${idp}`;
+  const err = h("p", { class: "error", id: `err-${textId}`, role: "alert", tabindex: "-1" });
+  const input = h("input", { maxlength: 500, placeholder: "Ships tomorrow. / Sorry, sold out.", value: typed.get(d.id) || "" });
+  input.addEventListener("input", () => typed.set(d.id, input.value));
+  const send = async (confirm, button) => {
+    err.textContent = "";
+    input.removeAttribute("aria-invalid");
+    for (const b of card.querySelectorAll("button")) b.disabled = true;
+    try {
+      await api("POST", `/v1/deals/${d.id}/${confirm ? "confirm" : "decline"}`, { text: input.value.trim() });
+      card.replaceChildren(h("p", { class: "notice", role: "status" }, confirm ? "Confirmed: the customer is told." : "Declined: the customer is told."));
+      scheduleRefresh();
+    } catch (ex) {
+      err.textContent = ex.message;
+      input.setAttribute("aria-invalid", "true");
+      for (const b of card.querySelectorAll("button")) b.disabled = false;
+      button.focus();
+    }
+  };
+  const confirmButton = h("button", { type: "button", class: "confirm-deal" }, "Confirm");
+  const declineButton = h("button", { type: "button", class: "danger decline-deal" }, "Decline");
+  confirmButton.addEventListener("click", () => send(true, confirmButton));
+  declineButton.addEventListener("click", () => send(false, declineButton));
+  const told = Object.entries(d.disclosed);
+  const card = h(
+    "article",
+    { class: "card to-answer", "data-deal": d.id, "aria-labelledby": `t-${idp}` },
+    h("h3", { id: `t-${idp}` }, `${d.offer.item.title} `, h("span", { class: "state state-pending" }, "waits for you")),
+    h("p", {}, h("strong", {}, d.price_text), ` · ${d.payment_mode} · ${d.offer.quantity} for the intent "${d.intent.title}"`),
+    h("p", {}, "The customer told you: ", told.length ? told.map(([k, v]) => `${k}: ${v}`).join("; ") : "nothing beyond the deal"),
+    h("p", { class: "hint" }, `Deliver by ${fmtTime(d.offer.deliver_by)} · you signed: ${d.offer.customer_terms.join(", ") || "no customer terms"}`,
+      stock === null ? "" : ` · ${stock} in stock (catalog)`),
+    field(textId, "Note or reason for the customer (optional)", input),
+    err,
+    h("div", { class: "actions" }, confirmButton, declineButton),
+    h("p", { class: "hint mono" }, `deal ${idp}`),
+  );
+  return card;
+}
+
 async function vendorView() {
+  const typed = new Map(); // deal id -> the note being written
   const render = async () => {
     const [cat, made, deals] = await Promise.all([
       api("GET", "/v1/vendor/catalog"),
@@ -785,8 +835,22 @@ async function vendorView() {
       api("GET", "/v1/deals"),
     ]);
     const vendorDeals = deals.deals.filter((d) => d.role === "vendor");
+    const waiting = vendorDeals.filter((d) => d.to_answer);
+    const answered = vendorDeals.filter((d) => !d.to_answer);
+    const stockOf = (sku) => {
+      const item = cat.items.find((it) => it.sku === sku);
+      return item ? item.stock : null;
+    };
+    const manual = state.status && state.status.vendor && state.status.vendor.confirm === "manual";
     view(
       h("h1", { tabindex: "-1" }, `Vendor${cat.name ? ": " + cat.name : ""}`),
+      h("p", { class: "muted", id: "confirm-mode" }, manual
+        ? "You answer every accept yourself: it waits here until you confirm or decline it."
+        : "Accepts are answered by your catalog (while stock lasts) or your bot. To answer them yourself, set confirm = \"manual\" under [vendor] in config.toml and restart the node."),
+      h("h2", {}, `Waiting for your answer (${waiting.length})`),
+      waiting.length
+        ? h("div", { id: "to-answer" }, waiting.map((d) => answerPanel(d, stockOf(d.offer.item.sku), typed)))
+        : h("p", {}, "No accept waits for you."),
       h("h2", {}, `Intents answered and offers made (${made.total})`),
       made.offers.length
         ? h("div", { class: "table-wrap" }, h("table", { id: "offers-made" },
@@ -798,13 +862,13 @@ async function vendorView() {
             h("td", {}, m.offer.price_text),
             h("td", {}, stateBadge(m.state === "received" ? "open" : m.state)))))))
         : h("p", {}, "No offers made yet."),
-      h("h2", {}, `Deals (${vendorDeals.length})`),
-      vendorDeals.length
-        ? h("div", { id: "vendor-deals" }, vendorDeals.map((d) => h("article", { class: "card" },
+      h("h2", {}, `Deals (${answered.length})`),
+      answered.length
+        ? h("div", { id: "vendor-deals" }, answered.map((d) => h("article", { class: "card vendor-deal", "data-deal": d.id },
           h("h3", {}, `${d.offer.item.title} `, stateBadge(d.state)),
           h("p", {}, `${d.price_text} · ${d.payment_mode}`),
           h("p", {}, "The customer told you: ", Object.entries(d.disclosed).map(([k, v]) => `${k}: ${v}`).join("; ") || "nothing"),
-          d.reply ? h("p", {}, `${d.reply.kind}: ${d.reply.text}`) : h("p", { class: "muted" }, "Not answered yet (a bot answers accepts: intentcast vendor attach BOT.py)."))))
+          d.reply ? h("p", {}, h("strong", {}, `${d.reply.kind}: `), d.reply.text) : h("p", { class: "muted" }, "Being answered by your catalog or bot..."))))
         : h("p", {}, "No deals yet."),
       h("h2", {}, `Catalog served (${cat.items.length} items)`),
       cat.items.length
