@@ -143,6 +143,10 @@ class Node(Part):
         owner's confirm or decline (:meth:`answer_accept`)."""
         return self.selling is not None and self.selling.awaits_owner(deal)
 
+    def accepts_to_answer(self) -> list[bytes]:
+        """The accept ids of this vendor's deals that wait for the owner."""
+        return [] if self.selling is None else self.selling.accepts_to_answer()
+
     async def answer_accept(self, accept_id: bytes, decision: Decision) -> Deal:
         """The owner confirms or declines an accept that waits for it (held
         with ``NodeConfig.hold_accepts``, or left unanswered when the node

@@ -159,6 +159,11 @@ class VendorRole(Part):
             and deal.accept.id not in self._deciding
         )
 
+    def accepts_to_answer(self) -> list[bytes]:
+        """The accept ids of the deals that wait for the owner, oldest first
+        (see :meth:`awaits_owner`; nothing decoded)."""
+        return [a for a in self.store.deals.unanswered(Role.VENDOR) if a not in self._deciding]
+
     async def answer_accept(self, accept_id: bytes, decision: Decision) -> Deal:
         """The owner's answer to an accept that waits for it (see
         :meth:`awaits_owner`): sign, seal and send the confirm or decline;

@@ -117,10 +117,10 @@ async def status(request: Request, ctx: ApiContext) -> dict[str, Any]:
             "name": vendor.name,
             "categories": list(vendor.categories),
             "catalog": None if ctx.settings.catalog is None else str(ctx.settings.catalog),
-            "offers_made": len(store.offers.made()),
+            "offers_made": store.offers.made_count(),
             "bot": _bot(vendor),
             "confirm": "manual" if node.config.hold_accepts else "auto",
-            "to_answer": sum(1 for d in store.deals.list() if node.awaits_owner(d)),
+            "to_answer": len(node.accepts_to_answer()),
         },
         "events": ctx.events.last,
         "counters": dict(sorted(node.counters.items())),
@@ -268,12 +268,7 @@ async def list_intents(request: Request, ctx: ApiContext) -> dict[str, Any]:
 def known_vendors(ctx: ApiContext) -> list[KnownVendor]:
     """The vendors this node learned of from the offers it opened (nothing
     is asked of any vendor)."""
-    store = ctx.node.store
-    return hints.known_vendors(
-        (r.offer.message, own.intent.message.category)
-        for own in store.intents.list()
-        for r in store.offers.received(own.intent.signer)
-    )
+    return ctx.known_vendors(ctx.node.store)
 
 
 async def post_intent(request: Request, ctx: ApiContext) -> Created:

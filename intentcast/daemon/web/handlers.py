@@ -122,8 +122,7 @@ async def vocab(request: Request, ctx: ApiContext) -> dict[str, Any]:
 async def vendor_offers(request: Request, ctx: ApiContext) -> dict[str, Any]:
     """Offers this node made as a vendor, newest first, with the intent
     each answers (the intents that matched) and where each stands."""
-    made = ctx.node.store.offers.made()
-    made.reverse()
+    made = ctx.node.store.offers.newest_made(MAX_VENDOR_OFFERS)
     return {
         "offers": [
             {
@@ -137,9 +136,9 @@ async def vendor_offers(request: Request, ctx: ApiContext) -> dict[str, Any]:
                 },
                 "offer": offer_json(m.offer),
             }
-            for m in made[:MAX_VENDOR_OFFERS]
+            for m in made
         ],
-        "total": len(made),
+        "total": ctx.node.store.offers.made_count(),
     }
 
 
