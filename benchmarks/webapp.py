@@ -18,7 +18,7 @@ calls, the JSON, the DOM), median and worst over the rounds:
 - ``offers_ms``: one intent with its ranked offers (score bars, the why)
   and the rejected ones;
 - ``deals_ms``, ``node_ms``, ``post_ms``: deals, node and peers, the form;
-- ``vendor_ms``: the vendor's page (accepts to answer, the newest 500
+- ``vendor_ms``: the vendor's page (accepts to answer, the newest 100
   offers made, deals, the catalog);
 - ``first_load_ms``: a fresh load of the app (session, vocabulary, status
   and the intents page), from navigation start (the browser's own work on
@@ -158,7 +158,7 @@ API_CALLS = {
     "api_deals": "/v1/deals",
     "api_status": "/v1/status",
     "api_vocab": "/v1/vocab",
-    "api_vendor_offers": "/v1/vendor/offers",
+    "api_vendor_offers": "/v1/vendor/offers?limit=100",
     "api_vendor_catalog": "/v1/vendor/catalog",
 }
 

@@ -15,6 +15,7 @@ from starlette.responses import HTMLResponse, Response
 
 # The web app (daemon/web) adds the endpoints it needs beyond the CLI's.
 from ..web.handlers import (
+    MAX_VENDOR_OFFERS,
     vendor_catalog,
     vendor_offers,
     vocab,
@@ -224,7 +225,19 @@ ENDPOINTS: Final = (
         body=models.VendorSession,
         answer=answers.Detached,
     ),
-    Endpoint("GET", "/v1/vendor/offers", vendor_offers, answer=answers.VendorOffers),
+    Endpoint(
+        "GET",
+        "/v1/vendor/offers",
+        vendor_offers,
+        answer=answers.VendorOffers,
+        query=(
+            Query(
+                "limit",
+                {"type": "integer", "minimum": 1, "maximum": MAX_VENDOR_OFFERS},
+                f"the newest N offers only (at most {MAX_VENDOR_OFFERS}, the default)",
+            ),
+        ),
+    ),
     Endpoint("GET", "/v1/vendor/catalog", vendor_catalog, answer=answers.VendorCatalog),
     Endpoint("GET", "/v1/vocab", vocab, answer=answers.Vocab),
     Endpoint("POST", "/v1/web/login", web_login, answer=answers.WebLogin),

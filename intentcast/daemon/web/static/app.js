@@ -826,12 +826,14 @@ function answerPanel(d, stock, typed) {
   return card;
 }
 
+const OFFERS_MADE_SHOWN = 100; // the newest; the count says how many there are
+
 async function vendorView() {
   const typed = new Map(); // deal id -> the note being written
   const render = async () => {
     const [cat, made, deals] = await Promise.all([
       api("GET", "/v1/vendor/catalog"),
-      api("GET", "/v1/vendor/offers"),
+      api("GET", `/v1/vendor/offers?limit=${OFFERS_MADE_SHOWN}`),
       api("GET", "/v1/deals"),
     ]);
     const vendorDeals = deals.deals.filter((d) => d.role === "vendor");
@@ -852,6 +854,7 @@ async function vendorView() {
         ? h("div", { id: "to-answer" }, waiting.map((d) => answerPanel(d, stockOf(d.offer.item.sku), typed)))
         : h("p", {}, "No accept waits for you."),
       h("h2", {}, `Intents answered and offers made (${made.total})`),
+      made.total > made.offers.length ? h("p", { class: "muted" }, `The newest ${made.offers.length} of ${made.total}.`) : null,
       made.offers.length
         ? h("div", { class: "table-wrap" }, h("table", { id: "offers-made" },
           h("thead", {}, h("tr", {}, ["Intent", "Customer's budget", "Your offer", "Price", "State"].map((x) => h("th", { scope: "col" }, x)))),
