@@ -40,6 +40,7 @@ from .test_webapp import (
     START_UP_SYNCS,
     browser,  # noqa: F401  (the module's browser fixture)
     click,
+    error_beside,
     fill,
     shot,
     sign_in,
@@ -147,15 +148,18 @@ def eventually(check: Callable[[], Any], what: str, patience: float = NETWORK_PA
     raise AssertionError(f"gave up waiting: {what}")
 
 
-def post_and_accept(shop: Shop, title: str) -> tuple[str, str]:
-    """The customer posts a phone intent and accepts the best offer,
-    telling the shop only its contact; returns (intent key, deal id)."""
+def post(shop: Shop, title: str, *pay: str) -> tuple[str, list[Any]]:
+    """The customer posts a phone intent (paying in the ``pay`` modes, if
+    given); returns its key and the ranked offers once there are some."""
     c = shop.customer
+    terms: dict[str, Any] = {"max_price": "600", "currency": "EUR", "region": "DE"}
+    if pay:
+        terms["payment_modes"] = list(pay)
     draft = {
         "category": "electronics/phones",
         "title": title,
         "attributes": {"brand": "google"},
-        "terms": {"max_price": "600", "currency": "EUR", "region": "DE"},
+        "terms": terms,
     }
     posted = httpx.post(f"{c.url}/v1/intents", json=draft, headers=token(c), timeout=PATIENCE)
     assert posted.status_code == 201, posted.text
@@ -165,7 +169,15 @@ def post_and_accept(shop: Shop, title: str) -> tuple[str, str]:
         answer = httpx.get(f"{c.url}/v1/intents/{key}/offers", headers=token(c)).json()
         return list(answer["ranked"])
 
-    best = eventually(ranked, f"an offer to {title!r}")[0]["offer"]
+    return key, eventually(ranked, f"an offer to {title!r}")
+
+
+def post_and_accept(shop: Shop, title: str) -> tuple[str, str]:
+    """The customer posts a phone intent and accepts the best offer,
+    telling the shop only its contact; returns (intent key, deal id)."""
+    c = shop.customer
+    key, ranked = post(shop, title)
+    best = ranked[0]["offer"]
     accepted = httpx.post(
         f"{c.url}/v1/offers/{best['id']}/accept",
         json={"disclose": ["contact"]},
@@ -174,6 +186,42 @@ def post_and_accept(shop: Shop, title: str) -> tuple[str, str]:
     )
     assert accepted.status_code == 200, accepted.text
     return key, accepted.json()["deal"]["id"]
+
+
+def accept_naming_a_price(shop: Shop, browser: WebDriver, key: str, ranked: list[Any]) -> str:  # noqa: F811
+    """Accept the offer that takes name-your-price in the customer's app,
+    telling only the contact: a price below the floor is refused beside the
+    field, 430 goes through; returns the deal id."""
+    from selenium.webdriver.support.ui import Select
+
+    c = shop.customer
+    [offer] = [r["offer"] for r in ranked if "name-your-price" in r["offer"]["payment_modes"]]
+    assert offer["price_floor_text"] == "420.00 EUR"
+    idp = offer["id"][:12]
+    sign_in(browser, c.login_url())
+    browser.get(f"{c.url}/app/#/intent/{key}")
+    click(browser, f"[data-offer='{offer['id']}'] button.accept", "accept the haggling offer")
+    form = wait_for(
+        browser, lambda d: d.find_elements(By.CSS_SELECTOR, ".accept-form"), "the accept form"
+    )[0]
+    for box in form.find_elements(By.CSS_SELECTOR, "input[type=checkbox]"):
+        if (box.get_attribute("value") == "contact") != box.is_selected():
+            box.click()
+    Select(browser.find_element(By.ID, f"mode-{idp}")).select_by_value("name-your-price")
+    assert "Floor: 420.00 EUR" in browser.find_element(By.ID, f"hint-price-{idp}").text
+    fill(browser, f"price-{idp}", "400")
+    form.find_element(By.CSS_SELECTOR, "button.confirm-accept").click()
+    message = wait_for(browser, lambda d: error_beside(d, f"price-{idp}"), "the price's message")
+    assert "420.00 EUR (the floor)" in message
+    assert browser.switch_to.active_element.get_attribute("id") == f"price-{idp}"
+    fill(browser, f"price-{idp}", "430")
+    form.find_element(By.CSS_SELECTOR, "button.confirm-accept").click()
+    wait_for(browser, lambda d: d.current_url.endswith("#/deals"), "the deals page")
+    deals = httpx.get(f"{c.url}/v1/deals", headers=token(c)).json()["deals"]
+    [deal] = [d for d in deals if d["intent"]["key"] == key]
+    assert (deal["price_text"], deal["payment_mode"]) == ("430.00 EUR", "name-your-price")
+    assert deal["disclosed"] == {"contact": "alice@example.org"}
+    return str(deal["id"])
 
 
 def customer_deal(shop: Shop, deal: str) -> dict[str, Any]:
@@ -188,7 +236,9 @@ def test_the_owner_confirms_and_declines_accepts_in_the_browser(
 ) -> None:
     time.sleep(max(0.0, shop.ready_at + START_UP_SYNCS - time.monotonic()))
     first_key, first = post_and_accept(shop, "Google Pixel 8, 128 GB")
-    second_key, second = post_and_accept(shop, "Google Pixel 8, any colour")
+    # The second the customer accepts in its app, naming its price.
+    second_key, ranked = post(shop, "Google Pixel 8, any colour", "prepay", "name-your-price")
+    second = accept_naming_a_price(shop, browser, second_key, ranked)
     v = shop.vendor
 
     # The shop holds both accepts: nothing went back to the customer.
@@ -217,6 +267,7 @@ def test_the_owner_confirms_and_declines_accepts_in_the_browser(
         assert "contact: alice@example.org" in panel  # what the customer told the shop
         assert "shipping" not in panel  # and only that
         assert "in stock (catalog)" in panel
+    assert "430.00 EUR · name-your-price" in panels[1]
     unlabelled = browser.execute_script(
         "return [...document.querySelectorAll('#view input, #view select, #view textarea')]"
         ".filter(e => !(e.labels && e.labels.length) && !e.getAttribute('aria-label'))"
@@ -224,6 +275,14 @@ def test_the_owner_confirms_and_declines_accepts_in_the_browser(
     )
     assert unlabelled == []
     shot(browser, "webapp-vendor-confirm.png")
+    browser.set_window_size(390, 844)  # a phone
+    try:
+        overflow = browser.execute_script(
+            "return document.documentElement.scrollWidth - window.innerWidth"
+        )
+        assert overflow <= 0, "the vendor page scrolls sideways at phone width"
+    finally:
+        browser.set_window_size(1280, 1000)
 
     def answer(deal: str, text: str, button: str) -> None:
         """Write the note and press the button (again, if a live redraw of
@@ -238,6 +297,8 @@ def test_the_owner_confirms_and_declines_accepts_in_the_browser(
         "the customer's node gets the confirm",
     )
     assert confirmed["reply"]["text"] == "Ships tomorrow from Kreuzberg."
+    # The keyboard's place stays in the page (the list's heading), not lost to <body>.
+    assert browser.execute_script("return !!document.activeElement.closest('#view')")
     answer(second, "Sorry, that one just sold.", "button.decline-deal")
     declined = eventually(
         lambda: (d := customer_deal(shop, second))["state"] == "declined" and d,

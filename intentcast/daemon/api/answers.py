@@ -98,6 +98,9 @@ class OfferView(Open):
     quantity: int
     price: int
     price_text: str
+    #: The lowest price a name-your-price accept may name (None: the price).
+    price_floor: int | None
+    price_floor_text: str | None
     currency: str
     deliver_by: int
     ships_to: list[str]

@@ -13,6 +13,7 @@ import trio
 from starlette.requests import Request
 
 from intentcast.matching import hints
+from intentcast.matching.formatting import format_money
 from intentcast.matching.hints import KnownVendor
 from intentcast.node import NetworkError, NodeError
 from intentcast.protocol import (
@@ -348,7 +349,15 @@ async def accept(request: Request, ctx: ApiContext) -> dict[str, Any]:
     if mode is not None and not isinstance(mode, str):
         raise BadDraft("payment_mode: must be a string")
     if price is not None:
-        price = money(price, received.offer.message.currency, "price")
+        o = received.offer.message
+        price = money(price, o.currency, "price")
+        floor = o.price if o.price_floor is None else o.price_floor
+        if mode == "name-your-price" and not floor <= price <= o.price:
+            raise BadDraft(
+                f"price: {format_money(price, o.currency)} is not one this offer takes: "
+                f"name a price from {format_money(floor, o.currency)} (the floor) to "
+                f"{format_money(o.price, o.currency)}"
+            )
     signed = await ctx.node.accept(
         received.offer.id,
         disclose=disclosure_for(body, ctx.settings.profile),

@@ -73,6 +73,9 @@ def offer_json(offer: Signed[Offer]) -> dict[str, Any]:
         "price": o.price,
         "price_text": format_money(o.price, o.currency),
         "price_floor": o.price_floor,
+        "price_floor_text": None
+        if o.price_floor is None
+        else format_money(o.price_floor, o.currency),
         "currency": o.currency,
         "deliver_by": o.deliver_by,
         "ships_to": list(o.ships_to),

@@ -512,7 +512,7 @@ function acceptPanel(intent, r, onDone) {
   const modes = o.payment_modes.filter((m) => intent.terms.payment_modes.length === 0 || intent.terms.payment_modes.includes(m));
   const idp = o.id.slice(0, 12);
   const priceField = field(`price-${idp}`, `Your price (${o.currency}, at least the floor)`, h("input", { inputmode: "decimal" }),
-    o.price_floor !== null && o.price_floor !== undefined ? `Floor: ${(o.price_floor / 100).toFixed(2)} ${o.currency}` : "");
+    `Floor: ${o.price_floor_text || o.price_text}; the offer's price: ${o.price_text}`);
   priceField.hidden = true;
   const modeSelect = h("select", {}, modes.map((m) => h("option", { value: m }, m)));
   modeSelect.addEventListener("change", () => {
@@ -532,7 +532,7 @@ function acceptPanel(intent, r, onDone) {
     ),
     field(`mode-${idp}`, "Payment mode", modeSelect),
     priceField,
-    h("p", { class: "error", id: `err-accept-${idp}`, role: "alert" }),
+    h("p", { class: "error", id: `err-accept-${idp}`, role: "alert", tabindex: "-1" }),
     h("div", { class: "actions" },
       h("button", { type: "submit", class: "confirm-accept" }, `Accept ${o.vendor}'s offer`),
       h("button", { type: "button", class: "secondary", onclick: () => { form.remove(); scheduleRefresh(); } }, "Cancel")),
@@ -546,26 +546,31 @@ function acceptPanel(intent, r, onDone) {
       disclose: [...form.querySelectorAll(`input[name="disclose-${idp}"]:checked`)].map((x) => x.value),
       payment_mode: modeSelect.value,
     };
-    if (modeSelect.value === "name-your-price") {
-      const text = form.querySelector(`#price-${idp}`).value.trim();
-      const minor = Math.round(Number(text) * 100);
-      if (!text || !Number.isFinite(minor) || minor <= 0) {
-        const input = form.querySelector(`#price-${idp}`);
-        form.querySelector(`#err-price-${idp}`).textContent = "price: give the amount you pay, e.g. 450 or 449.90";
-        input.setAttribute("aria-invalid", "true");
-        input.focus();
-        return;
-      }
-      body.price = minor;
+    const priceInput = form.querySelector(`#price-${idp}`);
+    const priceErr = form.querySelector(`#err-price-${idp}`);
+    priceErr.textContent = "";
+    priceInput.removeAttribute("aria-invalid");
+    const named = modeSelect.value === "name-your-price";
+    const priceError = (message) => {
+      priceErr.textContent = message;
+      priceInput.setAttribute("aria-invalid", "true");
+      priceInput.focus();
+    };
+    if (named) {
+      // An amount string: the node reads it in the currency's own minor units.
+      const text = priceInput.value.trim();
+      if (!text) return priceError("price: give the amount you pay, e.g. 450 or 449.90");
+      body.price = text;
     }
     form.querySelector("button[type=submit]").disabled = true;
     try {
       await api("POST", `/v1/offers/${o.id}/accept`, body);
       onDone();
     } catch (ex) {
+      form.querySelector("button[type=submit]").disabled = false;
+      if (named && /price/i.test(ex.message)) return priceError(ex.message);
       err.textContent = ex.message;
       err.focus();
-      form.querySelector("button[type=submit]").disabled = false;
     }
   });
   return form;
@@ -796,7 +801,9 @@ function answerPanel(d, stock, typed) {
     for (const b of card.querySelectorAll("button")) b.disabled = true;
     try {
       await api("POST", `/v1/deals/${d.id}/${confirm ? "confirm" : "decline"}`, { text: input.value.trim() });
-      card.replaceChildren(h("p", { class: "notice", role: "status" }, confirm ? "Confirmed: the customer is told." : "Declined: the customer is told."));
+      const done = h("p", { class: "notice", role: "status", tabindex: "-1" }, confirm ? "Confirmed: the customer is told." : "Declined: the customer is told.");
+      card.replaceChildren(done);
+      done.focus(); // the keyboard stays where the panel was
       scheduleRefresh();
     } catch (ex) {
       err.textContent = ex.message;
@@ -844,12 +851,15 @@ async function vendorView() {
       return item ? item.stock : null;
     };
     const manual = state.status && state.status.vendor && state.status.vendor.confirm === "manual";
+    // Answering takes a panel away: the keyboard goes on from the list's heading.
+    const active = document.activeElement;
+    const wasAnswering = !!(active && active.closest && active.closest("#to-answer"));
     view(
       h("h1", { tabindex: "-1" }, `Vendor${cat.name ? ": " + cat.name : ""}`),
       h("p", { class: "muted", id: "confirm-mode" }, manual
         ? "You answer every accept yourself: it waits here until you confirm or decline it."
         : "Accepts are answered by your catalog (while stock lasts) or your bot. To answer them yourself, set confirm = \"manual\" under [vendor] in config.toml and restart the node."),
-      h("h2", {}, `Waiting for your answer (${waiting.length})`),
+      h("h2", { id: "to-answer-title", tabindex: "-1" }, `Waiting for your answer (${waiting.length})`),
       waiting.length
         ? h("div", { id: "to-answer" }, waiting.map((d) => answerPanel(d, stockOf(d.offer.item.sku), typed)))
         : h("p", {}, "No accept waits for you."),
@@ -886,6 +896,7 @@ async function vendorView() {
             h("td", {}, it.customer_terms.join(", ")))))))
         : h("p", {}, "No catalog: this node answers through an attached bot, or is not a vendor."),
     );
+    if (wasAnswering) document.getElementById("to-answer-title").focus();
   };
   await render();
   live(render);
