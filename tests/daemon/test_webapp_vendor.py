@@ -208,6 +208,7 @@ def accept_naming_a_price(shop: Shop, browser: WebDriver, key: str, ranked: list
         if (box.get_attribute("value") == "contact") != box.is_selected():
             box.click()
     Select(browser.find_element(By.ID, f"mode-{idp}")).select_by_value("name-your-price")
+    assert unlabelled(browser) == []  # the offers' bars, the accept form, withdraw
     assert "Floor: 420.00 EUR" in browser.find_element(By.ID, f"hint-price-{idp}").text
     fill(browser, f"price-{idp}", "400")
     form.find_element(By.CSS_SELECTOR, "button.confirm-accept").click()
@@ -222,6 +223,16 @@ def accept_naming_a_price(shop: Shop, browser: WebDriver, key: str, ranked: list
     assert (deal["price_text"], deal["payment_mode"]) == ("430.00 EUR", "name-your-price")
     assert deal["disclosed"] == {"contact": "alice@example.org"}
     return str(deal["id"])
+
+
+def unlabelled(browser: WebDriver) -> list[str]:  # noqa: F811
+    """The page's controls that have no label."""
+    found = browser.execute_script(
+        "return [...document.querySelectorAll('#view input, #view select, #view textarea,"
+        " #view meter')].filter(e => !(e.labels && e.labels.length)"
+        " && !e.getAttribute('aria-label')).map(e => e.id || e.name || e.tagName)"
+    )
+    return [str(x) for x in found]
 
 
 def customer_deal(shop: Shop, deal: str) -> dict[str, Any]:
@@ -268,12 +279,7 @@ def test_the_owner_confirms_and_declines_accepts_in_the_browser(
         assert "shipping" not in panel  # and only that
         assert "in stock (catalog)" in panel
     assert "430.00 EUR · name-your-price" in panels[1]
-    unlabelled = browser.execute_script(
-        "return [...document.querySelectorAll('#view input, #view select, #view textarea')]"
-        ".filter(e => !(e.labels && e.labels.length) && !e.getAttribute('aria-label'))"
-        ".map(e => e.id || e.name)"
-    )
-    assert unlabelled == []
+    assert unlabelled(browser) == []
     shot(browser, "webapp-vendor-confirm.png")
     browser.set_window_size(390, 844)  # a phone
     try:
