@@ -159,6 +159,7 @@ API_CALLS = {
     "api_status": "/v1/status",
     "api_vocab": "/v1/vocab",
     "api_vendor_offers": "/v1/vendor/offers?limit=100",
+    "api_vendor_deals": "/v1/deals?role=vendor",
     "api_vendor_catalog": "/v1/vendor/catalog",
 }
 

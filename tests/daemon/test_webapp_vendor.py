@@ -357,6 +357,12 @@ def test_answering_an_accept_is_refused_when_it_does_not_wait(shop: Shop) -> Non
     for served, path, body, status, code in cases:
         r = httpx.post(f"{served.url}{path}", json=body, headers=token(served))
         assert (r.status_code, r.json()["error"]["code"]) == (status, code), (path, r.text)
+    # The vendor's deals alone (the Vendor page asks for them so).
+    theirs = httpx.get(f"{v.url}/v1/deals?role=vendor", headers=token(v)).json()["deals"]
+    assert theirs and {d["role"] for d in theirs} == {"vendor"}
+    assert httpx.get(f"{c.url}/v1/deals?role=vendor", headers=token(c)).json()["deals"] == []
+    r = httpx.get(f"{v.url}/v1/deals?role=shop", headers=token(v))
+    assert (r.status_code, r.json()["error"]["code"]) == (400, "invalid")
     # Without a session or the token, nothing is answered.
     r = httpx.post(f"{v.url}/v1/deals/{answered['id']}/decline", json={})
     assert r.status_code == 401

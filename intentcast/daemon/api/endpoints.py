@@ -168,7 +168,19 @@ ENDPOINTS: Final = (
     Endpoint(
         "POST", "/v1/offers/{offer}/accept", accept, body=models.Accept, answer=answers.DealAnswer
     ),
-    Endpoint("GET", "/v1/deals", list_deals, answer=answers.Deals),
+    Endpoint(
+        "GET",
+        "/v1/deals",
+        list_deals,
+        answer=answers.Deals,
+        query=(
+            Query(
+                "role",
+                {"type": "string", "enum": ["customer", "vendor"]},
+                "only the deals of this side (default: both)",
+            ),
+        ),
+    ),
     Endpoint("GET", "/v1/deals/{deal}", show_deal, answer=answers.DealAnswer),
     Endpoint(
         "POST",

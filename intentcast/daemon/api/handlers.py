@@ -19,6 +19,7 @@ from intentcast.node import NetworkError, NodeError
 from intentcast.protocol import (
     IntentState,
 )
+from intentcast.store import Role
 
 from ..addresses import BadAddress, dialable_addrs, peer_id_of, tcp_endpoint
 from ..remote import RemoteVendor
@@ -370,11 +371,13 @@ async def accept(request: Request, ctx: ApiContext) -> dict[str, Any]:
 
 
 async def list_deals(request: Request, ctx: ApiContext) -> dict[str, Any]:
-    """Every deal of this node (as customer or vendor)."""
+    """Every deal of this node (as customer and as vendor, or of one ``role``)."""
     node = ctx.node
-    return {
-        "deals": [deal_json(d, to_answer=node.awaits_owner(d)) for d in node.store.deals.list()]
-    }
+    role = request.query_params.get("role")
+    if role is not None and role not in ("customer", "vendor"):
+        raise BadDraft("role must be customer or vendor")
+    deals = node.store.deals.list(role=None if role is None else Role(role))
+    return {"deals": [deal_json(d, to_answer=node.awaits_owner(d)) for d in deals]}
 
 
 async def show_deal(request: Request, ctx: ApiContext) -> dict[str, Any]:

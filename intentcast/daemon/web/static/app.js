@@ -841,9 +841,9 @@ async function vendorView() {
     const [cat, made, deals] = await Promise.all([
       api("GET", "/v1/vendor/catalog"),
       api("GET", `/v1/vendor/offers?limit=${OFFERS_MADE_SHOWN}`),
-      api("GET", "/v1/deals"),
+      api("GET", "/v1/deals?role=vendor"),
     ]);
-    const vendorDeals = deals.deals.filter((d) => d.role === "vendor");
+    const vendorDeals = deals.deals;
     const waiting = vendorDeals.filter((d) => d.to_answer);
     const answered = vendorDeals.filter((d) => !d.to_answer);
     const stockOf = (sku) => {
