@@ -26,13 +26,6 @@ from .test_commands import (
 )
 
 
-def set_confirm(home: Path, value: str) -> None:
-    config = home / "config.toml"
-    text = config.read_text()
-    assert 'confirm = "auto"' in text  # init writes the default, with its comment
-    config.write_text(text.replace('confirm = "auto"', f"confirm = {value}"))
-
-
 def test_the_setting_is_written_read_back_and_checked(tmp_path: Path) -> None:
     home = Home(tmp_path)
     text = render_config(Settings())
@@ -49,8 +42,7 @@ def test_the_setting_is_written_read_back_and_checked(tmp_path: Path) -> None:
 
 def test_accepts_wait_for_the_owner_who_confirms_or_declines(tmp_path: Path) -> None:
     shop, customer = tmp_path / "shop", tmp_path / "customer"
-    init(shop, "--role", "vendor", "--catalog", KIEZ)
-    set_confirm(shop, '"manual"')
+    init(shop, "--role", "vendor", "--catalog", KIEZ, "--confirm", "manual")
     with running(shop) as shop_info:
         init(customer, "--bootstrap", shop_info.addrs[0])
         with running(customer):
