@@ -273,6 +273,7 @@ def test_the_owner_confirms_and_declines_accepts_in_the_browser(
         "two accepts wait for the owner",
     )
     assert "Waiting for your answer (2)" in browser.find_element(By.ID, "view").text
+    assert browser.find_element(By.ID, "to-answer-count").text == "2 to answer"  # in the nav
     assert "You answer every accept yourself" in browser.find_element(By.ID, "confirm-mode").text
     for panel in panels:
         assert "contact: alice@example.org" in panel  # what the customer told the shop
@@ -327,6 +328,11 @@ def test_the_owner_confirms_and_declines_accepts_in_the_browser(
     shown = wait_for(browser, answered, "both deals answered on the page")
     assert any("Ships tomorrow" in t for t in shown) and any("just sold" in t for t in shown)
     assert "No accept waits for you." in browser.find_element(By.ID, "view").text
+    wait_for(
+        browser,
+        lambda d: not d.find_element(By.ID, "to-answer-count").is_displayed(),
+        "the navigation's count goes when none waits",
+    )
 
 
 def test_answering_an_accept_is_refused_when_it_does_not_wait(shop: Shop) -> None:

@@ -174,6 +174,7 @@ async function follow() {
         state.eventsSeen += data.events.length;
         state.lastEvent = data.events[data.events.length - 1].seq;
         scheduleRefresh();
+        refreshToAnswer(data.events);
       } else if (data.last < state.lastEvent) {
         state.lastEvent = data.last; // the node restarted
       }
@@ -190,6 +191,25 @@ async function follow() {
 function live(render) {
   state.refresh = render;
   if (state.eventsSeen !== state.eventsAtRoute) scheduleRefresh();
+}
+
+// The navigation's count of accepts waiting for the owner (vendor nodes).
+function showToAnswer(status) {
+  const badge = document.getElementById("to-answer-count");
+  const n = (status && status.vendor && status.vendor.to_answer) || 0;
+  badge.textContent = n ? ` ${n} to answer` : "";
+  badge.hidden = !n;
+}
+
+const DEAL_EVENTS = new Set(["accept-received", "deal-confirmed", "deal-declined"]);
+
+async function refreshToAnswer(events) {
+  if (!state.vocab.roles.includes("vendor") || !events.some((ev) => DEAL_EVENTS.has(ev.kind))) return;
+  try {
+    showToAnswer(await api("GET", "/v1/status"));
+  } catch (e) {
+    // the next deal event tries again
+  }
 }
 
 function scheduleRefresh() {
@@ -934,6 +954,7 @@ async function start() {
   }
   if (state.vocab.roles.includes("vendor")) {
     for (const el of document.querySelectorAll(".vendor-only")) el.hidden = false;
+    showToAnswer(state.status);
   }
   if (!state.vocab.roles.includes("customer")) {
     for (const el of document.querySelectorAll(".customer-only")) el.hidden = true;
