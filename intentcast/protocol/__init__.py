@@ -41,6 +41,7 @@ from .message import Message
 from .offer import Item, Offer, SealedOffer
 from .params import DEFAULT_PARAMS, NetworkParams
 from .profile import VendorProfile
+from .rating import Rating, RatingReply, Receipt
 from .sealing import (
     PAD_BUCKETS,
     RandomBytes,
@@ -75,6 +76,7 @@ from .validation import (
     decode_stored,
     open_deal,
     open_offer,
+    receipt_of,
     supersedes,
     validate,
     withdraws,
@@ -117,7 +119,10 @@ __all__ = [
     "Preferences",
     "ProtocolError",
     "RandomBytes",
+    "Rating",
+    "RatingReply",
     "Reason",
+    "Receipt",
     "Rng",
     "Route",
     "SealError",
@@ -151,6 +156,7 @@ __all__ = [
     "open_offer",
     "pad",
     "padded_length",
+    "receipt_of",
     "seal",
     "seal_deal",
     "seal_offer",

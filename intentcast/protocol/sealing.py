@@ -39,9 +39,12 @@ RandomBytes = Callable[[int], bytes]
 
 
 #: The lengths a sealed plaintext is padded to: steps of about the square
-#: root of two from 512 bytes to the largest inner envelope (8,192 bytes).
-#: At most 50 % larger than the envelope (offers of 500-700 bytes: 768).
-PAD_BUCKETS: Final = (512, 768, 1024, 1536, 2048, 3072, 4096, 6144, 8192)
+#: root of two from 768 bytes to the largest inner envelope (8,192 bytes).
+#: At most 50 % larger than the envelope (offers of 500-700 bytes: 768)
+#: above the smallest. The smallest is 768 (sealed format 3; 512 in format
+#: 2) so that a confirm carrying its receipt (about 520 bytes with a short
+#: note) and a decline (about 280) seal to the same length.
+PAD_BUCKETS: Final = (768, 1024, 1536, 2048, 3072, 4096, 6144, 8192)
 
 
 def padded_length(length: int) -> int:

@@ -248,7 +248,7 @@ def test_padding_takes_the_smallest_bucket_and_strips_back_exactly() -> None:
     assert len(padded) == padded_length(len(offer.raw)) in PAD_BUCKETS
     assert padded_length(len(offer.raw)) < 2 * len(offer.raw)
     assert unpad(padded) == offer.raw
-    assert [padded_length(n) for n in (1, 512, 513, 8192)] == [512, 512, 768, 8192]
+    assert [padded_length(n) for n in (1, 768, 769, 8192)] == [768, 768, 1024, 8192]
     with pytest.raises(ValueError):
         padded_length(8193)
 
