@@ -246,7 +246,8 @@ def validate(
     if kind is _RATING:
         # The receipt is judged as of the rating's own time, so every
         # receiver, whatever its clock, gives the same verdict.
-        inner = validate(message.receipt, now=created, params=params, layer=_SEALED)
+        receipt: bytes = body["receipt"]
+        inner = validate(receipt, now=created, params=params, layer=_SEALED)
         if not inner.accepted or inner.signed is None or inner.signed.kind is not Kind.RECEIPT:
             what = "not a receipt" if inner.accepted else str(inner)
             return _reject(Reason.BAD_RECEIPT, what)
