@@ -75,13 +75,14 @@ def test_a_rating_reaches_a_third_node_moves_its_ranking_and_a_late_node_syncs_i
 
             deal = await _confirmed_deal(customer)
             own = await customer.rate(deal, stars=500, ontime=500, text="Fast and as described.")
-            assert own.rating.signer != customer.store.deals.get(deal).offer.message.vendor_key
+            record = customer.store.deals.get(deal)
+            assert record is not None
             await wait_for(shopper, lambda: shopper.store.ratings.count() == 1)
             [held] = shopper.store.ratings.verified(now=shopper.now())
             assert (held.vendor, held.deal, held.stars) == (vendor_key, deal, 500)
             # The rating is signed by the deal's one-time intent key, not by
             # anything that names the customer's node.
-            assert held.rater == customer.store.deals.get(deal).intent.signer
+            assert held.rater == own.rating.signer == record.intent.signer
             standing = shopper.ratings.standing(vendor_key)
             assert standing.summary.count == 1
             assert standing.line.startswith("3.2 stars from 1 verified deal, last 1 day")
