@@ -63,6 +63,8 @@ def print_offers(data: dict[str, Any]) -> None:
         out.print("  Why:")
         for r in data["ranked"]:
             out.print(escape(f"    {r['explanation']}"))
+            if r.get("vendor_rating"):
+                out.print(escape(f"      {r['offer']['vendor']}: {r['vendor_rating']}"))
     if data["rejected"]:
         out.print("[bold]Rejected offers[/bold]")
         for r in data["rejected"]:
@@ -177,6 +179,8 @@ def print_deal(d: dict[str, Any]) -> None:
     click.echo(f"    disclosed: {disclosed or 'nothing'}")
     if d["reply"] is not None:
         click.echo(f"    {d['reply']['kind']}: {d['reply']['text']}")
+    if d.get("vendor_rating"):
+        click.echo(f"    vendor: {d['vendor_rating']}")
 
 
 @click.command()

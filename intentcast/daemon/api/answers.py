@@ -112,6 +112,8 @@ class Ranked(Open):
     out_of: dict[str, float]
     price: int
     rating_stars: float
+    #: "4.6 stars from 37 verified deals, last 3 months".
+    vendor_rating: str = ""
     explanation: str
     shown: dict[str, str]
     offer: OfferView
@@ -145,6 +147,8 @@ class Reply(Open):
     kind: str
     id: str
     text: str
+    #: A confirm with the vendor's receipt: the deal can be rated.
+    receipt: bool = False
 
 
 class DealIntent(Open):
@@ -164,6 +168,8 @@ class DealView(Open):
     price_text: str
     disclosed: dict[str, str]
     reply: Reply | None
+    #: The vendor's standing from verified ratings, and this node's record.
+    vendor_rating: str = ""
 
 
 class DealAnswer(Open):

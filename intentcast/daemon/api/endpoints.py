@@ -43,6 +43,16 @@ from .handlers import (
     stop,
     withdraw_intent,
 )
+from .ratings import (
+    Rate,
+    RateAnswer,
+    Reply,
+    ReplyAnswer,
+    VendorRatings,
+    rate_deal,
+    reply_to_rating,
+    vendor_ratings,
+)
 from .vendor import MAX_WORK_POLL, vendor_answer, vendor_attach, vendor_detach, vendor_work
 
 # --- the OpenAPI document and page ----------------------------------------------
@@ -161,6 +171,21 @@ ENDPOINTS: Final = (
     ),
     Endpoint("GET", "/v1/deals", list_deals, answer=answers.Deals),
     Endpoint("GET", "/v1/deals/{deal}", show_deal, answer=answers.DealAnswer),
+    Endpoint("POST", "/v1/deals/{deal}/rate", rate_deal, body=Rate, answer=RateAnswer),
+    Endpoint(
+        "GET",
+        "/v1/ratings",
+        vendor_ratings,
+        answer=VendorRatings,
+        query=(
+            Query(
+                "vendor",
+                {"type": "string", "pattern": "^[0-9a-fA-F]{64}$"},
+                "the vendor's key (default: this node's own vendor)",
+            ),
+        ),
+    ),
+    Endpoint("POST", "/v1/ratings/{deal}/reply", reply_to_rating, body=Reply, answer=ReplyAnswer),
     Endpoint(
         "POST",
         "/v1/vendor/attach",

@@ -334,7 +334,9 @@ async def offers(request: Request, ctx: ApiContext) -> dict[str, Any]:
     i = own.intent.message
     return {
         "intent": intent_json(ctx, own),
-        "ranked": [ranked_json(r) for r in ranking.ranked],
+        "ranked": [
+            ranked_json(r, _standing(ctx, r.offer.message.vendor_key)) for r in ranking.ranked
+        ],
         "rejected": [rejected_json(r) for r in ranking.rejected],
         "known_vendors": len(vendors),
         "hints": [hint_json(h) for h in hints.why_no_offers(i.terms, i.category, vendors)],
@@ -372,4 +374,13 @@ async def show_deal(request: Request, ctx: ApiContext) -> dict[str, Any]:
     """One deal by its accept id (prefix)."""
     deals = ctx.node.store.deals.list()
     deal = resolve(request.path_params["deal"], ((d.accept.id, d) for d in deals), "deal")
-    return {"deal": deal_json(deal)}
+    return {"deal": deal_json(deal, _standing(ctx, deal.offer.message.vendor_key))}
+
+
+def _standing(ctx: ApiContext, vendor_key: bytes) -> str:
+    """The vendor's standing, and this node's own record with it."""
+    s = ctx.node.ratings.standing(vendor_key)
+    rec = s.record
+    if not (rec.declined or rec.pending):
+        return s.line
+    return f"{s.line}; your deals: {rec.declined} declined, {rec.pending} unanswered"

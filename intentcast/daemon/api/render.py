@@ -82,9 +82,12 @@ def offer_json(offer: Signed[Offer]) -> dict[str, Any]:
     }
 
 
-def ranked_json(r: RankedOffer) -> dict[str, Any]:
-    """JSON form of a ranked offer: rank, score, breakdown and explanation."""
+def ranked_json(r: RankedOffer, vendor_rating: str = "") -> dict[str, Any]:
+    """JSON form of a ranked offer: rank, score, breakdown and explanation;
+    ``vendor_rating``: the vendor's standing from verified ratings
+    ("4.6 stars from 37 verified deals, last 3 months")."""
     return {
+        "vendor_rating": vendor_rating,
         "rank": r.rank,
         "score": round(r.score, 2),
         "breakdown": {k: round(v, 2) for k, v in r.breakdown.as_dict().items()},
@@ -124,8 +127,9 @@ def hint_json(h: Hint) -> dict[str, Any]:
     }
 
 
-def deal_json(deal: Deal) -> dict[str, Any]:
-    """JSON form of a deal: the agreement and, if any, the vendor's answer."""
+def deal_json(deal: Deal, vendor_rating: str = "") -> dict[str, Any]:
+    """JSON form of a deal: the agreement and, if any, the vendor's answer
+    (and whether it came with a receipt, so the deal can be rated)."""
     reply = deal.reply
     answer = None
     if reply is not None:
@@ -134,6 +138,7 @@ def deal_json(deal: Deal) -> dict[str, Any]:
             "kind": reply.kind.value,
             "id": reply.id.hex(),
             "text": getattr(message, "note", None) or getattr(message, "reason", ""),
+            "receipt": getattr(message, "receipt", None) is not None,
         }
     a = deal.accept.message
     return {
@@ -151,6 +156,7 @@ def deal_json(deal: Deal) -> dict[str, Any]:
         "price_text": format_money(a.price, deal.offer.message.currency),
         "disclosed": dict(a.disclosure),
         "reply": answer,
+        "vendor_rating": vendor_rating,
     }
 
 
