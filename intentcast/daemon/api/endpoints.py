@@ -46,7 +46,7 @@ from .handlers import (
 from .ratings import (
     Rate,
     RateAnswer,
-    Reply,
+    RatingReplyBody,
     ReplyAnswer,
     VendorRatings,
     rate_deal,
@@ -185,7 +185,13 @@ ENDPOINTS: Final = (
             ),
         ),
     ),
-    Endpoint("POST", "/v1/ratings/{deal}/reply", reply_to_rating, body=Reply, answer=ReplyAnswer),
+    Endpoint(
+        "POST",
+        "/v1/ratings/{deal}/reply",
+        reply_to_rating,
+        body=RatingReplyBody,
+        answer=ReplyAnswer,
+    ),
     Endpoint(
         "POST",
         "/v1/vendor/attach",

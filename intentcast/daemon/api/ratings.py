@@ -34,7 +34,7 @@ class Rate(Model):
     text: Annotated[str, Field(max_length=r.MAX_RATING_TEXT, pattern=TEXT)] = ""
 
 
-class Reply(Model):
+class RatingReplyBody(Model):
     """The vendor's public reply to the rating of one of its deals."""
 
     text: Annotated[str, Field(min_length=1, max_length=r.MAX_REPLY_TEXT, pattern=REQUIRED_TEXT)]
@@ -173,7 +173,7 @@ async def vendor_ratings(request: Request, ctx: ApiContext) -> dict[str, Any]:
 async def reply_to_rating(request: Request, ctx: ApiContext) -> dict[str, Any]:
     """Reply in public to the rating of one of this vendor's deals (a later
     reply replaces it)."""
-    body = validate(Reply, await _body(request))
+    body = validate(RatingReplyBody, await _body(request))
     keys = ctx.node.vendor_keys
     mine = [] if keys is None else ctx.node.ratings.ratings_of(keys.vendor_key)
     rated = resolve(request.path_params["deal"], ((s.deal, s) for s in mine), "rated deal")
