@@ -51,6 +51,7 @@ from intentcast.protocol import (
     sign,
 )
 from intentcast.protocol.encoding import pack, signing_input
+from intentcast.protocol.sealing import DEAL_PAD_FLOOR
 
 #: ``created`` of the stored vectors, and the ``now`` they are checked at.
 NOW: Final = 1_800_000_000
@@ -1539,7 +1540,7 @@ def _opening(b: Builder) -> Iterator[Case]:
         return b.forge("sealed-offer", body)
 
     def outer_deal(inner: bytes, to: bytes, recipient: bytes) -> bytes:
-        box = seal(pad(inner), recipient, b.random(32))
+        box = seal(pad(inner, floor=DEAL_PAD_FLOOR), recipient, b.random(32))
         body = {"box": box, "created": n + 420, "expires": n + DAY, "pow": bytes(8), "to": to}
         return b.forge("sealed-deal", body)
 
@@ -1594,6 +1595,20 @@ def _opening(b: Builder) -> Iterator[Case]:
         intent_secret,
         reject("bad-padding"),
         "padding with a byte that is not zero",
+    )
+    small = {
+        "box": seal(pad(b.decline.raw), intent_pub, b.random(32)),
+        "created": n + 420,
+        "expires": n + DAY,
+        "pow": bytes(8),
+        "to": b.accept.id,
+    }
+    yield case(
+        "deal-padded-below-768",
+        b.forge("sealed-deal", small),
+        intent_secret,
+        reject("bad-padding"),
+        "a decline padded to 512 bytes: a sealed-deal's plaintext is at least 768 (format 3)",
     )
     yield case(
         "offer-holds-accept",

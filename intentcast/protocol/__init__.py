@@ -43,6 +43,7 @@ from .params import DEFAULT_PARAMS, NetworkParams
 from .profile import VendorProfile
 from .rating import Rating, RatingReply, Receipt
 from .sealing import (
+    DEAL_PAD_FLOOR,
     PAD_BUCKETS,
     RandomBytes,
     pad,
@@ -83,6 +84,7 @@ from .validation import (
 )
 
 __all__ = [
+    "DEAL_PAD_FLOOR",
     "DEFAULT_PARAMS",
     "DEFAULT_STEM_PARAMS",
     "FLUFF",

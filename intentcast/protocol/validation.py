@@ -53,7 +53,7 @@ from .offer import Offer, SealedOffer
 from .params import DEFAULT_PARAMS, NetworkParams
 from .profile import VendorProfile
 from .rating import Rating, RatingReply, Receipt
-from .sealing import unpad, unseal
+from .sealing import DEAL_PAD_FLOOR, PAD_BUCKETS, unpad, unseal
 from .signing import Signed
 
 MESSAGE_TYPES: Final[dict[Kind, type[Message]]] = {
@@ -275,13 +275,20 @@ def decode_stored(raw: bytes) -> Signed[Any]:
     return Signed(id=message_id(raw), kind=env.kind, signer=env.signer, message=message, raw=raw)
 
 
-def _open(box: bytes, secret: PrivateKey, *, now: int, params: NetworkParams) -> Verdict[Any]:
+def _open(
+    box: bytes,
+    secret: PrivateKey,
+    *,
+    now: int,
+    params: NetworkParams,
+    floor: int = PAD_BUCKETS[0],
+) -> Verdict[Any]:
     try:
         plaintext = unseal(box, secret)
     except SealError as exc:
         return _reject(Reason.UNSEALABLE, str(exc))
     try:
-        inner = unpad(plaintext)
+        inner = unpad(plaintext, floor=floor)
     except PaddingError as exc:
         return _reject(Reason.BAD_PADDING, str(exc))
     return validate(inner, now=now, params=params, layer=Layer.SEALED)
@@ -317,7 +324,7 @@ def open_deal(
 ) -> Verdict[Accept | Confirm | Decline]:
     """Open a sealed accept, confirm or decline. The routing tag must match
     what is inside: the offer id for an accept, the accept id otherwise."""
-    verdict = _open(sealed.message.box, secret, now=now, params=params)
+    verdict = _open(sealed.message.box, secret, now=now, params=params, floor=DEAL_PAD_FLOOR)
     if not verdict.accepted:
         return verdict
     assert verdict.signed is not None
