@@ -178,10 +178,13 @@ class RatingsPart(Part):
         """Send own ratings when their time comes (and, after a restart,
         those whose time came while the node was down)."""
         while True:
-            for due in self.store.ratings.due(now=self.now()):
-                await self.stem.publish_own(topics.RATINGS, due.rating)
-                self.store.ratings.mark_sent(due.rating.id)
-                self._count("rating:sent")
+            try:
+                for due in self.store.ratings.due(now=self.now()):
+                    await self.stem.publish_own(topics.RATINGS, due.rating)
+                    self.store.ratings.mark_sent(due.rating.id)
+                    self._count("rating:sent")
+            except Exception:  # a store or network failure: the rating waits, nothing is lost
+                log.exception("sending an own rating failed; trying again shortly")
             nxt = self.store.ratings.next_send_at()
             wait = SENDER_POLL if nxt is None else min(SENDER_POLL, max(0.2, nxt - self.now()))
             self._wake = trio.Event()
