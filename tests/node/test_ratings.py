@@ -214,3 +214,47 @@ def test_an_own_rating_waits_for_its_send_time_across_a_restart(tmp_path: Path) 
             assert customer.counters.get("rating:sent", 0) == 1
 
     run(main)
+
+
+def _stored(vendor: bytes, deal: bytes, rater: bytes, stars: int) -> Any:
+    from intentcast.store import StoredRating
+    from tests.protocol import builders as b
+
+    keys = b.customer_keys(0)
+    receipt = b.signed_receipt(
+        b.signed_accept(b.signed_intent(keys), b.signed_offer(b.signed_intent(keys)), keys),
+        b.vendor_keys(),
+    )
+    rating = b.signed_rating(receipt, keys, stars=stars)
+    return StoredRating(vendor=vendor, deal=deal, rater=rater, confirmed=1_800_000_000,
+                        rating=rating)  # fmt: skip
+
+
+def test_one_rating_counts_per_vendor_and_deal_the_lowest_if_a_vendor_doubled_it() -> None:
+    from intentcast.node.ratings import counted
+
+    a, b_, deal = b"A" * 32, b"B" * 32, b"d" * 32
+    ratings = [
+        _stored(a, deal, b"1" * 32, 500),
+        _stored(a, deal, b"2" * 32, 100),  # a second receipt for the same deal
+        _stored(b_, deal, b"3" * 32, 400),  # another vendor's receipt naming that deal id
+    ]
+    out = sorted((r.vendor, r.stars) for r in counted(ratings))
+    assert out == [(a, 100), (b_, 400)]
+    assert len({r.deal for r in counted(ratings)}) == 2
+
+
+def test_the_standing_line_reads_like_a_person_would_say_it() -> None:
+    from intentcast.matching.reputation import RatingSummary
+    from intentcast.node.ratings import standing_line
+
+    now = 1_800_000_000
+    summary = RatingSummary(count=37, total=37 * 480)
+    assert standing_line(summary, now - 95 * 86_400, now=now) == (
+        "4.4 stars from 37 verified deals, last 3 months"  # (10 * 300 + 37 * 480) / 47
+    )
+    one = RatingSummary(count=1, total=500)
+    assert standing_line(one, now - 3600, now=now) == "3.2 stars from 1 verified deal, last 1 day"
+    assert standing_line(RatingSummary(count=0, total=0), None, now=now) == (
+        "no verified ratings yet"
+    )
