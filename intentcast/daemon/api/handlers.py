@@ -367,7 +367,8 @@ async def accept(request: Request, ctx: ApiContext) -> dict[str, Any]:
 
 async def list_deals(request: Request, ctx: ApiContext) -> dict[str, Any]:
     """Every deal of this node (as customer or vendor)."""
-    return {"deals": [deal_json(d) for d in ctx.node.store.deals.list()]}
+    deals = ctx.node.store.deals.list()
+    return {"deals": [deal_json(d, _standing(ctx, d.offer.message.vendor_key)) for d in deals]}
 
 
 async def show_deal(request: Request, ctx: ApiContext) -> dict[str, Any]:
