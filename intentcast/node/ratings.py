@@ -7,7 +7,7 @@ docs/protocol.md ("rating"), docs/privacy.md ("Ratings")."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from typing import Final
 
@@ -31,7 +31,7 @@ from intentcast.protocol import (
     sign,
 )
 from intentcast.protocol.fields import DAY
-from intentcast.store import DealState, OwnRating, Role, StoredRating, TrackRecord
+from intentcast.store import DealState, OwnRating, RatingRow, Role, StoredRating, TrackRecord
 
 from .base import NodeCore, NodeError, Part
 from .stem import StemRouting
@@ -56,13 +56,13 @@ class VendorStanding:
     record: TrackRecord
 
 
-def counted(ratings: Iterable[StoredRating]) -> list[VerifiedRating]:
+def counted(ratings: Iterable[RatingRow]) -> list[VerifiedRating]:
     """The ratings that count: one per vendor and deal. A vendor that
     handed out receipts for one deal to several keys gets the lowest of
     their ratings (so a second receipt can only cost it); a deal is named
     by vendor and deal id together, so one vendor's receipts can never
     stand for another vendor's deals."""
-    lowest: dict[bytes, StoredRating] = {}
+    lowest: dict[bytes, RatingRow] = {}
     for r in ratings:
         key = r.vendor + r.deal
         held = lowest.get(key)
@@ -104,14 +104,15 @@ class RatingsPart(Part):
 
     # --- reputation -----------------------------------------------------------------
 
-    def reputation(self) -> dict[bytes, RatingSummary]:
-        """Every vendor's summary from the verified ratings this node holds."""
+    def reputation(self, vendors: Collection[bytes] | None = None) -> dict[bytes, RatingSummary]:
+        """Every vendor's (or ``vendors``') summary from the verified ratings
+        this node holds."""
         now = self.now()
-        return summarise(counted(self.store.ratings.verified(now=now)), now=now)
+        return summarise(counted(self.store.ratings.rows(now=now, vendors=vendors)), now=now)
 
     def standing(self, vendor_key: bytes) -> VendorStanding:
         now = self.now()
-        mine = counted(self.store.ratings.verified(now=now, vendor=vendor_key))
+        mine = counted(self.store.ratings.rows(now=now, vendors=(vendor_key,)))
         summary = summarise(mine, now=now).get(vendor_key, NO_RATINGS)
         since = min((r.confirmed for r in mine), default=None)
         return VendorStanding(

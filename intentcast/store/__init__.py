@@ -32,7 +32,7 @@ from .node_store import Store, SweepReport
 from .offers import MadeOffer, Offers, ReceivedOffer
 from .own import OwnIntent, OwnIntents
 from .peers import Peer, Peers
-from .ratings import OwnRating, Ratings, StoredRating
+from .ratings import OwnRating, RatingRow, Ratings, StoredRating
 from .schema import LATEST as SCHEMA_VERSION
 from .stems import OwnStems, PendingStem
 
@@ -62,6 +62,7 @@ __all__ = [
     "Peer",
     "Peers",
     "PendingStem",
+    "RatingRow",
     "Ratings",
     "ReceivedOffer",
     "RecordNotFound",

@@ -27,7 +27,7 @@ from intentcast.protocol import (
     sign,
 )
 from intentcast.protocol.encoding import decode_envelope, encode_envelope
-from intentcast.store import Store
+from intentcast.store import RatingRow, Store
 
 from .harness import LOW_WORK, PHONE_TERMS, link, market, run, wait_for
 
@@ -216,18 +216,8 @@ def test_an_own_rating_waits_for_its_send_time_across_a_restart(tmp_path: Path) 
     run(main)
 
 
-def _stored(vendor: bytes, deal: bytes, rater: bytes, stars: int) -> Any:
-    from intentcast.store import StoredRating
-    from tests.protocol import builders as b
-
-    keys = b.customer_keys(0)
-    receipt = b.signed_receipt(
-        b.signed_accept(b.signed_intent(keys), b.signed_offer(b.signed_intent(keys)), keys),
-        b.vendor_keys(),
-    )
-    rating = b.signed_rating(receipt, keys, stars=stars)
-    return StoredRating(vendor=vendor, deal=deal, rater=rater, confirmed=1_800_000_000,
-                        rating=rating)  # fmt: skip
+def _stored(vendor: bytes, deal: bytes, rater: bytes, stars: int) -> RatingRow:
+    return RatingRow(vendor, deal, rater, stars, rated=1_800_000_100, confirmed=1_800_000_000)
 
 
 def test_one_rating_counts_per_vendor_and_deal_the_lowest_if_a_vendor_doubled_it() -> None:

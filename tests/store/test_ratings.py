@@ -54,6 +54,14 @@ def test_two_raters_of_one_deal_are_both_kept(store: Store) -> None:
          _valid(b.signed_rating(second_receipt, other, stars=500))]
     )  # fmt: skip
     assert sorted(r.stars for r in store.ratings.verified(now=NOW)) == [100, 500]
+    rows = store.ratings.rows(now=NOW, vendors=[vkeys.vendor_key])
+    assert sorted((r.rater, r.stars) for r in rows) == sorted(
+        [(keys.intent_key, 100), (other.intent_key, 500)]
+    )
+    assert all(r.deal == accept.id and r.confirmed == b.NOW + 400 for r in rows)
+    assert store.ratings.rows(now=NOW, vendors=[bytes(32)]) == []
+    assert store.ratings.rows(now=NOW, vendors=[]) == []
+    assert store.ratings.rows(now=b.NOW + 300 * b.DAY) == []  # expired
 
 
 def test_replies_join_their_rating_and_the_later_reply_wins(store: Store) -> None:
