@@ -12,6 +12,9 @@ Measured side by side, interleaved, in one run:
   verify the vendor's signature, schema, canonical form, binding to the
   intent) against ``open_offer_floor_us``: bare ``SealedBox.decrypt`` plus
   ``VerifyKey.verify`` of the same bytes;
+- ``validate_rating_us``: ``validate()`` of a rating (its receipt
+  validated inside) against ``rating_floor_us``: the two bare verifies it
+  cannot avoid (the rating's and the receipt's signature);
 - mint cost of proof of work at the default difficulty (mean, p50, p99).
 """
 
@@ -79,6 +82,16 @@ def main(argv: list[str]) -> int:
     inner_data = signing_input(inner.kind, inner.body)
     box = sealed.message.box
     reply = keys.reply
+    accept = b.signed_accept(intent, offer, keys)
+    receipt = b.signed_receipt(accept, vkeys)
+    rating = b.signed_rating(receipt, keys, params=DEFAULT_PARAMS, created=b.NOW + 500)
+    assert validate(rating.raw, now=now).accepted
+    r_env, rc_env = decode_envelope(rating.raw), decode_envelope(receipt.raw)
+    r_data, rc_data = signing_input(r_env.kind, r_env.body), signing_input(rc_env.kind, rc_env.body)
+
+    def bare_rating() -> None:
+        VerifyKey(r_env.signer).verify(r_data, r_env.signature)
+        VerifyKey(rc_env.signer).verify(rc_data, rc_env.signature)
 
     def bare_verify() -> None:
         VerifyKey(env.signer).verify(data, env.signature)
@@ -93,6 +106,8 @@ def main(argv: list[str]) -> int:
             "validate_intent": lambda: validate(intent.raw, now=now),
             "open_offer_floor": bare_open,
             "open_offer": lambda: open_offer(sealed, reply, now=now),
+            "rating_floor": bare_rating,
+            "validate_rating": lambda: validate(rating.raw, now=now),
         },
         number=args.number,
     )
@@ -106,6 +121,10 @@ def main(argv: list[str]) -> int:
         "open_offer_floor_us": round(us["open_offer_floor"], 2),
         "open_offer_us": round(us["open_offer"], 2),
         "open_offer_vs_floor": round(us["open_offer"] / us["open_offer_floor"], 3),
+        "rating_bytes": len(rating.raw),
+        "rating_floor_us": round(us["rating_floor"], 2),
+        "validate_rating_us": round(us["validate_rating"], 2),
+        "validate_rating_vs_floor": round(us["validate_rating"] / us["rating_floor"], 3),
         "intent_pow_bits": DEFAULT_PARAMS.work_for(Kind.INTENT),
         "mint_intent_ms_mean": round(statistics.mean(mints), 1),
         "mint_intent_ms_p50": round(statistics.median(mints), 1),

@@ -34,6 +34,9 @@ from intentcast.protocol import (
     NetworkParams,
     Offer,
     Preferences,
+    Rating,
+    RatingReply,
+    Receipt,
     Signed,
     Terms,
     VendorProfile,
@@ -48,6 +51,7 @@ from intentcast.protocol import (
     sign,
 )
 from intentcast.protocol.encoding import pack, signing_input
+from intentcast.protocol.sealing import DEAL_PAD_FLOOR
 
 #: ``created`` of the stored vectors, and the ``now`` they are checked at.
 NOW: Final = 1_800_000_000
@@ -63,6 +67,8 @@ CASE_PARAMS: Final = NetworkParams(
         Kind.SEALED_OFFER: 6,
         Kind.SEALED_DEAL: 6,
         Kind.VENDOR_PROFILE: 8,
+        Kind.RATING: 8,
+        Kind.RATING_REPLY: 6,
     }
 )
 CUSTOMER_SEED: Final = bytes(range(32))
@@ -249,6 +255,15 @@ class Builder:
             ),
             self.keys.signing,
         )
+        self.receipt = sign(
+            Receipt(
+                deal=self.accept.id,
+                intent_id=self.intent.id,
+                rater=self.keys.intent_key,
+                created=n + 400,
+            ),
+            self.vkeys.signing,
+        )
         self.confirm = sign(
             Confirm(
                 accept_id=self.accept.id,
@@ -256,8 +271,33 @@ class Builder:
                 intent_id=self.intent.id,
                 created=n + 400,
                 note="Ships tomorrow.",
+                receipt=self.receipt.raw,
             ),
             self.vkeys.signing,
+        )
+        self.rating = sign(
+            Rating(
+                receipt=self.receipt.raw,
+                stars=450,
+                described=500,
+                comms=400,
+                text="As described; a day late.",
+                created=n + 500,
+                expires=n + 200 * DAY,
+            ),
+            self.keys.signing,
+            params=params,
+        )
+        self.rating_reply = sign(
+            RatingReply(
+                deal=self.accept.id,
+                vendor_key=self.vkeys.vendor_key,
+                text="Sorry: the courier lost a day.",
+                created=n + 500,
+                expires=n + 200 * DAY,
+            ),
+            self.vkeys.signing,
+            params=params,
         )
         self.decline = sign(
             Decline(
@@ -297,6 +337,9 @@ class Builder:
             "decline": self.decline,
             "sealed-deal": self.sealed_accept,
             "vendor-profile": self.profile,
+            "receipt": self.receipt,
+            "rating": self.rating,
+            "rating-reply": self.rating_reply,
         }
 
     def random(self, n: int) -> bytes:
@@ -348,9 +391,9 @@ class Builder:
         return body
 
     def key_for(self, kind: str) -> SigningKey:
-        if kind in ("intent", "withdraw", "accept"):
+        if kind in ("intent", "withdraw", "accept", "rating"):
             return self.keys.signing
-        if kind in ("offer", "confirm", "decline", "vendor-profile"):
+        if kind in ("offer", "confirm", "decline", "vendor-profile", "receipt", "rating-reply"):
             return self.vkeys.signing
         return SigningKey(
             hashlib.blake2b(b"conformance/one-time/" + kind.encode(), digest_size=32).digest()
@@ -454,7 +497,7 @@ def _v(
     return Case(name, "validate", expect, step, note, kind=kind, layer=layer, data=raw)
 
 
-_SEALED: Final = frozenset({"offer", "accept", "confirm", "decline"})
+_SEALED: Final = frozenset({"offer", "accept", "confirm", "decline", "receipt"})
 
 
 def _layer(kind: str) -> str:
@@ -669,7 +712,7 @@ def _envelope(b: Builder) -> Iterator[Case]:
     ]
     for name, raw, expect, step, note in cases:
         yield _v(f"envelope/{name}", raw, expect, step, note, kind="intent")
-    for kind in ("receipt", "profile-update"):
+    for kind in ("profile-update",):
         raw = envelope(1, kind, pack({"any": 1}), bytes(32), bytes(64))
         yield _v(
             f"envelope/reserved-{kind}",
@@ -1238,6 +1281,72 @@ def _times(b: Builder) -> Iterator[Case]:
         kind="offer",
         layer="sealed",
     )
+    yield _v(
+        "signer/rating-reply",
+        b.forge("rating-reply", b.body("rating-reply"), key=b.stranger),
+        reject("signer-mismatch"),
+        "18",
+        "a reply signed by another key than the vendor it names",
+        kind="rating-reply",
+    )
+    yield from _ratings(b)
+
+
+def _ratings(b: Builder) -> Iterator[Case]:
+    """Steps 19 and 20: a rating's receipt, and who may sign the rating."""
+    rating = b.body("rating")
+    receipt = b.body("receipt")
+    good = b.receipt.raw
+    forged_sig = good[:-64] + bytes(64)
+    bad = [
+        ("receipt-forged", forged_sig, "the receipt's signature does not verify"),
+        ("receipt-decline", b.decline.raw, "the receipt field holds a decline, not a receipt"),
+        ("receipt-garbage", b"\x93\x01\x02\x03", "the receipt field is not an envelope"),
+        (
+            "receipt-after-rating",
+            b.forge("receipt", _set(receipt, "created", b.now + 500 + 301)),
+            "the receipt is more than 300 s younger than the rating (judged at the rating's time)",
+        ),
+        (
+            "receipt-bad-field",
+            b.forge("receipt", _set(receipt, "deal", bytes(31))),
+            "the receipt's deal is not 32 bytes",
+        ),
+    ]
+    for name, raw, note in bad:
+        yield _v(
+            f"rating/{name}",
+            b.forge("rating", _set(rating, "receipt", raw)),
+            reject("bad-receipt"),
+            "19",
+            note,
+            kind="rating",
+        )
+    yield _v(
+        "rating/receipt-at-skew",
+        b.forge("rating", _set(rating, "receipt", b.forge(
+            "receipt", _set(receipt, "created", b.now + 500 + 300)))),
+        ACCEPT,
+        "19",
+        "a receipt 300 s younger than its rating is still within the skew",
+        kind="rating",
+    )  # fmt: skip
+    yield _v(
+        "rating/not-rater",
+        b.forge("rating", rating, key=b.stranger),
+        reject("not-rater"),
+        "20",
+        "a rating signed by another key than the receipt names",
+        kind="rating",
+    )
+    yield _v(
+        "rating/vendor-rates-itself",
+        b.forge("rating", rating, key=b.vkeys.signing),
+        reject("not-rater"),
+        "20",
+        "the vendor signs a rating of its own deal with its own key",
+        kind="rating",
+    )
 
 
 #: The later step each "order" case also breaks.
@@ -1266,10 +1375,10 @@ def _order(b: Builder) -> Iterator[Case]:
     cases: list[tuple[str, bytes, Expect, str, str, str]] = [
         (
             "reserved-kind-non-map-body",
-            envelope(1, "receipt", pack([1]), bytes(32), bytes(64)),
+            envelope(1, "profile-update", pack([1]), bytes(32), bytes(64)),
             reject("malformed-envelope"),
             "5",
-            "receipt",
+            "profile-update",
             "a reserved kind whose body is not a map: the envelope check comes first",
         ),
         (
@@ -1436,7 +1545,7 @@ def _opening(b: Builder) -> Iterator[Case]:
         return b.forge("sealed-offer", body)
 
     def outer_deal(inner: bytes, to: bytes, recipient: bytes) -> bytes:
-        box = seal(pad(inner), recipient, b.random(32))
+        box = seal(pad(inner, floor=DEAL_PAD_FLOOR), recipient, b.random(32))
         body = {"box": box, "created": n + 420, "expires": n + DAY, "pow": bytes(8), "to": to}
         return b.forge("sealed-deal", body)
 
@@ -1491,6 +1600,20 @@ def _opening(b: Builder) -> Iterator[Case]:
         intent_secret,
         reject("bad-padding"),
         "padding with a byte that is not zero",
+    )
+    small = {
+        "box": seal(pad(b.decline.raw), intent_pub, b.random(32)),
+        "created": n + 420,
+        "expires": n + DAY,
+        "pow": bytes(8),
+        "to": b.accept.id,
+    }
+    yield case(
+        "deal-padded-below-768",
+        b.forge("sealed-deal", small),
+        intent_secret,
+        reject("bad-padding"),
+        "a decline padded to 512 bytes: a sealed-deal's plaintext is at least 768 (format 3)",
     )
     yield case(
         "offer-holds-accept",

@@ -57,9 +57,10 @@ def _signer(kind: Kind) -> SigningKey:
     """The key a sample of ``kind`` is signed with, so a body that names its
     signer can pass the signer check."""
     m = market()
-    if kind in (Kind.INTENT, Kind.WITHDRAW, Kind.ACCEPT):
+    if kind in (Kind.INTENT, Kind.WITHDRAW, Kind.ACCEPT, Kind.RATING):
         return m.keys.signing
-    if kind in (Kind.OFFER, Kind.CONFIRM, Kind.DECLINE, Kind.VENDOR_PROFILE):
+    vendor_kinds = (Kind.OFFER, Kind.CONFIRM, Kind.DECLINE, Kind.VENDOR_PROFILE, Kind.RECEIPT)
+    if kind in (*vendor_kinds, Kind.RATING_REPLY):
         return m.vendor.signing
     return SigningKey(bytes(range(200, 232)))  # the one-time key of the sealed outers
 

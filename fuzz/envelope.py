@@ -66,12 +66,13 @@ def one_input(data: bytes) -> None:
 
 
 def seeds() -> list[bytes]:
-    raws = [s.raw for s in market().every_envelope().values()]
+    # A receipt is seeded inside the rating that carries it.
+    raws = [s.raw for name, s in market().every_envelope().items() if name != "receipt"]
     intent = market().intent.raw
     return [
         *raws,
         intent[: len(intent) // 2],  # truncated
         pack((1, "intent", b"\x80", bytes(32), bytes(64))),  # empty body, zero key
         pack((2, "intent", b"\x80", bytes(32), bytes(64))),  # unknown version
-        pack((1, "receipt", b"\x81\xa1a\x01", bytes(32), bytes(64))),  # reserved kind
+        pack((1, "profile-update", b"\x81\xa1a\x01", bytes(32), bytes(64))),  # reserved kind
     ]

@@ -20,6 +20,9 @@ from intentcast.protocol import (
     Intent,
     IntentKeys,
     Offer,
+    Rating,
+    RatingReply,
+    Receipt,
     SealedDeal,
     SealedOffer,
     Signed,
@@ -52,6 +55,9 @@ class Market:
     decline: Signed[Decline]
     sealed_confirm: Signed[SealedDeal]
     profile: Signed[VendorProfile]
+    receipt: Signed[Receipt]
+    rating: Signed[Rating]
+    rating_reply: Signed[RatingReply]
 
     def every_envelope(self) -> dict[str, Signed[Any]]:
         """Every sample by a short name."""
@@ -66,6 +72,9 @@ class Market:
             "decline": self.decline,
             "sealed-confirm": self.sealed_confirm,
             "vendor-profile": self.profile,
+            "receipt": self.receipt,
+            "rating": self.rating,
+            "rating-reply": self.rating_reply,
         }
 
 
@@ -91,4 +100,7 @@ def market() -> Market:
         decline=b.signed_decline(accept, offer, vendor),
         sealed_confirm=b.sealed_deal(confirm, to=accept.id, recipient=intent.message.reply_key),
         profile=b.signed_profile(vendor),
+        receipt=b.signed_receipt(accept, vendor),
+        rating=b.signed_rating(b.signed_receipt(accept, vendor), keys, created=b.NOW + 500),
+        rating_reply=b.signed_rating_reply(accept.id, vendor, created=b.NOW + 500),
     )

@@ -22,6 +22,7 @@ from nacl.signing import SigningKey
 
 from intentcast.matching import find_violations, rank_offers
 from intentcast.protocol import (
+    DEAL_PAD_FLOOR,
     PAD_BUCKETS,
     Accept,
     Confirm,
@@ -152,7 +153,8 @@ def one_input(data: bytes) -> None:
             if route == ACCEPT_ROUTE
             else market().intent.message.reply_key
         )
-        padded = pad(inner) if len(inner) <= PAD_BUCKETS[-1] else inner
+        floor = PAD_BUCKETS[0] if route == OFFER_ROUTE else DEAL_PAD_FLOOR
+        padded = pad(inner, floor=floor) if len(inner) <= PAD_BUCKETS[-1] else inner
         box = seal(padded, recipient, _EPHEMERAL)
     verdict = _open(route, box)
     if verdict is None or not verdict.accepted:

@@ -255,7 +255,34 @@ BODIES: Final[dict[str, dict[str, Rule]]] = {
         ),
         "created": TIME,
     },
-    "confirm": {"accept": _ID, "offer": _ID, "intent": _ID, "created": TIME, "note": _text(500)},
+    "confirm": {
+        "accept": _ID,
+        "offer": _ID,
+        "intent": _ID,
+        "created": TIME,
+        "note": _text(500),
+        "receipt": _nullable(_box(512)),
+    },
+    "receipt": {"deal": _ID, "intent": _ID, "rater": _ID, "created": TIME},
+    "rating": {
+        "receipt": _box(512),
+        "stars": _int(0, 500),
+        "described": _nullable(_int(0, 500)),
+        "ontime": _nullable(_int(0, 500)),
+        "comms": _nullable(_int(0, 500)),
+        "text": _text(280),
+        "created": TIME,
+        "expires": TIME,
+        "pow": _NONCE,
+    },
+    "rating-reply": {
+        "deal": _ID,
+        "vendor": _ID,
+        "text": _text(500, not_blank=True),
+        "created": TIME,
+        "expires": TIME,
+        "pow": _NONCE,
+    },
     "decline": {"accept": _ID, "offer": _ID, "intent": _ID, "created": TIME, "reason": _text(500)},
     "sealed-deal": {
         "to": _ID,
@@ -279,7 +306,12 @@ BODIES: Final[dict[str, dict[str, Rule]]] = {
 }
 
 #: Kinds whose body names the key that must sign them (section 8, step 10).
-SIGNER_KEY: Final = {"withdraw": "intent", "offer": "vendor", "vendor-profile": "vendor"}
+SIGNER_KEY: Final = {
+    "withdraw": "intent",
+    "offer": "vendor",
+    "vendor-profile": "vendor",
+    "rating-reply": "vendor",
+}
 
 
 def violations(kind: str, body: Any, *, signer: bytes, now: int, gossip: bool) -> list[str]:
@@ -297,6 +329,8 @@ def violations(kind: str, body: Any, *, signer: bytes, now: int, gossip: bool) -
     lifetime_bound = kind in ("intent", "offer", "vendor-profile")
     if lifetime_bound and end is not None and not created < end <= created + 30 * DAY:
         out.append("lifetime not in (0, 30 days]")
+    if kind in ("rating", "rating-reply") and not created < end <= created + 366 * DAY:
+        out.append("lifetime not in (0, 366 days]")
     if gossip and body["expires"] <= now:
         out.append("expired")
     if kind == "intent":

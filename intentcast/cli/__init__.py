@@ -14,6 +14,7 @@ from .demo import demo
 from .home import init, node, peers, status, vendor
 from .intent import intent
 from .market import accept, deals, offers
+from .ratings import rate, ratings
 from .web import open_app
 
 
@@ -43,6 +44,8 @@ for command in (
     offers,
     accept,
     deals,
+    rate,
+    ratings,
     peers,
     status,
     vendor,

@@ -63,6 +63,8 @@ def print_offers(data: dict[str, Any]) -> None:
         out.print("  Why:")
         for r in data["ranked"]:
             out.print(escape(f"    {r['explanation']}"))
+            if r.get("vendor_rating"):
+                out.print(escape(f"      {r['offer']['vendor']}: {r['vendor_rating']}"))
     if data["rejected"]:
         out.print("[bold]Rejected offers[/bold]")
         for r in data["rejected"]:
@@ -181,6 +183,8 @@ def print_deal(d: dict[str, Any]) -> None:
         click.echo(
             f"    waits for your answer: intentcast deals {short(d['id'])} --confirm|--decline"
         )
+    if d.get("vendor_rating"):
+        click.echo(f"    vendor: {d['vendor_rating']}")
 
 
 @click.command()

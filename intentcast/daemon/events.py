@@ -107,7 +107,12 @@ async def follow_events(
 
 #: Events that others' messages cause, logged rate-limited (follow_events).
 NETWORK_EVENTS: Final = frozenset(
-    {EventKind.INTENT_RECEIVED, EventKind.INTENT_WITHDRAWN, EventKind.PEER_CONNECTED}
+    {
+        EventKind.INTENT_RECEIVED,
+        EventKind.INTENT_WITHDRAWN,
+        EventKind.PEER_CONNECTED,
+        EventKind.RATING_RECEIVED,
+    }
 )
 
 

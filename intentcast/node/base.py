@@ -55,6 +55,7 @@ class EventKind(enum.StrEnum):
     INTENT_WITHDRAWN = "intent-withdrawn"
     PEER_CONNECTED = "peer-connected"
     PEER_BANNED = "peer-banned"
+    RATING_RECEIVED = "rating-received"
 
 
 @dataclass(frozen=True, slots=True)

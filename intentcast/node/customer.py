@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -13,6 +13,7 @@ import trio
 
 from intentcast.matching import Ranking, rank_offers
 from intentcast.matching.constraints import accept_terms
+from intentcast.matching.reputation import Reputation
 from intentcast.peer import topics
 from intentcast.peer.customer import keep_offer
 from intentcast.protocol import (
@@ -63,6 +64,9 @@ class CustomerRole(Part):
     def __init__(self, core: NodeCore, stem: StemRouting) -> None:
         super().__init__(core)
         self.stem = stem
+        #: Vendors' reputation from the verified ratings held (the node
+        #: sets it to its ratings part's; none until then).
+        self.reputation: Callable[[Collection[bytes]], Reputation] = lambda vendors: {}
 
     def _customer_seed(self) -> bytes:
         if self.core._seed is None:
@@ -211,7 +215,10 @@ class CustomerRole(Part):
         if own is None:
             raise NodeError("no intent of ours with this key")
         received = [r.offer for r in self.store.offers.received(intent_key)]
-        return rank_offers(own.intent, received, now=self.now(), reputation={})
+        vendors = {o.message.vendor_key for o in received}
+        return rank_offers(
+            own.intent, received, now=self.now(), reputation=self.reputation(vendors)
+        )
 
     async def accept(
         self,

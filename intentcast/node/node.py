@@ -39,6 +39,7 @@ from .base import EventKind, NodeCore, NodeError, Part, Trace
 from .customer import CustomerRole
 from .p2p import open_p2p
 from .peering import Peering
+from .ratings import RatingsPart
 from .stem import PROTOCOL as STEM_PROTOCOL
 from .stem import StemRouting
 from .vendor_role import VendorRole
@@ -71,6 +72,10 @@ class Node(Part):
         self.withdraw = self.customer.withdraw
         self.offers_for = self.customer.offers_for
         self.accept = self.customer.accept
+        #: Ratings: rate a deal, a vendor's standing, reply to a rating.
+        self.ratings = RatingsPart(self.core, self.stem)
+        self.customer.reputation = self.ratings.reputation
+        self.rate = self.ratings.rate
         #: The vendor side, on a node that sells.
         self.selling = (
             None
@@ -194,6 +199,8 @@ class Node(Part):
             await self._deal_message_arrived(signed)
         elif kind is Kind.WITHDRAW:
             self.core._emit(EventKind.INTENT_WITHDRAWN, signed.message.intent_key)
+        elif kind is Kind.RATING:
+            self.core._emit(EventKind.RATING_RECEIVED, signed.id, f"{signed.message.stars / 100}")
 
     async def _deal_message_arrived(self, sealed: Signed[SealedDeal]) -> None:
         tag = sealed.message.to
@@ -261,6 +268,7 @@ async def open_node(
         nursery.start_soon(node.peering._sync_new_peers)
         nursery.start_soon(node.peering._sweeper)
         nursery.start_soon(node.stem._stem_keeper)
+        nursery.start_soon(node.ratings.sender)
         await node.peering.resubscribe()
         node.stem.resend_unfluffed()
         for addr in config.bootstrap:

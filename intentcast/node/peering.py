@@ -66,6 +66,7 @@ class Peering(Part):
             offer_categories={c for c in CATEGORIES if topics.offers(c) in wanted},
             deals=topics.DEALS in wanted,
             profiles=topics.PROFILES in wanted,
+            ratings=topics.RATINGS in wanted,
             limit=limit,
         )
         held = ((item.id, item.kind, item.category) for item in items)

@@ -26,6 +26,7 @@ from intentcast.protocol import (
     Intent,
     Kind,
     Offer,
+    Receipt,
     SealedDeal,
     Signed,
     VendorKeys,
@@ -201,7 +202,14 @@ class VendorRole(Part):
         }  # fmt: skip
         reply: Signed[Confirm] | Signed[Decline]
         if decision.confirm:
-            reply = sign(Confirm(**answers, note=decision.text), self._vendor_keys.signing)
+            # The receipt lets the customer rate this deal in public; it
+            # names the deal, the intent and the intent's key, nothing else.
+            receipt = Receipt(deal=accept.id, intent_id=intent.id, rater=intent.signer, created=now)
+            receipt_raw = sign(receipt, self._vendor_keys.signing).raw
+            reply = sign(
+                Confirm(**answers, note=decision.text, receipt=receipt_raw),
+                self._vendor_keys.signing,
+            )
         else:
             reply = sign(Decline(**answers, reason=decision.text), self._vendor_keys.signing)
         out = await trio.to_thread.run_sync(

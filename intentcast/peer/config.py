@@ -12,7 +12,7 @@ from typing import Final
 from intentcast.protocol import DEFAULT_PARAMS, NetworkParams
 from intentcast.protocol.stem import DEFAULT_STEM_PARAMS, StemParams
 
-from .followup import FollowUpDelay
+from .followup import RATING_DELAY, FollowUpDelay
 from .limits import PeerLimitConfig
 
 #: Where a node listens unless told otherwise: loopback, a port of the OS's choosing.
@@ -106,3 +106,6 @@ class NodeConfig:
     #: Random delay before an own amendment, withdrawal or accept leaves
     #: (:mod:`intentcast.peer.followup`); None: at once.
     follow_up: FollowUpDelay | None = field(default_factory=FollowUpDelay)
+    #: Random delay before an own rating leaves (``followup.RATING_DELAY``);
+    #: None: at once (tests).
+    rating_delay: FollowUpDelay | None = RATING_DELAY

@@ -19,12 +19,23 @@ simulator's adversary scenario measures what they buy.
 
 An intent itself (its first revision) is not delayed: nothing public
 precedes it that its timing could be matched with.
+
+A rating (:data:`RATING_DELAY`) waits far longer, with the same shape:
+10 minutes plus an exponential of mean 6 hours, at most 2 days (mean
+6.2 h). It follows its deal's confirm, which a watcher saw on the deals
+topic, and the receipt inside the rating names that deal anyway; what the
+delay hides is the moment the owner clicked "rate" on this node (their
+online time, their other ratings written in the same sitting). The
+rating's ``created`` is its send time, not the click, so its body does
+not tell either. The node keeps the send time with the rating
+(``store.ratings``): a restart neither loses it nor sends it early.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Final
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +51,12 @@ class FollowUpDelay:
             raise ValueError("need 0 <= base_seconds <= max_seconds")
         if self.mean_extra_seconds < 0:
             raise ValueError("mean_extra_seconds must not be negative")
+
+
+#: The delay of an own rating (module docstring).
+RATING_DELAY: Final = FollowUpDelay(
+    base_seconds=600.0, mean_extra_seconds=6 * 3600.0, max_seconds=2 * 86_400.0
+)
 
 
 def follow_up_delay(params: FollowUpDelay, draw: float) -> float:

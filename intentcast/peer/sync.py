@@ -84,6 +84,8 @@ def item_topic(kind: Kind, category: str | None, wanted: Collection[str]) -> str
         topic = topics.DEALS
     elif kind is Kind.VENDOR_PROFILE:
         topic = topics.PROFILES
+    elif kind in (Kind.RATING, Kind.RATING_REPLY):
+        topic = topics.RATINGS
     else:
         return None
     return topic if topic in wanted else None

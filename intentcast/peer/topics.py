@@ -17,6 +17,10 @@ from intentcast.protocol.vocab import CATEGORIES
 PREFIX: Final = "intentcast/1"
 DEALS: Final = f"{PREFIX}/deals"
 PROFILES: Final = f"{PREFIX}/profiles"
+#: Ratings and vendors' replies to them. Every node follows it (unlike the
+#: profiles, which only relays keep): a customer's node ranks offers with
+#: the ratings it holds, and following it says nothing about its owner.
+RATINGS: Final = f"{PREFIX}/ratings"
 
 
 def intents(category: str) -> str:
@@ -31,10 +35,10 @@ def offers(category: str) -> str:
 
 ALL_INTENT_TOPICS: Final = tuple(intents(c) for c in CATEGORIES)
 ALL_OFFER_TOPICS: Final = tuple(offers(c) for c in CATEGORIES)
-ALL_TOPICS: Final = (*ALL_INTENT_TOPICS, *ALL_OFFER_TOPICS, DEALS, PROFILES)
+ALL_TOPICS: Final = (*ALL_INTENT_TOPICS, *ALL_OFFER_TOPICS, DEALS, PROFILES, RATINGS)
 #: What every node that is not a relay follows from start-up, whatever its
 #: owner posts or sells (:func:`intentcast.peer.sync.interests`), sorted.
-FOLLOWED: Final = tuple(sorted((*ALL_INTENT_TOPICS, *ALL_OFFER_TOPICS, DEALS)))
+FOLLOWED: Final = tuple(sorted((*ALL_INTENT_TOPICS, *ALL_OFFER_TOPICS, DEALS, RATINGS)))
 
 #: Which kinds a topic may carry; anything else on it is rejected.
 TOPIC_KINDS: Final[dict[str, frozenset[Kind]]] = {
@@ -42,6 +46,7 @@ TOPIC_KINDS: Final[dict[str, frozenset[Kind]]] = {
     **{t: frozenset({Kind.SEALED_OFFER}) for t in ALL_OFFER_TOPICS},
     DEALS: frozenset({Kind.SEALED_DEAL}),
     PROFILES: frozenset({Kind.VENDOR_PROFILE}),
+    RATINGS: frozenset({Kind.RATING, Kind.RATING_REPLY}),
 }
 
 

@@ -41,7 +41,9 @@ from .message import Message
 from .offer import Item, Offer, SealedOffer
 from .params import DEFAULT_PARAMS, NetworkParams
 from .profile import VendorProfile
+from .rating import Rating, RatingReply, Receipt
 from .sealing import (
+    DEAL_PAD_FLOOR,
     PAD_BUCKETS,
     RandomBytes,
     pad,
@@ -75,12 +77,14 @@ from .validation import (
     decode_stored,
     open_deal,
     open_offer,
+    receipt_of,
     supersedes,
     validate,
     withdraws,
 )
 
 __all__ = [
+    "DEAL_PAD_FLOOR",
     "DEFAULT_PARAMS",
     "DEFAULT_STEM_PARAMS",
     "FLUFF",
@@ -117,7 +121,10 @@ __all__ = [
     "Preferences",
     "ProtocolError",
     "RandomBytes",
+    "Rating",
+    "RatingReply",
     "Reason",
+    "Receipt",
     "Rng",
     "Route",
     "SealError",
@@ -151,6 +158,7 @@ __all__ = [
     "open_offer",
     "pad",
     "padded_length",
+    "receipt_of",
     "seal",
     "seal_deal",
     "seal_offer",

@@ -12,6 +12,7 @@ from .errors import InvalidMessage
 from .kinds import MAX_DEAL_BOX, Kind
 from .message import Body, set_field, wire_body
 from .offer import SealedOuter
+from .rating import MAX_RECEIPT
 from .vocab import DISCLOSURE_FIELDS, PAYMENT_MODES
 
 
@@ -84,6 +85,16 @@ class Confirm(_VendorReply):
     TEXT: ClassVar = "note"
 
     note: str = ""
+    #: The vendor's signed :class:`~.rating.Receipt` envelope, which lets
+    #: the customer rate this deal in public; None: the vendor gives none
+    #: (the customer's node counts that, docs/protocol.md, "confirm").
+    receipt: bytes | None = None
+
+    def __post_init__(self) -> None:
+        _VendorReply.__post_init__(self)
+        r = self.receipt
+        if r is not None and (type(r) is not bytes or not 1 <= len(r) <= MAX_RECEIPT):
+            raise InvalidMessage("receipt", f"must be nil or 1..{MAX_RECEIPT} bytes")
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -137,6 +148,7 @@ wire_body(
         "intent_id": "intent",
         "created": "created",
         "note": "note",
+        "receipt": "receipt",
     },
 )
 wire_body(

@@ -21,8 +21,12 @@ class Kind(enum.StrEnum):
     DECLINE = "decline"
     SEALED_DEAL = "sealed-deal"
     VENDOR_PROFILE = "vendor-profile"
-    #: Reserved: a deal-backed rating (not yet specified).
+    #: The vendor's receipt of a confirmed deal (inside a confirm or a rating).
     RECEIPT = "receipt"
+    #: A customer's public rating of one confirmed deal.
+    RATING = "rating"
+    #: The vendor's public reply to a rating.
+    RATING_REPLY = "rating-reply"
     #: Reserved: a customer's contact update to every vendor at once (not yet specified).
     PROFILE_UPDATE = "profile-update"
 
@@ -40,10 +44,18 @@ class Layer(enum.Enum):
 
 
 GOSSIP_KINDS: Final = frozenset(
-    {Kind.INTENT, Kind.WITHDRAW, Kind.SEALED_OFFER, Kind.SEALED_DEAL, Kind.VENDOR_PROFILE}
+    {
+        Kind.INTENT,
+        Kind.WITHDRAW,
+        Kind.SEALED_OFFER,
+        Kind.SEALED_DEAL,
+        Kind.VENDOR_PROFILE,
+        Kind.RATING,
+        Kind.RATING_REPLY,
+    }
 )
-SEALED_KINDS: Final = frozenset({Kind.OFFER, Kind.ACCEPT, Kind.CONFIRM, Kind.DECLINE})
-RESERVED_KINDS: Final = frozenset({Kind.RECEIPT, Kind.PROFILE_UPDATE})
+SEALED_KINDS: Final = frozenset({Kind.OFFER, Kind.ACCEPT, Kind.CONFIRM, Kind.DECLINE, Kind.RECEIPT})
+RESERVED_KINDS: Final = frozenset({Kind.PROFILE_UPDATE})
 KIND_VALUES: Final = frozenset(k.value for k in Kind)
 
 #: Largest envelope, in bytes, accepted for each kind (whole envelope,
@@ -58,7 +70,9 @@ MAX_ENVELOPE_SIZE: Final = {
     Kind.DECLINE: 2_048,
     Kind.SEALED_DEAL: 4_096 + 512,
     Kind.VENDOR_PROFILE: 4_096,
-    Kind.RECEIPT: 4_096,
+    Kind.RECEIPT: 512,
+    Kind.RATING: 2_048,
+    Kind.RATING_REPLY: 2_560,
     Kind.PROFILE_UPDATE: 4_096,
 }
 #: Nothing larger is even decoded.

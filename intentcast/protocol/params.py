@@ -18,6 +18,10 @@ DEFAULT_POW_BITS: Final[Mapping[Kind, int]] = {
     Kind.SEALED_OFFER: 12,
     Kind.SEALED_DEAL: 10,
     Kind.VENDOR_PROFILE: 16,
+    #: A rating costs as much as an intent: each fake rating a vendor
+    #: writes about itself costs it this (docs/protocol.md, "rating").
+    Kind.RATING: 16,
+    Kind.RATING_REPLY: 12,
 }
 
 

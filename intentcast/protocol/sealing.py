@@ -42,28 +42,32 @@ RandomBytes = Callable[[int], bytes]
 #: root of two from 512 bytes to the largest inner envelope (8,192 bytes).
 #: At most 50 % larger than the envelope (offers of 500-700 bytes: 768).
 PAD_BUCKETS: Final = (512, 768, 1024, 1536, 2048, 3072, 4096, 6144, 8192)
+#: The smallest bucket of a sealed-deal's plaintext (sealed format 3): a
+#: confirm carrying its receipt (about 520 bytes with a short note) and a
+#: decline (about 280) seal to the same length, and so do most accepts.
+DEAL_PAD_FLOOR: Final = 768
 
 
-def padded_length(length: int) -> int:
-    """The smallest bucket that holds ``length`` bytes."""
+def padded_length(length: int, floor: int = PAD_BUCKETS[0]) -> int:
+    """The smallest bucket of at least ``floor`` that holds ``length`` bytes."""
     for bucket in PAD_BUCKETS:
-        if length <= bucket:
+        if length <= bucket and bucket >= floor:
             return bucket
     raise ValueError(f"{length} bytes is more than the largest pad bucket, {PAD_BUCKETS[-1]}")
 
 
-def pad(envelope: bytes) -> bytes:
+def pad(envelope: bytes, *, floor: int = PAD_BUCKETS[0]) -> bytes:
     """``envelope`` followed by zero bytes up to :func:`padded_length`."""
-    return envelope + bytes(padded_length(len(envelope)) - len(envelope))
+    return envelope + bytes(padded_length(len(envelope), floor) - len(envelope))
 
 
-def unpad(plaintext: bytes) -> bytes:
+def unpad(plaintext: bytes, *, floor: int = PAD_BUCKETS[0]) -> bytes:
     """The envelope in a padded plaintext. Raises :class:`PaddingError` unless
-    ``plaintext`` is exactly ``pad(envelope)``: its length a bucket, one
-    msgpack value first, then only zero bytes, the fewest that reach the
-    smallest bucket holding the value."""
-    if len(plaintext) not in PAD_BUCKETS:
-        raise PaddingError(f"{len(plaintext)} bytes is not a pad bucket length")
+    ``plaintext`` is exactly ``pad(envelope, floor=floor)``: its length a
+    bucket of at least ``floor``, one msgpack value first, then only zero
+    bytes, the fewest that reach the smallest such bucket holding the value."""
+    if len(plaintext) not in PAD_BUCKETS or len(plaintext) < floor:
+        raise PaddingError(f"{len(plaintext)} bytes is not a pad bucket length (from {floor})")
     unpacker = msgpack.Unpacker(raw=True, strict_map_key=False, max_buffer_size=len(plaintext))
     unpacker.feed(plaintext)
     try:
@@ -73,8 +77,10 @@ def unpad(plaintext: bytes) -> bytes:
     end = unpacker.tell()
     if plaintext[end:] != bytes(len(plaintext) - end):
         raise PaddingError("the padding after the envelope is not all zero bytes")
-    if padded_length(end) != len(plaintext):
-        raise PaddingError(f"a {end}-byte envelope pads to {padded_length(end)} bytes, not more")
+    if padded_length(end, floor) != len(plaintext):
+        raise PaddingError(
+            f"a {end}-byte envelope pads to {padded_length(end, floor)} bytes, not more"
+        )
     return plaintext[:end]
 
 
@@ -138,7 +144,7 @@ def seal_deal(
     intent's reply key) in an anonymous outer envelope."""
     outer = SealedDeal(
         to=to,
-        box=seal(pad(inner.raw), recipient, random_bytes(32)),
+        box=seal(pad(inner.raw, floor=DEAL_PAD_FLOOR), recipient, random_bytes(32)),
         created=created,
         expires=expires,
     )

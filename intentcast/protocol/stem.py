@@ -130,8 +130,13 @@ Route: TypeAlias = Fluff | Stem[PeerT]
 #: from observers only if their origin is hidden too. Confirms and declines
 #: travel in the same ``sealed-deal`` outer as accepts, and a relay cannot
 #: tell them apart, so one rule per outer kind. Vendor profiles are public
-#: and signed by the vendor: nothing to hide, so they are gossiped at once.
-STEMMED_KINDS: Final = frozenset({Kind.INTENT, Kind.WITHDRAW, Kind.SEALED_OFFER, Kind.SEALED_DEAL})
+#: and signed by the vendor: nothing to hide, so they are gossiped at once;
+#: so are a vendor's replies to ratings. A rating is signed by an intent
+#: key, like a withdrawal: it takes the stem (after a long random delay,
+#: ``intentcast.peer.followup.RATING_DELAY``).
+STEMMED_KINDS: Final = frozenset(
+    {Kind.INTENT, Kind.WITHDRAW, Kind.SEALED_OFFER, Kind.SEALED_DEAL, Kind.RATING}
+)
 
 
 def stems(kind: Kind) -> bool:

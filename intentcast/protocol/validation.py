@@ -52,7 +52,8 @@ from .message import Message, NonCanonical
 from .offer import Offer, SealedOffer
 from .params import DEFAULT_PARAMS, NetworkParams
 from .profile import VendorProfile
-from .sealing import unpad, unseal
+from .rating import Rating, RatingReply, Receipt
+from .sealing import DEAL_PAD_FLOOR, PAD_BUCKETS, unpad, unseal
 from .signing import Signed
 
 MESSAGE_TYPES: Final[dict[Kind, type[Message]]] = {
@@ -65,6 +66,9 @@ MESSAGE_TYPES: Final[dict[Kind, type[Message]]] = {
     Kind.DECLINE: Decline,
     Kind.SEALED_DEAL: SealedDeal,
     Kind.VENDOR_PROFILE: VendorProfile,
+    Kind.RECEIPT: Receipt,
+    Kind.RATING: Rating,
+    Kind.RATING_REPLY: RatingReply,
 }
 
 
@@ -73,6 +77,7 @@ SIGNER_FIELD: Final = {
     Kind.WITHDRAW: "intent_key",
     Kind.OFFER: "vendor_key",
     Kind.VENDOR_PROFILE: "vendor_key",
+    Kind.RATING_REPLY: "vendor_key",
 }
 
 
@@ -96,6 +101,8 @@ _RULES: Final = {
     for kind, cls in MESSAGE_TYPES.items()
 }
 _GOSSIP: Final = Layer.GOSSIP
+_SEALED: Final = Layer.SEALED
+_RATING: Final = Kind.RATING
 
 
 class Action(enum.Enum):
@@ -133,6 +140,9 @@ class Reason(enum.StrEnum):
     WRONG_ACCEPT = "wrong-accept"
     PAYMENT_MODE = "payment-mode"
     PRICE = "price"
+    BAD_RECEIPT = "bad-receipt"
+    NOT_RATER = "not-rater"
+    WRONG_RECEIPT = "wrong-receipt"
 
 
 M = TypeVar("M", bound=Message)
@@ -233,6 +243,16 @@ def validate(
             return _ignore(Reason.EXPIRED, f"expired {now - expires} s ago")
     if rule.signer_field is not None and getattr(message, rule.signer_field) != env.signer:
         return _reject(Reason.SIGNER_MISMATCH, f"{kind.value} must be signed by the key it names")
+    if kind is _RATING:
+        # The receipt is judged as of the rating's own time, so every
+        # receiver, whatever its clock, gives the same verdict.
+        receipt: bytes = body["receipt"]
+        inner = validate(receipt, now=created, params=params, layer=_SEALED)
+        if not inner.accepted or inner.signed is None or inner.signed.kind is not Kind.RECEIPT:
+            what = "not a receipt" if inner.accepted else str(inner)
+            return _reject(Reason.BAD_RECEIPT, what)
+        if inner.signed.message.rater != env.signer:
+            return _reject(Reason.NOT_RATER, "rating is not signed by the key its receipt names")
     return Verdict(Action.ACCEPT, None, "", Signed(message_id(raw), kind, env.signer, message, raw))
 
 
@@ -255,13 +275,20 @@ def decode_stored(raw: bytes) -> Signed[Any]:
     return Signed(id=message_id(raw), kind=env.kind, signer=env.signer, message=message, raw=raw)
 
 
-def _open(box: bytes, secret: PrivateKey, *, now: int, params: NetworkParams) -> Verdict[Any]:
+def _open(
+    box: bytes,
+    secret: PrivateKey,
+    *,
+    now: int,
+    params: NetworkParams,
+    floor: int = PAD_BUCKETS[0],
+) -> Verdict[Any]:
     try:
         plaintext = unseal(box, secret)
     except SealError as exc:
         return _reject(Reason.UNSEALABLE, str(exc))
     try:
-        inner = unpad(plaintext)
+        inner = unpad(plaintext, floor=floor)
     except PaddingError as exc:
         return _reject(Reason.BAD_PADDING, str(exc))
     return validate(inner, now=now, params=params, layer=Layer.SEALED)
@@ -297,7 +324,7 @@ def open_deal(
 ) -> Verdict[Accept | Confirm | Decline]:
     """Open a sealed accept, confirm or decline. The routing tag must match
     what is inside: the offer id for an accept, the accept id otherwise."""
-    verdict = _open(sealed.message.box, secret, now=now, params=params)
+    verdict = _open(sealed.message.box, secret, now=now, params=params, floor=DEAL_PAD_FLOOR)
     if not verdict.accepted:
         return verdict
     assert verdict.signed is not None
@@ -361,7 +388,34 @@ def check_vendor_reply(
         return _reject(Reason.WRONG_OFFER, "reply names another offer")
     if r.intent_id != offer.message.intent_id:
         return _reject(Reason.WRONG_INTENT, "reply names another intent")
+    if isinstance(r, Confirm) and r.receipt is not None:
+        fault = _receipt_fault(r.receipt, r.created, accept, offer)
+        if fault:
+            return _reject(Reason.WRONG_RECEIPT, fault)
     return Verdict(Action.ACCEPT, signed=reply)
+
+
+def _receipt_fault(raw: bytes, now: int, accept: Signed[Accept], offer: Signed[Offer]) -> str:
+    """Why a confirm's receipt is not the vendor's receipt of this deal for
+    the accept's signer ("" if it is)."""
+    inner = validate(raw, now=now, layer=Layer.SEALED)
+    if not inner.accepted or inner.signed is None or inner.signed.kind is not Kind.RECEIPT:
+        return f"the receipt is not valid: {inner}"
+    receipt: Receipt = inner.signed.message
+    if inner.signed.signer != offer.message.vendor_key:
+        return "the receipt is not signed by the offer's vendor"
+    if receipt.deal != accept.id or receipt.intent_id != accept.message.intent_id:
+        return "the receipt names another deal"
+    if receipt.rater != accept.signer:
+        return "the receipt names another key than the intent's"
+    return ""
+
+
+def receipt_of(rating: Rating) -> Signed[Receipt]:
+    """The receipt inside a rating that :func:`validate` accepted (or that
+    this node stored after it did)."""
+    receipt: Signed[Receipt] = decode_stored(rating.receipt)
+    return receipt
 
 
 def withdraws(withdraw: Signed[Withdraw], intent: Signed[Intent]) -> bool:

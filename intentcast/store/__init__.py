@@ -32,6 +32,7 @@ from .node_store import Store, SweepReport
 from .offers import MadeOffer, Offers, ReceivedOffer
 from .own import OwnIntent, OwnIntents
 from .peers import Peer, Peers
+from .ratings import OwnRating, RatingRow, Ratings, StoredRating
 from .schema import LATEST as SCHEMA_VERSION
 from .stems import OwnStems, PendingStem
 
@@ -56,15 +57,19 @@ __all__ = [
     "Offers",
     "OwnIntent",
     "OwnIntents",
+    "OwnRating",
     "OwnStems",
     "Peer",
     "Peers",
     "PendingStem",
+    "RatingRow",
+    "Ratings",
     "ReceivedOffer",
     "RecordNotFound",
     "Role",
     "Store",
     "StoreError",
+    "StoredRating",
     "SweepReport",
     "Synchronous",
     "TrackRecord",

@@ -14,7 +14,15 @@ from intentcast.protocol.kinds import MAX_ENVELOPE_SIZE
 
 #: The kinds of others' gossip a node keeps, each under a budget.
 GOSSIP_KINDS: Final = frozenset(
-    {Kind.INTENT, Kind.WITHDRAW, Kind.SEALED_OFFER, Kind.SEALED_DEAL, Kind.VENDOR_PROFILE}
+    {
+        Kind.INTENT,
+        Kind.WITHDRAW,
+        Kind.SEALED_OFFER,
+        Kind.SEALED_DEAL,
+        Kind.VENDOR_PROFILE,
+        Kind.RATING,
+        Kind.RATING_REPLY,
+    }
 )
 
 
@@ -32,6 +40,10 @@ class GossipBudget:
     sealed_offer: int = 10_000
     sealed_deal: int = 10_000
     vendor_profile: int = 2_000
+    #: Ratings live up to a year: a node keeps more of them, and they are
+    #: small (at most 2 KiB, about 500 bytes in practice).
+    rating: int = 50_000
+    rating_reply: int = 20_000
 
     def __post_init__(self) -> None:
         for f in fields(self):
@@ -96,6 +108,11 @@ _EVICTABLE: Final = {
         "rowid",
         "vendor_key IN (SELECT vendor_key FROM deals) "
         "OR vendor_key IN (SELECT vendor_key FROM offers_received)",
+    ),
+    # the oldest ratings go first; those of the node's own deals never
+    Kind.RATING: _Evictable("ratings", "id", "rowid", "deal IN (SELECT accept_id FROM deals)"),
+    Kind.RATING_REPLY: _Evictable(
+        "rating_replies", "id", "rowid", "deal IN (SELECT accept_id FROM deals)"
     ),
 }
 

@@ -23,6 +23,7 @@ from intentcast.protocol import (
 
 from .budget import GOSSIP_KINDS, GossipBudget, evict, kept
 from .connection import Connection
+from .ratings import ingest_rows
 
 #: Host parameters per ``IN (...)`` query; far below SQLite's limit.
 CHUNK: Final = 500
@@ -86,6 +87,9 @@ _INSERT_TOMBSTONE: Final = (
 )
 
 _EXTEND_TOMBSTONE: Final = "UPDATE tombstones SET expires = max(expires, ?) WHERE intent_key = ?"
+_RATING_KINDS: Final = frozenset({Kind.RATING, Kind.RATING_REPLY})
+_RATING_TABLES: Final = (("ratings", Kind.RATING), ("rating_replies", Kind.RATING_REPLY))
+_RELAYED: Final = ("tombstones", "relayed_offers", "relayed_deals", "vendor_profiles")
 
 
 class GossipCache:
@@ -137,7 +141,7 @@ class GossipCache:
                 if intent_keys
                 else set()
             )
-            intents, offers, deals, profiles, refused = [], [], [], [], []
+            intents, offers, deals, profiles, refused, rated = [], [], [], [], [], []
             for index, m in fresh:
                 kind = m.kind
                 msg = m.message
@@ -155,6 +159,8 @@ class GossipCache:
                     deals.append((m.id, msg.to, msg.expires, m.raw))
                 elif kind is Kind.VENDOR_PROFILE:
                     profiles.append((m.signer, m.id, msg.created, msg.expires, m.raw))
+                elif kind in _RATING_KINDS:
+                    rated.append(m)
                 results[index] = Ingest.NEW
             conn.executemany(
                 _INSERT_SEEN, [(m.id, m.kind.value, m.message.expires) for _, m in fresh]
@@ -171,6 +177,7 @@ class GossipCache:
                 conn.executemany(_INSERT_DEAL, deals)
             if profiles:
                 conn.executemany(_UPSERT_PROFILE, profiles)
+            ingest_rows(conn, rated)
             evicted = evict(conn, self.budget, {m.kind for _, m in fresh})
         for kind, n in evicted.items():
             self.evicted[kind] = self.evicted.get(kind, 0) + n
@@ -267,7 +274,7 @@ class GossipCache:
         cover)."""
         out: list[Signed[Any]] = []
         with self._c.read() as conn:
-            for table in ("tombstones", "relayed_offers", "relayed_deals", "vendor_profiles"):
+            for table in (*_RELAYED, "ratings", "rating_replies"):
                 rows = conn.execute(f"SELECT raw FROM {table} WHERE expires > ?", (now,))
                 out.extend(self._c.decode(r[0], table) for r in rows)
             own = conn.execute(_OWN_LIVE, (now,)).fetchall()
@@ -286,6 +293,7 @@ class GossipCache:
         deals: bool,
         profiles: bool,
         limit: int,
+        ratings: bool = False,
     ) -> list[InventoryItem]:
         """What :meth:`live_messages` holds, as ids only (index queries, no
         envelope decoded but the node's own live intents and the own
@@ -305,6 +313,13 @@ class GossipCache:
                 out += _ids(conn, _LIVE_DEAL_IDS, Kind.SEALED_DEAL, now, limit - len(out))
             if profiles and len(out) < limit:
                 out += _ids(conn, _LIVE_PROFILE_IDS, Kind.VENDOR_PROFILE, now, limit - len(out))
+            if ratings and len(out) < limit:  # ratings, then the replies to them
+                for table, kind in (
+                    ("ratings", Kind.RATING),
+                    ("rating_replies", Kind.RATING_REPLY),
+                ):
+                    sql = _LIVE_PROFILE_IDS.replace("vendor_profiles", table)
+                    out += _ids(conn, sql, kind, now, limit - len(out))
         return out[:limit]
 
     def _intent_ids(
@@ -387,6 +402,8 @@ _LIVE_TABLES: Final = (
     ("relayed_deals", "id"),
     ("tombstones", "withdraw_id"),
     ("vendor_profiles", "id"),
+    ("ratings", "id"),
+    ("rating_replies", "id"),
 )
 _RAW_BY_ID: Final = tuple(
     f"SELECT raw FROM {table} WHERE expires > ? AND {column} = ?" for table, column in _LIVE_TABLES

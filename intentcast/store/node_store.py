@@ -17,6 +17,7 @@ from .gossip import GossipCache
 from .offers import Offers
 from .own import OwnIntents
 from .peers import Peers
+from .ratings import Ratings
 from .schema import schema_version
 from .stems import OwnStems
 
@@ -32,6 +33,8 @@ class SweepReport:
     seen_ids: int
     own_intents_expired: int
     offers_expired: int
+    #: Expired ratings and replies to them.
+    ratings: int = 0
 
 
 class Store:
@@ -61,6 +64,8 @@ class Store:
         self.peers = Peers(conn)
         #: Own messages sent down a stem and not seen fluffed yet.
         self.stems = OwnStems(conn)
+        #: Verified ratings and replies kept, and own ratings waiting to leave.
+        self.ratings = Ratings(conn)
 
     @classmethod
     def open(
@@ -127,6 +132,8 @@ class Store:
             relayed += delete("DELETE FROM relayed_deals WHERE expires <= ?")
             profiles = delete("DELETE FROM vendor_profiles WHERE expires <= ?")
             seen = delete("DELETE FROM seen WHERE expires <= ?")
+            ratings = delete("DELETE FROM ratings WHERE expires <= ?")
+            ratings += delete("DELETE FROM rating_replies WHERE expires <= ?")
             delete("DELETE FROM own_stems WHERE expires <= ?")
             own = 0
             on_market = sorted(s.value for s in ON_MARKET)
@@ -155,6 +162,7 @@ class Store:
             seen_ids=seen,
             own_intents_expired=own,
             offers_expired=offers,
+            ratings=ratings,
         )
 
     def close(self) -> None:

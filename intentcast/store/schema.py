@@ -178,10 +178,48 @@ CREATE TABLE own_stems (
 ) WITHOUT ROWID
 """
 
+#: Version 3: deal-backed ratings (docs/store.md, "Ratings"). ``ratings``
+#: holds every verified rating kept (others' and, once sent, the node's
+#: own), one row per vendor, deal and rater; ``rating_replies`` the
+#: vendor's newest reply per deal; ``own_ratings`` the node's own ratings
+#: waiting for their random send time (``send_at``), which a restart keeps.
+V3: Final = """
+CREATE TABLE ratings (
+    id BLOB NOT NULL UNIQUE,
+    vendor_key BLOB NOT NULL,
+    deal BLOB NOT NULL,
+    rater BLOB NOT NULL,
+    stars INTEGER NOT NULL,
+    created INTEGER NOT NULL,
+    confirmed INTEGER NOT NULL,
+    expires INTEGER NOT NULL,
+    raw BLOB NOT NULL,
+    PRIMARY KEY (vendor_key, deal, rater)
+);
+CREATE INDEX ratings_expires ON ratings (expires);
+CREATE TABLE rating_replies (
+    vendor_key BLOB NOT NULL,
+    deal BLOB NOT NULL,
+    id BLOB NOT NULL UNIQUE,
+    created INTEGER NOT NULL,
+    expires INTEGER NOT NULL,
+    raw BLOB NOT NULL,
+    PRIMARY KEY (vendor_key, deal)
+);
+CREATE TABLE own_ratings (
+    deal BLOB PRIMARY KEY,
+    id BLOB NOT NULL,
+    send_at INTEGER NOT NULL,
+    sent INTEGER NOT NULL DEFAULT 0 CHECK (sent IN (0, 1)),
+    raw BLOB NOT NULL
+) WITHOUT ROWID
+"""
+
 #: Every migration, in order. ``MIGRATIONS[n - 1].version == n``.
 MIGRATIONS: Final[tuple[Migration, ...]] = (
     Migration(1, "initial schema", _script(V1)),
     Migration(2, "own messages on their stem", _script(V2)),
+    Migration(3, "deal-backed ratings", _script(V3)),
 )
 
 #: The schema version this code writes.

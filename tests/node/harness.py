@@ -31,11 +31,19 @@ LOW_WORK = NetworkParams(
             Kind.SEALED_OFFER,
             Kind.SEALED_DEAL,
             Kind.VENDOR_PROFILE,
+            Kind.RATING,
+            Kind.RATING_REPLY,
         )
     }
 )
-#: Follow-ups leave at once here (their delay has its own test, test_privacy_signals).
-CONFIG = NodeConfig(params=LOW_WORK, limits=PeerLimitConfig(max_rejected=5), follow_up=None)
+#: Follow-ups and ratings leave at once here (their delays have their own
+#: tests: test_privacy_signals, test_ratings).
+CONFIG = NodeConfig(
+    params=LOW_WORK,
+    limits=PeerLimitConfig(max_rejected=5),
+    follow_up=None,
+    rating_delay=None,
+)
 
 PHONE_TERMS = Terms(
     max_price=60_000,

@@ -16,6 +16,9 @@ from intentcast.protocol import (
     NetworkParams,
     Offer,
     Preferences,
+    Rating,
+    RatingReply,
+    Receipt,
     Signed,
     Terms,
     VendorKeys,
@@ -145,9 +148,24 @@ def signed_accept(
     return sign(replace(base, **changes), keys.signing)
 
 
+def signed_receipt(accept: Signed[Accept], vkeys: VendorKeys, **changes: Any) -> Signed[Receipt]:
+    base = Receipt(
+        deal=accept.id, intent_id=accept.message.intent_id, rater=accept.signer, created=NOW + 400
+    )
+    return sign(replace(base, **changes), vkeys.signing)
+
+
 def signed_confirm(
-    accept: Signed[Accept], offer: Signed[Offer], vkeys: VendorKeys
+    accept: Signed[Accept],
+    offer: Signed[Offer],
+    vkeys: VendorKeys,
+    *,
+    receipt: Signed[Receipt] | bool | None = True,
 ) -> Signed[Confirm]:
+    """A confirm carrying the vendor's receipt (``receipt=False``: none;
+    a signed receipt: that one)."""
+    if receipt is True:
+        receipt = signed_receipt(accept, vkeys)
     return sign(
         Confirm(
             accept_id=accept.id,
@@ -155,9 +173,42 @@ def signed_confirm(
             intent_id=offer.message.intent_id,
             created=NOW + 400,
             note="Ships tomorrow.",
+            receipt=receipt.raw if isinstance(receipt, Signed) else None,
         ),
         vkeys.signing,
     )
+
+
+def signed_rating(
+    receipt: Signed[Receipt],
+    keys: IntentKeys,
+    params: NetworkParams = NO_WORK,
+    **changes: Any,
+) -> Signed[Rating]:
+    base = Rating(
+        receipt=receipt.raw,
+        stars=450,
+        described=500,
+        ontime=400,
+        comms=None,
+        text="As described, a day late.",
+        created=NOW + 2 * DAY,
+        expires=NOW + 200 * DAY,
+    )
+    return sign(replace(base, **changes), keys.signing, params=params)
+
+
+def signed_rating_reply(
+    deal: bytes, vkeys: VendorKeys, params: NetworkParams = NO_WORK, **changes: Any
+) -> Signed[RatingReply]:
+    base = RatingReply(
+        deal=deal,
+        vendor_key=vkeys.vendor_key,
+        text="Sorry for the delay: the courier lost a day.",
+        created=NOW + 3 * DAY,
+        expires=NOW + 200 * DAY,
+    )
+    return sign(replace(base, **changes), vkeys.signing, params=params)
 
 
 def signed_decline(

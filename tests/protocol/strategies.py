@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from hypothesis import strategies as st
 
 from intentcast.protocol import (
@@ -160,7 +162,11 @@ def small_messages(draw: st.DrawFn, signer: bytes) -> object:
         )
     if choice in ("confirm", "decline"):
         cls = Confirm if choice == "confirm" else Decline
-        extra = {"note": draw(texts)} if cls is Confirm else {"reason": draw(texts)}
+        extra: dict[str, Any] = (
+            {"note": draw(texts), "receipt": draw(st.none() | st.binary(min_size=1, max_size=512))}
+            if cls is Confirm
+            else {"reason": draw(texts)}
+        )
         return cls(
             accept_id=draw(ids), offer_id=draw(ids), intent_id=draw(ids), created=created, **extra
         )

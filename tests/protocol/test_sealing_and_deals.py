@@ -249,6 +249,13 @@ def test_padding_takes_the_smallest_bucket_and_strips_back_exactly() -> None:
     assert padded_length(len(offer.raw)) < 2 * len(offer.raw)
     assert unpad(padded) == offer.raw
     assert [padded_length(n) for n in (1, 512, 513, 8192)] == [512, 512, 768, 8192]
+    # A sealed deal's plaintext is at least 768 bytes (sealed format 3).
+    assert [padded_length(n, 768) for n in (1, 768, 769)] == [768, 768, 1024]
+    from intentcast.protocol import PaddingError, unpad
+
+    assert unpad(pad(b"\x80", floor=768), floor=768) == b"\x80"
+    with pytest.raises(PaddingError):
+        unpad(pad(b"\x80"), floor=768)
     with pytest.raises(ValueError):
         padded_length(8193)
 

@@ -318,5 +318,7 @@ def test_every_kind_a_customer_authors_starts_on_the_stem() -> None:
         Kind.WITHDRAW,
         Kind.SEALED_OFFER,
         Kind.SEALED_DEAL,
+        Kind.RATING,
     }
     assert not stems(Kind.VENDOR_PROFILE)
+    assert not stems(Kind.RATING_REPLY)

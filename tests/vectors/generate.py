@@ -106,6 +106,9 @@ def build() -> dict[str, Any]:
     decline = b.signed_decline(accept, offer, vkeys)
     withdraw = b.signed_withdraw(keys, params=params)
     profile = b.signed_profile(vkeys, params=params)
+    receipt = b.signed_receipt(accept, vkeys)
+    rating = b.signed_rating(receipt, keys, params=params, created=b.NOW + 500)
+    reply = b.signed_rating_reply(accept.id, vkeys, params=params, created=b.NOW + 500)
 
     kdf = [
         {
@@ -178,7 +181,10 @@ def build() -> dict[str, Any]:
                 random_bytes_used_hex=accept_rng.handed_out,
                 inner_envelope_hex=accept.raw.hex(),
             ),
-            _entry("confirm", confirm, "inner confirm, signed by the vendor key"),
+            _entry("confirm", confirm, "inner confirm, signed by the vendor key, with its receipt"),
+            _entry("receipt", receipt, "the receipt inside the confirm, signed by the vendor key"),
+            _entry("rating", rating, "a rating of the deal, signed by the intent key"),
+            _entry("rating-reply", reply, "the vendor's reply, signed by the vendor key"),
             _entry("decline", decline, "inner decline, signed by the vendor key"),
             _entry("vendor-profile", profile, "signed by the vendor key"),
         ],

@@ -69,6 +69,7 @@ def test_cases_cover_every_kind_rule_and_reason() -> None:
         "wrong-accept",
         "payment-mode",
         "price",
+        "wrong-receipt",
     }
     assert {r.value for r in Reason} - context_only <= reasons
     names = [c["name"] for c in cases]

@@ -116,6 +116,8 @@ class Ranked(Open):
     out_of: dict[str, float]
     price: int
     rating_stars: float
+    #: "4.6 stars from 37 verified deals, last 3 months".
+    vendor_rating: str = ""
     explanation: str
     shown: dict[str, str]
     offer: OfferView
@@ -149,6 +151,8 @@ class Reply(Open):
     kind: str
     id: str
     text: str
+    #: A confirm with the vendor's receipt: the deal can be rated.
+    receipt: bool = False
 
 
 class DealIntent(Open):
@@ -170,6 +174,8 @@ class DealView(Open):
     reply: Reply | None
     #: An accept of this vendor's that waits for the owner's confirm or decline.
     to_answer: bool
+    #: The vendor's standing from verified ratings, and this node's record.
+    vendor_rating: str = ""
 
 
 class DealAnswer(Open):

@@ -44,6 +44,16 @@ from .handlers import (
     stop,
     withdraw_intent,
 )
+from .ratings import (
+    Rate,
+    RateAnswer,
+    RatingReplyBody,
+    ReplyAnswer,
+    VendorRatings,
+    rate_deal,
+    reply_to_rating,
+    vendor_ratings,
+)
 from .vendor import (
     MAX_WORK_POLL,
     confirm_deal,
@@ -182,6 +192,27 @@ ENDPOINTS: Final = (
         ),
     ),
     Endpoint("GET", "/v1/deals/{deal}", show_deal, answer=answers.DealAnswer),
+    Endpoint("POST", "/v1/deals/{deal}/rate", rate_deal, body=Rate, answer=RateAnswer),
+    Endpoint(
+        "GET",
+        "/v1/ratings",
+        vendor_ratings,
+        answer=VendorRatings,
+        query=(
+            Query(
+                "vendor",
+                {"type": "string", "pattern": "^[0-9a-fA-F]{64}$"},
+                "the vendor's key (default: this node's own vendor)",
+            ),
+        ),
+    ),
+    Endpoint(
+        "POST",
+        "/v1/ratings/{deal}/reply",
+        reply_to_rating,
+        body=RatingReplyBody,
+        answer=ReplyAnswer,
+    ),
     Endpoint(
         "POST",
         "/v1/deals/{deal}/confirm",

@@ -333,7 +333,9 @@ async def offers(request: Request, ctx: ApiContext) -> dict[str, Any]:
     i = own.intent.message
     return {
         "intent": intent_json(ctx, own),
-        "ranked": [ranked_json(r) for r in ranking.ranked],
+        "ranked": [
+            ranked_json(r, _standing(ctx, r.offer.message.vendor_key)) for r in ranking.ranked
+        ],
         "rejected": [rejected_json(r) for r in ranking.rejected],
         "known_vendors": len(vendors),
         "hints": [hint_json(h) for h in hints.why_no_offers(i.terms, i.category, vendors)],
@@ -377,11 +379,35 @@ async def list_deals(request: Request, ctx: ApiContext) -> dict[str, Any]:
     if role is not None and role not in ("customer", "vendor"):
         raise BadDraft("role must be customer or vendor")
     deals = node.store.deals.list(role=None if role is None else Role(role))
-    return {"deals": [deal_json(d, to_answer=node.awaits_owner(d)) for d in deals]}
+    return {
+        "deals": [
+            deal_json(
+                d,
+                to_answer=node.awaits_owner(d),
+                vendor_rating=_standing(ctx, d.offer.message.vendor_key),
+            )
+            for d in deals
+        ]
+    }
 
 
 async def show_deal(request: Request, ctx: ApiContext) -> dict[str, Any]:
     """One deal by its accept id (prefix)."""
     deals = ctx.node.store.deals.list()
     deal = resolve(request.path_params["deal"], ((d.accept.id, d) for d in deals), "deal")
-    return {"deal": deal_json(deal, to_answer=ctx.node.awaits_owner(deal))}
+    return {
+        "deal": deal_json(
+            deal,
+            to_answer=ctx.node.awaits_owner(deal),
+            vendor_rating=_standing(ctx, deal.offer.message.vendor_key),
+        )
+    }
+
+
+def _standing(ctx: ApiContext, vendor_key: bytes) -> str:
+    """The vendor's standing, and this node's own record with it."""
+    s = ctx.node.ratings.standing(vendor_key)
+    rec = s.record
+    if not (rec.declined or rec.pending):
+        return s.line
+    return f"{s.line}; your deals: {rec.declined} declined, {rec.pending} unanswered"

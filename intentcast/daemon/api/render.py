@@ -85,9 +85,12 @@ def offer_json(offer: Signed[Offer]) -> dict[str, Any]:
     }
 
 
-def ranked_json(r: RankedOffer) -> dict[str, Any]:
-    """JSON form of a ranked offer: rank, score, breakdown and explanation."""
+def ranked_json(r: RankedOffer, vendor_rating: str = "") -> dict[str, Any]:
+    """JSON form of a ranked offer: rank, score, breakdown and explanation;
+    ``vendor_rating``: the vendor's standing from verified ratings
+    ("4.6 stars from 37 verified deals, last 3 months")."""
     return {
+        "vendor_rating": vendor_rating,
         "rank": r.rank,
         "score": round(r.score, 2),
         "breakdown": {k: round(v, 2) for k, v in r.breakdown.as_dict().items()},
@@ -127,10 +130,11 @@ def hint_json(h: Hint) -> dict[str, Any]:
     }
 
 
-def deal_json(deal: Deal, *, to_answer: bool = False) -> dict[str, Any]:
-    """JSON form of a deal: the agreement and, if any, the vendor's answer;
+def deal_json(deal: Deal, *, to_answer: bool = False, vendor_rating: str = "") -> dict[str, Any]:
+    """JSON form of a deal: the agreement and, if any, the vendor's answer
+    (and whether it came with a receipt, so the deal can be rated);
     ``to_answer``: an accept of this vendor's that waits for the owner's
-    confirm or decline."""
+    confirm or decline; ``vendor_rating``: the vendor's standing."""
     reply = deal.reply
     answer = None
     if reply is not None:
@@ -139,6 +143,7 @@ def deal_json(deal: Deal, *, to_answer: bool = False) -> dict[str, Any]:
             "kind": reply.kind.value,
             "id": reply.id.hex(),
             "text": getattr(message, "note", None) or getattr(message, "reason", ""),
+            "receipt": getattr(message, "receipt", None) is not None,
         }
     a = deal.accept.message
     return {
@@ -157,6 +162,7 @@ def deal_json(deal: Deal, *, to_answer: bool = False) -> dict[str, Any]:
         "disclosed": dict(a.disclosure),
         "reply": answer,
         "to_answer": to_answer,
+        "vendor_rating": vendor_rating,
     }
 
 

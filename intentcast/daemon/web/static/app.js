@@ -610,7 +610,7 @@ async function intentView(key) {
         { class: "card offer", "data-offer": r.offer.id, "aria-labelledby": `o-${r.offer.id.slice(0, 12)}` },
         h("h3", { id: `o-${r.offer.id.slice(0, 12)}` }, `#${r.rank} ${r.offer.vendor}: ${r.offer.item.title}`),
         h("p", {}, h("span", { class: "score" }, `score ${r.score}`), " · ", h("strong", {}, r.offer.price_text),
-          " · delivery by ", fmtTime(r.offer.deliver_by), " · ", `${r.rating_stars} stars`),
+          " · delivery by ", fmtTime(r.offer.deliver_by), " · ", r.vendor_rating || `${r.rating_stars} stars`),
         bars(r),
         h("p", { class: "why" }, h("strong", {}, "Why: "), r.explanation),
         h("p", { class: "hint" }, "Signs your terms: ", r.offer.customer_terms.join(", ") || "none", " · pays: ", r.offer.payment_modes.join(", ")),
@@ -704,6 +704,7 @@ async function dealsView() {
           : d.to_answer
             ? h("p", { class: "notice" }, "Waits for your answer: ", h("a", { href: "#/vendor" }, "confirm or decline it on the Vendor page"), ".")
             : h("p", { class: "muted" }, asCustomer ? "Waiting for the vendor's answer..." : "Being answered by your catalog or bot..."),
+        d.vendor_rating ? h("p", { class: "hint vendor-rating" }, `${d.offer.vendor}: ${d.vendor_rating}`) : "",
         h("p", { class: "hint mono" }, `deal ${d.id.slice(0, 12)}`),
       );
     });

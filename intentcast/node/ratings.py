@@ -1,0 +1,215 @@
+"""Deal-backed ratings on a node: the customer rates a confirmed deal (the
+rating leaves down a stem after a long random delay, kept across
+restarts), every node keeps the verified ratings it receives and computes
+each vendor's reputation from them, and a vendor replies to its ratings.
+docs/protocol.md ("rating"), docs/privacy.md ("Ratings")."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+from typing import Final
+
+import trio
+
+from intentcast.matching.reputation import (
+    NO_RATINGS,
+    RatingSummary,
+    VerifiedRating,
+    bayesian_rating,
+    summarise,
+)
+from intentcast.peer import topics
+from intentcast.peer.followup import follow_up_delay
+from intentcast.protocol import (
+    Confirm,
+    Rating,
+    RatingReply,
+    Signed,
+    derive_intent_keys,
+    sign,
+)
+from intentcast.protocol.fields import DAY
+from intentcast.store import DealState, OwnRating, RatingRow, Role, StoredRating, TrackRecord
+
+from .base import NodeCore, NodeError, Part
+from .stem import StemRouting
+
+log = logging.getLogger(__name__)
+
+#: How long an own rating (and a reply) stays on the network: a year.
+RATING_TTL: Final = 365 * DAY
+#: Most seconds the sender sleeps between looks at its waiting ratings.
+SENDER_POLL: Final = 5.0
+
+
+@dataclass(frozen=True, slots=True)
+class VendorStanding:
+    """What this node knows of a vendor: its reputation from verified
+    ratings, and this node's own deals with it."""
+
+    summary: RatingSummary
+    #: "4.6 stars from 37 verified deals, last 3 months".
+    line: str
+    #: This node's own deals with the vendor (declines, silence after accept).
+    record: TrackRecord
+
+
+def counted(ratings: Iterable[RatingRow]) -> list[VerifiedRating]:
+    """The ratings that count: one per vendor and deal. A vendor that
+    handed out receipts for one deal to several keys gets the lowest of
+    their ratings (so a second receipt can only cost it); a deal is named
+    by vendor and deal id together, so one vendor's receipts can never
+    stand for another vendor's deals."""
+    lowest: dict[bytes, RatingRow] = {}
+    for r in ratings:
+        key = r.vendor + r.deal
+        held = lowest.get(key)
+        if held is None or (r.stars, r.rater) < (held.stars, held.rater):
+            lowest[key] = r
+    return [
+        VerifiedRating(vendor=r.vendor, deal=key, stars=r.stars, rated=r.rated,
+                       confirmed=r.confirmed)
+        for key, r in lowest.items()
+    ]  # fmt: skip
+
+
+def standing_line(summary: RatingSummary, since: int | None, *, now: int) -> str:
+    """``4.6 stars from 37 verified deals, last 3 months`` (``since``: the
+    oldest counted deal's confirm)."""
+    if summary.count == 0 or since is None:
+        return "no verified ratings yet"
+    plural = "s" if summary.count != 1 else ""
+    days = max(0, now - since) // DAY
+    if days >= 60:
+        span = f"{days // 30} months"
+    elif days >= 14:
+        span = f"{days // 7} weeks"
+    else:
+        span = f"{max(days, 1)} day{'s' if days > 1 else ''}"
+    stars = bayesian_rating(summary) / 100
+    return f"{stars:.1f} stars from {summary.count} verified deal{plural}, last {span}"
+
+
+class RatingsPart(Part):
+    """Ratings on a node: rate (customer), reply (vendor), reputation
+    (everyone)."""
+
+    def __init__(self, core: NodeCore, stem: StemRouting) -> None:
+        super().__init__(core)
+        self.stem = stem
+        #: Set to wake the sender when a rating is added.
+        self._wake = trio.Event()
+
+    # --- reputation -----------------------------------------------------------------
+
+    def reputation(self, vendors: Collection[bytes] | None = None) -> dict[bytes, RatingSummary]:
+        """Every vendor's (or ``vendors``') summary from the verified ratings
+        this node holds."""
+        now = self.now()
+        return summarise(counted(self.store.ratings.rows(now=now, vendors=vendors)), now=now)
+
+    def standing(self, vendor_key: bytes) -> VendorStanding:
+        now = self.now()
+        mine = counted(self.store.ratings.rows(now=now, vendors=(vendor_key,)))
+        summary = summarise(mine, now=now).get(vendor_key, NO_RATINGS)
+        since = min((r.confirmed for r in mine), default=None)
+        return VendorStanding(
+            summary=summary,
+            line=standing_line(summary, since, now=now),
+            record=self.store.deals.track_record(vendor_key),
+        )
+
+    def ratings_of(self, vendor_key: bytes) -> list[StoredRating]:
+        return self.store.ratings.verified(now=self.now(), vendor=vendor_key)
+
+    # --- the customer rates ---------------------------------------------------------
+
+    async def rate(
+        self,
+        deal_id: bytes,
+        *,
+        stars: int,
+        described: int | None = None,
+        ontime: int | None = None,
+        comms: int | None = None,
+        text: str = "",
+    ) -> OwnRating:
+        """Rate an own confirmed deal (stars in hundredths). The rating is
+        signed by the deal's intent key, dated and sent at a random later
+        time (``NodeConfig.rating_delay``); a new rating of the same deal
+        replaces the earlier one. Raises :class:`NodeError` (not our deal,
+        not confirmed, no receipt) or ``InvalidMessage`` (a bad field)."""
+        deal = self.store.deals.get(deal_id)
+        if deal is None or deal.role is not Role.CUSTOMER:
+            raise NodeError("no deal of ours as a customer with this id")
+        confirm = None if deal.reply is None else deal.reply.message
+        if deal.state is not DealState.CONFIRMED or not isinstance(confirm, Confirm):
+            raise NodeError(f"the deal is {deal.state.value}; only a confirmed deal can be rated")
+        receipt = confirm.receipt
+        if receipt is None:
+            raise NodeError("the vendor gave no receipt for this deal, so it cannot be rated")
+        own = self.store.intents.get(deal.intent.signer)
+        if own is None or self.core._seed is None:
+            raise NodeError("the intent of this deal is not ours")
+        keys = derive_intent_keys(self.core._seed, own.counter)
+        params = self.config.rating_delay
+        draw = self.stem.follow_up_random.random()
+        delay = 0.0 if params is None else follow_up_delay(params, draw)
+        send_at = self.now() + int(delay)
+        earlier = self.store.ratings.own(deal_id)
+        if earlier is not None:  # the later rating must be the later one everywhere
+            send_at = max(send_at, earlier.rating.message.created + 1)
+        message = Rating(
+            receipt=receipt, stars=stars, described=described, ontime=ontime, comms=comms,
+            text=text, created=send_at, expires=send_at + RATING_TTL,
+        )  # fmt: skip
+        signed = await trio.to_thread.run_sync(
+            lambda: sign(message, keys.signing, params=self.params)
+        )
+        self.store.ratings.add_own(deal_id, signed, send_at=send_at)
+        self._wake.set()
+        self._count("rating:written")
+        stored = self.store.ratings.own(deal_id)
+        assert stored is not None
+        return stored
+
+    async def sender(self) -> None:
+        """Send own ratings when their time comes (and, after a restart,
+        those whose time came while the node was down)."""
+        while True:
+            try:
+                for due in self.store.ratings.due(now=self.now()):
+                    await self.stem.publish_own(topics.RATINGS, due.rating)
+                    self.store.ratings.mark_sent(due.rating.id)
+                    self._count("rating:sent")
+            except Exception:  # a store or network failure: the rating waits, nothing is lost
+                log.exception("sending an own rating failed; trying again shortly")
+            nxt = self.store.ratings.next_send_at()
+            wait = SENDER_POLL if nxt is None else min(SENDER_POLL, max(0.2, nxt - self.now()))
+            self._wake = trio.Event()
+            with trio.move_on_after(wait):
+                await self._wake.wait()
+
+    # --- the vendor replies ---------------------------------------------------------
+
+    async def reply(self, deal_id: bytes, text: str) -> Signed[RatingReply]:
+        """The vendor's public reply to the rating of one of its deals (a
+        later reply replaces it). Published by gossip at once: it is signed
+        by the vendor's public key, there is no author to hide."""
+        vkeys = self.core.vendor_keys
+        if vkeys is None:
+            raise NodeError("this node sells nothing: it has no ratings to reply to")
+        if not any(r.deal == deal_id for r in self.ratings_of(vkeys.vendor_key)):
+            raise NodeError("no rating of a deal of ours with this id")
+        now = self.now()
+        message = RatingReply(
+            deal=deal_id, vendor_key=vkeys.vendor_key, text=text, created=now,
+            expires=now + RATING_TTL,
+        )  # fmt: skip
+        signed = await trio.to_thread.run_sync(
+            lambda: sign(message, vkeys.signing, params=self.params)
+        )
+        await self.stem.publish_own(topics.RATINGS, signed)
+        return signed

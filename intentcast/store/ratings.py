@@ -1,0 +1,211 @@
+"""Deal-backed ratings and vendors' replies (docs/store.md, "Ratings"):
+every verified rating a node keeps, one per vendor, deal and rater (a later
+rating by the same rater replaces its earlier one), the vendor's newest
+reply per deal, and the node's own ratings waiting for their send time.
+
+Gossiped ratings and replies are written by :class:`~.gossip.GossipCache`
+in its ingest transaction (:func:`ingest_rows`); this repository reads them
+and keeps the node's own outbox of ratings."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from typing import Any, Final
+
+from intentcast.protocol import Kind, Rating, RatingReply, Signed, receipt_of
+
+from .connection import Connection
+
+_UPSERT_RATING: Final = (
+    "INSERT INTO ratings (id, vendor_key, deal, rater, stars, created, confirmed, expires, raw) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (vendor_key, deal, rater) DO UPDATE SET "
+    "id = excluded.id, stars = excluded.stars, created = excluded.created, "
+    "confirmed = excluded.confirmed, expires = excluded.expires, raw = excluded.raw "
+    "WHERE excluded.created > ratings.created "
+    "OR (excluded.created = ratings.created AND excluded.id > ratings.id)"
+)
+_UPSERT_REPLY: Final = (
+    "INSERT INTO rating_replies (vendor_key, deal, id, created, expires, raw) "
+    "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (vendor_key, deal) DO UPDATE SET "
+    "id = excluded.id, created = excluded.created, expires = excluded.expires, "
+    "raw = excluded.raw WHERE excluded.created > rating_replies.created "
+    "OR (excluded.created = rating_replies.created AND excluded.id > rating_replies.id)"
+)
+
+
+def ingest_rows(conn: Any, messages: Sequence[Signed[Any]]) -> None:
+    """Write validated ratings and replies in the caller's transaction: a
+    rating replaces the same rater's earlier one of the same deal, a reply
+    the vendor's earlier one (the later ``created`` wins; ties by id, so
+    every node keeps the same one whatever the order they arrived in)."""
+    ratings, replies = [], []
+    for m in messages:
+        if m.kind is Kind.RATING:
+            receipt = receipt_of(m.message)
+            r = receipt.message
+            ratings.append((m.id, receipt.signer, r.deal, r.rater, m.message.stars,
+                            m.message.created, r.created, m.message.expires, m.raw))  # fmt: skip
+        elif m.kind is Kind.RATING_REPLY:
+            reply: RatingReply = m.message
+            replies.append(
+                (reply.vendor_key, reply.deal, m.id, reply.created, reply.expires, m.raw)
+            )
+    if ratings:
+        conn.executemany(_UPSERT_RATING, ratings)
+    if replies:
+        conn.executemany(_UPSERT_REPLY, replies)
+
+
+@dataclass(frozen=True, slots=True)
+class StoredRating:
+    """One verified rating as kept: whom it rates, the deal, and the rating."""
+
+    vendor: bytes
+    deal: bytes
+    rater: bytes
+    #: When the vendor confirmed the deal (the receipt's time).
+    confirmed: int
+    rating: Signed[Rating]
+    #: The vendor's reply to this deal's rating, if one is kept.
+    reply: Signed[RatingReply] | None = None
+
+    @property
+    def stars(self) -> int:
+        return self.rating.message.stars
+
+    @property
+    def rated(self) -> int:
+        return self.rating.message.created
+
+
+@dataclass(frozen=True, slots=True)
+class RatingRow:
+    """What reputation needs of one kept rating, read without decoding it."""
+
+    vendor: bytes
+    deal: bytes
+    rater: bytes
+    stars: int
+    #: The rating's ``created``.
+    rated: int
+    confirmed: int
+
+
+@dataclass(frozen=True, slots=True)
+class OwnRating:
+    """A rating this node wrote, and when it leaves (or left)."""
+
+    deal: bytes
+    rating: Signed[Rating]
+    send_at: int
+    sent: bool
+
+
+class Ratings:
+    """Repository of ratings. Obtain it as :attr:`Store.ratings
+    <intentcast.store.Store.ratings>`."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._c = conn
+
+    def verified(self, *, now: int, vendor: bytes | None = None) -> list[StoredRating]:
+        """Every unexpired rating kept (of one vendor if given), with the
+        vendor's reply, oldest deal first."""
+        sql = (
+            "SELECT r.vendor_key, r.deal, r.rater, r.confirmed, r.raw, p.raw FROM ratings r "
+            "LEFT JOIN rating_replies p ON p.vendor_key = r.vendor_key AND p.deal = r.deal "
+            "AND p.expires > ?1 WHERE r.expires > ?1"
+        )
+        args: tuple[Any, ...] = (now,)
+        if vendor is not None:
+            sql += " AND r.vendor_key = ?2"
+            args += (vendor,)
+        with self._c.read() as conn:
+            rows = conn.execute(sql + " ORDER BY r.confirmed, r.rowid", args).fetchall()
+        return [
+            StoredRating(
+                vendor=bytes(r[0]),
+                deal=bytes(r[1]),
+                rater=bytes(r[2]),
+                confirmed=int(r[3]),
+                rating=self._c.decode(r[4], "ratings"),
+                reply=None if r[5] is None else self._c.decode(r[5], "rating_replies"),
+            )
+            for r in rows
+        ]
+
+    def rows(self, *, now: int, vendors: Collection[bytes] | None = None) -> list[RatingRow]:
+        """The unexpired ratings kept (of ``vendors`` if given) as index
+        columns only: no envelope is decoded, so ranking stays cheap with
+        tens of thousands of ratings kept."""
+        sql = (
+            "SELECT vendor_key, deal, rater, stars, created, confirmed FROM ratings "
+            "WHERE expires > ?"
+        )
+        args: list[Any] = [now]
+        if vendors is not None:
+            wanted = sorted(set(vendors))
+            if not wanted:
+                return []
+            sql += f" AND vendor_key IN ({','.join('?' * len(wanted))})"
+            args += wanted
+        with self._c.read() as conn:
+            found = conn.execute(sql, args).fetchall()
+        return [
+            RatingRow(bytes(r[0]), bytes(r[1]), bytes(r[2]), int(r[3]), int(r[4]), int(r[5]))
+            for r in found
+        ]
+
+    def count(self) -> int:
+        with self._c.read() as conn:
+            return int(conn.execute("SELECT count(*) FROM ratings").fetchone()[0])
+
+    # --- the node's own ratings, waiting for their send time --------------------
+
+    def add_own(self, deal: bytes, rating: Signed[Rating], *, send_at: int) -> None:
+        """Keep an own rating of ``deal`` until ``send_at`` (flushed: an
+        acknowledged rating survives a power cut). A newer rating of the
+        same deal replaces one not sent yet, and is sent as a new one after
+        one that was."""
+        with self._c.write() as conn:
+            conn.execute(
+                "INSERT OR REPLACE INTO own_ratings (deal, id, send_at, sent, raw) "
+                "VALUES (?, ?, ?, 0, ?)",
+                (deal, rating.id, send_at, rating.raw),
+            )
+
+    def own(self, deal: bytes) -> OwnRating | None:
+        with self._c.read() as conn:
+            row = conn.execute(
+                "SELECT deal, raw, send_at, sent FROM own_ratings WHERE deal = ?", (deal,)
+            ).fetchone()
+        return None if row is None else self._own(row)
+
+    def due(self, *, now: int) -> list[OwnRating]:
+        """Own ratings not sent yet whose send time has come, oldest first."""
+        with self._c.read() as conn:
+            rows = conn.execute(
+                "SELECT deal, raw, send_at, sent FROM own_ratings WHERE sent = 0 AND send_at <= ? "
+                "ORDER BY send_at",
+                (now,),
+            ).fetchall()
+        return [self._own(r) for r in rows]
+
+    def next_send_at(self) -> int | None:
+        """The earliest send time of an own rating not sent yet."""
+        with self._c.read() as conn:
+            row = conn.execute("SELECT min(send_at) FROM own_ratings WHERE sent = 0").fetchone()
+        return None if row is None or row[0] is None else int(row[0])
+
+    def mark_sent(self, rating_id: bytes) -> None:
+        with self._c.write() as conn:
+            conn.execute("UPDATE own_ratings SET sent = 1 WHERE id = ?", (rating_id,))
+
+    def _own(self, row: Any) -> OwnRating:
+        return OwnRating(
+            deal=bytes(row[0]),
+            rating=self._c.decode(row[1], "own_ratings"),
+            send_at=int(row[2]),
+            sent=bool(row[3]),
+        )
