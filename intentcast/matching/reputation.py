@@ -216,6 +216,11 @@ def decay(age: int, half_life: int) -> int:
     return (WEIGHT_UNIT >> halvings) * (2 * half_life - into) // (2 * half_life)
 
 
+#: An accept the vendor has not answered this long after it was made
+#: counts as unanswered in the customer's own record (:class:`OwnRecord`).
+UNANSWERED_AFTER: Final = DAY
+
+
 #: How late an honest rating may first reach a node that is online: the
 #: rating's publication delay (it is held back so its timing does not tie
 #: it to the deal) plus gossip.

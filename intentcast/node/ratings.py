@@ -15,9 +15,11 @@ import trio
 
 from intentcast.matching.reputation import (
     NO_RATINGS,
+    UNANSWERED_AFTER,
+    OwnRecord,
     RatingSummary,
     VerifiedRating,
-    bayesian_rating,
+    describe_reputation,
     summarise,
 )
 from intentcast.peer import topics
@@ -75,23 +77,6 @@ def counted(ratings: Iterable[RatingRow]) -> list[VerifiedRating]:
     ]  # fmt: skip
 
 
-def standing_line(summary: RatingSummary, since: int | None, *, now: int) -> str:
-    """``4.6 stars from 37 verified deals, last 3 months`` (``since``: the
-    oldest counted deal's confirm)."""
-    if summary.count == 0 or since is None:
-        return "no verified ratings yet"
-    plural = "s" if summary.count != 1 else ""
-    days = max(0, now - since) // DAY
-    if days >= 60:
-        span = f"{days // 30} months"
-    elif days >= 14:
-        span = f"{days // 7} weeks"
-    else:
-        span = f"{max(days, 1)} day{'s' if days > 1 else ''}"
-    stars = bayesian_rating(summary) / 100
-    return f"{stars:.1f} stars from {summary.count} verified deal{plural}, last {span}"
-
-
 class RatingsPart(Part):
     """Ratings on a node: rate (customer), reply (vendor), reputation
     (everyone)."""
@@ -108,16 +93,25 @@ class RatingsPart(Part):
         """Every vendor's (or ``vendors``') summary from the verified ratings
         this node holds."""
         now = self.now()
-        return summarise(counted(self.store.ratings.rows(now=now, vendors=vendors)), now=now)
+        rows = self.store.ratings.rows(now=now, vendors=vendors)
+        return summarise(counted(rows), now=now, own=self._own_records(now, vendors))
+
+    def _own_records(self, now: int, vendors: Collection[bytes] | None) -> dict[bytes, OwnRecord]:
+        """This node's own deals as customer that count against a vendor:
+        accepts it left unanswered past :data:`UNANSWERED_AFTER`, and
+        declines. Counted here only, never published."""
+        records = self.store.deals.customer_records(unanswered_before=now - UNANSWERED_AFTER)
+        return {
+            vendor: OwnRecord(unanswered=unanswered, declined=declined)
+            for vendor, (unanswered, declined) in records.items()
+            if vendors is None or vendor in vendors
+        }
 
     def standing(self, vendor_key: bytes) -> VendorStanding:
-        now = self.now()
-        mine = counted(self.store.ratings.rows(now=now, vendors=(vendor_key,)))
-        summary = summarise(mine, now=now).get(vendor_key, NO_RATINGS)
-        since = min((r.confirmed for r in mine), default=None)
+        summary = self.reputation((vendor_key,)).get(vendor_key, NO_RATINGS)
         return VendorStanding(
             summary=summary,
-            line=standing_line(summary, since, now=now),
+            line=describe_reputation(summary),
             record=self.store.deals.track_record(vendor_key),
         )
 

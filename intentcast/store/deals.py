@@ -188,6 +188,20 @@ class Deals:
             pending=int(counts.get("accepted", 0)),
         )
 
+    def customer_records(self, *, unanswered_before: int) -> dict[bytes, tuple[int, int]]:
+        """Per vendor, this node's accepts as customer that the vendor left
+        unanswered (made before ``unanswered_before``, still no reply) and
+        those it declined: ``{vendor_key: (unanswered, declined)}``, only
+        vendors with either."""
+        with self._c.read() as conn:
+            rows = conn.execute(
+                "SELECT vendor_key,"
+                " sum(state = 'accepted' AND created < ?), sum(state = 'declined')"
+                " FROM deals WHERE role = 'customer' GROUP BY vendor_key",
+                (unanswered_before,),
+            ).fetchall()
+        return {bytes(v): (int(u), int(d)) for v, u, d in rows if u or d}
+
     def _deal(self, row: Any) -> Deal:
         return Deal(
             role=Role(row[0]),

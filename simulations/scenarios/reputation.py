@@ -52,6 +52,7 @@ from intentcast.matching.reputation import (
     BURST_WINDOW,
     HALF_LIFE,
     NO_RATINGS,
+    UNANSWERED_AFTER,
     Weighting,
     with_own_record,
 )
@@ -86,8 +87,9 @@ NAME = "reputation"
 NO_WORK: Final = NetworkParams(pow_bits={})
 #: What dishonest vendors do, in turn.
 KINDS: Final = ("no-delivery", "worse-than-described", "never-answers")
-#: How long a customer waits for an answer to its accept before trying the next offer.
-ANSWER_WAIT: Final = DAY
+#: How long a customer waits for an answer to its accept before trying the
+#: next offer: the node's own cut-off for counting an accept unanswered.
+ANSWER_WAIT: Final = UNANSWERED_AFTER
 TRIES: Final = 3
 
 

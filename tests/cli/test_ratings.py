@@ -44,15 +44,15 @@ def test_a_confirmed_deal_is_rated_and_the_rating_waits_for_its_time(market: Mar
     assert "leaves at a random time" in text
     # The deal view names the vendor's standing; nothing is verified yet.
     shown = ok("deals", "--home", market.customer, deal[:8]).stdout
-    assert "vendor: no verified ratings yet" in shown
+    assert "vendor: 3.00 stars: no verified deals yet" in shown
     vendor_key = ok_json("deals", "--home", market.customer, deal[:8])["deal"]["offer"][
         "vendor_key"
     ]
     listing = ok_json("ratings", "--home", market.customer, "--vendor", vendor_key)
-    assert listing["standing"]["line"] == "no verified ratings yet"
+    assert listing["standing"]["line"] == "3.00 stars: no verified deals yet"
     assert listing["standing"]["own_deals"]["confirmed"] >= 1
     assert ok_json("ratings", "--home", market.vendor)["ratings"] == []
-    assert "no verified ratings yet" in ok("ratings", "--home", market.vendor).stdout
+    assert "no verified deals yet" in ok("ratings", "--home", market.vendor).stdout
 
 
 def test_bad_ratings_fail_with_one_clear_line(market: Market) -> None:

@@ -183,3 +183,33 @@ def test_sync_hand_over_reproduces_the_live_state(tmp_path: Path) -> None:
         live = b.gossip.live_intents(now=s.T0)
         assert sorted(m.id for m in live) == sorted(m.id for m in a.gossip.live_intents(now=s.T0))
         assert sorted(m.message.title for m in live) == ["a phone", "newer"]
+
+
+def test_customer_records_count_declines_and_accepts_left_unanswered(store: Store) -> None:
+    """What the customer's own record holds against a vendor: its declines,
+    and accepts still unanswered when the cut-off passes; deals this node
+    made as vendor never count."""
+    keys = store.intents.reserve_keys(s.SEED)
+    i = s.intent(keys.counter)
+    store.intents.add(i, counter=keys.counter)
+    o = s.offer(i)
+    store.offers.add_received(s.sealed(o, i), o)
+    declined = s.accept(keys.counter, i, o)
+    store.deals.record_accept(i, o, declined, role=Role.CUSTOMER)
+    store.deals.record_reply(s.decline(declined))
+    assert store.deals.customer_records(unanswered_before=0) == {s.VENDOR.vendor_key: (0, 1)}
+    # The intent is back on the market; an accept of another offer gets no answer.
+    o2 = s.offer(i, price=39_000)
+    store.offers.add_received(s.sealed(o2, i), o2)
+    signed = s.accept(keys.counter, i, o2)
+    store.deals.record_accept(i, o2, signed, role=Role.CUSTOMER)
+    waiting = signed.message
+    made = waiting.created
+    assert store.deals.customer_records(unanswered_before=made) == {s.VENDOR.vendor_key: (0, 1)}
+    assert store.deals.customer_records(unanswered_before=made + 1) == {s.VENDOR.vendor_key: (1, 1)}
+    # As vendor, the same vendor key's deals are not held against anyone.
+    i5 = s.intent(5)
+    o5 = s.offer(i5)
+    store.offers.add_made(i5, o5, s.sealed(o5, i5))
+    store.deals.record_accept(i5, o5, s.accept(5, i5, o5), role=Role.VENDOR)
+    assert store.deals.customer_records(unanswered_before=made + 1) == {s.VENDOR.vendor_key: (1, 1)}

@@ -405,9 +405,5 @@ async def show_deal(request: Request, ctx: ApiContext) -> dict[str, Any]:
 
 
 def _standing(ctx: ApiContext, vendor_key: bytes) -> str:
-    """The vendor's standing, and this node's own record with it."""
-    s = ctx.node.ratings.standing(vendor_key)
-    rec = s.record
-    if not (rec.declined or rec.pending):
-        return s.line
-    return f"{s.line}; your deals: {rec.declined} declined, {rec.pending} unanswered"
+    """The vendor's standing (with this node's own record against it)."""
+    return ctx.node.ratings.standing(vendor_key).line
