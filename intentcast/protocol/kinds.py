@@ -23,8 +23,13 @@ class Kind(enum.StrEnum):
     VENDOR_PROFILE = "vendor-profile"
     #: Reserved: a deal-backed rating (not yet specified).
     RECEIPT = "receipt"
-    #: Reserved: a customer's contact update to every vendor at once (not yet specified).
+    #: After the deal (protocol/relationship.py): the customer changes a
+    #: field she disclosed; a message either way; delete what you hold; the
+    #: vendor's acknowledgement or statement of deletion.
     PROFILE_UPDATE = "profile-update"
+    DEAL_MESSAGE = "deal-message"
+    FORGET = "forget"
+    DEAL_ACK = "deal-ack"
 
 
 class Layer(enum.Enum):
@@ -42,8 +47,11 @@ class Layer(enum.Enum):
 GOSSIP_KINDS: Final = frozenset(
     {Kind.INTENT, Kind.WITHDRAW, Kind.SEALED_OFFER, Kind.SEALED_DEAL, Kind.VENDOR_PROFILE}
 )
-SEALED_KINDS: Final = frozenset({Kind.OFFER, Kind.ACCEPT, Kind.CONFIRM, Kind.DECLINE})
-RESERVED_KINDS: Final = frozenset({Kind.RECEIPT, Kind.PROFILE_UPDATE})
+SEALED_KINDS: Final = frozenset(
+    {Kind.OFFER, Kind.ACCEPT, Kind.CONFIRM, Kind.DECLINE}
+    | {Kind.DEAL_MESSAGE, Kind.PROFILE_UPDATE, Kind.FORGET, Kind.DEAL_ACK}
+)
+RESERVED_KINDS: Final = frozenset({Kind.RECEIPT})
 KIND_VALUES: Final = frozenset(k.value for k in Kind)
 
 #: Largest envelope, in bytes, accepted for each kind (whole envelope,
@@ -59,7 +67,10 @@ MAX_ENVELOPE_SIZE: Final = {
     Kind.SEALED_DEAL: 4_096 + 512,
     Kind.VENDOR_PROFILE: 4_096,
     Kind.RECEIPT: 4_096,
-    Kind.PROFILE_UPDATE: 4_096,
+    Kind.PROFILE_UPDATE: 2_048,
+    Kind.DEAL_MESSAGE: 2_048,
+    Kind.FORGET: 1_024,
+    Kind.DEAL_ACK: 1_024,
 }
 #: Nothing larger is even decoded.
 MAX_ANY_ENVELOPE: Final = max(MAX_ENVELOPE_SIZE.values())

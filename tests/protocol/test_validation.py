@@ -274,7 +274,7 @@ def test_gossip_kind_inside_a_sealed_box_is_rejected() -> None:
     assert check(signed_intent().raw, layer=Layer.SEALED).reason is Reason.WRONG_LAYER
 
 
-@pytest.mark.parametrize("kind", ["receipt", "profile-update"])
+@pytest.mark.parametrize("kind", ["receipt"])
 def test_reserved_kinds_are_ignored_quietly(kind: str) -> None:
     verdict = check(forge(kind, {"created": NOW}, customer_keys().signing))
     assert verdict.action is Action.IGNORE

@@ -57,6 +57,10 @@ def test_cases_cover_every_kind_rule_and_reason() -> None:
         "decline",
         "sealed-deal",
         "vendor-profile",
+        "deal-message",
+        "profile-update",
+        "forget",
+        "deal-ack",
     }
     reasons = {c["expect"].get("reason") for c in cases}
     from intentcast.protocol import Reason
@@ -69,6 +73,9 @@ def test_cases_cover_every_kind_rule_and_reason() -> None:
         "wrong-accept",
         "payment-mode",
         "price",
+        "not-deal-party",
+        "wrong-deal",
+        "wrong-subject",
     }
     assert {r.value for r in Reason} - context_only <= reasons
     names = [c["name"] for c in cases]
