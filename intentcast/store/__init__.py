@@ -32,6 +32,7 @@ from .node_store import Store, SweepReport
 from .offers import MadeOffer, Offers, ReceivedOffer
 from .own import OwnIntent, OwnIntents
 from .peers import Peer, Peers
+from .relationships import Disclosure, Relationship, Relationships, ThreadEntry
 from .schema import LATEST as SCHEMA_VERSION
 from .stems import OwnStems, PendingStem
 
@@ -43,6 +44,7 @@ __all__ = [
     "Deal",
     "DealState",
     "Deals",
+    "Disclosure",
     "DiskFull",
     "GossipBudget",
     "GossipCache",
@@ -62,11 +64,14 @@ __all__ = [
     "PendingStem",
     "ReceivedOffer",
     "RecordNotFound",
+    "Relationship",
+    "Relationships",
     "Role",
     "Store",
     "StoreError",
     "SweepReport",
     "Synchronous",
+    "ThreadEntry",
     "TrackRecord",
     "check_private",
     "read_key_file",

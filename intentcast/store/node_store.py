@@ -17,6 +17,7 @@ from .gossip import GossipCache
 from .offers import Offers
 from .own import OwnIntents
 from .peers import Peers
+from .relationships import Relationships
 from .schema import schema_version
 from .stems import OwnStems
 
@@ -43,7 +44,7 @@ class Store:
     Repositories: :attr:`intents` (own intents and key counters),
     :attr:`gossip` (others' messages and dedupe), :attr:`offers`,
     :attr:`deals`, :attr:`peers`, :attr:`stems` (own messages on their
-    stem). Use as a context manager, or call
+    stem), :attr:`relationships` (after the deal). Use as a context manager, or call
     :meth:`close`. One store per process and thread.
     """
 
@@ -61,6 +62,8 @@ class Store:
         self.peers = Peers(conn)
         #: Own messages sent down a stem and not seen fluffed yet.
         self.stems = OwnStems(conn)
+        #: Relationships after the deal: threads and what was disclosed.
+        self.relationships = Relationships(conn)
 
     @classmethod
     def open(
