@@ -39,6 +39,7 @@ from .base import EventKind, NodeCore, NodeError, Part, Trace
 from .customer import CustomerRole
 from .p2p import open_p2p
 from .peering import Peering
+from .relationships import RelationshipsPart
 from .stem import PROTOCOL as STEM_PROTOCOL
 from .stem import StemRouting
 from .vendor_role import VendorRole
@@ -71,6 +72,8 @@ class Node(Part):
         self.withdraw = self.customer.withdraw
         self.offers_for = self.customer.offers_for
         self.accept = self.customer.accept
+        #: After the deal: threads, details, forgetting (both sides).
+        self.relationships = RelationshipsPart(self.core, self.stem)
         #: The vendor side, on a node that sells.
         self.selling = (
             None
@@ -187,6 +190,10 @@ class Node(Part):
         deal = self.store.deals.get(tag)
         if deal is not None and deal.role is Role.CUSTOMER and deal.reply is None:
             await self.customer._reply_arrived(sealed, deal.intent, deal.offer, deal.accept)
+            return
+        thread = self.store.relationships.by_tag(tag)
+        if thread is not None:
+            await self.relationships.arrived(sealed, *thread)
 
 
 @asynccontextmanager
@@ -243,6 +250,8 @@ async def open_node(
         nursery.start_soon(node.peering._sync_new_peers)
         nursery.start_soon(node.peering._sweeper)
         nursery.start_soon(node.stem._stem_keeper)
+        if node.selling is not None:
+            nursery.start_soon(node.relationships.keep_terms)
         await node.peering.resubscribe()
         node.stem.resend_unfluffed()
         for addr in config.bootstrap:

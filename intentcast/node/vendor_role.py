@@ -33,6 +33,7 @@ from intentcast.protocol import (
 from intentcast.store import Role
 
 from .base import DEAL_TTL, EventKind, NodeCore, Part
+from .relationships import open_relationship
 from .stem import StemRouting
 
 log = logging.getLogger(__name__)
@@ -150,6 +151,9 @@ class VendorRole(Part):
             )
         )
         self.store.deals.record_reply(reply)
+        if decision.confirm:
+            open_relationship(self.store, role=Role.VENDOR, intent=intent, offer=offer,
+                              accept=accept, confirm=reply)  # type: ignore[arg-type]  # fmt: skip
         await self.stem.publish_own(topics.DEALS, out)
         kind = EventKind.DEAL_CONFIRMED if decision.confirm else EventKind.DEAL_DECLINED
         self._emit(kind, accept.id, decision.text)
