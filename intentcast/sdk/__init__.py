@@ -5,7 +5,10 @@ serves, shop-wide defaults (currency, delivery, regions, accepted customer
 terms, payment modes) and an :meth:`~VendorBot.on_intent` handler that
 looks at an :class:`IntentView` and returns :class:`OfferSpec` s (or
 nothing). Optionally :meth:`~VendorBot.on_accept` confirms or declines a
-customer's accept. Handlers may be plain functions or coroutines.
+customer's accept; after the deal :meth:`~VendorBot.on_message`,
+:meth:`~VendorBot.on_update` and :meth:`~VendorBot.on_forget` hear what the
+customer sends on it (:class:`ThreadView`). Handlers may be plain
+functions or coroutines.
 
 The SDK turns the specs into protocol offers, and drops (with a log line)
 every offer that would break one of the customer's hard terms: the
@@ -41,9 +44,11 @@ if TYPE_CHECKING:
         BotLoadError,
         IntentView,
         OfferSpec,
+        ThreadView,
         VendorBot,
         confirm,
         decline,
+        reply,
     )
     from .catalog import CatalogBot, spec_from_draft
     from .loading import load_bot, run_bot
@@ -64,7 +69,9 @@ _MODULES: Final = {
     "BotLoadError": ".bot",
     "IntentView": ".bot",
     "OfferSpec": ".bot",
+    "ThreadView": ".bot",
     "VendorBot": ".bot",
+    "reply": ".bot",
     "confirm": ".bot",
     "decline": ".bot",
     "CatalogBot": ".catalog",
@@ -101,12 +108,14 @@ __all__ = [
     "IntentView",
     "OfferSpec",
     "StoppedOffer",
+    "ThreadView",
     "VendorBot",
     "attach_bot",
     "check_offer",
     "confirm",
     "decline",
     "load_bot",
+    "reply",
     "run_bot",
     "spec_from_draft",
     "to_offer",
