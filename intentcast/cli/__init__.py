@@ -14,6 +14,7 @@ from .demo import demo
 from .home import init, node, peers, status, vendor
 from .intent import intent
 from .market import accept, deals, offers
+from .relationships import COMMANDS as RELATIONSHIP_COMMANDS
 from .web import open_app
 
 
@@ -49,6 +50,7 @@ for command in (
     demo,
     categories,
     open_app,
+    *RELATIONSHIP_COMMANDS,
 ):
     main.add_command(command)
 

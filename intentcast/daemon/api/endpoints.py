@@ -43,6 +43,14 @@ from .handlers import (
     stop,
     withdraw_intent,
 )
+from .relationships import (
+    forget,
+    list_relationships,
+    resend_details,
+    send_message,
+    show_relationship,
+    update_detail,
+)
 from .vendor import MAX_WORK_POLL, vendor_answer, vendor_attach, vendor_detach, vendor_work
 
 # --- the OpenAPI document and page ----------------------------------------------
@@ -161,6 +169,26 @@ ENDPOINTS: Final = (
     ),
     Endpoint("GET", "/v1/deals", list_deals, answer=answers.Deals),
     Endpoint("GET", "/v1/deals/{deal}", show_deal, answer=answers.DealAnswer),
+    Endpoint("GET", "/v1/relationships", list_relationships, answer=answers.Relationships),
+    Endpoint(
+        "GET", "/v1/relationships/{deal}", show_relationship, answer=answers.RelationshipAnswer
+    ),
+    Endpoint(
+        "POST",
+        "/v1/relationships/{deal}/messages",
+        send_message,
+        body=models.ThreadMessage,
+        answer=answers.Sent,
+    ),
+    Endpoint(
+        "POST",
+        "/v1/relationships/{deal}/forget",
+        forget,
+        body=models.Forget,
+        answer=answers.Sent,
+    ),
+    Endpoint("POST", "/v1/details", update_detail, body=models.DetailUpdate, answer=answers.Sent),
+    Endpoint("POST", "/v1/details/resend", resend_details, body=models.Resend, answer=answers.Sent),
     Endpoint(
         "POST",
         "/v1/vendor/attach",

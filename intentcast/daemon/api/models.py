@@ -30,6 +30,7 @@ from pydantic.json_schema import SkipJsonSchema
 from intentcast.matching.formatting import minor_unit_exponent
 from intentcast.matching.taxonomy import TAXONOMY
 from intentcast.protocol import fields as f
+from intentcast.protocol.relationship import MESSAGE_TYPES
 from intentcast.protocol.vocab import (
     CATEGORIES,
     COUNTRIES,
@@ -432,3 +433,40 @@ class VendorAnswer(VendorSession):
 
 
 __all__ = ["Accept", "Connect", "IntentChanges", "IntentDraft", "Withdraw"]
+
+
+# --- after the deal (docs/daemon.md, "Relationships") -------------------------------
+
+MessageType = Literal["status", "cancel", "return", "shipped", "delivered", "other"]
+assert set(get_args(MessageType)) == set(MESSAGE_TYPES)
+
+
+class ThreadMessage(Model):
+    """A message on a deal: a ``type`` and a short ``text``; ``re`` the id
+    (prefix) of the thread message it answers."""
+
+    text: Annotated[str, Field(max_length=f.MAX_NOTE, pattern=TEXT)] = ""
+    type: MessageType = "other"
+    re: Annotated[str, Field(pattern=HEX_ID)] | None = None
+
+
+class Forget(Model):
+    """Ask the deal's vendor to delete what it holds about you."""
+
+    reason: Annotated[str, Field(max_length=f.MAX_NOTE, pattern=TEXT)] = ""
+
+
+class DetailUpdate(Model):
+    """Change a disclosed field for every vendor that holds it: ``value``
+    (null: remove it); ``old``: only vendors holding exactly that value."""
+
+    field: DisclosureName
+    value: DisclosureValue | None
+    old: DisclosureValue | None = None
+
+
+class Resend(Model):
+    """Send the current value again to the vendors that did not acknowledge
+    it (of ``field``, or of every field)."""
+
+    field: DisclosureName | None = None
