@@ -34,6 +34,7 @@ import importlib
 from typing import TYPE_CHECKING, Final
 
 if TYPE_CHECKING:
+    from intentcast.peer.relationships import ThreadReply
     from intentcast.peer.vendor import Decision
 
     from .adapter import BotVendor, StoppedOffer, check_offer, to_offer
@@ -56,6 +57,7 @@ if TYPE_CHECKING:
 #: Public name -> the module that defines it.
 _MODULES: Final = {
     "Decision": "intentcast.peer.vendor",
+    "ThreadReply": "intentcast.peer.relationships",
     "BotVendor": ".adapter",
     "StoppedOffer": ".adapter",
     "check_offer": ".adapter",
@@ -108,6 +110,7 @@ __all__ = [
     "IntentView",
     "OfferSpec",
     "StoppedOffer",
+    "ThreadReply",
     "ThreadView",
     "VendorBot",
     "attach_bot",

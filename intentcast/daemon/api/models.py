@@ -324,6 +324,10 @@ class Withdraw(Model):
     reason: Annotated[str, Field(max_length=f.MAX_NOTE, pattern=TEXT)] = ""
 
 
+MessageType = Literal["status", "cancel", "return", "shipped", "delivered", "other"]
+assert set(get_args(MessageType)) == set(MESSAGE_TYPES)
+
+
 DisclosureName = Literal["name", "contact", "email", "phone", "shipping", "billing", "note"]
 assert set(get_args(DisclosureName)) == DISCLOSURE_FIELDS
 DisclosureValue = Annotated[
@@ -430,15 +434,15 @@ class VendorAnswer(VendorSession):
     ] = []
     confirm: bool = False
     text: Annotated[str, Field(max_length=f.MAX_NOTE, pattern=TEXT)] = ""
+    #: A thread item (after the deal): the type of the message back with
+    #: ``text``; none for no message.
+    reply_type: MessageType | None = None
 
 
 __all__ = ["Accept", "Connect", "IntentChanges", "IntentDraft", "Withdraw"]
 
 
 # --- after the deal (docs/daemon.md, "Relationships") -------------------------------
-
-MessageType = Literal["status", "cancel", "return", "shipped", "delivered", "other"]
-assert set(get_args(MessageType)) == set(MESSAGE_TYPES)
 
 
 class ThreadMessage(Model):
