@@ -74,6 +74,11 @@ log = logging.getLogger(__name__)
 
 #: How often a vendor's node looks for ``cc:delete-after-deal`` terms due.
 DUE_CHECK_SECONDS: Final = 60.0
+#: Most messages a node keeps from the other side of one relationship: a
+#: party that floods its thread (each message a valid sealed deal within
+#: every per-peer limit) fills its own thread, not the node's disk. A
+#: forget request is always heard.
+MAX_THREAD_IN: Final = 1_000
 
 
 def open_relationship(
@@ -302,6 +307,10 @@ class RelationshipsPart(Part):
         checked = check_thread(message, deal.accept, deal.offer, sender=sender)
         if not checked.accepted:
             self._count(f"thread-refused:{checked.reason}")
+            return
+        full = self.store.relationships.received_count(rel.accept_id) >= MAX_THREAD_IN
+        if full and message.kind is not Kind.FORGET:  # a forget request always counts
+            self._count("thread-dropped:full")
             return
         if rel.role is Role.CUSTOMER:
             await self._customer_hears(rel, deal, message, seq)

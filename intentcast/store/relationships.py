@@ -211,6 +211,14 @@ class Relationships:
             for r in rows
         ]
 
+    def received_count(self, accept_id: bytes) -> int:
+        """How many messages the other side sent on the thread (kept)."""
+        with self._c.read() as conn:
+            row = conn.execute(
+                "SELECT count(*) FROM thread WHERE accept_id = ? AND outgoing = 0", (accept_id,)
+            ).fetchone()
+        return int(row[0])
+
     def message(self, message_id: bytes) -> ThreadEntry | None:
         """One thread message by its id."""
         with self._c.read() as conn:
