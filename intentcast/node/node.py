@@ -250,8 +250,7 @@ async def open_node(
         nursery.start_soon(node.peering._sync_new_peers)
         nursery.start_soon(node.peering._sweeper)
         nursery.start_soon(node.stem._stem_keeper)
-        if node.selling is not None:
-            nursery.start_soon(node.relationships.keep_terms)
+        nursery.start_soon(node.relationships.keep_up)
         await node.peering.resubscribe()
         node.stem.resend_unfluffed()
         for addr in config.bootstrap:

@@ -207,10 +207,13 @@ class RelationshipsPart(Part):
         targets = update_targets(self._holdings(field), value, old=old)
         return [await self._update(self.get(a), field, value) for a in targets]
 
-    async def resend_silent(self, field: str | None = None) -> list[Sent]:
+    async def resend_silent(
+        self, field: str | None = None, *, older_than: int | None = None
+    ) -> list[Sent]:
         """Send the current value again to every vendor that has not
         acknowledged it (of ``field``, or of every field): a new message
-        each (a fresh number and tag); an acknowledgement of any copy counts."""
+        each (a fresh number and tag); an acknowledgement of any copy counts.
+        With ``older_than`` seconds, only where the last copy is that old."""
         fields = [field] if field is not None else sorted(
             {f for rel in self.store.relationships.list(role=Role.CUSTOMER)
              for f in self.fields(rel.accept_id)}
@@ -218,9 +221,23 @@ class RelationshipsPart(Part):
         sent = []
         for name in fields:
             for accept_id in silent(self._holdings(name)):
+                if older_than is not None:
+                    last = self._last_update(accept_id, name)
+                    if last is not None and last > self.now() - older_than:
+                        continue
                 rel = self.get(accept_id)
                 sent.append(await self._update(rel, name, self.fields(accept_id)[name].value))
         return sent
+
+    def _last_update(self, accept_id: bytes, field: str) -> int | None:
+        """When the last copy of an update of ``field`` left, if any."""
+        times = [
+            e.created
+            for e in self.store.relationships.thread(accept_id)
+            if e.outgoing and e.kind == Kind.PROFILE_UPDATE and e.message is not None
+            and e.message.message.field == field
+        ]  # fmt: skip
+        return max(times, default=None)
 
     async def _update(self, rel: Relationship, field: str, value: str | None) -> Sent:
         return await self._send(
@@ -437,14 +454,20 @@ class RelationshipsPart(Part):
             done += 1
         return done
 
-    async def keep_terms(self) -> None:
-        """Run :meth:`delete_due` every :attr:`due_check_seconds` (a vendor
-        node's task)."""
+    async def keep_up(self) -> None:
+        """Every :attr:`due_check_seconds`: a vendor's node deletes what a
+        term says it must (:meth:`delete_due`); a customer's node sends an
+        unacknowledged update again once its last copy has expired on the
+        network (``DEAL_TTL``: no relay holds it any more, so a vendor that
+        was offline all that time would never get it)."""
         while True:
             try:
-                await self.delete_due()
+                if self.core.vendor_keys is not None:
+                    await self.delete_due()
+                if self.core._seed is not None:
+                    await self.resend_silent(older_than=DEAL_TTL)
             except Exception:
-                log.exception("deleting data whose term fell due failed")
+                log.exception("keeping relationships up to date failed")
             with trio.move_on_after(self._due_check_seconds):
                 await self._wake.wait()
             self._wake = trio.Event()

@@ -249,6 +249,7 @@ def all_scenarios() -> list[Scenario]:
         adversary,
         anonymity,
         churn,
+        detail_updates,
         follow_cost,
         market,
         model_check,
@@ -267,5 +268,6 @@ def all_scenarios() -> list[Scenario]:
         network_bench,
         follow_cost,
         adversary,
+        detail_updates,
     )
     return [m.SCENARIO for m in modules]

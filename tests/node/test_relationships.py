@@ -15,6 +15,7 @@ from typing import Any
 import trio
 
 from intentcast.node import EventKind, Node, open_node
+from intentcast.node.base import DEAL_TTL
 from intentcast.peer.relationships import ThreadEvent, ThreadReply
 from intentcast.peer.vendor import CatalogVendor
 from intentcast.protocol import Kind, Side, derive_vendor_keys, thread_tag
@@ -256,5 +257,43 @@ def test_the_customer_sees_an_overdue_term(tmp_path: Path) -> None:
             ahead[0] = rel.delete_due + 2 * DAY - time.time()
             assert customer.relationships.overdue(rel)
             assert rel.role is Role.CUSTOMER
+
+    run(main)
+
+
+def test_an_unacknowledged_update_is_sent_again_when_its_copy_expired(tmp_path: Path) -> None:
+    async def main() -> None:
+        async with market(tmp_path) as m:
+            ahead = [0.0]
+            customer = await m.stack.enter_async_context(
+                open_node(
+                    m.store("customer"),
+                    customer_seed=os.urandom(32),
+                    config=m.config,
+                    clock=lambda: time.time() + ahead[0],
+                )
+            )
+            async with open_node(
+                m.store("kiez"),
+                vendor_keys=derive_vendor_keys(os.urandom(32)),
+                vendor=catalog_vendor("kiez-phones.toml"),
+                config=m.config,
+            ) as kiez:
+                await link(kiez, customer)
+                await trio.sleep(1.2)
+                accept_id = await deal(customer, kiez, {"shipping": OLD})
+            await customer.relationships.update_detail("shipping", NEW)
+
+            def copies() -> int:
+                thread = customer.store.relationships.thread(accept_id)
+                return sum(e.kind == Kind.PROFILE_UPDATE.value for e in thread)
+
+            customer.relationships.due_check_seconds = 0.2
+            await trio.sleep(1.0)
+            assert copies() == 1  # its copy still lives on the network
+            ahead[0] = DEAL_TTL + 60
+            await wait_for(customer, lambda: copies() == 2)
+            await trio.sleep(1.0)
+            assert copies() == 2  # once per expiry, not once per check
 
     run(main)
