@@ -454,12 +454,35 @@ class RelationshipsPart(Part):
             done += 1
         return done
 
+    def open_missing(self) -> int:
+        """Open the relationship of every confirmed deal that has none: deals
+        confirmed before this node knew relationships (a store from before
+        schema version 3), or a crash between recording a confirm and
+        opening its relationship. Returns how many were opened."""
+        opened = 0
+        for deal in self.store.deals.list():
+            reply = deal.reply
+            if reply is None or reply.kind is not Kind.CONFIRM:
+                continue
+            if self.store.relationships.get(deal.accept.id) is not None:
+                continue
+            opened += open_relationship(
+                self.store, role=deal.role, intent=deal.intent, offer=deal.offer,
+                accept=deal.accept, confirm=reply,  # type: ignore[arg-type]
+            )  # fmt: skip
+        return opened
+
     async def keep_up(self) -> None:
         """Every :attr:`due_check_seconds`: a vendor's node deletes what a
         term says it must (:meth:`delete_due`); a customer's node sends an
         unacknowledged update again once its last copy has expired on the
         network (``DEAL_TTL``: no relay holds it any more, so a vendor that
-        was offline all that time would never get it)."""
+        was offline all that time would never get it). First it opens the
+        relationships that are missing (:meth:`open_missing`)."""
+        try:
+            self.open_missing()
+        except Exception:
+            log.exception("opening the relationships of earlier deals failed")
         while True:
             try:
                 if self.core.vendor_keys is not None:

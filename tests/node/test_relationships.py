@@ -297,3 +297,26 @@ def test_an_unacknowledged_update_is_sent_again_when_its_copy_expired(tmp_path: 
             assert copies() == 2  # once per expiry, not once per check
 
     run(main)
+
+
+def test_deals_confirmed_before_relationships_existed_get_one_at_start(tmp_path: Path) -> None:
+    """A store from before schema version 3 has confirmed deals and no
+    relationships: the node opens them when it starts."""
+
+    async def main() -> None:
+        async with market(tmp_path) as m:
+            seed, store = os.urandom(32), m.store("customer")
+            kiez = await m.vendor("kiez-phones.toml")
+            async with open_node(store, customer_seed=seed, config=m.config) as customer:
+                await link(kiez, customer)
+                await trio.sleep(1.2)
+                accept_id = await deal(customer, kiez, {"shipping": OLD})
+            with store._c.write() as conn:  # as a version-2 store left it
+                for table in ("thread_tags", "disclosures", "thread", "relationships"):
+                    conn.execute(f"DELETE FROM {table}")
+            assert store.relationships.get(accept_id) is None
+            async with open_node(store, customer_seed=seed, config=m.config) as customer:
+                await wait_for(customer, lambda: store.relationships.get(accept_id) is not None)
+                assert customer.relationships.fields(accept_id)["shipping"].value == OLD
+
+    run(main)
