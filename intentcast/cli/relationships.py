@@ -51,7 +51,9 @@ def print_relationship(r: dict[str, Any], *, thread: bool) -> None:
     click.echo(f"{r['vendor']}  deal {short(r['deal'])}  since {_when(r['opened'])}  {_state(r)}")
     for name, held in sorted(r["holds"].items()):
         value = held["value"] if held["value"] is not None else "(deleted or removed)"
-        ack = "" if held["acknowledged"] or r["deleted"] is not None else "  (not acknowledged)"
+        ack = "" if held["acknowledged"] else "  (not acknowledged)"
+        if r["role"] == "customer" and r["deleted"] is not None:
+            ack = "  (the vendor deleted it)"
         click.echo(f"    {name}: {value}{ack}")
     if r["delete_due"] is not None:
         click.echo(f"    cc:delete-after-deal: delete by {_when(r['delete_due'])}")

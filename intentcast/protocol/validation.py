@@ -433,10 +433,13 @@ def check_ack(
     sent no such message): an update's acknowledgement names exactly its
     field and deletes nothing, a forget request's is a statement of
     deletion; with no subject it must be a statement of deletion by the
-    vendor's own motion (a term fell due), ``of`` naming the deal."""
+    vendor's own motion (a term fell due), ``of`` naming the deal. A
+    subject on another deal never fits."""
     a = ack.message
     if subject is None:
         ok = a.of == accept.id and a.is_deletion
+    elif subject.message.deal != accept.id:
+        ok = False  # the customer's message on another deal
     elif subject.kind is Kind.PROFILE_UPDATE:
         ok = a.fields == (subject.message.field,) and not a.is_deletion
     else:

@@ -192,6 +192,10 @@ def test_check_ack_fits_what_it_answers() -> None:
     )
     assert check_ack(ack(forget.id, ("shipping",), AT), forget, w["accept"]).accepted
     assert check_ack(ack(forget.id, (), None), forget, w["accept"]).reason is Reason.WRONG_SUBJECT
+    elsewhere = update(w, deal=bytes(32))
+    assert check_ack(ack(elsewhere.id, ("shipping",), None), elsewhere, w["accept"]).reason is (
+        Reason.WRONG_SUBJECT
+    )
     # A term fell due: the vendor deleted by itself, naming the deal.
     assert check_ack(ack(w["accept"].id, ("contact",), AT), None, w["accept"]).accepted
     assert check_ack(ack(bytes(32), ("contact",), AT), None, w["accept"]).reason is (
