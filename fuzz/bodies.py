@@ -59,7 +59,9 @@ def _signer(kind: Kind) -> SigningKey:
     m = market()
     if kind in (Kind.INTENT, Kind.WITHDRAW, Kind.ACCEPT):
         return m.keys.signing
-    if kind in (Kind.OFFER, Kind.CONFIRM, Kind.DECLINE, Kind.VENDOR_PROFILE):
+    if kind in (Kind.DEAL_MESSAGE, Kind.PROFILE_UPDATE, Kind.FORGET):
+        return m.keys.signing
+    if kind in (Kind.OFFER, Kind.CONFIRM, Kind.DECLINE, Kind.VENDOR_PROFILE, Kind.DEAL_ACK):
         return m.vendor.signing
     return SigningKey(bytes(range(200, 232)))  # the one-time key of the sealed outers
 
@@ -139,7 +141,7 @@ def one_input(data: bytes) -> None:
 
 
 def seeds() -> list[bytes]:
-    samples = {s.kind: s for s in market().every_envelope().values()}
+    samples = {s.kind: s for s in market().every_body_sample()}
     out = []
     for index, kind in enumerate(KINDS):
         body = pack(samples[kind].message.to_body())

@@ -16,16 +16,21 @@ from typing import Any
 from intentcast.protocol import (
     Accept,
     Confirm,
+    DealAck,
+    DealMessage,
     Decline,
+    Forget,
     Intent,
     IntentKeys,
     Offer,
+    ProfileUpdate,
     SealedDeal,
     SealedOffer,
     Signed,
     VendorKeys,
     VendorProfile,
     Withdraw,
+    sign,
 )
 from tests.protocol import builders as b
 
@@ -52,6 +57,8 @@ class Market:
     decline: Signed[Decline]
     sealed_confirm: Signed[SealedDeal]
     profile: Signed[VendorProfile]
+    #: After the deal: a message, an update, a forget request, a statement.
+    thread: tuple[Signed[Any], ...] = ()
 
     def every_envelope(self) -> dict[str, Signed[Any]]:
         """Every sample by a short name."""
@@ -67,6 +74,10 @@ class Market:
             "sealed-confirm": self.sealed_confirm,
             "vendor-profile": self.profile,
         }
+
+    def every_body_sample(self) -> list[Signed[Any]]:
+        """One sample of every kind with a body, the relationship kinds too."""
+        return [*self.every_envelope().values(), *self.thread]
 
 
 @cache
@@ -91,4 +102,23 @@ def market() -> Market:
         decline=b.signed_decline(accept, offer, vendor),
         sealed_confirm=b.sealed_deal(confirm, to=accept.id, recipient=intent.message.reply_key),
         profile=b.signed_profile(vendor),
+        thread=_thread(accept, keys, vendor),
+    )
+
+
+def _thread(
+    accept: Signed[Accept], keys: IntentKeys, vendor: VendorKeys
+) -> tuple[Signed[Any], ...]:
+    at, deal = NOW + 500, accept.id
+    return (
+        sign(DealMessage(deal=deal, seq=0, created=at, type="status", text="Where?"), keys.signing),
+        sign(
+            ProfileUpdate(deal=deal, seq=1, created=at, field="shipping", value="Neue Str. 2"),
+            keys.signing,
+        ),
+        sign(Forget(deal=deal, seq=2, created=at), keys.signing),
+        sign(
+            DealAck(deal=deal, seq=0, created=at, of=deal, fields=("shipping",), deleted=at),
+            vendor.signing,
+        ),
     )
