@@ -362,7 +362,9 @@ class RelationshipsPart(Part):
             return
         if self.store.relationships.add_received(rel, message, seq):
             m = message.message
-            self._emit(EventKind.THREAD_MESSAGE, rel.accept_id, f"{m.type}: {m.text}")
+            # The type only: the daemon logs events, and a log must not
+            # keep what a forget request deletes.
+            self._emit(EventKind.THREAD_MESSAGE, rel.accept_id, m.type)
 
     async def _vendor_hears(
         self, rel: Relationship, deal: Deal, message: Signed[Any], seq: int
@@ -397,7 +399,9 @@ class RelationshipsPart(Part):
             event = ThreadEvent("forget", rel.accept_id, message.id, sku, m.created, text=m.reason)
             await self._forget_and_state(rel, of=message.id)
         else:
-            self._emit(EventKind.THREAD_MESSAGE, rel.accept_id, f"{m.type}: {m.text}")
+            # The type only: the daemon logs events, and a log must not
+            # keep what a forget request deletes.
+            self._emit(EventKind.THREAD_MESSAGE, rel.accept_id, m.type)
             event = ThreadEvent(
                 "message", rel.accept_id, message.id, sku, m.created, type=m.type, text=m.text,
                 disclosure=self._held(rel),
