@@ -132,6 +132,8 @@ class RelationshipsPart(Part):
         self.stem = stem
         self._due_check_seconds = DUE_CHECK_SECONDS
         self._wake = trio.Event()
+        #: (deal, tag) the windows took in, to look for in the gossip cache.
+        self._fresh: list[tuple[bytes, bytes]] = []
 
     @property
     def due_check_seconds(self) -> float:
@@ -300,8 +302,27 @@ class RelationshipsPart(Part):
 
     # --- messages arriving ----------------------------------------------------------------
 
+    def _record(self, rel: Relationship, message: Signed[Any], seq: int) -> bool:
+        """Store a message of the other side; True if it is new. Tags the
+        window took in are queued: a message under one of them may have come
+        (by sync, out of order) before the window reached it."""
+        new, fresh = self.store.relationships.add_received(rel, message, seq)
+        self._fresh.extend((rel.accept_id, tag) for tag, _ in fresh)
+        return new
+
     async def arrived(self, sealed: Signed[SealedDeal], rel: Relationship, seq: int) -> None:
-        """A sealed deal under one of this node's thread tags."""
+        """A sealed deal under one of this node's thread tags; then the ones
+        stored before the thread's window reached their tags."""
+        await self._arrived(sealed, rel, seq)
+        while self._fresh:
+            accept_id, tag = self._fresh.pop()
+            for earlier in self.store.gossip.sealed_deals(tag):
+                found = self.store.relationships.by_tag(tag)
+                if found is not None and found[0].accept_id == accept_id:
+                    self._count("thread:caught-up")
+                    await self._arrived(earlier, *found)
+
+    async def _arrived(self, sealed: Signed[SealedDeal], rel: Relationship, seq: int) -> None:
         deal = self._deal(rel)
         sender = rel.peer_side
         if rel.role is Role.CUSTOMER:
@@ -350,7 +371,7 @@ class RelationshipsPart(Part):
             if not checked.accepted:
                 self._count(f"thread-refused:{checked.reason}")
                 return
-            if not self.store.relationships.add_received(rel, ack, seq):
+            if not self._record(rel, ack, seq):
                 return
             self.store.relationships.answered(ack.message.of, ack)
             what = (
@@ -360,7 +381,7 @@ class RelationshipsPart(Part):
             )
             self._emit(EventKind.ACK_RECEIVED, rel.accept_id, f"{rel.vendor_name}: {what}")
             return
-        if self.store.relationships.add_received(rel, message, seq):
+        if self._record(rel, message, seq):
             m = message.message
             # The type only: the daemon logs events, and a log must not
             # keep what a forget request deletes.
@@ -378,7 +399,7 @@ class RelationshipsPart(Part):
             else:
                 self._count("thread-dropped:forgotten")
             return
-        if not self.store.relationships.add_received(rel, message, seq):
+        if not self._record(rel, message, seq):
             return
         event: ThreadEvent
         sku = deal.offer.message.item.sku

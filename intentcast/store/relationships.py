@@ -261,14 +261,18 @@ class Relationships:
                     (m.created, accept_id),
                 )
 
-    def add_received(self, rel: Relationship, signed: Signed[Any], seq: int) -> bool:
+    def add_received(
+        self, rel: Relationship, signed: Signed[Any], seq: int
+    ) -> tuple[bool, builtins.list[tuple[bytes, int]]]:
         """Record a message the other side sent (validated and checked
-        against the deal); moves the tag window on past ``seq``. False if
-        it was recorded before (a resent copy)."""
+        against the deal) and move the tag window on past ``seq``. Returns
+        whether it is new (not a resent copy) and the ``(tag, seq)`` pairs
+        the window took in just now: messages under those tags may have
+        arrived already, unrecognised (the node looks for them)."""
         with self._c.write() as conn:
-            _extend_tags(conn, rel.accept_id, rel.thread_key, rel.peer_side, seq + 1)
+            fresh = _extend_tags(conn, rel.accept_id, rel.thread_key, rel.peer_side, seq + 1)
             if conn.execute("SELECT 1 FROM thread WHERE id = ?", (signed.id,)).fetchone():
-                return False
+                return False, fresh
             _insert(conn, rel.accept_id, signed, outgoing=False)
             if signed.kind == "forget":
                 conn.execute(
@@ -276,7 +280,7 @@ class Relationships:
                     "WHERE accept_id = ?",
                     (signed.message.created, rel.accept_id),
                 )
-        return True
+        return True, fresh
 
     def apply_update(self, accept_id: bytes, field: str, value: str | None, since: int) -> None:
         """Vendor: hold ``value`` for ``field`` from now on (None: remove it)."""
@@ -377,12 +381,21 @@ def _relationship(row: Any) -> Relationship:
     )
 
 
-def _extend_tags(conn: Any, accept_id: bytes, key: bytes, side: Side, start: int) -> None:
-    """Expect the tags of ``side``'s messages ``start .. start + TAG_WINDOW - 1``."""
-    conn.executemany(
-        "INSERT OR IGNORE INTO thread_tags (tag, accept_id, seq) VALUES (?, ?, ?)",
-        [(thread_tag(key, side, s), accept_id, s) for s in range(start, start + TAG_WINDOW)],
-    )
+def _extend_tags(
+    conn: Any, accept_id: bytes, key: bytes, side: Side, start: int
+) -> list[tuple[bytes, int]]:
+    """Expect the tags of ``side``'s messages ``start .. start + TAG_WINDOW - 1``;
+    returns the ``(tag, seq)`` pairs not expected before."""
+    fresh = []
+    for s in range(start, start + TAG_WINDOW):
+        tag = thread_tag(key, side, s)
+        added = conn.execute(
+            "INSERT OR IGNORE INTO thread_tags (tag, accept_id, seq) VALUES (?, ?, ?)",
+            (tag, accept_id, s),
+        ).rowcount
+        if added:
+            fresh.append((tag, s))
+    return fresh
 
 
 def _insert(conn: Any, accept_id: bytes, signed: Signed[Any], *, outgoing: bool) -> None:

@@ -323,3 +323,51 @@ def test_deals_confirmed_before_relationships_existed_get_one_at_start(tmp_path:
                 assert customer.relationships.fields(accept_id)["shipping"].value == OLD
 
     run(main)
+
+
+def test_more_messages_than_the_tag_window_reach_a_vendor_that_was_offline(
+    tmp_path: Path,
+) -> None:
+    """20 messages while the vendor is down: sync hands them over newest
+    first, beyond the 16 tags it expects; each one taken in widens the
+    window, and the ones already stored are found again."""
+
+    async def main() -> None:
+        async with market(tmp_path) as m:
+            customer = await m.customer()
+            relay = await m.relay()
+            await link(customer, relay)
+            seed, store = os.urandom(32), m.store("kiez")
+
+            def kiez_node() -> Any:
+                return open_node(
+                    store,
+                    vendor_keys=derive_vendor_keys(seed),
+                    vendor=catalog_vendor("kiez-phones.toml"),
+                    config=m.config,
+                )
+
+            async with kiez_node() as kiez:
+                await link(kiez, relay)
+                await trio.sleep(1.2)
+                accept_id = await deal(customer, kiez, {"email": EMAIL})
+            for n in range(20):
+                await customer.relationships.message(accept_id, f"message {n}", type="other")
+            thread_key = customer.relationships.get(accept_id).thread_key
+            last = thread_tag(thread_key, Side.CUSTOMER, 19)
+            await wait_for(relay, lambda: bool(relay.store.gossip.sealed_deals(last)), timeout=20)
+            async with kiez_node() as kiez:
+                await link(kiez, relay)
+
+                def texts() -> set[str]:
+                    return {
+                        e.message.message.text
+                        for e in store.relationships.thread(accept_id)
+                        if e.message is not None and not e.outgoing
+                    }
+
+                await wait_for(kiez, lambda: len(texts()) == 20, timeout=30)
+                assert kiez.counters.get("thread:caught-up", 0) > 0
+            assert texts() == {f"message {n}" for n in range(20)}
+
+    run(main)
