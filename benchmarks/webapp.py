@@ -3,9 +3,13 @@ the web app's pages in headless Chromium over a full store.
 
 A customer node's store gets ``--intents`` own intents (1,000), each with
 ``--offers-per-intent`` received offers (10: 10,000 offers), and
-``--deals`` confirmed deals (100). The node runs with its API and web app
-(``intentcast.daemon.web.serve``), Debian's Chromium (Selenium, the system
-chromedriver) signs in and switches between the pages ``--rounds`` times.
+``--deals`` confirmed deals (100). The node also sells (Kiez Phones'
+catalog, accepts held for the owner): ``--offers-made`` offers made to
+other customers' intents (10,000, five per intent), ``--to-answer``
+accepts of them waiting for the owner (20) and as many confirmed. The
+node runs with its API and web app (``intentcast.daemon.web.serve``),
+Debian's Chromium (Selenium, the system chromedriver) signs in and
+switches between the pages ``--rounds`` times.
 Each figure is the time the app itself measures for a page: from the
 route change to the first frame painted after the page is built (its API
 calls, the JSON, the DOM), median and worst over the rounds:
@@ -14,6 +18,8 @@ calls, the JSON, the DOM), median and worst over the rounds:
 - ``offers_ms``: one intent with its ranked offers (score bars, the why)
   and the rejected ones;
 - ``deals_ms``, ``node_ms``, ``post_ms``: deals, node and peers, the form;
+- ``vendor_ms``: the vendor's page (accepts to answer, the newest 100
+  offers made, deals, the catalog);
 - ``first_load_ms``: a fresh load of the app (session, vocabulary, status
   and the intents page), from navigation start (the browser's own work on
   a new document included); ``first_load_app_ms``: the same from the
@@ -41,15 +47,19 @@ import httpx
 import trio
 
 from benchmarks.harness import report
-from intentcast.daemon.config import Settings
+from intentcast.daemon.config import Settings, read_catalog
 from intentcast.daemon.web.serve import Served, serve_api
 from intentcast.node import open_node
 from intentcast.peer.config import NodeConfig
+from intentcast.peer.vendor import CatalogVendor
 from intentcast.protocol import DEFAULT_PARAMS
 from intentcast.store import Role, Store, Synchronous
 from tests.store import store_samples as s
 
 DAY = 86_400
+KIEZ = Path(__file__).resolve().parents[1] / "examples" / "catalogs" / "kiez-phones.toml"
+#: Offers the vendor made per other customer's intent.
+MADE_PER_INTENT = 5
 
 
 def fill(store: Store, intents: int, per_intent: int, deals: int, now: int) -> None:
@@ -72,13 +82,41 @@ def fill(store: Store, intents: int, per_intent: int, deals: int, now: int) -> N
             store.deals.record_reply(s.confirm(accept))
 
 
+def fill_vendor(store: Store, first: int, made: int, to_answer: int, now: int) -> None:
+    """Offers made to other customers' intents (numbered from ``first``),
+    ``MADE_PER_INTENT`` each; the first ``to_answer`` of those intents
+    accepted and waiting for the owner, the next ``to_answer`` confirmed."""
+    for j in range((made + MADE_PER_INTENT - 1) // MADE_PER_INTENT):
+        n = first + j
+        intent = s.intent(n, created=now - 60, expires=now + 7 * DAY, title=f"phone {j}")
+        offers = []
+        for k in range(min(MADE_PER_INTENT, made - j * MADE_PER_INTENT)):
+            offer = s.offer(intent, price=40_000 + 100 * k, until=now + DAY)
+            store.offers.add_made(intent, offer, s.sealed(offer, intent, seed=k))
+            offers.append(offer)
+        if j < 2 * to_answer:
+            accept = s.accept(n, intent, offers[0])
+            store.deals.record_accept(intent, offers[0], accept, role=Role.VENDOR)
+            if j >= to_answer:
+                store.deals.record_reply(s.confirm(accept))
+
+
 def _serve(path: Path, on_ready: Callable[[Served, trio.Event, Any], None]) -> None:
     async def main() -> None:
         with Store.open(path / "node.db") as store:
-            config = NodeConfig(listen=("/ip4/127.0.0.1/tcp/0",), params=DEFAULT_PARAMS)
+            config = NodeConfig(
+                listen=("/ip4/127.0.0.1/tcp/0",), params=DEFAULT_PARAMS, hold_accepts=True
+            )
+            settings = Settings(roles=("customer", "vendor"), catalog=KIEZ, confirm="manual")
             async with (
-                open_node(store, customer_seed=s.SEED, config=config) as node,
-                serve_api(node, settings=Settings(), home=path / "home") as served,
+                open_node(
+                    store,
+                    customer_seed=s.SEED,
+                    vendor_keys=s.VENDOR,
+                    vendor=CatalogVendor(read_catalog(KIEZ)),
+                    config=config,
+                ) as node,
+                serve_api(node, settings=settings, home=path / "home") as served,
             ):
                 done = trio.Event()
                 on_ready(served, done, trio.lowlevel.current_trio_token())
@@ -120,6 +158,9 @@ API_CALLS = {
     "api_deals": "/v1/deals",
     "api_status": "/v1/status",
     "api_vocab": "/v1/vocab",
+    "api_vendor_offers": "/v1/vendor/offers?limit=100",
+    "api_vendor_deals": "/v1/deals?role=vendor",
+    "api_vendor_catalog": "/v1/vendor/catalog",
 }
 
 
@@ -149,6 +190,7 @@ def measure(served: Served, key: str, rounds: int) -> dict[str, float]:
             "offers": f"#/intent/{key}",
             "deals": "#/deals",
             "node": "#/node",
+            "vendor": "#/vendor",
         }
         samples: dict[str, list[float]] = {name: [] for name in pages}
         samples["first_load"] = []
@@ -192,6 +234,8 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--intents", type=int, default=1_000)
     parser.add_argument("--offers-per-intent", type=int, default=10)
     parser.add_argument("--deals", type=int, default=100)
+    parser.add_argument("--offers-made", type=int, default=10_000)
+    parser.add_argument("--to-answer", type=int, default=20)
     parser.add_argument("--rounds", type=int, default=10)
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="bench-webapp-") as tmp:
@@ -199,7 +243,9 @@ def main(argv: list[str]) -> int:
         t0 = time.perf_counter()
         # Filled with synchronous=NORMAL (the figures are about reading).
         with Store.open(path / "node.db", synchronous=Synchronous.NORMAL) as store:
-            fill(store, args.intents, args.offers_per_intent, args.deals, int(time.time()))
+            now = int(time.time())
+            fill(store, args.intents, args.offers_per_intent, args.deals, now)
+            fill_vendor(store, args.intents, args.offers_made, args.to_answer, now)
         fill_s = time.perf_counter() - t0
         ready: list[tuple[Served, trio.Event, Any]] = []
         started = threading.Event()
@@ -225,6 +271,8 @@ def main(argv: list[str]) -> int:
             "intents": args.intents,
             "offers": args.intents * args.offers_per_intent,
             "deals": args.deals,
+            "offers_made": args.offers_made,
+            "to_answer": args.to_answer,
             "rounds": args.rounds,
             "fill_s": round(fill_s, 1),
             **figures,

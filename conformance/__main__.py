@@ -2,6 +2,7 @@
 
 python -m conformance vectors [--adapter CMD] [--only PREFIX] [-v]
 python -m conformance node MULTIADDR [--pow-bits KIND=BITS ...] [--max-rejected N]
+                                    [--rate N] [--burst N] [--max-over-rate N]
 """
 
 from __future__ import annotations
@@ -24,6 +25,12 @@ def main(argv: list[str]) -> int:
                       help="the network's proof of work (default: the protocol's)")  # fmt: skip
     node.add_argument("--max-rejected", type=int, default=20,
                       help="strikes a node tolerates per window (wire.md: 20)")  # fmt: skip
+    node.add_argument("--rate", type=float, default=200.0,
+                      help="messages a second taken from one peer (wire.md: 200)")  # fmt: skip
+    node.add_argument("--burst", type=float, default=400.0,
+                      help="the message burst it allows (wire.md: 400)")  # fmt: skip
+    node.add_argument("--max-over-rate", type=int, default=200,
+                      help="drops for rate it tolerates per window (wire.md: 200)")  # fmt: skip
     args = parser.parse_args(argv)
     if args.command == "vectors":
         from .vectors import OUR_ADAPTER, run
@@ -31,13 +38,22 @@ def main(argv: list[str]) -> int:
         return run(args.adapter or OUR_ADAPTER, only=args.only, verbose=args.verbose)
     import trio
 
+    from intentcast.peer.limits import PeerLimitConfig
+
     from . import node_check
 
+    limits = PeerLimitConfig(
+        messages_per_second=args.rate,
+        message_burst=args.burst,
+        max_over_rate=args.max_over_rate,
+    )
     bits = None
     if args.pow_bits is not None:
         bits = {k: int(v) for k, v in (item.split("=", 1) for item in args.pow_bits)}
     return trio.run(
-        lambda: node_check.run(args.multiaddr, pow_bits=bits, max_rejected=args.max_rejected)
+        lambda: node_check.run(
+            args.multiaddr, pow_bits=bits, max_rejected=args.max_rejected, limits=limits
+        )
     )
 
 

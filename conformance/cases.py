@@ -190,10 +190,15 @@ def envelope(version: Any, kind: Any, body: Any, signer: Any, signature: Any) ->
 class Builder:
     """Valid messages at ``now``, and forgeries of them."""
 
-    def __init__(self, now: int, params: NetworkParams) -> None:
+    def __init__(
+        self, now: int, params: NetworkParams, customer_seed: bytes = CUSTOMER_SEED
+    ) -> None:
+        """``customer_seed`` makes the intent keys: the vectors' fixed one by
+        default; a check of a running node takes a fresh one per run, so a
+        withdrawal from an earlier run does not hide this run's intent."""
         self.now = now
         self.params = params
-        self.keys = derive_intent_keys(CUSTOMER_SEED, 0)
+        self.keys = derive_intent_keys(customer_seed, 0)
         self.vkeys = derive_vendor_keys(VENDOR_SEED)
         self.stranger = SigningKey(bytes([7]) * 32)
         self._rng = random.Random(20261203)

@@ -13,7 +13,10 @@ Probes are py-libp2p peers publishing in the protocol's anonymous mode
    one more gets it disconnected and refused (banned); ignored cases cost
    nothing;
 4. malformed sync and stem frames are refused (the stream is reset) and
-   the node keeps serving.
+   the node keeps serving;
+5. the message rate (docs/wire.md, "Limits"): a peer that stays within
+   its burst is kept; one that floods past the rate, with messages that
+   are each harmless (expired, so ignored: no strike), is banned.
 
 The messages are built afresh for the node's clock (the stored vectors are
 dated 2027) by :mod:`conformance.cases`, with the node's proof-of-work bits.
@@ -37,7 +40,16 @@ from intentcast.node import sync as wire
 from intentcast.node.p2p import P2P, NetworkError, open_p2p
 from intentcast.node.stem_streams import PROTOCOL as STEM
 from intentcast.peer import topics
-from intentcast.protocol import Intent, Kind, NetworkParams, derive_intent_keys, message_id, sign
+from intentcast.peer.limits import PeerLimitConfig
+from intentcast.protocol import (
+    Intent,
+    Kind,
+    NetworkParams,
+    Withdraw,
+    derive_intent_keys,
+    message_id,
+    sign,
+)
 
 from . import cases
 from .frames import frame as wire_frame
@@ -161,9 +173,17 @@ def _fresh_intent(now: int, params: NetworkParams, title: str) -> Any:
 
 
 async def check_node(
-    addr: str, *, params: NetworkParams, max_rejected: int = 20, log: Log = print
+    addr: str,
+    *,
+    params: NetworkParams,
+    max_rejected: int = 20,
+    limits: PeerLimitConfig | None = None,
+    log: Log = print,
 ) -> list[Result]:
-    """Run every check against the node at ``addr``; one result per check."""
+    """Run every check against the node at ``addr``; one result per check.
+
+    ``limits`` are the node's declared message limits (default: wire.md's);
+    the rate check floods past them, so it runs last."""
     target = _target(addr)
     results: list[Result] = []
 
@@ -172,7 +192,9 @@ async def check_node(
         log(f"{'PASS' if ok else 'FAIL'} {name}{': ' + detail if detail else ''}")
 
     wall = int(time.time())
-    b = cases.Builder(wall - 600, params)  # checked at the node's now, ~wall
+    # Checked at the node's now, ~wall; fresh intent keys, so the node can
+    # be checked again (its store keeps the last run's withdrawal).
+    b = cases.Builder(wall - 600, params, customer_seed=os.urandom(32))
     seen: list[tuple[str, bytes]] = []
     async with probe(addr) as sender, probe(addr, seen) as watcher:
         followed = {}
@@ -222,8 +244,12 @@ async def check_node(
         await _check_bad_frames(watcher, target, record)
         await _check_stem(sender, target=target, seen=seen, now=wall, params=params, record=record)
     await _check_sync_requester(addr, now=wall, params=params, record=record)
+    await _check_sync_responder_fault(addr, now=wall, params=params, record=record)
     await _check_strikes(
         addr=addr, target=target, b=b, params=params, max_rejected=max_rejected, record=record
+    )
+    await _check_over_rate(
+        addr, b=b, params=params, limits=limits or PeerLimitConfig(), record=record
     )
     return results
 
@@ -378,6 +404,44 @@ async def _check_sync_requester(
                "" if taken else "the intent handed over by sync is not offered back")  # fmt: skip
 
 
+async def _check_sync_responder_fault(
+    addr: str, *, now: int, params: NetworkParams, record: Callable[..., None]
+) -> None:
+    """A peer that, answering the node's sync, hands over a message the
+    node did not want (it offered nothing): the node must not take it."""
+    target = _target(addr)
+    signed = _fresh_intent(now, params, "Pixel 8 pushed unasked")
+    answered = trio.Event()
+
+    async def respond(stream: Any) -> None:
+        with suppress(Exception):  # the node may reset the stream: that is fine
+            await wire.read_frame(stream, timeout=10.0)
+            await wire.write_frame(stream, {"t": "inv-end"})
+            await wire.read_frame(stream, timeout=10.0)  # want-end: it wants nothing
+            await wire.write_frame(
+                stream, {"t": "msg", "topic": TOPIC_OF["intent"], "data": signed.raw}
+            )
+            await wire.write_frame(stream, {"t": "end"})
+        answered.set()
+
+    async with open_p2p(on_message=lambda *_: False) as p2p:
+        p2p.set_stream_handler(wire.PROTOCOL, respond)
+        await p2p.connect(addr)
+        with trio.move_on_after(20.0):
+            await answered.wait()
+        await trio.sleep(1.0)
+    try:
+        async with probe(addr) as checker:
+            offered, _ = await sync_session(checker, target, [TOPIC_OF["intent"]], lambda ids: [])
+        taken = signed.id in offered
+        detail = "the node took a message it did not want and offers it by sync" if taken else ""
+    except Exception as exc:  # recorded
+        taken, detail = True, f"{type(exc).__name__}: {exc}"
+    if not answered.is_set():
+        taken, detail = True, "the node did not ask the probe for sync within 20 s"
+    record("sync/unwanted-message-dropped", not taken, detail)
+
+
 def live_cases(b: cases.Builder, params: NetworkParams) -> tuple[list[Any], list[Any]]:
     """The gossip-layer reject and ignore cases that stay what they are
     while they travel (no boundary of the clock), at ``b.now``."""
@@ -454,6 +518,72 @@ async def _check_strikes(
             record(label, True)
 
 
+def harmless_flood(b: cases.Builder, params: NetworkParams, count: int) -> list[bytes]:
+    """``count`` distinct, well-formed withdrawals that expired a day ago:
+    a node ignores each (no strike), so only their rate can get the sender
+    banned. Each carries its kind's proof of work (checked before expiry)."""
+    return [
+        sign(
+            Withdraw(
+                intent_key=b.keys.intent_key,
+                created=b.now - 2 * cases.DAY,
+                expires=b.now - cases.DAY,
+                reason=f"flood {i}",
+            ),
+            b.keys.signing,
+            params=params,
+        ).raw
+        for i in range(count)
+    ]
+
+
+async def _check_over_rate(
+    addr: str,
+    *,
+    b: cases.Builder,
+    params: NetworkParams,
+    limits: PeerLimitConfig,
+    record: Callable[..., None],
+) -> None:
+    """Half a burst leaves the sender connected; then a flood of twice
+    (burst + tolerated drops) plus two seconds' worth of the rate, sent as
+    fast as the probe's own pubsub queue allows, gets it disconnected and
+    refused. A node that reads slower than the rate sees no flood: the check
+    then fails with the numbers, rather than pass on a slow machine."""
+    target = _target(addr)
+    topic = topics.intents("electronics")
+    calm = max(1, int(limits.message_burst) // 2)
+    flood = int(2 * (limits.message_burst + limits.max_over_rate) + 2 * limits.messages_per_second)
+    messages = harmless_flood(b, params, calm + flood)
+    async with probe(addr) as noisy:
+        if not await _follows(noisy, target, topic):
+            record("limits/within-burst-kept", False, f"the node does not follow {topic}")
+            return
+        for raw in messages[:calm]:
+            await publish(noisy, topic, raw)
+            await trio.sleep(0.002)
+        await trio.sleep(1.0)
+        kept = target in noisy.connected_peers()
+        record("limits/within-burst-kept", kept,
+               "" if kept else f"disconnected after {calm} ignored messages")  # fmt: skip
+        if not kept:
+            return
+        started = trio.current_time()
+        for raw in messages[calm:]:
+            await publish(noisy, topic, raw)
+            if _gone(noisy, target):
+                break
+            await trio.sleep(0.001)  # the probe's pubsub queue drains (32 per peer)
+        took = trio.current_time() - started
+        gone = await _wait(partial(_gone, noisy, target), 10.0)
+        record("limits/over-rate-banned", gone,
+               "" if gone else f"still connected after {flood} messages in {took:.1f} s "
+               f"(limit {limits.messages_per_second:g}/s, burst {limits.message_burst:g}, "
+               f"{limits.max_over_rate} drops tolerated)")  # fmt: skip
+        if gone:
+            record("limits/over-rate-peer-refused", await _refused_reconnect(noisy, addr))
+
+
 async def _refused_reconnect(p2p: P2P, addr: str) -> bool:
     """Whether the node drops a banned peer that dials it again (at once,
     or within a second of the connection)."""
@@ -477,7 +607,13 @@ async def _refused_reconnect(p2p: P2P, addr: str) -> bool:
     return not served
 
 
-async def run(addr: str, *, pow_bits: dict[str, int] | None, max_rejected: int) -> int:
+async def run(
+    addr: str,
+    *,
+    pow_bits: dict[str, int] | None,
+    max_rejected: int,
+    limits: PeerLimitConfig | None = None,
+) -> int:
     if "/p2p/" not in addr:
         print(f"error: {addr!r} is not a node address ending in /p2p/<peer id>", file=sys.stderr)
         return 2
@@ -487,7 +623,7 @@ async def run(addr: str, *, pow_bits: dict[str, int] | None, max_rejected: int) 
         else NetworkParams(pow_bits={Kind(k): v for k, v in pow_bits.items()})
     )
     try:
-        results = await check_node(addr, params=params, max_rejected=max_rejected)
+        results = await check_node(addr, params=params, max_rejected=max_rejected, limits=limits)
     except NetworkError as exc:
         print(f"error: cannot reach the node: {exc}", file=sys.stderr)
         return 2

@@ -31,6 +31,7 @@ examples:
   python -m simulations model-check --nodes 30
   python -m simulations anonymity --nodes 1000 --spies 0.05,0.2
   python -m simulations network-bench --nodes 10 --fit-p50-ms 13.4 --draws 10
+  python -m simulations reputation --seed 1 --no-attacks
 
 Real signed messages are used throughout; their proof of work is minted
 once and remembered in simulations/.cache/ (INTENTCAST_SIM_CACHE=DIR to

@@ -51,6 +51,14 @@ from .common import (
     type=click.Path(dir_okay=False, path_type=Path),
     help="Vendor catalog (TOML) for the vendor role.",
 )
+@click.option(
+    "--confirm",
+    type=click.Choice(["auto", "manual"]),
+    default="auto",
+    show_default=True,
+    help="Who answers accepts of the vendor's offers: the catalog or bot (auto), or you "
+    "(manual: in the web app's Vendor page or with intentcast deals DEAL --confirm).",
+)
 @click.option("--force", is_flag=True, help="Replace an existing home; its keys are lost.")
 def init(  # noqa: PLR0917  (click passes options positionally)
     home: Path,
@@ -59,6 +67,7 @@ def init(  # noqa: PLR0917  (click passes options positionally)
     bootstrap: tuple[str, ...],
     api_port: int,
     catalog: Path | None,
+    confirm: str,
     force: bool,
 ) -> None:
     """Create a node home: key files (mode 0600), config.toml, database."""
@@ -75,6 +84,7 @@ def init(  # noqa: PLR0917  (click passes options positionally)
             api_port=api_port,
             catalog=catalog.resolve() if catalog is not None else None,
             force=force,
+            confirm=confirm,
         )
     except DaemonError as exc:
         raise click.ClickException(str(exc)) from None

@@ -177,6 +177,10 @@ def print_deal(d: dict[str, Any]) -> None:
     click.echo(f"    disclosed: {disclosed or 'nothing'}")
     if d["reply"] is not None:
         click.echo(f"    {d['reply']['kind']}: {d['reply']['text']}")
+    elif d.get("to_answer"):
+        click.echo(
+            f"    waits for your answer: intentcast deals {short(d['id'])} --confirm|--decline"
+        )
 
 
 @click.command()
@@ -240,10 +244,26 @@ def accept(  # noqa: PLR0917  (click passes options positionally)
 @home_option
 @json_option
 @click.argument("deal", required=False)
-def deals(home: Path, as_json: bool, deal: str | None) -> None:
-    """Your deals (as customer and as vendor), or one DEAL by id or prefix."""
+@click.option(
+    "--confirm",
+    "answer",
+    flag_value="confirm",
+    help='Confirm DEAL: an accept of your offer that waits for you ([vendor] confirm = "manual").',
+)
+@click.option("--decline", "answer", flag_value="decline", help="Decline DEAL.")
+@click.option(
+    "--text", default="", help="The note (confirm) or reason (decline) the customer reads."
+)
+def deals(home: Path, as_json: bool, deal: str | None, answer: str | None, text: str) -> None:
+    """Your deals (as customer and as vendor), or one DEAL by id or prefix;
+    --confirm or --decline answers an accept that waits for you."""
+    if answer is not None and deal is None:
+        raise click.UsageError(f"--{answer} needs the DEAL to answer")
     client = Client(home)
-    data = client.get(f"/v1/deals/{deal}") if deal else client.get("/v1/deals")
+    if answer is not None:
+        data = client.post(f"/v1/deals/{deal}/{answer}", {"text": text})
+    else:
+        data = client.get(f"/v1/deals/{deal}") if deal else client.get("/v1/deals")
     if as_json:
         print_json(data)
         return

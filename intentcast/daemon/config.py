@@ -23,6 +23,8 @@ from .layout import Home, not_found
 ROLES: Final = ("customer", "vendor", "relay")
 DEFAULT_API_PORT: Final = 7646
 DEFAULT_LISTEN: Final = ("/ip4/0.0.0.0/tcp/4001",)
+#: The values of ``[vendor] confirm``.
+CONFIRM_MODES: Final = ("auto", "manual")
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -36,6 +38,9 @@ class Settings:
     api_port: int = DEFAULT_API_PORT
     #: Vendor catalog (TOML); relative paths are relative to the home.
     catalog: Path | None = None
+    #: ``[vendor] confirm``: "auto" (the catalog or the attached bot answers
+    #: accepts) or "manual" (each accept waits for the owner).
+    confirm: str = "auto"
     #: Personal details ``accept --disclose NAME`` may send to a vendor.
     profile: dict[str, str] = field(default_factory=dict)
     #: Most messages of others the store keeps per kind (``[store] budget``).
@@ -67,6 +72,10 @@ SCHEMA: Final[dict[str, dict[str, str]]] = {
     "vendor": {
         "catalog": "The catalog a vendor node answers from (relative to this directory). "
         "Leave it unset to answer from a bot: intentcast vendor attach BOT.py",
+        "confirm": 'Who answers when a customer accepts one of your offers: "auto" (the '
+        'catalog confirms while stock lasts, or the attached bot decides) or "manual" '
+        "(each accept waits for you: the web app's Vendor page, or "
+        "POST /v1/deals/{deal}/confirm or /decline).",
     },
     # [profile] holds any names (what `accept --disclose NAME` sends).
     "profile": {},
@@ -126,6 +135,8 @@ def render_config(settings: Settings) -> str:
         vendor.add("catalog", str(settings.catalog))
     else:
         vendor.add(tomlkit.comment('catalog = "catalog.toml"'))
+    _comment(vendor, SCHEMA["vendor"]["confirm"])
+    vendor.add("confirm", settings.confirm)
     doc.add("vendor", vendor)
     profile = tomlkit.table()
     _comment(
@@ -197,6 +208,11 @@ def load_settings(home: Home) -> Settings:
     catalog = vendor.get("catalog")
     if catalog is not None and not isinstance(catalog, str):
         raise ConfigError(f"{home.config}: vendor.catalog must be a file name")
+    confirm = vendor.get("confirm", "auto")
+    if confirm not in CONFIRM_MODES:
+        raise ConfigError(
+            f'{home.config}: vendor.confirm must be "auto" or "manual", not {_shown(confirm)}'
+        )
     if not all(isinstance(v, str) for v in profile.values()):
         raise ConfigError(f"{home.config}: every [profile] value must be a string")
     mdns = node.get("mdns", False)
@@ -214,6 +230,7 @@ def load_settings(home: Home) -> Settings:
             mdns=mdns,
             api_port=check_port(api.get("port", DEFAULT_API_PORT)),
             catalog=catalog_path,
+            confirm=confirm,
             profile=dict(profile),
             budget=_budget(store.get("budget", {})),
         )
@@ -293,6 +310,7 @@ def _shown(value: object) -> str:
 
 __all__ = [
     "BUDGET_KINDS",
+    "CONFIRM_MODES",
     "DEFAULT_API_PORT",
     "DEFAULT_LISTEN",
     "MAX_BUDGET",

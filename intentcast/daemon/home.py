@@ -42,6 +42,7 @@ def init_home(
     api_port: int = DEFAULT_API_PORT,
     catalog: Path | None = None,
     force: bool = False,
+    confirm: str = "auto",
 ) -> Home:
     """Create a node home at ``path``: fresh key files (0600), ``config.toml``
     and an empty database. Returns it.
@@ -64,6 +65,7 @@ def init_home(
         bootstrap=check_bootstrap(bootstrap),
         api_port=check_port(api_port),
         catalog=catalog,
+        confirm=confirm,
     )
     home = Home.at(path)
     existing = [name for name in HOME_FILES if (home.path / name).exists()]

@@ -211,6 +211,7 @@ def _open_node(store: Store, prepared: _Prepared) -> AbstractAsyncContextManager
         relay="relay" in settings.roles,
         mdns=settings.mdns,
         peer_key_seed=peer_key_seed(prepared.customer_seed),
+        hold_accepts=settings.confirm == "manual",
     )
     return open_node(
         store,
@@ -244,6 +245,8 @@ def _log_start(home: Home, prepared: _Prepared, node: Node) -> None:
             ", ".join(prepared.vendor.categories),
             settings.catalog,
         )
+    if prepared.vendor is not None and settings.confirm == "manual":
+        log.info('accepts wait for your answer ([vendor] confirm = "manual"): intentcast open')
 
 
 def _api_sockets(home: Home, settings: Settings) -> tuple[HypercornConfig, Sockets]:

@@ -31,10 +31,15 @@ from .relevance import Relevance, assess_relevance
 from .reputation import (
     PRIOR_RATING,
     PRIOR_WEIGHT,
+    OwnRecord,
     RatingSummary,
     Reputation,
+    VerifiedRating,
+    Weighting,
     bayesian_rating,
+    describe_reputation,
     meets_minimum,
+    summarise,
 )
 
 __all__ = [
@@ -46,6 +51,7 @@ __all__ = [
     "CatalogItem",
     "Constraint",
     "OfferDraft",
+    "OwnRecord",
     "PriceTier",
     "RankedOffer",
     "RankedOffers",
@@ -54,9 +60,12 @@ __all__ = [
     "RejectedOffer",
     "Relevance",
     "Reputation",
+    "VerifiedRating",
     "Violation",
+    "Weighting",
     "assess_relevance",
     "bayesian_rating",
+    "describe_reputation",
     "effective_price",
     "explain",
     "find_violations",
@@ -65,5 +74,6 @@ __all__ = [
     "parse_catalog",
     "rank_offers",
     "ships_to_region",
+    "summarise",
     "weight_shares",
 ]

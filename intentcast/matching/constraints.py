@@ -20,7 +20,7 @@ from .reputation import (
     NO_RATINGS,
     PRIOR_RATING,
     RatingSummary,
-    bayesian_rating,
+    describe_reputation,
     meets_minimum,
 )
 
@@ -189,17 +189,14 @@ def find_violations(
 
 
 def describe_rating(rating: RatingSummary) -> str:
-    """``3.18 stars (1 rating averaging 5.00; few ratings count towards 3 stars)``."""
-    value = bayesian_rating(rating) / 100
+    """The figure and why it is what it is: ``3.18 stars from 1 verified
+    deal (rated 5.00 on average; few, old or bunched deals count towards
+    3 stars)``."""
     prior = f"{PRIOR_RATING / 100:g} stars"
-    if rating.count == 0:
-        return f"{value:.2f} stars (no ratings yet: new vendors start at {prior})"
-    plural = "s" if rating.count != 1 else ""
-    mean = rating.total / rating.count / 100
-    return (
-        f"{value:.2f} stars ({rating.count} rating{plural} averaging {mean:.2f}; "
-        f"few ratings count towards {prior})"
-    )
+    if rating.count == 0 and not rating.own_weight:
+        return f"{describe_reputation(rating)} (new vendors start at {prior})"
+    mean = f"rated {rating.total / rating.count / 100:.2f} on average; " if rating.count else ""
+    return f"{describe_reputation(rating)} ({mean}few, old or bunched deals count towards {prior})"
 
 
 def _units(n: int) -> str:

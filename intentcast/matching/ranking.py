@@ -22,7 +22,7 @@ from intentcast.protocol.vocab import KNOWN_CUSTOMER_TERMS
 
 from .attributes import AttributeScorer
 from .constraints import NAME_YOUR_PRICE, Violation, find_violations, ships_to_region
-from .reputation import NO_RATINGS, Reputation, bayesian_rating, meets_minimum
+from .reputation import NO_RATINGS, RatingSummary, Reputation, bayesian_rating, meets_minimum
 
 #: Delivery horizon for the speed score when the intent sets no deadline.
 DEFAULT_HORIZON: Final = 30 * DAY
@@ -76,7 +76,7 @@ class RankedOffer(NamedTuple):
     #: What the customer pays at least: the price, or the name-your-price
     #: floor when both sides take name-your-price.
     price: int
-    #: The vendor's Bayesian rating, hundredths of a star.
+    #: The vendor's rating (the weighted Bayesian figure), hundredths of a star.
     rating: float
     price_points: float
     speed_points: float
@@ -87,6 +87,9 @@ class RankedOffer(NamedTuple):
     #: each in a few words (``does not state color``, ``storage_gb is 64,
     #: you want 128-256``); empty when all match.
     attribute_notes: tuple[str, ...] = ()
+    #: What the customer's node knows of the vendor's ratings: the summary
+    #: ``rating`` was computed from (see ``describe_reputation``).
+    reputation: RatingSummary = NO_RATINGS
 
     @property
     def breakdown(self) -> Breakdown:
@@ -111,7 +114,7 @@ class RankedOffers(Sequence[RankedOffer]):
     objects nobody reads would cost more than ranking them.
     """
 
-    __slots__ = ("_columns", "_notes", "_order", "_shares")
+    __slots__ = ("_columns", "_notes", "_order", "_reputation", "_shares")
 
     def __init__(
         self,
@@ -119,11 +122,13 @@ class RankedOffers(Sequence[RankedOffer]):
         columns: tuple[list[Any], ...],
         shares: Breakdown,
         notes: Callable[[Mapping[str, AttributeValue]], tuple[str, ...]],
+        reputation: Reputation | None = None,
     ) -> None:
         self._order = order
         self._columns = columns
         self._shares = shares
         self._notes = notes
+        self._reputation = reputation or {}
 
     def __len__(self) -> int:
         return len(self._order)
@@ -147,6 +152,7 @@ class RankedOffers(Sequence[RankedOffer]):
             n + 1, offer, -neg_scores[k], self._shares, prices[k], ratings[k], p_price[k],
             p_speed[k], p_rep[k], p_terms[k], p_attrs[k],
             self._notes(offer.message.item.attributes),
+            self._reputation.get(offer.message.vendor_key, NO_RATINGS),
         )  # fmt: skip
 
     def __iter__(self) -> Iterator[RankedOffer]:
@@ -250,7 +256,12 @@ def rank_offers(
     if not fit:
         return Ranking(ranked=EMPTY_RANKED, rejected=tuple(rejected))
     ranked = _score(
-        intent.message, now, fit, (prices, leads, ratings, term_values, attr_values), attributes
+        intent.message,
+        now,
+        fit,
+        (prices, leads, ratings, term_values, attr_values),
+        attributes,
+        reputation=reputation,
     )
     return Ranking(ranked=ranked, rejected=tuple(rejected))
 
@@ -326,6 +337,8 @@ def _score(
     fit: list[Signed[Offer]],
     values: tuple[list[int], list[int], list[float], list[float], list[float]],
     attributes: AttributeScorer,
+    *,
+    reputation: Reputation,
 ) -> RankedOffers:
     """Points per criterion for the acceptable offers, and their order."""
     prices, leads, ratings, term_values, attr_values = values
@@ -370,7 +383,7 @@ def _score(
     if len(set(neg_scores)) < len(neg_scores):
         order = _break_ties(order, neg_scores, prices, fit)
     columns = (fit, neg_scores, prices, ratings, p_prices, p_speeds, p_reps, p_terms_, p_attrs_)
-    return RankedOffers(order, columns, shares, attributes.notes)
+    return RankedOffers(order, columns, shares, attributes.notes, reputation)
 
 
 def _break_ties(

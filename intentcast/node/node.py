@@ -25,14 +25,14 @@ from typing import Any
 import trio
 
 from intentcast.peer.config import NodeConfig
-from intentcast.peer.vendor import VendorHandler
+from intentcast.peer.vendor import Decision, VendorHandler
 from intentcast.protocol import (
     Kind,
     SealedDeal,
     Signed,
     VendorKeys,
 )
-from intentcast.store import Role, Store
+from intentcast.store import Deal, Role, Store
 
 from . import sync as sync_protocol
 from .base import EventKind, NodeCore, NodeError, Part, Trace
@@ -140,6 +140,24 @@ class Node(Part):
         for peer in self.p2p.connected_peers():
             self.core._spawn(self.peering._sync_quietly, peer)
         self.answer_live_intents()
+
+    def awaits_owner(self, deal: Deal) -> bool:
+        """True if ``deal`` is an accept of this vendor's that waits for the
+        owner's confirm or decline (:meth:`answer_accept`)."""
+        return self.selling is not None and self.selling.awaits_owner(deal)
+
+    def accepts_to_answer(self) -> list[bytes]:
+        """The accept ids of this vendor's deals that wait for the owner."""
+        return [] if self.selling is None else self.selling.accepts_to_answer()
+
+    async def answer_accept(self, accept_id: bytes, decision: Decision) -> Deal:
+        """The owner confirms or declines an accept that waits for it (held
+        with ``NodeConfig.hold_accepts``, or left unanswered when the node
+        stopped); returns the deal. Raises :class:`NodeError` if there is
+        no such accept waiting."""
+        if self.selling is None:
+            raise NodeError("this node sells nothing: it has no accepts to answer")
+        return await self.selling.answer_accept(accept_id, decision)
 
     # --- peers and the stem -----------------------------------------------------------
 

@@ -1,5 +1,10 @@
 """The vendor's side of a node: answer intents with sealed offers, check
-and confirm (or decline) accepts."""
+and confirm (or decline) accepts: by the vendor handler (a catalog, a bot),
+or, with ``NodeConfig.hold_accepts``, by the owner (:meth:`VendorRole.answer_accept`).
+
+A held accept is the store's deal in state ``accepted`` with no reply, so it
+waits for the owner across restarts; so does an accept whose handler never
+answered because the node stopped first."""
 
 from __future__ import annotations
 
@@ -30,9 +35,9 @@ from intentcast.protocol import (
     seal_offer,
     sign,
 )
-from intentcast.store import Role
+from intentcast.store import Deal, DealState, Role
 
-from .base import DEAL_TTL, EventKind, NodeCore, Part
+from .base import DEAL_TTL, EventKind, NodeCore, NodeError, Part
 from .relationships import open_relationship
 from .stem import StemRouting
 
@@ -55,6 +60,8 @@ class VendorRole(Part):
         self._answering = trio.CapacityLimiter(core.config.vendor_concurrency)
         #: Intents the vendor is answering now.
         self._answering_ids: set[bytes] = set()
+        #: Accepts the handler is deciding now (the owner may not answer them).
+        self._deciding: set[bytes] = set()
 
     @property
     def categories(self) -> Sequence[str]:
@@ -129,8 +136,67 @@ class VendorRole(Part):
             return
         if not self.store.deals.record_accept(intent, offer, accept, role=Role.VENDOR):
             return
-        self._emit(EventKind.ACCEPT_RECEIVED, accept.id, ", ".join(accept.message.disclosure))
-        decision: Decision = await self._vendor.on_accept(accept, offer, intent, now=now)
+        disclosed = ", ".join(accept.message.disclosure)
+        if self.config.hold_accepts:
+            self._count("accept-held")
+            self._emit(EventKind.ACCEPT_RECEIVED, accept.id, f"{disclosed}; waits for your answer")
+            return
+        self._emit(EventKind.ACCEPT_RECEIVED, accept.id, disclosed)
+        self._deciding.add(accept.id)
+        try:
+            decision: Decision = await self._vendor.on_accept(accept, offer, intent, now=now)
+        finally:
+            self._deciding.discard(accept.id)
+        await self._reply(accept, offer, intent, decision)
+
+    def awaits_owner(self, deal: Deal) -> bool:
+        """True if ``deal`` is one of this vendor's accepts that waits for the
+        owner's answer: held (``hold_accepts``), or left unanswered by a
+        handler that never got to it (the node stopped first)."""
+        return (
+            deal.role is Role.VENDOR
+            and deal.state is DealState.ACCEPTED
+            and deal.reply is None
+            and deal.accept.id not in self._deciding
+        )
+
+    def accepts_to_answer(self) -> list[bytes]:
+        """The accept ids of the deals that wait for the owner, oldest first
+        (see :meth:`awaits_owner`; nothing decoded)."""
+        return [a for a in self.store.deals.unanswered(Role.VENDOR) if a not in self._deciding]
+
+    async def answer_accept(self, accept_id: bytes, decision: Decision) -> Deal:
+        """The owner's answer to an accept that waits for it (see
+        :meth:`awaits_owner`): sign, seal and send the confirm or decline;
+        returns the deal as it stands then. Raises :class:`NodeError` for
+        an unknown accept, a customer's deal, or one answered or being
+        answered already."""
+        deal = self.store.deals.get(accept_id)
+        if deal is None or deal.role is not Role.VENDOR:
+            raise NodeError("no accept of one of your offers has this id")
+        if deal.reply is not None:
+            raise NodeError(f"this deal is already {deal.state.value}")
+        if not self.awaits_owner(deal):
+            raise NodeError(f"{self._vendor.name} is answering this accept now")
+        self._deciding.add(accept_id)
+        try:
+            await self._reply(deal.accept, deal.offer, deal.intent, decision)
+        finally:
+            self._deciding.discard(accept_id)
+        answered = self.store.deals.get(accept_id)
+        assert answered is not None
+        return answered
+
+    async def _reply(
+        self,
+        accept: Signed[Accept],
+        offer: Signed[Offer],
+        intent: Signed[Intent],
+        decision: Decision,
+    ) -> None:
+        """Sign, record and send the vendor's confirm or decline of ``accept``
+        (once: a second answer to the same accept is not sent)."""
+        now = self.now()
         answers: dict[str, Any] = {
             "accept_id": accept.id, "offer_id": offer.id, "intent_id": intent.id, "created": now
         }  # fmt: skip
@@ -150,7 +216,8 @@ class VendorRole(Part):
                 params=self.params,
             )
         )
-        self.store.deals.record_reply(reply)
+        if not self.store.deals.record_reply(reply):
+            return  # answered meanwhile: the customer gets one answer only
         if decision.confirm:
             open_relationship(self.store, role=Role.VENDOR, intent=intent, offer=offer,
                               accept=accept, confirm=reply)  # type: ignore[arg-type]  # fmt: skip

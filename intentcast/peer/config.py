@@ -83,6 +83,10 @@ class NodeConfig:
     vendor_concurrency: int = 8
     fresh_intent_seconds: int = 2
     catch_up_delay: float = 0.5
+    #: A vendor holds every accept for its owner to confirm or decline
+    #: (``Node.answer_accept``: the web app, ``POST /v1/deals/{deal}/confirm``)
+    #: instead of asking its handler; False: the catalog or bot decides.
+    hold_accepts: bool = False
     #: Anti-entropy: sync with one random peer this often (seconds).
     resync_seconds: float = 30.0
     #: Sync with a newly connected peer again this many seconds after the

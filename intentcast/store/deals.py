@@ -156,6 +156,17 @@ class Deals:
             rows = conn.execute(sql + " ORDER BY created, rowid", args).fetchall()
         return [self._deal(r) for r in rows]
 
+    def unanswered(self, role: Role) -> tuple[bytes, ...]:
+        """The accept ids of this role's deals that have no reply yet,
+        oldest first (nothing decoded)."""
+        with self._c.read() as conn:
+            rows = conn.execute(
+                "SELECT accept_id FROM deals WHERE role = ? AND reply_raw IS NULL "
+                "ORDER BY created, rowid",
+                (role.value,),
+            ).fetchall()
+        return tuple(row[0] for row in rows)
+
     def state_counts(self) -> dict[DealState, int]:
         """How many deals are in each state (without decoding any)."""
         with self._c.read() as conn:

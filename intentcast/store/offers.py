@@ -103,6 +103,35 @@ class Offers:
                 counts.update((bytes(key), int(n)) for key, n in rows)
         return counts
 
+    def received_ids(self) -> set[bytes]:
+        """The id of every received offer (nothing decoded)."""
+        with self._c.read() as conn:
+            return {row[0] for row in conn.execute("SELECT id FROM offers_received")}
+
+    def received_with_category(
+        self, offer_ids: Sequence[bytes]
+    ) -> list[tuple[Signed[Offer], tuple[str, ...]]]:
+        """These received offers (unknown ids are left out), each with the
+        category of the own intent revision it answers: the offers alone are
+        decoded, not their sealed outers, and each intent revision once."""
+        out: list[tuple[Signed[Offer], tuple[str, ...]]] = []
+        categories: dict[bytes, tuple[str, ...]] = {}
+        with self._c.read() as conn:
+            for start in range(0, len(offer_ids), 500):  # SQLite's variable limit
+                chunk = tuple(offer_ids[start : start + 500])
+                rows = conn.execute(
+                    "SELECT o.raw, o.intent_id, r.raw FROM offers_received o "
+                    "JOIN own_intent_revisions r ON r.id = o.intent_id "
+                    f"WHERE o.id IN ({', '.join('?' * len(chunk))}) ORDER BY o.rowid",
+                    chunk,
+                ).fetchall()
+                for raw, intent_id, intent_raw in rows:
+                    if intent_id not in categories:
+                        intent = self._c.decode(intent_raw, "own_intent_revisions")
+                        categories[intent_id] = tuple(intent.message.category)
+                    out.append((self._c.decode(raw, "offers_received"), categories[intent_id]))
+        return out
+
     def drop_received(self, offer_id: bytes) -> bool:
         """Forget a received offer still in state ``received`` (the customer's
         per-intent cap evicts the dearest one). Returns False if there was no
@@ -156,6 +185,21 @@ class Offers:
             args = (intent_id,)
         with self._c.read() as conn:
             rows = conn.execute(sql + " ORDER BY rowid", args).fetchall()
+        return [self._made(r) for r in rows]
+
+    def made_count(self) -> int:
+        """How many offers this vendor made (nothing decoded)."""
+        with self._c.read() as conn:
+            return int(conn.execute("SELECT count(*) FROM offers_made").fetchone()[0])
+
+    def newest_made(self, limit: int) -> list[MadeOffer]:
+        """The ``limit`` offers this vendor made last, newest first."""
+        with self._c.read() as conn:
+            rows = conn.execute(
+                "SELECT intent_raw, raw, sealed_raw, state FROM offers_made "
+                "ORDER BY rowid DESC LIMIT ?",
+                (limit,),
+            ).fetchall()
         return [self._made(r) for r in rows]
 
     def get_made(self, offer_id: bytes) -> MadeOffer | None:

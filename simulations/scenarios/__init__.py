@@ -255,6 +255,7 @@ def all_scenarios() -> list[Scenario]:
         model_check,
         network_bench,
         propagation,
+        reputation,
         spam,
     )
 
@@ -268,6 +269,7 @@ def all_scenarios() -> list[Scenario]:
         network_bench,
         follow_cost,
         adversary,
+        reputation,
         detail_updates,
     )
     return [m.SCENARIO for m in modules]

@@ -13,6 +13,7 @@ from conformance import node_check
 from conformance.vectors import OUR_ADAPTER
 from intentcast.node import NodeConfig, open_node
 from intentcast.peer import topics
+from intentcast.peer.limits import PeerLimitConfig
 from intentcast.store import Store
 from tests.node.harness import LOW_WORK, run
 
@@ -54,15 +55,20 @@ def test_an_adapter_that_accepts_everything_fails_the_invalid_vectors(tmp_path: 
 
 def test_our_node_passes_the_node_checks(tmp_path: Path) -> None:
     """A relay on 127.0.0.1 with the test network's proof of work, checked
-    by the suite in the same process, as `python -m conformance node` does."""
+    by the suite in the same process, as `python -m conformance node` does.
+    Its message rate is set low (the suite is told), so the flood that must
+    get a probe banned stays small on a busy test machine."""
+    limits = PeerLimitConfig(messages_per_second=20.0, message_burst=40.0, max_over_rate=20)
 
     async def main() -> None:
         with Store.open(tmp_path / "relay.db") as store:
-            config = NodeConfig(relay=True, params=LOW_WORK)
+            config = NodeConfig(relay=True, params=LOW_WORK, limits=limits)
             async with open_node(store, config=config) as node:
                 addr = node.addrs()[0]
                 lines: list[str] = []
-                results = await node_check.check_node(addr, params=LOW_WORK, log=lines.append)
+                results = await node_check.check_node(
+                    addr, params=LOW_WORK, limits=limits, log=lines.append
+                )
                 failed = [r for r in results if not r.ok]
                 assert not failed, "\n".join(lines)
                 names = {r.name for r in results}
@@ -70,9 +76,13 @@ def test_our_node_passes_the_node_checks(tmp_path: Path) -> None:
                     "sync/second-session-busy",
                     "sync/node-requests-by-the-rules",
                     "sync/handed-over-message-taken",
+                    "sync/unwanted-message-dropped",
                     "stem/valid-message-taken",
                     "stem/fourth-stream-refused",
                     "strikes/banned-peer-refused",
+                    "limits/within-burst-kept",
+                    "limits/over-rate-banned",
+                    "limits/over-rate-peer-refused",
                 } <= names
                 assert sum(r.name.startswith("strikes/") for r in results) >= 8
                 # ... and it still serves an honest newcomer afterwards.

@@ -151,7 +151,8 @@ def test_minimum_rating_uses_the_bayesian_rating() -> None:
     vendor_key = offer(i).message.vendor_key
     one_perfect = {vendor_key: RatingSummary.of([500])}
     rejection = rejected_for(i, offer(i), reputation=one_perfect)
-    assert "3.18 stars (1 rating averaging 5.00" in rejection.violations[0].message
+    message = rejection.violations[0].message
+    assert "3.18 stars from 1 verified deal (rated 5.00 on average" in message
     ten_perfect = {vendor_key: RatingSummary.of([500] * 10)}  # exactly 4.00
     assert rank_offers(i, [offer(i)], now=NOW, reputation=ten_perfect).ranked
 

@@ -17,7 +17,7 @@ import trio
 from intentcast.node import EventKind, Node, open_node
 from intentcast.node.base import DEAL_TTL
 from intentcast.peer.relationships import ThreadEvent, ThreadReply
-from intentcast.peer.vendor import CatalogVendor
+from intentcast.peer.vendor import CatalogVendor, Decision
 from intentcast.protocol import Kind, Side, derive_vendor_keys, thread_tag
 from intentcast.protocol.fields import DAY
 from intentcast.store import Role
@@ -369,5 +369,36 @@ def test_more_messages_than_the_tag_window_reach_a_vendor_that_was_offline(
                 await wait_for(kiez, lambda: len(texts()) == 20, timeout=30)
                 assert kiez.counters.get("thread:caught-up", 0) > 0
             assert texts() == {f"message {n}" for n in range(20)}
+
+    run(main)
+
+
+def test_an_accept_the_owner_confirms_by_hand_opens_the_relationship(tmp_path: Path) -> None:
+    async def main() -> None:
+        async with market(tmp_path) as m:
+            customer = await m.customer()
+            kiez = await m.stack.enter_async_context(
+                open_node(
+                    m.store("kiez"),
+                    vendor_keys=derive_vendor_keys(os.urandom(32)),
+                    vendor=catalog_vendor("kiez-phones.toml"),
+                    config=replace(m.config, hold_accepts=True),
+                )
+            )
+            await link(kiez, customer)
+            await trio.sleep(1.2)
+            intent = await customer.post_intent(**PIXEL)
+            await wait_for(customer, lambda: bool(customer.offers_for(intent.signer).ranked))
+            best = customer.offers_for(intent.signer).ranked[0].offer
+            accept = await customer.accept(best.id, disclose={"shipping": OLD})
+            await wait_for(kiez, lambda: bool(kiez.store.deals.unanswered(Role.VENDOR)))
+            assert kiez.store.relationships.get(accept.id) is None  # no deal yet
+            await kiez.answer_accept(accept.id, Decision(True, "Yes."))
+            rel = kiez.store.relationships.get(accept.id)
+            assert rel is not None and rel.role is Role.VENDOR
+            assert kiez.store.relationships.disclosures(accept.id)["shipping"].value == OLD
+            await wait_for(
+                customer, lambda: customer.store.relationships.get(accept.id) is not None
+            )
 
     run(main)

@@ -79,7 +79,16 @@ def test_help_names_every_scenario(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit):
         call("--help")
     text = capsys.readouterr().out
-    names = ("propagation", "churn", "spam", "market", "model-check", "anonymity", "network-bench")
+    names = (
+        "propagation",
+        "churn",
+        "spam",
+        "market",
+        "model-check",
+        "anonymity",
+        "network-bench",
+        "reputation",
+    )
     for name in names:
         assert name in text
     with pytest.raises(SystemExit):

@@ -20,6 +20,7 @@ from .models import (
     ThreadMessage,
     VendorAnswer,
     VendorAttach,
+    VendorReply,
     VendorSession,
     Withdraw,
 )
@@ -101,6 +102,9 @@ class OfferView(Open):
     quantity: int
     price: int
     price_text: str
+    #: The lowest price a name-your-price accept may name (None: the price).
+    price_floor: int | None
+    price_floor_text: str | None
     currency: str
     deliver_by: int
     ships_to: list[str]
@@ -168,6 +172,8 @@ class DealView(Open):
     price_text: str
     disclosed: dict[str, str]
     reply: Reply | None
+    #: An accept of this vendor's that waits for the owner's confirm or decline.
+    to_answer: bool
 
 
 class DealAnswer(Open):
@@ -190,6 +196,10 @@ class VendorStatus(Open):
     catalog: str | None
     offers_made: int
     bot: Bot | None
+    #: "auto": the catalog or bot answers accepts; "manual": the owner does.
+    confirm: Literal["auto", "manual"]
+    #: Accepts waiting for the owner's confirm or decline.
+    to_answer: int
 
 
 class Status(Open):
@@ -406,6 +416,7 @@ MODELS: Final[tuple[type[BaseModel], ...]] = (
     VendorAttach,
     VendorSession,
     VendorAnswer,
+    VendorReply,
     Status,
     Stopping,
     Peers,

@@ -17,6 +17,7 @@ from intentcast.node import Node
 from ..config import Settings
 from ..events import EventLog
 from ..web.sessions import WebSessions
+from .known import KnownVendors
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -33,6 +34,8 @@ class ApiContext:
     version: str
     #: The web app's sign-in codes and browser sessions (in memory).
     web: WebSessions = field(default_factory=WebSessions)
+    #: The vendors the node learned of from the offers it opened (hints).
+    known_vendors: KnownVendors = field(default_factory=KnownVendors)
 
     @classmethod
     def start(

@@ -15,6 +15,7 @@ from starlette.responses import HTMLResponse, Response
 
 # The web app (daemon/web) adds the endpoints it needs beyond the CLI's.
 from ..web.handlers import (
+    MAX_VENDOR_OFFERS,
     vendor_catalog,
     vendor_offers,
     vocab,
@@ -51,7 +52,15 @@ from .relationships import (
     show_relationship,
     update_detail,
 )
-from .vendor import MAX_WORK_POLL, vendor_answer, vendor_attach, vendor_detach, vendor_work
+from .vendor import (
+    MAX_WORK_POLL,
+    confirm_deal,
+    decline_deal,
+    vendor_answer,
+    vendor_attach,
+    vendor_detach,
+    vendor_work,
+)
 
 # --- the OpenAPI document and page ----------------------------------------------
 
@@ -167,7 +176,19 @@ ENDPOINTS: Final = (
     Endpoint(
         "POST", "/v1/offers/{offer}/accept", accept, body=models.Accept, answer=answers.DealAnswer
     ),
-    Endpoint("GET", "/v1/deals", list_deals, answer=answers.Deals),
+    Endpoint(
+        "GET",
+        "/v1/deals",
+        list_deals,
+        answer=answers.Deals,
+        query=(
+            Query(
+                "role",
+                {"type": "string", "enum": ["customer", "vendor"]},
+                "only the deals of this side (default: both)",
+            ),
+        ),
+    ),
     Endpoint("GET", "/v1/deals/{deal}", show_deal, answer=answers.DealAnswer),
     Endpoint("GET", "/v1/relationships", list_relationships, answer=answers.Relationships),
     Endpoint(
@@ -189,6 +210,20 @@ ENDPOINTS: Final = (
     ),
     Endpoint("POST", "/v1/details", update_detail, body=models.DetailUpdate, answer=answers.Sent),
     Endpoint("POST", "/v1/details/resend", resend_details, body=models.Resend, answer=answers.Sent),
+    Endpoint(
+        "POST",
+        "/v1/deals/{deal}/confirm",
+        confirm_deal,
+        body=models.VendorReply,
+        answer=answers.DealAnswer,
+    ),
+    Endpoint(
+        "POST",
+        "/v1/deals/{deal}/decline",
+        decline_deal,
+        body=models.VendorReply,
+        answer=answers.DealAnswer,
+    ),
     Endpoint(
         "POST",
         "/v1/vendor/attach",
@@ -230,7 +265,19 @@ ENDPOINTS: Final = (
         body=models.VendorSession,
         answer=answers.Detached,
     ),
-    Endpoint("GET", "/v1/vendor/offers", vendor_offers, answer=answers.VendorOffers),
+    Endpoint(
+        "GET",
+        "/v1/vendor/offers",
+        vendor_offers,
+        answer=answers.VendorOffers,
+        query=(
+            Query(
+                "limit",
+                {"type": "integer", "minimum": 1, "maximum": MAX_VENDOR_OFFERS},
+                f"the newest N offers only (at most {MAX_VENDOR_OFFERS}, the default)",
+            ),
+        ),
+    ),
     Endpoint("GET", "/v1/vendor/catalog", vendor_catalog, answer=answers.VendorCatalog),
     Endpoint("GET", "/v1/vocab", vocab, answer=answers.Vocab),
     Endpoint("POST", "/v1/web/login", web_login, answer=answers.WebLogin),

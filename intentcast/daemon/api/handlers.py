@@ -13,11 +13,13 @@ import trio
 from starlette.requests import Request
 
 from intentcast.matching import hints
+from intentcast.matching.formatting import format_money
 from intentcast.matching.hints import KnownVendor
 from intentcast.node import NetworkError, NodeError
 from intentcast.protocol import (
     IntentState,
 )
+from intentcast.store import Role
 
 from ..addresses import BadAddress, dialable_addrs, peer_id_of, tcp_endpoint
 from ..remote import RemoteVendor
@@ -117,8 +119,10 @@ async def status(request: Request, ctx: ApiContext) -> dict[str, Any]:
             "name": vendor.name,
             "categories": list(vendor.categories),
             "catalog": None if ctx.settings.catalog is None else str(ctx.settings.catalog),
-            "offers_made": len(store.offers.made()),
+            "offers_made": store.offers.made_count(),
             "bot": _bot(vendor),
+            "confirm": "manual" if node.config.hold_accepts else "auto",
+            "to_answer": len(node.accepts_to_answer()),
         },
         "events": ctx.events.last,
         "counters": dict(sorted(node.counters.items())),
@@ -266,12 +270,7 @@ async def list_intents(request: Request, ctx: ApiContext) -> dict[str, Any]:
 def known_vendors(ctx: ApiContext) -> list[KnownVendor]:
     """The vendors this node learned of from the offers it opened (nothing
     is asked of any vendor)."""
-    store = ctx.node.store
-    return hints.known_vendors(
-        (r.offer.message, own.intent.message.category)
-        for own in store.intents.list()
-        for r in store.offers.received(own.intent.signer)
-    )
+    return ctx.known_vendors(ctx.node.store)
 
 
 async def post_intent(request: Request, ctx: ApiContext) -> Created:
@@ -351,7 +350,15 @@ async def accept(request: Request, ctx: ApiContext) -> dict[str, Any]:
     if mode is not None and not isinstance(mode, str):
         raise BadDraft("payment_mode: must be a string")
     if price is not None:
-        price = money(price, received.offer.message.currency, "price")
+        o = received.offer.message
+        price = money(price, o.currency, "price")
+        floor = o.price if o.price_floor is None else o.price_floor
+        if mode == "name-your-price" and not floor <= price <= o.price:
+            raise BadDraft(
+                f"price: {format_money(price, o.currency)} is not one this offer takes: "
+                f"name a price from {format_money(floor, o.currency)} (the floor) to "
+                f"{format_money(o.price, o.currency)}"
+            )
     signed = await ctx.node.accept(
         received.offer.id,
         disclose=disclosure_for(body, ctx.settings.profile),
@@ -364,12 +371,17 @@ async def accept(request: Request, ctx: ApiContext) -> dict[str, Any]:
 
 
 async def list_deals(request: Request, ctx: ApiContext) -> dict[str, Any]:
-    """Every deal of this node (as customer or vendor)."""
-    return {"deals": [deal_json(d) for d in ctx.node.store.deals.list()]}
+    """Every deal of this node (as customer and as vendor, or of one ``role``)."""
+    node = ctx.node
+    role = request.query_params.get("role")
+    if role is not None and role not in ("customer", "vendor"):
+        raise BadDraft("role must be customer or vendor")
+    deals = node.store.deals.list(role=None if role is None else Role(role))
+    return {"deals": [deal_json(d, to_answer=node.awaits_owner(d)) for d in deals]}
 
 
 async def show_deal(request: Request, ctx: ApiContext) -> dict[str, Any]:
     """One deal by its accept id (prefix)."""
     deals = ctx.node.store.deals.list()
     deal = resolve(request.path_params["deal"], ((d.accept.id, d) for d in deals), "deal")
-    return {"deal": deal_json(deal)}
+    return {"deal": deal_json(deal, to_answer=ctx.node.awaits_owner(deal))}

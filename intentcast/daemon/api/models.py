@@ -439,6 +439,13 @@ class VendorAnswer(VendorSession):
     reply_type: MessageType | None = None
 
 
+class VendorReply(Model):
+    """The owner's confirm or decline of an accept that waits for it: the
+    note (confirm) or reason (decline) the customer reads."""
+
+    text: Annotated[str, Field(max_length=f.MAX_NOTE, pattern=TEXT)] = ""
+
+
 __all__ = ["Accept", "Connect", "IntentChanges", "IntentDraft", "Withdraw"]
 
 

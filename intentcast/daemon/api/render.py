@@ -73,6 +73,9 @@ def offer_json(offer: Signed[Offer]) -> dict[str, Any]:
         "price": o.price,
         "price_text": format_money(o.price, o.currency),
         "price_floor": o.price_floor,
+        "price_floor_text": None
+        if o.price_floor is None
+        else format_money(o.price_floor, o.currency),
         "currency": o.currency,
         "deliver_by": o.deliver_by,
         "ships_to": list(o.ships_to),
@@ -124,8 +127,10 @@ def hint_json(h: Hint) -> dict[str, Any]:
     }
 
 
-def deal_json(deal: Deal) -> dict[str, Any]:
-    """JSON form of a deal: the agreement and, if any, the vendor's answer."""
+def deal_json(deal: Deal, *, to_answer: bool = False) -> dict[str, Any]:
+    """JSON form of a deal: the agreement and, if any, the vendor's answer;
+    ``to_answer``: an accept of this vendor's that waits for the owner's
+    confirm or decline."""
     reply = deal.reply
     answer = None
     if reply is not None:
@@ -151,6 +156,7 @@ def deal_json(deal: Deal) -> dict[str, Any]:
         "price_text": format_money(a.price, deal.offer.message.currency),
         "disclosed": dict(a.disclosure),
         "reply": answer,
+        "to_answer": to_answer,
     }
 
 

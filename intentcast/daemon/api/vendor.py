@@ -10,12 +10,16 @@ from typing import Any, Final
 
 from starlette.requests import Request
 
+from intentcast.peer.vendor import Decision
+
 from ..remote import RemoteVendor, RemoteVendorError
 from . import models
 from .bodies import validate
 from .context import ApiContext, Created
 from .errors import ApiError
 from .handlers import _body, seconds
+from .lookup import resolve
+from .render import deal_json
 
 #: Longest long poll of ``GET /v1/vendor/work`` (seconds); below the lease,
 #: so a bot that polls back to back never lapses.
@@ -138,4 +142,39 @@ async def vendor_detach(request: Request, ctx: ApiContext) -> dict[str, Any]:
     return {"detached": True}
 
 
-__all__ = ["vendor_answer", "vendor_attach", "vendor_detach", "vendor_work"]
+# --- the owner answers an accept (``[vendor] confirm = "manual"``) --------------------
+
+
+async def _answer_deal(request: Request, ctx: ApiContext, *, confirm: bool) -> dict[str, Any]:
+    data = await _body(request)
+    validate(models.VendorReply, data)
+    deals = ctx.node.store.deals.list()
+    deal = resolve(request.path_params["deal"], ((d.accept.id, d) for d in deals), "deal")
+    answered = await ctx.node.answer_accept(deal.accept.id, Decision(confirm, data.get("text", "")))
+    return {"deal": deal_json(answered, to_answer=False)}
+
+
+async def confirm_deal(request: Request, ctx: ApiContext) -> dict[str, Any]:
+    """Confirm an accept of one of your offers that waits for your answer
+    (``to_answer``: ``[vendor] confirm = "manual"``, or one left unanswered
+    when the node stopped); ``text`` is the note the customer reads. 409 if
+    it does not wait (a customer's deal, answered already, or the bot or
+    catalog is answering it)."""
+    return await _answer_deal(request, ctx, confirm=True)
+
+
+async def decline_deal(request: Request, ctx: ApiContext) -> dict[str, Any]:
+    """Decline an accept of one of your offers that waits for your answer;
+    ``text`` is the reason the customer reads (the customer's intent goes
+    back on the market). 409 if it does not wait."""
+    return await _answer_deal(request, ctx, confirm=False)
+
+
+__all__ = [
+    "confirm_deal",
+    "decline_deal",
+    "vendor_answer",
+    "vendor_attach",
+    "vendor_detach",
+    "vendor_work",
+]

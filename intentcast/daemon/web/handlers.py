@@ -50,6 +50,12 @@ class NeedsToken(ApiError):
     code = "unauthorized"
 
 
+class BadLimit(ApiError):
+    """A list's ``limit`` out of its range."""
+
+    code = "invalid"
+
+
 class NoSession(ApiError):
     """A call only a signed-in browser may make."""
 
@@ -120,10 +126,13 @@ async def vocab(request: Request, ctx: ApiContext) -> dict[str, Any]:
 
 
 async def vendor_offers(request: Request, ctx: ApiContext) -> dict[str, Any]:
-    """Offers this node made as a vendor, newest first, with the intent
-    each answers (the intents that matched) and where each stands."""
-    made = ctx.node.store.offers.made()
-    made.reverse()
+    """Offers this node made as a vendor, newest first (at most ``limit``,
+    500 by default), with the intent each answers (the intents that
+    matched) and where each stands; ``total`` counts them all."""
+    limit = request.query_params.get("limit", str(MAX_VENDOR_OFFERS))
+    if not (limit.isascii() and limit.isdigit() and 0 < int(limit) <= MAX_VENDOR_OFFERS):
+        raise BadLimit(f"limit must be a whole number from 1 to {MAX_VENDOR_OFFERS}")
+    made = ctx.node.store.offers.newest_made(int(limit))
     return {
         "offers": [
             {
@@ -137,9 +146,9 @@ async def vendor_offers(request: Request, ctx: ApiContext) -> dict[str, Any]:
                 },
                 "offer": offer_json(m.offer),
             }
-            for m in made[:MAX_VENDOR_OFFERS]
+            for m in made
         ],
-        "total": len(made),
+        "total": ctx.node.store.offers.made_count(),
     }
 
 

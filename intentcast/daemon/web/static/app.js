@@ -174,6 +174,7 @@ async function follow() {
         state.eventsSeen += data.events.length;
         state.lastEvent = data.events[data.events.length - 1].seq;
         scheduleRefresh();
+        refreshToAnswer(data.events);
       } else if (data.last < state.lastEvent) {
         state.lastEvent = data.last; // the node restarted
       }
@@ -190,6 +191,25 @@ async function follow() {
 function live(render) {
   state.refresh = render;
   if (state.eventsSeen !== state.eventsAtRoute) scheduleRefresh();
+}
+
+// The navigation's count of accepts waiting for the owner (vendor nodes).
+function showToAnswer(status) {
+  const badge = document.getElementById("to-answer-count");
+  const n = (status && status.vendor && status.vendor.to_answer) || 0;
+  badge.textContent = n ? ` ${n} to answer` : "";
+  badge.hidden = !n;
+}
+
+const DEAL_EVENTS = new Set(["accept-received", "deal-confirmed", "deal-declined"]);
+
+async function refreshToAnswer(events) {
+  if (!state.vocab.roles.includes("vendor") || !events.some((ev) => DEAL_EVENTS.has(ev.kind))) return;
+  try {
+    showToAnswer(await api("GET", "/v1/status"));
+  } catch (e) {
+    // the next deal event tries again
+  }
 }
 
 function scheduleRefresh() {
@@ -512,7 +532,7 @@ function acceptPanel(intent, r, onDone) {
   const modes = o.payment_modes.filter((m) => intent.terms.payment_modes.length === 0 || intent.terms.payment_modes.includes(m));
   const idp = o.id.slice(0, 12);
   const priceField = field(`price-${idp}`, `Your price (${o.currency}, at least the floor)`, h("input", { inputmode: "decimal" }),
-    o.price_floor !== null && o.price_floor !== undefined ? `Floor: ${(o.price_floor / 100).toFixed(2)} ${o.currency}` : "");
+    `Floor: ${o.price_floor_text || o.price_text}; the offer's price: ${o.price_text}`);
   priceField.hidden = true;
   const modeSelect = h("select", {}, modes.map((m) => h("option", { value: m }, m)));
   modeSelect.addEventListener("change", () => {
@@ -532,7 +552,7 @@ function acceptPanel(intent, r, onDone) {
     ),
     field(`mode-${idp}`, "Payment mode", modeSelect),
     priceField,
-    h("p", { class: "error", id: `err-accept-${idp}`, role: "alert" }),
+    h("p", { class: "error", id: `err-accept-${idp}`, role: "alert", tabindex: "-1" }),
     h("div", { class: "actions" },
       h("button", { type: "submit", class: "confirm-accept" }, `Accept ${o.vendor}'s offer`),
       h("button", { type: "button", class: "secondary", onclick: () => { form.remove(); scheduleRefresh(); } }, "Cancel")),
@@ -546,26 +566,31 @@ function acceptPanel(intent, r, onDone) {
       disclose: [...form.querySelectorAll(`input[name="disclose-${idp}"]:checked`)].map((x) => x.value),
       payment_mode: modeSelect.value,
     };
-    if (modeSelect.value === "name-your-price") {
-      const text = form.querySelector(`#price-${idp}`).value.trim();
-      const minor = Math.round(Number(text) * 100);
-      if (!text || !Number.isFinite(minor) || minor <= 0) {
-        const input = form.querySelector(`#price-${idp}`);
-        form.querySelector(`#err-price-${idp}`).textContent = "price: give the amount you pay, e.g. 450 or 449.90";
-        input.setAttribute("aria-invalid", "true");
-        input.focus();
-        return;
-      }
-      body.price = minor;
+    const priceInput = form.querySelector(`#price-${idp}`);
+    const priceErr = form.querySelector(`#err-price-${idp}`);
+    priceErr.textContent = "";
+    priceInput.removeAttribute("aria-invalid");
+    const named = modeSelect.value === "name-your-price";
+    const priceError = (message) => {
+      priceErr.textContent = message;
+      priceInput.setAttribute("aria-invalid", "true");
+      priceInput.focus();
+    };
+    if (named) {
+      // An amount string: the node reads it in the currency's own minor units.
+      const text = priceInput.value.trim();
+      if (!text) return priceError("price: give the amount you pay, e.g. 450 or 449.90");
+      body.price = text;
     }
     form.querySelector("button[type=submit]").disabled = true;
     try {
       await api("POST", `/v1/offers/${o.id}/accept`, body);
       onDone();
     } catch (ex) {
+      form.querySelector("button[type=submit]").disabled = false;
+      if (named && /price/i.test(ex.message)) return priceError(ex.message);
       err.textContent = ex.message;
       err.focus();
-      form.querySelector("button[type=submit]").disabled = false;
     }
   });
   return form;
@@ -674,7 +699,11 @@ async function dealsView() {
           ? h("ul", { class: "learned" }, learned.map(([k, v]) => h("li", {}, h("strong", {}, k), `: ${v}`)))
           : h("p", {}, "Nothing beyond the deal itself."),
         h("p", { class: "hint" }, "The vendor signed these terms: ", d.offer.customer_terms.join(", ") || "none"),
-        d.reply ? h("p", { class: "reply" }, h("strong", {}, `${d.reply.kind}: `), d.reply.text) : h("p", { class: "muted" }, "Waiting for the vendor's answer..."),
+        d.reply
+          ? h("p", { class: "reply" }, h("strong", {}, `${d.reply.kind}: `), d.reply.text)
+          : d.to_answer
+            ? h("p", { class: "notice" }, "Waits for your answer: ", h("a", { href: "#/vendor" }, "confirm or decline it on the Vendor page"), ".")
+            : h("p", { class: "muted" }, asCustomer ? "Waiting for the vendor's answer..." : "Being answered by your catalog or bot..."),
         h("p", { class: "hint mono" }, `deal ${d.id.slice(0, 12)}`),
       );
     });
@@ -866,17 +895,85 @@ async function nodeView() {
 
 // --- vendor side -----------------------------------------------------------
 
+// An accept waiting for the owner: what the customer accepted and told you,
+// the stock left, and Confirm / Decline with a note the customer reads.
+// ``typed`` keeps each note across the page's live redraws.
+function answerPanel(d, stock, typed) {
+  const idp = d.id.slice(0, 12);
+  const textId = `answer-text-${idp}`;
+  const err = h("p", { class: "error", id: `err-${textId}`, role: "alert", tabindex: "-1" });
+  const input = h("input", { maxlength: 500, placeholder: "Ships tomorrow. / Sorry, sold out.", value: typed.get(d.id) || "" });
+  input.addEventListener("input", () => typed.set(d.id, input.value));
+  const send = async (confirm, button) => {
+    err.textContent = "";
+    input.removeAttribute("aria-invalid");
+    for (const b of card.querySelectorAll("button")) b.disabled = true;
+    try {
+      await api("POST", `/v1/deals/${d.id}/${confirm ? "confirm" : "decline"}`, { text: input.value.trim() });
+      const done = h("p", { class: "notice", role: "status", tabindex: "-1" }, confirm ? "Confirmed: the customer is told." : "Declined: the customer is told.");
+      card.replaceChildren(done);
+      done.focus(); // the keyboard stays where the panel was
+      scheduleRefresh();
+    } catch (ex) {
+      err.textContent = ex.message;
+      input.setAttribute("aria-invalid", "true");
+      for (const b of card.querySelectorAll("button")) b.disabled = false;
+      button.focus();
+    }
+  };
+  const confirmButton = h("button", { type: "button", class: "confirm-deal" }, "Confirm");
+  const declineButton = h("button", { type: "button", class: "danger decline-deal" }, "Decline");
+  confirmButton.addEventListener("click", () => send(true, confirmButton));
+  declineButton.addEventListener("click", () => send(false, declineButton));
+  const told = Object.entries(d.disclosed);
+  const card = h(
+    "article",
+    { class: "card to-answer", "data-deal": d.id, "aria-labelledby": `t-${idp}` },
+    h("h3", { id: `t-${idp}` }, `${d.offer.item.title} `, h("span", { class: "state state-pending" }, "waits for you")),
+    h("p", {}, h("strong", {}, d.price_text), ` · ${d.payment_mode} · ${d.offer.quantity} for the intent "${d.intent.title}"`),
+    h("p", {}, "The customer told you: ", told.length ? told.map(([k, v]) => `${k}: ${v}`).join("; ") : "nothing beyond the deal"),
+    h("p", { class: "hint" }, `Deliver by ${fmtTime(d.offer.deliver_by)} · you signed: ${d.offer.customer_terms.join(", ") || "no customer terms"}`,
+      stock === null ? "" : ` · ${stock} in stock (catalog)`),
+    field(textId, "Note or reason for the customer (optional)", input),
+    err,
+    h("div", { class: "actions" }, confirmButton, declineButton),
+    h("p", { class: "hint mono" }, `deal ${idp}`),
+  );
+  return card;
+}
+
+const OFFERS_MADE_SHOWN = 100; // the newest; the count says how many there are
+
 async function vendorView() {
+  const typed = new Map(); // deal id -> the note being written
   const render = async () => {
     const [cat, made, deals] = await Promise.all([
       api("GET", "/v1/vendor/catalog"),
-      api("GET", "/v1/vendor/offers"),
-      api("GET", "/v1/deals"),
+      api("GET", `/v1/vendor/offers?limit=${OFFERS_MADE_SHOWN}`),
+      api("GET", "/v1/deals?role=vendor"),
     ]);
-    const vendorDeals = deals.deals.filter((d) => d.role === "vendor");
+    const vendorDeals = deals.deals;
+    const waiting = vendorDeals.filter((d) => d.to_answer);
+    const answered = vendorDeals.filter((d) => !d.to_answer);
+    const stockOf = (sku) => {
+      const item = cat.items.find((it) => it.sku === sku);
+      return item ? item.stock : null;
+    };
+    const manual = state.status && state.status.vendor && state.status.vendor.confirm === "manual";
+    // Answering takes a panel away: the keyboard goes on from the list's heading.
+    const active = document.activeElement;
+    const wasAnswering = !!(active && active.closest && active.closest("#to-answer"));
     view(
       h("h1", { tabindex: "-1" }, `Vendor${cat.name ? ": " + cat.name : ""}`),
+      h("p", { class: "muted", id: "confirm-mode" }, manual
+        ? "You answer every accept yourself: it waits here until you confirm or decline it."
+        : "Accepts are answered by your catalog (while stock lasts) or your bot. To answer them yourself, set confirm = \"manual\" under [vendor] in config.toml and restart the node."),
+      h("h2", { id: "to-answer-title", tabindex: "-1" }, `Waiting for your answer (${waiting.length})`),
+      waiting.length
+        ? h("div", { id: "to-answer" }, waiting.map((d) => answerPanel(d, stockOf(d.offer.item.sku), typed)))
+        : h("p", {}, "No accept waits for you."),
       h("h2", {}, `Intents answered and offers made (${made.total})`),
+      made.total > made.offers.length ? h("p", { class: "muted" }, `The newest ${made.offers.length} of ${made.total}.`) : null,
       made.offers.length
         ? h("div", { class: "table-wrap" }, h("table", { id: "offers-made" },
           h("thead", {}, h("tr", {}, ["Intent", "Customer's budget", "Your offer", "Price", "State"].map((x) => h("th", { scope: "col" }, x)))),
@@ -887,13 +984,13 @@ async function vendorView() {
             h("td", {}, m.offer.price_text),
             h("td", {}, stateBadge(m.state === "received" ? "open" : m.state)))))))
         : h("p", {}, "No offers made yet."),
-      h("h2", {}, `Deals (${vendorDeals.length})`),
-      vendorDeals.length
-        ? h("div", { id: "vendor-deals" }, vendorDeals.map((d) => h("article", { class: "card" },
+      h("h2", {}, `Deals (${answered.length})`),
+      answered.length
+        ? h("div", { id: "vendor-deals" }, answered.map((d) => h("article", { class: "card vendor-deal", "data-deal": d.id },
           h("h3", {}, `${d.offer.item.title} `, stateBadge(d.state)),
           h("p", {}, `${d.price_text} · ${d.payment_mode}`),
           h("p", {}, "The customer told you: ", Object.entries(d.disclosed).map(([k, v]) => `${k}: ${v}`).join("; ") || "nothing"),
-          d.reply ? h("p", {}, `${d.reply.kind}: ${d.reply.text}`) : h("p", { class: "muted" }, "Not answered yet (a bot answers accepts: intentcast vendor attach BOT.py)."))))
+          d.reply ? h("p", {}, h("strong", {}, `${d.reply.kind}: `), d.reply.text) : h("p", { class: "muted" }, "Being answered by your catalog or bot..."))))
         : h("p", {}, "No deals yet."),
       h("h2", {}, `Catalog served (${cat.items.length} items)`),
       cat.items.length
@@ -908,6 +1005,7 @@ async function vendorView() {
             h("td", {}, it.customer_terms.join(", ")))))))
         : h("p", {}, "No catalog: this node answers through an attached bot, or is not a vendor."),
     );
+    if (wasAnswering) document.getElementById("to-answer-title").focus();
   };
   await render();
   live(render);
@@ -945,6 +1043,7 @@ async function start() {
   }
   if (state.vocab.roles.includes("vendor")) {
     for (const el of document.querySelectorAll(".vendor-only")) el.hidden = false;
+    showToAnswer(state.status);
   }
   if (!state.vocab.roles.includes("customer")) {
     for (const el of document.querySelectorAll(".customer-only")) el.hidden = true;
