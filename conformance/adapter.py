@@ -13,7 +13,9 @@ Requests (every one carries an ``id`` echoed in its answer):
 - ``{"op": "open", "sealed_hex", "secret_hex", "now", "pow_bits",
   "max_clock_skew"}`` -> ``{"action", "reason", "inner_kind"}``: validate the
   outer at the gossip layer, open its box with the X25519 secret, validate
-  the inner at the sealed layer, check it against the outer.
+  the inner at the sealed layer, check it against the outer. With
+  ``"thread_key_hex"`` and ``"sender"`` (``customer``|``vendor``): open a
+  relationship message of that thread sent by that side.
 - ``{"op": "kdf", "seed_hex", "label", "counter"}`` -> ``{"output_hex"}``
   (``counter`` a decimal string: it may exceed 2^53)
 - ``{"op": "key_file", "text"}`` -> ``{"ok": bool, "seed_hex"}``
@@ -36,10 +38,12 @@ from intentcast.protocol import (
     Kind,
     Layer,
     NetworkParams,
+    Side,
     decode_key_file,
     message_id,
     open_deal,
     open_offer,
+    open_thread,
     validate,
 )
 from intentcast.protocol.keys import derive
@@ -96,8 +100,17 @@ def _open(request: dict[str, Any]) -> dict[str, Any]:
         reason = None if outer.reason is None else outer.reason.value
         return {"action": outer.action.value, "reason": reason, "inner_kind": None}
     secret = PrivateKey(bytes.fromhex(request["secret_hex"]))
-    if outer.signed.kind is Kind.SEALED_OFFER:
-        verdict: Any = open_offer(outer.signed, secret, now=now, params=params)
+    if "thread_key_hex" in request and outer.signed.kind is Kind.SEALED_DEAL:
+        verdict: Any = open_thread(
+            outer.signed,
+            secret,
+            thread_key=bytes.fromhex(request["thread_key_hex"]),
+            sender=Side(request["sender"]),
+            now=now,
+            params=params,
+        )
+    elif outer.signed.kind is Kind.SEALED_OFFER:
+        verdict = open_offer(outer.signed, secret, now=now, params=params)
     elif outer.signed.kind is Kind.SEALED_DEAL:
         verdict = open_deal(outer.signed, secret, now=now, params=params)
     else:

@@ -27,16 +27,21 @@ from nacl.signing import SigningKey
 from intentcast.protocol import (
     Accept,
     Confirm,
+    DealAck,
+    DealMessage,
     Decline,
+    Forget,
     Intent,
     Item,
     Kind,
     NetworkParams,
     Offer,
     Preferences,
+    ProfileUpdate,
     Rating,
     RatingReply,
     Receipt,
+    Side,
     Signed,
     Terms,
     VendorProfile,
@@ -48,9 +53,11 @@ from intentcast.protocol import (
     seal,
     seal_deal,
     seal_offer,
+    seal_thread,
     sign,
 )
 from intentcast.protocol.encoding import pack, signing_input
+from intentcast.protocol.kinds import RESERVED_KINDS
 from intentcast.protocol.sealing import DEAL_PAD_FLOOR
 
 #: ``created`` of the stored vectors, and the ``now`` they are checked at.
@@ -327,6 +334,33 @@ class Builder:
             self.vkeys.signing,
             params=params,
         )
+        # After the deal: a thread keyed by the confirm's id.
+        deal, at = self.accept.id, n + 500
+        self.deal_message = sign(
+            DealMessage(deal=deal, created=at, seq=0, type="status", text="Where is my phone?"),
+            self.keys.signing,
+        )
+        self.profile_update = sign(
+            ProfileUpdate(
+                deal=deal, created=at, seq=1, field="shipping", value="Neue Str. 2, Berlin"
+            ),
+            self.keys.signing,
+        )
+        self.forget = sign(
+            Forget(deal=deal, created=at, seq=2, reason="Please delete my data."),
+            self.keys.signing,
+        )
+        self.deal_ack = sign(
+            DealAck(
+                deal=self.accept.id,
+                seq=0,
+                created=n + 550,
+                of=self.forget.id,
+                fields=("contact", "shipping"),
+                deleted=n + 540,
+            ),
+            self.vkeys.signing,
+        )
         self.valid: dict[str, Signed[Any]] = {
             "intent": self.intent,
             "withdraw": self.withdraw,
@@ -340,6 +374,10 @@ class Builder:
             "receipt": self.receipt,
             "rating": self.rating,
             "rating-reply": self.rating_reply,
+            "deal-message": self.deal_message,
+            "profile-update": self.profile_update,
+            "forget": self.forget,
+            "deal-ack": self.deal_ack,
         }
 
     def random(self, n: int) -> bytes:
@@ -369,6 +407,24 @@ class Builder:
         )
         return sign(replace(base, **changes), self.vkeys.signing)
 
+    def thread(self, inner: Signed[Any], sender: Side) -> Signed[Any]:
+        """``inner`` sealed on the deal's thread by ``sender``."""
+        recipient = (
+            self.offer_nyp.message.reply_key
+            if sender is Side.CUSTOMER
+            else self.intent.message.reply_key
+        )
+        return seal_thread(
+            inner,
+            thread_key=self.confirm.id,
+            sender=sender,
+            recipient=recipient,
+            created=self.now + 560,
+            expires=self.now + DAY,
+            random_bytes=self.random,
+            params=self.params,
+        )
+
     def deal(self, inner: Signed[Any], *, to: bytes) -> Signed[Any]:
         recipient = (
             self.offer_nyp.message.reply_key
@@ -391,9 +447,11 @@ class Builder:
         return body
 
     def key_for(self, kind: str) -> SigningKey:
-        if kind in ("intent", "withdraw", "accept", "rating"):
+        customer = ("intent", "withdraw", "accept", "rating", "deal-message", "profile-update")
+        if kind in (*customer, "forget"):
             return self.keys.signing
-        if kind in ("offer", "confirm", "decline", "vendor-profile", "receipt", "rating-reply"):
+        vendor = ("offer", "confirm", "decline", "vendor-profile", "receipt", "rating-reply")
+        if kind in (*vendor, "deal-ack"):
             return self.vkeys.signing
         return SigningKey(
             hashlib.blake2b(b"conformance/one-time/" + kind.encode(), digest_size=32).digest()
@@ -480,6 +538,7 @@ def build(now: int = CHECK_NOW - 600, params: NetworkParams = CASE_PARAMS) -> li
         *_times(b),
         *_order(b),
         *_opening(b),
+        *_thread_opening(b),
         *_key_files(),
     ]
 
@@ -497,7 +556,19 @@ def _v(
     return Case(name, "validate", expect, step, note, kind=kind, layer=layer, data=raw)
 
 
-_SEALED: Final = frozenset({"offer", "accept", "confirm", "decline", "receipt"})
+_SEALED: Final = frozenset(
+    {
+        "offer",
+        "accept",
+        "confirm",
+        "decline",
+        "receipt",
+        "deal-message",
+        "profile-update",
+        "forget",
+        "deal-ack",
+    }
+)
 
 
 def _layer(kind: str) -> str:
@@ -712,7 +783,7 @@ def _envelope(b: Builder) -> Iterator[Case]:
     ]
     for name, raw, expect, step, note in cases:
         yield _v(f"envelope/{name}", raw, expect, step, note, kind="intent")
-    for kind in ("profile-update",):
+    for kind in sorted(k.value for k in RESERVED_KINDS):  # none in specification 1.3
         raw = envelope(1, kind, pack({"any": 1}), bytes(32), bytes(64))
         yield _v(
             f"envelope/reserved-{kind}",
@@ -1024,6 +1095,20 @@ def _field_cases(b: Builder) -> list[tuple[str, str, Any, str, str]]:
         ("confirm", "created", _FLOAT, "invalid-field", "created as a float"),
         ("decline", "reason", "x" * 501, "invalid-field", "reason of 501 characters"),
         ("decline", "intent", None, "invalid-field", "intent id nil"),
+        # relationship messages
+        ("deal-message", "type", "complaint", "invalid-field", "not a message type"),
+        ("deal-message", "text", "x" * 501, "invalid-field", "text of 501 characters"),
+        ("deal-message", "re", bytes(31), "invalid-field", "re of 31 bytes"),
+        ("deal-message", "seq", -1, "invalid-field", "a negative seq"),
+        ("deal-message", "seq", 2**32, "invalid-field", "seq beyond u32"),
+        ("deal-message", "deal", bytes(31), "invalid-field", "deal id of 31 bytes"),
+        ("profile-update", "field", "address", "invalid-field", "not a disclosure field"),
+        ("profile-update", "value", " ", "invalid-field", "a blank value (nil removes)"),
+        ("profile-update", "value", "x" * 501, "invalid-field", "value of 501 characters"),
+        ("forget", "reason", "x" * 501, "invalid-field", "reason of 501 characters"),
+        ("deal-ack", "fields", ["address"], "invalid-field", "not a disclosure field"),
+        ("deal-ack", "deleted", n + 551, "invalid-field", "deleted after the statement"),
+        ("deal-ack", "of", None, "invalid-field", "of nil"),
     ]
 
 
@@ -1044,6 +1129,10 @@ def _bodies(b: Builder) -> Iterator[Case]:
         "accept",
         "confirm",
         "decline",
+        "deal-message",
+        "profile-update",
+        "forget",
+        "deal-ack",
     ):
         body = b.body(kind)
         first = sorted(body)[0]
@@ -1351,7 +1440,6 @@ def _ratings(b: Builder) -> Iterator[Case]:
 
 #: The later step each "order" case also breaks.
 LOSES_TO: Final = {
-    "reserved-kind-non-map-body": "6",
     "version-before-canonical": "5",
     "version-before-body-type": "5",
     "kind-before-signer": "5",
@@ -1373,14 +1461,6 @@ def _order(b: Builder) -> Iterator[Case]:
     signer = b.intent.signer
     sig = msgpack.unpackb(b.intent.raw, raw=False)[4]
     cases: list[tuple[str, bytes, Expect, str, str, str]] = [
-        (
-            "reserved-kind-non-map-body",
-            envelope(1, "profile-update", pack([1]), bytes(32), bytes(64)),
-            reject("malformed-envelope"),
-            "5",
-            "profile-update",
-            "a reserved kind whose body is not a map: the envelope check comes first",
-        ),
         (
             "version-before-canonical",
             b"\xdc\x00\x05" + envelope(2, "intent", body, signer, sig)[1:],
@@ -1664,6 +1744,103 @@ def _opening(b: Builder) -> Iterator[Case]:
         intent_secret,
         reject("inner-mismatch"),
         "a confirm tagged with the offer id instead of the accept's",
+    )
+
+
+def _thread_opening(b: Builder) -> Iterator[Case]:
+    """Opening relationship messages: the recipient knows the thread's key
+    (the confirm id) and which side sent (docs/protocol.md, section 8)."""
+    intent_secret = bytes(b.keys.reply)
+    vendor_secret = bytes(b.vkeys.reply)
+    key = b.confirm.id
+
+    def case(
+        name: str, sealed: Signed[Any], sender: Side, expect: Expect, note: str, **extra: Any
+    ) -> Case:
+        secret = vendor_secret if sender is Side.CUSTOMER else intent_secret
+        return Case(
+            f"open/thread-{name}",
+            "open",
+            expect,
+            "open",
+            note,
+            kind="",
+            data=sealed.raw,
+            secret=secret,
+            extra={"thread_key_hex": key.hex(), "sender": sender.value, **extra},
+        )
+
+    for kind in ("deal-message", "profile-update", "forget"):
+        yield case(
+            kind,
+            b.thread(b.valid[kind], Side.CUSTOMER),
+            Side.CUSTOMER,
+            Expect("accept", None, kind),
+            f"a {kind} from the customer, opened with the offer's reply key",
+        )
+    yield case(
+        "deal-ack",
+        b.thread(b.deal_ack, Side.VENDOR),
+        Side.VENDOR,
+        Expect("accept", None, "deal-ack"),
+        "a statement of deletion from the vendor, opened with the intent's reply key",
+    )
+    vendor_message = sign(
+        replace(b.deal_message.message, type="shipped", text="Tracking 1Z999"), b.vkeys.signing
+    )
+    yield case(
+        "vendor-deal-message",
+        b.thread(vendor_message, Side.VENDOR),
+        Side.VENDOR,
+        Expect("accept", None, "deal-message"),
+        "a deal-message from the vendor",
+    )
+    customer_ack = sign(b.deal_ack.message, b.keys.signing)
+    yield case(
+        "customer-sends-ack",
+        b.thread(customer_ack, Side.CUSTOMER),
+        Side.CUSTOMER,
+        reject("wrong-inner-kind"),
+        "a customer never sends a deal-ack",
+    )
+    vendor_update = sign(b.profile_update.message, b.vkeys.signing)
+    yield case(
+        "vendor-sends-update",
+        b.thread(vendor_update, Side.VENDOR),
+        Side.VENDOR,
+        reject("wrong-inner-kind"),
+        "a vendor never sends a profile-update",
+    )
+    yield case(
+        "thread-holds-accept",
+        b.deal(b.accept, to=b.offer_nyp.id),
+        Side.CUSTOMER,
+        reject("wrong-inner-kind"),
+        "an accept is not a thread message",
+    )
+    wrong_seq = b.thread(b.forget, Side.CUSTOMER)
+    other = b.thread(b.profile_update, Side.CUSTOMER)
+    # The forget request's box under the update's tag: a tag of another seq.
+    mixed = replace(other.message, box=wrong_seq.message.box, created=wrong_seq.message.created)
+    forged = b.forge("sealed-deal", _plain(mixed.to_body()))
+    yield Case(
+        "open/thread-wrong-seq",
+        "open",
+        reject("inner-mismatch"),
+        "open",
+        "the tag is the thread tag of another seq than the inner's",
+        kind="",
+        data=forged,
+        secret=vendor_secret,
+        extra={"thread_key_hex": key.hex(), "sender": "customer"},
+    )
+    yield case(
+        "other-thread",
+        b.thread(b.forget, Side.CUSTOMER),
+        Side.CUSTOMER,
+        reject("inner-mismatch"),
+        "opened as a thread with another key: the tag does not match",
+        thread_key_hex=bytes(32).hex(),
     )
 
 

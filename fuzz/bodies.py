@@ -59,8 +59,10 @@ def _signer(kind: Kind) -> SigningKey:
     m = market()
     if kind in (Kind.INTENT, Kind.WITHDRAW, Kind.ACCEPT, Kind.RATING):
         return m.keys.signing
+    if kind in (Kind.DEAL_MESSAGE, Kind.PROFILE_UPDATE, Kind.FORGET):
+        return m.keys.signing
     vendor_kinds = (Kind.OFFER, Kind.CONFIRM, Kind.DECLINE, Kind.VENDOR_PROFILE, Kind.RECEIPT)
-    if kind in (*vendor_kinds, Kind.RATING_REPLY):
+    if kind in (*vendor_kinds, Kind.RATING_REPLY, Kind.DEAL_ACK):
         return m.vendor.signing
     return SigningKey(bytes(range(200, 232)))  # the one-time key of the sealed outers
 
@@ -140,7 +142,7 @@ def one_input(data: bytes) -> None:
 
 
 def seeds() -> list[bytes]:
-    samples = {s.kind: s for s in market().every_envelope().values()}
+    samples = {s.kind: s for s in market().every_body_sample()}
     out = []
     for index, kind in enumerate(KINDS):
         body = pack(samples[kind].message.to_body())

@@ -16,10 +16,14 @@ from typing import Any
 from intentcast.protocol import (
     Accept,
     Confirm,
+    DealAck,
+    DealMessage,
     Decline,
+    Forget,
     Intent,
     IntentKeys,
     Offer,
+    ProfileUpdate,
     Rating,
     RatingReply,
     Receipt,
@@ -29,6 +33,7 @@ from intentcast.protocol import (
     VendorKeys,
     VendorProfile,
     Withdraw,
+    sign,
 )
 from tests.protocol import builders as b
 
@@ -58,6 +63,8 @@ class Market:
     receipt: Signed[Receipt]
     rating: Signed[Rating]
     rating_reply: Signed[RatingReply]
+    #: After the deal: a message, an update, a forget request, a statement.
+    thread: tuple[Signed[Any], ...] = ()
 
     def every_envelope(self) -> dict[str, Signed[Any]]:
         """Every sample by a short name."""
@@ -76,6 +83,10 @@ class Market:
             "rating": self.rating,
             "rating-reply": self.rating_reply,
         }
+
+    def every_body_sample(self) -> list[Signed[Any]]:
+        """One sample of every kind with a body, the relationship kinds too."""
+        return [*self.every_envelope().values(), *self.thread]
 
 
 @cache
@@ -103,4 +114,23 @@ def market() -> Market:
         receipt=b.signed_receipt(accept, vendor),
         rating=b.signed_rating(b.signed_receipt(accept, vendor), keys, created=b.NOW + 500),
         rating_reply=b.signed_rating_reply(accept.id, vendor, created=b.NOW + 500),
+        thread=_thread(accept, keys, vendor),
+    )
+
+
+def _thread(
+    accept: Signed[Accept], keys: IntentKeys, vendor: VendorKeys
+) -> tuple[Signed[Any], ...]:
+    at, deal = NOW + 500, accept.id
+    return (
+        sign(DealMessage(deal=deal, seq=0, created=at, type="status", text="Where?"), keys.signing),
+        sign(
+            ProfileUpdate(deal=deal, seq=1, created=at, field="shipping", value="Neue Str. 2"),
+            keys.signing,
+        ),
+        sign(Forget(deal=deal, seq=2, created=at), keys.signing),
+        sign(
+            DealAck(deal=deal, seq=0, created=at, of=deal, fields=("shipping",), deleted=at),
+            vendor.signing,
+        ),
     )

@@ -291,6 +291,30 @@ BODIES: Final[dict[str, dict[str, Rule]]] = {
         "expires": TIME,
         "pow": _NONCE,
     },
+    "deal-message": {
+        "deal": _ID,
+        "seq": _int(0, 2**32 - 1),
+        "created": TIME,
+        "type": _member(("cancel", "delivered", "other", "return", "shipped", "status")),
+        "text": _text(500),
+        "re": _nullable(_ID),
+    },
+    "profile-update": {
+        "deal": _ID,
+        "seq": _int(0, 2**32 - 1),
+        "created": TIME,
+        "field": _member(DISCLOSURE_FIELDS),
+        "value": _nullable(_text(500, not_blank=True)),
+    },
+    "forget": {"deal": _ID, "seq": _int(0, 2**32 - 1), "created": TIME, "reason": _text(500)},
+    "deal-ack": {
+        "deal": _ID,
+        "seq": _int(0, 2**32 - 1),
+        "created": TIME,
+        "of": _ID,
+        "fields": _set(lambda x: x in DISCLOSURE_FIELDS),
+        "deleted": _nullable(TIME),
+    },
     "vendor-profile": {
         "vendor": _ID,
         "name": _text(64, not_blank=True),
@@ -342,6 +366,8 @@ def violations(kind: str, body: Any, *, signer: bytes, now: int, gossip: bool) -
         floor = body["floor"]
         if nyp != (floor is not None) or (floor is not None and floor > body["price"]):
             out.append("floor not set exactly with name-your-price, or above the price")
+    if kind == "deal-ack" and body["deleted"] is not None and body["deleted"] > created:
+        out.append("deleted after the statement was made")
     if kind in SIGNER_KEY and body[SIGNER_KEY[kind]] != signer:
         out.append("not signed by the key it names")
     return out

@@ -6,7 +6,9 @@ its services, prices and weekly opening hours. For an intent in
 earliest free slots that the customer's delivery deadline allows (the
 appointment time is the offer's ``deliver_by``), and books a slot when a
 customer accepts it. If two customers accept the same slot, the second
-one is declined with a reason, so they can pick another.
+one is declined with a reason, so they can pick another. After the deal,
+a customer who asks about her booking (a ``status`` message) gets its time
+back, and one who cancels frees the slot.
 
 Bookings live in memory: restart the bot and the week is free again.
 A real shop would read and write its calendar here instead.
@@ -24,9 +26,12 @@ from intentcast.sdk import (
     Decision,
     IntentView,
     OfferSpec,
+    ThreadReply,
+    ThreadView,
     VendorBot,
     confirm,
     decline,
+    reply,
 )
 
 DATA = tomllib.loads(Path(__file__).with_name("bike_repair.toml").read_text())
@@ -87,6 +92,15 @@ class BikeRepair(VendorBot):
             return decline(f"{self.when(slot)} was just booked by someone else; please ask again.")
         self.booked.add(slot)
         return confirm(f"Booked for {self.when(slot)} at {SHOP['address']}.")
+
+    def on_message(self, message: ThreadView) -> ThreadReply | None:
+        slot = int(message.sku.rpartition("@")[2])
+        if message.type == "cancel":
+            self.booked.discard(slot)
+            return reply(f"Cancelled: {self.when(slot)} is free again.")
+        if message.type == "status":
+            return reply(f"You are booked for {self.when(slot)} at {SHOP['address']}.")
+        return None  # anything else: a person reads it in `intentcast relationships`
 
     def when(self, slot: int) -> str:
         """``Tue 24 Nov, 09:00`` in the shop's time zone."""

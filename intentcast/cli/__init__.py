@@ -15,6 +15,7 @@ from .home import init, node, peers, status, vendor
 from .intent import intent
 from .market import accept, deals, offers
 from .ratings import rate, ratings
+from .relationships import COMMANDS as RELATIONSHIP_COMMANDS
 from .web import open_app
 
 
@@ -52,6 +53,7 @@ for command in (
     demo,
     categories,
     open_app,
+    *RELATIONSHIP_COMMANDS,
 ):
     main.add_command(command)
 

@@ -29,10 +29,12 @@ from typing import Any, Final
 
 import trio
 
+from intentcast.peer.relationships import ThreadEvent, ThreadReply
 from intentcast.peer.vendor import Decision
 from intentcast.protocol import Accept, Intent, InvalidMessage, Offer, Signed
 from intentcast.protocol import fields as f
 from intentcast.protocol.encoding import unpack
+from intentcast.protocol.relationship import MESSAGE_TYPES
 from intentcast.protocol.vocab import CATEGORY_SET
 
 log = logging.getLogger(__name__)
@@ -241,6 +243,8 @@ class RemoteVendor:
             raise SessionGone(f"no work item {work_id!r} waits for an answer (timed out?)")
         if work.item["kind"] == "intent":
             work.answer = _offers(body)
+        elif work.item["kind"] == "thread":
+            work.answer = _thread_reply(body)
         else:
             work.answer = _decision(body)
         work.done.set()
@@ -275,6 +279,26 @@ class RemoteVendor:
             return Decision(False, OFFLINE if self.attached is None else NO_ANSWER)
         assert isinstance(answer, Decision)
         return answer
+
+    async def on_thread(self, event: ThreadEvent, *, now: int) -> ThreadReply | None:
+        """A customer's message, update or forget request on one of the
+        vendor's deals, handed to the attached bot (``kind: thread``)."""
+        item = {
+            "kind": "thread",
+            "what": event.what,
+            "deal": event.deal.hex(),
+            "message_id": event.message_id.hex(),
+            "sku": event.sku,
+            "created": event.created,
+            "type": event.type,
+            "text": event.text,
+            "field": event.field,
+            "value": event.value,
+            "disclosure": dict(event.disclosure),
+            "now": now,
+        }
+        answer = await self._ask(item, default=NO_REPLY)
+        return None if answer is NO_REPLY else answer
 
     async def _ask(self, item: dict[str, Any], *, default: Any) -> Any:
         a = self.live()
@@ -329,6 +353,22 @@ def _offers(body: Mapping[str, Any]) -> list[Offer]:
         except Exception:  # whatever bytes the bot sent, the daemon keeps running
             raise BadAnswer(f"offers[{n}] is not a msgpack offer body") from None
     return offers
+
+
+#: A thread item answered without a message back.
+NO_REPLY: Final = "no-reply"
+
+
+def _thread_reply(body: Mapping[str, Any]) -> ThreadReply | str:
+    kind, text = body.get("reply_type"), body.get("text", "")
+    if kind is None:
+        return NO_REPLY
+    if kind not in MESSAGE_TYPES:
+        raise BadAnswer(f"reply_type must be one of {', '.join(MESSAGE_TYPES)}")
+    try:
+        return ThreadReply(kind, f.text("text", text, f.MAX_NOTE, required=False))
+    except InvalidMessage as exc:
+        raise BadAnswer(str(exc)) from None
 
 
 def _decision(body: Mapping[str, Any]) -> Decision:

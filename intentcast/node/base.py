@@ -53,6 +53,11 @@ class EventKind(enum.StrEnum):
     DEAL_CONFIRMED = "deal-confirmed"
     DEAL_DECLINED = "deal-declined"
     INTENT_WITHDRAWN = "intent-withdrawn"
+    #: After the deal (node/relationships.py).
+    THREAD_MESSAGE = "thread-message"
+    DETAIL_UPDATED = "detail-updated"
+    ACK_RECEIVED = "ack-received"
+    DATA_DELETED = "data-deleted"
     PEER_CONNECTED = "peer-connected"
     PEER_BANNED = "peer-banned"
     RATING_RECEIVED = "rating-received"

@@ -47,6 +47,7 @@ from intentcast.protocol.validation import Verdict
 from intentcast.store import OwnIntent, RecordNotFound, Role
 
 from .base import DEAL_TTL, EventKind, NodeCore, NodeError, Part
+from .relationships import open_relationship
 from .stem import StemRouting
 
 log = logging.getLogger(__name__)
@@ -309,6 +310,9 @@ class CustomerRole(Part):
             return
         if recorded:
             confirmed = reply.kind is Kind.CONFIRM
+            if confirmed:
+                open_relationship(self.store, role=Role.CUSTOMER, intent=intent, offer=offer,
+                                  accept=accept, confirm=reply)  # type: ignore[arg-type]  # fmt: skip
             text = reply.message.note if confirmed else reply.message.reason  # type: ignore[union-attr]
             kind = EventKind.DEAL_CONFIRMED if confirmed else EventKind.DEAL_DECLINED
             self._emit(kind, accept.id, text)

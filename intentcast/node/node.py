@@ -40,6 +40,7 @@ from .customer import CustomerRole
 from .p2p import open_p2p
 from .peering import Peering
 from .ratings import RatingsPart
+from .relationships import RelationshipsPart
 from .stem import PROTOCOL as STEM_PROTOCOL
 from .stem import StemRouting
 from .vendor_role import VendorRole
@@ -76,6 +77,8 @@ class Node(Part):
         self.ratings = RatingsPart(self.core, self.stem)
         self.customer.reputation = self.ratings.reputation
         self.rate = self.ratings.rate
+        #: After the deal: threads, details, forgetting (both sides).
+        self.relationships = RelationshipsPart(self.core, self.stem)
         #: The vendor side, on a node that sells.
         self.selling = (
             None
@@ -212,6 +215,10 @@ class Node(Part):
         deal = self.store.deals.get(tag)
         if deal is not None and deal.role is Role.CUSTOMER and deal.reply is None:
             await self.customer._reply_arrived(sealed, deal.intent, deal.offer, deal.accept)
+            return
+        thread = self.store.relationships.by_tag(tag)
+        if thread is not None:
+            await self.relationships.arrived(sealed, *thread)
 
 
 @asynccontextmanager
@@ -269,6 +276,7 @@ async def open_node(
         nursery.start_soon(node.peering._sweeper)
         nursery.start_soon(node.stem._stem_keeper)
         nursery.start_soon(node.ratings.sender)
+        nursery.start_soon(node.relationships.keep_up)
         await node.peering.resubscribe()
         node.stem.resend_unfluffed()
         for addr in config.bootstrap:

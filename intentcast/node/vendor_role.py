@@ -39,6 +39,7 @@ from intentcast.protocol import (
 from intentcast.store import Deal, DealState, Role
 
 from .base import DEAL_TTL, EventKind, NodeCore, NodeError, Part
+from .relationships import open_relationship
 from .stem import StemRouting
 
 log = logging.getLogger(__name__)
@@ -225,6 +226,9 @@ class VendorRole(Part):
         )
         if not self.store.deals.record_reply(reply):
             return  # answered meanwhile: the customer gets one answer only
+        if decision.confirm:
+            open_relationship(self.store, role=Role.VENDOR, intent=intent, offer=offer,
+                              accept=accept, confirm=reply)  # type: ignore[arg-type]  # fmt: skip
         await self.stem.publish_own(topics.DEALS, out)
         kind = EventKind.DEAL_CONFIRMED if decision.confirm else EventKind.DEAL_DECLINED
         self._emit(kind, accept.id, decision.text)

@@ -1,5 +1,6 @@
 """Closing a deal: accept (customer), confirm or decline (vendor), and the
-anonymous sealed outer that carries each of them."""
+anonymous sealed outer that carries each of them (and, after the deal, the
+relationship messages of protocol/relationship.py)."""
 
 from __future__ import annotations
 
@@ -113,8 +114,10 @@ class SealedDeal(SealedOuter):
 
     ``to`` is a routing tag only the two parties can recognise: the offer id
     for an accept (the vendor knows its offers' ids), the accept id for a
-    confirm or decline. Offer ids never appear in the clear (they are inside
-    sealed offers), so third parties learn nothing from the tag.
+    confirm or decline; for a relationship message after the deal, its
+    thread tag (:func:`~intentcast.protocol.relationship.thread_tag`). Offer
+    ids never appear in the clear (they are inside sealed offers), so third
+    parties learn nothing from the tag.
     """
 
     KIND: ClassVar = Kind.SEALED_DEAL

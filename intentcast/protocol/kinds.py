@@ -27,8 +27,13 @@ class Kind(enum.StrEnum):
     RATING = "rating"
     #: The vendor's public reply to a rating.
     RATING_REPLY = "rating-reply"
-    #: Reserved: a customer's contact update to every vendor at once (not yet specified).
+    #: After the deal (protocol/relationship.py): the customer changes a
+    #: field she disclosed; a message either way; delete what you hold; the
+    #: vendor's acknowledgement or statement of deletion.
     PROFILE_UPDATE = "profile-update"
+    DEAL_MESSAGE = "deal-message"
+    FORGET = "forget"
+    DEAL_ACK = "deal-ack"
 
 
 class Layer(enum.Enum):
@@ -54,8 +59,13 @@ GOSSIP_KINDS: Final = frozenset(
         Kind.RATING_REPLY,
     }
 )
-SEALED_KINDS: Final = frozenset({Kind.OFFER, Kind.ACCEPT, Kind.CONFIRM, Kind.DECLINE, Kind.RECEIPT})
-RESERVED_KINDS: Final = frozenset({Kind.PROFILE_UPDATE})
+SEALED_KINDS: Final = frozenset(
+    {Kind.OFFER, Kind.ACCEPT, Kind.CONFIRM, Kind.DECLINE, Kind.RECEIPT}
+    | {Kind.DEAL_MESSAGE, Kind.PROFILE_UPDATE, Kind.FORGET, Kind.DEAL_ACK}
+)
+#: Kinds a newer specification may define: ignored, never penalised
+#: (none today; docs/protocol.md section 10).
+RESERVED_KINDS: Final[frozenset[Kind]] = frozenset()
 KIND_VALUES: Final = frozenset(k.value for k in Kind)
 
 #: Largest envelope, in bytes, accepted for each kind (whole envelope,
@@ -73,7 +83,10 @@ MAX_ENVELOPE_SIZE: Final = {
     Kind.RECEIPT: 512,
     Kind.RATING: 2_048,
     Kind.RATING_REPLY: 2_560,
-    Kind.PROFILE_UPDATE: 4_096,
+    Kind.PROFILE_UPDATE: 2_048,
+    Kind.DEAL_MESSAGE: 2_048,
+    Kind.FORGET: 1_024,
+    Kind.DEAL_ACK: 1_024,
 }
 #: Nothing larger is even decoded.
 MAX_ANY_ENVELOPE: Final = max(MAX_ENVELOPE_SIZE.values())

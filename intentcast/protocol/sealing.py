@@ -32,6 +32,7 @@ from .errors import PaddingError, SealError
 from .intent import Intent
 from .offer import Offer, SealedOffer
 from .params import DEFAULT_PARAMS, NetworkParams
+from .relationship import Side, ThreadMessage, thread_tag
 from .signing import Signed, sign
 
 #: Source of secret random bytes, e.g. ``os.urandom`` (tests pass a seeded one).
@@ -149,3 +150,29 @@ def seal_deal(
         expires=expires,
     )
     return sign(outer, SigningKey(random_bytes(32)), params=params)
+
+
+def seal_thread(
+    inner: Signed[ThreadMessage],
+    *,
+    thread_key: bytes,
+    sender: Side,
+    recipient: bytes,
+    created: int,
+    expires: int,
+    random_bytes: RandomBytes,
+    params: NetworkParams = DEFAULT_PARAMS,
+) -> Signed[SealedDeal]:
+    """Seal a relationship message (protocol/relationship.py) in a
+    ``sealed-deal`` outer tagged :func:`~.relationship.thread_tag` of its
+    ``seq``: to the offer's reply key from the customer, to the intent's
+    reply key from the vendor."""
+    return seal_deal(
+        inner,  # type: ignore[arg-type]
+        to=thread_tag(thread_key, sender, inner.message.seq),
+        recipient=recipient,
+        created=created,
+        expires=expires,
+        random_bytes=random_bytes,
+        params=params,
+    )

@@ -53,6 +53,16 @@ from .offer import Offer, SealedOffer
 from .params import DEFAULT_PARAMS, NetworkParams
 from .profile import VendorProfile
 from .rating import Rating, RatingReply, Receipt
+from .relationship import (
+    SENT_BY,
+    DealAck,
+    DealMessage,
+    Forget,
+    ProfileUpdate,
+    Side,
+    ThreadMessage,
+    thread_tag,
+)
 from .sealing import DEAL_PAD_FLOOR, PAD_BUCKETS, unpad, unseal
 from .signing import Signed
 
@@ -69,6 +79,10 @@ MESSAGE_TYPES: Final[dict[Kind, type[Message]]] = {
     Kind.RECEIPT: Receipt,
     Kind.RATING: Rating,
     Kind.RATING_REPLY: RatingReply,
+    Kind.DEAL_MESSAGE: DealMessage,
+    Kind.PROFILE_UPDATE: ProfileUpdate,
+    Kind.FORGET: Forget,
+    Kind.DEAL_ACK: DealAck,
 }
 
 
@@ -143,6 +157,9 @@ class Reason(enum.StrEnum):
     BAD_RECEIPT = "bad-receipt"
     NOT_RATER = "not-rater"
     WRONG_RECEIPT = "wrong-receipt"
+    NOT_DEAL_PARTY = "not-deal-party"
+    WRONG_DEAL = "wrong-deal"
+    WRONG_SUBJECT = "wrong-subject"
 
 
 M = TypeVar("M", bound=Message)
@@ -340,6 +357,31 @@ def open_deal(
     return verdict
 
 
+def open_thread(
+    sealed: Signed[SealedDeal],
+    secret: PrivateKey,
+    *,
+    thread_key: bytes,
+    sender: Side,
+    now: int,
+    params: NetworkParams = DEFAULT_PARAMS,
+) -> Verdict[ThreadMessage]:
+    """Open a relationship message that ``sender`` sent on the thread keyed
+    ``thread_key`` (the deal's confirm id): the recipient found the outer's
+    tag among the tags it expects on that thread. The inner must be a kind
+    ``sender`` may send, and the tag must be the one of the inner's ``seq``."""
+    verdict = _open(sealed.message.box, secret, now=now, params=params, floor=DEAL_PAD_FLOOR)
+    if not verdict.accepted:
+        return verdict
+    assert verdict.signed is not None
+    inner = verdict.signed
+    if inner.kind not in SENT_BY[sender]:
+        return _reject(Reason.WRONG_INNER_KIND, f"a {sender} does not send {inner.kind}")
+    if thread_tag(thread_key, sender, inner.message.seq) != sealed.message.to:
+        return _reject(Reason.INNER_MISMATCH, "routing tag is not the thread tag of the inner seq")
+    return verdict
+
+
 # --- checks against known context (pure: the caller looks the context up) ---
 
 
@@ -416,6 +458,49 @@ def receipt_of(rating: Rating) -> Signed[Receipt]:
     this node stored after it did)."""
     receipt: Signed[Receipt] = decode_stored(rating.receipt)
     return receipt
+
+
+def check_thread(
+    message: Signed[ThreadMessage],
+    accept: Signed[Accept],
+    offer: Signed[Offer],
+    *,
+    sender: Side,
+) -> Verdict[ThreadMessage]:
+    """Is ``message`` (opened from a thread) from ``sender``'s side of the
+    deal ``accept`` made on ``offer``? A customer's message is signed by the
+    intent key (the accept's signer), a vendor's by the offer's vendor key;
+    it names this deal; an acknowledgement of an update names that field."""
+    expected = accept.signer if sender is Side.CUSTOMER else offer.message.vendor_key
+    if message.signer != expected:
+        return _reject(Reason.NOT_DEAL_PARTY, f"not signed by the deal's {sender}")
+    if message.message.deal != accept.id:
+        return _reject(Reason.WRONG_DEAL, "the message names another deal")
+    return Verdict(Action.ACCEPT, signed=message)
+
+
+def check_ack(
+    ack: Signed[DealAck], subject: Signed[Any] | None, accept: Signed[Accept]
+) -> Verdict[DealAck]:
+    """Does ``ack`` answer what its ``of`` names? ``subject`` is the
+    customer's own update or forget request with that id (None if her node
+    sent no such message): an update's acknowledgement names exactly its
+    field and deletes nothing, a forget request's is a statement of
+    deletion; with no subject it must be a statement of deletion by the
+    vendor's own motion (a term fell due), ``of`` naming the deal. A
+    subject on another deal never fits."""
+    a = ack.message
+    if subject is None:
+        ok = a.of == accept.id and a.is_deletion
+    elif subject.message.deal != accept.id:
+        ok = False  # the customer's message on another deal
+    elif subject.kind is Kind.PROFILE_UPDATE:
+        ok = a.fields == (subject.message.field,) and not a.is_deletion
+    else:
+        ok = subject.kind is Kind.FORGET and a.is_deletion
+    if not ok:
+        return _reject(Reason.WRONG_SUBJECT, "the acknowledgement does not fit what it names")
+    return Verdict(Action.ACCEPT, signed=ack)
 
 
 def withdraws(withdraw: Signed[Withdraw], intent: Signed[Intent]) -> bool:

@@ -5,7 +5,10 @@ serves, shop-wide defaults (currency, delivery, regions, accepted customer
 terms, payment modes) and an :meth:`~VendorBot.on_intent` handler that
 looks at an :class:`IntentView` and returns :class:`OfferSpec` s (or
 nothing). Optionally :meth:`~VendorBot.on_accept` confirms or declines a
-customer's accept. Handlers may be plain functions or coroutines.
+customer's accept; after the deal :meth:`~VendorBot.on_message`,
+:meth:`~VendorBot.on_update` and :meth:`~VendorBot.on_forget` hear what the
+customer sends on it (:class:`ThreadView`). Handlers may be plain
+functions or coroutines.
 
 The SDK turns the specs into protocol offers, and drops (with a log line)
 every offer that would break one of the customer's hard terms: the
@@ -31,6 +34,7 @@ import importlib
 from typing import TYPE_CHECKING, Final
 
 if TYPE_CHECKING:
+    from intentcast.peer.relationships import ThreadReply
     from intentcast.peer.vendor import Decision
 
     from .adapter import BotVendor, StoppedOffer, check_offer, to_offer
@@ -41,9 +45,11 @@ if TYPE_CHECKING:
         BotLoadError,
         IntentView,
         OfferSpec,
+        ThreadView,
         VendorBot,
         confirm,
         decline,
+        reply,
     )
     from .catalog import CatalogBot, spec_from_draft
     from .loading import load_bot, run_bot
@@ -51,6 +57,7 @@ if TYPE_CHECKING:
 #: Public name -> the module that defines it.
 _MODULES: Final = {
     "Decision": "intentcast.peer.vendor",
+    "ThreadReply": "intentcast.peer.relationships",
     "BotVendor": ".adapter",
     "StoppedOffer": ".adapter",
     "check_offer": ".adapter",
@@ -64,7 +71,9 @@ _MODULES: Final = {
     "BotLoadError": ".bot",
     "IntentView": ".bot",
     "OfferSpec": ".bot",
+    "ThreadView": ".bot",
     "VendorBot": ".bot",
+    "reply": ".bot",
     "confirm": ".bot",
     "decline": ".bot",
     "CatalogBot": ".catalog",
@@ -101,12 +110,15 @@ __all__ = [
     "IntentView",
     "OfferSpec",
     "StoppedOffer",
+    "ThreadReply",
+    "ThreadView",
     "VendorBot",
     "attach_bot",
     "check_offer",
     "confirm",
     "decline",
     "load_bot",
+    "reply",
     "run_bot",
     "spec_from_draft",
     "to_offer",

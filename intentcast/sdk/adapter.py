@@ -18,9 +18,11 @@ from intentcast.matching import (
     find_violations,
 )
 from intentcast.matching.constraints import NAME_YOUR_PRICE
+from intentcast.peer.relationships import ThreadEvent, ThreadReply
 from intentcast.peer.vendor import Decision
 from intentcast.protocol import (
     Accept,
+    DealMessage,
     Intent,
     InvalidMessage,
     Item,
@@ -37,6 +39,7 @@ from .bot import (
     BotError,
     IntentView,
     OfferSpec,
+    ThreadView,
     VendorBot,
     check_bot,
     check_payment_modes,
@@ -147,6 +150,38 @@ class BotVendor:
             if offer is not None:
                 offers.append(offer)
         return offers
+
+    async def on_thread(self, event: ThreadEvent, *, now: int) -> ThreadReply | None:
+        """Hand a thread event to the bot's ``on_message``, ``on_update`` or
+        ``on_forget``; a message's answer goes back on the deal."""
+        view = ThreadView(
+            what=event.what, deal=event.deal.hex(), sku=event.sku, type=event.type,
+            text=event.text, field=event.field, value=event.value,
+            disclosure=dict(event.disclosure),
+        )  # fmt: skip
+        handler = {
+            "message": self.bot.on_message,
+            "update": self.bot.on_update,
+            "forget": self.bot.on_forget,
+        }[event.what]
+        try:
+            answer = await self._call(handler, view)
+        except Exception as exc:  # TimeoutError included: nothing is answered
+            log.error("%s: on_%s failed: %s", self.name, event.what, exc)
+            return None
+        if event.what != "message" or answer is None:
+            return None
+        if isinstance(answer, str):
+            answer = ThreadReply("other", answer)
+        if not isinstance(answer, ThreadReply):
+            log.error("%s: on_message returned %r, not a reply or a string", self.name, answer)
+            return None
+        try:  # the reply must make a valid message; say why not here
+            DealMessage(deal=event.deal, seq=0, created=now, type=answer.type, text=answer.text)
+        except InvalidMessage as exc:
+            log.error("%s: on_message's reply is not sent: %s", self.name, exc)
+            return None
+        return answer
 
     def _build(self, spec: object, intent: Signed[Intent], now: int) -> Offer | None:
         """The protocol offer for ``spec``, or None (logged) if it is

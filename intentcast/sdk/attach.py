@@ -25,6 +25,7 @@ import trio
 
 from intentcast.daemon.signals import stop_on_signal
 from intentcast.peer.backoff import Backoff
+from intentcast.peer.relationships import ThreadEvent
 from intentcast.protocol import ProtocolError, decode_stored
 from intentcast.protocol.encoding import pack
 
@@ -271,6 +272,15 @@ async def _answer(vendor: BotVendor, item: dict[str, Any]) -> dict[str, Any] | N
             )
             decision = await vendor.on_accept(accept, offer, intent, now=now)
             return {"confirm": decision.confirm, "text": decision.text}
+        if item["kind"] == "thread":
+            event = ThreadEvent(
+                what=item["what"], deal=bytes.fromhex(item["deal"]),
+                message_id=bytes.fromhex(item["message_id"]), sku=item["sku"],
+                created=int(item["created"]), type=item["type"], text=item["text"],
+                field=item["field"], value=item["value"], disclosure=dict(item["disclosure"]),
+            )  # fmt: skip
+            reply = await vendor.on_thread(event, now=now)
+            return {} if reply is None else {"reply_type": reply.type, "text": reply.text}
     except (KeyError, TypeError, ValueError, ProtocolError) as exc:
         log.error("work item %s is unreadable: %s", item.get("id"), exc)
         return None

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Awaitable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Final, TypeAlias
 
 from intentcast.matching.words import words
+from intentcast.peer.relationships import ThreadReply
 from intentcast.peer.vendor import Decision
 from intentcast.protocol import (
     Accept,
@@ -214,8 +216,36 @@ def decline(reason: str) -> Decision:
     return Decision(False, reason)
 
 
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ThreadView:
+    """After the deal: what a customer sent on one of the bot's deals. A
+    ``message`` has a ``type`` (``status``: where is my order; ``cancel``,
+    ``return``, ``other``) and a ``text``; an ``update`` says that
+    ``field`` is now ``value`` (None: removed); a ``forget`` request means
+    the node has deleted what it held and the bot should delete the
+    customer's data from the shop's own systems too. ``disclosure`` is what
+    the shop holds under the deal now (empty after a forget)."""
+
+    what: str
+    #: The deal: its accept id, hex (the same id on every event of the deal).
+    deal: str
+    sku: str
+    type: str = ""
+    text: str = ""
+    field: str = ""
+    value: str | None = None
+    disclosure: Mapping[str, str] = dataclasses.field(default_factory=dict)
+
+
+def reply(text: str, type: str = "other") -> ThreadReply:
+    """An :meth:`VendorBot.on_message` answer: a message back on the deal
+    (``type`` ``shipped``, ``delivered`` or ``other``)."""
+    return ThreadReply(type, text)
+
+
 OfferAnswer: TypeAlias = OfferSpec | Sequence[OfferSpec] | None
 AcceptAnswer: TypeAlias = bool | Decision
+MessageAnswer: TypeAlias = ThreadReply | str | None
 
 
 class VendorBot:
@@ -260,6 +290,22 @@ class VendorBot:
         """Confirm (True, or :func:`confirm`) or decline (False, or
         :func:`decline` with a reason) an accepted offer. Default: confirm."""
         return True
+
+    def on_message(self, message: ThreadView) -> MessageAnswer | Awaitable[MessageAnswer]:
+        """A customer wrote on a deal: answer with :func:`reply` (or a
+        string), or None for no answer. Default: none."""
+        return None
+
+    def on_update(self, update: ThreadView) -> Awaitable[None] | None:
+        """A customer changed a detail (her node already acknowledged it).
+        Default: nothing."""
+        return None
+
+    def on_forget(self, deal: ThreadView) -> Awaitable[None] | None:
+        """A customer asked to be forgotten, or a ``cc:delete-after-deal``
+        term fell due: the node has deleted what it held; delete the rest.
+        Default: nothing."""
+        return None
 
 
 def _amount(name: str, value: object) -> None:

@@ -33,6 +33,7 @@ from .offers import MadeOffer, Offers, ReceivedOffer
 from .own import OwnIntent, OwnIntents
 from .peers import Peer, Peers
 from .ratings import OwnRating, RatingRow, Ratings, StoredRating
+from .relationships import Disclosure, Relationship, Relationships, ThreadEntry
 from .schema import LATEST as SCHEMA_VERSION
 from .stems import OwnStems, PendingStem
 
@@ -44,6 +45,7 @@ __all__ = [
     "Deal",
     "DealState",
     "Deals",
+    "Disclosure",
     "DiskFull",
     "GossipBudget",
     "GossipCache",
@@ -66,12 +68,15 @@ __all__ = [
     "Ratings",
     "ReceivedOffer",
     "RecordNotFound",
+    "Relationship",
+    "Relationships",
     "Role",
     "Store",
     "StoreError",
     "StoredRating",
     "SweepReport",
     "Synchronous",
+    "ThreadEntry",
     "TrackRecord",
     "check_private",
     "read_key_file",

@@ -5,7 +5,7 @@ per vendor that reputation is computed from."""
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from intentcast.protocol import (
@@ -65,7 +65,7 @@ class TrackRecord:
 
 
 _OFFER_TABLE = {Role.CUSTOMER: "offers_received", Role.VENDOR: "offers_made"}
-_COLUMNS = "role, state, intent_raw, offer_raw, accept_raw, reply_raw"
+_COLUMNS = "role, state, intent_raw, offer_raw, accept_raw, reply_raw, accept_id"
 
 
 class Deals:
@@ -208,7 +208,10 @@ class Deals:
             state=DealState(row[1]),
             intent=self._c.decode(row[2], "deals"),
             offer=self._c.decode(row[3], "deals"),
-            accept=self._c.decode(row[4], "deals"),
+            # Keyed by the stored id: a vendor that forgot the customer
+            # keeps the accept redacted (store/relationships.py), whose
+            # bytes no longer hash to the deal's id.
+            accept=replace(self._c.decode(row[4], "deals"), id=row[6]),
             reply=None if row[5] is None else self._c.decode(row[5], "deals"),
         )
 

@@ -18,6 +18,7 @@ from .offers import Offers
 from .own import OwnIntents
 from .peers import Peers
 from .ratings import Ratings
+from .relationships import Relationships
 from .schema import schema_version
 from .stems import OwnStems
 
@@ -46,7 +47,7 @@ class Store:
     Repositories: :attr:`intents` (own intents and key counters),
     :attr:`gossip` (others' messages and dedupe), :attr:`offers`,
     :attr:`deals`, :attr:`peers`, :attr:`stems` (own messages on their
-    stem). Use as a context manager, or call
+    stem), :attr:`relationships` (after the deal). Use as a context manager, or call
     :meth:`close`. One store per process and thread.
     """
 
@@ -66,6 +67,8 @@ class Store:
         self.stems = OwnStems(conn)
         #: Verified ratings and replies kept, and own ratings waiting to leave.
         self.ratings = Ratings(conn)
+        #: Relationships after the deal: threads and what was disclosed.
+        self.relationships = Relationships(conn)
 
     @classmethod
     def open(

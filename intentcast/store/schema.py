@@ -215,11 +215,62 @@ CREATE TABLE own_ratings (
 ) WITHOUT ROWID
 """
 
+#: Version 4: relationships after the deal (docs/store.md, "Relationships"):
+#: one per confirmed deal on each side; the thread's routing tags this node
+#: expects (a window of the other side's next numbers); the thread itself;
+#: what was disclosed under it, as it stands now. On a vendor's node a
+#: forgotten relationship keeps its ids and times but no value: ``raw``
+#: and ``value`` become NULL.
+V4: Final = """
+CREATE TABLE relationships (
+    accept_id BLOB PRIMARY KEY REFERENCES deals (accept_id),
+    role TEXT NOT NULL CHECK (role IN ('customer', 'vendor')),
+    vendor_key BLOB NOT NULL,
+    vendor_name TEXT NOT NULL,
+    thread_key BLOB NOT NULL,
+    opened INTEGER NOT NULL,
+    next_seq INTEGER NOT NULL DEFAULT 0,
+    delete_due INTEGER,
+    forget_asked INTEGER,
+    deleted INTEGER
+) WITHOUT ROWID;
+CREATE INDEX relationships_vendor ON relationships (vendor_key);
+CREATE INDEX relationships_due ON relationships (delete_due);
+
+CREATE TABLE thread_tags (
+    tag BLOB PRIMARY KEY,
+    accept_id BLOB NOT NULL REFERENCES relationships (accept_id),
+    seq INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX thread_tags_deal ON thread_tags (accept_id, seq);
+
+CREATE TABLE thread (
+    id BLOB PRIMARY KEY,
+    accept_id BLOB NOT NULL REFERENCES relationships (accept_id),
+    outgoing INTEGER NOT NULL CHECK (outgoing IN (0, 1)),
+    kind TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    created INTEGER NOT NULL,
+    raw BLOB,
+    answered_by BLOB
+);
+CREATE INDEX thread_deal ON thread (accept_id, created);
+
+CREATE TABLE disclosures (
+    accept_id BLOB NOT NULL REFERENCES relationships (accept_id),
+    field TEXT NOT NULL,
+    value TEXT,
+    since INTEGER NOT NULL,
+    PRIMARY KEY (accept_id, field)
+) WITHOUT ROWID
+"""
+
 #: Every migration, in order. ``MIGRATIONS[n - 1].version == n``.
 MIGRATIONS: Final[tuple[Migration, ...]] = (
     Migration(1, "initial schema", _script(V1)),
     Migration(2, "own messages on their stem", _script(V2)),
     Migration(3, "deal-backed ratings", _script(V3)),
+    Migration(4, "relationships after the deal", _script(V4)),
 )
 
 #: The schema version this code writes.

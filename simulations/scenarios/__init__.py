@@ -249,6 +249,7 @@ def all_scenarios() -> list[Scenario]:
         adversary,
         anonymity,
         churn,
+        detail_updates,
         follow_cost,
         market,
         model_check,
@@ -269,5 +270,6 @@ def all_scenarios() -> list[Scenario]:
         follow_cost,
         adversary,
         reputation,
+        detail_updates,
     )
     return [m.SCENARIO for m in modules]

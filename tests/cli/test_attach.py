@@ -96,6 +96,16 @@ def test_a_bot_attaches_to_a_running_vendor_node_and_sells(tmp_path: Path) -> No
                 )["deal"]  # fmt: skip
                 assert deal["state"] == "confirmed"
                 assert deal["reply"]["text"].startswith("Booked for ")
+                # After the deal the attached bot answers on the deal's thread.
+                ok("message", "--home", customer, deal["id"][:12], "When?", "--type", "status")
+                answer = eventually(
+                    lambda: [
+                        m for m in ok_json("relationship", "--home", customer, deal["id"][:12])[
+                            "relationships"][0]["thread"] if m["from"] == "them"
+                    ],
+                    "the bot answers the customer's question",
+                )  # fmt: skip
+                assert answer[0]["content"]["text"].startswith("You are booked for ")
 
                 # A second bot is refused while the first one polls.
                 second_log = tmp_path / "second.log"

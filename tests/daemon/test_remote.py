@@ -230,3 +230,34 @@ def test_attach_refuses_a_malformed_bot(
             RemoteVendor().attach(name, categories, timeout)
 
     run(main)
+
+
+def test_a_thread_event_goes_out_as_work_and_the_bots_reply_comes_back() -> None:
+    from intentcast.peer.relationships import ThreadEvent, ThreadReply
+
+    event = ThreadEvent(
+        "message", bytes(32), bytes(range(32)), "px8", NOW, type="status", text="Where?"
+    )
+
+    async def main() -> None:
+        remote = RemoteVendor()
+        session = remote.attach("Shop", ["electronics"], 10).session
+        got: list[Any] = []
+        async with trio.open_nursery() as nursery:
+
+            async def node_side() -> None:
+                got.append(await remote.on_thread(event, now=NOW))
+                got.append(await remote.on_thread(event, now=NOW))
+
+            nursery.start_soon(node_side)
+            (item,) = await remote.take_work(session, timeout=5)
+            assert (item["kind"], item["what"], item["type"]) == ("thread", "message", "status")
+            assert item["message_id"] == bytes(range(32)).hex()
+            with pytest.raises(BadAnswer, match="reply_type"):
+                remote.answer(session, item["id"], {"reply_type": "refund", "text": "x"})
+            remote.answer(session, item["id"], {"reply_type": "shipped", "text": "Today."})
+            (second,) = await remote.take_work(session, timeout=5)
+            remote.answer(session, second["id"], {})  # no message back
+        assert got == [ThreadReply("shipped", "Today."), None]
+
+    run(main)

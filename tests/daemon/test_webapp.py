@@ -358,6 +358,25 @@ def test_post_see_offers_arrive_accept_and_the_deal_is_confirmed(
     knows = wait_for(browser, lambda d: texts(d, "#who-knows .vendor-knows"), "who knows what")
     assert len(knows) == 1 and best in knows[0] and "Hauptstr. 1" in knows[0]
 
+    # After the deal: change the address once; the vendor acknowledges it.
+    fill(browser, "change-value", "Neue Str. 2, 10115 Berlin")
+    browser.find_element(By.CSS_SELECTOR, "#change-detail button[type=submit]").click()
+    wait_for(browser, lambda d: f"Sent to {best}." in d.page_source, "the change is sent")
+
+    def holds(d: WebDriver) -> str | None:
+        now = texts(d, "#who-knows .holds-now")
+        ok = now and "Neue Str. 2" in now[0] and "not acknowledged" not in now[0]
+        return now[0] if ok else None
+
+    wait_for(browser, holds, "the vendor acknowledges the new address", NETWORK_PATIENCE)
+    click(browser, "#who-knows button.forget", "forget me")
+
+    def deleted(d: WebDriver) -> str | None:
+        now = texts(d, "#who-knows .holds-now")
+        return now[0] if now and "deleted" in now[0] else None
+
+    wait_for(browser, deleted, "the vendor's statement of deletion", NETWORK_PATIENCE)
+
 
 def test_amend_and_withdraw_an_intent(apps: DemoApps[Served], browser: WebDriver) -> None:
     draft = {

@@ -24,7 +24,7 @@ from tests.protocol.test_validation import any_msgpack
 from .budget import examples
 from .msgpack_forms import encodings
 
-SAMPLES = {s.kind: s for s in market().every_envelope().values()}
+SAMPLES = {s.kind: s for s in market().every_body_sample()}
 KINDS = sorted(SAMPLES, key=lambda k: k.value)
 #: Keys of nested maps whose values are checked like top-level fields.
 NESTED = ("terms", "prefs", "item")

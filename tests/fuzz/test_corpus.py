@@ -28,7 +28,7 @@ def test_every_module_of_fuzz_is_a_listed_target_and_every_target_has_a_corpus()
 def test_the_corpus_is_what_seed_writes_and_every_file_runs_clean(target) -> None:
     module = target.load()
     seeds = module.seeds()
-    assert 3 <= len(seeds) <= 16, "a handful of seeds"
+    assert 3 <= len(seeds) <= 24, "a handful of seeds (about one per kind)"
     names = {hashlib.blake2b(s, digest_size=8).hexdigest() for s in seeds}
     assert {p.name for p in target.corpus.iterdir()} == names, "run: python -m fuzz seed"
     for path in sorted(target.corpus.iterdir()):

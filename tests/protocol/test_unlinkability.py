@@ -319,3 +319,119 @@ def test_every_sealed_box_length_is_a_bucket_plus_the_seal() -> None:
     assert lengths <= set(PAD_BUCKETS)
     # A confirm and a decline (different texts, different lengths) look the same.
     assert len(w["sealed_confirm"].raw) == len(w["sealed_decline"].raw)
+
+
+# --- relationships after the deal ------------------------------------------------
+
+
+def relationship(counter: int, vendor_seed: bytes = VENDOR_SEED) -> dict[str, Any]:
+    """One confirmed deal of the customer seed's intent ``counter`` and the
+    customer's update of her address to its vendor, sealed on its thread."""
+    from intentcast.protocol import ProfileUpdate, Side, seal_thread, sign
+
+    keys = derive_intent_keys(CUSTOMER_SEED, counter)
+    vkeys = vendor_keys(vendor_seed)
+    intent = signed_intent(keys)
+    offer = signed_offer(intent, vkeys)
+    accept = signed_accept(intent, offer, keys)
+    confirm = signed_confirm(accept, offer, vkeys)
+    new_address = "Neue Str. 2, 10115 Berlin"
+    messages = [
+        sign(
+            ProfileUpdate(
+                deal=accept.id, seq=seq, created=NOW + 900, field="shipping", value=new_address
+            ),
+            keys.signing,
+        )
+        for seq in range(3)
+    ]
+    outers = [
+        seal_thread(
+            m,
+            thread_key=confirm.id,
+            sender=Side.CUSTOMER,
+            recipient=vkeys.reply_public,
+            created=NOW + 900,
+            expires=NOW + DAY,
+            random_bytes=rng(100 + counter * 10 + m.message.seq),
+            params=LOW_WORK,
+        )
+        for m in messages
+    ]
+    return {"keys": keys, "vkeys": vkeys, "intent": intent, "offer": offer, "accept": accept,
+            "confirm": confirm, "messages": messages, "outers": outers}  # fmt: skip
+
+
+def test_two_relationships_of_one_customer_share_no_field() -> None:
+    """The same address change sent to two vendors (two deals of one
+    customer): no key byte, tag, id or plaintext of one appears in the
+    other's outer, and the outers say nothing but a tag and a box."""
+    a = relationship(4)
+    b = relationship(5, bytes(range(200, 232)))
+    for mine, theirs in ((a, b), (b, a)):
+        for outer in mine["outers"]:
+            body = body_of(outer)
+            assert set(body) == {"to", "box", "created", "expires", "pow"}
+            secrets = {
+                "intent key": theirs["keys"].intent_key,
+                "intent reply key": theirs["intent"].message.reply_key,
+                "accept id": theirs["accept"].id,
+                "confirm id": theirs["confirm"].id,
+                "vendor key": theirs["vkeys"].vendor_key,
+                "own intent key": mine["keys"].intent_key,
+                "own accept id": mine["accept"].id,
+                "own confirm id": mine["confirm"].id,
+                "the new address": b"Neue Str. 2",
+            }
+            for what, value in secrets.items():
+                assert not leaked(value, outer.raw), what
+            for other in theirs["outers"]:
+                assert not leaked(key_material(other), outer.raw)
+                assert body["to"] != body_of(other)["to"]
+
+
+def test_a_relationships_tags_are_fresh_per_message_and_appear_nowhere_else() -> None:
+    r = relationship(6)
+    tags = [body_of(o)["to"] for o in r["outers"]]
+    assert len(set(tags)) == len(tags)
+    public = [r["intent"], sealed(r["offer"], r["intent"], 11)]
+    public.append(sealed_deal(r["accept"], to=r["offer"].id, recipient=r["vkeys"].reply_public))
+    public.append(
+        sealed_deal(r["confirm"], to=r["accept"].id, recipient=r["intent"].message.reply_key)
+    )
+    for tag in tags:
+        for message in public:
+            assert tag not in message.raw
+    # The tag is no function of anything in the clear: not the accept id
+    # (the confirm's public tag) alone.
+    assert all(tag != r["accept"].id for tag in tags)
+
+
+def test_relationship_messages_seal_to_bucket_lengths_like_deals() -> None:
+    """A profile update, a short message, a forget request and an
+    acknowledgement seal to the smallest bucket, as a confirm does: on the
+    wire they are sealed deals of the same length (a long text moves a
+    message up a bucket by its size, never by its kind)."""
+    from intentcast.protocol import DealAck, DealMessage, Forget, Side, seal_thread, sign
+
+    r = relationship(7)
+    w = deal_world()
+    at, d = NOW + 900, r["accept"].id
+    inner = [
+        *r["messages"],
+        sign(DealMessage(deal=d, seq=3, created=at, type="status", text="Where is it?"),
+             r["keys"].signing),
+        sign(Forget(deal=d, seq=4, created=at), r["keys"].signing),
+        sign(DealAck(deal=d, seq=0, created=at, of=d, fields=("shipping",), deleted=at),
+             r["vkeys"].signing),
+    ]  # fmt: skip
+    lengths = set()
+    for m in inner:
+        side = Side.VENDOR if m.kind is Kind.DEAL_ACK else Side.CUSTOMER
+        outer = seal_thread(
+            m, thread_key=r["confirm"].id, sender=side, recipient=r["vkeys"].reply_public,
+            created=at, expires=at + DAY, random_bytes=rng(3), params=LOW_WORK,
+        )  # fmt: skip
+        lengths.add(len(body_of(outer)["box"]) - 48)
+    assert lengths <= set(PAD_BUCKETS)
+    assert lengths == {len(body_of(w["sealed_confirm"])["box"]) - 48}

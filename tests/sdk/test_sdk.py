@@ -421,3 +421,46 @@ def test_load_bot_errors_say_what_is_wrong(tmp_path: Path) -> None:
         HEADER + "class A(VendorBot):\n    def __init__(self, catalog):\n        pass\n",
     )
     assert "cannot create A(): TypeError" in load_error(path)
+
+
+def test_thread_handlers_hear_messages_updates_and_forget_requests() -> None:
+    from intentcast.peer.relationships import ThreadEvent, ThreadReply
+    from intentcast.sdk import ThreadView, reply
+
+    heard: list[ThreadView] = []
+
+    class Shop(VendorBot):
+        name = "Shop"
+        categories = ("electronics",)
+
+        def on_message(self, message: ThreadView) -> ThreadReply | str | None:
+            heard.append(message)
+            if message.type == "status":
+                return reply("Shipped today.", type="shipped")
+            if message.type == "return":
+                return "Send it back within 14 days."
+            return reply("x" * 501)  # too long: logged, not sent
+
+        async def on_update(self, update: ThreadView) -> None:
+            heard.append(update)
+
+        def on_forget(self, deal: ThreadView) -> None:
+            raise RuntimeError("CRM down")  # isolated: the node carries on
+
+    def event(what: str, **fields: object) -> ThreadEvent:
+        return ThreadEvent(what, bytes(32), bytes(32), "px8", NOW, **fields)  # type: ignore[arg-type]
+
+    async def main() -> None:
+        vendor = BotVendor(Shop())
+        shipped = await vendor.on_thread(event("message", type="status", text="?"), now=NOW)
+        assert shipped == ThreadReply("shipped", "Shipped today.")
+        returned = await vendor.on_thread(event("message", type="return"), now=NOW)
+        assert returned == ThreadReply("other", "Send it back within 14 days.")
+        assert await vendor.on_thread(event("message", type="other"), now=NOW) is None
+        update = event("update", field="email", value="a@b.example", disclosure={"email": "a@b"})
+        assert await vendor.on_thread(update, now=NOW) is None
+        assert await vendor.on_thread(event("forget"), now=NOW) is None
+        assert heard[-1].what == "update" and heard[-1].value == "a@b.example"
+        assert heard[0].deal == bytes(32).hex() and heard[0].sku == "px8"
+
+    trio.run(main)

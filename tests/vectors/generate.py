@@ -105,6 +105,7 @@ def build() -> dict[str, Any]:
     confirm = b.signed_confirm(accept, offer, vkeys)
     decline = b.signed_decline(accept, offer, vkeys)
     withdraw = b.signed_withdraw(keys, params=params)
+    thread = _thread(accept, confirm, offer, keys, vkeys)
     profile = b.signed_profile(vkeys, params=params)
     receipt = b.signed_receipt(accept, vkeys)
     rating = b.signed_rating(receipt, keys, params=params, created=b.NOW + 500)
@@ -187,8 +188,72 @@ def build() -> dict[str, Any]:
             _entry("rating-reply", reply, "the vendor's reply, signed by the vendor key"),
             _entry("decline", decline, "inner decline, signed by the vendor key"),
             _entry("vendor-profile", profile, "signed by the vendor key"),
+            *thread,
         ],
     }
+
+
+def _thread(accept: Any, confirm: Any, offer: Any, keys: Any, vkeys: Any) -> list[dict[str, Any]]:
+    """The relationship messages of the vectors' deal, and one sealed on its
+    thread (keyed by the confirm's id)."""
+    from intentcast.protocol import (
+        DealAck,
+        DealMessage,
+        Forget,
+        ProfileUpdate,
+        Side,
+        seal_thread,
+        sign,
+        thread_tag,
+    )
+
+    at = b.NOW + 400
+    message = sign(
+        DealMessage(deal=accept.id, seq=0, created=at, type="status", text="Where is it?"),
+        keys.signing,
+    )
+    update = sign(
+        ProfileUpdate(deal=accept.id, seq=1, created=at, field="phone", value="+49 30 1234"),
+        keys.signing,
+    )
+    forget = sign(Forget(deal=accept.id, seq=2, created=at), keys.signing)
+    ack = sign(
+        DealAck(deal=accept.id, seq=0, created=at + 60, of=update.id, fields=("phone",)),
+        vkeys.signing,
+    )
+    rng = RecordingRandom(3)
+    sealed = seal_thread(
+        update,
+        thread_key=confirm.id,
+        sender=Side.CUSTOMER,
+        recipient=offer.message.reply_key,
+        created=at,
+        expires=at + b.DAY,
+        random_bytes=rng,
+    )
+    return [
+        _entry("deal-message", message, "inner, signed by the intent key: the customer asks"),
+        _entry(
+            "profile-update",
+            update,
+            "inner, signed by the intent key: the customer's new phone number",
+        ),
+        _entry("forget", forget, "inner, signed by the intent key"),
+        _entry("deal-ack", ack, "inner, signed by the vendor key: acknowledges the update"),
+        _entry(
+            "sealed-deal/thread",
+            sealed,
+            "the profile-update sealed to the offer's reply key on the deal's thread",
+            random_bytes_used_hex=rng.handed_out,
+            inner_envelope_hex=update.raw.hex(),
+            thread_key_hex=confirm.id.hex(),
+            thread_tags_hex={
+                f"{side.value}/{seq}": thread_tag(confirm.id, side, seq).hex()
+                for side in Side
+                for seq in (0, 1, 2)
+            },
+        ),
+    ]
 
 
 def build_cases() -> dict[str, Any]:

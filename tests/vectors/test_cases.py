@@ -57,6 +57,10 @@ def test_cases_cover_every_kind_rule_and_reason() -> None:
         "decline",
         "sealed-deal",
         "vendor-profile",
+        "deal-message",
+        "profile-update",
+        "forget",
+        "deal-ack",
     }
     reasons = {c["expect"].get("reason") for c in cases}
     from intentcast.protocol import Reason
@@ -70,7 +74,14 @@ def test_cases_cover_every_kind_rule_and_reason() -> None:
         "payment-mode",
         "price",
         "wrong-receipt",
+        "not-deal-party",
+        "wrong-deal",
+        "wrong-subject",
     }
+    from intentcast.protocol.kinds import RESERVED_KINDS
+
+    if not RESERVED_KINDS:  # specification 1.3 reserves no kind: nothing to ignore as one
+        context_only.add("reserved-kind")
     assert {r.value for r in Reason} - context_only <= reasons
     names = [c["name"] for c in cases]
     assert len(names) == len(set(names)), "case names are unique"

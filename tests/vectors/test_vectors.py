@@ -17,6 +17,7 @@ from intentcast.protocol import (
     validate,
 )
 from intentcast.protocol.keys import derive
+from intentcast.protocol.kinds import RESERVED_KINDS
 
 from .generate import PATH, render
 
@@ -29,7 +30,7 @@ def test_regenerated_vectors_equal_the_stored_file() -> None:
 
 def test_every_kind_but_the_reserved_has_a_vector() -> None:
     kinds = {m["kind"] for m in STORED["messages"]}
-    assert kinds == {k.value for k in Kind} - {"profile-update"}
+    assert kinds == {k.value for k in Kind} - {k.value for k in RESERVED_KINDS}
 
 
 def test_every_vector_envelope_validates_and_hashes_to_its_id() -> None:
@@ -58,3 +59,22 @@ def test_sealed_box_vector_opens_with_libsodium() -> None:
     s = STORED["sealed_box"]
     box = SealedBox(PrivateKey(bytes.fromhex(s["recipient_secret_hex"])))
     assert box.decrypt(bytes.fromhex(s["box_hex"])).hex() == s["plaintext_hex"]
+
+
+def test_the_thread_vector_opens_on_its_thread_and_its_tags_are_the_documented_hash() -> None:
+    from intentcast.protocol import Side, open_thread, thread_tag
+    from tests.protocol import builders as b
+
+    entry = next(m for m in STORED["messages"] if m["name"] == "sealed-deal/thread")
+    key = bytes.fromhex(entry["thread_key_hex"])
+    for name, tag in entry["thread_tags_hex"].items():
+        side, seq = name.split("/")
+        assert thread_tag(key, Side(side), int(seq)).hex() == tag
+    params = NetworkParams(pow_bits={Kind(k): v for k, v in STORED["params"]["pow_bits"].items()})
+    outer = validate(bytes.fromhex(entry["envelope_hex"]), now=STORED["now"], params=params)
+    assert outer.signed is not None
+    secret = b.vendor_keys().reply
+    opened = open_thread(
+        outer.signed, secret, thread_key=key, sender=Side.CUSTOMER, now=STORED["now"], params=params
+    )
+    assert opened.signed is not None and opened.signed.raw.hex() == entry["inner_envelope_hex"]

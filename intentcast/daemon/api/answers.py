@@ -12,8 +12,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from .models import (
     Accept,
     Connect,
+    DetailUpdate,
+    Forget,
     IntentChanges,
     IntentDraft,
+    Resend,
+    ThreadMessage,
     VendorAnswer,
     VendorAttach,
     VendorReply,
@@ -355,6 +359,59 @@ class VendorCatalog(Open):
 
 
 #: Every model of the OpenAPI document's ``components.schemas``.
+# --- after the deal -------------------------------------------------------------------
+
+
+class Held(Open):
+    value: str | None
+    since: int
+    acknowledged: bool
+
+
+class ThreadEntryView(Open):
+    id: str
+    kind: str
+    from_: Literal["me", "them"] = Field(alias="from")
+    seq: int
+    created: int
+    content: dict[str, Any] | None
+    answered_by: str | None
+
+
+class RelationshipView(Open):
+    deal: str
+    role: Literal["customer", "vendor"]
+    vendor: str
+    vendor_key: str
+    opened: int
+    live: bool
+    holds: dict[str, Held]
+    silent: list[str]
+    delete_due: int | None
+    overdue: bool
+    forget_asked: int | None
+    deleted: int | None
+    thread: list[ThreadEntryView] | None = None
+
+
+class Relationships(Open):
+    relationships: list[RelationshipView]
+
+
+class RelationshipAnswer(Open):
+    relationship: RelationshipView
+
+
+class SentMessage(Open):
+    deal: str
+    vendor: str
+    id: str
+
+
+class Sent(Open):
+    sent: list[SentMessage]
+
+
 MODELS: Final[tuple[type[BaseModel], ...]] = (
     Error,
     Connect,
@@ -387,6 +444,13 @@ MODELS: Final[tuple[type[BaseModel], ...]] = (
     Vocab,
     VendorOffers,
     VendorCatalog,
+    ThreadMessage,
+    Forget,
+    DetailUpdate,
+    Resend,
+    Relationships,
+    RelationshipAnswer,
+    Sent,
 )
 
 

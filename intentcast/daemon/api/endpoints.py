@@ -54,6 +54,14 @@ from .ratings import (
     reply_to_rating,
     vendor_ratings,
 )
+from .relationships import (
+    forget,
+    list_relationships,
+    resend_details,
+    send_message,
+    show_relationship,
+    update_detail,
+)
 from .vendor import (
     MAX_WORK_POLL,
     confirm_deal,
@@ -213,6 +221,26 @@ ENDPOINTS: Final = (
         body=RatingReplyBody,
         answer=ReplyAnswer,
     ),
+    Endpoint("GET", "/v1/relationships", list_relationships, answer=answers.Relationships),
+    Endpoint(
+        "GET", "/v1/relationships/{deal}", show_relationship, answer=answers.RelationshipAnswer
+    ),
+    Endpoint(
+        "POST",
+        "/v1/relationships/{deal}/messages",
+        send_message,
+        body=models.ThreadMessage,
+        answer=answers.Sent,
+    ),
+    Endpoint(
+        "POST",
+        "/v1/relationships/{deal}/forget",
+        forget,
+        body=models.Forget,
+        answer=answers.Sent,
+    ),
+    Endpoint("POST", "/v1/details", update_detail, body=models.DetailUpdate, answer=answers.Sent),
+    Endpoint("POST", "/v1/details/resend", resend_details, body=models.Resend, answer=answers.Sent),
     Endpoint(
         "POST",
         "/v1/deals/{deal}/confirm",

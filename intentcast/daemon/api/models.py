@@ -30,6 +30,7 @@ from pydantic.json_schema import SkipJsonSchema
 from intentcast.matching.formatting import minor_unit_exponent
 from intentcast.matching.taxonomy import TAXONOMY
 from intentcast.protocol import fields as f
+from intentcast.protocol.relationship import MESSAGE_TYPES
 from intentcast.protocol.vocab import (
     CATEGORIES,
     COUNTRIES,
@@ -323,6 +324,10 @@ class Withdraw(Model):
     reason: Annotated[str, Field(max_length=f.MAX_NOTE, pattern=TEXT)] = ""
 
 
+MessageType = Literal["status", "cancel", "return", "shipped", "delivered", "other"]
+assert set(get_args(MessageType)) == set(MESSAGE_TYPES)
+
+
 DisclosureName = Literal["name", "contact", "email", "phone", "shipping", "billing", "note"]
 assert set(get_args(DisclosureName)) == DISCLOSURE_FIELDS
 DisclosureValue = Annotated[
@@ -429,6 +434,9 @@ class VendorAnswer(VendorSession):
     ] = []
     confirm: bool = False
     text: Annotated[str, Field(max_length=f.MAX_NOTE, pattern=TEXT)] = ""
+    #: A thread item (after the deal): the type of the message back with
+    #: ``text``; none for no message.
+    reply_type: MessageType | None = None
 
 
 class VendorReply(Model):
@@ -439,3 +447,37 @@ class VendorReply(Model):
 
 
 __all__ = ["Accept", "Connect", "IntentChanges", "IntentDraft", "Withdraw"]
+
+
+# --- after the deal (docs/daemon.md, "Relationships") -------------------------------
+
+
+class ThreadMessage(Model):
+    """A message on a deal: a ``type`` and a short ``text``; ``re`` the id
+    (prefix) of the thread message it answers."""
+
+    text: Annotated[str, Field(max_length=f.MAX_NOTE, pattern=TEXT)] = ""
+    type: MessageType = "other"
+    re: Annotated[str, Field(pattern=HEX_ID)] | None = None
+
+
+class Forget(Model):
+    """Ask the deal's vendor to delete what it holds about you."""
+
+    reason: Annotated[str, Field(max_length=f.MAX_NOTE, pattern=TEXT)] = ""
+
+
+class DetailUpdate(Model):
+    """Change a disclosed field for every vendor that holds it: ``value``
+    (null: remove it); ``old``: only vendors holding exactly that value."""
+
+    field: DisclosureName
+    value: DisclosureValue | None
+    old: DisclosureValue | None = None
+
+
+class Resend(Model):
+    """Send the current value again to the vendors that did not acknowledge
+    it (of ``field``, or of every field)."""
+
+    field: DisclosureName | None = None

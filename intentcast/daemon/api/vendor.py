@@ -119,7 +119,7 @@ async def vendor_work(request: Request, ctx: ApiContext) -> dict[str, Any]:
 async def vendor_answer(request: Request, ctx: ApiContext) -> dict[str, Any]:
     """The bot's answer to one work item: ``offers`` (base64 msgpack offer
     bodies; empty for none) for an intent, ``confirm`` and ``text`` for an
-    accept."""
+    accept, ``reply_type`` and ``text`` (or nothing) for a thread item."""
     data = await _body(request)
     validate(models.VendorAnswer, data)
     remote = _remote(ctx)

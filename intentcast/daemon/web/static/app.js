@@ -717,38 +717,127 @@ async function dealsView() {
 // --- who knows what about me ----------------------------------------------
 
 async function privacyView() {
+  let notice = null; // what the last change did, kept across live refreshes
   const render = async () => {
-    const data = await api("GET", "/v1/deals");
+    const [data, rels] = await Promise.all([api("GET", "/v1/deals"), api("GET", "/v1/relationships")]);
     const byVendor = new Map();
+    const vendor = (key, name) => {
+      if (!byVendor.has(key)) byVendor.set(key, { name, deals: [], told: new Map(), rels: [] });
+      return byVendor.get(key);
+    };
     for (const d of data.deals.filter((x) => x.role === "customer")) {
-      const key = d.offer.vendor_key;
-      if (!byVendor.has(key)) byVendor.set(key, { name: d.offer.vendor, deals: [], told: new Map() });
-      const v = byVendor.get(key);
+      const v = vendor(d.offer.vendor_key, d.offer.vendor);
       v.deals.push(d);
       for (const [k, x] of Object.entries(d.disclosed)) {
         if (!v.told.has(k)) v.told.set(k, new Set());
         v.told.get(k).add(x);
       }
     }
-    const cards = [...byVendor.entries()].map(([key, v]) => h(
-      "article",
-      { class: "card vendor-knows", "data-vendor": key },
-      h("h3", {}, v.name),
-      h("p", { class: "hint mono" }, `vendor key ${key.slice(0, 16)}...`),
-      v.told.size
-        ? h("ul", {}, [...v.told.entries()].map(([k, xs]) => h("li", {}, h("strong", {}, k), `: ${[...xs].join("; ")}`)))
-        : h("p", {}, "Nothing about you beyond the deals themselves."),
-      h("p", {}, `From ${v.deals.length} deal(s): `, v.deals.map((d) => `${d.offer.item.title} (${d.state})`).join(", ")),
-      h("p", { class: "hint" }, "Terms they signed: ", [...new Set(v.deals.flatMap((d) => d.offer.customer_terms))].join(", ") || "none"),
-    ));
+    // After the deal: what each vendor holds now (after your changes),
+    // whether it acknowledged, and what it deleted (docs/daemon.md).
+    for (const r of rels.relationships.filter((x) => x.role === "customer")) {
+      vendor(r.vendor_key, r.vendor).rels.push(r);
+    }
+    const heldFields = new Set();
+    const cards = [...byVendor.entries()].map(([key, v]) => {
+      const now = [];
+      for (const r of v.rels) {
+        for (const [k, held] of Object.entries(r.holds)) {
+          if (r.live && held.value !== null) heldFields.add(k);
+          let how = held.acknowledged ? "" : " (not acknowledged yet)";
+          if (r.deleted) how = ` (deleted ${fmtTime(r.deleted)})`;
+          else if (r.forget_asked) how = " (asked to forget)";
+          now.push(h("li", { class: "holds" }, h("strong", {}, k), `: ${held.value === null ? "removed" : held.value}${how}`));
+        }
+        if (r.delete_due && !r.deleted) {
+          now.push(h("li", { class: r.overdue ? "overdue bad" : "hint" },
+            `${r.overdue ? "OVERDUE: " : ""}to be deleted by ${fmtTime(r.delete_due)} (cc:delete-after-deal)`));
+        }
+      }
+      const liveRels = v.rels.filter((r) => r.live);
+      return h(
+        "article",
+        { class: "card vendor-knows", "data-vendor": key },
+        h("h3", {}, v.name),
+        h("p", { class: "hint mono" }, `vendor key ${key.slice(0, 16)}...`),
+        v.told.size
+          ? h("ul", {}, [...v.told.entries()].map(([k, xs]) => h("li", {}, h("strong", {}, k), `: ${[...xs].join("; ")}`)))
+          : h("p", {}, "Nothing about you beyond the deals themselves."),
+        now.length ? [h("p", {}, "What it holds now:"), h("ul", { class: "holds-now" }, now)] : null,
+        h("p", {}, `From ${v.deals.length} deal(s): `, v.deals.map((d) => `${d.offer.item.title} (${d.state})`).join(", ")),
+        h("p", { class: "hint" }, "Terms they signed: ", [...new Set(v.deals.flatMap((d) => d.offer.customer_terms))].join(", ") || "none"),
+        liveRels.length
+          ? h("button", {
+            type: "button", class: "secondary forget",
+            onclick: async (e) => {
+              e.target.disabled = true;
+              try {
+                for (const r of liveRels) await api("POST", `/v1/relationships/${r.deal}/forget`, {});
+                notice = h("p", { class: "notice", role: "status" }, `Asked ${v.name} to delete what it holds about you.`);
+              } catch (ex) {
+                notice = h("p", { class: "notice bad", role: "alert" }, ex.message);
+              }
+              await render();
+            },
+          }, `Ask ${v.name} to forget me`)
+          : null,
+      );
+    });
     view(
       h("h1", { tabindex: "-1" }, "Who knows what about you"),
       h("p", { class: "muted" }, "Only the vendors you accepted learned anything, and only what you ticked for that deal. Every other vendor saw an anonymous intent."),
+      notice,
+      heldFields.size ? changeForm([...heldFields].sort(), (n) => { notice = n; render(); }) : null,
       cards.length ? h("div", { id: "who-knows" }, cards) : h("p", {}, "No vendor knows anything about you yet."),
     );
   };
   await render();
   live(render);
+}
+
+// "Change my details": one change, sent to every vendor that holds the field.
+function changeForm(fields, done) {
+  const select = h("select", {}, fields.map((f) => h("option", { value: f }, f)));
+  const value = h("input", { autocomplete: "off" });
+  const form = h(
+    "form",
+    { id: "change-detail", novalidate: true },
+    h("h2", {}, "Change a detail everywhere"),
+    h("p", { class: "hint" }, "Sent sealed to every vendor that holds it, and to no other; each one's node acknowledges."),
+    field("change-field", "Detail", select),
+    field("change-value", "New value", value),
+    h("div", { class: "actions" },
+      h("button", { type: "submit" }, "Send the change"),
+      h("button", {
+        type: "button", class: "secondary", id: "resend-details",
+        onclick: async () => {
+          try {
+            const r = await api("POST", "/v1/details/resend", {});
+            done(h("p", { class: "notice", role: "status" }, r.sent.length ? `Sent again to ${[...new Set(r.sent.map((x) => x.vendor))].join(", ")}.` : "Every vendor has acknowledged."));
+          } catch (ex) {
+            done(h("p", { class: "notice bad", role: "alert" }, ex.message));
+          }
+        },
+      }, "Send again to those that have not acknowledged")),
+  );
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const err = form.querySelector("#err-change-value");
+    err.textContent = "";
+    if (!value.value.trim()) {
+      err.textContent = "value: give the new value";
+      value.focus();
+      return;
+    }
+    try {
+      const r = await api("POST", "/v1/details", { field: select.value, value: value.value.trim() });
+      const to = [...new Set(r.sent.map((x) => x.vendor))].join(", ");
+      done(h("p", { class: "notice", role: "status" }, r.sent.length ? `Sent to ${to}.` : "No vendor holds another value of it."));
+    } catch (ex) {
+      err.textContent = ex.message;
+    }
+  });
+  return form;
 }
 
 // --- node and peers --------------------------------------------------------

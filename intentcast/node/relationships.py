@@ -1,0 +1,521 @@
+"""Relationships after the deal, on both sides of a node
+(docs/protocol.md section 4, "Relationship messages"; docs/privacy.md,
+"Relationships").
+
+The customer's side: a relationship per confirmed deal holds what she
+disclosed and the thread; she writes to the vendor, changes a detail for
+every vendor that holds it (:meth:`RelationshipsPart.update_detail`), sees
+who acknowledged and sends again to the silent ones
+(:meth:`~RelationshipsPart.resend_silent`), asks a vendor to forget her,
+and sees overdue ``cc:delete-after-deal`` terms.
+
+The vendor's side: the node stores the thread, applies updates and
+acknowledges them, deletes what it holds on request or when a term falls
+due (:meth:`~RelationshipsPart.delete_due`, run every
+:attr:`~RelationshipsPart.due_check_seconds`) and answers with a signed
+statement of deletion; a handler that implements
+:class:`~intentcast.peer.relationships.ThreadHandler` (the bot SDK does)
+hears every message, update and forget request.
+
+Every own message is sealed on the thread (a fresh routing tag each) and
+leaves like other follow-ups: held for the random follow-up delay, then
+down the stem; store-and-forward (gossip and sync) carries it to a peer
+that is offline now.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Final
+
+import trio
+
+from intentcast.peer import topics
+from intentcast.peer.relationships import (
+    Holding,
+    ThreadEvent,
+    ThreadHandler,
+    ThreadReply,
+    deletion_overdue,
+    silent,
+    update_targets,
+)
+from intentcast.protocol import (
+    Accept,
+    Confirm,
+    DealAck,
+    DealMessage,
+    Forget,
+    Intent,
+    Kind,
+    Offer,
+    ProfileUpdate,
+    SealedDeal,
+    Side,
+    Signed,
+    ThreadMessage,
+    check_ack,
+    check_thread,
+    deletion_due,
+    derive_intent_keys,
+    open_thread,
+    seal_thread,
+    sign,
+)
+from intentcast.store import Deal, Relationship, Role, Store
+
+from .base import DEAL_TTL, EventKind, NodeCore, NodeError, Part
+from .stem import StemRouting
+
+log = logging.getLogger(__name__)
+
+#: How often a vendor's node looks for ``cc:delete-after-deal`` terms due.
+DUE_CHECK_SECONDS: Final = 60.0
+#: Most messages a node keeps from the other side of one relationship: a
+#: party that floods its thread (each message a valid sealed deal within
+#: every per-peer limit) fills its own thread, not the node's disk. A
+#: forget request is always heard.
+MAX_THREAD_IN: Final = 1_000
+
+
+def open_relationship(
+    store: Store,
+    *,
+    role: Role,
+    intent: Signed[Intent],
+    offer: Signed[Offer],
+    accept: Signed[Accept],
+    confirm: Signed[Confirm],
+) -> bool:
+    """Open the relationship a confirmed deal creates (both sides call this
+    when the confirm is recorded). Idempotent."""
+    return store.relationships.open(
+        accept_id=accept.id,
+        role=role,
+        vendor_key=offer.message.vendor_key,
+        vendor_name=offer.message.vendor_name,
+        thread_key=confirm.id,
+        opened=confirm.message.created,
+        delete_due=deletion_due(intent.message, offer.message),
+        disclosure=accept.message.disclosure,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class FieldState:
+    """One disclosed field under one relationship, from the customer's side."""
+
+    value: str | None
+    since: int
+    #: The vendor acknowledged this value (the accept's own values count as
+    #: acknowledged by the confirm).
+    acknowledged: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Sent:
+    """An own relationship message, and to whom it went."""
+
+    accept_id: bytes
+    vendor_name: str
+    message: Signed[ThreadMessage]
+
+
+class RelationshipsPart(Part):
+    """The relationships part of a :class:`~intentcast.node.node.Node`."""
+
+    def __init__(self, core: NodeCore, stem: StemRouting) -> None:
+        super().__init__(core)
+        self.stem = stem
+        self._due_check_seconds = DUE_CHECK_SECONDS
+        self._wake = trio.Event()
+        #: (deal, tag) the windows took in, to look for in the gossip cache.
+        self._fresh: list[tuple[bytes, bytes]] = []
+
+    @property
+    def due_check_seconds(self) -> float:
+        """Seconds between two looks for delete-after-deal terms due."""
+        return self._due_check_seconds
+
+    @due_check_seconds.setter
+    def due_check_seconds(self, value: float) -> None:
+        self._due_check_seconds = value
+        self._wake.set()  # the running wait takes the new interval at once
+
+    # --- reading ------------------------------------------------------------------------
+
+    def relationships(self, *, role: Role | None = None) -> list[Relationship]:
+        return self.store.relationships.list(role=role)
+
+    def get(self, accept_id: bytes) -> Relationship:
+        rel = self.store.relationships.get(accept_id)
+        if rel is None:
+            raise NodeError("no relationship for this deal (deals become one once confirmed)")
+        return rel
+
+    def fields(self, accept_id: bytes) -> dict[str, FieldState]:
+        """What the vendor holds of each disclosed field now, and whether it
+        acknowledged that value (customer side)."""
+        acked: dict[tuple[str, str | None], bool] = {}
+        for entry in self.store.relationships.thread(accept_id):
+            if entry.outgoing and entry.kind == Kind.PROFILE_UPDATE and entry.message is not None:
+                m = entry.message.message
+                key = (m.field, m.value)
+                acked[key] = acked.get(key, False) or entry.answered_by is not None
+        return {
+            name: FieldState(d.value, d.since, acked.get((name, d.value), True))
+            for name, d in self.store.relationships.disclosures(accept_id).items()
+        }
+
+    def overdue(self, rel: Relationship) -> bool:
+        """A delete-after-deal term past due without a statement of deletion."""
+        return deletion_overdue(rel.delete_due, rel.deleted, now=self.now())
+
+    def _holdings(self, field: str) -> list[Holding]:
+        out = []
+        for rel in self.store.relationships.list(role=Role.CUSTOMER):
+            state = self.fields(rel.accept_id).get(field)
+            if state is not None:
+                out.append(
+                    Holding(
+                        rel.accept_id, rel.vendor_key, rel.live, state.value, state.acknowledged
+                    )
+                )
+        return out
+
+    # --- the customer writes ------------------------------------------------------------
+
+    async def message(
+        self, accept_id: bytes, text: str, *, type: str = "other", re: bytes | None = None
+    ) -> Sent:
+        """Send a message on a deal's thread (either side)."""
+        rel = self.get(accept_id)
+        return await self._send(
+            rel,
+            lambda seq, now: DealMessage(
+                deal=accept_id, seq=seq, created=now, type=type, text=text, re=re
+            ),
+        )
+
+    async def update_detail(
+        self, field: str, value: str | None, *, old: str | None = None
+    ) -> list[Sent]:
+        """Change a disclosed field once: a sealed update to every vendor that
+        holds another value for it under a live relationship (with ``old``:
+        exactly that value), and only to those. ``value`` None removes it."""
+        targets = update_targets(self._holdings(field), value, old=old)
+        return [await self._update(self.get(a), field, value) for a in targets]
+
+    async def resend_silent(
+        self, field: str | None = None, *, older_than: int | None = None
+    ) -> list[Sent]:
+        """Send the current value again to every vendor that has not
+        acknowledged it (of ``field``, or of every field): a new message
+        each (a fresh number and tag); an acknowledgement of any copy counts.
+        With ``older_than`` seconds, only where the last copy is that old."""
+        fields = [field] if field is not None else sorted(
+            {f for rel in self.store.relationships.list(role=Role.CUSTOMER)
+             for f in self.fields(rel.accept_id)}
+        )  # fmt: skip
+        sent = []
+        for name in fields:
+            for accept_id in silent(self._holdings(name)):
+                if older_than is not None:
+                    last = self._last_update(accept_id, name)
+                    if last is not None and last > self.now() - older_than:
+                        continue
+                rel = self.get(accept_id)
+                sent.append(await self._update(rel, name, self.fields(accept_id)[name].value))
+        return sent
+
+    def _last_update(self, accept_id: bytes, field: str) -> int | None:
+        """When the last copy of an update of ``field`` left, if any."""
+        times = [
+            e.created
+            for e in self.store.relationships.thread(accept_id)
+            if e.outgoing and e.kind == Kind.PROFILE_UPDATE and e.message is not None
+            and e.message.message.field == field
+        ]  # fmt: skip
+        return max(times, default=None)
+
+    async def _update(self, rel: Relationship, field: str, value: str | None) -> Sent:
+        return await self._send(
+            rel,
+            lambda seq, now: ProfileUpdate(
+                deal=rel.accept_id, seq=seq, created=now, field=field, value=value
+            ),
+        )
+
+    async def forget(self, accept_id: bytes, reason: str = "") -> Sent:
+        """Ask the deal's vendor to delete what it holds about the customer."""
+        rel = self.get(accept_id)
+        if rel.role is not Role.CUSTOMER:
+            raise NodeError("only the customer asks a vendor to forget")
+        if rel.deleted is not None:
+            raise NodeError("the vendor has already stated that it deleted your data")
+        return await self._send(
+            rel, lambda seq, now: Forget(deal=accept_id, seq=seq, created=now, reason=reason)
+        )
+
+    async def _send(self, rel: Relationship, build: Callable[[int, int], ThreadMessage]) -> Sent:
+        """Sign, seal on the thread, record and send (after the follow-up delay)."""
+        deal = self._deal(rel)
+        side = Side.CUSTOMER if rel.role is Role.CUSTOMER else Side.VENDOR
+        if side is Side.CUSTOMER:
+            own = self.store.intents.get(deal.intent.signer)
+            if own is None or self.core._seed is None:
+                raise NodeError("the intent of this deal is not ours")
+            key = derive_intent_keys(self.core._seed, own.counter).signing
+            recipient = deal.offer.message.reply_key
+        else:
+            if self.core.vendor_keys is None:
+                raise NodeError("this node does not sell")
+            key = self.core.vendor_keys.signing
+            recipient = deal.intent.message.reply_key
+        now = self.now()
+        inner = sign(build(self.store.relationships.take_seq(rel.accept_id), now), key)
+        sealed = await trio.to_thread.run_sync(
+            lambda: seal_thread(
+                inner,
+                thread_key=rel.thread_key,
+                sender=side,
+                recipient=recipient,
+                created=now,
+                expires=now + DEAL_TTL,
+                random_bytes=os.urandom,
+                params=self.params,
+            )
+        )
+        self.store.relationships.add_sent(rel.accept_id, inner)
+        self.stem.publish_follow_up(topics.DEALS, sealed)
+        self._count(f"thread-sent:{inner.kind.value}")
+        return Sent(rel.accept_id, rel.vendor_name, inner)
+
+    def _deal(self, rel: Relationship) -> Deal:
+        deal = self.store.deals.get(rel.accept_id)
+        if deal is None:
+            raise NodeError("the deal of this relationship is missing")
+        return deal
+
+    # --- messages arriving ----------------------------------------------------------------
+
+    def _record(self, rel: Relationship, message: Signed[Any], seq: int) -> bool:
+        """Store a message of the other side; True if it is new. Tags the
+        window took in are queued: a message under one of them may have come
+        (by sync, out of order) before the window reached it."""
+        new, fresh = self.store.relationships.add_received(rel, message, seq)
+        self._fresh.extend((rel.accept_id, tag) for tag, _ in fresh)
+        return new
+
+    async def arrived(self, sealed: Signed[SealedDeal], rel: Relationship, seq: int) -> None:
+        """A sealed deal under one of this node's thread tags; then the ones
+        stored before the thread's window reached their tags."""
+        await self._arrived(sealed, rel, seq)
+        while self._fresh:
+            accept_id, tag = self._fresh.pop()
+            for earlier in self.store.gossip.sealed_deals(tag):
+                found = self.store.relationships.by_tag(tag)
+                if found is not None and found[0].accept_id == accept_id:
+                    self._count("thread:caught-up")
+                    await self._arrived(earlier, *found)
+
+    async def _arrived(self, sealed: Signed[SealedDeal], rel: Relationship, seq: int) -> None:
+        deal = self._deal(rel)
+        sender = rel.peer_side
+        if rel.role is Role.CUSTOMER:
+            own = self.store.intents.get(deal.intent.signer)
+            if own is None or self.core._seed is None:
+                return
+            secret = derive_intent_keys(self.core._seed, own.counter).reply
+        else:
+            if self.core.vendor_keys is None:
+                return
+            secret = self.core.vendor_keys.reply
+        verdict = open_thread(
+            sealed, secret, thread_key=rel.thread_key, sender=sender, now=self.now(),
+            params=self.params,
+        )  # fmt: skip
+        if not verdict.accepted or verdict.signed is None:
+            self._count(f"thread-unopened:{verdict.reason}")
+            return
+        message: Signed[Any] = verdict.signed
+        checked = check_thread(message, deal.accept, deal.offer, sender=sender)
+        if not checked.accepted:
+            self._count(f"thread-refused:{checked.reason}")
+            return
+        full = self.store.relationships.received_count(rel.accept_id) >= MAX_THREAD_IN
+        if full and message.kind is not Kind.FORGET:  # a forget request always counts
+            self._count("thread-dropped:full")
+            return
+        if rel.role is Role.CUSTOMER:
+            await self._customer_hears(rel, deal, message, seq)
+        else:
+            await self._vendor_hears(rel, deal, message, seq)
+
+    async def _customer_hears(
+        self, rel: Relationship, deal: Deal, message: Signed[Any], seq: int
+    ) -> None:
+        if message.kind is Kind.DEAL_ACK:
+            ack: Signed[DealAck] = message
+            subject = None
+            if ack.message.of != deal.accept.id:
+                entry = self.store.relationships.message(ack.message.of)
+                if entry is None or not entry.outgoing or entry.message is None:
+                    self._count("thread-refused:unknown-subject")
+                    return
+                subject = entry.message
+            checked = check_ack(ack, subject, deal.accept)
+            if not checked.accepted:
+                self._count(f"thread-refused:{checked.reason}")
+                return
+            if not self._record(rel, ack, seq):
+                return
+            self.store.relationships.answered(ack.message.of, ack)
+            what = (
+                f"deleted {', '.join(ack.message.fields) or 'nothing held'}"
+                if ack.message.is_deletion
+                else f"updated {', '.join(ack.message.fields)}"
+            )
+            self._emit(EventKind.ACK_RECEIVED, rel.accept_id, f"{rel.vendor_name}: {what}")
+            return
+        if self._record(rel, message, seq):
+            m = message.message
+            # The type only: the daemon logs events, and a log must not
+            # keep what a forget request deletes.
+            self._emit(EventKind.THREAD_MESSAGE, rel.accept_id, m.type)
+
+    async def _vendor_hears(
+        self, rel: Relationship, deal: Deal, message: Signed[Any], seq: int
+    ) -> None:
+        m = message.message
+        if rel.deleted is not None:
+            # Forgotten: keep nothing new; a repeated forget request gets
+            # the statement again.
+            if message.kind is Kind.FORGET:
+                await self._statement(rel, of=message.id, fields=(), deleted=rel.deleted)
+            else:
+                self._count("thread-dropped:forgotten")
+            return
+        if not self._record(rel, message, seq):
+            return
+        event: ThreadEvent
+        sku = deal.offer.message.item.sku
+        if message.kind is Kind.PROFILE_UPDATE:
+            self.store.relationships.apply_update(rel.accept_id, m.field, m.value, m.created)
+            await self._send(
+                rel,
+                lambda seq, now: DealAck(
+                    deal=rel.accept_id, seq=seq, created=now, of=message.id, fields=(m.field,)
+                ),
+            )
+            self._emit(EventKind.DETAIL_UPDATED, rel.accept_id, m.field)
+            event = ThreadEvent(
+                "update", rel.accept_id, message.id, sku, m.created, field=m.field,
+                value=m.value, disclosure=self._held(rel),
+            )  # fmt: skip
+        elif message.kind is Kind.FORGET:
+            event = ThreadEvent("forget", rel.accept_id, message.id, sku, m.created, text=m.reason)
+            await self._forget_and_state(rel, of=message.id)
+        else:
+            # The type only: the daemon logs events, and a log must not
+            # keep what a forget request deletes.
+            self._emit(EventKind.THREAD_MESSAGE, rel.accept_id, m.type)
+            event = ThreadEvent(
+                "message", rel.accept_id, message.id, sku, m.created, type=m.type, text=m.text,
+                disclosure=self._held(rel),
+            )  # fmt: skip
+        await self._tell_handler(rel, event)
+
+    def _held(self, rel: Relationship) -> dict[str, str]:
+        return {
+            k: d.value
+            for k, d in self.store.relationships.disclosures(rel.accept_id).items()
+            if d.value is not None
+        }
+
+    async def _tell_handler(self, rel: Relationship, event: ThreadEvent) -> None:
+        handler: object = self.core.vendor
+        if not isinstance(handler, ThreadHandler):
+            return
+        try:
+            reply: ThreadReply | None = await handler.on_thread(event, now=self.now())
+        except Exception:
+            log.exception("the vendor's thread handler failed on %s", event.what)
+            return
+        if reply is not None and event.what == "message":
+            await self.message(rel.accept_id, reply.text, type=reply.type, re=event.message_id)
+
+    async def _forget_and_state(self, rel: Relationship, *, of: bytes) -> None:
+        now = self.now()
+        fields = self.store.relationships.forget(rel.accept_id, now=now)
+        self._emit(EventKind.DATA_DELETED, rel.accept_id, ", ".join(fields))
+        await self._statement(rel, of=of, fields=fields, deleted=now)
+
+    async def _statement(
+        self, rel: Relationship, *, of: bytes, fields: Sequence[str], deleted: int
+    ) -> None:
+        await self._send(
+            rel,
+            lambda seq, now: DealAck(
+                deal=rel.accept_id, seq=seq, created=max(now, deleted), of=of,
+                fields=tuple(fields), deleted=deleted,
+            ),
+        )  # fmt: skip
+
+    # --- the vendor's own motion ----------------------------------------------------------
+
+    async def delete_due(self) -> int:
+        """Delete what the vendor holds under every relationship whose
+        ``cc:delete-after-deal`` term has fallen due, each with a statement
+        of deletion to the customer; returns how many."""
+        done = 0
+        for rel in self.store.relationships.due_for_deletion(self.now()):
+            event = ThreadEvent("forget", rel.accept_id, rel.accept_id, "", self.now())
+            await self._forget_and_state(rel, of=rel.accept_id)
+            await self._tell_handler(rel, event)
+            done += 1
+        return done
+
+    def open_missing(self) -> int:
+        """Open the relationship of every confirmed deal that has none: deals
+        confirmed before this node knew relationships (a store from before
+        schema version 3), or a crash between recording a confirm and
+        opening its relationship. Returns how many were opened."""
+        opened = 0
+        for deal in self.store.deals.list():
+            reply = deal.reply
+            if reply is None or reply.kind is not Kind.CONFIRM:
+                continue
+            if self.store.relationships.get(deal.accept.id) is not None:
+                continue
+            opened += open_relationship(
+                self.store, role=deal.role, intent=deal.intent, offer=deal.offer,
+                accept=deal.accept, confirm=reply,  # type: ignore[arg-type]
+            )  # fmt: skip
+        return opened
+
+    async def keep_up(self) -> None:
+        """Every :attr:`due_check_seconds`: a vendor's node deletes what a
+        term says it must (:meth:`delete_due`); a customer's node sends an
+        unacknowledged update again once its last copy has expired on the
+        network (``DEAL_TTL``: no relay holds it any more, so a vendor that
+        was offline all that time would never get it). First it opens the
+        relationships that are missing (:meth:`open_missing`)."""
+        try:
+            self.open_missing()
+        except Exception:
+            log.exception("opening the relationships of earlier deals failed")
+        while True:
+            try:
+                if self.core.vendor_keys is not None:
+                    await self.delete_due()
+                if self.core._seed is not None:
+                    await self.resend_silent(older_than=DEAL_TTL)
+            except Exception:
+                log.exception("keeping relationships up to date failed")
+            with trio.move_on_after(self._due_check_seconds):
+                await self._wake.wait()
+            self._wake = trio.Event()
