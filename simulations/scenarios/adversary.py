@@ -50,7 +50,7 @@ from __future__ import annotations
 
 import argparse
 import random
-from collections.abc import Callable
+from collections.abc import Sequence
 from typing import Any, Final
 
 from intentcast.peer import topics
@@ -115,13 +115,14 @@ def bucket_estimate(
     guess: int | None,
     seen: list[tuple[float, int]],
     spy_set: set[int],
-    holds: Callable[[int], bool],
+    bucket: int,
+    sets: Sequence[frozenset[int]],
 ) -> int | None:
     """The ``buckets`` estimator (module docstring): the first sender in
-    ``seen`` that is no spy and ``holds`` the intent's bucket, else
-    ``guess``."""
+    ``seen`` that is no spy and whose bucket set (``sets``, by node) holds
+    the intent's ``bucket``, else ``guess``."""
     for _, sender in seen:
-        if sender >= 0 and sender not in spy_set and holds(sender):
+        if sender >= 0 and sender not in spy_set and bucket in sets[sender]:
             return sender
     return guess
 
@@ -212,10 +213,12 @@ def run_share(args: argparse.Namespace, work: WorkCache, share: float) -> dict[s
             of = sets[v]
             b = sorted(of[a])[draws[v].randrange(s)]
             ruled_out[v] += guess is not None and b not in of[guess]
-            by_bucket = bucket_estimate(guess, seen_by_spies, spy_set, lambda u: b in of[u])
+            by_bucket = bucket_estimate(guess, seen_by_spies, spy_set, b, of)
             right[v] += by_bucket == a
     out: dict[str, Any] = {key: ratio(v, len(intents)) for key, v in right.items()}
-    out.update({f"{v}: first-spy guess ruled out": ratio(k, len(intents)) for v, k in ruled_out.items()})
+    out.update(
+        {f"{v}: first-spy guess ruled out": ratio(k, len(intents)) for v, k in ruled_out.items()}
+    )
     return out
 
 

@@ -42,6 +42,7 @@ from . import (
     Scenario,
     add_network_arguments,
     fraction,
+    random_dials_of,
     random_network,
 )
 from .market import (
@@ -87,6 +88,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=topics_module.FOLLOWED_BUCKETS,
         help="buckets a customer follows (%(default)s)",
     )
+    g.add_argument(
+        "--dial-relay",
+        action="store_true",
+        help="every customer and vendor also dials one relay (as the node's bootstrap does)",
+    )
     g.add_argument("--vendor-ms", type=float, default=10.0, help=argparse.SUPPRESS)
     g.add_argument("--rated", type=float, default=0.7, help=argparse.SUPPRESS)
 
@@ -129,11 +135,12 @@ def _run(args: argparse.Namespace, work: WorkCache, policy: str) -> dict[str, An
     for i in range(args.intents):
         at = args.warmup + i / args.rate
         intent, keys = market_intent(i, EPOCH + int(at))
+        # Drawn in every policy, so that the later draws (the vendors'
+        # catalogs and ratings) are the same in all three.
+        who = customer_nodes[pick.randrange(len(customer_nodes))]
         if policy == "buckets":
             eligible = holders[topics_module.bucket(keys.intent_key, buckets)]
             who = eligible[draw.randrange(len(eligible))]
-        else:
-            who = customer_nodes[pick.randrange(len(customer_nodes))]
         posted.setdefault(who, set()).add(intent.category[0])
         schedule.append((at, intent, keys, who))
     subs: list[list[int]] = []
@@ -149,7 +156,17 @@ def _run(args: argparse.Namespace, work: WorkCache, policy: str) -> dict[str, An
             subs.append([topics.index(intent_topic(categories[v]))])
         else:
             subs.append(sorted(topics.index(offer_topic(c)) for c in posted.get(v, ())))
-    net = random_network(args, topics=topics, subscriptions=subs)
+    dials = random_dials_of(args)
+    if args.dial_relay:
+        # Every customer and vendor also dials one relay, as the node's
+        # bootstrap list makes it do (a relay follows every bucket).
+        relays = sorted(relay_nodes)
+        linked = {(min(a, b), max(a, b)) for a, b in dials}
+        for v in sorted(set(range(n)) - relay_nodes):
+            r = relays[draw.randrange(len(relays))]
+            if (min(v, r), max(v, r)) not in linked:
+                dials.append((v, r))
+    net = random_network(args, topics=topics, subscriptions=subs, dials=dials)
     market = Market(net, args, work)
     if policy == "buckets":
         market.offer_topic_of = lambda i: bucket_topic(topics_module.bucket(i.signer, buckets))
@@ -211,6 +228,7 @@ def run(args: argparse.Namespace, work: WorkCache) -> Result:
             "seed": args.seed,
             "buckets": args.buckets,
             "followed": args.followed,
+            "dial_relay": args.dial_relay,
         },
         "results": {**results, **ratios},
     }
