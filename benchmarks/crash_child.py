@@ -60,7 +60,6 @@ ROOT: Final = Path(__file__).resolve().parents[1]
 CATALOG: Final = ROOT / "examples" / "catalogs" / "kiez-phones.toml"
 FLOOD_CATEGORY: Final = ("home", "furniture")
 INTENT_TOPIC: Final = topics.intents(FLOOD_CATEGORY[0])
-OFFER_TOPIC: Final = topics.offers(FLOOD_CATEGORY[0])
 TERMS: Final = Terms(max_price=90_000, currency="EUR", region="DE",
                      customer_terms=("cc:no-tracking",), payment_modes=("prepay",))  # fmt: skip
 #: Seconds of flood minted ahead at most. More would keep a core busy
@@ -106,7 +105,8 @@ class Flood:
             target = rng.choice(self._intents)
             offer = SealedOffer(intent_id=target.id, box=rng.randbytes(rng.randint(560, 700)),
                                 created=now, expires=target.message.expires)  # fmt: skip
-            return OFFER_TOPIC, sign(offer, self._key(), params=DEFAULT_PARAMS).raw
+            topic = topics.offers(target.signer)
+            return topic, sign(offer, self._key(), params=DEFAULT_PARAMS).raw
         if kind == "deal":
             deal = SealedDeal(to=rng.randbytes(32), box=rng.randbytes(rng.randint(200, 300)),
                               created=now, expires=now + 3 * 86_400)  # fmt: skip

@@ -120,7 +120,8 @@ def _gone(p2p: P2P, target: str) -> bool:
 TOPIC_OF: dict[str, str] = {
     "intent": topics.intents("electronics"),
     "withdraw": topics.intents("electronics"),
-    "sealed-offer": topics.offers("electronics"),
+    # The builder's sealed offer answers the builder's intent (key counter 0).
+    "sealed-offer": topics.offers(derive_intent_keys(cases.CUSTOMER_SEED, 0).intent_key),
     "sealed-deal": topics.DEALS,
     "vendor-profile": topics.PROFILES,
 }

@@ -37,7 +37,8 @@ from typing import Any, Final
 
 from intentcast.peer.inbound import Inbound, Verdict
 from intentcast.peer.limits import Admission, PeerLimits
-from intentcast.protocol import Action
+from intentcast.peer.topics import offers, offers_bucket
+from intentcast.protocol import Action, Kind
 
 from .engine import EventLoop, SimulationError
 from .messages import Messages, NodeKnown, SimMessage
@@ -432,6 +433,20 @@ class NetworkBase:
         (``node/stem.py`` ``inbound``)."""
         return self.on_stem is not None and self.on_stem(v, msg.id)
 
+    def judged_as(self, name: str, msg: SimMessage) -> str:
+        """The topic whose rule ``msg`` on topic ``name`` is judged by: its
+        own, except a sealed offer on a category's offer topic (the node
+        before the offer buckets, which the ``market`` scenario and the
+        "before" policies of ``follow-cost`` still run), judged as if on
+        its intent's bucket topic."""
+        signed = msg.signed
+        if name in ALL_TOPICS or signed is None or signed.kind is not Kind.SEALED_OFFER:
+            return name
+        intent = self.messages.by_id.get(signed.message.intent_id)
+        if intent is None or intent.signed is None:
+            return offers_bucket(0)  # no node can know its key: the kind is checked
+        return offers(intent.signed.signer)
+
     def _judge(
         self,
         node: SimNode,
@@ -449,7 +464,7 @@ class NetworkBase:
         None."""
         self.messages.judge(msg, now)
         assert msg.validation is not None
-        name = self.topics[msg.topic if topic is None else topic]
+        name = self.judged_as(self.topics[msg.topic if topic is None else topic], msg)
         verdict = node.inbound.judge_valid(name, msg.validation, node.known, stem_end=stem_end)
         if verdict.action is Action.ACCEPT:
             return verdict

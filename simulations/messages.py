@@ -304,6 +304,14 @@ class NodeKnown:
         v = self.v
         return any(w.arrived is not None and w.arrived[v] >= 0 for w in withdrawals)
 
+    def intent_key(self, intent_id: bytes) -> bytes | None:
+        msg = self._messages.by_id.get(intent_id)
+        if msg is None or msg.signed is None or msg.kind is not Kind.INTENT:
+            return None
+        arrived = msg.arrived
+        held = msg.origin == self.v or (arrived is not None and arrived[self.v] >= 0)
+        return msg.signed.signer if held else None
+
     def holds_intent(self, intent_key: bytes) -> bool:
         intents = self._messages.intents_of.get(intent_key)
         if not intents:

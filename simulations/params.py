@@ -21,7 +21,7 @@ from typing import Final
 from intentcast.peer.config import NodeConfig
 from intentcast.peer.limits import PeerLimitConfig
 from intentcast.peer.sync import CONNECTION_POLL_SECONDS
-from intentcast.peer.topics import ALL_TOPICS, DEALS, PROFILES, intents, offers
+from intentcast.peer.topics import ALL_TOPICS, DEALS, PREFIX, PROFILES, intents, offers_bucket
 from intentcast.protocol import NetworkParams
 
 #: Unix time of the simulation's t = 0: message times are this plus the
@@ -112,7 +112,18 @@ class SimParams:
 # --- topics (intentcast.peer.topics) ------------------------------------------
 
 intent_topic: Final = intents
-offer_topic: Final = offers
+#: The node's offer bucket topics (:func:`intentcast.peer.topics.offers_bucket`).
+bucket_topic: Final = offers_bucket
+
+
+def offer_topic(category: str) -> str:
+    """The topic of sealed offers to intents in a top-level category, as the
+    node had them before the offer buckets (issue 20, round two); the
+    ``market`` scenario and the "before" policies of ``follow-cost`` still
+    route offers so."""
+    return f"{PREFIX}/offers/{category}"
+
+
 DEALS_TOPIC: Final = DEALS
 PROFILES_TOPIC: Final = PROFILES
 __all__ = [
@@ -123,6 +134,7 @@ __all__ = [
     "Costs",
     "GossipParams",
     "SimParams",
+    "bucket_topic",
     "intent_topic",
     "offer_topic",
 ]

@@ -120,7 +120,7 @@ class Sync(NetworkBase):
 
     def _held(self, v: int, now: float) -> Iterator[tuple[bytes, Kind, str | None]]:
         """What ``v`` holds, as the node's store lists it for an inventory:
-        (id, kind, top-level category), in the store's order."""
+        (id, kind, topic), in the store's order."""
         held = [
             m
             for m in self.messages.all
@@ -129,8 +129,7 @@ class Sync(NetworkBase):
         held.sort(key=lambda m: (INVENTORY_ORDER.get(m.kind, 5), -m.index))  # type: ignore[arg-type]
         for m in held:
             assert m.kind is not None
-            # An intent's or offer's topic ends in its top-level category.
-            yield m.id, m.kind, self.topics[m.topic].rsplit("/", 1)[-1]
+            yield m.id, m.kind, self.topics[m.topic]
 
     def _on_hello(self, s: int, r: int, life: int) -> None:
         node = self.nodes[s]

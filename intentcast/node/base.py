@@ -13,6 +13,7 @@ from typing import Any, Final
 
 import trio
 
+from intentcast.peer import topics
 from intentcast.peer.config import NodeConfig
 from intentcast.peer.inbound import Inbound
 from intentcast.peer.vendor import VendorHandler
@@ -25,11 +26,16 @@ from intentcast.protocol import (
     validate,
 )
 from intentcast.protocol.fields import DAY
+from intentcast.protocol.keys import derive
 from intentcast.protocol.validation import Verdict as Validation
 from intentcast.store import Ingest, Store
 
 from . import sync as sync_protocol
 from .p2p import P2P
+
+#: The key-derivation label of the material a customer's offer buckets are
+#: drawn from (:func:`intentcast.peer.topics.bucket_set`; local, not wire).
+OFFER_BUCKETS_LABEL: Final = "offer-buckets"
 
 log = logging.getLogger(__name__)
 
@@ -110,6 +116,13 @@ class NodeCore:
         self.config = config
         self.params = config.params
         self._seed = customer_seed
+        #: The offer buckets this node's customer follows, drawn once: from
+        #: its seed (which its home keeps), so the same at every start.
+        self.offer_buckets: tuple[int, ...] = (
+            ()
+            if customer_seed is None
+            else topics.bucket_set(derive(customer_seed, OFFER_BUCKETS_LABEL, 0))
+        )
         self._vendor_keys = vendor_keys
         self._vendor = vendor
         self._clock = clock
@@ -320,6 +333,9 @@ class _StoreKnown:
 
     def withdrawn(self, intent_key: bytes) -> bool:
         return self._store.gossip.tombstone(intent_key) is not None
+
+    def intent_key(self, intent_id: bytes) -> bytes | None:
+        return self._store.gossip.intent_key_of(intent_id)
 
     def holds_intent(self, intent_key: bytes) -> bool:
         if self._store.gossip.newest_revision(intent_key) is not None:

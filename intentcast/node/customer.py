@@ -88,8 +88,9 @@ class CustomerRole(Part):
     ) -> Signed[Intent]:
         """Post a new intent with fresh keys; returns it once published.
 
-        The key counter is stored before the keys are used; the proof of
-        work is minted in a worker thread. Raises
+        The key counter is stored before the keys are used, the first whose
+        offer bucket the node follows; the proof of work is minted in a
+        worker thread. Raises
         :class:`~intentcast.protocol.InvalidMessage` for a bad field.
         """
         now = self.now()
@@ -105,7 +106,12 @@ class CustomerRole(Part):
             created=now,
             expires=now + lifetime,
         )
-        keys = self.store.intents.reserve_keys(self._customer_seed())
+        # Keys whose offer bucket this node follows (a fixed set: its
+        # subscriptions never change with what it posts).
+        buckets = self.core.offer_buckets
+        keys = self.store.intents.reserve_keys(
+            self._customer_seed(), fits=lambda k: topics.bucket(k.intent_key) in buckets
+        )
         intent = replace(draft, reply_key=keys.reply_public)
         signed = await trio.to_thread.run_sync(
             lambda: sign(intent, keys.signing, params=self.params)

@@ -116,6 +116,12 @@ class Node(Part):
         """The vendor's keys, if it sells."""
         return self.core.vendor_keys
 
+    @property
+    def offer_buckets(self) -> tuple[int, ...]:
+        """The offer buckets its customer follows (drawn once from its seed);
+        its intents' keys are in them."""
+        return self.core.offer_buckets
+
     def addrs(self) -> list[str]:
         return self.core.addrs()
 

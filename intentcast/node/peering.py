@@ -16,6 +16,7 @@ from intentcast.peer import sync as policy
 from intentcast.peer import topics
 from intentcast.peer.backoff import Backoff
 from intentcast.protocol.vocab import CATEGORIES
+from intentcast.store.gossip import InventoryItem
 
 from . import sync as sync_protocol
 from .base import EventKind, NodeCore, Part
@@ -23,6 +24,13 @@ from .errors import NetworkError
 from .stem import StemRouting
 
 log = logging.getLogger(__name__)
+
+
+def _topic(item: InventoryItem) -> str | None:
+    """The topic a held intent or sealed offer travels on."""
+    if item.intent_key is not None:
+        return topics.offers(item.intent_key)
+    return None if item.category is None else topics.intents(item.category)
 
 
 class Peering(Part):
@@ -48,7 +56,11 @@ class Peering(Part):
 
     def interests(self) -> list[str]:
         """The topics this node needs (:func:`intentcast.peer.sync.interests`)."""
-        return policy.interests(relay=self.config.relay)
+        return policy.interests(
+            relay=self.config.relay,
+            vendor=self.core.vendor_keys is not None,
+            buckets=self.core.offer_buckets,
+        )
 
     async def _inventory(self, wanted_topics: Sequence[str], limit: int) -> list[tuple[bytes, str]]:
         """The ids of live messages on ``wanted_topics`` (at most ``limit``),
@@ -59,17 +71,18 @@ class Peering(Part):
         # peer that follows any intent topic gets every withdrawal (they are
         # small, few, and what keeps a withdrawn intent from coming back).
         intent_topics = sorted(t for t in wanted if t in topics.ALL_INTENT_TOPICS)
+        buckets = {b for b in range(topics.BUCKETS) if topics.offers_bucket(b) in wanted}
         items = self.store.gossip.inventory(
             now=self.now(),
             withdrawals=bool(intent_topics),
             intent_categories={c for c in CATEGORIES if topics.intents(c) in wanted},
-            offer_categories={c for c in CATEGORIES if topics.offers(c) in wanted},
+            offers_of=(lambda key: topics.bucket(key) in buckets) if buckets else None,
             deals=topics.DEALS in wanted,
             profiles=topics.PROFILES in wanted,
             ratings=topics.RATINGS in wanted,
             limit=limit,
         )
-        held = ((item.id, item.kind, item.category) for item in items)
+        held = ((item.id, item.kind, _topic(item)) for item in items)
         return policy.offer(held, wanted, hidden=self.stem.on_stem, limits=self.config.sync)
 
     async def _fetch(self, ids: Sequence[bytes]) -> dict[bytes, bytes]:

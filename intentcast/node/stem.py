@@ -317,7 +317,12 @@ class StemRouting(Part):
                 self.p2p.penalise(peer, f"stem: {validation.reason}")
             return
         signed = validation.signed
-        if not stems(signed.kind) or not fits_topic(topic, signed):
+        intent_key = (
+            self.core._known.intent_key(signed.message.intent_id)
+            if signed.kind is Kind.SEALED_OFFER
+            else None
+        )
+        if not stems(signed.kind) or not fits_topic(topic, signed, intent_key=intent_key):
             self._count("reject:stem-topic")
             self.p2p.penalise(peer, "stem: wrong kind or topic")
             return

@@ -119,7 +119,7 @@ class VendorRole(Part):
                 )
             )
             self.store.offers.add_made(intent, offer, sealed)
-            await self.stem.publish_own(topics.offers(intent.message.category[0]), sealed)
+            await self.stem.publish_own(topics.offers(intent.signer), sealed)
             self._emit(EventKind.OFFER_SENT, offer.id, offer.message.item.title)
 
     async def _accept_arrived(

@@ -2,7 +2,8 @@
 handed it, whatever brought it (gossip, the end of a stem, sync).
 
     protocol validation (intentcast.protocol.validate)
-        -> the topic rule -> the flood cap on sealed offers per intent
+        -> the topic rule (a sealed offer: on its intent's bucket, where the
+           intent is known) -> the flood cap on sealed offers per intent
         -> dedupe -> intents withdrawn already -> withdrawals for intents
            nobody here holds -> accept (store, the role's work; forward?)
 
@@ -42,6 +43,11 @@ class Known(Protocol):
 
     def holds_intent(self, intent_key: bytes) -> bool:
         """Whether the node holds (or wrote) an intent with this key."""
+        ...
+
+    def intent_key(self, intent_id: bytes) -> bytes | None:
+        """The key of the intent revision ``intent_id``, if the node holds
+        (or wrote) it; else None."""
         ...
 
 
@@ -97,6 +103,12 @@ class Inbound:
             return Verdict(validation.action, f"{validation.action.value}:{validation.reason}")
         if not fits_topic(topic, signed):
             return Verdict(Action.REJECT, "reject:wrong-topic")
+        if signed.kind is Kind.SEALED_OFFER:
+            # Only a node that holds the intent knows its key, and so its
+            # bucket (relays, vendors, the author); others check the kind.
+            intent_key = known.intent_key(signed.message.intent_id)
+            if intent_key is not None and not fits_topic(topic, signed, intent_key=intent_key):
+                return Verdict(Action.REJECT, "reject:wrong-bucket")
         if signed.kind is Kind.SEALED_OFFER and not self._room_for_offer(signed.message):
             return Verdict(Action.IGNORE, "ignore:offer-cap")
         if known.has(signed.id):

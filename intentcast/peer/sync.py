@@ -45,16 +45,23 @@ class TooManyWanted(ValueError):
     """A peer wanted more ids than it was offered (a protocol fault)."""
 
 
-def interests(*, relay: bool) -> list[str]:
+def interests(*, relay: bool, vendor: bool = False, buckets: Iterable[int] = ()) -> list[str]:
     """The topics a node follows, from start-up, and names in every sync
-    hello: a relay all of them; every other node, customer or vendor,
-    :data:`~intentcast.peer.topics.FOLLOWED` (every intent and offer topic
-    and the deals). They depend on nothing the node's owner posted or
-    sells: a node that subscribed to a category's topics when its owner
-    posted there, or named them in its hello, would tell its peers who
-    wrote the intent that appears moments later (docs/privacy.md,
-    section 6). A vendor's role still answers only its own categories."""
-    return list(topics.ALL_TOPICS) if relay else list(topics.FOLLOWED)
+    hello, sorted: a relay all of them; a vendor every intent topic, every
+    offer bucket (its own offers come back fluffed on any of them: the
+    stem's embargo watches for that) and the deals; a customer every intent
+    topic (the same, for its own intents), its ``buckets`` of offers (the
+    set drawn once from its seed, :func:`~intentcast.peer.topics.bucket_set`)
+    and the deals; and every node the ratings (its ranking reads them).
+    They depend on nothing the node's owner posted: a node
+    that subscribed to a category's topics when its owner posted there, or
+    named them in its hello, would tell its peers who wrote the intent that
+    appears moments later (docs/privacy.md, sections 6 to 8). A vendor's
+    role still answers only its own categories."""
+    if relay:
+        return sorted(topics.ALL_TOPICS)
+    offer_topics = topics.ALL_OFFER_TOPICS if vendor else [topics.offers_bucket(b) for b in buckets]
+    return sorted({*topics.ALL_INTENT_TOPICS, *offer_topics, topics.DEALS, topics.RATINGS})
 
 
 def hello_topics_ok(value: object) -> bool:
@@ -67,19 +74,17 @@ def hello_topics_ok(value: object) -> bool:
     )
 
 
-def item_topic(kind: Kind, category: str | None, wanted: Collection[str]) -> str | None:
-    """The topic a held message of ``kind`` (intent and offer: in top-level
-    ``category``) is offered under to a peer that wants ``wanted``; None:
-    not offered. A withdrawal's intent may be gone, and with it its
-    category: every peer that follows any intent topic gets every
-    withdrawal (they are small, few, and what keeps a withdrawn intent
+def item_topic(kind: Kind, topic: str | None, wanted: Collection[str]) -> str | None:
+    """The topic a held message of ``kind`` (an intent or offer: ``topic``,
+    the one it travels on) is offered under to a peer that wants
+    ``wanted``; None: not offered. A withdrawal's intent may be gone, and
+    with it its category: every peer that follows any intent topic gets
+    every withdrawal (they are small, few, and what keeps a withdrawn intent
     from coming back)."""
     if kind is Kind.WITHDRAW:
         return next((t for t in sorted(wanted) if t in topics.ALL_INTENT_TOPICS), None)
-    if kind is Kind.INTENT and category is not None:
-        topic = topics.intents(category)
-    elif kind is Kind.SEALED_OFFER and category is not None:
-        topic = topics.offers(category)
+    if kind in (Kind.INTENT, Kind.SEALED_OFFER) and topic is not None:
+        pass
     elif kind is Kind.SEALED_DEAL:
         topic = topics.DEALS
     elif kind is Kind.VENDOR_PROFILE:
@@ -98,16 +103,16 @@ def offer(
     hidden: Callable[[bytes], bool],
     limits: SyncLimits,
 ) -> list[tuple[bytes, str]]:
-    """What a responder offers of what it ``held`` (id, kind, category;
-    in the order to offer them): each on the topic a peer that wants
+    """What a responder offers of what it ``held`` (id, kind, and for an
+    intent or offer its topic; in the order to offer them): each on the topic a peer that wants
     ``wanted`` gets it under, never a ``hidden`` one (an own message still
     on its stem: handing it out would name its author), at most
     ``max_inventory``."""
     out: list[tuple[bytes, str]] = []
-    for message_id, kind, category in held:
+    for message_id, kind, on in held:
         if len(out) >= limits.max_inventory:
             break
-        topic = item_topic(kind, category, wanted)
+        topic = item_topic(kind, on, wanted)
         if topic is not None and not hidden(message_id):
             out.append((message_id, topic))
     return out

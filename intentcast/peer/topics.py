@@ -1,14 +1,18 @@
 """Gossip topic names, and which kinds each topic carries.
 
-Intents and sealed offers have one topic per top-level category (a relay
-routes them apart), but every node follows all of them from start-up
-(:data:`FOLLOWED`): subscriptions that followed what the owner posts or
-sells would name the author of an intent to its peers. Withdrawals travel
-on their intent's topic.
+Intents have one topic per top-level category (vendors follow them).
+Sealed offers have :data:`BUCKETS` topics named by a bucket of their
+intent's key (:func:`bucket`), not by a category: a customer follows a
+fixed, random few of them (:func:`bucket_set`, chosen once from its seed)
+and draws each intent's one-time keys until their bucket is one of its
+own, so it receives the offers to its intents and a share of everyone
+else's, and its subscriptions never change with what it posts
+(docs/privacy.md, section 8). Withdrawals travel on their intent's topic.
 """
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any, Final
 
 from intentcast.protocol import Kind, Signed
@@ -21,6 +25,10 @@ PROFILES: Final = f"{PREFIX}/profiles"
 #: profiles, which only relays keep): a customer's node ranks offers with
 #: the ratings it holds, and following it says nothing about its owner.
 RATINGS: Final = f"{PREFIX}/ratings"
+#: How many offer bucket topics there are, and how many a customer follows.
+BUCKETS: Final = 16
+FOLLOWED_BUCKETS: Final = 2
+_BUCKET_PERSON: Final = b"ic1-offer-bucket"
 
 
 def intents(category: str) -> str:
@@ -28,17 +36,41 @@ def intents(category: str) -> str:
     return f"{PREFIX}/intents/{category}"
 
 
-def offers(category: str) -> str:
-    """Topic of sealed offers answering intents in a top-level category."""
-    return f"{PREFIX}/offers/{category}"
+def offers_bucket(k: int) -> str:
+    """Topic of sealed offers answering intents whose key is in bucket ``k``."""
+    if not 0 <= k < BUCKETS:
+        raise ValueError(f"no offer bucket {k}: buckets are 0..{BUCKETS - 1}")
+    return f"{PREFIX}/offers/{k}"
+
+
+def bucket(intent_key: bytes, buckets: int = BUCKETS) -> int:
+    """The offer bucket of an intent key: BLAKE2b-64 of the key
+    (personalised ``ic1-offer-bucket``), big-endian, mod :data:`BUCKETS`
+    (``buckets``: another count, for the simulator's variants)."""
+    digest = hashlib.blake2b(intent_key, digest_size=8, person=_BUCKET_PERSON).digest()
+    return int.from_bytes(digest, "big") % buckets
+
+
+def offers(intent_key: bytes) -> str:
+    """Topic of the sealed offers answering the intent with ``intent_key``."""
+    return offers_bucket(bucket(intent_key))
+
+
+def bucket_set(material: bytes) -> tuple[int, ...]:
+    """The :data:`FOLLOWED_BUCKETS` buckets a customer follows, sorted, drawn
+    from 32 bytes of key ``material`` (the node derives it from its seed,
+    so the set is chosen once and the same at every start): the buckets in
+    the order of BLAKE2b(material || k), the first few."""
+    order = sorted(
+        range(BUCKETS),
+        key=lambda k: hashlib.blake2b(material + bytes([k]), digest_size=16).digest(),
+    )
+    return tuple(sorted(order[:FOLLOWED_BUCKETS]))
 
 
 ALL_INTENT_TOPICS: Final = tuple(intents(c) for c in CATEGORIES)
-ALL_OFFER_TOPICS: Final = tuple(offers(c) for c in CATEGORIES)
+ALL_OFFER_TOPICS: Final = tuple(offers_bucket(k) for k in range(BUCKETS))
 ALL_TOPICS: Final = (*ALL_INTENT_TOPICS, *ALL_OFFER_TOPICS, DEALS, PROFILES, RATINGS)
-#: What every node that is not a relay follows from start-up, whatever its
-#: owner posts or sells (:func:`intentcast.peer.sync.interests`), sorted.
-FOLLOWED: Final = tuple(sorted((*ALL_INTENT_TOPICS, *ALL_OFFER_TOPICS, DEALS, RATINGS)))
 
 #: Which kinds a topic may carry; anything else on it is rejected.
 TOPIC_KINDS: Final[dict[str, frozenset[Kind]]] = {
@@ -50,11 +82,16 @@ TOPIC_KINDS: Final[dict[str, frozenset[Kind]]] = {
 }
 
 
-def fits_topic(topic: str, signed: Signed[Any]) -> bool:
-    """The topic rule: ``signed``'s kind belongs on ``topic``, and an intent
-    on its own top-level category's topic. Anything else is rejected."""
+def fits_topic(topic: str, signed: Signed[Any], *, intent_key: bytes | None = None) -> bool:
+    """The topic rule: ``signed``'s kind belongs on ``topic``, an intent on
+    its own top-level category's topic, and a sealed offer on its intent's
+    bucket topic when the intent's key is known (``intent_key``: a node
+    that does not hold the intent cannot tell, and checks only the kind).
+    Anything else is rejected."""
     if signed.kind not in TOPIC_KINDS.get(topic, frozenset()):
         return False
     if signed.kind is Kind.INTENT:
         return bool(topic == intents(signed.message.category[0]))
+    if signed.kind is Kind.SEALED_OFFER and intent_key is not None:
+        return topic == offers(intent_key)
     return True

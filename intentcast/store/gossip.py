@@ -7,7 +7,7 @@ seen (dedupe across restarts: the network replays messages).
 from __future__ import annotations
 
 import enum
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -43,11 +43,13 @@ class Ingest(enum.Enum):
 @dataclass(frozen=True, slots=True)
 class InventoryItem:
     """A live message a peer may be offered on sync, by id: its kind and,
-    for intents and sealed offers, the top-level category of the intent."""
+    for an intent, its top-level category; for a sealed offer, its
+    intent's key (which names the offer's bucket topic)."""
 
     id: bytes
     kind: Kind
     category: str | None = None
+    intent_key: bytes | None = None
 
 
 def _chunks(items: Sequence[bytes]) -> Iterable[Sequence[bytes]]:
@@ -221,6 +223,18 @@ class GossipCache:
             ).fetchall()
         return [self._c.decode(r[0], table) for r in rows]
 
+    def intent_key_of(self, intent_id: bytes) -> bytes | None:
+        """The key of the intent revision ``intent_id``, cached or own; None
+        if this node holds neither."""
+        with self._c.read() as conn:
+            for table in ("cached_intents", "own_intent_revisions"):
+                row = conn.execute(
+                    f"SELECT intent_key FROM {table} WHERE id = ?", (intent_id,)
+                ).fetchone()
+                if row is not None:
+                    return bytes(row[0])
+        return None
+
     def intent(self, message_id: bytes) -> Signed[Intent] | None:
         """The cached intent revision with this message id, if kept."""
         return self._one("cached_intents", "id", message_id)
@@ -289,26 +303,26 @@ class GossipCache:
         now: int,
         withdrawals: bool,
         intent_categories: Collection[str],
-        offer_categories: Collection[str],
+        offers_of: Callable[[bytes], bool] | None,
         deals: bool,
         profiles: bool,
         limit: int,
         ratings: bool = False,
     ) -> list[InventoryItem]:
         """What :meth:`live_messages` holds, as ids only (index queries, no
-        envelope decoded but the node's own live intents and the own
-        revisions live offers answer): withdrawals, own intents and cached
-        intents of ``intent_categories``, sealed offers to intents of
-        ``offer_categories``, sealed deals, vendor profiles; in that order,
-        newest first within each, at most ``limit`` in all."""
+        envelope decoded but the node's own live intents): withdrawals, own
+        intents and cached intents of ``intent_categories``, sealed offers
+        to intents whose key ``offers_of`` takes (None: no offers), sealed
+        deals, vendor profiles; in that order, newest first within each, at
+        most ``limit`` in all."""
         out: list[InventoryItem] = []
         with self._c.read() as conn:
             if withdrawals:
                 out += _ids(conn, _LIVE_WITHDRAW_IDS, Kind.WITHDRAW, now, limit)
             if intent_categories and len(out) < limit:
                 out += self._intent_ids(conn, now, intent_categories, limit - len(out))
-            if offer_categories and len(out) < limit:
-                out += self._offer_ids(conn, now, offer_categories, limit - len(out))
+            if offers_of is not None and len(out) < limit:
+                out += _offer_ids(conn, now, offers_of, limit - len(out))
             if deals and len(out) < limit:
                 out += _ids(conn, _LIVE_DEAL_IDS, Kind.SEALED_DEAL, now, limit - len(out))
             if profiles and len(out) < limit:
@@ -335,29 +349,6 @@ class GossipCache:
         cats = sorted(categories)
         rows = conn.execute(_LIVE_INTENT_IDS.format(_marks(cats)), (now, *cats, room - len(out)))
         out.extend(InventoryItem(r[0], Kind.INTENT, r[1]) for r in rows)
-        return out
-
-    def _offer_ids(
-        self, conn: Any, now: int, categories: Collection[str], room: int
-    ) -> list[InventoryItem]:
-        """Sealed offers to cached intents in ``categories`` (at most
-        ``room``), then those to the node's own intents in them (at most
-        ``room`` more looked at: the caller cuts to its limit)."""
-        cats = sorted(categories)
-        rows = conn.execute(_LIVE_OFFER_IDS.format(_marks(cats)), (now, *cats, room))
-        out = [InventoryItem(r[0], Kind.SEALED_OFFER, r[1]) for r in rows]
-        own_rows = conn.execute(_LIVE_OWN_OFFER_IDS, (now, room - len(out))).fetchall()
-        category: dict[bytes, str] = {}
-        for intent_id in {r[1] for r in own_rows}:
-            raw = conn.execute(
-                "SELECT raw FROM own_intent_revisions WHERE id = ?", (intent_id,)
-            ).fetchone()[0]
-            category[intent_id] = self._c.decode(raw, "own_intent_revisions").message.category[0]
-        out.extend(
-            InventoryItem(r[0], Kind.SEALED_OFFER, category[r[1]])
-            for r in own_rows
-            if category[r[1]] in categories
-        )
         return out
 
     def raw_many(self, ids: Sequence[bytes], *, now: int) -> dict[bytes, bytes]:
@@ -428,16 +419,36 @@ _LIVE_INTENT_IDS: Final = (
     "AND revision = (SELECT max(revision) FROM cached_intents d "
     "WHERE d.intent_key = c.intent_key) ORDER BY rowid DESC LIMIT ?"
 )
-#: Sealed offers to cached intents in some categories (``{}``: their marks).
+#: Sealed offers to cached intents, and to own intents, with their intent's key.
 _LIVE_OFFER_IDS: Final = (
-    "SELECT o.id, c.topic FROM relayed_offers o JOIN cached_intents c "
-    "ON c.id = o.intent_id WHERE o.expires > ? AND c.topic IN ({}) "
-    "ORDER BY o.rowid DESC LIMIT ?"
+    "SELECT o.id, c.intent_key FROM relayed_offers o JOIN cached_intents c "
+    "ON c.id = o.intent_id WHERE o.expires > ? ORDER BY o.rowid DESC"
 )
 _LIVE_OWN_OFFER_IDS: Final = (
-    "SELECT o.id, o.intent_id FROM relayed_offers o JOIN own_intent_revisions r "
-    "ON r.id = o.intent_id WHERE o.expires > ? ORDER BY o.rowid DESC LIMIT ?"
+    "SELECT o.id, r.intent_key FROM relayed_offers o JOIN own_intent_revisions r "
+    "ON r.id = o.intent_id WHERE o.expires > ? ORDER BY o.rowid DESC"
 )
+
+
+def _offer_ids(
+    conn: Any, now: int, offers_of: Callable[[bytes], bool], room: int
+) -> list[InventoryItem]:
+    """Sealed offers to cached intents whose key ``offers_of`` takes (at
+    most ``room``), then those to the node's own intents (at most ``room``
+    more: the caller cuts to its limit). The rows are read lazily, so a
+    node that follows a few buckets reads past the others' offers only
+    until it has ``room``."""
+    out: list[InventoryItem] = []
+    for sql in (_LIVE_OFFER_IDS, _LIVE_OWN_OFFER_IDS):
+        taken = 0
+        for offer_id, intent_key in conn.execute(sql, (now,)):
+            if taken >= room:
+                break
+            key = bytes(intent_key)
+            if offers_of(key):
+                out.append(InventoryItem(bytes(offer_id), Kind.SEALED_OFFER, intent_key=key))
+                taken += 1
+    return out
 
 
 def _marks(values: Sequence[object]) -> str:

@@ -20,9 +20,22 @@ wins (the first-spy's guess if it is one of them, else the latest); else
 a neighbour whose hello names the category, if the first-spy guess is one
 or it is the only one; else the first-spy guess.
 
-With the fixes (the node now: every node follows every topic from
-start-up and names the same ones in its hello), neither signal exists and
-the estimator is the first-spy guess. Message sizes (sealed boxes padded
+With the fixes of the first round (every node followed every topic from
+start-up and named the same ones in its hello), neither signal exists and
+the estimator is the first-spy guess (``after``).
+
+With the offer buckets (the node now: a customer follows every intent
+topic and a fixed, random ``--followed`` of ``--buckets`` offer bucket
+topics, chosen once, and draws its intents' keys until their bucket is one
+of its own), its subscriptions still never change, but they name its
+bucket set, and every spy learns the set of each of its neighbours. An
+intent's key names its bucket, so a spy rules out every neighbour whose
+set lacks it: the ``buckets`` estimator takes what the spies received in
+the order they received it (by stem or gossip) and names the first sender
+that is not a spy and whose set holds the intent's bucket (the first-spy
+guess whenever that one is possible); if none is, the first-spy guess.
+Here each author's set is drawn once per run and each intent's bucket
+uniformly from its author's set, as the node draws keys. Message sizes (sealed boxes padded
 to nine buckets) and follow-up timing (random delay) concern linking
 sealed messages and follow-ups, not an intent's origin; they are not in
 this estimator (docs/privacy.md says what is left open).
@@ -37,8 +50,10 @@ from __future__ import annotations
 
 import argparse
 import random
+from collections.abc import Sequence
 from typing import Any, Final
 
+from intentcast.peer import topics
 from intentcast.protocol.stem import StemParams
 
 from ..builders import BULK_CATEGORY
@@ -62,6 +77,54 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_publish_arguments(parser)
     g = parser.add_argument_group("adversary")
     g.add_argument("--spies", type=fractions, default=SPIES, metavar="P,P,...")
+    g.add_argument(
+        "--buckets", type=int, default=topics.BUCKETS, help="offer buckets (%(default)s)"
+    )
+    g.add_argument(
+        "--followed",
+        type=_counts,
+        default=(topics.FOLLOWED_BUCKETS,),
+        metavar="S,S,...",
+        help=f"buckets a customer follows, one estimate each ({topics.FOLLOWED_BUCKETS})",
+    )
+
+
+def _counts(text: str) -> tuple[int, ...]:
+    try:
+        out = tuple(int(p) for p in text.split(","))
+    except ValueError:
+        out = ()
+    if not out or min(out) < 1:
+        raise argparse.ArgumentTypeError(f"expected counts like 1,2,4; got {text!r}")
+    return out
+
+
+def receptions(
+    msg: SimMessage, spies: list[int], receipts: dict[int, tuple[float, int]]
+) -> list[tuple[float, int]]:
+    """(time, sender) of every spy's first reception of ``msg`` by stem and
+    by gossip, earliest first."""
+    out = [receipts[s] for s in spies if s in receipts]
+    arrived, first = msg.arrived, msg.first_from
+    if arrived is not None and first is not None:
+        out += [(arrived[s], first[s]) for s in spies if arrived[s] >= 0]
+    return sorted(out)
+
+
+def bucket_estimate(
+    guess: int | None,
+    seen: list[tuple[float, int]],
+    spy_set: set[int],
+    bucket: int,
+    sets: Sequence[frozenset[int]],
+) -> int | None:
+    """The ``buckets`` estimator (module docstring): the first sender in
+    ``seen`` that is no spy and whose bucket set (``sets``, by node) holds
+    the intent's ``bucket``, else ``guess``."""
+    for _, sender in seen:
+        if sender >= 0 and sender not in spy_set and bucket in sets[sender]:
+            return sender
+    return guess
 
 
 def first_seen(msg: SimMessage, spies: list[int], receipts: dict[int, tuple[float, int]]) -> float:
@@ -114,6 +177,18 @@ def run_share(args: argparse.Namespace, work: WorkCache, share: float) -> dict[s
 
     next_to_spy = [any(p in spy_set for p in net.nodes[v].links) for v in range(n)]
     right = {f"{c}/{f}": 0 for c in CATEGORIES for f in ("before", "after")}
+    if max(args.followed) > args.buckets:
+        raise ValueError("--followed cannot exceed --buckets")
+    variants = {f"buckets {s}/{args.buckets}": s for s in args.followed}
+    ruled_out = dict.fromkeys(variants, 0)
+    right.update(dict.fromkeys(variants, 0))
+    # Each honest node's bucket set, drawn once; each intent's bucket from
+    # its author's set (generators of their own: the other draws stay).
+    draws = {v: random.Random(f"adversary/{args.seed}/{share}/{v}") for v in variants}
+    sets = {
+        v: [frozenset(draws[v].sample(range(args.buckets), s)) for _ in range(n)]
+        for v, s in variants.items()
+    }
     # Busy: one category; an author subscribes when it first posts in it.
     first_post: dict[int, float] = {}
     for k, a in enumerate(authors):
@@ -133,7 +208,18 @@ def run_share(args: argparse.Namespace, work: WorkCache, share: float) -> dict[s
         ):
             right[f"{cat}/after"] += guess == a
             right[f"{cat}/before"] += estimate(guess, seen, subs, hello) == a
-    return {key: ratio(v, len(intents)) for key, v in right.items()}
+        seen_by_spies = receptions(msg, spies, receipts)
+        for v, s in variants.items():
+            of = sets[v]
+            b = sorted(of[a])[draws[v].randrange(s)]
+            ruled_out[v] += guess is not None and b not in of[guess]
+            by_bucket = bucket_estimate(guess, seen_by_spies, spy_set, b, of)
+            right[v] += by_bucket == a
+    out: dict[str, Any] = {key: ratio(v, len(intents)) for key, v in right.items()}
+    out.update(
+        {f"{v}: first-spy guess ruled out": ratio(k, len(intents)) for v, k in ruled_out.items()}
+    )
+    return out
 
 
 def _publisher(net: Network, who: int) -> Any:
@@ -154,6 +240,8 @@ def run(args: argparse.Namespace, work: WorkCache) -> Result:
             "rate": args.rate,
             "seed": args.seed,
             "window_s": WINDOW_S,
+            "buckets": args.buckets,
+            "followed": args.followed,
         },
         "results": {"guessed_right": rows},
     }
@@ -166,7 +254,8 @@ def plot(result: Result, path: str) -> None:
     xs = [float(k.rstrip("%")) for k in rows]
     series = {
         f"{key}": [100 * (r[key] or 0.0) for r in rows.values()]
-        for key in ("busy/before", "rare/before", "busy/after", "rare/after")
+        for key in next(iter(rows.values()))
+        if not key.endswith("ruled out")
     }
     series["spy share (y = x)"] = xs
     lines(

@@ -9,9 +9,16 @@ policies:
   of each category it posts in (from the start of the run: it subscribed
   when it first posted), a vendor the intent topic of its category, a
   relay everything;
-- ``all`` (the node now, :func:`intentcast.peer.sync.interests`): every
-  node follows every intent and offer topic of every category from
-  start-up, whatever its owner posts or sells.
+- ``all`` (the node of issue 20's first round): every node follows every
+  intent and offer topic of every category from start-up, whatever its
+  owner posts or sells;
+- ``buckets`` (the node now, :func:`intentcast.peer.sync.interests`):
+  sealed offers go on ``--buckets`` topics named by a bucket of their
+  intent's key; a customer follows every intent topic and a fixed, random
+  ``--followed`` of the buckets, and its intents' keys are in them (here:
+  each intent's author is drawn among the customers whose set holds the
+  bucket of its key, the same joint distribution); a vendor follows every
+  intent topic and every bucket, a relay everything.
 
 Reports bytes sent plus received per node (gossip, control, IHAVE,
 sync), per role, scaled to an hour at the run's intent rate.
@@ -24,16 +31,18 @@ import hashlib
 import random
 from typing import Any
 
+from intentcast.peer import topics as topics_module
 from intentcast.protocol import derive_vendor_keys
 from intentcast.protocol.vocab import CATEGORIES as ALL_CATEGORIES
 
 from ..messages import WorkCache
-from ..params import EPOCH, intent_topic, offer_topic
+from ..params import EPOCH, bucket_topic, intent_topic, offer_topic
 from . import (
     Result,
     Scenario,
     add_network_arguments,
     fraction,
+    random_dials_of,
     random_network,
 )
 from .market import (
@@ -51,7 +60,7 @@ from .market import (
 from .propagation import add_publish_arguments
 
 NAME = "follow-cost"
-POLICIES = ("own", "all")
+POLICIES = ("own", "all", "buckets")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -63,15 +72,50 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     g.add_argument(
         "--relays", type=fraction, default=0.1, metavar="FRACTION", help="relay share (0.1)"
     )
+    g.add_argument(
+        "--policies",
+        type=_policies,
+        default=POLICIES,
+        metavar="P,P,...",
+        help="subscription policies to run (own,all,buckets)",
+    )
+    g.add_argument(
+        "--buckets", type=int, default=topics_module.BUCKETS, help="offer buckets (%(default)s)"
+    )
+    g.add_argument(
+        "--followed",
+        type=int,
+        default=topics_module.FOLLOWED_BUCKETS,
+        help="buckets a customer follows (%(default)s)",
+    )
+    g.add_argument(
+        "--dial-relay",
+        action="store_true",
+        help="every customer and vendor also dials one relay (as the node's bootstrap does)",
+    )
     g.add_argument("--vendor-ms", type=float, default=10.0, help=argparse.SUPPRESS)
     g.add_argument("--rated", type=float, default=0.7, help=argparse.SUPPRESS)
 
 
+def _policies(text: str) -> tuple[str, ...]:
+    chosen = tuple(p.strip() for p in text.split(",") if p.strip())
+    unknown = [p for p in chosen if p not in POLICIES]
+    if unknown or not chosen:
+        raise argparse.ArgumentTypeError(f"policies are {', '.join(POLICIES)}; got {text!r}")
+    return chosen
+
+
 def _run(args: argparse.Namespace, work: WorkCache, policy: str) -> dict[str, Any]:
-    topics = [
-        *(intent_topic(c) for c in ALL_CATEGORIES),
-        *(offer_topic(c) for c in ALL_CATEGORIES),
-    ]
+    buckets = args.buckets
+    if not 1 <= args.followed <= buckets <= topics_module.BUCKETS:
+        raise ValueError(f"need 1 <= --followed <= --buckets <= {topics_module.BUCKETS}")
+    offer_topics = (
+        [bucket_topic(k) for k in range(buckets)]
+        if policy == "buckets"
+        else [offer_topic(c) for c in ALL_CATEGORIES]
+    )
+    topics = [*(intent_topic(c) for c in ALL_CATEGORIES), *offer_topics]
+    intent_count = len(ALL_CATEGORIES)
     everything = list(range(len(topics)))
     pick = random.Random(f"follow-cost/{args.seed}")
     n = args.nodes
@@ -81,24 +125,51 @@ def _run(args: argparse.Namespace, work: WorkCache, policy: str) -> dict[str, An
     relay_nodes = set(order[args.vendors : args.vendors + round(args.relays * n)])
     customer_nodes = sorted(set(order) - set(vendor_nodes) - relay_nodes)
     categories = {v: CATEGORIES[k % 2] for k, v in enumerate(vendor_nodes)}
+    # Each customer's buckets, drawn once (from a generator of their own, so
+    # the other policies' draws stay as they were).
+    draw = random.Random(f"follow-cost/{args.seed}/buckets")
+    bucket_sets = {v: sorted(draw.sample(range(buckets), args.followed)) for v in customer_nodes}
+    holders = {b: [v for v in customer_nodes if b in bucket_sets[v]] for b in range(buckets)}
     schedule = []
     posted: dict[int, set[str]] = {}
     for i in range(args.intents):
         at = args.warmup + i / args.rate
         intent, keys = market_intent(i, EPOCH + int(at))
+        # Drawn in every policy, so that the later draws (the vendors'
+        # catalogs and ratings) are the same in all three.
         who = customer_nodes[pick.randrange(len(customer_nodes))]
+        if policy == "buckets":
+            eligible = holders[topics_module.bucket(keys.intent_key, buckets)]
+            who = eligible[draw.randrange(len(eligible))]
         posted.setdefault(who, set()).add(intent.category[0])
         schedule.append((at, intent, keys, who))
     subs: list[list[int]] = []
+    intent_topics = list(range(intent_count))
     for v in range(n):
         if policy == "all" or v in relay_nodes:
             subs.append(everything)
+        elif policy == "buckets" and v in categories:
+            subs.append(everything)  # every intent topic and every bucket
+        elif policy == "buckets":
+            subs.append([*intent_topics, *(intent_count + b for b in bucket_sets[v])])
         elif v in categories:
             subs.append([topics.index(intent_topic(categories[v]))])
         else:
             subs.append(sorted(topics.index(offer_topic(c)) for c in posted.get(v, ())))
-    net = random_network(args, topics=topics, subscriptions=subs)
+    dials = random_dials_of(args)
+    if args.dial_relay:
+        # Every customer and vendor also dials one relay, as the node's
+        # bootstrap list makes it do (a relay follows every bucket).
+        relays = sorted(relay_nodes)
+        linked = {(min(a, b), max(a, b)) for a, b in dials}
+        for v in sorted(set(range(n)) - relay_nodes):
+            r = relays[draw.randrange(len(relays))]
+            if (min(v, r), max(v, r)) not in linked:
+                dials.append((v, r))
+    net = random_network(args, topics=topics, subscriptions=subs, dials=dials)
     market = Market(net, args, work)
+    if policy == "buckets":
+        market.offer_topic_of = lambda i: bucket_topic(topics_module.bucket(i.signer, buckets))
     bases = base_catalogs()
     for k, v in enumerate(vendor_nodes):
         seed = hashlib.blake2b(b"market vendor %d" % k, digest_size=32).digest()
@@ -138,11 +209,13 @@ def _run(args: argparse.Namespace, work: WorkCache, policy: str) -> dict[str, An
 
 
 def run(args: argparse.Namespace, work: WorkCache) -> Result:
-    results = {p: _run(args, work, p) for p in POLICIES}
-    own, every = (
-        results["own"]["bytes_per_node_per_hour"],
-        results["all"]["bytes_per_node_per_hour"],
-    )
+    results = {p: _run(args, work, p) for p in args.policies}
+    own = results["own"]["bytes_per_node_per_hour"] if "own" in results else None
+    ratios = {
+        f"ratio_{p}_to_own": round(r["bytes_per_node_per_hour"] / max(1, own), 2)
+        for p, r in results.items()
+        if own is not None and p != "own"
+    }
     return {
         "scenario": NAME,
         "config": {
@@ -153,8 +226,11 @@ def run(args: argparse.Namespace, work: WorkCache) -> Result:
             "vendors": args.vendors,
             "relays": args.relays,
             "seed": args.seed,
+            "buckets": args.buckets,
+            "followed": args.followed,
+            "dial_relay": args.dial_relay,
         },
-        "results": {**results, "ratio_all_to_own": round(every / max(1, own), 2)},
+        "results": {**results, **ratios},
     }
 
 
@@ -165,10 +241,10 @@ def plot(result: Result, path: str) -> None:
     roles = ["bytes_per_node_per_hour", "customers", "vendors", "relays"]
     bars(
         ["all nodes", "customers", "vendors", "relays"],
-        {p: [r[p][k] / 1e6 for k in roles] for p in POLICIES},
+        {p: [r[p][k] / 1e6 for k in roles] for p in POLICIES if p in r},
         ylabel="MB per node per hour",
         path=path,
-        title="following own topics vs every topic",
+        title="following own topics, every topic, or offer buckets",
     )
 
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Final
@@ -256,6 +257,12 @@ class Market:
         self.customers: dict[bytes, Customer] = {}  # by intent id
         self.made: dict[bytes, int] = {}  # offers made per intent id
         self.by_customer_node: dict[int, list[Customer]] = {}
+        #: The topic of the sealed offers to an intent (by default its
+        #: category's, as this scenario's nodes follow; ``follow-cost``
+        #: also runs the node's offer buckets).
+        self.offer_topic_of: Callable[[Signed[Intent]], str] = lambda i: offer_topic(
+            i.message.category[0]
+        )
         net.on_accept = self._on_accept
 
     def _on_accept(self, v: int, msg: SimMessage, done: float) -> None:
@@ -286,7 +293,7 @@ class Market:
             intent, vendor.catalog, now=EPOCH + int(now), rating=vendor.rating,
             limit=OFFERS_PER_INTENT,
         )  # fmt: skip
-        topic = net.topic(offer_topic(intent.message.category[0]))
+        topic = net.topic(self.offer_topic_of(intent))
         for k, draft in enumerate(drafts):
             offer = sign(
                 draft.to_offer(

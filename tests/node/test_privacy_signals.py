@@ -1,11 +1,15 @@
 """What a node's peers see of it besides its messages (docs/privacy.md,
-section 6): its gossip subscriptions and its sync hello do not change when
-its owner posts, even in a category no one else posts in; its follow-ups
-leave after a random delay, down the stem."""
+sections 7 and 8): its gossip subscriptions and its sync hello do not
+change when its owner posts, even in a category no one else posts in; its
+intents' keys are in the offer buckets it follows, where their offers
+arrive; a vendor follows and answers every bucket and refuses an offer on
+the wrong one; its follow-ups leave after a random delay, down the stem."""
 
 from __future__ import annotations
 
+import os
 import random
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -17,12 +21,25 @@ from intentcast.node.p2p import P2P, open_p2p
 from intentcast.node.stem import PROTOCOL as STEM
 from intentcast.node.sync import PROTOCOL as SYNC
 from intentcast.node.sync import read_frame
-from intentcast.peer import topics
+from intentcast.peer import sync, topics
 from intentcast.peer.followup import FollowUpDelay, follow_up_delay
-from intentcast.protocol import Signed, Terms
+from intentcast.protocol import (
+    Intent,
+    IntentKeys,
+    Kind,
+    SealedOffer,
+    Signed,
+    Terms,
+    derive_intent_keys,
+    open_offer,
+    sign,
+    validate,
+)
 from intentcast.protocol.stem import StemParams
 
-from .harness import market, run, wait_for
+from .harness import LOW_WORK, PHONE_TERMS, customer_and_kiez, market, run, wait_for
+
+PHONES = topics.intents("electronics")
 
 #: A rare category: no one else in the test posts in it, and no vendor sells it.
 TOY: dict[str, Any] = {
@@ -51,6 +68,8 @@ def test_a_customers_subscriptions_and_hello_do_not_change_when_it_posts(tmp_pat
     async def main() -> None:
         async with market(tmp_path) as m:
             customer = await m.customer()
+            expected = sync.interests(relay=False, buckets=customer.offer_buckets)
+            assert len(customer.offer_buckets) == topics.FOLLOWED_BUCKETS
             hellos: list[list[str]] = []
             async with open_p2p(on_message=lambda *_: True) as watcher:
 
@@ -62,10 +81,12 @@ def test_a_customers_subscriptions_and_hello_do_not_change_when_it_posts(tmp_pat
                 watcher.set_stream_handler(SYNC, record_hello)
                 await customer.connect(watcher.addrs()[0])
                 await wait_for(customer, lambda: len(hellos) >= 1)  # the sync on connect
-                await wait_for(customer, lambda: seen_by(watcher, customer) == set(topics.FOLLOWED))
+                await wait_for(customer, lambda: seen_by(watcher, customer) == set(expected))
                 subscribed = customer.p2p.topics
 
-                await customer.post_intent(**TOY)
+                intent = await customer.post_intent(**TOY)
+                # Its key was drawn in one of the node's own buckets.
+                assert topics.bucket(intent.signer) in customer.offer_buckets
                 # The watcher speaks no stem protocol: the customer publishes it.
                 await wait_for(customer, lambda: not customer.stem_held())
                 await trio.sleep(1.5)  # a subscription would have reached the watcher
@@ -73,23 +94,161 @@ def test_a_customers_subscriptions_and_hello_do_not_change_when_it_posts(tmp_pat
                     await customer.sync_with(watcher.peer_id)
                 await wait_for(customer, lambda: len(hellos) >= 2)
 
-                assert customer.p2p.topics == subscribed == sorted(topics.FOLLOWED)
-                assert seen_by(watcher, customer) == set(topics.FOLLOWED)
-                assert hellos[0] == hellos[-1] == list(topics.FOLLOWED)
-                assert customer.interests() == list(topics.FOLLOWED)
+                assert customer.p2p.topics == subscribed == expected
+                assert seen_by(watcher, customer) == set(expected)
+                assert hellos[0] == hellos[-1] == expected
+                assert customer.interests() == expected
 
     run(main)
 
 
-def test_a_vendors_hello_is_a_customers(tmp_path: Path) -> None:
+def test_a_vendor_follows_every_offer_bucket_and_a_customer_two(tmp_path: Path) -> None:
     async def main() -> None:
         async with market(tmp_path) as m:
             customer = await m.customer()
             vendor = await m.vendor("kiez-phones.toml")
-            assert vendor.interests() == customer.interests() == list(topics.FOLLOWED)
-            assert vendor.p2p.topics == customer.p2p.topics
+            every = sorted({*topics.ALL_INTENT_TOPICS, *topics.ALL_OFFER_TOPICS, topics.DEALS})
+            assert vendor.interests() == vendor.p2p.topics == every
+            buckets = [t for t in customer.p2p.topics if t in topics.ALL_OFFER_TOPICS]
+            assert buckets == sorted(topics.offers_bucket(b) for b in customer.offer_buckets)
+            assert set(customer.p2p.topics) - set(buckets) == set(every) - set(
+                topics.ALL_OFFER_TOPICS
+            )
 
     run(main)
+
+
+def record_offers(node: Node) -> list[tuple[str, str]]:
+    """(topic, verdict) of every sealed offer ``node``'s pipeline judges."""
+    judged: list[tuple[str, str]] = []
+    pipeline = node.core.pipeline
+    judge = pipeline.judge_valid
+
+    def judge_valid(topic: str, validation: Any, known: Any, *, stem_end: bool = False) -> Any:
+        verdict = judge(topic, validation, known, stem_end=stem_end)
+        signed = validation.signed
+        if signed is not None and signed.kind is Kind.SEALED_OFFER:
+            judged.append((topic, verdict.reason))
+        return verdict
+
+    pipeline.judge_valid = judge_valid  # type: ignore[method-assign]
+    return judged
+
+
+def test_an_offer_reaches_the_customer_on_its_intents_bucket_topic(tmp_path: Path) -> None:
+    async def main() -> None:
+        async with market(tmp_path) as m:
+            customer, _kiez = await customer_and_kiez(m)
+            judged = record_offers(customer)
+            intent = await customer.post_intent(
+                category=("electronics", "phones"), title="Pixel 8", terms=PHONE_TERMS
+            )
+            await wait_for(customer, lambda: len(customer.offers_for(intent.signer).ranked) >= 1)
+            bucket = topics.offers(intent.signer)
+            assert bucket in customer.p2p.topics
+            assert judged and all(t == bucket for t, _ in judged), judged
+            # The topic's name is the wire's: offers/<bucket>.
+            assert bucket == f"intentcast/1/offers/{topics.bucket(intent.signer)}"
+            assert (bucket, "accept:sealed-offer") in judged
+
+    run(main)
+
+
+def keys_in_every_bucket() -> list[IntentKeys]:
+    """Intent keys of one seed, one in each offer bucket (the first found)."""
+    seed = os.urandom(32)
+    found: dict[int, IntentKeys] = {}
+    counter = 0
+    while len(found) < topics.BUCKETS:
+        keys = derive_intent_keys(seed, counter)
+        found.setdefault(topics.bucket(keys.intent_key), keys)
+        counter += 1
+    return [found[b] for b in range(topics.BUCKETS)]
+
+
+def test_a_vendor_answers_intents_in_every_bucket_and_refuses_an_offer_on_the_wrong_one(
+    tmp_path: Path,
+) -> None:
+    """A peer posts one phone intent in each bucket: the vendor's offers to
+    each come back on that intent's bucket topic and open with its reply
+    key. A sealed offer to one of them on another bucket is rejected by the
+    vendor (which holds the intent) as ``wrong-bucket``, and its sender
+    struck."""
+
+    async def main() -> None:
+        async with market(tmp_path) as m:
+            kiez = await m.vendor("kiez-phones.toml")
+            got: list[tuple[str, bytes]] = []
+
+            def on_message(topic: str, data: bytes, peer: str) -> bool:
+                got.append((topic, data))
+                return True
+
+            async with open_p2p(on_message=on_message) as peer:
+                for topic in (PHONES, *topics.ALL_OFFER_TOPICS):
+                    await peer.subscribe(topic)
+                await kiez.connect(peer.addrs()[0])
+                await wait_for(
+                    kiez,
+                    lambda: all(
+                        kiez.peer_id in _followers(peer, t)
+                        for t in (PHONES, *topics.ALL_OFFER_TOPICS)
+                    ),
+                )
+                await trio.sleep(1.2)  # a heartbeat: the meshes form
+                now = int(time.time())
+                posted = []
+                for keys in keys_in_every_bucket():
+                    intent = sign(
+                        Intent(category=("electronics", "phones"), title="Pixel 8",
+                               terms=PHONE_TERMS, reply_key=keys.reply_public, created=now,
+                               expires=now + 86_400),
+                        keys.signing, params=LOW_WORK,
+                    )  # fmt: skip
+                    posted.append((keys, intent))
+                    await peer.publish(PHONES, intent.raw)
+
+                def answered(keys: IntentKeys, intent: Signed[Intent]) -> list[Signed[Any]]:
+                    out = []
+                    for topic, data in got:
+                        v = validate(data, now=int(time.time()), params=LOW_WORK)
+                        if v.signed is None or v.signed.kind is not Kind.SEALED_OFFER:
+                            continue
+                        if v.signed.message.intent_id == intent.id:
+                            assert topic == topics.offers(keys.intent_key), topic
+                            out.append(v.signed)
+                    return out
+
+                await wait_for(kiez, lambda: all(answered(k, i) for k, i in posted), timeout=30.0)
+                for keys, intent in posted:
+                    for sealed in answered(keys, intent):
+                        opened = open_offer(
+                            sealed, keys.reply, now=int(time.time()), params=LOW_WORK
+                        )
+                        assert opened.signed is not None, opened.reason
+                        assert opened.signed.message.vendor_key == kiez.vendor_keys.vendor_key  # type: ignore[union-attr]
+
+                # A sealed offer to the first intent, on the next bucket's topic.
+                keys, intent = posted[0]
+                wrong = topics.offers_bucket((topics.bucket(keys.intent_key) + 1) % topics.BUCKETS)
+                forged = sign(
+                    SealedOffer(intent_id=intent.id, box=os.urandom(600), created=now,
+                                expires=intent.message.expires),
+                    derive_intent_keys(os.urandom(32), 0).signing, params=LOW_WORK,
+                )  # fmt: skip
+                before = kiez.counters.get("reject:wrong-bucket", 0)
+                await peer.publish(wrong, forged.raw)
+                await wait_for(kiez, lambda: kiez.counters.get("reject:wrong-bucket", 0) > before)
+                assert kiez.p2p.limits.strikes(peer.peer_id) >= 1
+                assert kiez.store.gossip.sealed_offers(intent.id) == [] or all(
+                    o.id != forged.id for o in kiez.store.gossip.sealed_offers(intent.id)
+                )
+
+    run(main)
+
+
+def _followers(p2p: P2P, topic: str) -> set[str]:
+    return {p.to_base58() for p in p2p.pubsub.peer_topics.get(topic, ())}
 
 
 def _arrived(arrived: list[tuple[float, bytes]], raw: bytes) -> Callable[[], bool]:

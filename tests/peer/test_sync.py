@@ -12,27 +12,70 @@ LIMITS = SyncLimits(max_inventory=4, max_wanted=2)
 PHONES = topics.intents("electronics")
 
 
-def test_every_node_but_a_relay_follows_the_same_topics_whatever_it_posts_or_sells() -> None:
-    followed = sync.interests(relay=False)
-    assert followed == list(topics.FOLLOWED) == sorted(followed)
-    assert topics.DEALS in followed
-    assert set(topics.ALL_INTENT_TOPICS) | set(topics.ALL_OFFER_TOPICS) <= set(followed)
+def test_a_customer_follows_every_intent_topic_its_own_buckets_and_the_deals() -> None:
+    followed = sync.interests(relay=False, buckets=(3, 11))
+    assert followed == sorted(followed)
+    assert set(followed) == {
+        *topics.ALL_INTENT_TOPICS,
+        topics.offers_bucket(3),
+        topics.offers_bucket(11),
+        topics.DEALS,
+    }
     assert len(followed) <= sync.MAX_TOPICS
-    assert sync.interests(relay=True) == list(topics.ALL_TOPICS)
+
+
+def test_a_vendor_follows_every_bucket_and_a_relay_everything() -> None:
+    vendor = sync.interests(relay=False, vendor=True, buckets=(3, 11))
+    assert set(vendor) == {*topics.ALL_INTENT_TOPICS, *topics.ALL_OFFER_TOPICS, topics.DEALS}
+    relay = sync.interests(relay=True, buckets=(3,))
+    assert relay == sorted(topics.ALL_TOPICS)
+    assert len(relay) <= sync.MAX_TOPICS
+
+
+def test_a_bucket_set_is_fixed_by_its_material_and_spreads_over_the_buckets() -> None:
+    sets = [topics.bucket_set(bytes([i]) * 32) for i in range(200)]
+    assert all(len(set(s)) == topics.FOLLOWED_BUCKETS == len(s) for s in sets)
+    assert all(0 <= b < topics.BUCKETS for s in sets for b in s)
+    assert topics.bucket_set(bytes([5]) * 32) == sets[5]
+    assert {b for s in sets for b in s} == set(range(topics.BUCKETS))
+
+
+def test_a_sealed_offer_fits_only_its_intents_bucket_when_the_intent_is_known() -> None:
+    from intentcast.protocol import SealedOffer, derive_intent_keys, sign
+
+    key = derive_intent_keys(bytes(32), 0).intent_key
+    mine = topics.offers(key)
+    other = topics.offers_bucket((topics.bucket(key) + 1) % topics.BUCKETS)
+    sealed = sign(
+        SealedOffer(intent_id=bytes(32), box=bytes(100), created=1_800_000_000,
+                    expires=1_800_086_400),
+        derive_intent_keys(bytes(32), 1).signing,
+    )  # fmt: skip
+    assert topics.fits_topic(mine, sealed, intent_key=key)
+    assert not topics.fits_topic(other, sealed, intent_key=key)
+    assert topics.fits_topic(other, sealed)  # the intent unknown: the kind alone
+    assert not topics.fits_topic(topics.DEALS, sealed, intent_key=key)
 
 
 def test_what_is_offered_is_on_a_wanted_topic_never_hidden_and_bounded() -> None:
     held = [
         (b"w", Kind.WITHDRAW, None),
-        (b"i", Kind.INTENT, "electronics"),
-        (b"h", Kind.INTENT, "home"),  # not wanted
-        (b"mine", Kind.INTENT, "electronics"),  # on its stem
+        (b"i", Kind.INTENT, PHONES),
+        (b"h", Kind.INTENT, topics.intents("home")),  # not wanted
+        (b"o", Kind.SEALED_OFFER, topics.offers_bucket(4)),  # not a wanted bucket
+        (b"mine", Kind.INTENT, PHONES),  # on its stem
         (b"d", Kind.SEALED_DEAL, None),
-        (b"x", Kind.INTENT, "electronics"),
-        (b"y", Kind.INTENT, "electronics"),
+        (b"p", Kind.SEALED_OFFER, topics.offers_bucket(3)),
+        (b"y", Kind.INTENT, PHONES),
     ]
-    offered = sync.offer(held, {PHONES, topics.DEALS}, hidden=lambda i: i == b"mine", limits=LIMITS)
-    assert offered == [(b"w", PHONES), (b"i", PHONES), (b"d", topics.DEALS), (b"x", PHONES)]
+    wanted = {PHONES, topics.DEALS, topics.offers_bucket(3)}
+    offered = sync.offer(held, wanted, hidden=lambda i: i == b"mine", limits=LIMITS)
+    assert offered == [
+        (b"w", PHONES),
+        (b"i", PHONES),
+        (b"d", topics.DEALS),
+        (b"p", topics.offers_bucket(3)),
+    ]
 
 
 def test_what_is_wanted_and_served_is_each_once_and_bounded() -> None:

@@ -85,14 +85,22 @@ def test_model_check_rebuilds_the_benchmark_and_reports_the_gap() -> None:
 
 def test_adversary_subscriptions_and_hello_name_rare_authors_and_the_fixes_remove_it() -> None:
     run = scenario(
-        "adversary", "--nodes", "200", "--intents", "60", "--spies", "0.1", "--seed", "2"
-    )
+        "adversary", "--nodes", "200", "--intents", "60", "--spies", "0.1", "--seed", "2",
+        "--followed", "2,8",
+    )  # fmt: skip
     r = run["guessed_right"]["10%"]
     # Before: a spy next to the author sees it subscribe to a category no
     # one else posts in; after: only the first-spy guess is left.
     assert r["rare/before"] > 2 * r["rare/after"]
     assert r["busy/before"] >= r["busy/after"]
     assert r["rare/after"] == r["busy/after"]
+    # A spy that knows its neighbours' buckets does at least as well as the
+    # first-spy guess (it keeps it whenever it is possible), and rules it
+    # out more often the fewer buckets a customer follows.
+    assert r["buckets 2/16"] >= r["busy/after"]
+    assert (
+        r["buckets 2/16: first-spy guess ruled out"] >= r["buckets 8/16: first-spy guess ruled out"]
+    )
 
 
 def test_following_every_topic_costs_customers_more_and_delivers_every_offer() -> None:
@@ -100,3 +108,17 @@ def test_following_every_topic_costs_customers_more_and_delivers_every_offer() -
     assert r["all"]["customers"] > r["own"]["customers"]
     assert r["all"]["offers_received"] == r["all"]["offers_made"] > 0
     assert r["ratio_all_to_own"] > 1
+    # Offer buckets: a customer follows 2 of 16 and pays for less.
+    assert r["own"]["customers"] < r["buckets"]["customers"] < r["all"]["customers"]
+    assert 1 < r["ratio_buckets_to_own"] < r["ratio_all_to_own"]
+
+
+def test_offer_buckets_deliver_every_offer_with_sixteen_peers_a_node() -> None:
+    """At the default 16 peers a node, every customer has peers on its
+    buckets (relays, vendors, customers sharing one). At 8 (the other
+    tests' quick setting) some have none: docs/privacy.md, section 8."""
+    out = io.StringIO()
+    args = ["follow-cost", "--nodes", "120", "--vendors", "10", "--intents", "10"]
+    assert main([*args, "--policies", "buckets", "--work-bits", "4", "--json"], stdout=out) == 0
+    r = json.loads(out.getvalue())["results"]["buckets"]
+    assert r["offers_received"] == r["offers_made"] > 0

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from intentcast.protocol import derive_intent_keys
+from intentcast.protocol import IntentKeys, derive_intent_keys
 from intentcast.store import KeyNotReserved, Store
 
 from . import store_samples as s
@@ -41,3 +41,26 @@ def test_counter_cannot_serve_two_intents(store: Store) -> None:
     with pytest.raises(KeyNotReserved, match="another intent"):
         store.intents.add(s.intent(7), counter=keys.counter)
     assert [o.counter for o in store.intents.list()] == [keys.counter]
+
+
+def test_keys_that_must_fit_skip_counters_and_spend_them(db_path: Path) -> None:
+    """A customer takes the keys of the next counter whose offer bucket it
+    follows; the counters passed over are spent, never handed out later."""
+
+    def fits(keys: IntentKeys) -> bool:
+        return keys.intent_key[0] % 4 == 0
+
+    with Store.open(db_path) as store:
+        first = store.intents.reserve_keys(s.SEED, fits=fits)
+        second = store.intents.reserve_keys(s.SEED, fits=fits)
+    expected = [c for c in range(200) if fits(derive_intent_keys(s.SEED, c))][:2]
+    assert [first.counter, second.counter] == expected
+    with Store.open(db_path) as store:
+        assert store.intents.next_counter() == second.counter + 1
+        assert store.intents.reserve_keys(s.SEED).counter == second.counter + 1
+
+
+def test_keys_that_never_fit_are_refused_with_nothing_spent(store: Store) -> None:
+    with pytest.raises(ValueError, match="no intent keys fit"):
+        store.intents.reserve_keys(s.SEED, fits=lambda _: False)
+    assert store.intents.next_counter() == 0

@@ -81,7 +81,7 @@ def test_ratings_and_replies_are_offered_and_served_on_sync(store: Store) -> Non
     reply = _valid(b.signed_rating_reply(accept.id, vkeys))
     store.gossip.ingest_many([rating, reply])
     inventory = store.gossip.inventory(
-        now=NOW, withdrawals=False, intent_categories=(), offer_categories=(), deals=False,
+        now=NOW, withdrawals=False, intent_categories=(), offers_of=None, deals=False,
         profiles=False, ratings=True, limit=10,
     )  # fmt: skip
     assert [(i.id, i.kind) for i in inventory] == [

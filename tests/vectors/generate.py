@@ -3,7 +3,8 @@
 Writes, deterministically (tests/vectors/README.md describes the format):
 
 - ``vectors.json``: keys, bodies, envelopes, ids and signatures for every
-  message kind, plus KDF, sealed-box and proof-of-work vectors;
+  message kind, plus KDF, sealed-box, proof-of-work and offer-bucket
+  vectors;
 - ``cases.json``: every validation case, valid and invalid, each with the
   verdict and reason the specification gives it, opening sealed messages,
   and key files (built by :mod:`conformance.cases`);
@@ -24,6 +25,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from intentcast.peer import topics
 from intentcast.protocol import DEFAULT_PARAMS, Signed, derive_intent_keys, seal
 from intentcast.protocol.encoding import decode_envelope, leading_zero_bits, work_hash
 from intentcast.protocol.keys import derive
@@ -136,6 +138,19 @@ def build() -> dict[str, Any]:
         ).hex(),
     }
     env = decode_envelope(intent.raw)
+    # The offer bucket of an intent key (wire.md, section 3): the topic its
+    # sealed offers travel on.
+    offer_buckets = []
+    for counter in range(8):
+        key = derive_intent_keys(b.CUSTOMER_SEED, counter).intent_key
+        offer_buckets.append(
+            {
+                "intent_counter": counter,
+                "intent_key_hex": key.hex(),
+                "bucket": topics.bucket(key),
+                "topic": topics.offers(key),
+            }
+        )
     return {
         "description": "intentcast wire format v1 test vectors; see docs/protocol.md",
         "now": b.NOW + 600,
@@ -154,6 +169,7 @@ def build() -> dict[str, Any]:
         },
         "kdf": kdf,
         "sealed_box": seal_vector,
+        "offer_buckets": {"buckets": topics.BUCKETS, "intents": offer_buckets},
         "proof_of_work": {
             "kind": env.kind.value,
             "signer_hex": env.signer.hex(),

@@ -6,6 +6,7 @@ import json
 
 from nacl.public import PrivateKey, SealedBox
 
+from intentcast.peer import topics
 from intentcast.protocol import (
     GOSSIP_KINDS,
     Kind,
@@ -53,6 +54,17 @@ def test_key_vectors() -> None:
     for entry in STORED["kdf"]:
         out = derive(bytes.fromhex(entry["seed_hex"]), entry["label"], int(entry["counter"]))
         assert out.hex() == entry["output_hex"]
+
+
+def test_offer_bucket_vectors() -> None:
+    v = STORED["offer_buckets"]
+    assert v["buckets"] == topics.BUCKETS
+    seed = bytes.fromhex(STORED["keys"]["customer_seed_hex"])
+    for entry in v["intents"]:
+        key = derive_intent_keys(seed, entry["intent_counter"]).intent_key
+        assert key.hex() == entry["intent_key_hex"]
+        assert topics.bucket(key) == entry["bucket"]
+        assert topics.offers(key) == entry["topic"] == f"intentcast/1/offers/{entry['bucket']}"
 
 
 def test_sealed_box_vector_opens_with_libsodium() -> None:
