@@ -31,7 +31,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, replace
 from functools import partial
-from typing import Any
+from typing import Any, Final
 
 import trio
 from libp2p.pubsub.pb import rpc_pb2
@@ -117,14 +117,20 @@ def _gone(p2p: P2P, target: str) -> bool:
     return target not in p2p.connected_peers()
 
 
-TOPIC_OF: dict[str, str] = {
-    "intent": topics.intents("electronics"),
-    "withdraw": topics.intents("electronics"),
-    # The builder's sealed offer answers the builder's intent (key counter 0).
-    "sealed-offer": topics.offers(derive_intent_keys(cases.CUSTOMER_SEED, 0).intent_key),
-    "sealed-deal": topics.DEALS,
-    "vendor-profile": topics.PROFILES,
-}
+def topics_of(b: cases.Builder) -> dict[str, str]:
+    """The topic of each kind the checks publish: the builder's sealed offer
+    goes on the bucket of the builder's intent key."""
+    return {
+        "intent": topics.intents("electronics"),
+        "withdraw": topics.intents("electronics"),
+        "sealed-offer": topics.offers(b.keys.intent_key),
+        "sealed-deal": topics.DEALS,
+        "vendor-profile": topics.PROFILES,
+    }
+
+
+#: The intents topic every check that needs only one uses.
+INTENTS: Final = topics.intents("electronics")
 
 
 async def sync_session(
@@ -196,6 +202,7 @@ async def check_node(
     # Checked at the node's now, ~wall; fresh intent keys, so the node can
     # be checked again (its store keeps the last run's withdrawal).
     b = cases.Builder(wall - 600, params, customer_seed=os.urandom(32))
+    TOPIC_OF = topics_of(b)  # noqa: N806 (a table, as the module's was)
     seen: list[tuple[str, bytes]] = []
     async with probe(addr) as sender, probe(addr, seen) as watcher:
         followed = {}
@@ -318,9 +325,7 @@ async def _check_stem(
     signed = _fresh_intent(now, params, "Pixel 8 by stem")
     stream = await p2p.new_stream(target, STEM)
     try:
-        await stream.write(
-            wire_frame({"t": "stem", "topic": TOPIC_OF["intent"], "msg": signed.raw})
-        )
+        await stream.write(wire_frame({"t": "stem", "topic": INTENTS, "msg": signed.raw}))
         back = await _wait(partial(_seen, seen, signed.raw), 45.0)
         record("stem/valid-message-taken", back, "" if back else "not gossiped within 45 s")
     finally:
@@ -370,9 +375,7 @@ async def _check_sync_requester(
                 wanted.extend(wire._ids(frame))
             state["wanted"] = wanted
             if signed.id in wanted:
-                await wire.write_frame(
-                    stream, {"t": "msg", "topic": TOPIC_OF["intent"], "data": signed.raw}
-                )
+                await wire.write_frame(stream, {"t": "msg", "topic": INTENTS, "data": signed.raw})
             await wire.write_frame(stream, {"t": "end"})
             await stream.close()
         except Exception as exc:  # recorded below
@@ -397,7 +400,7 @@ async def _check_sync_requester(
         detail = state.get("error", "" if ok else f"hello {hello!r}, wanted {wanted!r}")
         record("sync/node-requests-by-the-rules", ok, detail)
         try:
-            offered, _ = await sync_session(p2p, target, [TOPIC_OF["intent"]], lambda ids: [])
+            offered, _ = await sync_session(p2p, target, [INTENTS], lambda ids: [])
             taken = signed.id in offered
         except Exception as exc:  # recorded
             taken, detail = False, f"{type(exc).__name__}: {exc}"
@@ -419,9 +422,7 @@ async def _check_sync_responder_fault(
             await wire.read_frame(stream, timeout=10.0)
             await wire.write_frame(stream, {"t": "inv-end"})
             await wire.read_frame(stream, timeout=10.0)  # want-end: it wants nothing
-            await wire.write_frame(
-                stream, {"t": "msg", "topic": TOPIC_OF["intent"], "data": signed.raw}
-            )
+            await wire.write_frame(stream, {"t": "msg", "topic": INTENTS, "data": signed.raw})
             await wire.write_frame(stream, {"t": "end"})
         answered.set()
 
@@ -433,7 +434,7 @@ async def _check_sync_responder_fault(
         await trio.sleep(1.0)
     try:
         async with probe(addr) as checker:
-            offered, _ = await sync_session(checker, target, [TOPIC_OF["intent"]], lambda ids: [])
+            offered, _ = await sync_session(checker, target, [INTENTS], lambda ids: [])
         taken = signed.id in offered
         detail = "the node took a message it did not want and offers it by sync" if taken else ""
     except Exception as exc:  # recorded

@@ -337,7 +337,9 @@ def _summary(
         total=total,
         weight=weight,
         weighted=weighted,
-        span=now - ratings[0].rated if ratings else 0,
+        # At least a second, so a rating made this very second still reads
+        # "last 1 day" (0 stands for a summary without times).
+        span=max(now - ratings[0].rated, 1) if ratings else 0,
     )
 
 
@@ -352,7 +354,7 @@ def describe_reputation(summary: RatingSummary) -> str:
     else:
         deals = f"{summary.count} verified deal{'s' if summary.count != 1 else ''}"
         text = f"{stars} from {deals}"
-        if summary.span > 0:
+        if summary.span > 0:  # 0: a summary without times (RatingSummary.of)
             text += f", last {_period(summary.span)}"
     own = []
     if summary.unanswered:

@@ -107,7 +107,9 @@ def test_a_vendor_follows_every_offer_bucket_and_a_customer_two(tmp_path: Path) 
         async with market(tmp_path) as m:
             customer = await m.customer()
             vendor = await m.vendor("kiez-phones.toml")
-            every = sorted({*topics.ALL_INTENT_TOPICS, *topics.ALL_OFFER_TOPICS, topics.DEALS})
+            every = sorted(
+                {*topics.ALL_INTENT_TOPICS, *topics.ALL_OFFER_TOPICS, topics.DEALS, topics.RATINGS}
+            )
             assert vendor.interests() == vendor.p2p.topics == every
             buckets = [t for t in customer.p2p.topics if t in topics.ALL_OFFER_TOPICS]
             assert buckets == sorted(topics.offers_bucket(b) for b in customer.offer_buckets)

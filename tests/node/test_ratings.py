@@ -85,9 +85,8 @@ def test_a_rating_reaches_a_third_node_moves_its_ranking_and_a_late_node_syncs_i
             assert held.rater == own.rating.signer == record.intent.signer
             standing = shopper.ratings.standing(vendor_key)
             assert standing.summary.count == 1
-            assert (
-                standing.line == "3.18 stars from 1 verified deal, last 1 day"
-            )  # (10 * 3 + 5) / 11
+            # (10 * 3 + 5) / 11 stars, from a rating made today
+            assert standing.line == "3.18 stars from 1 verified deal, last 1 day"
             ranked = shopper.offers_for(before.signer).ranked[0]
             assert ranked.offer.message.vendor_key == vendor_key
             assert ranked.rating > prior  # (10 * 300 + 500) / 11

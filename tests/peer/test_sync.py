@@ -12,7 +12,7 @@ LIMITS = SyncLimits(max_inventory=4, max_wanted=2)
 PHONES = topics.intents("electronics")
 
 
-def test_a_customer_follows_every_intent_topic_its_own_buckets_and_the_deals() -> None:
+def test_a_customer_follows_every_intent_topic_its_own_buckets_the_deals_and_ratings() -> None:
     followed = sync.interests(relay=False, buckets=(3, 11))
     assert followed == sorted(followed)
     assert set(followed) == {
@@ -20,13 +20,19 @@ def test_a_customer_follows_every_intent_topic_its_own_buckets_and_the_deals() -
         topics.offers_bucket(3),
         topics.offers_bucket(11),
         topics.DEALS,
+        topics.RATINGS,
     }
     assert len(followed) <= sync.MAX_TOPICS
 
 
 def test_a_vendor_follows_every_bucket_and_a_relay_everything() -> None:
     vendor = sync.interests(relay=False, vendor=True, buckets=(3, 11))
-    assert set(vendor) == {*topics.ALL_INTENT_TOPICS, *topics.ALL_OFFER_TOPICS, topics.DEALS}
+    assert set(vendor) == {
+        *topics.ALL_INTENT_TOPICS,
+        *topics.ALL_OFFER_TOPICS,
+        topics.DEALS,
+        topics.RATINGS,
+    }
     relay = sync.interests(relay=True, buckets=(3,))
     assert relay == sorted(topics.ALL_TOPICS)
     assert len(relay) <= sync.MAX_TOPICS
