@@ -10,20 +10,7 @@ from dataclasses import dataclass, fields
 from typing import Any, Final
 
 from intentcast.protocol import Kind
-from intentcast.protocol.kinds import MAX_ENVELOPE_SIZE
-
-#: The kinds of others' gossip a node keeps, each under a budget.
-GOSSIP_KINDS: Final = frozenset(
-    {
-        Kind.INTENT,
-        Kind.WITHDRAW,
-        Kind.SEALED_OFFER,
-        Kind.SEALED_DEAL,
-        Kind.VENDOR_PROFILE,
-        Kind.RATING,
-        Kind.RATING_REPLY,
-    }
-)
+from intentcast.protocol.kinds import GOSSIP_KINDS, MAX_ENVELOPE_SIZE
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from intentcast.protocol import (
+    GOSSIP_KINDS,
     Intent,
     Kind,
     SealedDeal,
@@ -21,7 +22,7 @@ from intentcast.protocol import (
     Withdraw,
 )
 
-from .budget import GOSSIP_KINDS, GossipBudget, evict, kept
+from .budget import GossipBudget, evict, kept
 from .connection import Connection
 from .ratings import ingest_rows
 

@@ -17,25 +17,12 @@ from intentcast.matching import parse_catalog
 from intentcast.node import Event, EventKind, Node, NodeConfig, open_node
 from intentcast.peer.limits import PeerLimitConfig
 from intentcast.peer.vendor import CatalogVendor
-from intentcast.protocol import Kind, NetworkParams, Terms, derive_vendor_keys
+from intentcast.protocol import GOSSIP_KINDS, NetworkParams, Terms, derive_vendor_keys
 from intentcast.store import Store
 
 ROOT = Path(__file__).resolve().parents[2]
 CATALOGS = ROOT / "examples" / "catalogs"
-LOW_WORK = NetworkParams(
-    pow_bits={
-        k: 4
-        for k in (
-            Kind.INTENT,
-            Kind.WITHDRAW,
-            Kind.SEALED_OFFER,
-            Kind.SEALED_DEAL,
-            Kind.VENDOR_PROFILE,
-            Kind.RATING,
-            Kind.RATING_REPLY,
-        )
-    }
-)
+LOW_WORK = NetworkParams(pow_bits={k: 4 for k in GOSSIP_KINDS})
 #: Follow-ups and ratings leave at once here (their delays have their own
 #: tests: test_privacy_signals, test_ratings).
 CONFIG = NodeConfig(
