@@ -13,7 +13,7 @@ from typing import Any
 
 import trio
 
-from intentcast.node import NodeError, open_node
+from intentcast.node import NodeConfig, NodeError, open_node
 from intentcast.node.p2p import open_p2p
 from intentcast.peer import topics
 from intentcast.peer.followup import FollowUpDelay
@@ -233,3 +233,43 @@ def test_one_rating_counts_per_vendor_and_deal_the_lowest_if_a_vendor_doubled_it
     out = sorted((r.vendor, r.stars) for r in counted(ratings))
     assert out == [(a, 100), (b_, 400)]
     assert len({r.deal for r in counted(ratings)}) == 2
+
+
+def test_an_accept_left_unanswered_lowers_the_vendor_on_the_customers_node_only(
+    tmp_path: Path,
+) -> None:
+    """The customer's own record: an accept the vendor has not answered a
+    day later counts against it in this node's figure (what its ranking and
+    minimum-rating terms use), and is said so where the vendor is named;
+    before the day is out it does not count."""
+    from intentcast.matching.reputation import NO_RATINGS, UNANSWERED_AFTER, bayesian_rating
+    from intentcast.protocol import NetworkParams
+    from intentcast.store import Role
+    from tests.store import store_samples as s
+
+    async def main() -> None:
+        now = [float(s.T0)]
+        with Store.open(tmp_path / "c.db") as store:
+            keys = store.intents.reserve_keys(s.SEED)
+            intent = s.intent(keys.counter)
+            store.intents.add(intent, counter=keys.counter)
+            offer = s.offer(intent)
+            store.offers.add_received(s.sealed(offer, intent), offer)
+            accept = s.accept(keys.counter, intent, offer)
+            store.deals.record_accept(intent, offer, accept, role=Role.CUSTOMER)
+            made = accept.message.created
+            vendor = s.VENDOR.vendor_key
+            config = replace(NodeConfig(), params=NetworkParams(pow_bits={}))
+            async with open_node(
+                store, customer_seed=s.SEED, config=config, clock=lambda: now[0]
+            ) as node:
+                now[0] = made + UNANSWERED_AFTER - 1
+                assert node.ratings.reputation().get(vendor, NO_RATINGS) == NO_RATINGS
+                now[0] = made + UNANSWERED_AFTER + 1
+                summary = node.ratings.reputation()[vendor]
+                assert summary.unanswered == 1 and summary.count == 0
+                assert bayesian_rating(summary) < bayesian_rating(NO_RATINGS)
+                line = node.ratings.standing(vendor).line
+                assert line.endswith("; 1 of your accepts unanswered"), line
+
+    run(main)
