@@ -19,7 +19,7 @@ from intentcast.node import NetworkError, NodeError
 from intentcast.protocol import (
     IntentState,
 )
-from intentcast.store import Role
+from intentcast.store import Deal, DealState, OwnRating, Role
 
 from ..addresses import BadAddress, dialable_addrs, peer_id_of, tcp_endpoint
 from ..remote import RemoteVendor
@@ -385,6 +385,7 @@ async def list_deals(request: Request, ctx: ApiContext) -> dict[str, Any]:
                 d,
                 to_answer=node.awaits_owner(d),
                 vendor_rating=_standing(ctx, d.offer.message.vendor_key),
+                rating=_own_rating(ctx, d),
             )
             for d in deals
         ]
@@ -400,8 +401,16 @@ async def show_deal(request: Request, ctx: ApiContext) -> dict[str, Any]:
             deal,
             to_answer=ctx.node.awaits_owner(deal),
             vendor_rating=_standing(ctx, deal.offer.message.vendor_key),
+            rating=_own_rating(ctx, deal),
         )
     }
+
+
+def _own_rating(ctx: ApiContext, deal: Deal) -> OwnRating | None:
+    """This node's own rating of a confirmed deal of its as customer."""
+    if deal.role is not Role.CUSTOMER or deal.state is not DealState.CONFIRMED:
+        return None
+    return ctx.node.store.ratings.own(deal.accept.id)
 
 
 def _standing(ctx: ApiContext, vendor_key: bytes) -> str:
