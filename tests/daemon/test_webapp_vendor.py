@@ -50,6 +50,7 @@ from .test_webapp import (
 
 webdriver = pytest.importorskip("selenium.webdriver")
 from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.common.keys import Keys  # noqa: E402
 from selenium.webdriver.remote.webdriver import WebDriver  # noqa: E402
 
 KIEZ = Path(__file__).resolve().parents[2] / "examples" / "catalogs" / "kiez-phones.toml"
@@ -398,6 +399,23 @@ def thread_texts(browser: WebDriver) -> list[str]:  # noqa: F811
     return texts(browser, "#thread .thread-entry")
 
 
+def fits_a_phone(browser: WebDriver, ready_css: str) -> None:  # noqa: F811
+    """The page on screen, redrawn at phone width, does not scroll sideways
+    and shows no "null" or "undefined"."""
+    browser.set_window_size(390, 844)
+    try:
+        browser.refresh()
+        wait_for(browser, lambda d: d.find_elements(By.CSS_SELECTOR, ready_css), ready_css)
+        overflow = browser.execute_script(
+            "return document.documentElement.scrollWidth - window.innerWidth"
+        )
+        assert overflow <= 0, f"{browser.current_url} scrolls sideways at phone width"
+        words = browser.find_element(By.ID, "view").text.split()
+        assert "null" not in words and "undefined" not in words
+    finally:
+        browser.set_window_size(1280, 1000)
+
+
 def test_after_the_deal_messages_both_ways_and_a_rating_with_the_shops_reply(
     shop: Shop,
     browser: WebDriver,  # noqa: F811
@@ -425,6 +443,14 @@ def test_after_the_deal_messages_both_ways_and_a_rating_with_the_shops_reply(
     click(browser, "#send-message", "send the message")
     mine = wait_for(browser, thread_texts, "the message in the thread")
     assert mine[0].startswith("You") and "status: Where is my order?" in mine[0]
+    # By keyboard: the type, the text, Send, in that order.
+    browser.execute_script("document.getElementById('message-type').focus()")
+    order = []
+    for _ in range(2):
+        browser.switch_to.active_element.send_keys(Keys.TAB)
+        order.append(browser.switch_to.active_element.get_attribute("id"))
+    assert order == ["message-text", "send-message"]
+    fits_a_phone(browser, "#thread .thread-entry")
 
     # A rating (it leaves at once on this market) and the shop's owner sees both.
     rated = httpx.post(
@@ -433,6 +459,14 @@ def test_after_the_deal_messages_both_ways_and_a_rating_with_the_shops_reply(
         headers=token(c),
     )
     assert rated.status_code == 200, rated.text
+    browser.get(f"{c.url}/app/#/deals")
+    left = wait_for(
+        browser,
+        lambda d: (t := texts(d, f"[data-deal='{deal}'] .own-rating")) and "left at" in t[0] and t,
+        "the rating leaves (no delay on this market)",
+    )
+    assert 'Your rating: 5.00 stars (as described 5.00) "Arrived the next day."' in left[0]
+    fits_a_phone(browser, f"[data-deal='{deal}'] .rate-form")
     sign_in(browser, v.login_url())
     browser.get(f"{v.url}/app/#/vendor")
     click(browser, f"#vendor-deals [data-deal='{deal}'] a.thread-link", "the deal's messages")
@@ -479,5 +513,6 @@ def test_after_the_deal_messages_both_ways_and_a_rating_with_the_shops_reply(
     )
     assert reply == "Your reply: Thank you, enjoy the phone!"
     shot(browser, "webapp-vendor-ratings.png")
+    fits_a_phone(browser, f"{card} .rating-reply")
     [held] = httpx.get(f"{v.url}/v1/ratings", headers=token(v)).json()["ratings"]
     assert held["reply"] == "Thank you, enjoy the phone!"
