@@ -393,7 +393,10 @@ def rate_the_deal(customer: Served, browser: WebDriver, vendor: str) -> None:
     assert deal["reply"]["receipt"] is True and deal["rating"] is None
     idp = deal["id"][:12]
     card = f"#deals [data-deal='{deal['id']}']"
+    assert texts(browser, f"{card} button.open-rate") == ["Rate this deal"]
+    click(browser, f"{card} button.open-rate", "open the rating form")
     assert texts(browser, f"{card} .rate-form h4") == ["Rate this deal"]
+    assert browser.switch_to.active_element.get_attribute("id") == f"rate-stars-{idp}"
     fill(browser, f"rate-stars-{idp}", "7")
     click(browser, f"{card} button.send-rating", "send the rating")
     message = wait_for(
@@ -421,10 +424,10 @@ def rate_the_deal(customer: Served, browser: WebDriver, vendor: str) -> None:
     # The page shows it from the node's record too; rating again replaces it.
     again = wait_for(
         browser,
-        lambda d: (t := texts(d, f"{card} .rate-form h4")) and t[0],
-        "the form to rate again",
+        lambda d: (t := texts(d, f"{card} button.open-rate")) and t[0],
+        "the button to rate again",
     )
-    assert again == "Rate this deal again (replaces your rating)"
+    assert again == "Rate again (replaces your rating)"
     assert "It leaves at " in texts(browser, f"{card} .own-rating")[0]
     shot(browser, "webapp-rate.png")
     click(browser, f"{card} a.ratings-link", "the vendor's verified ratings")

@@ -400,11 +400,10 @@ def thread_texts(browser: WebDriver) -> list[str]:  # noqa: F811
 
 
 def fits_a_phone(browser: WebDriver, ready_css: str) -> None:  # noqa: F811
-    """The page on screen, redrawn at phone width, does not scroll sideways
+    """The page on screen, at phone width, does not scroll sideways
     and shows no "null" or "undefined"."""
     browser.set_window_size(390, 844)
     try:
-        browser.refresh()
         wait_for(browser, lambda d: d.find_elements(By.CSS_SELECTOR, ready_css), ready_css)
         overflow = browser.execute_script(
             "return document.documentElement.scrollWidth - window.innerWidth"
@@ -466,6 +465,7 @@ def test_after_the_deal_messages_both_ways_and_a_rating_with_the_shops_reply(
         "the rating leaves (no delay on this market)",
     )
     assert 'Your rating: 5.00 stars (as described 5.00) "Arrived the next day."' in left[0]
+    click(browser, f"[data-deal='{deal}'] button.open-rate", "open the rating form")
     fits_a_phone(browser, f"[data-deal='{deal}'] .rate-form")
     sign_in(browser, v.login_url())
     browser.get(f"{v.url}/app/#/vendor")

@@ -379,13 +379,14 @@ async def list_deals(request: Request, ctx: ApiContext) -> dict[str, Any]:
     if role is not None and role not in ("customer", "vendor"):
         raise BadDraft("role must be customer or vendor")
     deals = node.store.deals.list(role=None if role is None else Role(role))
+    rated = {} if role == "vendor" else node.store.ratings.own_all()
     return {
         "deals": [
             deal_json(
                 d,
                 to_answer=node.awaits_owner(d),
                 vendor_rating=_standing(ctx, d.offer.message.vendor_key),
-                rating=_own_rating(ctx, d),
+                rating=rated.get(d.accept.id) if _rateable(d) else None,
             )
             for d in deals
         ]
@@ -406,11 +407,14 @@ async def show_deal(request: Request, ctx: ApiContext) -> dict[str, Any]:
     }
 
 
+def _rateable(deal: Deal) -> bool:
+    """A confirmed deal of this node's as customer (it may have rated it)."""
+    return deal.role is Role.CUSTOMER and deal.state is DealState.CONFIRMED
+
+
 def _own_rating(ctx: ApiContext, deal: Deal) -> OwnRating | None:
     """This node's own rating of a confirmed deal of its as customer."""
-    if deal.role is not Role.CUSTOMER or deal.state is not DealState.CONFIRMED:
-        return None
-    return ctx.node.store.ratings.own(deal.accept.id)
+    return ctx.node.store.ratings.own(deal.accept.id) if _rateable(deal) else None
 
 
 def _standing(ctx: ApiContext, vendor_key: bytes) -> str:

@@ -745,7 +745,7 @@ const RATING_FIELDS = [
 
 // "Rate this deal": stars, the three optional dimensions, a short text.
 // ``drafts`` keeps what was typed across the page's live redraws.
-function rateForm(d, drafts) {
+function rateForm(d, drafts, close) {
   const idp = d.id.slice(0, 12);
   const draft = drafts.get(d.id) || {};
   drafts.set(d.id, draft);
@@ -761,7 +761,9 @@ function rateForm(d, drafts) {
     h("div", { class: "row" }, numbers),
     field(idOf("text"), "A few words (optional, 280 characters)", h("textarea", { rows: 2, maxlength: 280, oninput: keep("text") }, draft.text || "")),
     h("p", { class: "error", id: `err-rate-${idp}`, role: "alert", tabindex: "-1" }),
-    h("div", { class: "actions" }, h("button", { type: "submit", class: "send-rating" }, d.rating ? "Replace my rating" : "Send the rating")),
+    h("div", { class: "actions" },
+      h("button", { type: "submit", class: "send-rating" }, d.rating ? "Replace my rating" : "Send the rating"),
+      h("button", { type: "button", class: "secondary", onclick: () => { close(); scheduleRefresh(); } }, "Cancel")),
   );
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
@@ -791,6 +793,7 @@ function rateForm(d, drafts) {
     try {
       const r = await api("POST", `/v1/deals/${d.id}/rate`, body);
       drafts.delete(d.id);
+      close();
       const done = h("div", { class: "notice rated", role: "status", tabindex: "-1" }, ownRating({ ...r.rating }));
       form.replaceWith(done);
       done.focus();
@@ -805,8 +808,24 @@ function rateForm(d, drafts) {
   return form;
 }
 
+// The rating form opens on demand: a hundred deals' forms would slow the page.
+function rateButton(d, drafts, opened) {
+  const close = () => opened.delete(d.id);
+  if (opened.has(d.id)) return rateForm(d, drafts, close);
+  const button = h("button", { type: "button", class: "secondary open-rate" }, d.rating ? "Rate again (replaces your rating)" : "Rate this deal");
+  const holder = h("div", { class: "actions" }, button);
+  button.addEventListener("click", () => {
+    opened.add(d.id);
+    const form = rateForm(d, drafts, close);
+    holder.replaceWith(form);
+    form.querySelector("input").focus();
+  });
+  return holder;
+}
+
 async function dealsView() {
   const drafts = new Map(); // deal id -> the rating being written
+  const opened = new Set(); // deals whose rating form is open
   const render = async () => {
     const rated = focusedCard(".rated"); // the keyboard goes on from the rating shown
     const data = await api("GET", "/v1/deals");
@@ -833,7 +852,7 @@ async function dealsView() {
         d.vendor_rating ? h("p", { class: "hint vendor-rating" }, `${d.offer.vendor}: ${d.vendor_rating} · `, ratingsLink(d.offer.vendor_key, d.offer.vendor)) : "",
         confirmed ? h("p", {}, h("a", { href: `#/deal/${d.id}`, class: "thread-link" }, asCustomer ? `Messages with ${d.offer.vendor}` : "Messages with the customer")) : null,
         d.rating ? ownRating(d.rating) : null,
-        rateable ? rateForm(d, drafts) : null,
+        rateable ? rateButton(d, drafts, opened) : null,
         h("p", { class: "hint mono" }, `deal ${d.id.slice(0, 12)}`),
       );
     });
