@@ -22,8 +22,9 @@ calls, the JSON, the DOM), median and worst over the rounds:
 - ``vendor_ms``: the vendor's page (accepts to answer, the newest 100
   offers made, deals, the catalog);
 - ``thread_ms``: one deal's message thread (``THREAD`` messages) and its
-  form; ``ratings_ms``: the vendor's own ratings page (no rating is in the
-  store: the page's frame and the standing);
+  form; ``ratings_ms``: the vendor's own ratings page: ``--ratings``
+  verified ratings (200), every other one with its reply, each with a
+  reply form;
 - ``first_load_ms``: a fresh load of the app (session, vocabulary, status
   and the intents page), from navigation start (the browser's own work on
   a new document included); ``first_load_app_ms``: the same from the
@@ -57,7 +58,17 @@ from intentcast.node import open_node
 from intentcast.node.relationships import open_relationship
 from intentcast.peer.config import NodeConfig
 from intentcast.peer.vendor import CatalogVendor
-from intentcast.protocol import DEFAULT_PARAMS, Accept, Confirm, Receipt, Signed, sign
+from intentcast.protocol import (
+    DEFAULT_PARAMS,
+    Accept,
+    Confirm,
+    Rating,
+    RatingReply,
+    Receipt,
+    Signed,
+    derive_intent_keys,
+    sign,
+)
 from intentcast.protocol.relationship import DealMessage
 from intentcast.store import Role, Store, Synchronous
 from tests.store import store_samples as s
@@ -131,6 +142,33 @@ def fill_vendor(store: Store, first: int, made: int, to_answer: int, now: int) -
             store.deals.record_accept(intent, offers[0], accept, role=Role.VENDOR)
             if j >= to_answer:
                 store.deals.record_reply(s.confirm(accept))
+
+
+def fill_ratings(store: Store, first: int, count: int, now: int) -> None:
+    """``count`` verified ratings of the node's own vendor, by other
+    customers' intent keys (numbered from ``first``), every other one with
+    the vendor's reply: the vendor's Ratings page."""
+    messages: list[Signed[Any]] = []
+    for j in range(count):
+        keys = derive_intent_keys(s.SEED, first + j)
+        created = now - DAY + j
+        receipt = Receipt(
+            deal=bytes([j % 256, j // 256]) * 16, intent_id=bytes(32),
+            rater=keys.intent_key, created=created,
+        )  # fmt: skip
+        rating = Rating(
+            receipt=sign(receipt, s.VENDOR.signing, params=s.PARAMS).raw,
+            stars=100 * (1 + j % 5), ontime=500, text=f"rating {j}: arrived, as described",
+            created=created + 60, expires=created + 365 * DAY,
+        )  # fmt: skip
+        messages.append(sign(rating, keys.signing, params=s.PARAMS))
+        if j % 2 == 0:
+            reply = RatingReply(
+                deal=receipt.deal, vendor_key=s.VENDOR.vendor_key, text=f"thank you, {j}",
+                created=created + 120, expires=created + 365 * DAY,
+            )  # fmt: skip
+            messages.append(sign(reply, s.VENDOR.signing, params=s.PARAMS))
+    store.gossip.ingest_many(messages)
 
 
 def _serve(path: Path, on_ready: Callable[[Served, trio.Event, Any], None]) -> None:
@@ -276,6 +314,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--deals", type=int, default=100)
     parser.add_argument("--offers-made", type=int, default=10_000)
     parser.add_argument("--to-answer", type=int, default=20)
+    parser.add_argument("--ratings", type=int, default=200)
     parser.add_argument("--rounds", type=int, default=10)
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="bench-webapp-") as tmp:
@@ -286,6 +325,7 @@ def main(argv: list[str]) -> int:
             now = int(time.time())
             fill(store, args.intents, args.offers_per_intent, args.deals, now)
             fill_vendor(store, args.intents, args.offers_made, args.to_answer, now)
+            fill_ratings(store, args.intents, args.ratings, now)
         fill_s = time.perf_counter() - t0
         ready: list[tuple[Served, trio.Event, Any]] = []
         started = threading.Event()
@@ -313,6 +353,7 @@ def main(argv: list[str]) -> int:
             "deals": args.deals,
             "offers_made": args.offers_made,
             "to_answer": args.to_answer,
+            "ratings": args.ratings,
             "rounds": args.rounds,
             "fill_s": round(fill_s, 1),
             **figures,

@@ -501,6 +501,8 @@ def test_after_the_deal_messages_both_ways_and_a_rating_with_the_shops_reply(
     shown = wait_for(browser, lambda d: (t := texts(d, card)) and t[0], "the rating")
     assert '5.00 stars: "Arrived the next day."' in shown and "as described 5.00" in shown
     assert "Standing: 3.18 stars from 1 verified deal" in browser.find_element(By.ID, "view").text
+    click(browser, f"{card} button.open-reply", "open the reply form")
+    assert browser.switch_to.active_element.get_attribute("id") == f"reply-text-{idp}"
     assert unlabelled(browser) == []
     click(browser, f"{card} button.send-reply", "reply with nothing")
     assert "text: required" in wait_for(
@@ -512,6 +514,7 @@ def test_after_the_deal_messages_both_ways_and_a_rating_with_the_shops_reply(
         browser, lambda d: (t := texts(d, f"{card} .rating-reply")) and t[0], "the reply shown"
     )
     assert reply == "Your reply: Thank you, enjoy the phone!"
+    assert texts(browser, f"{card} button.open-reply") == ["Replace your reply"]
     shot(browser, "webapp-vendor-ratings.png")
     fits_a_phone(browser, f"{card} .rating-reply")
     [held] = httpx.get(f"{v.url}/v1/ratings", headers=token(v)).json()["ratings"]

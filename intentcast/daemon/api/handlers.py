@@ -380,12 +380,17 @@ async def list_deals(request: Request, ctx: ApiContext) -> dict[str, Any]:
         raise BadDraft("role must be customer or vendor")
     deals = node.store.deals.list(role=None if role is None else Role(role))
     rated = {} if role == "vendor" else node.store.ratings.own_all()
+    standings: dict[bytes, str] = {}  # once per vendor: it reads every rating of the vendor
+    for d in deals:
+        key = d.offer.message.vendor_key
+        if key not in standings:
+            standings[key] = _standing(ctx, key)
     return {
         "deals": [
             deal_json(
                 d,
                 to_answer=node.awaits_owner(d),
-                vendor_rating=_standing(ctx, d.offer.message.vendor_key),
+                vendor_rating=standings[d.offer.message.vendor_key],
                 rating=rated.get(d.accept.id) if _rateable(d) else None,
             )
             for d in deals

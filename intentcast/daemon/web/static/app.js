@@ -865,7 +865,22 @@ async function dealsView() {
 
 // --- a vendor's verified ratings; the vendor's own, with replies -----------
 
-function replyForm(r, drafts) {
+// The reply form opens on demand (a shop may have hundreds of ratings).
+function replyButton(r, drafts, opened) {
+  const close = () => opened.delete(r.deal);
+  if (opened.has(r.deal)) return replyForm(r, drafts, close);
+  const button = h("button", { type: "button", class: "secondary open-reply" }, r.reply ? "Replace your reply" : "Reply");
+  const holder = h("div", { class: "actions" }, button);
+  button.addEventListener("click", () => {
+    opened.add(r.deal);
+    const form = replyForm(r, drafts, close);
+    holder.replaceWith(form);
+    form.querySelector("textarea").focus();
+  });
+  return holder;
+}
+
+function replyForm(r, drafts, close) {
   const idp = r.deal.slice(0, 12);
   const id = `reply-text-${idp}`;
   const input = h("textarea", { rows: 2, maxlength: 500, oninput: (e) => drafts.set(r.deal, e.target.value) }, drafts.get(r.deal) || "");
@@ -873,7 +888,9 @@ function replyForm(r, drafts) {
     "form",
     { class: "reply-form", novalidate: true },
     field(id, r.reply ? "Replace your public reply" : "Your public reply", input, "Everyone who sees the rating sees it."),
-    h("div", { class: "actions" }, h("button", { type: "submit", class: "send-reply" }, "Reply")),
+    h("div", { class: "actions" },
+      h("button", { type: "submit", class: "send-reply" }, "Send the reply"),
+      h("button", { type: "button", class: "secondary", onclick: () => { close(); scheduleRefresh(); } }, "Cancel")),
   );
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
@@ -889,6 +906,7 @@ function replyForm(r, drafts) {
     try {
       await api("POST", `/v1/ratings/${r.deal}/reply`, { text });
       drafts.delete(r.deal);
+      close();
       const done = h("p", { class: "notice replied", role: "status", tabindex: "-1" }, "Reply sent: it is public now.");
       form.replaceWith(done);
       done.focus();
@@ -904,6 +922,7 @@ function replyForm(r, drafts) {
 async function ratingsView(vendorKey) {
   const mine = !vendorKey;
   const drafts = new Map(); // deal id -> the reply being written
+  const opened = new Set(); // deals whose reply form is open
   const render = async () => {
     const replied = focusedCard(".replied"); // the keyboard goes on from the reply shown
     const data = await api("GET", mine ? "/v1/ratings" : `/v1/ratings?vendor=${vendorKey}`);
@@ -917,7 +936,7 @@ async function ratingsView(vendorKey) {
       Object.keys(r.dimensions).length ? h("p", {}, dimensionsText(r.dimensions)) : null,
       h("p", { class: "hint" }, `Rated ${fmtTime(r.rated)} · a deal confirmed ${fmtTime(r.confirmed)} · deal ${r.deal.slice(0, 12)}`),
       r.reply ? h("p", { class: "rating-reply" }, h("strong", {}, mine ? "Your reply: " : "The vendor's reply: "), r.reply) : null,
-      mine ? replyForm(r, drafts) : null,
+      mine ? replyButton(r, drafts, opened) : null,
     ));
     view(
       h("h1", { tabindex: "-1" }, mine ? "Your ratings" : `Verified ratings of ${name || "a vendor"}`),
