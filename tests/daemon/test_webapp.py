@@ -437,7 +437,7 @@ def rate_the_deal(customer: Served, browser: WebDriver, vendor: str) -> None:
         "the vendor's ratings page",
     )
     assert heading == f"Verified ratings of {vendor}"
-    page = browser.find_element(By.ID, "view").text
+    [page] = texts(browser, "#view")
     assert "Standing: 3.00 stars: no verified deals yet" in page
     assert "Your own deals with it (never published): 1 confirmed" in page
     assert "No verified ratings yet." in page  # the own rating has not left yet

@@ -399,6 +399,22 @@ def thread_texts(browser: WebDriver) -> list[str]:  # noqa: F811
     return texts(browser, "#thread .thread-entry")
 
 
+def choose(browser: WebDriver, element_id: str, value: str) -> None:  # noqa: F811
+    """Pick ``value`` in a select (again, if a live redraw replaced it)."""
+    from selenium.webdriver.support.ui import Select
+
+    def attempt(d: WebDriver) -> bool:
+        Select(d.find_element(By.ID, element_id)).select_by_value(value)
+        return bool(d.find_element(By.ID, element_id).get_attribute("value") == value)
+
+    wait_for(browser, attempt, f"choosing {value} in {element_id}")
+
+
+def view_text(browser: WebDriver) -> str:  # noqa: F811
+    """The page's text, read in one go (a redraw cannot make it stale)."""
+    return texts(browser, "#view")[0]
+
+
 def fits_a_phone(browser: WebDriver, ready_css: str) -> None:  # noqa: F811
     """The page on screen, at phone width, does not scroll sideways
     and shows no "null" or "undefined"."""
@@ -409,7 +425,7 @@ def fits_a_phone(browser: WebDriver, ready_css: str) -> None:  # noqa: F811
             "return document.documentElement.scrollWidth - window.innerWidth"
         )
         assert overflow <= 0, f"{browser.current_url} scrolls sideways at phone width"
-        words = browser.find_element(By.ID, "view").text.split()
+        words = view_text(browser).split()
         assert "null" not in words and "undefined" not in words
     finally:
         browser.set_window_size(1280, 1000)
@@ -419,8 +435,6 @@ def test_after_the_deal_messages_both_ways_and_a_rating_with_the_shops_reply(
     shop: Shop,
     browser: WebDriver,  # noqa: F811
 ) -> None:
-    from selenium.webdriver.support.ui import Select
-
     c, v = shop.customer, shop.vendor
     deal = confirmed_deal(shop)
     idp = deal[:12]
@@ -430,14 +444,14 @@ def test_after_the_deal_messages_both_ways_and_a_rating_with_the_shops_reply(
     browser.get(f"{c.url}/app/#/deals")
     click(browser, f"#deals [data-deal='{deal}'] a.thread-link", "the deal's messages")
     wait_for(browser, lambda d: d.find_elements(By.ID, "message-form"), "the message form")
-    assert "No messages yet." in browser.find_element(By.ID, "view").text
+    assert "No messages yet." in view_text(browser)
     assert unlabelled(browser) == []
-    Select(browser.find_element(By.ID, "message-type")).select_by_value("other")
+    choose(browser, "message-type", "other")
     click(browser, "#send-message", "send an empty message")
     assert "text: say what" in wait_for(
         browser, lambda d: error_beside(d, "message-text"), "the text's message"
     )
-    Select(browser.find_element(By.ID, "message-type")).select_by_value("status")
+    choose(browser, "message-type", "status")
     fill(browser, "message-text", "Where is my order?")
     click(browser, "#send-message", "send the message")
     mine = wait_for(browser, thread_texts, "the message in the thread")
@@ -477,7 +491,7 @@ def test_after_the_deal_messages_both_ways_and_a_rating_with_the_shops_reply(
 
     theirs = wait_for(browser, asked, "the customer's message reaches the shop", NETWORK_PATIENCE)
     assert theirs[0].startswith("The customer") and "status: Where is my order?" in theirs[0]
-    assert Select(browser.find_element(By.ID, "message-type")).first_selected_option.text == (
+    assert browser.execute_script("return document.getElementById('message-type').value") == (
         "shipped"
     )
     fill(browser, "message-text", "Shipped with DHL today.")
@@ -500,7 +514,7 @@ def test_after_the_deal_messages_both_ways_and_a_rating_with_the_shops_reply(
     card = f"#ratings [data-deal='{deal}']"
     shown = wait_for(browser, lambda d: (t := texts(d, card)) and t[0], "the rating")
     assert '5.00 stars: "Arrived the next day."' in shown and "as described 5.00" in shown
-    assert "Standing: 3.18 stars from 1 verified deal" in browser.find_element(By.ID, "view").text
+    assert "Standing: 3.18 stars from 1 verified deal" in view_text(browser)
     click(browser, f"{card} button.open-reply", "open the reply form")
     assert browser.switch_to.active_element.get_attribute("id") == f"reply-text-{idp}"
     assert unlabelled(browser) == []
