@@ -445,6 +445,7 @@ def test_after_the_deal_messages_both_ways_and_a_rating_with_the_shops_reply(
     click(browser, f"#deals [data-deal='{deal}'] a.thread-link", "the deal's messages")
     wait_for(browser, lambda d: d.find_elements(By.ID, "message-form"), "the message form")
     assert "No messages yet." in view_text(browser)
+    assert texts(browser, "#view h1")[0].startswith("Messages with Kiez Phones: ")
     assert unlabelled(browser) == []
     choose(browser, "message-type", "other")
     click(browser, "#send-message", "send an empty message")
@@ -490,6 +491,7 @@ def test_after_the_deal_messages_both_ways_and_a_rating_with_the_shops_reply(
         return shown if any("Where is my order?" in t for t in shown) else None
 
     theirs = wait_for(browser, asked, "the customer's message reaches the shop", NETWORK_PATIENCE)
+    assert texts(browser, "#view h1")[0].startswith("Messages with the customer: ")
     assert theirs[0].startswith("The customer") and "status: Where is my order?" in theirs[0]
     assert browser.execute_script("return document.getElementById('message-type').value") == (
         "shipped"

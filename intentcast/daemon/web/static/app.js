@@ -1022,7 +1022,7 @@ async function threadView(dealId) {
       }
     });
     view(
-      h("h1", { tabindex: "-1" }, `Messages: ${d.offer.vendor}, ${d.offer.item.title}`),
+      h("h1", { tabindex: "-1" }, `Messages with ${asCustomer ? d.offer.vendor : "the customer"}: ${d.offer.item.title}`),
       h("p", {}, stateBadge(d.state), ` ${d.price_text} · ${d.payment_mode} · `, h("a", { href: "#/deals" }, "all deals")),
       rel
         ? entries.length
