@@ -3,7 +3,8 @@ the web app's pages in headless Chromium over a full store.
 
 A customer node's store gets ``--intents`` own intents (1,000), each with
 ``--offers-per-intent`` received offers (10: 10,000 offers), and
-``--deals`` confirmed deals (100). The node also sells (Kiez Phones'
+``--deals`` confirmed deals (100, each confirm with its receipt, so each
+has its rating form on the deals page). The node also sells (Kiez Phones'
 catalog, accepts held for the owner): ``--offers-made`` offers made to
 other customers' intents (10,000, five per intent), ``--to-answer``
 accepts of them waiting for the owner (20) and as many confirmed. The
@@ -20,6 +21,10 @@ calls, the JSON, the DOM), median and worst over the rounds:
 - ``deals_ms``, ``node_ms``, ``post_ms``: deals, node and peers, the form;
 - ``vendor_ms``: the vendor's page (accepts to answer, the newest 100
   offers made, deals, the catalog);
+- ``thread_ms``: one deal's message thread (``THREAD`` messages) and its
+  form; ``ratings_ms``: the vendor's own ratings page: ``--ratings``
+  verified ratings (200), every other one with its reply, each with a
+  reply form;
 - ``first_load_ms``: a fresh load of the app (session, vocabulary, status
   and the intents page), from navigation start (the browser's own work on
   a new document included); ``first_load_app_ms``: the same from the
@@ -50,14 +55,28 @@ from benchmarks.harness import report
 from intentcast.daemon.config import Settings, read_catalog
 from intentcast.daemon.web.serve import Served, serve_api
 from intentcast.node import open_node
+from intentcast.node.relationships import open_relationship
 from intentcast.peer.config import NodeConfig
 from intentcast.peer.vendor import CatalogVendor
-from intentcast.protocol import DEFAULT_PARAMS
+from intentcast.protocol import (
+    DEFAULT_PARAMS,
+    Accept,
+    Confirm,
+    Rating,
+    RatingReply,
+    Receipt,
+    Signed,
+    derive_intent_keys,
+    sign,
+)
+from intentcast.protocol.relationship import DealMessage
 from intentcast.store import Role, Store, Synchronous
 from tests.store import store_samples as s
 
 DAY = 86_400
 KIEZ = Path(__file__).resolve().parents[1] / "examples" / "catalogs" / "kiez-phones.toml"
+#: Messages on the thread of the first deal (the thread page).
+THREAD = 50
 #: Offers the vendor made per other customer's intent.
 MADE_PER_INTENT = 5
 
@@ -79,7 +98,31 @@ def fill(store: Store, intents: int, per_intent: int, deals: int, now: int) -> N
         if n < deals:
             accept = s.accept(n, intent, offers[0])
             store.deals.record_accept(intent, offers[0], accept, role=Role.CUSTOMER)
-            store.deals.record_reply(s.confirm(accept))
+            confirm = _confirm_with_receipt(accept)
+            store.deals.record_reply(confirm)
+            open_relationship(
+                store, role=Role.CUSTOMER, intent=intent, offer=offers[0], accept=accept,
+                confirm=confirm,
+            )  # fmt: skip
+            if n == 0:  # the thread page's deal: a long exchange
+                for seq in range(THREAD):
+                    note = DealMessage(
+                        deal=accept.id, seq=seq, created=now - THREAD + seq, type="status",
+                        text=f"message {seq}: where is my order?",
+                    )  # fmt: skip
+                    store.relationships.add_sent(accept.id, sign(note, s.VENDOR.signing))
+
+
+def _confirm_with_receipt(a: Signed[Accept]) -> Signed[Confirm]:
+    """The vendor confirms accept ``a`` with the receipt a real vendor's
+    node sends: the deal can be rated, so the deals page shows its form."""
+    m = a.message
+    receipt = Receipt(deal=a.id, intent_id=m.intent_id, rater=a.signer, created=m.created + 60)
+    c = Confirm(
+        accept_id=a.id, offer_id=m.offer_id, intent_id=m.intent_id, created=m.created + 60,
+        note="ships tomorrow", receipt=sign(receipt, s.VENDOR.signing, params=s.PARAMS).raw,
+    )  # fmt: skip
+    return sign(c, s.VENDOR.signing, params=s.PARAMS)
 
 
 def fill_vendor(store: Store, first: int, made: int, to_answer: int, now: int) -> None:
@@ -99,6 +142,33 @@ def fill_vendor(store: Store, first: int, made: int, to_answer: int, now: int) -
             store.deals.record_accept(intent, offers[0], accept, role=Role.VENDOR)
             if j >= to_answer:
                 store.deals.record_reply(s.confirm(accept))
+
+
+def fill_ratings(store: Store, first: int, count: int, now: int) -> None:
+    """``count`` verified ratings of the node's own vendor, by other
+    customers' intent keys (numbered from ``first``), every other one with
+    the vendor's reply: the vendor's Ratings page."""
+    messages: list[Signed[Any]] = []
+    for j in range(count):
+        keys = derive_intent_keys(s.SEED, first + j)
+        created = now - DAY + j
+        receipt = Receipt(
+            deal=bytes([j % 256, j // 256]) * 16, intent_id=bytes(32),
+            rater=keys.intent_key, created=created,
+        )  # fmt: skip
+        rating = Rating(
+            receipt=sign(receipt, s.VENDOR.signing, params=s.PARAMS).raw,
+            stars=100 * (1 + j % 5), ontime=500, text=f"rating {j}: arrived, as described",
+            created=created + 60, expires=created + 365 * DAY,
+        )  # fmt: skip
+        messages.append(sign(rating, keys.signing, params=s.PARAMS))
+        if j % 2 == 0:
+            reply = RatingReply(
+                deal=receipt.deal, vendor_key=s.VENDOR.vendor_key, text=f"thank you, {j}",
+                created=created + 120, expires=created + 365 * DAY,
+            )  # fmt: skip
+            messages.append(sign(reply, s.VENDOR.signing, params=s.PARAMS))
+    store.gossip.ingest_many(messages)
 
 
 def _serve(path: Path, on_ready: Callable[[Served, trio.Event, Any], None]) -> None:
@@ -161,10 +231,12 @@ API_CALLS = {
     "api_vendor_offers": "/v1/vendor/offers?limit=100",
     "api_vendor_deals": "/v1/deals?role=vendor",
     "api_vendor_catalog": "/v1/vendor/catalog",
+    "api_thread": "/v1/relationships/{deal}",
+    "api_ratings": "/v1/ratings",
 }
 
 
-def _api_times(served: Served, key: str, rounds: int) -> dict[str, list[float]]:
+def _api_times(served: Served, key: str, deal: str, rounds: int) -> dict[str, list[float]]:
     """Milliseconds per API call behind the pages, over one kept-alive
     connection (the first of each is a warm-up, dropped with the rest)."""
     times: dict[str, list[float]] = {name: [] for name in API_CALLS}
@@ -173,12 +245,16 @@ def _api_times(served: Served, key: str, rounds: int) -> dict[str, list[float]]:
         for _ in range(rounds + 1):
             for name, path in API_CALLS.items():
                 t0 = time.perf_counter()
-                http.get(path.format(key=key)).raise_for_status()
+                http.get(path.format(key=key, deal=deal)).raise_for_status()
                 times[name].append((time.perf_counter() - t0) * 1000)
     return times
 
 
 def measure(served: Served, key: str, rounds: int) -> dict[str, float]:
+    auth = {"Authorization": f"Bearer {served.token}"}
+    deals = httpx.get(f"{served.url}/v1/deals?role=customer", headers=auth).json()["deals"]
+    # The thread page's deal: the first, with its messages.
+    deal = min(deals, key=lambda d: int(d["intent"]["title"].split()[2].rstrip(",")))["id"]
     driver = _browser()
     try:
         driver.get(served.login_url())
@@ -191,6 +267,8 @@ def measure(served: Served, key: str, rounds: int) -> dict[str, float]:
             "deals": "#/deals",
             "node": "#/node",
             "vendor": "#/vendor",
+            "thread": f"#/deal/{deal}",
+            "ratings": "#/ratings",
         }
         samples: dict[str, list[float]] = {name: [] for name in pages}
         samples["first_load"] = []
@@ -220,7 +298,7 @@ def measure(served: Served, key: str, rounds: int) -> dict[str, float]:
     finally:
         driver.quit()
     out: dict[str, float] = {}
-    samples.update(_api_times(served, key, rounds))
+    samples.update(_api_times(served, key, deal, rounds))
     for name, values in samples.items():
         kept = values[1:]  # the warm-up round is dropped
         out[f"{name}_ms"] = round(statistics.median(kept), 1)
@@ -236,6 +314,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--deals", type=int, default=100)
     parser.add_argument("--offers-made", type=int, default=10_000)
     parser.add_argument("--to-answer", type=int, default=20)
+    parser.add_argument("--ratings", type=int, default=200)
     parser.add_argument("--rounds", type=int, default=10)
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="bench-webapp-") as tmp:
@@ -246,6 +325,7 @@ def main(argv: list[str]) -> int:
             now = int(time.time())
             fill(store, args.intents, args.offers_per_intent, args.deals, now)
             fill_vendor(store, args.intents, args.offers_made, args.to_answer, now)
+            fill_ratings(store, args.intents, args.ratings, now)
         fill_s = time.perf_counter() - t0
         ready: list[tuple[Served, trio.Event, Any]] = []
         started = threading.Event()
@@ -273,6 +353,7 @@ def main(argv: list[str]) -> int:
             "deals": args.deals,
             "offers_made": args.offers_made,
             "to_answer": args.to_answer,
+            "ratings": args.ratings,
             "rounds": args.rounds,
             "fill_s": round(fill_s, 1),
             **figures,

@@ -182,6 +182,12 @@ class Ratings:
             ).fetchone()
         return None if row is None else self._own(row)
 
+    def own_all(self) -> dict[bytes, OwnRating]:
+        """Every own rating, by deal (one query: a list of deals shows them)."""
+        with self._c.read() as conn:
+            rows = conn.execute("SELECT deal, raw, send_at, sent FROM own_ratings").fetchall()
+        return {bytes(r[0]): self._own(r) for r in rows}
+
     def due(self, *, now: int) -> list[OwnRating]:
         """Own ratings not sent yet whose send time has come, oldest first."""
         with self._c.read() as conn:

@@ -354,6 +354,7 @@ def test_post_see_offers_arrive_accept_and_the_deal_is_confirmed(
     assert "shipping: Hauptstr. 1, 10115 Berlin" in deal
     assert "alice@example.org" not in deal  # not ticked, not sent
     shot(browser, "webapp-deal.png")
+    rate_the_deal(apps.customer, browser, best)
     browser.get(f"{apps.customer.url}/app/#/privacy")
     knows = wait_for(browser, lambda d: texts(d, "#who-knows .vendor-knows"), "who knows what")
     assert len(knows) == 1 and best in knows[0] and "Hauptstr. 1" in knows[0]
@@ -376,6 +377,70 @@ def test_post_see_offers_arrive_accept_and_the_deal_is_confirmed(
         return now[0] if now and "deleted" in now[0] else None
 
     wait_for(browser, deleted, "the vendor's statement of deletion", NETWORK_PATIENCE)
+
+
+def rate_the_deal(customer: Served, browser: WebDriver, vendor: str) -> None:
+    """On the Deals page, rate the confirmed deal: 7 stars is refused beside
+    the field; 4.5 stars goes, and the page says when the rating leaves (at
+    a random time: 10 minutes to 2 days on). The vendor's verified ratings
+    are a link away."""
+    auth = {"Authorization": f"Bearer {customer.token}"}
+    [deal] = [
+        d
+        for d in httpx.get(f"{customer.url}/v1/deals", headers=auth).json()["deals"]
+        if d["state"] == "confirmed" and d["offer"]["vendor"] == vendor
+    ]
+    assert deal["reply"]["receipt"] is True and deal["rating"] is None
+    idp = deal["id"][:12]
+    card = f"#deals [data-deal='{deal['id']}']"
+    assert texts(browser, f"{card} button.open-rate") == ["Rate this deal"]
+    click(browser, f"{card} button.open-rate", "open the rating form")
+    assert texts(browser, f"{card} .rate-form h4") == ["Rate this deal"]
+    assert browser.switch_to.active_element.get_attribute("id") == f"rate-stars-{idp}"
+    fill(browser, f"rate-stars-{idp}", "7")
+    click(browser, f"{card} button.send-rating", "send the rating")
+    message = wait_for(
+        browser, lambda d: error_beside(d, f"rate-stars-{idp}"), "the stars' message"
+    )
+    assert "stars: 7: input should be less than or equal to 5" in message
+    assert browser.switch_to.active_element.get_attribute("id") == f"rate-stars-{idp}"
+    before = time.time()
+    fill(browser, f"rate-stars-{idp}", "4.5")
+    fill(browser, f"rate-on-time-{idp}", "5")
+    fill(browser, f"rate-text-{idp}", "Quick and as described.")
+    click(browser, f"{card} button.send-rating", "send the rating")
+    shown = wait_for(
+        browser,
+        lambda d: (t := texts(d, f"{card} .own-rating")) and t[0],
+        "the rating and when it leaves",
+    )
+    assert 'Your rating: 4.50 stars (on time 5.00) "Quick and as described."' in shown
+    assert "It leaves at " in shown and "Rating again replaces it." in shown
+    rating = httpx.get(f"{customer.url}/v1/deals/{deal['id']}", headers=auth).json()["deal"][
+        "rating"
+    ]
+    assert rating["stars"] == 4.5 and rating["sent"] is False
+    assert before + 600 <= rating["send_at"] <= before + 2 * 86_400 + 5
+    # The page shows it from the node's record too; rating again replaces it.
+    again = wait_for(
+        browser,
+        lambda d: (t := texts(d, f"{card} button.open-rate")) and t[0],
+        "the button to rate again",
+    )
+    assert again == "Rate again (replaces your rating)"
+    assert "It leaves at " in texts(browser, f"{card} .own-rating")[0]
+    shot(browser, "webapp-rate.png")
+    click(browser, f"{card} a.ratings-link", "the vendor's verified ratings")
+    heading = wait_for(
+        browser,
+        lambda d: (t := texts(d, "#view h1")) and t[0].startswith("Verified ratings") and t[0],
+        "the vendor's ratings page",
+    )
+    assert heading == f"Verified ratings of {vendor}"
+    [page] = texts(browser, "#view")
+    assert "Standing: 3.00 stars: no verified deals yet" in page
+    assert "Your own deals with it (never published): 1 confirmed" in page
+    assert "No verified ratings yet." in page  # the own rating has not left yet
 
 
 def test_amend_and_withdraw_an_intent(apps: DemoApps[Served], browser: WebDriver) -> None:

@@ -50,12 +50,13 @@ from .test_webapp import (
 
 webdriver = pytest.importorskip("selenium.webdriver")
 from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.common.keys import Keys  # noqa: E402
 from selenium.webdriver.remote.webdriver import WebDriver  # noqa: E402
 
 KIEZ = Path(__file__).resolve().parents[2] / "examples" / "catalogs" / "kiez-phones.toml"
-#: The accept's privacy delay (docs/privacy.md) has its own tests; here it
-#: would only make the test wait.
-CONFIG = NodeConfig(follow_up=None)
+#: The accept's and the rating's privacy delays (docs/privacy.md) have their
+#: own tests; here they would only make the test wait (a rating leaves at once).
+CONFIG = NodeConfig(follow_up=None, rating_delay=None)
 
 pytestmark = pytest.mark.skipif(
     CHROMEDRIVER is None or CHROMIUM is None,
@@ -372,3 +373,165 @@ def test_answering_an_accept_is_refused_when_it_does_not_wait(shop: Shop) -> Non
     # Without a session or the token, nothing is answered.
     r = httpx.post(f"{v.url}/v1/deals/{answered['id']}/decline", json={})
     assert r.status_code == 401
+
+
+def confirmed_deal(shop: Shop) -> str:
+    """A deal of the customer's that the shop confirmed (the first test's;
+    run alone, a new one confirmed through the shop's API)."""
+    c, v = shop.customer, shop.vendor
+    deals = httpx.get(f"{c.url}/v1/deals", headers=token(c)).json()["deals"]
+    done = [d["id"] for d in deals if d["state"] == "confirmed"]
+    if done:
+        return str(done[0])
+    time.sleep(max(0.0, shop.ready_at + START_UP_SYNCS - time.monotonic()))
+    _, deal = post_and_accept(shop, "Google Pixel 8")
+    eventually(
+        lambda: httpx.get(f"{v.url}/v1/deals/{deal}", headers=token(v)).json()["deal"]["to_answer"],
+        "the accept reaches the shop",
+    )
+    r = httpx.post(f"{v.url}/v1/deals/{deal}/confirm", json={}, headers=token(v))
+    assert r.status_code == 200, r.text
+    eventually(lambda: customer_deal(shop, deal)["state"] == "confirmed", "the confirm arrives")
+    return deal
+
+
+def thread_texts(browser: WebDriver) -> list[str]:  # noqa: F811
+    return texts(browser, "#thread .thread-entry")
+
+
+def choose(browser: WebDriver, element_id: str, value: str) -> None:  # noqa: F811
+    """Pick ``value`` in a select (again, if a live redraw replaced it)."""
+    from selenium.webdriver.support.ui import Select
+
+    def attempt(d: WebDriver) -> bool:
+        Select(d.find_element(By.ID, element_id)).select_by_value(value)
+        return bool(d.find_element(By.ID, element_id).get_attribute("value") == value)
+
+    wait_for(browser, attempt, f"choosing {value} in {element_id}")
+
+
+def view_text(browser: WebDriver) -> str:  # noqa: F811
+    """The page's text, read in one go (a redraw cannot make it stale)."""
+    return texts(browser, "#view")[0]
+
+
+def fits_a_phone(browser: WebDriver, ready_css: str) -> None:  # noqa: F811
+    """The page on screen, at phone width, does not scroll sideways
+    and shows no "null" or "undefined"."""
+    browser.set_window_size(390, 844)
+    try:
+        wait_for(browser, lambda d: d.find_elements(By.CSS_SELECTOR, ready_css), ready_css)
+        overflow = browser.execute_script(
+            "return document.documentElement.scrollWidth - window.innerWidth"
+        )
+        assert overflow <= 0, f"{browser.current_url} scrolls sideways at phone width"
+        words = view_text(browser).split()
+        assert "null" not in words and "undefined" not in words
+    finally:
+        browser.set_window_size(1280, 1000)
+
+
+def test_after_the_deal_messages_both_ways_and_a_rating_with_the_shops_reply(
+    shop: Shop,
+    browser: WebDriver,  # noqa: F811
+) -> None:
+    c, v = shop.customer, shop.vendor
+    deal = confirmed_deal(shop)
+    idp = deal[:12]
+
+    # The customer asks on the deal's thread, from the Deals page.
+    sign_in(browser, c.login_url())
+    browser.get(f"{c.url}/app/#/deals")
+    click(browser, f"#deals [data-deal='{deal}'] a.thread-link", "the deal's messages")
+    wait_for(browser, lambda d: d.find_elements(By.ID, "message-form"), "the message form")
+    assert "No messages yet." in view_text(browser)
+    assert texts(browser, "#view h1")[0].startswith("Messages with Kiez Phones: ")
+    assert unlabelled(browser) == []
+    choose(browser, "message-type", "other")
+    click(browser, "#send-message", "send an empty message")
+    assert "text: say what" in wait_for(
+        browser, lambda d: error_beside(d, "message-text"), "the text's message"
+    )
+    choose(browser, "message-type", "status")
+    fill(browser, "message-text", "Where is my order?")
+    click(browser, "#send-message", "send the message")
+    mine = wait_for(browser, thread_texts, "the message in the thread")
+    assert mine[0].startswith("You") and "status: Where is my order?" in mine[0]
+    # By keyboard: the type, the text, Send, in that order.
+    browser.execute_script("document.getElementById('message-type').focus()")
+    order = []
+    for _ in range(2):
+        browser.switch_to.active_element.send_keys(Keys.TAB)
+        order.append(browser.switch_to.active_element.get_attribute("id"))
+    assert order == ["message-text", "send-message"]
+    fits_a_phone(browser, "#thread .thread-entry")
+
+    # A rating (it leaves at once on this market) and the shop's owner sees both.
+    rated = httpx.post(
+        f"{c.url}/v1/deals/{deal}/rate",
+        json={"stars": 5, "described": 5, "text": "Arrived the next day."},
+        headers=token(c),
+    )
+    assert rated.status_code == 200, rated.text
+    browser.get(f"{c.url}/app/#/deals")
+    left = wait_for(
+        browser,
+        lambda d: (t := texts(d, f"[data-deal='{deal}'] .own-rating")) and "left at" in t[0] and t,
+        "the rating leaves (no delay on this market)",
+    )
+    assert 'Your rating: 5.00 stars (as described 5.00) "Arrived the next day."' in left[0]
+    click(browser, f"[data-deal='{deal}'] button.open-rate", "open the rating form")
+    fits_a_phone(browser, f"[data-deal='{deal}'] .rate-form")
+    sign_in(browser, v.login_url())
+    browser.get(f"{v.url}/app/#/vendor")
+    click(browser, f"#vendor-deals [data-deal='{deal}'] a.thread-link", "the deal's messages")
+
+    def asked(d: WebDriver) -> list[str] | None:
+        shown = thread_texts(d)
+        return shown if any("Where is my order?" in t for t in shown) else None
+
+    theirs = wait_for(browser, asked, "the customer's message reaches the shop", NETWORK_PATIENCE)
+    assert texts(browser, "#view h1")[0].startswith("Messages with the customer: ")
+    assert theirs[0].startswith("The customer") and "status: Where is my order?" in theirs[0]
+    assert browser.execute_script("return document.getElementById('message-type').value") == (
+        "shipped"
+    )
+    fill(browser, "message-text", "Shipped with DHL today.")
+    click(browser, "#send-message", "the shop's answer")
+
+    def answered() -> bool:
+        r = httpx.get(f"{c.url}/v1/relationships/{deal}", headers=token(c)).json()
+        return any(
+            (e["content"] or {}).get("text") == "Shipped with DHL today." and e["from"] == "them"
+            for e in r["relationship"]["thread"]
+        )
+
+    eventually(answered, "the shop's answer reaches the customer")
+
+    eventually(
+        lambda: httpx.get(f"{v.url}/v1/ratings", headers=token(v)).json()["ratings"],
+        "the rating reaches the shop",
+    )
+    click(browser, "#nav a[href='#/ratings']", "the Ratings page")
+    card = f"#ratings [data-deal='{deal}']"
+    shown = wait_for(browser, lambda d: (t := texts(d, card)) and t[0], "the rating")
+    assert '5.00 stars: "Arrived the next day."' in shown and "as described 5.00" in shown
+    assert "Standing: 3.18 stars from 1 verified deal" in view_text(browser)
+    click(browser, f"{card} button.open-reply", "open the reply form")
+    assert browser.switch_to.active_element.get_attribute("id") == f"reply-text-{idp}"
+    assert unlabelled(browser) == []
+    click(browser, f"{card} button.send-reply", "reply with nothing")
+    assert "text: required" in wait_for(
+        browser, lambda d: error_beside(d, f"reply-text-{idp}"), "the reply's message"
+    )
+    fill(browser, f"reply-text-{idp}", "Thank you, enjoy the phone!")
+    click(browser, f"{card} button.send-reply", "send the reply")
+    reply = wait_for(
+        browser, lambda d: (t := texts(d, f"{card} .rating-reply")) and t[0], "the reply shown"
+    )
+    assert reply == "Your reply: Thank you, enjoy the phone!"
+    assert texts(browser, f"{card} button.open-reply") == ["Replace your reply"]
+    shot(browser, "webapp-vendor-ratings.png")
+    fits_a_phone(browser, f"{card} .rating-reply")
+    [held] = httpx.get(f"{v.url}/v1/ratings", headers=token(v)).json()["ratings"]
+    assert held["reply"] == "Thank you, enjoy the phone!"

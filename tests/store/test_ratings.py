@@ -119,3 +119,5 @@ def test_own_ratings_wait_for_their_send_time_across_a_restart(db_path: Path) ->
         assert store.ratings.due(now=NOW + 7200) == []
         own = store.ratings.own(accept.id)
         assert own is not None and own.sent
+        # A list of deals reads every own rating at once, by deal.
+        assert store.ratings.own_all() == {accept.id: own}

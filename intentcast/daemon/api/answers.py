@@ -165,6 +165,18 @@ class DealIntent(Open):
     title: str
 
 
+class OwnRatingView(Open):
+    deal: str
+    id: str
+    stars: float
+    #: The dimensions rated ("as described", "on time", "communication").
+    dimensions: dict[str, float]
+    text: str
+    #: When the rating leaves (Unix seconds), or left (``sent``).
+    send_at: int
+    sent: bool
+
+
 class DealView(Open):
     id: str
     role: Literal["customer", "vendor"]
@@ -180,6 +192,8 @@ class DealView(Open):
     to_answer: bool
     #: The vendor's standing from verified ratings, and this node's record.
     vendor_rating: str = ""
+    #: This node's own rating of the deal (customer), and when it leaves.
+    rating: OwnRatingView | None = None
 
 
 class DealAnswer(Open):

@@ -19,7 +19,7 @@ from intentcast.node import NetworkError, NodeError
 from intentcast.protocol import (
     IntentState,
 )
-from intentcast.store import Role
+from intentcast.store import Deal, DealState, OwnRating, Role
 
 from ..addresses import BadAddress, dialable_addrs, peer_id_of, tcp_endpoint
 from ..remote import RemoteVendor
@@ -379,12 +379,19 @@ async def list_deals(request: Request, ctx: ApiContext) -> dict[str, Any]:
     if role is not None and role not in ("customer", "vendor"):
         raise BadDraft("role must be customer or vendor")
     deals = node.store.deals.list(role=None if role is None else Role(role))
+    rated = {} if role == "vendor" else node.store.ratings.own_all()
+    standings: dict[bytes, str] = {}  # once per vendor: it reads every rating of the vendor
+    for d in deals:
+        key = d.offer.message.vendor_key
+        if key not in standings:
+            standings[key] = _standing(ctx, key)
     return {
         "deals": [
             deal_json(
                 d,
                 to_answer=node.awaits_owner(d),
-                vendor_rating=_standing(ctx, d.offer.message.vendor_key),
+                vendor_rating=standings[d.offer.message.vendor_key],
+                rating=rated.get(d.accept.id) if _rateable(d) else None,
             )
             for d in deals
         ]
@@ -400,8 +407,19 @@ async def show_deal(request: Request, ctx: ApiContext) -> dict[str, Any]:
             deal,
             to_answer=ctx.node.awaits_owner(deal),
             vendor_rating=_standing(ctx, deal.offer.message.vendor_key),
+            rating=_own_rating(ctx, deal),
         )
     }
+
+
+def _rateable(deal: Deal) -> bool:
+    """A confirmed deal of this node's as customer (it may have rated it)."""
+    return deal.role is Role.CUSTOMER and deal.state is DealState.CONFIRMED
+
+
+def _own_rating(ctx: ApiContext, deal: Deal) -> OwnRating | None:
+    """This node's own rating of a confirmed deal of its as customer."""
+    return ctx.node.store.ratings.own(deal.accept.id) if _rateable(deal) else None
 
 
 def _standing(ctx: ApiContext, vendor_key: bytes) -> str:

@@ -19,6 +19,7 @@ from .errors import BadDraft
 from .handlers import _body
 from .lookup import resolve
 from .models import REQUIRED_TEXT, TEXT, Model
+from .render import own_rating_json
 
 Stars = Annotated[float, Field(ge=0, le=5, description="stars, 0-5, hundredths kept")]
 
@@ -69,6 +70,10 @@ class Rated(Open):
     deal: str
     id: str
     stars: float
+    #: The dimensions rated ("as described", "on time", "communication").
+    dimensions: dict[str, float]
+    text: str
+    #: When the rating leaves (Unix seconds), or left.
     send_at: int
     sent: bool
 
@@ -120,13 +125,7 @@ def rating_json(stored: StoredRating) -> dict[str, Any]:
 
 
 def _rated_json(own: OwnRating) -> dict[str, Any]:
-    return {
-        "deal": own.deal.hex(),
-        "id": own.rating.id.hex(),
-        "stars": own.rating.message.stars / 100,
-        "send_at": own.send_at,
-        "sent": own.sent,
-    }
+    return own_rating_json(own)
 
 
 async def rate_deal(request: Request, ctx: ApiContext) -> dict[str, Any]:

@@ -12,7 +12,8 @@ from intentcast.protocol import (
     Signed,
 )
 from intentcast.protocol import Terms as ProtocolTerms
-from intentcast.store import Deal, OwnIntent
+from intentcast.protocol.rating import DIMENSIONS
+from intentcast.store import Deal, OwnIntent, OwnRating
 
 from .context import ApiContext
 
@@ -130,11 +131,33 @@ def hint_json(h: Hint) -> dict[str, Any]:
     }
 
 
-def deal_json(deal: Deal, *, to_answer: bool = False, vendor_rating: str = "") -> dict[str, Any]:
+def own_rating_json(own: OwnRating) -> dict[str, Any]:
+    """This node's own rating of a deal: what it says, and when it leaves
+    (``send_at``) or left (``sent``)."""
+    m = own.rating.message
+    return {
+        "deal": own.deal.hex(),
+        "id": own.rating.id.hex(),
+        "stars": m.stars / 100,
+        "dimensions": {DIMENSIONS[k]: v / 100 for k, v in m.dimensions().items()},
+        "text": m.text,
+        "send_at": own.send_at,
+        "sent": own.sent,
+    }
+
+
+def deal_json(
+    deal: Deal,
+    *,
+    to_answer: bool = False,
+    vendor_rating: str = "",
+    rating: OwnRating | None = None,
+) -> dict[str, Any]:
     """JSON form of a deal: the agreement and, if any, the vendor's answer
     (and whether it came with a receipt, so the deal can be rated);
     ``to_answer``: an accept of this vendor's that waits for the owner's
-    confirm or decline; ``vendor_rating``: the vendor's standing."""
+    confirm or decline; ``vendor_rating``: the vendor's standing;
+    ``rating``: this node's own rating of it (customer)."""
     reply = deal.reply
     answer = None
     if reply is not None:
@@ -163,6 +186,7 @@ def deal_json(deal: Deal, *, to_answer: bool = False, vendor_rating: str = "") -
         "reply": answer,
         "to_answer": to_answer,
         "vendor_rating": vendor_rating,
+        "rating": None if rating is None else own_rating_json(rating),
     }
 
 

@@ -106,6 +106,9 @@ const routes = [
   [/^#\/intent\/([0-9a-f]+)$/, (m) => intentView(m[1])],
   [/^#\/amend\/([0-9a-f]+)$/, (m) => amendView(m[1])],
   [/^#\/deals$/, () => dealsView()],
+  [/^#\/deal\/([0-9a-f]+)$/, (m) => threadView(m[1])],
+  [/^#\/ratings$/, () => ratingsView(null)],
+  [/^#\/ratings\/([0-9a-f]{64})$/, (m) => ratingsView(m[1])],
   [/^#\/privacy$/, () => privacyView()],
   [/^#\/node$/, () => nodeView()],
   [/^#\/vendor$/, () => vendorView()],
@@ -117,7 +120,8 @@ async function route() {
   const hash = location.hash || defaultRoute();
   for (const a of document.querySelectorAll("#nav a")) {
     const here = hash === a.getAttribute("href") ||
-      (a.getAttribute("href") === "#/intents" && /^#\/(intent|amend)\//.test(hash));
+      (a.getAttribute("href") === "#/intents" && /^#\/(intent|amend)\//.test(hash)) ||
+      (a.getAttribute("href") === "#/deals" && /^#\/deal\//.test(hash));
     if (here) a.setAttribute("aria-current", "page");
     else a.removeAttribute("aria-current");
   }
@@ -610,7 +614,8 @@ async function intentView(key) {
         { class: "card offer", "data-offer": r.offer.id, "aria-labelledby": `o-${r.offer.id.slice(0, 12)}` },
         h("h3", { id: `o-${r.offer.id.slice(0, 12)}` }, `#${r.rank} ${r.offer.vendor}: ${r.offer.item.title}`),
         h("p", {}, h("span", { class: "score" }, `score ${r.score}`), " · ", h("strong", {}, r.offer.price_text),
-          " · delivery by ", fmtTime(r.offer.deliver_by), " · ", r.vendor_rating || `${r.rating_stars} stars`),
+          " · delivery by ", fmtTime(r.offer.deliver_by), " · ", h("span", { class: "vendor-rating" }, r.vendor_rating || `${r.rating_stars} stars`),
+          " · ", ratingsLink(r.offer.vendor_key, r.offer.vendor)),
         bars(r),
         h("p", { class: "why" }, h("strong", {}, "Why: "), r.explanation),
         h("p", { class: "hint" }, "Signs your terms: ", r.offer.customer_terms.join(", ") || "none", " · pays: ", r.offer.payment_modes.join(", ")),
@@ -683,12 +688,152 @@ async function intentView(key) {
 
 // --- deals -----------------------------------------------------------------
 
+// The deal whose card holds the keyboard's focus inside ``css`` (a notice
+// that replaced a form), so that a live redraw can put the focus back on
+// what the redrawn card shows in its place (``refocus``).
+function focusedCard(css) {
+  const a = document.activeElement;
+  const inside = a && a.closest && a.closest(css);
+  const card = inside && inside.closest("#view [data-deal]");
+  return card ? card.dataset.deal : null;
+}
+
+function refocus(deal, css) {
+  if (!deal) return;
+  const el = document.querySelector(`#view [data-deal='${deal}'] ${css}`);
+  if (!el) return;
+  el.setAttribute("tabindex", "-1");
+  el.focus();
+}
+
+// Vendor names by vendor key, as the pages met them (the ratings page's title).
+const vendorNames = new Map();
+
+function ratingsLink(vendorKey, name) {
+  vendorNames.set(vendorKey, name);
+  return h("a", { href: `#/ratings/${vendorKey}`, class: "ratings-link" }, `${name}'s verified ratings`);
+}
+
+function dimensionsText(dims) {
+  return Object.entries(dims || {}).map(([k, v]) => `${k} ${Number(v).toFixed(2)}`).join(", ");
+}
+
+function starsText(stars) {
+  return `${Number(stars).toFixed(2)} stars`;
+}
+
+// This node's own rating of a deal and when it leaves: it waits for a random
+// time, so the moment it appears says nothing about when the deal was made.
+function ownRating(r) {
+  const dims = dimensionsText(r.dimensions);
+  return h(
+    "div",
+    { class: "own-rating", "data-rating": r.id },
+    h("p", {}, h("strong", {}, "Your rating: "), starsText(r.stars), dims ? ` (${dims})` : "", r.text ? ` "${r.text}"` : ""),
+    h("p", { class: "hint rating-leaves" }, r.sent
+      ? `It left at ${fmtTime(r.send_at)}: other nodes can verify it now.`
+      : `It leaves at ${fmtTime(r.send_at)} (a random time, so that when it appears says nothing about you). Rating again replaces it.`),
+  );
+}
+
+const RATING_FIELDS = [
+  ["stars", "Stars (0-5)"],
+  ["described", "As described (optional)"],
+  ["on_time", "On time (optional)"],
+  ["communication", "Communication (optional)"],
+];
+
+// "Rate this deal": stars, the three optional dimensions, a short text.
+// ``drafts`` keeps what was typed across the page's live redraws.
+function rateForm(d, drafts, close) {
+  const idp = d.id.slice(0, 12);
+  const draft = drafts.get(d.id) || {};
+  drafts.set(d.id, draft);
+  const idOf = (name) => `rate-${name.replace("_", "-")}-${idp}`;
+  const keep = (name) => (e) => { draft[name] = e.target.value; };
+  const numbers = RATING_FIELDS.map(([name, label]) =>
+    field(idOf(name), label, h("input", { type: "number", min: 0, max: 5, step: 0.5, value: draft[name] || "", oninput: keep(name) })));
+  const form = h(
+    "form",
+    { class: "rate-form", novalidate: true, "aria-labelledby": `rate-title-${idp}` },
+    h("h4", { id: `rate-title-${idp}` }, d.rating ? "Rate this deal again (replaces your rating)" : "Rate this deal"),
+    h("p", { class: "hint" }, "In public, signed with this deal's one-time key: nodes can check a real deal stands behind it, not who you are."),
+    h("div", { class: "row" }, numbers),
+    field(idOf("text"), "A few words (optional, 280 characters)", h("textarea", { rows: 2, maxlength: 280, oninput: keep("text") }, draft.text || "")),
+    h("p", { class: "error", id: `err-rate-${idp}`, role: "alert", tabindex: "-1" }),
+    h("div", { class: "actions" },
+      h("button", { type: "submit", class: "send-rating" }, d.rating ? "Replace my rating" : "Send the rating"),
+      h("button", { type: "button", class: "secondary", onclick: () => { close(); scheduleRefresh(); } }, "Cancel")),
+  );
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    clearErrors(form);
+    const fail = (name, message) => {
+      const input = name && form.querySelector(`#${idOf(name)}`);
+      const err = form.querySelector(input ? `#err-${idOf(name)}` : `#err-rate-${idp}`);
+      err.textContent = message;
+      if (input) {
+        input.setAttribute("aria-invalid", "true");
+        input.focus();
+      } else {
+        err.focus();
+      }
+    };
+    const body = {};
+    for (const [name] of RATING_FIELDS) {
+      const input = form.querySelector(`#${idOf(name)}`);
+      if (input.validity.badInput) return fail(name, `${name}: not a number`);
+      if (input.value.trim() !== "") body[name] = Number(input.value);
+    }
+    if (body.stars === undefined) return fail("stars", "stars: required: give 0 to 5 stars");
+    const text = form.querySelector(`#${idOf("text")}`).value.trim();
+    if (text) body.text = text;
+    const button = form.querySelector("button[type=submit]");
+    button.disabled = true;
+    try {
+      const r = await api("POST", `/v1/deals/${d.id}/rate`, body);
+      drafts.delete(d.id);
+      close();
+      const done = h("div", { class: "notice rated", role: "status", tabindex: "-1" }, ownRating({ ...r.rating }));
+      form.replaceWith(done);
+      done.focus();
+      scheduleRefresh();
+    } catch (ex) {
+      button.disabled = false;
+      const m = ex.message.match(/^([a-z_]+): /);
+      const name = m && [...RATING_FIELDS.map(([n]) => n), "text"].includes(m[1]) ? m[1] : null;
+      fail(name, ex.message);
+    }
+  });
+  return form;
+}
+
+// The rating form opens on demand: a hundred deals' forms would slow the page.
+function rateButton(d, drafts, opened) {
+  const close = () => opened.delete(d.id);
+  if (opened.has(d.id)) return rateForm(d, drafts, close);
+  const button = h("button", { type: "button", class: "secondary open-rate" }, d.rating ? "Rate again (replaces your rating)" : "Rate this deal");
+  const holder = h("div", { class: "actions" }, button);
+  button.addEventListener("click", () => {
+    opened.add(d.id);
+    const form = rateForm(d, drafts, close);
+    holder.replaceWith(form);
+    form.querySelector("input").focus();
+  });
+  return holder;
+}
+
 async function dealsView() {
+  const drafts = new Map(); // deal id -> the rating being written
+  const opened = new Set(); // deals whose rating form is open
   const render = async () => {
+    const rated = focusedCard(".rated"); // the keyboard goes on from the rating shown
     const data = await api("GET", "/v1/deals");
     const cards = data.deals.map((d) => {
       const learned = Object.entries(d.disclosed);
       const asCustomer = d.role === "customer";
+      const confirmed = d.state === "confirmed";
+      const rateable = asCustomer && confirmed && d.reply && d.reply.receipt;
       return h(
         "article",
         { class: "card deal", "data-deal": d.id },
@@ -704,11 +849,194 @@ async function dealsView() {
           : d.to_answer
             ? h("p", { class: "notice" }, "Waits for your answer: ", h("a", { href: "#/vendor" }, "confirm or decline it on the Vendor page"), ".")
             : h("p", { class: "muted" }, asCustomer ? "Waiting for the vendor's answer..." : "Being answered by your catalog or bot..."),
-        d.vendor_rating ? h("p", { class: "hint vendor-rating" }, `${d.offer.vendor}: ${d.vendor_rating}`) : "",
+        d.vendor_rating ? h("p", { class: "hint vendor-rating" }, `${d.offer.vendor}: ${d.vendor_rating} · `, ratingsLink(d.offer.vendor_key, d.offer.vendor)) : "",
+        confirmed ? h("p", {}, h("a", { href: `#/deal/${d.id}`, class: "thread-link" }, asCustomer ? `Messages with ${d.offer.vendor}` : "Messages with the customer")) : null,
+        d.rating ? ownRating(d.rating) : null,
+        rateable ? rateButton(d, drafts, opened) : null,
         h("p", { class: "hint mono" }, `deal ${d.id.slice(0, 12)}`),
       );
     });
     view(h("h1", { tabindex: "-1" }, "Deals"), cards.length ? h("div", { id: "deals" }, cards) : h("p", {}, "No deals yet."));
+    refocus(rated, ".own-rating");
+  };
+  await render();
+  live(render);
+}
+
+// --- a vendor's verified ratings; the vendor's own, with replies -----------
+
+// The reply form opens on demand (a shop may have hundreds of ratings).
+function replyButton(r, drafts, opened) {
+  const close = () => opened.delete(r.deal);
+  if (opened.has(r.deal)) return replyForm(r, drafts, close);
+  const button = h("button", { type: "button", class: "secondary open-reply" }, r.reply ? "Replace your reply" : "Reply");
+  const holder = h("div", { class: "actions" }, button);
+  button.addEventListener("click", () => {
+    opened.add(r.deal);
+    const form = replyForm(r, drafts, close);
+    holder.replaceWith(form);
+    form.querySelector("textarea").focus();
+  });
+  return holder;
+}
+
+function replyForm(r, drafts, close) {
+  const idp = r.deal.slice(0, 12);
+  const id = `reply-text-${idp}`;
+  const input = h("textarea", { rows: 2, maxlength: 500, oninput: (e) => drafts.set(r.deal, e.target.value) }, drafts.get(r.deal) || "");
+  const form = h(
+    "form",
+    { class: "reply-form", novalidate: true },
+    field(id, r.reply ? "Replace your public reply" : "Your public reply", input, "Everyone who sees the rating sees it."),
+    h("div", { class: "actions" },
+      h("button", { type: "submit", class: "send-reply" }, "Send the reply"),
+      h("button", { type: "button", class: "secondary", onclick: () => { close(); scheduleRefresh(); } }, "Cancel")),
+  );
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    clearErrors(form);
+    const text = input.value.trim();
+    const fail = (message) => {
+      form.querySelector(`#err-${id}`).textContent = message;
+      input.setAttribute("aria-invalid", "true");
+      input.focus();
+    };
+    if (!text) return fail("text: required: write your reply");
+    form.querySelector("button").disabled = true;
+    try {
+      await api("POST", `/v1/ratings/${r.deal}/reply`, { text });
+      drafts.delete(r.deal);
+      close();
+      const done = h("p", { class: "notice replied", role: "status", tabindex: "-1" }, "Reply sent: it is public now.");
+      form.replaceWith(done);
+      done.focus();
+      scheduleRefresh();
+    } catch (ex) {
+      form.querySelector("button").disabled = false;
+      fail(ex.message);
+    }
+  });
+  return form;
+}
+
+async function ratingsView(vendorKey) {
+  const mine = !vendorKey;
+  const drafts = new Map(); // deal id -> the reply being written
+  const opened = new Set(); // deals whose reply form is open
+  const render = async () => {
+    const replied = focusedCard(".replied"); // the keyboard goes on from the reply shown
+    const data = await api("GET", mine ? "/v1/ratings" : `/v1/ratings?vendor=${vendorKey}`);
+    const s = data.standing;
+    const name = mine ? (state.status && state.status.vendor && state.status.vendor.name) || "your shop" : vendorNames.get(vendorKey);
+    const own = s.own_deals;
+    const cards = data.ratings.map((r) => h(
+      "article",
+      { class: "card rating", "data-deal": r.deal },
+      h("h3", {}, starsText(r.stars), r.text ? `: "${r.text}"` : ""),
+      Object.keys(r.dimensions).length ? h("p", {}, dimensionsText(r.dimensions)) : null,
+      h("p", { class: "hint" }, `Rated ${fmtTime(r.rated)} · a deal confirmed ${fmtTime(r.confirmed)} · deal ${r.deal.slice(0, 12)}`),
+      r.reply ? h("p", { class: "rating-reply" }, h("strong", {}, mine ? "Your reply: " : "The vendor's reply: "), r.reply) : null,
+      mine ? replyButton(r, drafts, opened) : null,
+    ));
+    view(
+      h("h1", { tabindex: "-1" }, mine ? "Your ratings" : `Verified ratings of ${name || "a vendor"}`),
+      h("p", { class: "hint mono" }, `vendor key ${s.vendor_key}`),
+      h("p", { class: "standing" }, h("strong", {}, "Standing: "), s.line, s.stars === null ? "" : ` (plain mean ${Number(s.stars).toFixed(2)} stars)`),
+      mine ? null : h("p", { class: "hint" }, `Your own deals with it (never published): ${own.confirmed} confirmed, ${own.declined} declined, ${own.pending} without an answer.`),
+      h("p", { class: "muted" }, "Each rating comes from a deal the vendor confirmed with a signed receipt, and is signed by that deal's one-time key."),
+      h("h2", {}, `Ratings (${data.ratings.length})`),
+      cards.length ? h("div", { id: "ratings" }, cards) : h("p", {}, "No verified ratings yet."),
+    );
+    refocus(replied, ".rating-reply");
+  };
+  await render();
+  live(render);
+}
+
+// --- a deal's message thread (both sides) -----------------------------------
+
+const MESSAGE_TYPES = ["status", "shipped", "delivered", "return", "cancel", "other"];
+
+function threadEntryText(e, rel) {
+  const c = e.content;
+  if (c === null) return "(deleted)";
+  if (e.kind === "deal-message") return `${c.type}${c.text ? ": " + c.text : ""}`;
+  if (e.kind === "profile-update") return c.value === null ? `removed ${c.field}` : `changed ${c.field} to ${c.value}`;
+  if (e.kind === "forget") return `asked to delete what the shop holds${c.reason ? ": " + c.reason : ""}`;
+  if (e.kind === "deal-ack") {
+    const fields = (c.fields || []).join(", ") || "the deal";
+    return c.deleted ? `statement of deletion: ${fields} deleted ${fmtTime(c.deleted)}` : `acknowledged ${fields}`;
+  }
+  return e.kind;
+}
+
+async function threadView(dealId) {
+  const draft = { type: null, text: "" }; // kept across the page's live redraws
+  let notice = null;
+  const render = async () => {
+    const { deal: d } = await api("GET", `/v1/deals/${dealId}`);
+    let rel = null;
+    try {
+      rel = (await api("GET", `/v1/relationships/${d.id}`)).relationship;
+    } catch (e) {
+      if (e.status !== 404) throw e; // no relationship: the deal is not confirmed
+    }
+    const asCustomer = d.role === "customer";
+    const them = asCustomer ? d.offer.vendor : "The customer";
+    if (draft.type === null) draft.type = asCustomer ? "status" : "shipped";
+    const entries = rel ? rel.thread : [];
+    const typeSelect = h("select", { onchange: (e) => { draft.type = e.target.value; } },
+      MESSAGE_TYPES.map((t) => h("option", { value: t }, t)));
+    typeSelect.value = draft.type;
+    const text = h("textarea", { rows: 3, maxlength: 500, oninput: (e) => { draft.text = e.target.value; } }, draft.text);
+    const form = h(
+      "form",
+      { id: "message-form", novalidate: true },
+      h("h2", {}, "Send a message"),
+      h("p", { class: "hint" }, `Sealed to ${asCustomer ? d.offer.vendor : "the customer"} alone, on this deal's own thread.`),
+      field("message-type", "Type", typeSelect),
+      field("message-text", "Message", text, "Up to 500 characters."),
+      h("div", { class: "actions" }, h("button", { type: "submit", id: "send-message" }, "Send")),
+    );
+    form.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      clearErrors(form);
+      const fail = (id, message) => {
+        form.querySelector(`#err-${id}`).textContent = message;
+        const input = form.querySelector(`#${id}`);
+        input.setAttribute("aria-invalid", "true");
+        input.focus();
+      };
+      const body = { type: typeSelect.value, text: text.value.trim() };
+      if (body.type === "other" && !body.text) return fail("message-text", "text: say what the message is about");
+      form.querySelector("button").disabled = true;
+      try {
+        await api("POST", `/v1/relationships/${d.id}/messages`, body);
+        draft.text = "";
+        notice = h("p", { class: "notice", role: "status" }, "Sent.");
+        await render();
+        document.getElementById("message-text").focus();
+      } catch (ex) {
+        form.querySelector("button").disabled = false;
+        fail(/^type/.test(ex.message) ? "message-type" : "message-text", ex.message);
+      }
+    });
+    view(
+      h("h1", { tabindex: "-1" }, `Messages with ${asCustomer ? d.offer.vendor : "the customer"}: ${d.offer.item.title}`),
+      h("p", {}, stateBadge(d.state), ` ${d.price_text} · ${d.payment_mode} · `, h("a", { href: "#/deals" }, "all deals")),
+      rel
+        ? entries.length
+          ? h("ol", { id: "thread", class: "thread" }, entries.map((e) => h(
+            "li",
+            { class: `card thread-entry from-${e.from}`, "data-kind": e.kind },
+            h("p", { class: "hint" }, h("strong", {}, e.from === "me" ? "You" : them), ` · ${fmtTime(e.created)} · ${e.kind}`),
+            h("p", { class: "thread-text" }, threadEntryText(e, rel)),
+          )))
+          : h("p", { id: "thread" }, "No messages yet.")
+        : h("p", { class: "muted" }, "A deal has a thread once it is confirmed."),
+      notice,
+      rel && rel.live ? form : rel ? h("p", { class: "muted" }, "This relationship has ended: no more messages.") : null,
+    );
   };
   await render();
   live(render);
@@ -991,7 +1319,8 @@ async function vendorView() {
           h("h3", {}, `${d.offer.item.title} `, stateBadge(d.state)),
           h("p", {}, `${d.price_text} · ${d.payment_mode}`),
           h("p", {}, "The customer told you: ", Object.entries(d.disclosed).map(([k, v]) => `${k}: ${v}`).join("; ") || "nothing"),
-          d.reply ? h("p", {}, h("strong", {}, `${d.reply.kind}: `), d.reply.text) : h("p", { class: "muted" }, "Being answered by your catalog or bot..."))))
+          d.reply ? h("p", {}, h("strong", {}, `${d.reply.kind}: `), d.reply.text) : h("p", { class: "muted" }, "Being answered by your catalog or bot..."),
+          d.state === "confirmed" ? h("p", {}, h("a", { href: `#/deal/${d.id}`, class: "thread-link" }, "Messages with the customer")) : null)))
         : h("p", {}, "No deals yet."),
       h("h2", {}, `Catalog served (${cat.items.length} items)`),
       cat.items.length
