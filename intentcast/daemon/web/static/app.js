@@ -115,6 +115,7 @@ const routes = [
 ];
 
 async function route() {
+  state.routeGen = (state.routeGen || 0) + 1;
   state.refresh = null;
   state.eventsAtRoute = state.eventsSeen;
   const hash = location.hash || defaultRoute();
@@ -228,10 +229,20 @@ function scheduleRefresh() {
       return;
     }
     if (fn && fn === state.refresh) {
+      const gen = state.routeGen;
       try {
         await fn();
       } catch (e) {
         setTimeout(scheduleRefresh, 1000); // the node was busy or restarting: try again
+      }
+      // The user moved to another page while this one was redrawn: the late
+      // redraw of the old page may have covered the new one, so draw it again.
+      if (state.routeGen !== gen && state.refresh) {
+        try {
+          await state.refresh();
+        } catch (e) {
+          setTimeout(scheduleRefresh, 1000);
+        }
       }
     }
   }, 150);
