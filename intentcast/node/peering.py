@@ -156,9 +156,12 @@ class Peering(Part):
                 return result
             except sync_protocol.SyncPaced as exc:
                 # Our own pacing: what is left is wanted at the next sync.
-                self._count("sync:session-paced")
                 log.info("sync with %s ended early: %s", peer, exc)
                 await _reset(stream)
+                # Counted once the session is over (no await between here
+                # and leaving ``_syncing``): a watcher that sees the count
+                # may start the next session with this peer at once.
+                self._count("sync:session-paced")
                 return (exc.received, exc.accepted)
             except sync_protocol.SyncBusy as exc:
                 log.info("sync with %s not served: %s", peer, exc)
