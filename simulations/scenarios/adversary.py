@@ -87,6 +87,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="S,S,...",
         help=f"buckets a customer follows, one estimate each ({topics.FOLLOWED_BUCKETS})",
     )
+    g.add_argument(
+        "--all-buckets",
+        type=_share,
+        default=0.0,
+        metavar="FRACTION",
+        help="share of the nodes that follow every bucket, as vendors and relays do, drawn "
+        "among the honest nodes that author nothing (default 0: every node a customer, "
+        "the worst case; the market of follow-cost has 0.14)",
+    )
 
 
 def _counts(text: str) -> tuple[int, ...]:
@@ -97,6 +106,16 @@ def _counts(text: str) -> tuple[int, ...]:
     if not out or min(out) < 1:
         raise argparse.ArgumentTypeError(f"expected counts like 1,2,4; got {text!r}")
     return out
+
+
+def _share(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0.0 <= value < 1.0:
+        raise argparse.ArgumentTypeError(f"expected a share in [0, 1); got {text!r}")
+    return value
 
 
 def receptions(
@@ -189,6 +208,14 @@ def run_share(args: argparse.Namespace, work: WorkCache, share: float) -> dict[s
         v: [frozenset(draws[v].sample(range(args.buckets), s)) for _ in range(n)]
         for v, s in variants.items()
     }
+    # Vendors and relays follow every bucket: drawn among the honest nodes
+    # that author nothing here (a generator of its own: the draws above stay).
+    idle = sorted(set(honest) - set(authors))
+    full = random.Random(f"adversary/{args.seed}/{share}/all-buckets")
+    every = frozenset(range(args.buckets))
+    for v_ in full.sample(idle, min(len(idle), round(args.all_buckets * n))):
+        for of in sets.values():
+            of[v_] = every
     # Busy: one category; an author subscribes when it first posts in it.
     first_post: dict[int, float] = {}
     for k, a in enumerate(authors):
@@ -242,6 +269,7 @@ def run(args: argparse.Namespace, work: WorkCache) -> Result:
             "window_s": WINDOW_S,
             "buckets": args.buckets,
             "followed": args.followed,
+            "all_buckets": args.all_buckets,
         },
         "results": {"guessed_right": rows},
     }

@@ -103,6 +103,23 @@ def test_adversary_subscriptions_and_hello_name_rare_authors_and_the_fixes_remov
     )
 
 
+def test_nodes_that_follow_every_bucket_hide_customers_from_the_bucket_spy() -> None:
+    """Vendors and relays follow every bucket: a neighbour of that kind is
+    never ruled out, so the more of them, the less the spy's knowledge of
+    the buckets adds to the first-spy guess."""
+    runs = [
+        scenario(
+            "adversary", "--nodes", "200", "--intents", "60", "--spies", "0.2",
+            "--seed", "2", "--all-buckets", share,
+        )["guessed_right"]["20%"]
+        for share in ("0", "0.3", "0.6")
+    ]  # fmt: skip
+    ruled_out = [r["buckets 2/16: first-spy guess ruled out"] for r in runs]
+    assert ruled_out[0] > ruled_out[1] > ruled_out[2]
+    # The spy's figure falls towards the first-spy guess (the same stems).
+    assert runs[0]["buckets 2/16"] > runs[2]["buckets 2/16"] >= runs[2]["busy/after"]
+
+
 def test_following_every_topic_costs_customers_more_and_delivers_every_offer() -> None:
     r = scenario("follow-cost", "--nodes", "120", "--vendors", "10", "--intents", "10")
     assert r["all"]["customers"] > r["own"]["customers"]
