@@ -8,7 +8,8 @@ state changes of both machines; the store persists the resulting state.
 from __future__ import annotations
 
 import enum
-from typing import Final
+from collections.abc import Mapping
+from typing import Final, TypeVar
 
 from .errors import IllegalTransition
 
@@ -74,20 +75,26 @@ OFFER_TRANSITIONS: Final[dict[tuple[OfferState, OfferEvent], OfferState]] = {
 }
 
 
+S = TypeVar("S", IntentState, OfferState)
+E = TypeVar("E", IntentEvent, OfferEvent)
+
+
+def _next(machine: str, table: Mapping[tuple[S, E], S], state: S, event: E) -> S:
+    """The state after ``event`` in ``table``; raises :class:`IllegalTransition`."""
+    try:
+        return table[(state, event)]
+    except KeyError:
+        raise IllegalTransition(machine, state.value, event.value) from None
+
+
 def next_intent_state(state: IntentState, event: IntentEvent) -> IntentState:
     """The state after ``event``; raises :class:`IllegalTransition`."""
-    try:
-        return INTENT_TRANSITIONS[(state, event)]
-    except KeyError:
-        raise IllegalTransition("intent", state.value, event.value) from None
+    return _next("intent", INTENT_TRANSITIONS, state, event)
 
 
 def next_offer_state(state: OfferState, event: OfferEvent) -> OfferState:
     """The state after ``event``; raises :class:`IllegalTransition`."""
-    try:
-        return OFFER_TRANSITIONS[(state, event)]
-    except KeyError:
-        raise IllegalTransition("offer", state.value, event.value) from None
+    return _next("offer", OFFER_TRANSITIONS, state, event)
 
 
 def intent_may(state: IntentState, event: IntentEvent) -> bool:

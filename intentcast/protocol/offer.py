@@ -93,9 +93,7 @@ class Offer(Body):
             raise InvalidMessage("payment_modes", "must name at least one payment mode")
         set_field(self, "payment_modes", modes)
         f.fixed_bytes("reply_key", self.reply_key, f.KEY_SIZE)
-        f.timestamp("created", self.created)
-        f.timestamp("valid_until", self.valid_until)
-        f.lifetime(self.created, self.valid_until, "valid_until")
+        f.validity(self.created, self.valid_until, "valid_until")
         if self.price_floor is not None:
             f.integer("price_floor", self.price_floor, 0, self.price)
             if "name-your-price" not in modes:
@@ -121,9 +119,7 @@ class SealedOuter(Body):
     def _check_outer(self) -> None:
         if type(self.box) is not bytes or not 0 < len(self.box) <= self.MAX_BOX:
             raise InvalidMessage("box", f"must be 1..{self.MAX_BOX} bytes")
-        f.timestamp("created", self.created)
-        f.timestamp("expires", self.expires)
-        f.lifetime(self.created, self.expires)
+        f.validity(self.created, self.expires)
         f.fixed_bytes("nonce", self.nonce, f.NONCE_SIZE)
 
 
