@@ -48,15 +48,16 @@ class OfferEvent(enum.StrEnum):
 
 
 _I, _IE = IntentState, IntentEvent
+#: What an intent on the market may take, and where it goes: the same from
+#: open and from amended (an amended intent is open at a later revision).
+_ON_MARKET_MOVES: Final = {
+    _IE.AMEND: _I.AMENDED,
+    _IE.ACCEPT: _I.ACCEPTED,
+    _IE.WITHDRAW: _I.WITHDRAWN,
+    _IE.EXPIRE: _I.EXPIRED,
+}
 INTENT_TRANSITIONS: Final[dict[tuple[IntentState, IntentEvent], IntentState]] = {
-    (_I.OPEN, _IE.AMEND): _I.AMENDED,
-    (_I.OPEN, _IE.ACCEPT): _I.ACCEPTED,
-    (_I.OPEN, _IE.WITHDRAW): _I.WITHDRAWN,
-    (_I.OPEN, _IE.EXPIRE): _I.EXPIRED,
-    (_I.AMENDED, _IE.AMEND): _I.AMENDED,
-    (_I.AMENDED, _IE.ACCEPT): _I.ACCEPTED,
-    (_I.AMENDED, _IE.WITHDRAW): _I.WITHDRAWN,
-    (_I.AMENDED, _IE.EXPIRE): _I.EXPIRED,
+    **{(s, e): to for s in (_I.OPEN, _I.AMENDED) for e, to in _ON_MARKET_MOVES.items()},
     (_I.ACCEPTED, _IE.CONFIRM): _I.CLOSED,
     # Declined: back on the market (the revision is kept by the store, so
     # "open" here covers amended intents too).

@@ -106,17 +106,20 @@ class Offer(Body):
 class SealedOuter(Body):
     """What the anonymous outers of sealed messages share (a sealed offer,
     a sealed deal): the sealed ``box``, its lifetime and the proof of work.
-    A type adds the field that routes it and checks that field first."""
+    A type adds the field that routes it (``ROUTE``), checked first."""
 
     #: The largest box this type carries.
     MAX_BOX: ClassVar[int]
+    #: The name of the field that routes this type (32 bytes: an id or a tag).
+    ROUTE: ClassVar[str]
 
     box: bytes
     created: int
     expires: int
     nonce: bytes = ZERO_NONCE
 
-    def _check_outer(self) -> None:
+    def __post_init__(self) -> None:
+        f.fixed_bytes(self.ROUTE, getattr(self, self.ROUTE), f.ID_SIZE)
         if type(self.box) is not bytes or not 0 < len(self.box) <= self.MAX_BOX:
             raise InvalidMessage("box", f"must be 1..{self.MAX_BOX} bytes")
         f.validity(self.created, self.expires)
@@ -134,12 +137,9 @@ class SealedOffer(SealedOuter):
 
     KIND: ClassVar = Kind.SEALED_OFFER
     MAX_BOX: ClassVar = MAX_OFFER_BOX
+    ROUTE: ClassVar = "intent_id"
 
     intent_id: bytes
-
-    def __post_init__(self) -> None:
-        f.fixed_bytes("intent_id", self.intent_id, f.ID_SIZE)
-        self._check_outer()
 
 
 wire_body(
