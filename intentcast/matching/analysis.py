@@ -38,8 +38,10 @@ DESCRIPTION: Final = 0.3
 TOLERANCE: Final = 0.03
 
 _STEMMER: Final = snowballstemmer.stemmer("english")
-_RAW: Final = re.compile(r"\d+(?:[.,]\d+)?|[^\W_]+(?:[-'][^\W_]+)*")
-PART: Final = re.compile(r"\d+(?:[.,]\d+)?|[^\W\d_]+")
+#: A number as people write one: digits, a decimal point or comma and more digits.
+NUMBER: Final = r"\d+(?:[.,]\d+)?"
+_RAW: Final = re.compile(NUMBER + r"|[^\W_]+(?:[-'][^\W_]+)*")
+PART: Final = re.compile(NUMBER + r"|[^\W\d_]+")
 _BREAK: Final = re.compile(r"[,;:()\[\]|/+]|\s-\s")
 INCH: Final = re.compile(r"(\d)\s*(?:\"|''|”)")
 

@@ -32,6 +32,7 @@ from .analysis import (
     CANONICALS,
     FILLER,
     INCH,
+    NUMBER,
     PART,
     RELATED,
     TOLERANCE,
@@ -57,12 +58,12 @@ UNKNOWN_WORD: Final = 0.3
 FUZZY: Final = 0.9
 FUZZY_CUTOFF: Final = 80.0
 _MONEY: Final = re.compile(
-    r"[€$£]\s*\d+(?:[.,]\d+)?|\d+(?:[.,]\d+)?\s*(?:€|\$|£|eur\b|euros?\b|usd\b|dollars?\b"
+    rf"[€$£]\s*{NUMBER}|{NUMBER}\s*(?:€|\$|£|eur\b|euros?\b|usd\b|dollars?\b"
     r"|gbp\b|pounds?\b|chf\b|bucks\b)"
 )
 _BUDGET: Final = re.compile(
     r"\b(?:under|below|max(?:imum)?|up to|upto|less than|budget(?: of)?|at most|no more than)"
-    r"\s+(\d+(?:[.,]\d+)?)(?!\s*[a-z\"])"
+    rf"\s+({NUMBER})(?!\s*[a-z\"])"
 )
 _WITHIN: Final = re.compile(r"\b(?:within|in)\s+\d+\s*(?:days?|weeks?|hours?|h)\b")
 

@@ -11,11 +11,12 @@ and sees overdue ``cc:delete-after-deal`` terms.
 
 The vendor's side: the node stores the thread, applies updates and
 acknowledges them, deletes what it holds on request or when a term falls
-due (:meth:`~RelationshipsPart.delete_due`, run every
-:attr:`~RelationshipsPart.due_check_seconds`) and answers with a signed
-statement of deletion; a handler that implements
+due (run every :attr:`~RelationshipsPart.due_check_seconds`) and answers
+with a signed statement of deletion; a handler that implements
 :class:`~intentcast.peer.relationships.ThreadHandler` (the bot SDK does)
-hears every message, update and forget request.
+hears every message, update and forget request. What the vendor does is
+:class:`~intentcast.node.vendor_thread.VendorThread`'s; this part keeps the
+thread both sides share (sealing, sending, opening and storing).
 
 Every own message is sealed on the thread (a fresh routing tag each) and
 leaves like other follow-ups: held for the random follow-up delay, then
@@ -27,7 +28,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -36,9 +37,6 @@ import trio
 from intentcast.peer import topics
 from intentcast.peer.relationships import (
     Holding,
-    ThreadEvent,
-    ThreadHandler,
-    ThreadReply,
     deletion_overdue,
     silent,
     update_targets,
@@ -50,6 +48,7 @@ from intentcast.protocol import (
     DealMessage,
     Forget,
     Intent,
+    IntentKeys,
     Kind,
     Offer,
     ProfileUpdate,
@@ -57,6 +56,7 @@ from intentcast.protocol import (
     Side,
     Signed,
     ThreadMessage,
+    VendorKeys,
     check_ack,
     check_thread,
     deletion_due,
@@ -69,6 +69,7 @@ from intentcast.store import Deal, Relationship, Role, Store
 
 from .base import DEAL_TTL, EventKind, NodeCore, NodeError, Part
 from .stem import StemRouting
+from .vendor_thread import VendorThread
 
 log = logging.getLogger(__name__)
 
@@ -130,6 +131,9 @@ class RelationshipsPart(Part):
     def __init__(self, core: NodeCore, stem: StemRouting) -> None:
         super().__init__(core)
         self.stem = stem
+        #: The vendor's side: what it does with a customer's message, and
+        #: what a due term makes it do.
+        self.vendor_side = VendorThread(core, self)
         self._due_check_seconds = DUE_CHECK_SECONDS
         self._wake = trio.Event()
         #: (deal, tag) the windows took in, to look for in the gossip cache.
@@ -193,7 +197,7 @@ class RelationshipsPart(Part):
     ) -> Sent:
         """Send a message on a deal's thread (either side)."""
         rel = self.get(accept_id)
-        return await self._send(
+        return await self.send(
             rel,
             lambda seq, now: DealMessage(
                 deal=accept_id, seq=seq, created=now, type=type, text=text, re=re
@@ -242,7 +246,7 @@ class RelationshipsPart(Part):
         return max(times, default=None)
 
     async def _update(self, rel: Relationship, field: str, value: str | None) -> Sent:
-        return await self._send(
+        return await self.send(
             rel,
             lambda seq, now: ProfileUpdate(
                 deal=rel.accept_id, seq=seq, created=now, field=field, value=value
@@ -256,27 +260,24 @@ class RelationshipsPart(Part):
             raise NodeError("only the customer asks a vendor to forget")
         if rel.deleted is not None:
             raise NodeError("the vendor has already stated that it deleted your data")
-        return await self._send(
+        return await self.send(
             rel, lambda seq, now: Forget(deal=accept_id, seq=seq, created=now, reason=reason)
         )
 
-    async def _send(self, rel: Relationship, build: Callable[[int, int], ThreadMessage]) -> Sent:
+    async def send(self, rel: Relationship, build: Callable[[int, int], ThreadMessage]) -> Sent:
         """Sign, seal on the thread, record and send (after the follow-up delay)."""
         deal = self._deal(rel)
         side = Side.CUSTOMER if rel.role is Role.CUSTOMER else Side.VENDOR
-        if side is Side.CUSTOMER:
-            own = self.store.intents.get(deal.intent.signer)
-            if own is None or self.core._seed is None:
-                raise NodeError("the intent of this deal is not ours")
-            key = derive_intent_keys(self.core._seed, own.counter).signing
-            recipient = deal.offer.message.reply_key
-        else:
-            if self.core.vendor_keys is None:
-                raise NodeError("this node does not sell")
-            key = self.core.vendor_keys.signing
-            recipient = deal.intent.message.reply_key
+        keys = self._own_keys(rel, deal)
+        if keys is None:
+            raise NodeError(
+                "the intent of this deal is not ours"
+                if side is Side.CUSTOMER
+                else "this node does not sell"
+            )
+        recipient = (deal.offer if side is Side.CUSTOMER else deal.intent).message.reply_key
         now = self.now()
-        inner = sign(build(self.store.relationships.take_seq(rel.accept_id), now), key)
+        inner = sign(build(self.store.relationships.take_seq(rel.accept_id), now), keys.signing)
         sealed = await trio.to_thread.run_sync(
             lambda: seal_thread(
                 inner,
@@ -294,6 +295,16 @@ class RelationshipsPart(Part):
         self._count(f"thread-sent:{inner.kind.value}")
         return Sent(rel.accept_id, rel.vendor_name, inner)
 
+    def _own_keys(self, rel: Relationship, deal: Deal) -> IntentKeys | VendorKeys | None:
+        """This node's keys on its side of ``rel``: the intent's for the
+        customer, the vendor's own for the vendor; None if it holds none."""
+        if rel.role is Role.CUSTOMER:
+            own = self.store.intents.get(deal.intent.signer)
+            if own is None or self.core._seed is None:
+                return None
+            return derive_intent_keys(self.core._seed, own.counter)
+        return self.core.vendor_keys
+
     def _deal(self, rel: Relationship) -> Deal:
         deal = self.store.deals.get(rel.accept_id)
         if deal is None:
@@ -302,7 +313,7 @@ class RelationshipsPart(Part):
 
     # --- messages arriving ----------------------------------------------------------------
 
-    def _record(self, rel: Relationship, message: Signed[Any], seq: int) -> bool:
+    def record(self, rel: Relationship, message: Signed[Any], seq: int) -> bool:
         """Store a message of the other side; True if it is new. Tags the
         window took in are queued: a message under one of them may have come
         (by sync, out of order) before the window reached it."""
@@ -325,17 +336,11 @@ class RelationshipsPart(Part):
     async def _arrived(self, sealed: Signed[SealedDeal], rel: Relationship, seq: int) -> None:
         deal = self._deal(rel)
         sender = rel.peer_side
-        if rel.role is Role.CUSTOMER:
-            own = self.store.intents.get(deal.intent.signer)
-            if own is None or self.core._seed is None:
-                return
-            secret = derive_intent_keys(self.core._seed, own.counter).reply
-        else:
-            if self.core.vendor_keys is None:
-                return
-            secret = self.core.vendor_keys.reply
+        keys = self._own_keys(rel, deal)
+        if keys is None:
+            return
         verdict = open_thread(
-            sealed, secret, thread_key=rel.thread_key, sender=sender, now=self.now(),
+            sealed, keys.reply, thread_key=rel.thread_key, sender=sender, now=self.now(),
             params=self.params,
         )  # fmt: skip
         if not verdict.accepted or verdict.signed is None:
@@ -353,7 +358,7 @@ class RelationshipsPart(Part):
         if rel.role is Role.CUSTOMER:
             await self._customer_hears(rel, deal, message, seq)
         else:
-            await self._vendor_hears(rel, deal, message, seq)
+            await self.vendor_side.hears(rel, deal, message, seq)
 
     async def _customer_hears(
         self, rel: Relationship, deal: Deal, message: Signed[Any], seq: int
@@ -371,7 +376,7 @@ class RelationshipsPart(Part):
             if not checked.accepted:
                 self._count(f"thread-refused:{checked.reason}")
                 return
-            if not self._record(rel, ack, seq):
+            if not self.record(rel, ack, seq):
                 return
             self.store.relationships.answered(ack.message.of, ack)
             what = (
@@ -381,103 +386,11 @@ class RelationshipsPart(Part):
             )
             self._emit(EventKind.ACK_RECEIVED, rel.accept_id, f"{rel.vendor_name}: {what}")
             return
-        if self._record(rel, message, seq):
+        if self.record(rel, message, seq):
             m = message.message
             # The type only: the daemon logs events, and a log must not
             # keep what a forget request deletes.
             self._emit(EventKind.THREAD_MESSAGE, rel.accept_id, m.type)
-
-    async def _vendor_hears(
-        self, rel: Relationship, deal: Deal, message: Signed[Any], seq: int
-    ) -> None:
-        m = message.message
-        if rel.deleted is not None:
-            # Forgotten: keep nothing new; a repeated forget request gets
-            # the statement again.
-            if message.kind is Kind.FORGET:
-                await self._statement(rel, of=message.id, fields=(), deleted=rel.deleted)
-            else:
-                self._count("thread-dropped:forgotten")
-            return
-        if not self._record(rel, message, seq):
-            return
-        event: ThreadEvent
-        sku = deal.offer.message.item.sku
-        if message.kind is Kind.PROFILE_UPDATE:
-            self.store.relationships.apply_update(rel.accept_id, m.field, m.value, m.created)
-            await self._send(
-                rel,
-                lambda seq, now: DealAck(
-                    deal=rel.accept_id, seq=seq, created=now, of=message.id, fields=(m.field,)
-                ),
-            )
-            self._emit(EventKind.DETAIL_UPDATED, rel.accept_id, m.field)
-            event = ThreadEvent(
-                "update", rel.accept_id, message.id, sku, m.created, field=m.field,
-                value=m.value, disclosure=self._held(rel),
-            )  # fmt: skip
-        elif message.kind is Kind.FORGET:
-            event = ThreadEvent("forget", rel.accept_id, message.id, sku, m.created, text=m.reason)
-            await self._forget_and_state(rel, of=message.id)
-        else:
-            # The type only: the daemon logs events, and a log must not
-            # keep what a forget request deletes.
-            self._emit(EventKind.THREAD_MESSAGE, rel.accept_id, m.type)
-            event = ThreadEvent(
-                "message", rel.accept_id, message.id, sku, m.created, type=m.type, text=m.text,
-                disclosure=self._held(rel),
-            )  # fmt: skip
-        await self._tell_handler(rel, event)
-
-    def _held(self, rel: Relationship) -> dict[str, str]:
-        return {
-            k: d.value
-            for k, d in self.store.relationships.disclosures(rel.accept_id).items()
-            if d.value is not None
-        }
-
-    async def _tell_handler(self, rel: Relationship, event: ThreadEvent) -> None:
-        handler: object = self.core.vendor
-        if not isinstance(handler, ThreadHandler):
-            return
-        try:
-            reply: ThreadReply | None = await handler.on_thread(event, now=self.now())
-        except Exception:
-            log.exception("the vendor's thread handler failed on %s", event.what)
-            return
-        if reply is not None and event.what == "message":
-            await self.message(rel.accept_id, reply.text, type=reply.type, re=event.message_id)
-
-    async def _forget_and_state(self, rel: Relationship, *, of: bytes) -> None:
-        now = self.now()
-        fields = self.store.relationships.forget(rel.accept_id, now=now)
-        self._emit(EventKind.DATA_DELETED, rel.accept_id, ", ".join(fields))
-        await self._statement(rel, of=of, fields=fields, deleted=now)
-
-    async def _statement(
-        self, rel: Relationship, *, of: bytes, fields: Sequence[str], deleted: int
-    ) -> None:
-        await self._send(
-            rel,
-            lambda seq, now: DealAck(
-                deal=rel.accept_id, seq=seq, created=max(now, deleted), of=of,
-                fields=tuple(fields), deleted=deleted,
-            ),
-        )  # fmt: skip
-
-    # --- the vendor's own motion ----------------------------------------------------------
-
-    async def delete_due(self) -> int:
-        """Delete what the vendor holds under every relationship whose
-        ``cc:delete-after-deal`` term has fallen due, each with a statement
-        of deletion to the customer; returns how many."""
-        done = 0
-        for rel in self.store.relationships.due_for_deletion(self.now()):
-            event = ThreadEvent("forget", rel.accept_id, rel.accept_id, "", self.now())
-            await self._forget_and_state(rel, of=rel.accept_id)
-            await self._tell_handler(rel, event)
-            done += 1
-        return done
 
     def open_missing(self) -> int:
         """Open the relationship of every confirmed deal that has none: deals
@@ -511,7 +424,7 @@ class RelationshipsPart(Part):
         while True:
             try:
                 if self.core.vendor_keys is not None:
-                    await self.delete_due()
+                    await self.vendor_side.delete_due()
                 if self.core._seed is not None:
                     await self.resend_silent(older_than=DEAL_TTL)
             except Exception:

@@ -75,12 +75,12 @@ class NodeConfig:
     max_offers_per_intent: int = 50
     #: Sealed offers relayed per intent revision (flood cap for everyone).
     max_relayed_offers_per_intent: int = 200
+    #: Intents a vendor handler works on at once (each in its own task).
+    vendor_concurrency: int = 8
     #: A vendor answers an intent that is not fresh (created this many
     #: seconds ago or more: a replay or a sync catching up) only after
     #: ``catch_up_delay`` seconds, so that a withdrawal or newer revision
     #: racing it (py-libp2p replays recent messages out of order) lands first.
-    #: Intents a vendor handler works on at once (each in its own task).
-    vendor_concurrency: int = 8
     fresh_intent_seconds: int = 2
     catch_up_delay: float = 0.5
     #: A vendor holds every accept for its owner to confirm or decline

@@ -4,6 +4,7 @@ randomness). Time and randomness are arguments.
 Wire format and rules: ``docs/protocol.md``.
 """
 
+from .checks import check_accept, check_ack, check_thread, check_vendor_reply, supersedes, withdraws
 from .deal import Accept, Confirm, Decline, SealedDeal
 from .encoding import Envelope, decode_envelope, message_id
 from .errors import (
@@ -39,6 +40,7 @@ from .lifecycle import (
 )
 from .message import Message
 from .offer import Item, Offer, SealedOffer
+from .opening import open_deal, open_offer, open_thread
 from .params import DEFAULT_PARAMS, NetworkParams
 from .profile import VendorProfile
 from .rating import Rating, RatingReply, Receipt
@@ -82,23 +84,7 @@ from .stem import (
     epoch_of,
     stems,
 )
-from .validation import (
-    Action,
-    Reason,
-    Verdict,
-    check_accept,
-    check_ack,
-    check_thread,
-    check_vendor_reply,
-    decode_stored,
-    open_deal,
-    open_offer,
-    open_thread,
-    receipt_of,
-    supersedes,
-    validate,
-    withdraws,
-)
+from .validation import Action, Reason, Verdict, decode_stored, receipt_of, validate
 
 __all__ = [
     "DEAL_PAD_FLOOR",

@@ -122,12 +122,9 @@ class SealedDeal(SealedOuter):
 
     KIND: ClassVar = Kind.SEALED_DEAL
     MAX_BOX: ClassVar = MAX_DEAL_BOX
+    ROUTE: ClassVar = "to"
 
     to: bytes
-
-    def __post_init__(self) -> None:
-        f.fixed_bytes("to", self.to, f.ID_SIZE)
-        self._check_outer()
 
 
 wire_body(

@@ -116,12 +116,23 @@ def fixed_bytes(field: str, value: object, size: int) -> bytes:
     return value
 
 
-def lifetime(created: int, expires: int, field: str = "expires") -> None:
-    """``expires`` lies after ``created`` and at most 30 days later."""
+def lifetime(
+    created: int, expires: int, field: str = "expires", *, most: int = MAX_LIFETIME
+) -> None:
+    """``expires`` lies after ``created`` and at most ``most`` (whole days,
+    30 unless a kind says otherwise) later."""
     if expires <= created:
         raise InvalidMessage(field, "must be later than created")
-    if expires - created > MAX_LIFETIME:
-        raise InvalidMessage(field, "must be at most 30 days after created")
+    if expires - created > most:
+        raise InvalidMessage(field, f"must be at most {most // DAY} days after created")
+
+
+def validity(
+    created: object, expires: object, field: str = "expires", *, most: int = MAX_LIFETIME
+) -> None:
+    """A message's ``created`` and ``expires`` (or ``field``): both
+    timestamps, checked in that order, and a :func:`lifetime` between them."""
+    lifetime(timestamp("created", created), timestamp(field, expires), field, most=most)
 
 
 def sorted_set(

@@ -178,9 +178,7 @@ class Intent(Body):
             and 0 <= revision <= f.MAX_REVISION
         ):
             f.integer("quantity", quantity, 1, f.MAX_QUANTITY)
-            f.timestamp("created", created)
-            f.timestamp("expires", expires)
-            f.lifetime(created, expires)
+            f.validity(created, expires)
             f.integer("revision", revision, 0, f.MAX_REVISION)
         f.fixed_bytes("reply_key", self.reply_key, f.KEY_SIZE)
         f.fixed_bytes("nonce", self.nonce, f.NONCE_SIZE)
@@ -212,9 +210,7 @@ class Withdraw(Body):
 
     def __post_init__(self) -> None:
         f.fixed_bytes("intent_key", self.intent_key, f.KEY_SIZE)
-        f.timestamp("created", self.created)
-        f.timestamp("expires", self.expires)
-        f.lifetime(self.created, self.expires)
+        f.validity(self.created, self.expires)
         f.text("reason", self.reason, f.MAX_NOTE, required=False)
         f.fixed_bytes("nonce", self.nonce, f.NONCE_SIZE)
 

@@ -8,7 +8,8 @@ state changes of both machines; the store persists the resulting state.
 from __future__ import annotations
 
 import enum
-from typing import Final
+from collections.abc import Mapping
+from typing import Final, TypeVar
 
 from .errors import IllegalTransition
 
@@ -47,15 +48,16 @@ class OfferEvent(enum.StrEnum):
 
 
 _I, _IE = IntentState, IntentEvent
+#: What an intent on the market may take, and where it goes: the same from
+#: open and from amended (an amended intent is open at a later revision).
+_ON_MARKET_MOVES: Final = {
+    _IE.AMEND: _I.AMENDED,
+    _IE.ACCEPT: _I.ACCEPTED,
+    _IE.WITHDRAW: _I.WITHDRAWN,
+    _IE.EXPIRE: _I.EXPIRED,
+}
 INTENT_TRANSITIONS: Final[dict[tuple[IntentState, IntentEvent], IntentState]] = {
-    (_I.OPEN, _IE.AMEND): _I.AMENDED,
-    (_I.OPEN, _IE.ACCEPT): _I.ACCEPTED,
-    (_I.OPEN, _IE.WITHDRAW): _I.WITHDRAWN,
-    (_I.OPEN, _IE.EXPIRE): _I.EXPIRED,
-    (_I.AMENDED, _IE.AMEND): _I.AMENDED,
-    (_I.AMENDED, _IE.ACCEPT): _I.ACCEPTED,
-    (_I.AMENDED, _IE.WITHDRAW): _I.WITHDRAWN,
-    (_I.AMENDED, _IE.EXPIRE): _I.EXPIRED,
+    **{(s, e): to for s in (_I.OPEN, _I.AMENDED) for e, to in _ON_MARKET_MOVES.items()},
     (_I.ACCEPTED, _IE.CONFIRM): _I.CLOSED,
     # Declined: back on the market (the revision is kept by the store, so
     # "open" here covers amended intents too).
@@ -74,20 +76,26 @@ OFFER_TRANSITIONS: Final[dict[tuple[OfferState, OfferEvent], OfferState]] = {
 }
 
 
+S = TypeVar("S", IntentState, OfferState)
+E = TypeVar("E", IntentEvent, OfferEvent)
+
+
+def _next(machine: str, table: Mapping[tuple[S, E], S], state: S, event: E) -> S:
+    """The state after ``event`` in ``table``; raises :class:`IllegalTransition`."""
+    try:
+        return table[(state, event)]
+    except KeyError:
+        raise IllegalTransition(machine, state.value, event.value) from None
+
+
 def next_intent_state(state: IntentState, event: IntentEvent) -> IntentState:
     """The state after ``event``; raises :class:`IllegalTransition`."""
-    try:
-        return INTENT_TRANSITIONS[(state, event)]
-    except KeyError:
-        raise IllegalTransition("intent", state.value, event.value) from None
+    return _next("intent", INTENT_TRANSITIONS, state, event)
 
 
 def next_offer_state(state: OfferState, event: OfferEvent) -> OfferState:
     """The state after ``event``; raises :class:`IllegalTransition`."""
-    try:
-        return OFFER_TRANSITIONS[(state, event)]
-    except KeyError:
-        raise IllegalTransition("offer", state.value, event.value) from None
+    return _next("offer", OFFER_TRANSITIONS, state, event)
 
 
 def intent_may(state: IntentState, event: IntentEvent) -> bool:

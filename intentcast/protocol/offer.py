@@ -93,9 +93,7 @@ class Offer(Body):
             raise InvalidMessage("payment_modes", "must name at least one payment mode")
         set_field(self, "payment_modes", modes)
         f.fixed_bytes("reply_key", self.reply_key, f.KEY_SIZE)
-        f.timestamp("created", self.created)
-        f.timestamp("valid_until", self.valid_until)
-        f.lifetime(self.created, self.valid_until, "valid_until")
+        f.validity(self.created, self.valid_until, "valid_until")
         if self.price_floor is not None:
             f.integer("price_floor", self.price_floor, 0, self.price)
             if "name-your-price" not in modes:
@@ -108,22 +106,23 @@ class Offer(Body):
 class SealedOuter(Body):
     """What the anonymous outers of sealed messages share (a sealed offer,
     a sealed deal): the sealed ``box``, its lifetime and the proof of work.
-    A type adds the field that routes it and checks that field first."""
+    A type adds the field that routes it (``ROUTE``), checked first."""
 
     #: The largest box this type carries.
     MAX_BOX: ClassVar[int]
+    #: The name of the field that routes this type (32 bytes: an id or a tag).
+    ROUTE: ClassVar[str]
 
     box: bytes
     created: int
     expires: int
     nonce: bytes = ZERO_NONCE
 
-    def _check_outer(self) -> None:
+    def __post_init__(self) -> None:
+        f.fixed_bytes(self.ROUTE, getattr(self, self.ROUTE), f.ID_SIZE)
         if type(self.box) is not bytes or not 0 < len(self.box) <= self.MAX_BOX:
             raise InvalidMessage("box", f"must be 1..{self.MAX_BOX} bytes")
-        f.timestamp("created", self.created)
-        f.timestamp("expires", self.expires)
-        f.lifetime(self.created, self.expires)
+        f.validity(self.created, self.expires)
         f.fixed_bytes("nonce", self.nonce, f.NONCE_SIZE)
 
 
@@ -138,12 +137,9 @@ class SealedOffer(SealedOuter):
 
     KIND: ClassVar = Kind.SEALED_OFFER
     MAX_BOX: ClassVar = MAX_OFFER_BOX
+    ROUTE: ClassVar = "intent_id"
 
     intent_id: bytes
-
-    def __post_init__(self) -> None:
-        f.fixed_bytes("intent_id", self.intent_id, f.ID_SIZE)
-        self._check_outer()
 
 
 wire_body(

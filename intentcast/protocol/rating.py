@@ -35,13 +35,6 @@ MAX_RATING_LIFETIME: Final = 366 * f.DAY
 DIMENSIONS: Final = {"described": "as described", "ontime": "on time", "comms": "communication"}
 
 
-def _lifetime(created: int, expires: int) -> None:
-    if expires <= created:
-        raise InvalidMessage("expires", "must be later than created")
-    if expires - created > MAX_RATING_LIFETIME:
-        raise InvalidMessage("expires", "must be at most 366 days after created")
-
-
 def _stars(field: str, value: object, *, optional: bool) -> int | None:
     if optional and value is None:
         return None
@@ -99,9 +92,7 @@ class Rating(Body):
         for name in DIMENSIONS:
             _stars(name, getattr(self, name), optional=True)
         f.text("text", self.text, MAX_RATING_TEXT, required=False)
-        f.timestamp("created", self.created)
-        f.timestamp("expires", self.expires)
-        _lifetime(self.created, self.expires)
+        f.validity(self.created, self.expires, most=MAX_RATING_LIFETIME)
         f.fixed_bytes("nonce", self.nonce, f.NONCE_SIZE)
 
     def dimensions(self) -> dict[str, int]:
@@ -127,9 +118,7 @@ class RatingReply(Body):
         f.fixed_bytes("deal", self.deal, f.ID_SIZE)
         f.fixed_bytes("vendor_key", self.vendor_key, f.KEY_SIZE)
         f.text("text", self.text, MAX_REPLY_TEXT)
-        f.timestamp("created", self.created)
-        f.timestamp("expires", self.expires)
-        _lifetime(self.created, self.expires)
+        f.validity(self.created, self.expires, most=MAX_RATING_LIFETIME)
         f.fixed_bytes("nonce", self.nonce, f.NONCE_SIZE)
 
 

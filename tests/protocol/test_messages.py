@@ -32,6 +32,11 @@ from .builders import (
     forge,
     intent_message,
     offer_message,
+    sealed_deal,
+    sealed_offer,
+    signed_accept,
+    signed_rating,
+    signed_receipt,
     vendor_keys,
 )
 from .strategies import intents, offers, small_messages
@@ -205,3 +210,48 @@ def test_a_body_reader_must_name_every_field() -> None:
 
     with pytest.raises(TypeError, match="exactly the fields"):
         body_reader(Terms, "terms", {"max_price": "max"})
+
+
+def _a_deal() -> tuple[Any, ...]:
+    keys, vkeys = customer_keys(), vendor_keys()
+    intent = sign(intent_message(keys), keys.signing, params=NO_WORK)
+    offer = sign(offer_message(intent, vkeys), vkeys.signing)
+    return keys, vkeys, intent, offer, signed_accept(intent, offer, keys)
+
+
+def test_lifetime_errors_name_the_field_and_the_kinds_most() -> None:
+    """One check serves every kind with a lifetime (``fields.validity``):
+    the error names the field the kind calls its end, and the kind's own
+    maximum (30 days, a rating 366)."""
+    keys, vkeys, intent, offer, accept = _a_deal()
+    rating = signed_rating(signed_receipt(accept, vkeys), keys).message
+    i, o = intent.message, offer.message
+    refused: list[tuple[Any, dict[str, Any], str, str]] = [
+        (i, {"expires": NOW + 31 * DAY}, "expires", "must be at most 30 days after created"),
+        (i, {"expires": NOW}, "expires", "must be later than created"),
+        (o, {"valid_until": NOW + 31 * DAY}, "valid_until", "must be at most 30 days after"),
+        (o, {"created": "soon"}, "created", "must be an integer"),
+        (rating, {"expires": rating.created + 367 * DAY}, "expires", "at most 366 days after"),
+    ]
+    for message, change, field, problem in refused:
+        with pytest.raises(InvalidMessage) as err:
+            replace(message, **change)
+        assert (err.value.field, problem in err.value.problem) == (field, True)
+    replace(rating, expires=rating.created + 366 * DAY)  # a rating's own maximum
+
+
+def test_a_sealed_outer_checks_its_own_routing_field_first() -> None:
+    """Both sealed outers check the field that routes them (``ROUTE``)
+    before the box and the lifetime they share."""
+    _, vkeys, intent, offer, accept = _a_deal()
+    outers = (
+        (sealed_offer(offer, intent).message, "intent_id"),
+        (sealed_deal(accept, to=offer.id, recipient=vkeys.reply_public).message, "to"),
+    )
+    for outer, route in outers:
+        with pytest.raises(InvalidMessage) as err:
+            replace(outer, **{route: b"short", "box": b""})
+        assert err.value.field == route
+        with pytest.raises(InvalidMessage) as err:
+            replace(outer, box=b"")
+        assert err.value.field == "box"
