@@ -22,6 +22,7 @@ from intentcast.protocol.vocab import (
     PREFERENCE_CRITERIA,
 )
 
+from ..api.answers import OfferView, Open, TermsView
 from ..api.context import ApiContext
 from ..api.errors import ApiError
 from ..api.render import offer_json, terms_json
@@ -41,6 +42,78 @@ PAYMENT_MEANINGS: Final = {
 RECENT_INTENTS: Final = 50
 #: Longest list of ``GET /v1/vendor/offers`` (newest first).
 MAX_VENDOR_OFFERS: Final = 500
+
+
+# --- answers ---------------------------------------------------------------------------
+
+
+class WebLogin(Open):
+    #: The one-time sign-in link; it works once, within ``expires_in`` seconds.
+    url: str
+    expires_in: float
+
+
+class WebSession(Open):
+    #: The CSRF token every change of this session carries in ``X-CSRF-Token``.
+    csrf: str
+    version: str
+
+
+class WebLogout(Open):
+    signed_out: bool
+
+
+class Vocab(Open):
+    categories: list[str]
+    currencies: list[str]
+    countries: list[str]
+    payment_modes: dict[str, str]
+    customer_terms: dict[str, str]
+    preference_criteria: list[str]
+    disclosure_fields: list[str]
+    profile: dict[str, str]
+    roles: list[str]
+
+
+class MadeIntent(Open):
+    id: str
+    title: str
+    category: str
+    quantity: int
+    terms: TermsView
+
+
+class MadeOffer(Open):
+    state: str
+    intent: MadeIntent
+    offer: OfferView
+
+
+class VendorOffers(Open):
+    offers: list[MadeOffer]
+    total: int
+
+
+class CatalogItem(Open):
+    sku: str
+    category: str
+    title: str
+    price: int
+    price_text: str
+    floor: int | None
+    stock: int
+    ships_to: list[str]
+    delivery_days: int
+    customer_terms: list[str]
+    payment_modes: list[str]
+
+
+class VendorCatalog(Open):
+    name: str | None
+    items: list[CatalogItem]
+
+
+# --- the endpoints -------------------------------------------------------------------
 
 
 class NeedsToken(ApiError):
