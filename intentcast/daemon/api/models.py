@@ -142,6 +142,15 @@ Attributes = Annotated[
     ),
 ]
 
+#: The two forms of an amount: minor units, or a string in major units
+#: (here with up to 4 decimals; each currency's own limit is checked by
+#: :func:`_by_currency`'s ``anyOf`` or by the handler).
+AMOUNT: Final[list[dict[str, Any]]] = [
+    {"type": "integer", "minimum": 0, "maximum": f.MAX_AMOUNT},
+    {"type": "string", "pattern": amount_pattern(4, 15)},
+]
+#: A short note: a reason, a confirm's or decline's text, a message.
+Note = Annotated[str, Field(max_length=f.MAX_NOTE, pattern=TEXT)]
 Days = Annotated[float, Field(ge=0.001, le=30, description="days (at most 30)")]
 MaxPrice = Annotated[
     int | str,
@@ -149,10 +158,7 @@ MaxPrice = Annotated[
         {
             "description": "the most you pay for the whole quantity: minor units (59990) or "
             "an amount string in major units ('599.90', as many decimals as the currency has)",
-            "oneOf": [
-                {"type": "integer", "minimum": 0, "maximum": f.MAX_AMOUNT},
-                {"type": "string", "pattern": amount_pattern(4, 15)},
-            ],
+            "oneOf": AMOUNT,
             "examples": ["599.90"],
         }
     ),
@@ -323,7 +329,7 @@ class IntentChanges(Model):
 class Withdraw(Model):
     """Why the intent is withdrawn (published with the withdrawal)."""
 
-    reason: Annotated[str, Field(max_length=f.MAX_NOTE, pattern=TEXT)] = ""
+    reason: Note = ""
 
 
 MessageType = Literal["status", "cancel", "return", "shipped", "delivered", "other"]
@@ -378,10 +384,7 @@ class Accept(Model):
             {
                 "description": "the price paid: minor units or an amount string; under "
                 "name-your-price at least the offer's floor (default: the price the ranking shows)",
-                "oneOf": [
-                    {"type": "integer", "minimum": 0, "maximum": f.MAX_AMOUNT},
-                    {"type": "string", "pattern": amount_pattern(4, 15)},
-                ],
+                "oneOf": AMOUNT,
             }
         ),
     ] = 0

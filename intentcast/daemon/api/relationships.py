@@ -11,7 +11,6 @@ from pydantic import Field
 from starlette.requests import Request
 
 from intentcast.node import relationships as node
-from intentcast.protocol import fields as f
 from intentcast.store import Relationship, ThreadEntry
 
 from .answers import Open
@@ -19,7 +18,7 @@ from .bodies import validate
 from .context import ApiContext
 from .handlers import _body
 from .lookup import resolve
-from .models import HEX_ID, TEXT, DisclosureName, DisclosureValue, MessageType, Model
+from .models import HEX_ID, DisclosureName, DisclosureValue, MessageType, Model, Note
 
 # --- requests and answers ----------------------------------------------------------
 
@@ -28,7 +27,7 @@ class ThreadMessage(Model):
     """A message on a deal: a ``type`` and a short ``text``; ``re`` the id
     (prefix) of the thread message it answers."""
 
-    text: Annotated[str, Field(max_length=f.MAX_NOTE, pattern=TEXT)] = ""
+    text: Note = ""
     type: MessageType = "other"
     re: Annotated[str, Field(pattern=HEX_ID)] | None = None
 
@@ -36,7 +35,7 @@ class ThreadMessage(Model):
 class Forget(Model):
     """Ask the deal's vendor to delete what it holds about you."""
 
-    reason: Annotated[str, Field(max_length=f.MAX_NOTE, pattern=TEXT)] = ""
+    reason: Note = ""
 
 
 class DetailUpdate(Model):

@@ -22,7 +22,7 @@ from .context import ApiContext, Created
 from .errors import ApiError
 from .handlers import _body, seconds
 from .lookup import resolve
-from .models import REQUIRED_TEXT, TEXT, MessageType, Model
+from .models import REQUIRED_TEXT, MessageType, Model, Note
 from .render import deal_json
 
 #: Longest long poll of ``GET /v1/vendor/work`` (seconds); below the lease,
@@ -81,7 +81,7 @@ class VendorAnswer(VendorSession):
         ),
     ] = []  # noqa: RUF012 (a pydantic model: each instance gets its own copy)
     confirm: bool = False
-    text: Annotated[str, Field(max_length=f.MAX_NOTE, pattern=TEXT)] = ""
+    text: Note = ""
     #: A thread item (after the deal): the type of the message back with
     #: ``text``; none for no message.
     reply_type: MessageType | None = None
@@ -91,7 +91,7 @@ class VendorReply(Model):
     """The owner's confirm or decline of an accept that waits for it: the
     note (confirm) or reason (decline) the customer reads."""
 
-    text: Annotated[str, Field(max_length=f.MAX_NOTE, pattern=TEXT)] = ""
+    text: Note = ""
 
 
 class Attached(Open):
