@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import socket
 import time
 from collections.abc import Iterator
@@ -159,6 +160,9 @@ def test_the_description_needs_no_token_and_is_complete(node: tuple[Path, Daemon
     assert schemas["Terms"]["properties"]["min_stars"]["maximum"] == 5
     assert "EUR" in schemas["Terms"]["properties"]["currency"]["enum"]
     assert schemas["Terms"]["properties"]["max_price"]["examples"]
+    # Every reference names a schema the document holds.
+    refs = set(re.findall(r'"#/components/schemas/([^"]+)"', json.dumps(doc)))
+    assert refs and refs <= set(schemas), sorted(refs - set(schemas))
     for e in ENDPOINTS:
         op = doc["paths"][e.path][e.method.lower()]
         ok = op["responses"][str(e.status)]["content"]

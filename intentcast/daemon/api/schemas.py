@@ -1,8 +1,8 @@
 """The OpenAPI document's ``components.schemas``: the JSON Schema of every
 request and answer model, gathered from the modules that declare them
 (requests in :mod:`.models`, answers in :mod:`.answers`, and each
-resource's own in :mod:`.vendor`, :mod:`.relationships` and the web app's
-:mod:`..web.handlers`)."""
+resource's own in :mod:`.vendor`, :mod:`.relationships`, :mod:`.ratings`
+and the web app's :mod:`..web.handlers`)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from typing import Any, Final
 from pydantic import BaseModel
 
 from ..web import handlers as web
-from . import answers, models, relationships, vendor
+from . import answers, models, ratings, relationships, vendor
 
 #: Every model of the OpenAPI document's ``components.schemas``.
 MODELS: Final[tuple[type[BaseModel], ...]] = (
@@ -53,6 +53,11 @@ MODELS: Final[tuple[type[BaseModel], ...]] = (
     relationships.Relationships,
     relationships.RelationshipAnswer,
     relationships.Sent,
+    ratings.Rate,
+    ratings.RatingReplyBody,
+    ratings.RateAnswer,
+    ratings.VendorRatings,
+    ratings.ReplyAnswer,
 )
 
 
