@@ -25,6 +25,7 @@ from intentcast.protocol.vocab import (
 from ..api.answers import OfferView, Open, TermsView
 from ..api.context import ApiContext
 from ..api.errors import ApiError
+from ..api.handlers import query_limit
 from ..api.render import offer_json, terms_json
 from .gate import session_of
 from .sessions import LOGIN_SECONDS
@@ -123,12 +124,6 @@ class NeedsToken(ApiError):
     code = "unauthorized"
 
 
-class BadLimit(ApiError):
-    """A list's ``limit`` out of its range."""
-
-    code = "invalid"
-
-
 class NoSession(ApiError):
     """A call only a signed-in browser may make."""
 
@@ -202,10 +197,8 @@ async def vendor_offers(request: Request, ctx: ApiContext) -> dict[str, Any]:
     """Offers this node made as a vendor, newest first (at most ``limit``,
     500 by default), with the intent each answers (the intents that
     matched) and where each stands; ``total`` counts them all."""
-    limit = request.query_params.get("limit", str(MAX_VENDOR_OFFERS))
-    if not (limit.isascii() and limit.isdigit() and 0 < int(limit) <= MAX_VENDOR_OFFERS):
-        raise BadLimit(f"limit must be a whole number from 1 to {MAX_VENDOR_OFFERS}")
-    made = ctx.node.store.offers.newest_made(int(limit))
+    limit = query_limit(request, MAX_VENDOR_OFFERS) or MAX_VENDOR_OFFERS
+    made = ctx.node.store.offers.newest_made(limit)
     return {
         "offers": [
             {
