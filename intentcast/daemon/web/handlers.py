@@ -24,7 +24,7 @@ from intentcast.protocol.vocab import (
 
 from ..api.answers import OfferView, Open, TermsView
 from ..api.context import ApiContext
-from ..api.errors import ApiError
+from ..api.errors import Unauthorized
 from ..api.handlers import query_limit
 from ..api.render import offer_json, terms_json
 from .gate import session_of
@@ -117,25 +117,11 @@ class VendorCatalog(Open):
 # --- the endpoints -------------------------------------------------------------------
 
 
-class NeedsToken(ApiError):
-    """A call only a holder of the API token may make."""
-
-    status = 401
-    code = "unauthorized"
-
-
-class NoSession(ApiError):
-    """A call only a signed-in browser may make."""
-
-    status = 401
-    code = "unauthorized"
-
-
 async def web_login(request: Request, ctx: ApiContext) -> dict[str, Any]:
     """A one-time sign-in link for the web app (token holders only): the
     link works once, within a minute, and sets the browser's session cookie."""
     if "authorization" not in request.headers:
-        raise NeedsToken("a sign-in link needs the API token: run intentcast open")
+        raise Unauthorized("a sign-in link needs the API token: run intentcast open")
     code = ctx.web.new_code()
     host, port = request.scope["server"]
     return {
@@ -149,7 +135,7 @@ async def web_session(request: Request, ctx: ApiContext) -> dict[str, Any]:
     in ``X-CSRF-Token``."""
     found = session_of(request.scope, dict(request.scope["headers"]), ctx.web)
     if found is None:
-        raise NoSession("not signed in: run intentcast open")
+        raise Unauthorized("not signed in: run intentcast open")
     return {"csrf": found[1].csrf, "version": ctx.version}
 
 
@@ -157,7 +143,7 @@ async def web_logout(request: Request, ctx: ApiContext) -> dict[str, Any]:
     """End the browser's session."""
     found = session_of(request.scope, dict(request.scope["headers"]), ctx.web)
     if found is None:
-        raise NoSession("not signed in")
+        raise Unauthorized("not signed in")
     ctx.web.end(found[0])
     return {"signed_out": True}
 
