@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -23,6 +23,7 @@ from rich.table import Table
 from intentcast.sdk.client import Client, ClientError, NotRunning, default_home
 
 F = TypeVar("F", bound=Callable[..., Any])
+T = TypeVar("T")
 
 
 def home_option(fn: F) -> F:
@@ -65,6 +66,23 @@ def table(*columns: str, right: tuple[str, ...] = ()) -> Table:
 def print_json(data: Any) -> None:
     """Print ``data`` as indented JSON."""
     click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+def print_answer(data: Any, as_json: bool, show: Callable[[Any], None]) -> None:
+    """Print a command's answer: the JSON document with ``--json``, else
+    what ``show`` makes of it for a person."""
+    if as_json:
+        print_json(data)
+    else:
+        show(data)
+
+
+def print_each(items: Sequence[T], line: Callable[[T], None], empty: str) -> None:
+    """``line`` for every item of a list, or ``empty`` when there is none."""
+    if not items:
+        click.echo(empty)
+    for item in items:
+        line(item)
 
 
 class NodeNotRunning(click.ClickException):
@@ -120,6 +138,8 @@ __all__ = [
     "home_option",
     "json_option",
     "plural",
+    "print_answer",
+    "print_each",
     "print_json",
     "short",
     "table",

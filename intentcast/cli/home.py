@@ -17,7 +17,7 @@ from .common import (
     home_option,
     json_option,
     plural,
-    print_json,
+    print_answer,
     short,
 )
 
@@ -217,10 +217,10 @@ def vendor_attach(home: Path, bot: Path, verbose: bool) -> None:
 @json_option
 def status(home: Path, as_json: bool) -> None:
     """The running node at a glance."""
-    data = Client(home).get("/v1/status")
-    if as_json:
-        print_json(data)
-        return
+    print_answer(Client(home).get("/v1/status"), as_json, _print_status)
+
+
+def _print_status(data: dict[str, Any]) -> None:
     roles = ", ".join(data["roles"])
     click.echo(f"node      {data['peer_id']} ({roles}), up {data['uptime_seconds']:.0f} s")
     for addr in data["addrs"]:
@@ -261,10 +261,10 @@ def peers(home: Path, as_json: bool, addr: str | None) -> None:
             )
         elif not as_json:
             click.echo(f"connected to {answer['peer_id']}")
-    data = client.get("/v1/peers")
-    if as_json:
-        print_json(data)
-        return
+    print_answer(client.get("/v1/peers"), as_json, _print_peers)
+
+
+def _print_peers(data: dict[str, Any]) -> None:
     click.echo(f"{len(data['connected'])} connected")
     for p in data["connected"]:
         click.echo(f"  {p['peer_id']}  {' '.join(p['addrs'])}")

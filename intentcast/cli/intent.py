@@ -20,7 +20,17 @@ from intentcast.protocol.vocab import CURRENCIES, KNOWN_CUSTOMER_TERMS, PAYMENT_
 from intentcast.sdk.client import ApiFailure
 
 from .categories import check_draft_category
-from .common import Client, check_amount, home_option, json_option, plural, print_json, short
+from .common import (
+    Client,
+    check_amount,
+    home_option,
+    json_option,
+    plural,
+    print_answer,
+    print_each,
+    print_json,
+    short,
+)
 from .market import print_no_offer_hints, print_offers, wait_for_offers
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -171,6 +181,22 @@ def load_draft_file(path: Path) -> dict[str, Any]:
     return loaded
 
 
+#: The flags that set one value of the draft: the flag, the draft's key,
+#: and whether the key is one of the draft's ``terms``.
+_VALUE_FLAGS: Final = (
+    ("category", "category", False),
+    ("title", "title", False),
+    ("description", "description", False),
+    ("quantity", "quantity", False),
+    ("lifetime_days", "lifetime_days", False),
+    ("max_price", "max_price", True),
+    ("currency", "currency", True),
+    ("region", "region", True),
+    ("deliver_within", "deliver_within_days", True),
+    ("min_stars", "min_stars", True),
+)
+
+
 def build_draft(draft_file: Path | None, **flags: Any) -> dict[str, Any]:
     """The JSON draft from an optional file and the flags given."""
     draft: dict[str, Any] = {}
@@ -182,15 +208,9 @@ def build_draft(draft_file: Path | None, **flags: Any) -> dict[str, Any]:
             f"{draft_file}: terms must be a table (max_price, currency, region, ...)"
         )
     terms: dict[str, Any] = dict(given_terms)
-    for flag, key in (
-        ("category", "category"),
-        ("title", "title"),
-        ("description", "description"),
-        ("quantity", "quantity"),
-        ("lifetime_days", "lifetime_days"),
-    ):
+    for flag, key, in_terms in _VALUE_FLAGS:
         if flags.get(flag) is not None:
-            draft[key] = flags[flag]
+            (terms if in_terms else draft)[key] = flags[flag]
     if flags.get("attrs"):
         given_attributes = draft.get("attributes", {})
         if not isinstance(given_attributes, dict):
@@ -199,15 +219,6 @@ def build_draft(draft_file: Path | None, **flags: Any) -> dict[str, Any]:
             **given_attributes,
             **dict(map(_attribute, flags["attrs"])),
         }
-    for flag, key in (
-        ("max_price", "max_price"),
-        ("currency", "currency"),
-        ("region", "region"),
-        ("deliver_within", "deliver_within_days"),
-        ("min_stars", "min_stars"),
-    ):
-        if flags.get(flag) is not None:
-            terms[key] = flags[flag]
     if flags.get("cterms"):
         terms["customer_terms"] = list(flags["cterms"])
     if flags.get("pay"):
@@ -276,14 +287,12 @@ def print_intent_line(i: dict[str, Any]) -> None:
 @json_option
 def list_(home: Path, as_json: bool) -> None:
     """Your intentcasts, newest first."""
-    data = Client(home).get("/v1/intents")
-    if as_json:
-        print_json(data)
-        return
-    if not data["intents"]:
-        click.echo("no intents yet; post one with: intentcast intent post --help")
-    for i in data["intents"]:
-        print_intent_line(i)
+    print_answer(Client(home).get("/v1/intents"), as_json, _print_intents)
+
+
+def _print_intents(data: dict[str, Any]) -> None:
+    empty = "no intents yet; post one with: intentcast intent post --help"
+    print_each(data["intents"], print_intent_line, empty)
 
 
 @intent.command()
@@ -292,10 +301,10 @@ def list_(home: Path, as_json: bool) -> None:
 @click.argument("key")
 def show(home: Path, as_json: bool, key: str) -> None:
     """One intentcast, by id or prefix."""
-    data = Client(home).get(f"/v1/intents/{key}")
-    if as_json:
-        print_json(data)
-        return
+    print_answer(Client(home).get(f"/v1/intents/{key}"), as_json, _print_intent)
+
+
+def _print_intent(data: dict[str, Any]) -> None:
     i = data["intent"]
     t = i["terms"]
     click.echo(f"{i['title']}  ({i['state']}, revision {i['revision']})")
@@ -320,10 +329,11 @@ def show(home: Path, as_json: bool, key: str) -> None:
 def withdraw(home: Path, as_json: bool, key: str, reason: str) -> None:
     """Take an intentcast off the market, everywhere."""
     data = Client(home).post(f"/v1/intents/{key}/withdraw", {"reason": reason})
-    if as_json:
-        print_json(data)
-    else:
-        click.echo(f"Withdrew {short(data['intent']['key'])} {data['intent']['title']!r}")
+    print_answer(data, as_json, lambda d: click.echo(f"Withdrew {_named(d['intent'])}"))
+
+
+def _named(i: dict[str, Any]) -> str:
+    return f"{short(i['key'])} {i['title']!r}"
 
 
 @intent.command()
@@ -336,8 +346,9 @@ def amend(home: Path, as_json: bool, key: str, draft_file: Path | None, **flags:
     draft = build_draft(draft_file, **flags)
     with flag_errors():
         data = Client(home).post(f"/v1/intents/{key}/amend", draft)
-    if as_json:
-        print_json(data)
-        return
+    print_answer(data, as_json, _print_amended)
+
+
+def _print_amended(data: dict[str, Any]) -> None:
     i = data["intent"]
-    click.echo(f"Amended {short(i['key'])} {i['title']!r}: now revision {i['revision']}")
+    click.echo(f"Amended {_named(i)}: now revision {i['revision']}")

@@ -20,6 +20,8 @@ from .common import (
     home_option,
     json_option,
     plural,
+    print_answer,
+    print_each,
     print_json,
     short,
     table,
@@ -161,11 +163,7 @@ def wait_for_offers(client: Client, key: str, since: int, seconds: float) -> dic
 def offers(home: Path, as_json: bool, intent: str) -> None:
     """Offers for INTENT (id or prefix): ranked, with score breakdown, and
     rejected, with reasons."""
-    data = Client(home).get(f"/v1/intents/{intent}/offers")
-    if as_json:
-        print_json(data)
-    else:
-        print_offers(data)
+    print_answer(Client(home).get(f"/v1/intents/{intent}/offers"), as_json, print_offers)
 
 
 def print_deal(d: dict[str, Any]) -> None:
@@ -268,11 +266,8 @@ def deals(home: Path, as_json: bool, deal: str | None, answer: str | None, text:
         data = client.post(f"/v1/deals/{deal}/{answer}", {"text": text})
     else:
         data = client.get(f"/v1/deals/{deal}") if deal else client.get("/v1/deals")
-    if as_json:
-        print_json(data)
-        return
-    found = [data["deal"]] if deal else data["deals"]
-    if not found:
-        click.echo("no deals yet")
-    for d in found:
-        print_deal(d)
+    print_answer(data, as_json, _print_deals)
+
+
+def _print_deals(data: dict[str, Any]) -> None:
+    print_each([data["deal"]] if "deal" in data else data["deals"], print_deal, "no deals yet")

@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from .common import Client, home_option, json_option, print_json, short
+from .common import Client, home_option, json_option, print_answer, short
 
 _STARS = click.FloatRange(0, 5)
 
@@ -45,10 +45,10 @@ def rate(  # noqa: PLR0917  (click passes options positionally)
     ):
         if value is not None:
             body[name] = value
-    data = Client(home).post(f"/v1/deals/{deal}/rate", body)
-    if as_json:
-        print_json(data)
-        return
+    print_answer(Client(home).post(f"/v1/deals/{deal}/rate", body), as_json, _print_rated)
+
+
+def _print_rated(data: dict[str, Any]) -> None:
     r = data["rating"]
     when = datetime.datetime.fromtimestamp(r["send_at"], datetime.UTC).strftime("%Y-%m-%d %H:%M")
     click.echo(
@@ -86,11 +86,7 @@ def ratings(ctx: click.Context, home: Path, as_json: bool, vendor: str | None) -
     if ctx.invoked_subcommand is not None:
         return
     query = f"?vendor={vendor}" if vendor else ""
-    data = Client(home).get(f"/v1/ratings{query}")
-    if as_json:
-        print_json(data)
-    else:
-        print_ratings(data)
+    print_answer(Client(home).get(f"/v1/ratings{query}"), as_json, print_ratings)
 
 
 @ratings.command()
@@ -102,7 +98,8 @@ def reply(home: Path, as_json: bool, deal: str, text: str) -> None:
     """Reply in public to the rating of your DEAL (id or prefix); a later
     reply replaces it."""
     data = Client(home).post(f"/v1/ratings/{deal}/reply", {"text": text})
-    if as_json:
-        print_json(data)
-    else:
-        click.echo(f"replied to the rating of deal {short(data['reply']['deal'])}")
+    print_answer(data, as_json, _print_replied)
+
+
+def _print_replied(data: dict[str, Any]) -> None:
+    click.echo(f"replied to the rating of deal {short(data['reply']['deal'])}")

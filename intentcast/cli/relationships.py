@@ -12,7 +12,15 @@ import click
 from intentcast.protocol.relationship import MESSAGE_TYPES
 from intentcast.protocol.vocab import DISCLOSURE_FIELDS
 
-from .common import Client, home_option, json_option, plural, print_json, short
+from .common import (
+    Client,
+    home_option,
+    json_option,
+    plural,
+    print_answer,
+    print_each,
+    short,
+)
 
 
 def _when(seconds: int | None) -> str:
@@ -87,14 +95,12 @@ def relationships(home: Path, as_json: bool) -> None:
     holds (and whether it acknowledged your latest value), and the
     delete-after-deal deadlines, overdue ones marked. On a vendor's node:
     what the shop holds under each deal."""
-    data = Client(home).get("/v1/relationships")
-    if as_json:
-        print_json(data)
-        return
-    if not data["relationships"]:
-        click.echo("no relationships yet: a confirmed deal starts one")
-    for r in data["relationships"]:
-        print_relationship(r, thread=False)
+    print_answer(Client(home).get("/v1/relationships"), as_json, _print_relationships)
+
+
+def _print_relationships(data: dict[str, Any]) -> None:
+    empty = "no relationships yet: a confirmed deal starts one"
+    print_each(data["relationships"], lambda r: print_relationship(r, thread=False), empty)
 
 
 @click.command()
@@ -109,10 +115,11 @@ def relationship(home: Path, as_json: bool, vendor: str) -> None:
         client.get(f"/v1/relationships/{r['deal']}")["relationship"]
         for r in _matching(client, vendor)
     ]
-    if as_json:
-        print_json({"relationships": found})
-        return
-    for r in found:
+    print_answer({"relationships": found}, as_json, _print_threads)
+
+
+def _print_threads(data: dict[str, Any]) -> None:
+    for r in data["relationships"]:
         print_relationship(r, thread=True)
 
 
@@ -140,10 +147,8 @@ def message(home: Path, as_json: bool, deal: str, text: str, kind: str) -> None:
     data = client.post(
         f"/v1/relationships/{matches[0]['deal']}/messages", {"text": text, "type": kind}
     )
-    if as_json:
-        print_json(data)
-        return
-    click.echo(f"sent to {matches[0]['vendor']}; see: intentcast relationship {short(deal)}")
+    said = f"sent to {matches[0]['vendor']}; see: intentcast relationship {short(deal)}"
+    print_answer(data, as_json, lambda _: click.echo(said))
 
 
 @click.command("update-detail")
@@ -183,9 +188,10 @@ def update_detail(  # noqa: PLR0917  (click passes options positionally)
         if old is not None:
             body["old"] = old
         data = client.post("/v1/details", body)
-    if as_json:
-        print_json(data)
-        return
+    print_answer(data, as_json, _print_updates)
+
+
+def _print_updates(data: dict[str, Any]) -> None:
     if not data["sent"]:
         click.echo("no vendor holds another value of it: nothing sent")
         return
@@ -208,9 +214,11 @@ def forget(home: Path, as_json: bool, vendor: str, reason: str) -> None:
         if r["role"] != "customer" or r["deleted"] is not None:
             continue
         sent += client.post(f"/v1/relationships/{r['deal']}/forget", {"reason": reason})["sent"]
-    if as_json:
-        print_json({"sent": sent})
-        return
+    print_answer({"sent": sent}, as_json, _print_forget)
+
+
+def _print_forget(data: dict[str, Any]) -> None:
+    sent = data["sent"]
     if not sent:
         click.echo("nothing to ask: the vendor has already deleted what it held")
         return

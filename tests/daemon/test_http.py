@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import socket
 import time
 from collections.abc import Iterator
@@ -19,7 +20,9 @@ import pytest
 
 from intentcast.daemon.api.app import BODY_SECONDS, MAX_BODY
 from intentcast.daemon.api.endpoints import ENDPOINTS
+from intentcast.daemon.api.handlers import MAX_LIST
 from intentcast.daemon.process import DaemonInfo
+from intentcast.daemon.web.handlers import MAX_VENDOR_OFFERS
 
 from ..cli.test_commands import init, ok_json, running
 
@@ -159,6 +162,9 @@ def test_the_description_needs_no_token_and_is_complete(node: tuple[Path, Daemon
     assert schemas["Terms"]["properties"]["min_stars"]["maximum"] == 5
     assert "EUR" in schemas["Terms"]["properties"]["currency"]["enum"]
     assert schemas["Terms"]["properties"]["max_price"]["examples"]
+    # Every reference names a schema the document holds.
+    refs = set(re.findall(r'"#/components/schemas/([^"]+)"', json.dumps(doc)))
+    assert refs and refs <= set(schemas), sorted(refs - set(schemas))
     for e in ENDPOINTS:
         op = doc["paths"][e.path][e.method.lower()]
         ok = op["responses"][str(e.status)]["content"]
@@ -175,3 +181,14 @@ def test_the_description_needs_no_token_and_is_complete(node: tuple[Path, Daemon
         assert "/v1/intents/{key}/amend" in page.text and "IntentDraft" in page.text
         assert "http://" not in page.text.replace(info.url, "")
         assert "https://" not in page.text and "<script" not in page.text
+
+
+def test_a_list_limit_out_of_range_is_one_named_error(node: tuple[Path, DaemonInfo]) -> None:
+    with api(node[1]) as client:
+        for path, most in (("/v1/intents", MAX_LIST), ("/v1/vendor/offers", MAX_VENDOR_OFFERS)):
+            assert client.get(path, params={"limit": 1}).status_code == 200
+            assert client.get(path, params={"limit": most}).status_code == 200
+            for bad in ("0", str(most + 1), "-1", "1.5", "ten", "", "1" * 5000):
+                status, code, message = error_of(client.get(path, params={"limit": bad}))
+                assert (status, code) == (400, "invalid"), (path, bad)
+                assert message == f"limit must be a whole number from 1 to {most}"

@@ -16,6 +16,12 @@ from starlette.responses import HTMLResponse, Response
 # The web app (daemon/web) adds the endpoints it needs beyond the CLI's.
 from ..web.handlers import (
     MAX_VENDOR_OFFERS,
+    VendorCatalog,
+    VendorOffers,
+    Vocab,
+    WebLogin,
+    WebLogout,
+    WebSession,
     vendor_catalog,
     vendor_offers,
     vocab,
@@ -55,6 +61,13 @@ from .ratings import (
     vendor_ratings,
 )
 from .relationships import (
+    DetailUpdate,
+    Forget,
+    RelationshipAnswer,
+    Relationships,
+    Resend,
+    Sent,
+    ThreadMessage,
     forget,
     list_relationships,
     resend_details,
@@ -62,8 +75,17 @@ from .relationships import (
     show_relationship,
     update_detail,
 )
+from .schemas import component_schemas
 from .vendor import (
     MAX_WORK_POLL,
+    Answered,
+    Attached,
+    Detached,
+    VendorAnswer,
+    VendorAttach,
+    VendorReply,
+    VendorSession,
+    Work,
     confirm_deal,
     decline_deal,
     vendor_answer,
@@ -221,53 +243,51 @@ ENDPOINTS: Final = (
         body=RatingReplyBody,
         answer=ReplyAnswer,
     ),
-    Endpoint("GET", "/v1/relationships", list_relationships, answer=answers.Relationships),
-    Endpoint(
-        "GET", "/v1/relationships/{deal}", show_relationship, answer=answers.RelationshipAnswer
-    ),
+    Endpoint("GET", "/v1/relationships", list_relationships, answer=Relationships),
+    Endpoint("GET", "/v1/relationships/{deal}", show_relationship, answer=RelationshipAnswer),
     Endpoint(
         "POST",
         "/v1/relationships/{deal}/messages",
         send_message,
-        body=models.ThreadMessage,
-        answer=answers.Sent,
+        body=ThreadMessage,
+        answer=Sent,
     ),
     Endpoint(
         "POST",
         "/v1/relationships/{deal}/forget",
         forget,
-        body=models.Forget,
-        answer=answers.Sent,
+        body=Forget,
+        answer=Sent,
     ),
-    Endpoint("POST", "/v1/details", update_detail, body=models.DetailUpdate, answer=answers.Sent),
-    Endpoint("POST", "/v1/details/resend", resend_details, body=models.Resend, answer=answers.Sent),
+    Endpoint("POST", "/v1/details", update_detail, body=DetailUpdate, answer=Sent),
+    Endpoint("POST", "/v1/details/resend", resend_details, body=Resend, answer=Sent),
     Endpoint(
         "POST",
         "/v1/deals/{deal}/confirm",
         confirm_deal,
-        body=models.VendorReply,
+        body=VendorReply,
         answer=answers.DealAnswer,
     ),
     Endpoint(
         "POST",
         "/v1/deals/{deal}/decline",
         decline_deal,
-        body=models.VendorReply,
+        body=VendorReply,
         answer=answers.DealAnswer,
     ),
     Endpoint(
         "POST",
         "/v1/vendor/attach",
         vendor_attach,
-        body=models.VendorAttach,
-        answer=answers.Attached,
+        body=VendorAttach,
+        answer=Attached,
         status=201,
     ),
     Endpoint(
         "GET",
         "/v1/vendor/work",
         vendor_work,
-        answer=answers.Work,
+        answer=Work,
         query=(
             Query(
                 "session",
@@ -286,21 +306,21 @@ ENDPOINTS: Final = (
         "POST",
         "/v1/vendor/work/{work}",
         vendor_answer,
-        body=models.VendorAnswer,
-        answer=answers.Answered,
+        body=VendorAnswer,
+        answer=Answered,
     ),
     Endpoint(
         "POST",
         "/v1/vendor/detach",
         vendor_detach,
-        body=models.VendorSession,
-        answer=answers.Detached,
+        body=VendorSession,
+        answer=Detached,
     ),
     Endpoint(
         "GET",
         "/v1/vendor/offers",
         vendor_offers,
-        answer=answers.VendorOffers,
+        answer=VendorOffers,
         query=(
             Query(
                 "limit",
@@ -309,11 +329,11 @@ ENDPOINTS: Final = (
             ),
         ),
     ),
-    Endpoint("GET", "/v1/vendor/catalog", vendor_catalog, answer=answers.VendorCatalog),
-    Endpoint("GET", "/v1/vocab", vocab, answer=answers.Vocab),
-    Endpoint("POST", "/v1/web/login", web_login, answer=answers.WebLogin),
-    Endpoint("GET", "/v1/web/session", web_session, answer=answers.WebSession),
-    Endpoint("POST", "/v1/web/logout", web_logout, answer=answers.WebLogout),
+    Endpoint("GET", "/v1/vendor/catalog", vendor_catalog, answer=VendorCatalog),
+    Endpoint("GET", "/v1/vocab", vocab, answer=Vocab),
+    Endpoint("POST", "/v1/web/login", web_login, answer=WebLogin),
+    Endpoint("GET", "/v1/web/session", web_session, answer=WebSession),
+    Endpoint("POST", "/v1/web/logout", web_logout, answer=WebLogout),
 )
 
 _PATH_PARAMS: Final = {
@@ -388,7 +408,7 @@ def openapi_document(
     paths: dict[str, dict[str, Any]] = {}
     for e in ENDPOINTS:
         paths.setdefault(e.path, {})[e.method.lower()] = _operation(e)
-    schemas = answers.component_schemas()
+    schemas = component_schemas()
     if now is not None:
         for name in ("Terms", "TermsChanges"):
             schemas[name]["properties"]["deliver_by"]["minimum"] = now + 600

@@ -37,6 +37,14 @@ class BadDraft(ApiError):
     code = "invalid"
 
 
+class Unauthorized(ApiError):
+    """A call the caller may not make: it needs the API token, or a
+    signed-in browser (the message says which)."""
+
+    status = 401
+    code = "unauthorized"
+
+
 class BodyTimeout(ApiError):
     """The request body did not arrive in time."""
 

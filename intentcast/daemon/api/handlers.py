@@ -249,17 +249,26 @@ async def events(request: Request, ctx: ApiContext) -> dict[str, Any]:
     return {"events": [e.as_json() for e in found], "last": ctx.events.last}
 
 
+def query_limit(request: Request, maximum: int) -> int | None:
+    """A list's ``limit`` query parameter: a whole number from 1 to
+    ``maximum``, None when not given; :class:`BadDraft` otherwise."""
+    limit = request.query_params.get("limit")
+    if limit is None:
+        return None
+    if not (_WHOLE.fullmatch(limit) and 0 < int(limit) <= maximum):
+        raise BadDraft(f"limit must be a whole number from 1 to {maximum}")
+    return int(limit)
+
+
 async def list_intents(request: Request, ctx: ApiContext) -> dict[str, Any]:
     """Own intents, newest first (the newest ``limit`` only, if given), and
     how many there are in all."""
     store = ctx.node.store
-    limit = request.query_params.get("limit")
+    limit = query_limit(request, MAX_LIST)
     if limit is None:
         owns = sorted(store.intents.list(), key=lambda o: -o.counter)
-    elif _WHOLE.fullmatch(limit) and 0 < int(limit) <= MAX_LIST:
-        owns = store.intents.newest(int(limit))
     else:
-        raise BadDraft(f"limit must be a whole number from 1 to {MAX_LIST}")
+        owns = store.intents.newest(limit)
     counts = store.offers.received_counts([o.intent.signer for o in owns])
     return {
         "intents": [intent_json(ctx, o, counts.get(o.intent.signer, 0)) for o in owns],

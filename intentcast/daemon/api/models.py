@@ -1,9 +1,11 @@
-"""The API's request types, declared once (pydantic v2); the answers' types
-are in :mod:`.answers`.
+"""The API's request types, declared once (pydantic v2): the vocabulary as
+patterns and field types, and the requests of peers, intents and deals
+(the vendor bot's, the relationships' and the ratings' requests sit with
+their endpoints); the answers' types are in :mod:`.answers`.
 
 Request bodies are validated against these models at the edge (before any
 lookup or state is consulted), and the OpenAPI document's schemas are
-generated from the same models (:func:`.answers.component_schemas`): what the
+generated from the same models (:func:`.schemas.component_schemas`): what the
 document promises is what the API checks. Where the protocol has a rule
 one field cannot say (an amount's decimals depend on its currency), the
 schema says it with ``anyOf`` and the handler checks it.
@@ -140,6 +142,15 @@ Attributes = Annotated[
     ),
 ]
 
+#: The two forms of an amount: minor units, or a string in major units
+#: (here with up to 4 decimals; each currency's own limit is checked by
+#: :func:`_by_currency`'s ``anyOf`` or by the handler).
+AMOUNT: Final[list[dict[str, Any]]] = [
+    {"type": "integer", "minimum": 0, "maximum": f.MAX_AMOUNT},
+    {"type": "string", "pattern": amount_pattern(4, 15)},
+]
+#: A short note: a reason, a confirm's or decline's text, a message.
+Note = Annotated[str, Field(max_length=f.MAX_NOTE, pattern=TEXT)]
 Days = Annotated[float, Field(ge=0.001, le=30, description="days (at most 30)")]
 MaxPrice = Annotated[
     int | str,
@@ -147,10 +158,7 @@ MaxPrice = Annotated[
         {
             "description": "the most you pay for the whole quantity: minor units (59990) or "
             "an amount string in major units ('599.90', as many decimals as the currency has)",
-            "oneOf": [
-                {"type": "integer", "minimum": 0, "maximum": f.MAX_AMOUNT},
-                {"type": "string", "pattern": amount_pattern(4, 15)},
-            ],
+            "oneOf": AMOUNT,
             "examples": ["599.90"],
         }
     ),
@@ -321,7 +329,7 @@ class IntentChanges(Model):
 class Withdraw(Model):
     """Why the intent is withdrawn (published with the withdrawal)."""
 
-    reason: Annotated[str, Field(max_length=f.MAX_NOTE, pattern=TEXT)] = ""
+    reason: Note = ""
 
 
 MessageType = Literal["status", "cancel", "return", "shipped", "delivered", "other"]
@@ -376,108 +384,10 @@ class Accept(Model):
             {
                 "description": "the price paid: minor units or an amount string; under "
                 "name-your-price at least the offer's floor (default: the price the ranking shows)",
-                "oneOf": [
-                    {"type": "integer", "minimum": 0, "maximum": f.MAX_AMOUNT},
-                    {"type": "string", "pattern": amount_pattern(4, 15)},
-                ],
+                "oneOf": AMOUNT,
             }
         ),
     ] = 0
 
 
-class VendorAttach(Model):
-    """Attach a vendor bot."""
-
-    name: Annotated[str, Field(min_length=1, max_length=f.MAX_NAME, pattern=REQUIRED_TEXT)]
-    # The names are checked by the remote vendor (which says which are not
-    # categories); the schema lists them.
-    categories: Annotated[
-        list[str],
-        Field(min_length=1),
-        WithJsonSchema(
-            {
-                "type": "array",
-                "items": {"enum": list(CATEGORIES)},
-                "minItems": 1,
-                "maxItems": len(CATEGORIES),
-                "examples": [["electronics"]],
-            }
-        ),
-    ]
-    handler_timeout: Annotated[float, Field(gt=0, le=60)] = 10.0
-
-
-class VendorSession(Model):
-    """The session an attach returned."""
-
-    session: Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_-]+$")]
-
-
-class VendorAnswer(VendorSession):
-    """The bot's answer to a work item: ``offers`` (base64 msgpack offer
-    bodies; none for no offer) to an intent, ``confirm`` and ``text`` to an accept."""
-
-    # Each offer is checked (base64, msgpack, a valid offer) against its work item.
-    offers: Annotated[
-        list[str],
-        WithJsonSchema(
-            {
-                "type": "array",
-                "items": {
-                    "type": "string",
-                    "maxLength": 20_000,
-                    "pattern": r"^([A-Za-z0-9+/]{4})*([A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$",
-                },
-                "maxItems": 32,
-            }
-        ),
-    ] = []
-    confirm: bool = False
-    text: Annotated[str, Field(max_length=f.MAX_NOTE, pattern=TEXT)] = ""
-    #: A thread item (after the deal): the type of the message back with
-    #: ``text``; none for no message.
-    reply_type: MessageType | None = None
-
-
-class VendorReply(Model):
-    """The owner's confirm or decline of an accept that waits for it: the
-    note (confirm) or reason (decline) the customer reads."""
-
-    text: Annotated[str, Field(max_length=f.MAX_NOTE, pattern=TEXT)] = ""
-
-
 __all__ = ["Accept", "Connect", "IntentChanges", "IntentDraft", "Withdraw"]
-
-
-# --- after the deal (docs/daemon.md, "Relationships") -------------------------------
-
-
-class ThreadMessage(Model):
-    """A message on a deal: a ``type`` and a short ``text``; ``re`` the id
-    (prefix) of the thread message it answers."""
-
-    text: Annotated[str, Field(max_length=f.MAX_NOTE, pattern=TEXT)] = ""
-    type: MessageType = "other"
-    re: Annotated[str, Field(pattern=HEX_ID)] | None = None
-
-
-class Forget(Model):
-    """Ask the deal's vendor to delete what it holds about you."""
-
-    reason: Annotated[str, Field(max_length=f.MAX_NOTE, pattern=TEXT)] = ""
-
-
-class DetailUpdate(Model):
-    """Change a disclosed field for every vendor that holds it: ``value``
-    (null: remove it); ``old``: only vendors holding exactly that value."""
-
-    field: DisclosureName
-    value: DisclosureValue | None
-    old: DisclosureValue | None = None
-
-
-class Resend(Model):
-    """Send the current value again to the vendors that did not acknowledge
-    it (of ``field``, or of every field)."""
-
-    field: DisclosureName | None = None

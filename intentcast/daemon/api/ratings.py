@@ -10,9 +10,9 @@ from starlette.requests import Request
 
 from intentcast.node.ratings import VendorStanding
 from intentcast.protocol import rating as r
-from intentcast.store import OwnRating, StoredRating
+from intentcast.store import StoredRating
 
-from .answers import Open
+from .answers import Open, OwnRatingView
 from .bodies import validate
 from .context import ApiContext
 from .errors import BadDraft
@@ -66,25 +66,14 @@ class VendorRatings(Open):
     ratings: list[RatingView]
 
 
-class Rated(Open):
-    deal: str
-    id: str
-    stars: float
-    #: The dimensions rated ("as described", "on time", "communication").
-    dimensions: dict[str, float]
-    text: str
-    #: When the rating leaves (Unix seconds), or left.
-    send_at: int
-    sent: bool
-
-
 class Replied(Open):
     deal: str
     id: str
 
 
 class RateAnswer(Open):
-    rating: Rated
+    #: The same as a deal's own rating (``rating`` of GET /v1/deals/{deal}).
+    rating: OwnRatingView
 
 
 class ReplyAnswer(Open):
@@ -124,10 +113,6 @@ def rating_json(stored: StoredRating) -> dict[str, Any]:
     }
 
 
-def _rated_json(own: OwnRating) -> dict[str, Any]:
-    return own_rating_json(own)
-
-
 async def rate_deal(request: Request, ctx: ApiContext) -> dict[str, Any]:
     """Rate a confirmed deal of ours (as customer). The rating is signed by
     the deal's one-time intent key and leaves at a random later time (10
@@ -143,7 +128,7 @@ async def rate_deal(request: Request, ctx: ApiContext) -> dict[str, Any]:
         comms=_hundredths(body.communication),
         text=body.text,
     )
-    return {"rating": _rated_json(own)}
+    return {"rating": own_rating_json(own)}
 
 
 def _vendor_key(ctx: ApiContext, request: Request) -> bytes:

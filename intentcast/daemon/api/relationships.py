@@ -5,18 +5,106 @@ A vendor's node answers the same list and threads from its side."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any, Literal
 
+from pydantic import Field
 from starlette.requests import Request
 
-from intentcast.node.relationships import Sent
+from intentcast.node import relationships as node
 from intentcast.store import Relationship, ThreadEntry
 
-from . import models
+from .answers import Open
 from .bodies import validate
 from .context import ApiContext
 from .handlers import _body
 from .lookup import resolve
+from .models import HEX_ID, DisclosureName, DisclosureValue, MessageType, Model, Note
+
+# --- requests and answers ----------------------------------------------------------
+
+
+class ThreadMessage(Model):
+    """A message on a deal: a ``type`` and a short ``text``; ``re`` the id
+    (prefix) of the thread message it answers."""
+
+    text: Note = ""
+    type: MessageType = "other"
+    re: Annotated[str, Field(pattern=HEX_ID)] | None = None
+
+
+class Forget(Model):
+    """Ask the deal's vendor to delete what it holds about you."""
+
+    reason: Note = ""
+
+
+class DetailUpdate(Model):
+    """Change a disclosed field for every vendor that holds it: ``value``
+    (null: remove it); ``old``: only vendors holding exactly that value."""
+
+    field: DisclosureName
+    value: DisclosureValue | None
+    old: DisclosureValue | None = None
+
+
+class Resend(Model):
+    """Send the current value again to the vendors that did not acknowledge
+    it (of ``field``, or of every field)."""
+
+    field: DisclosureName | None = None
+
+
+class Held(Open):
+    value: str | None
+    since: int
+    acknowledged: bool
+
+
+class ThreadEntryView(Open):
+    id: str
+    kind: str
+    from_: Literal["me", "them"] = Field(alias="from")
+    seq: int
+    created: int
+    content: dict[str, Any] | None
+    answered_by: str | None
+
+
+class RelationshipView(Open):
+    deal: str
+    role: Literal["customer", "vendor"]
+    vendor: str
+    vendor_key: str
+    opened: int
+    live: bool
+    holds: dict[str, Held]
+    silent: list[str]
+    delete_due: int | None
+    overdue: bool
+    forget_asked: int | None
+    deleted: int | None
+    thread: list[ThreadEntryView] | None = None
+
+
+class Relationships(Open):
+    relationships: list[RelationshipView]
+
+
+class RelationshipAnswer(Open):
+    relationship: RelationshipView
+
+
+class SentMessage(Open):
+    deal: str
+    vendor: str
+    id: str
+
+
+class Sent(Open):
+    sent: list[SentMessage]
+
+
+# --- the endpoints -------------------------------------------------------------------
 
 
 def _relationship(ctx: ApiContext, prefix: str) -> Relationship:
@@ -74,7 +162,7 @@ def entry_json(entry: ThreadEntry) -> dict[str, Any]:
     }
 
 
-def _sent(sent: list[Sent]) -> dict[str, Any]:
+def _sent(sent: list[node.Sent]) -> dict[str, Any]:
     return {
         "sent": [
             {"deal": s.accept_id.hex(), "vendor": s.vendor_name, "id": s.message.id.hex()}
@@ -100,7 +188,7 @@ async def show_relationship(request: Request, ctx: ApiContext) -> dict[str, Any]
 async def send_message(request: Request, ctx: ApiContext) -> dict[str, Any]:
     """Send a message on a deal (either side); ``re`` answers a thread message."""
     data = await _body(request)
-    validate(models.ThreadMessage, data)
+    validate(ThreadMessage, data)
     rel = _relationship(ctx, request.path_params["deal"])
     re = None
     if data.get("re") is not None:
@@ -116,7 +204,7 @@ async def forget(request: Request, ctx: ApiContext) -> dict[str, Any]:
     """Ask the deal's vendor to delete what it holds about you; its node
     answers with a signed statement of deletion."""
     data = await _body(request)
-    validate(models.Forget, data)
+    validate(Forget, data)
     rel = _relationship(ctx, request.path_params["deal"])
     return _sent([await ctx.node.relationships.forget(rel.accept_id, data.get("reason", ""))])
 
@@ -125,7 +213,7 @@ async def update_detail(request: Request, ctx: ApiContext) -> dict[str, Any]:
     """Change a detail once: a sealed update to every vendor that holds
     another value of the field under a live relationship, and only those."""
     data = await _body(request)
-    validate(models.DetailUpdate, data)
+    validate(DetailUpdate, data)
     sent = await ctx.node.relationships.update_detail(
         data["field"], data["value"], old=data.get("old")
     )
@@ -136,7 +224,7 @@ async def resend_details(request: Request, ctx: ApiContext) -> dict[str, Any]:
     """Send the current value again to every vendor that has not
     acknowledged it (offline when it went out)."""
     data = await _body(request)
-    validate(models.Resend, data)
+    validate(Resend, data)
     return _sent(await ctx.node.relationships.resend_silent(data.get("field")))
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from intentcast.matching import RankedOffer, RejectedOffer, explain
@@ -119,16 +120,9 @@ def rejected_json(r: RejectedOffer) -> dict[str, Any]:
 
 
 def hint_json(h: Hint) -> dict[str, Any]:
-    """JSON form of a hint about why offers may stay away."""
-    return {
-        "field": h.field,
-        "value": h.value,
-        "accepted_by": h.accepted_by,
-        "known": h.known,
-        "instead": h.instead,
-        "instead_accepted_by": h.instead_accepted_by,
-        "message": h.message,
-    }
+    """JSON form of a hint about why offers may stay away: its fields as
+    they are (names, values and order; :class:`.answers.HintView`)."""
+    return dataclasses.asdict(h)
 
 
 def own_rating_json(own: OwnRating) -> dict[str, Any]:

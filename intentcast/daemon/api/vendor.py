@@ -6,24 +6,116 @@ answer each; the node signs, seals and publishes the answers.
 
 from __future__ import annotations
 
-from typing import Any, Final
+from typing import Annotated, Any, Final
 
+from pydantic import Field, WithJsonSchema
 from starlette.requests import Request
 
 from intentcast.peer.vendor import Decision
+from intentcast.protocol import fields as f
+from intentcast.protocol.vocab import CATEGORIES
 
 from ..remote import RemoteVendor, RemoteVendorError
-from . import models
+from .answers import Open
 from .bodies import validate
 from .context import ApiContext, Created
 from .errors import ApiError
 from .handlers import _body, seconds
 from .lookup import resolve
+from .models import REQUIRED_TEXT, MessageType, Model, Note
 from .render import deal_json
 
 #: Longest long poll of ``GET /v1/vendor/work`` (seconds); below the lease,
 #: so a bot that polls back to back never lapses.
 MAX_WORK_POLL: Final = 20.0
+
+
+# --- requests and answers ----------------------------------------------------------
+
+
+class VendorAttach(Model):
+    """Attach a vendor bot."""
+
+    name: Annotated[str, Field(min_length=1, max_length=f.MAX_NAME, pattern=REQUIRED_TEXT)]
+    # The names are checked by the remote vendor (which says which are not
+    # categories); the schema lists them.
+    categories: Annotated[
+        list[str],
+        Field(min_length=1),
+        WithJsonSchema(
+            {
+                "type": "array",
+                "items": {"enum": list(CATEGORIES)},
+                "minItems": 1,
+                "maxItems": len(CATEGORIES),
+                "examples": [["electronics"]],
+            }
+        ),
+    ]
+    handler_timeout: Annotated[float, Field(gt=0, le=60)] = 10.0
+
+
+class VendorSession(Model):
+    """The session an attach returned."""
+
+    session: Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_-]+$")]
+
+
+class VendorAnswer(VendorSession):
+    """The bot's answer to a work item: ``offers`` (base64 msgpack offer
+    bodies; none for no offer) to an intent, ``confirm`` and ``text`` to an accept."""
+
+    # Each offer is checked (base64, msgpack, a valid offer) against its work item.
+    offers: Annotated[
+        list[str],
+        WithJsonSchema(
+            {
+                "type": "array",
+                "items": {
+                    "type": "string",
+                    "maxLength": 20_000,
+                    "pattern": r"^([A-Za-z0-9+/]{4})*([A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$",
+                },
+                "maxItems": 32,
+            }
+        ),
+    ] = []  # noqa: RUF012 (a pydantic model: each instance gets its own copy)
+    confirm: bool = False
+    text: Note = ""
+    #: A thread item (after the deal): the type of the message back with
+    #: ``text``; none for no message.
+    reply_type: MessageType | None = None
+
+
+class VendorReply(Model):
+    """The owner's confirm or decline of an accept that waits for it: the
+    note (confirm) or reason (decline) the customer reads."""
+
+    text: Note = ""
+
+
+class Attached(Open):
+    session: str
+    name: str
+    categories: list[str]
+    vendor_key: str
+    lease_seconds: float
+    max_poll_seconds: float
+
+
+class Work(Open):
+    work: list[dict[str, Any]]
+
+
+class Answered(Open):
+    ok: bool
+
+
+class Detached(Open):
+    detached: bool
+
+
+# --- the endpoints -------------------------------------------------------------------
 
 
 class NotAttachable(ApiError):
@@ -71,7 +163,7 @@ async def vendor_attach(request: Request, ctx: ApiContext) -> Created:
     Returns the session every later call names; it lapses when the bot has
     not polled for ``lease_seconds``."""
     data = await _body(request)
-    validate(models.VendorAttach, data)
+    validate(VendorAttach, data)
     remote = _remote(ctx)
     try:
         attached = remote.attach(
@@ -121,7 +213,7 @@ async def vendor_answer(request: Request, ctx: ApiContext) -> dict[str, Any]:
     bodies; empty for none) for an intent, ``confirm`` and ``text`` for an
     accept, ``reply_type`` and ``text`` (or nothing) for a thread item."""
     data = await _body(request)
-    validate(models.VendorAnswer, data)
+    validate(VendorAnswer, data)
     remote = _remote(ctx)
     try:
         remote.answer(_session(data, request), request.path_params["work"], data)
@@ -133,7 +225,7 @@ async def vendor_answer(request: Request, ctx: ApiContext) -> dict[str, Any]:
 async def vendor_detach(request: Request, ctx: ApiContext) -> dict[str, Any]:
     """Detach the bot: the node answers nothing until a bot attaches again."""
     data = await _body(request)
-    validate(models.VendorSession, data)
+    validate(VendorSession, data)
     remote = _remote(ctx)
     try:
         remote.detach(_session(data, request))
@@ -147,7 +239,7 @@ async def vendor_detach(request: Request, ctx: ApiContext) -> dict[str, Any]:
 
 async def _answer_deal(request: Request, ctx: ApiContext, *, confirm: bool) -> dict[str, Any]:
     data = await _body(request)
-    validate(models.VendorReply, data)
+    validate(VendorReply, data)
     deals = ctx.node.store.deals.list()
     deal = resolve(request.path_params["deal"], ((d.accept.id, d) for d in deals), "deal")
     answered = await ctx.node.answer_accept(deal.accept.id, Decision(confirm, data.get("text", "")))

@@ -22,8 +22,10 @@ from intentcast.protocol.vocab import (
     PREFERENCE_CRITERIA,
 )
 
+from ..api.answers import OfferView, Open, TermsView
 from ..api.context import ApiContext
-from ..api.errors import ApiError
+from ..api.errors import Unauthorized
+from ..api.handlers import query_limit
 from ..api.render import offer_json, terms_json
 from .gate import session_of
 from .sessions import LOGIN_SECONDS
@@ -43,31 +45,83 @@ RECENT_INTENTS: Final = 50
 MAX_VENDOR_OFFERS: Final = 500
 
 
-class NeedsToken(ApiError):
-    """A call only a holder of the API token may make."""
-
-    status = 401
-    code = "unauthorized"
+# --- answers ---------------------------------------------------------------------------
 
 
-class BadLimit(ApiError):
-    """A list's ``limit`` out of its range."""
+class WebLogin(Open):
+    #: The one-time sign-in link; it works once, within ``expires_in`` seconds.
+    url: str
+    expires_in: float
 
-    code = "invalid"
+
+class WebSession(Open):
+    #: The CSRF token every change of this session carries in ``X-CSRF-Token``.
+    csrf: str
+    version: str
 
 
-class NoSession(ApiError):
-    """A call only a signed-in browser may make."""
+class WebLogout(Open):
+    signed_out: bool
 
-    status = 401
-    code = "unauthorized"
+
+class Vocab(Open):
+    categories: list[str]
+    currencies: list[str]
+    countries: list[str]
+    payment_modes: dict[str, str]
+    customer_terms: dict[str, str]
+    preference_criteria: list[str]
+    disclosure_fields: list[str]
+    profile: dict[str, str]
+    roles: list[str]
+
+
+class MadeIntent(Open):
+    id: str
+    title: str
+    category: str
+    quantity: int
+    terms: TermsView
+
+
+class MadeOffer(Open):
+    state: str
+    intent: MadeIntent
+    offer: OfferView
+
+
+class VendorOffers(Open):
+    offers: list[MadeOffer]
+    total: int
+
+
+class CatalogItem(Open):
+    sku: str
+    category: str
+    title: str
+    price: int
+    price_text: str
+    floor: int | None
+    stock: int
+    ships_to: list[str]
+    delivery_days: int
+    customer_terms: list[str]
+    payment_modes: list[str]
+
+
+class VendorCatalog(Open):
+    name: str | None
+    items: list[CatalogItem]
+
+
+# --- the endpoints -------------------------------------------------------------------
 
 
 async def web_login(request: Request, ctx: ApiContext) -> dict[str, Any]:
     """A one-time sign-in link for the web app (token holders only): the
     link works once, within a minute, and sets the browser's session cookie."""
     if "authorization" not in request.headers:
-        raise NeedsToken("a sign-in link needs the API token: run intentcast open")
+        raise Unauthorized("a sign-in link needs the API token: run intentcast open")
     code = ctx.web.new_code()
     host, port = request.scope["server"]
     return {
@@ -81,7 +135,7 @@ async def web_session(request: Request, ctx: ApiContext) -> dict[str, Any]:
     in ``X-CSRF-Token``."""
     found = session_of(request.scope, dict(request.scope["headers"]), ctx.web)
     if found is None:
-        raise NoSession("not signed in: run intentcast open")
+        raise Unauthorized("not signed in: run intentcast open")
     return {"csrf": found[1].csrf, "version": ctx.version}
 
 
@@ -89,7 +143,7 @@ async def web_logout(request: Request, ctx: ApiContext) -> dict[str, Any]:
     """End the browser's session."""
     found = session_of(request.scope, dict(request.scope["headers"]), ctx.web)
     if found is None:
-        raise NoSession("not signed in")
+        raise Unauthorized("not signed in")
     ctx.web.end(found[0])
     return {"signed_out": True}
 
@@ -129,10 +183,8 @@ async def vendor_offers(request: Request, ctx: ApiContext) -> dict[str, Any]:
     """Offers this node made as a vendor, newest first (at most ``limit``,
     500 by default), with the intent each answers (the intents that
     matched) and where each stands; ``total`` counts them all."""
-    limit = request.query_params.get("limit", str(MAX_VENDOR_OFFERS))
-    if not (limit.isascii() and limit.isdigit() and 0 < int(limit) <= MAX_VENDOR_OFFERS):
-        raise BadLimit(f"limit must be a whole number from 1 to {MAX_VENDOR_OFFERS}")
-    made = ctx.node.store.offers.newest_made(int(limit))
+    limit = query_limit(request, MAX_VENDOR_OFFERS) or MAX_VENDOR_OFFERS
+    made = ctx.node.store.offers.newest_made(limit)
     return {
         "offers": [
             {

@@ -819,19 +819,27 @@ function rateForm(d, drafts, close) {
   return form;
 }
 
-// The rating form opens on demand: a hundred deals' forms would slow the page.
-function rateButton(d, drafts, opened) {
-  const close = () => opened.delete(d.id);
-  if (opened.has(d.id)) return rateForm(d, drafts, close);
-  const button = h("button", { type: "button", class: "secondary open-rate" }, d.rating ? "Rate again (replaces your rating)" : "Rate this deal");
+// A form that opens on demand, behind a button (a hundred deals' or a shop's
+// hundreds of ratings' forms would slow the page). `opened` holds the ids
+// whose form is open, so a redraw keeps it open; `form(close)` draws it and
+// `focus` names the field the keyboard goes to.
+function openOnDemand(id, opened, label, buttonClass, form, focus) {
+  const close = () => opened.delete(id);
+  if (opened.has(id)) return form(close);
+  const button = h("button", { type: "button", class: `secondary ${buttonClass}` }, label);
   const holder = h("div", { class: "actions" }, button);
   button.addEventListener("click", () => {
-    opened.add(d.id);
-    const form = rateForm(d, drafts, close);
-    holder.replaceWith(form);
-    form.querySelector("input").focus();
+    opened.add(id);
+    const drawn = form(close);
+    holder.replaceWith(drawn);
+    drawn.querySelector(focus).focus();
   });
   return holder;
+}
+
+function rateButton(d, drafts, opened) {
+  const label = d.rating ? "Rate again (replaces your rating)" : "Rate this deal";
+  return openOnDemand(d.id, opened, label, "open-rate", (close) => rateForm(d, drafts, close), "input");
 }
 
 async function dealsView() {
@@ -876,19 +884,9 @@ async function dealsView() {
 
 // --- a vendor's verified ratings; the vendor's own, with replies -----------
 
-// The reply form opens on demand (a shop may have hundreds of ratings).
 function replyButton(r, drafts, opened) {
-  const close = () => opened.delete(r.deal);
-  if (opened.has(r.deal)) return replyForm(r, drafts, close);
-  const button = h("button", { type: "button", class: "secondary open-reply" }, r.reply ? "Replace your reply" : "Reply");
-  const holder = h("div", { class: "actions" }, button);
-  button.addEventListener("click", () => {
-    opened.add(r.deal);
-    const form = replyForm(r, drafts, close);
-    holder.replaceWith(form);
-    form.querySelector("textarea").focus();
-  });
-  return holder;
+  const label = r.reply ? "Replace your reply" : "Reply";
+  return openOnDemand(r.deal, opened, label, "open-reply", (close) => replyForm(r, drafts, close), "textarea");
 }
 
 function replyForm(r, drafts, close) {
