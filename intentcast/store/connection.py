@@ -155,6 +155,14 @@ def marks(values: Sized) -> str:
     return ",".join("?" * len(values))
 
 
+def rows_in(conn: sqlite3.Connection, sql: str, keys: Sequence[Any], *before: Any) -> Iterator[Any]:
+    """The rows of ``sql`` for any number of ``keys``: one query per
+    :func:`chunks` slice, its ``{}`` the slice's :func:`marks`, its
+    parameters ``before`` and then the slice."""
+    for part in chunks(keys):
+        yield from conn.execute(sql.format(marks(part)), (*before, *part))
+
+
 def narrowed(
     sql: str, args: tuple[Any, ...], clause: str, value: object
 ) -> tuple[str, tuple[Any, ...]]:

@@ -17,7 +17,7 @@ from intentcast.protocol import (
     next_offer_state,
 )
 
-from .connection import Repository, chunks, marks, narrowed
+from .connection import Repository, narrowed, rows_in
 from .errors import RecordNotFound
 
 
@@ -91,14 +91,14 @@ class Offers(Repository):
         offers are left out."""
         counts: dict[bytes, int] = {}
         with self._c.read() as conn:
-            for chunk in chunks(intent_keys):
-                rows = conn.execute(
-                    "SELECT r.intent_key, count(*) FROM own_intent_revisions r "
-                    "JOIN offers_received o ON o.intent_id = r.id "
-                    f"WHERE r.intent_key IN ({marks(chunk)}) GROUP BY r.intent_key",
-                    tuple(chunk),
-                ).fetchall()
-                counts.update((bytes(key), int(n)) for key, n in rows)
+            rows = rows_in(
+                conn,
+                "SELECT r.intent_key, count(*) FROM own_intent_revisions r "
+                "JOIN offers_received o ON o.intent_id = r.id "
+                "WHERE r.intent_key IN ({}) GROUP BY r.intent_key",
+                intent_keys,
+            )
+            counts.update((bytes(key), int(n)) for key, n in rows)
         return counts
 
     def received_ids(self) -> set[bytes]:
@@ -114,18 +114,18 @@ class Offers(Repository):
         out: list[tuple[Signed[Offer], tuple[str, ...]]] = []
         categories: dict[bytes, tuple[str, ...]] = {}
         with self._c.read() as conn:
-            for chunk in chunks(offer_ids):
-                rows = conn.execute(
-                    "SELECT o.raw, o.intent_id, r.raw FROM offers_received o "
-                    "JOIN own_intent_revisions r ON r.id = o.intent_id "
-                    f"WHERE o.id IN ({marks(chunk)}) ORDER BY o.rowid",
-                    tuple(chunk),
-                ).fetchall()
-                for raw, intent_id, intent_raw in rows:
-                    if intent_id not in categories:
-                        intent = self._c.decode(intent_raw, "own_intent_revisions")
-                        categories[intent_id] = tuple(intent.message.category)
-                    out.append((self._c.decode(raw, "offers_received"), categories[intent_id]))
+            rows = rows_in(
+                conn,
+                "SELECT o.raw, o.intent_id, r.raw FROM offers_received o "
+                "JOIN own_intent_revisions r ON r.id = o.intent_id "
+                "WHERE o.id IN ({}) ORDER BY o.rowid",
+                offer_ids,
+            )
+            for raw, intent_id, intent_raw in rows:
+                if intent_id not in categories:
+                    intent = self._c.decode(intent_raw, "own_intent_revisions")
+                    categories[intent_id] = tuple(intent.message.category)
+                out.append((self._c.decode(raw, "offers_received"), categories[intent_id]))
         return out
 
     def drop_received(self, offer_id: bytes) -> bool:
