@@ -28,7 +28,7 @@ from intentcast.protocol.fields import DAY
 from intentcast.protocol.signing import sign
 
 from .messages import WorkCache
-from .params import EPOCH
+from .params import EPOCH, intent_topic
 
 #: The simulated customers' seed: every intent has its own counter, so its
 #: keys are unlinkable to every other intent's, as on the real network.
@@ -41,6 +41,8 @@ LIFETIME: Final = 7 * DAY
 #: The network benchmark's bulk intents (benchmarks/network_child.py):
 #: a category no vendor sells, so they measure gossip alone.
 BULK_CATEGORY: Final = ("home", "furniture")
+#: The intents topic the bulk intents are published on.
+BULK_TOPIC: Final = intent_topic(BULK_CATEGORY[0])
 BULK_TERMS: Final = Terms(
     max_price=60_000,
     currency="EUR",

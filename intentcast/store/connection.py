@@ -16,9 +16,9 @@ import contextlib
 import enum
 import os
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Sequence, Sized
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import sqlite_utils
 
@@ -103,6 +103,22 @@ class Connection:
                 if self.conn.in_transaction:
                     self.conn.execute("ROLLBACK")
 
+    def row(self, sql: str, args: Sequence[Any] = ()) -> Any | None:
+        """The first row of one query read on its own snapshot, or None."""
+        with self.read() as conn:
+            return conn.execute(sql, args).fetchone()
+
+    def rows(self, sql: str, args: Sequence[Any] = ()) -> list[Any]:
+        """Every row of one query read on its own snapshot."""
+        with self.read() as conn:
+            return conn.execute(sql, args).fetchall()
+
+    def value(self, sql: str, args: Sequence[Any] = ()) -> Any:
+        """The first column of the first row of one query (a count, a
+        maximum), or None if it returns no row."""
+        row = self.row(sql, args)
+        return None if row is None else row[0]
+
     def decode(self, raw: bytes, table: str) -> Signed[Any]:
         """Rebuild a stored envelope; damage becomes :class:`CorruptDatabase`."""
         try:
@@ -113,6 +129,46 @@ class Connection:
     def close(self) -> None:
         """Close the file (idempotent)."""
         self.conn.close()
+
+
+class Repository:
+    """What every repository of the store is: typed reads and writes of
+    some tables of one open file (``self._c``), handed out by
+    :class:`~intentcast.store.Store`."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._c = conn
+
+
+#: Host parameters per ``IN (...)`` query; far below SQLite's limit.
+CHUNK: Final = 500
+
+
+def chunks(items: Sequence[Any]) -> Iterator[Sequence[Any]]:
+    """``items`` in slices of at most :data:`CHUNK`, one ``IN (...)`` query each."""
+    for start in range(0, len(items), CHUNK):
+        yield items[start : start + CHUNK]
+
+
+def marks(values: Sized) -> str:
+    """The ``?`` placeholders of an ``IN (...)`` list of ``values``."""
+    return ",".join("?" * len(values))
+
+
+def rows_in(conn: sqlite3.Connection, sql: str, keys: Sequence[Any], *before: Any) -> Iterator[Any]:
+    """The rows of ``sql`` for any number of ``keys``: one query per
+    :func:`chunks` slice, its ``{}`` the slice's :func:`marks`, its
+    parameters ``before`` and then the slice."""
+    for part in chunks(keys):
+        yield from conn.execute(sql.format(marks(part)), (*before, *part))
+
+
+def narrowed(
+    sql: str, args: tuple[Any, ...], clause: str, value: object
+) -> tuple[str, tuple[Any, ...]]:
+    """``sql`` and its ``args`` with ``clause`` (one parameter) appended for
+    ``value``; unchanged when ``value`` is None (no filter asked for)."""
+    return (sql, args) if value is None else (sql + clause, (*args, value))
 
 
 def connect(

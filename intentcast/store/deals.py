@@ -20,7 +20,7 @@ from intentcast.protocol import (
     Signed,
 )
 
-from .connection import Connection
+from .connection import Repository, narrowed
 from .errors import RecordNotFound
 from .offers import advance_offer
 from .own import advance_intent
@@ -68,7 +68,7 @@ _OFFER_TABLE = {Role.CUSTOMER: "offers_received", Role.VENDOR: "offers_made"}
 _COLUMNS = "role, state, intent_raw, offer_raw, accept_raw, reply_raw, accept_id"
 
 
-class Deals:
+class Deals(Repository):
     """Repository of deals. Obtain it as :attr:`Store.deals <intentcast.store.Store.deals>`.
 
     The caller validates first (``check_accept`` on the vendor side,
@@ -76,9 +76,6 @@ class Deals:
     outcome and moves the intent and offer states along in the same
     transaction.
     """
-
-    def __init__(self, conn: Connection) -> None:
-        self._c = conn
 
     def record_accept(
         self,
@@ -139,49 +136,37 @@ class Deals:
 
     def get(self, accept_id: bytes) -> Deal | None:
         """The deal opened by the accept with this message id, or None."""
-        with self._c.read() as conn:
-            row = conn.execute(
-                f"SELECT {_COLUMNS} FROM deals WHERE accept_id = ?", (accept_id,)
-            ).fetchone()
+        row = self._c.row(f"SELECT {_COLUMNS} FROM deals WHERE accept_id = ?", (accept_id,))
         return None if row is None else self._deal(row)
 
     def list(self, *, role: Role | None = None) -> list[Deal]:
         """Every deal (optionally of one role), oldest accept first."""
-        sql = f"SELECT {_COLUMNS} FROM deals"
-        args: tuple[str, ...] = ()
-        if role is not None:
-            sql += " WHERE role = ?"
-            args = (role.value,)
-        with self._c.read() as conn:
-            rows = conn.execute(sql + " ORDER BY created, rowid", args).fetchall()
-        return [self._deal(r) for r in rows]
+        sql, args = narrowed(f"SELECT {_COLUMNS} FROM deals", (), " WHERE role = ?", role)
+        return [self._deal(r) for r in self._c.rows(sql + " ORDER BY created, rowid", args)]
 
     def unanswered(self, role: Role) -> tuple[bytes, ...]:
         """The accept ids of this role's deals that have no reply yet,
         oldest first (nothing decoded)."""
-        with self._c.read() as conn:
-            rows = conn.execute(
-                "SELECT accept_id FROM deals WHERE role = ? AND reply_raw IS NULL "
-                "ORDER BY created, rowid",
-                (role.value,),
-            ).fetchall()
+        rows = self._c.rows(
+            "SELECT accept_id FROM deals WHERE role = ? AND reply_raw IS NULL "
+            "ORDER BY created, rowid",
+            (role.value,),
+        )
         return tuple(row[0] for row in rows)
 
     def state_counts(self) -> dict[DealState, int]:
         """How many deals are in each state (without decoding any)."""
-        with self._c.read() as conn:
-            rows = conn.execute("SELECT state, count(*) FROM deals GROUP BY state")
-            return {DealState(state): int(n) for state, n in rows.fetchall()}
+        rows = self._c.rows("SELECT state, count(*) FROM deals GROUP BY state")
+        return {DealState(state): int(n) for state, n in rows}
 
     def track_record(self, vendor_key: bytes) -> TrackRecord:
         """How this node's deals with ``vendor_key`` turned out."""
-        with self._c.read() as conn:
-            counts = dict(
-                conn.execute(
-                    "SELECT state, count(*) FROM deals WHERE vendor_key = ? GROUP BY state",
-                    (vendor_key,),
-                ).fetchall()
+        counts = dict(
+            self._c.rows(
+                "SELECT state, count(*) FROM deals WHERE vendor_key = ? GROUP BY state",
+                (vendor_key,),
             )
+        )
         return TrackRecord(
             confirmed=int(counts.get("confirmed", 0)),
             declined=int(counts.get("declined", 0)),
@@ -193,13 +178,12 @@ class Deals:
         unanswered (made before ``unanswered_before``, still no reply) and
         those it declined: ``{vendor_key: (unanswered, declined)}``, only
         vendors with either."""
-        with self._c.read() as conn:
-            rows = conn.execute(
-                "SELECT vendor_key,"
-                " sum(state = 'accepted' AND created < ?), sum(state = 'declined')"
-                " FROM deals WHERE role = 'customer' GROUP BY vendor_key",
-                (unanswered_before,),
-            ).fetchall()
+        rows = self._c.rows(
+            "SELECT vendor_key,"
+            " sum(state = 'accepted' AND created < ?), sum(state = 'declined')"
+            " FROM deals WHERE role = 'customer' GROUP BY vendor_key",
+            (unanswered_before,),
+        )
         return {bytes(v): (int(u), int(d)) for v, u, d in rows if u or d}
 
     def _deal(self, row: Any) -> Deal:

@@ -11,7 +11,7 @@ from typing import Self
 from intentcast.protocol import ON_MARKET, IntentEvent, IntentState, OfferState, next_intent_state
 from intentcast.store.budget import GossipBudget
 
-from .connection import Connection, Synchronous, connect
+from .connection import Connection, Synchronous, connect, marks
 from .deals import Deals
 from .gossip import GossipCache
 from .offers import Offers
@@ -142,7 +142,7 @@ class Store:
             on_market = sorted(s.value for s in ON_MARKET)
             rows = conn.execute(
                 "SELECT intent_key, state FROM own_intents WHERE expires <= ? "
-                f"AND state IN ({','.join('?' * len(on_market))})",
+                f"AND state IN ({marks(on_market)})",
                 (at, *on_market),
             ).fetchall()
             for key, state in rows:

@@ -17,7 +17,7 @@ from intentcast.protocol import (
     next_offer_state,
 )
 
-from .connection import Connection
+from .connection import Repository, narrowed, rows_in
 from .errors import RecordNotFound
 
 
@@ -42,12 +42,13 @@ class MadeOffer:
     state: OfferState
 
 
-class Offers:
+#: An offer made, as :meth:`Offers._made` reads it.
+_MADE = "SELECT intent_raw, raw, sealed_raw, state FROM offers_made"
+
+
+class Offers(Repository):
     """Repository of offers received and made. Obtain it as
     :attr:`Store.offers <intentcast.store.Store.offers>`."""
-
-    def __init__(self, conn: Connection) -> None:
-        self._c = conn
 
     # --- customer side -----------------------------------------------------
 
@@ -76,13 +77,12 @@ class Offers:
     def received(self, intent_key: bytes) -> list[ReceivedOffer]:
         """Every offer received for any revision of our intent ``intent_key``,
         in arrival order."""
-        with self._c.read() as conn:
-            rows = conn.execute(
-                "SELECT o.sealed_raw, o.raw, o.state FROM offers_received o "
-                "JOIN own_intent_revisions r ON r.id = o.intent_id "
-                "WHERE r.intent_key = ? ORDER BY o.rowid",
-                (intent_key,),
-            ).fetchall()
+        rows = self._c.rows(
+            "SELECT o.sealed_raw, o.raw, o.state FROM offers_received o "
+            "JOIN own_intent_revisions r ON r.id = o.intent_id "
+            "WHERE r.intent_key = ? ORDER BY o.rowid",
+            (intent_key,),
+        )
         return [self._received(r) for r in rows]
 
     def received_counts(self, intent_keys: Sequence[bytes]) -> dict[bytes, int]:
@@ -91,22 +91,19 @@ class Offers:
         offers are left out."""
         counts: dict[bytes, int] = {}
         with self._c.read() as conn:
-            for start in range(0, len(intent_keys), 500):  # SQLite's variable limit
-                chunk = intent_keys[start : start + 500]
-                rows = conn.execute(
-                    "SELECT r.intent_key, count(*) FROM own_intent_revisions r "
-                    "JOIN offers_received o ON o.intent_id = r.id "
-                    f"WHERE r.intent_key IN ({', '.join('?' * len(chunk))}) "
-                    "GROUP BY r.intent_key",
-                    tuple(chunk),
-                ).fetchall()
-                counts.update((bytes(key), int(n)) for key, n in rows)
+            rows = rows_in(
+                conn,
+                "SELECT r.intent_key, count(*) FROM own_intent_revisions r "
+                "JOIN offers_received o ON o.intent_id = r.id "
+                "WHERE r.intent_key IN ({}) GROUP BY r.intent_key",
+                intent_keys,
+            )
+            counts.update((bytes(key), int(n)) for key, n in rows)
         return counts
 
     def received_ids(self) -> set[bytes]:
         """The id of every received offer (nothing decoded)."""
-        with self._c.read() as conn:
-            return {row[0] for row in conn.execute("SELECT id FROM offers_received")}
+        return {row[0] for row in self._c.rows("SELECT id FROM offers_received")}
 
     def received_with_category(
         self, offer_ids: Sequence[bytes]
@@ -117,19 +114,18 @@ class Offers:
         out: list[tuple[Signed[Offer], tuple[str, ...]]] = []
         categories: dict[bytes, tuple[str, ...]] = {}
         with self._c.read() as conn:
-            for start in range(0, len(offer_ids), 500):  # SQLite's variable limit
-                chunk = tuple(offer_ids[start : start + 500])
-                rows = conn.execute(
-                    "SELECT o.raw, o.intent_id, r.raw FROM offers_received o "
-                    "JOIN own_intent_revisions r ON r.id = o.intent_id "
-                    f"WHERE o.id IN ({', '.join('?' * len(chunk))}) ORDER BY o.rowid",
-                    chunk,
-                ).fetchall()
-                for raw, intent_id, intent_raw in rows:
-                    if intent_id not in categories:
-                        intent = self._c.decode(intent_raw, "own_intent_revisions")
-                        categories[intent_id] = tuple(intent.message.category)
-                    out.append((self._c.decode(raw, "offers_received"), categories[intent_id]))
+            rows = rows_in(
+                conn,
+                "SELECT o.raw, o.intent_id, r.raw FROM offers_received o "
+                "JOIN own_intent_revisions r ON r.id = o.intent_id "
+                "WHERE o.id IN ({}) ORDER BY o.rowid",
+                offer_ids,
+            )
+            for raw, intent_id, intent_raw in rows:
+                if intent_id not in categories:
+                    intent = self._c.decode(intent_raw, "own_intent_revisions")
+                    categories[intent_id] = tuple(intent.message.category)
+                out.append((self._c.decode(raw, "offers_received"), categories[intent_id]))
         return out
 
     def drop_received(self, offer_id: bytes) -> bool:
@@ -145,10 +141,9 @@ class Offers:
 
     def get_received(self, offer_id: bytes) -> ReceivedOffer | None:
         """The received offer with this (vendor-signed) offer id, or None."""
-        with self._c.read() as conn:
-            row = conn.execute(
-                "SELECT sealed_raw, raw, state FROM offers_received WHERE id = ?", (offer_id,)
-            ).fetchone()
+        row = self._c.row(
+            "SELECT sealed_raw, raw, state FROM offers_received WHERE id = ?", (offer_id,)
+        )
         return None if row is None else self._received(row)
 
     def _received(self, row: Any) -> ReceivedOffer:
@@ -178,37 +173,21 @@ class Offers:
 
     def made(self, intent_id: bytes | None = None) -> list[MadeOffer]:
         """Offers this vendor made (for one intent revision, or all), oldest first."""
-        sql = "SELECT intent_raw, raw, sealed_raw, state FROM offers_made"
-        args: tuple[bytes, ...] = ()
-        if intent_id is not None:
-            sql += " WHERE intent_id = ?"
-            args = (intent_id,)
-        with self._c.read() as conn:
-            rows = conn.execute(sql + " ORDER BY rowid", args).fetchall()
-        return [self._made(r) for r in rows]
+        sql, args = narrowed(_MADE, (), " WHERE intent_id = ?", intent_id)
+        return [self._made(r) for r in self._c.rows(sql + " ORDER BY rowid", args)]
 
     def made_count(self) -> int:
         """How many offers this vendor made (nothing decoded)."""
-        with self._c.read() as conn:
-            return int(conn.execute("SELECT count(*) FROM offers_made").fetchone()[0])
+        return int(self._c.value("SELECT count(*) FROM offers_made"))
 
     def newest_made(self, limit: int) -> list[MadeOffer]:
         """The ``limit`` offers this vendor made last, newest first."""
-        with self._c.read() as conn:
-            rows = conn.execute(
-                "SELECT intent_raw, raw, sealed_raw, state FROM offers_made "
-                "ORDER BY rowid DESC LIMIT ?",
-                (limit,),
-            ).fetchall()
+        rows = self._c.rows(_MADE + " ORDER BY rowid DESC LIMIT ?", (limit,))
         return [self._made(r) for r in rows]
 
     def get_made(self, offer_id: bytes) -> MadeOffer | None:
         """The offer this vendor made with this offer id, or None."""
-        with self._c.read() as conn:
-            row = conn.execute(
-                "SELECT intent_raw, raw, sealed_raw, state FROM offers_made WHERE id = ?",
-                (offer_id,),
-            ).fetchone()
+        row = self._c.row(_MADE + " WHERE id = ?", (offer_id,))
         return None if row is None else self._made(row)
 
     def _made(self, row: Any) -> MadeOffer:

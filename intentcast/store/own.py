@@ -23,7 +23,7 @@ from intentcast.protocol import (
     next_intent_state,
 )
 
-from .connection import Connection
+from .connection import Repository
 from .errors import KeyNotReserved, RecordNotFound
 
 #: Counters :meth:`OwnIntents.reserve_keys` tries at most for keys that fit
@@ -53,12 +53,9 @@ _SELECT = (
 )
 
 
-class OwnIntents:
+class OwnIntents(Repository):
     """Repository of the node's own intents. Obtain it as
     :attr:`Store.intents <intentcast.store.Store.intents>`."""
-
-    def __init__(self, conn: Connection) -> None:
-        self._c = conn
 
     def reserve_keys(
         self, seed: bytes, *, fits: Callable[[IntentKeys], bool] | None = None
@@ -79,8 +76,7 @@ class OwnIntents:
 
     def next_counter(self) -> int:
         """The counter the next :meth:`reserve_keys` will hand out."""
-        with self._c.read() as conn:
-            return int(conn.execute("SELECT next_counter FROM key_counter").fetchone()[0])
+        return int(self._c.value("SELECT next_counter FROM key_counter"))
 
     def add(self, intent: Signed[Intent], *, counter: int) -> bool:
         """Record a newly posted intent (any revision may be the first one
@@ -165,36 +161,28 @@ class OwnIntents:
 
     def get(self, intent_key: bytes) -> OwnIntent | None:
         """The own intent with this intent key, or None."""
-        with self._c.read() as conn:
-            row = conn.execute(_SELECT + " WHERE o.intent_key = ?", (intent_key,)).fetchone()
+        row = self._c.row(_SELECT + " WHERE o.intent_key = ?", (intent_key,))
         return None if row is None else self._row(row)
 
     def by_revision(self, intent_id: bytes) -> Signed[Intent] | None:
         """The own intent revision with this message id (offers name one), or None."""
-        with self._c.read() as conn:
-            row = conn.execute(
-                "SELECT raw FROM own_intent_revisions WHERE id = ?", (intent_id,)
-            ).fetchone()
-        return None if row is None else self._c.decode(row[0], "own_intent_revisions")
+        raw = self._c.value("SELECT raw FROM own_intent_revisions WHERE id = ?", (intent_id,))
+        return None if raw is None else self._c.decode(raw, "own_intent_revisions")
 
     def newest(self, limit: int) -> list[OwnIntent]:
         """The ``limit`` most recently posted own intents, newest first
         (decodes only those: a page of a long list)."""
-        with self._c.read() as conn:
-            rows = conn.execute(_SELECT + " ORDER BY o.counter DESC LIMIT ?", (limit,)).fetchall()
+        rows = self._c.rows(_SELECT + " ORDER BY o.counter DESC LIMIT ?", (limit,))
         return [self._row(r) for r in rows]
 
     def state_counts(self) -> dict[IntentState, int]:
         """How many own intents are in each state (without decoding any)."""
-        with self._c.read() as conn:
-            rows = conn.execute("SELECT state, count(*) FROM own_intents GROUP BY state")
-            return {IntentState(state): int(n) for state, n in rows.fetchall()}
+        rows = self._c.rows("SELECT state, count(*) FROM own_intents GROUP BY state")
+        return {IntentState(state): int(n) for state, n in rows}
 
     def list(self, *, states: frozenset[IntentState] | None = None) -> list[OwnIntent]:
         """Own intents, oldest counter first, optionally only those in ``states``."""
-        with self._c.read() as conn:
-            rows = conn.execute(_SELECT + " ORDER BY o.counter").fetchall()
-        found = [self._row(r) for r in rows]
+        found = [self._row(r) for r in self._c.rows(_SELECT + " ORDER BY o.counter")]
         return found if states is None else [o for o in found if o.state in states]
 
     def _row(self, row: Any) -> OwnIntent:

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .connection import Connection
+from .connection import Repository
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,12 +29,12 @@ def _now(now: int | None) -> int:
     return int(time.time()) if now is None else now
 
 
-class Peers:
+_PEER = "SELECT peer_id, addrs, last_seen, failures, last_failure FROM peers"
+
+
+class Peers(Repository):
     """Repository of known peers. Obtain it as
     :attr:`Store.peers <intentcast.store.Store.peers>`."""
-
-    def __init__(self, conn: Connection) -> None:
-        self._c = conn
 
     def seen(self, peer_id: str, addrs: Sequence[str], *, now: int | None = None) -> None:
         """Record a successful contact at ``now`` (Unix seconds; the clock if
@@ -64,21 +64,12 @@ class Peers:
 
     def get(self, peer_id: str) -> Peer | None:
         """The peer with this id, or None."""
-        with self._c.read() as conn:
-            row = conn.execute(
-                "SELECT peer_id, addrs, last_seen, failures, last_failure FROM peers "
-                "WHERE peer_id = ?",
-                (peer_id,),
-            ).fetchone()
+        row = self._c.row(_PEER + " WHERE peer_id = ?", (peer_id,))
         return None if row is None else _peer(row)
 
     def list(self) -> list[Peer]:
         """Known peers, fewest failures first, then most recently seen."""
-        with self._c.read() as conn:
-            rows = conn.execute(
-                "SELECT peer_id, addrs, last_seen, failures, last_failure FROM peers "
-                "ORDER BY failures, last_seen DESC, peer_id"
-            ).fetchall()
+        rows = self._c.rows(_PEER + " ORDER BY failures, last_seen DESC, peer_id")
         return [_peer(r) for r in rows]
 
 

@@ -15,7 +15,7 @@ from typing import Any, Final
 
 from intentcast.protocol import Kind, Rating, RatingReply, Signed, receipt_of
 
-from .connection import Connection
+from .connection import Repository, marks, narrowed
 
 _UPSERT_RATING: Final = (
     "INSERT INTO ratings (id, vendor_key, deal, rater, stars, created, confirmed, expires, raw) "
@@ -102,27 +102,25 @@ class OwnRating:
     sent: bool
 
 
-class Ratings:
+#: Kept ratings with the vendor's reply to each (``?1``: now).
+_VERIFIED: Final = (
+    "SELECT r.vendor_key, r.deal, r.rater, r.confirmed, r.raw, p.raw FROM ratings r "
+    "LEFT JOIN rating_replies p ON p.vendor_key = r.vendor_key AND p.deal = r.deal "
+    "AND p.expires > ?1 WHERE r.expires > ?1"
+)
+#: An own rating, as :meth:`Ratings._own` reads it.
+_OWN: Final = "SELECT deal, raw, send_at, sent FROM own_ratings"
+
+
+class Ratings(Repository):
     """Repository of ratings. Obtain it as :attr:`Store.ratings
     <intentcast.store.Store.ratings>`."""
-
-    def __init__(self, conn: Connection) -> None:
-        self._c = conn
 
     def verified(self, *, now: int, vendor: bytes | None = None) -> list[StoredRating]:
         """Every unexpired rating kept (of one vendor if given), with the
         vendor's reply, oldest deal first."""
-        sql = (
-            "SELECT r.vendor_key, r.deal, r.rater, r.confirmed, r.raw, p.raw FROM ratings r "
-            "LEFT JOIN rating_replies p ON p.vendor_key = r.vendor_key AND p.deal = r.deal "
-            "AND p.expires > ?1 WHERE r.expires > ?1"
-        )
-        args: tuple[Any, ...] = (now,)
-        if vendor is not None:
-            sql += " AND r.vendor_key = ?2"
-            args += (vendor,)
-        with self._c.read() as conn:
-            rows = conn.execute(sql + " ORDER BY r.confirmed, r.rowid", args).fetchall()
+        sql, args = narrowed(_VERIFIED, (now,), " AND r.vendor_key = ?2", vendor)
+        rows = self._c.rows(sql + " ORDER BY r.confirmed, r.rowid", args)
         return [
             StoredRating(
                 vendor=bytes(r[0]),
@@ -148,18 +146,16 @@ class Ratings:
             wanted = sorted(set(vendors))
             if not wanted:
                 return []
-            sql += f" AND vendor_key IN ({','.join('?' * len(wanted))})"
+            sql += f" AND vendor_key IN ({marks(wanted)})"
             args += wanted
-        with self._c.read() as conn:
-            found = conn.execute(sql, args).fetchall()
+        found = self._c.rows(sql, args)
         return [
             RatingRow(bytes(r[0]), bytes(r[1]), bytes(r[2]), int(r[3]), int(r[4]), int(r[5]))
             for r in found
         ]
 
     def count(self) -> int:
-        with self._c.read() as conn:
-            return int(conn.execute("SELECT count(*) FROM ratings").fetchone()[0])
+        return int(self._c.value("SELECT count(*) FROM ratings"))
 
     # --- the node's own ratings, waiting for their send time --------------------
 
@@ -176,33 +172,22 @@ class Ratings:
             )
 
     def own(self, deal: bytes) -> OwnRating | None:
-        with self._c.read() as conn:
-            row = conn.execute(
-                "SELECT deal, raw, send_at, sent FROM own_ratings WHERE deal = ?", (deal,)
-            ).fetchone()
+        row = self._c.row(_OWN + " WHERE deal = ?", (deal,))
         return None if row is None else self._own(row)
 
     def own_all(self) -> dict[bytes, OwnRating]:
         """Every own rating, by deal (one query: a list of deals shows them)."""
-        with self._c.read() as conn:
-            rows = conn.execute("SELECT deal, raw, send_at, sent FROM own_ratings").fetchall()
-        return {bytes(r[0]): self._own(r) for r in rows}
+        return {bytes(r[0]): self._own(r) for r in self._c.rows(_OWN)}
 
     def due(self, *, now: int) -> list[OwnRating]:
         """Own ratings not sent yet whose send time has come, oldest first."""
-        with self._c.read() as conn:
-            rows = conn.execute(
-                "SELECT deal, raw, send_at, sent FROM own_ratings WHERE sent = 0 AND send_at <= ? "
-                "ORDER BY send_at",
-                (now,),
-            ).fetchall()
+        rows = self._c.rows(_OWN + " WHERE sent = 0 AND send_at <= ? ORDER BY send_at", (now,))
         return [self._own(r) for r in rows]
 
     def next_send_at(self) -> int | None:
         """The earliest send time of an own rating not sent yet."""
-        with self._c.read() as conn:
-            row = conn.execute("SELECT min(send_at) FROM own_ratings WHERE sent = 0").fetchone()
-        return None if row is None or row[0] is None else int(row[0])
+        first = self._c.value("SELECT min(send_at) FROM own_ratings WHERE sent = 0")
+        return None if first is None else int(first)
 
     def mark_sent(self, rating_id: bytes) -> None:
         with self._c.write() as conn:

@@ -21,7 +21,7 @@ from typing import Any, Final
 from intentcast.protocol import Side, Signed, thread_tag
 from intentcast.protocol.encoding import decode_envelope, encode_envelope, pack, unpack
 
-from .connection import Connection
+from .connection import Repository, narrowed
 from .deals import Role
 from .errors import RecordNotFound
 
@@ -93,14 +93,12 @@ _COLUMNS: Final = (
     "accept_id, role, vendor_key, vendor_name, thread_key, opened, next_seq, "
     "delete_due, forget_asked, deleted"
 )
+_SELECT: Final = f"SELECT {_COLUMNS} FROM relationships"
 
 
-class Relationships:
+class Relationships(Repository):
     """Repository of relationships. Obtain it as
     :attr:`Store.relationships <intentcast.store.Store.relationships>`."""
-
-    def __init__(self, conn: Connection) -> None:
-        self._c = conn
 
     # --- opening and reading ----------------------------------------------------------
 
@@ -138,22 +136,13 @@ class Relationships:
         return True
 
     def get(self, accept_id: bytes) -> Relationship | None:
-        with self._c.read() as conn:
-            row = conn.execute(
-                f"SELECT {_COLUMNS} FROM relationships WHERE accept_id = ?", (accept_id,)
-            ).fetchone()
+        row = self._c.row(_SELECT + " WHERE accept_id = ?", (accept_id,))
         return None if row is None else _relationship(row)
 
     def list(self, *, role: Role | None = None) -> builtins.list[Relationship]:
         """Every relationship (optionally of one role), oldest first."""
-        sql = f"SELECT {_COLUMNS} FROM relationships"
-        args: tuple[str, ...] = ()
-        if role is not None:
-            sql += " WHERE role = ?"
-            args = (role.value,)
-        with self._c.read() as conn:
-            rows = conn.execute(sql + " ORDER BY opened, accept_id", args).fetchall()
-        return [_relationship(r) for r in rows]
+        sql, args = narrowed(_SELECT, (), " WHERE role = ?", role)
+        return [_relationship(r) for r in self._c.rows(sql + " ORDER BY opened, accept_id", args)]
 
     def by_tag(self, tag: bytes) -> tuple[Relationship, int] | None:
         """The relationship whose thread expects a message under routing tag
@@ -165,39 +154,34 @@ class Relationships:
             ).fetchone()
             if row is None:
                 return None
-            rel = conn.execute(
-                f"SELECT {_COLUMNS} FROM relationships WHERE accept_id = ?", (row[0],)
-            ).fetchone()
+            rel = conn.execute(_SELECT + " WHERE accept_id = ?", (row[0],)).fetchone()
         return _relationship(rel), int(row[1])
 
     def due_for_deletion(self, now: int) -> builtins.list[Relationship]:
         """Vendor relationships whose ``cc:delete-after-deal`` term has
         fallen due and that still hold data."""
-        with self._c.read() as conn:
-            rows = conn.execute(
-                f"SELECT {_COLUMNS} FROM relationships WHERE role = 'vendor' "
-                "AND delete_due <= ? AND deleted IS NULL ORDER BY delete_due",
-                (now,),
-            ).fetchall()
+        rows = self._c.rows(
+            _SELECT + " WHERE role = 'vendor' AND delete_due <= ? AND deleted IS NULL "
+            "ORDER BY delete_due",
+            (now,),
+        )
         return [_relationship(r) for r in rows]
 
     def disclosures(self, accept_id: bytes) -> dict[str, Disclosure]:
         """What was disclosed under the relationship, field by field, now."""
-        with self._c.read() as conn:
-            rows = conn.execute(
-                "SELECT field, value, since FROM disclosures WHERE accept_id = ? ORDER BY field",
-                (accept_id,),
-            ).fetchall()
+        rows = self._c.rows(
+            "SELECT field, value, since FROM disclosures WHERE accept_id = ? ORDER BY field",
+            (accept_id,),
+        )
         return {r[0]: Disclosure(r[0], r[1], int(r[2])) for r in rows}
 
     def thread(self, accept_id: bytes) -> builtins.list[ThreadEntry]:
         """The thread's messages, oldest first."""
-        with self._c.read() as conn:
-            rows = conn.execute(
-                "SELECT id, outgoing, kind, seq, created, raw, answered_by FROM thread "
-                "WHERE accept_id = ? ORDER BY created, outgoing DESC, seq",
-                (accept_id,),
-            ).fetchall()
+        rows = self._c.rows(
+            "SELECT id, outgoing, kind, seq, created, raw, answered_by FROM thread "
+            "WHERE accept_id = ? ORDER BY created, outgoing DESC, seq",
+            (accept_id,),
+        )
         return [
             ThreadEntry(
                 id=r[0],
@@ -213,21 +197,18 @@ class Relationships:
 
     def received_count(self, accept_id: bytes) -> int:
         """How many messages the other side sent on the thread (kept)."""
-        with self._c.read() as conn:
-            row = conn.execute(
+        return int(
+            self._c.value(
                 "SELECT count(*) FROM thread WHERE accept_id = ? AND outgoing = 0", (accept_id,)
-            ).fetchone()
-        return int(row[0])
+            )
+        )
 
     def message(self, message_id: bytes) -> ThreadEntry | None:
         """One thread message by its id."""
-        with self._c.read() as conn:
-            row = conn.execute(
-                "SELECT accept_id FROM thread WHERE id = ?", (message_id,)
-            ).fetchone()
-        if row is None:
+        accept_id = self._c.value("SELECT accept_id FROM thread WHERE id = ?", (message_id,))
+        if accept_id is None:
             return None
-        return next((e for e in self.thread(row[0]) if e.id == message_id), None)
+        return next((e for e in self.thread(accept_id) if e.id == message_id), None)
 
     # --- writing -------------------------------------------------------------------------
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from intentcast.protocol import Signed
 
-from .connection import Connection
+from .connection import Repository
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,16 +24,13 @@ class PendingStem:
     signed: Signed[Any]
 
 
-class OwnStems:
+class OwnStems(Repository):
     """Repository of own messages on their stem. Obtain it as
     :attr:`Store.stems <intentcast.store.Store.stems>`.
 
     Writes do not wait for the disk: a row survives ``kill -9``; a power cut
     may lose the newest rows, and then the message is handed out by sync as
     before this table existed (delivered, not hidden)."""
-
-    def __init__(self, conn: Connection) -> None:
-        self._c = conn
 
     def add(self, signed: Signed[Any], topic: str) -> None:
         """Record that ``signed`` went down a stem, to be fluffed on ``topic``."""
@@ -54,8 +51,7 @@ class OwnStems:
         """Own messages on their stem that have not expired at ``now`` (Unix
         seconds; the clock if None), oldest expiry first."""
         at = int(time.time()) if now is None else now
-        with self._c.read() as conn:
-            rows = conn.execute(
-                "SELECT topic, raw FROM own_stems WHERE expires > ? ORDER BY expires, id", (at,)
-            ).fetchall()
+        rows = self._c.rows(
+            "SELECT topic, raw FROM own_stems WHERE expires > ? ORDER BY expires, id", (at,)
+        )
         return [PendingStem(str(r[0]), self._c.decode(r[1], "own_stems")) for r in rows]

@@ -146,6 +146,15 @@ def random_network(
     )
 
 
+def pair(first: Result, second: Result) -> tuple[dict[str, Any], int]:
+    """Two runs of one scenario on the same graph that differ in one switch
+    (with and without sync, spam, ...): the network the first ran on, as
+    :func:`network_config` reports it (the second's is the same but for
+    the switch), and the events of both. Takes both keys out of each run."""
+    second.pop("network")
+    return first.pop("network"), first.pop("events") + second.pop("events")
+
+
 def network_config(args: argparse.Namespace, net: Network) -> dict[str, Any]:
     """What a result reports about the network it ran on."""
     return {

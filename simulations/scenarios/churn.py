@@ -25,10 +25,9 @@ import random
 from typing import Any
 
 from ..base import VIA_NAMES
-from ..builders import BULK_CATEGORY
+from ..builders import BULK_TOPIC
 from ..messages import SimMessage, WorkCache
 from ..network import Network
-from ..params import intent_topic
 from ..stats import latency_summary, ratio
 from . import (
     Result,
@@ -37,6 +36,7 @@ from . import (
     fraction,
     network_config,
     option,
+    pair,
     positive_float,
     random_network,
     sim_params,
@@ -96,8 +96,7 @@ class Churn:
 
 
 def run_once(args: argparse.Namespace, work: WorkCache, *, sync: bool) -> dict[str, Any]:
-    topics = [intent_topic(BULK_CATEGORY[0])]
-    net = random_network(args, topics=topics, params=sim_params(args, sync_enabled=sync))
+    net = random_network(args, topics=[BULK_TOPIC], params=sim_params(args, sync_enabled=sync))
     pick = random.Random(f"churn/{args.seed}")
     churners = sorted(pick.sample(range(net.n), round(args.churn * net.n)))
     vendors = sorted(pick.sample(range(net.n), max(1, round(args.vendors * net.n))))
@@ -172,10 +171,8 @@ def _publish_from_someone_up(net: Network) -> Any:
 def run(args: argparse.Namespace, work: WorkCache) -> Result:
     with_sync = run_once(args, work, sync=True)
     without = run_once(args, work, sync=False)
-    config = with_sync.pop("network")
-    without.pop("network")
+    config, events = pair(with_sync, without)
     config.pop("sync")
-    events = with_sync.pop("events") + without.pop("events")
     return {
         "scenario": NAME,
         "config": {

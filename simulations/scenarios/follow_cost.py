@@ -57,7 +57,7 @@ from .market import (
     vendor_catalog,
     vendor_rating,
 )
-from .propagation import add_publish_arguments
+from .propagation import add_publish_arguments, traffic
 
 NAME = "follow-cost"
 POLICIES = ("own", "all", "buckets")
@@ -221,8 +221,7 @@ def run(args: argparse.Namespace, work: WorkCache) -> Result:
         "config": {
             "nodes": args.nodes,
             "degree": args.degree,
-            "intents": args.intents,
-            "rate": args.rate,
+            **traffic(args),
             "vendors": args.vendors,
             "relays": args.relays,
             "seed": args.seed,

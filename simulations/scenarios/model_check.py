@@ -31,10 +31,10 @@ import argparse
 from dataclasses import replace
 from typing import Any, Final
 
-from ..builders import BULK_CATEGORY
+from ..builders import BULK_TOPIC
 from ..messages import SimMessage, WorkCache
 from ..network import Network
-from ..params import Costs, intent_topic
+from ..params import Costs
 from ..stats import ms, percentile
 from ..topology import Latency, ring_with_chords
 from . import Result, Scenario, non_negative_float, option, positive_int, sim_params, work_bits
@@ -130,7 +130,7 @@ def simulate(
         n=n,
         edges=edges,
         latency=Latency("fixed", args.link_us / 1e6),
-        topics=[intent_topic(BULK_CATEGORY[0])],
+        topics=[BULK_TOPIC],
         params=params,
         seed=args.seed,
     )

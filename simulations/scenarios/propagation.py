@@ -15,10 +15,9 @@ import argparse
 from typing import Any
 
 from ..base import VIA_NAMES
-from ..builders import BULK_CATEGORY, bulk_intent
+from ..builders import BULK_TOPIC, bulk_intent
 from ..messages import SimMessage, WorkCache
 from ..network import Network
-from ..params import intent_topic
 from ..stats import latency_summary, ms, ratio, spread
 from . import (
     Result,
@@ -84,7 +83,7 @@ def _publisher(net: Network, who: int) -> Any:
 
 
 def build_intents(net: Network, count: int, work: WorkCache) -> list[SimMessage]:
-    topic = net.topic(intent_topic(BULK_CATEGORY[0]))
+    topic = net.topic(BULK_TOPIC)
     params = net.params.network
     msgs = [net.messages.add(bulk_intent(i, work, params).raw, topic, tag=i) for i in range(count)]
     work.save()
@@ -92,8 +91,7 @@ def build_intents(net: Network, count: int, work: WorkCache) -> list[SimMessage]
 
 
 def run(args: argparse.Namespace, work: WorkCache) -> Result:
-    topics = [intent_topic(BULK_CATEGORY[0])]
-    net = random_network(args, topics=topics)
+    net = random_network(args, topics=[BULK_TOPIC])
     intents = build_intents(net, args.intents, work)
     net.start()
     last = publish_schedule(net, intents, args)

@@ -30,10 +30,9 @@ from typing import Any
 
 from intentcast.protocol import Kind, Signed, Withdraw
 
-from ..builders import BULK_CATEGORY, Junk, withdrawals
+from ..builders import BULK_TOPIC, Junk, withdrawals
 from ..messages import SimMessage, WorkCache
 from ..network import Network
-from ..params import intent_topic
 from ..stats import latency_summary, ratio, spread
 from . import (
     Result,
@@ -42,6 +41,7 @@ from . import (
     fraction,
     network_config,
     option,
+    pair,
     positive_float,
     random_network,
 )
@@ -94,7 +94,7 @@ class Spam:
         self.interval = 1.0 / (args.spam_rate or DEFAULT_RATE[args.mode])
         self.end = end
         self.start = float(args.warmup)
-        self.topic = net.topic(intent_topic(BULK_CATEGORY[0]))
+        self.topic = net.topic(BULK_TOPIC)
         self.sent: dict[int, int] = dict.fromkeys(spammers, 0)
         self._spammers = set(spammers)
         #: Each spammer's honest peers when the spam starts, and when each banned it.
@@ -154,8 +154,7 @@ class Spam:
 
 
 def run_once(args: argparse.Namespace, work: WorkCache, *, spam: bool) -> dict[str, Any]:
-    topics = [intent_topic(BULK_CATEGORY[0])]
-    net = random_network(args, topics=topics)
+    net = random_network(args, topics=[BULK_TOPIC])
     pick = random.Random(f"spam/{args.seed}")
     spammers = sorted(pick.sample(range(net.n), round(args.spammers * net.n)))
     spammer_set = set(spammers)
@@ -228,9 +227,7 @@ def run_once(args: argparse.Namespace, work: WorkCache, *, spam: bool) -> dict[s
 def run(args: argparse.Namespace, work: WorkCache) -> Result:
     quiet = run_once(args, work, spam=False)
     attacked = run_once(args, work, spam=True)
-    events = quiet.pop("events") + attacked.pop("events")
-    config = quiet.pop("network")
-    attacked.pop("network")
+    config, events = pair(quiet, attacked)
     return {
         "scenario": NAME,
         "config": {
