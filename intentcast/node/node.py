@@ -209,6 +209,7 @@ class Node(Part):
         elif kind is Kind.WITHDRAW:
             self.core._emit(EventKind.INTENT_WITHDRAWN, signed.message.intent_key)
         elif kind is Kind.RATING:
+            self.ratings.arrived(signed)
             self.core._emit(EventKind.RATING_RECEIVED, signed.id, f"{signed.message.stars / 100}")
 
     async def _deal_message_arrived(self, sealed: Signed[SealedDeal]) -> None:
@@ -282,6 +283,7 @@ async def open_node(
         nursery.start_soon(node.peering._sweeper)
         nursery.start_soon(node.stem._stem_keeper)
         nursery.start_soon(node.ratings.sender)
+        nursery.start_soon(node.ratings.watcher)
         nursery.start_soon(node.relationships.keep_up)
         await node.peering.resubscribe()
         node.stem.resend_unfluffed()

@@ -14,12 +14,14 @@ from typing import Final
 import trio
 
 from intentcast.matching.reputation import (
+    ARRIVAL_GRACE,
     NO_RATINGS,
     UNANSWERED_AFTER,
     OwnRecord,
     RatingSummary,
     VerifiedRating,
     describe_reputation,
+    rated_as_seen,
     summarise,
 )
 from intentcast.peer import topics
@@ -44,6 +46,9 @@ log = logging.getLogger(__name__)
 RATING_TTL: Final = 365 * DAY
 #: Most seconds the sender sleeps between looks at its waiting ratings.
 SENDER_POLL: Final = 5.0
+#: Seconds between the heartbeats of a node watching the network (connected
+#: to a peer): a stop shorter than ``ARRIVAL_GRACE`` keeps its stretch.
+WATCH_BEAT: Final = 60.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +68,11 @@ def counted(ratings: Iterable[RatingRow]) -> list[VerifiedRating]:
     handed out receipts for one deal to several keys gets the lowest of
     their ratings (so a second receipt can only cost it); a deal is named
     by vendor and deal id together, so one vendor's receipts can never
-    stand for another vendor's deals."""
+    stand for another vendor's deals. Each counts as made when it says,
+    or, if this node was watching then and got it more than
+    ``ARRIVAL_GRACE`` later, at its arrival less the grace
+    (:func:`~intentcast.matching.reputation.rated_as_seen`): backdating
+    does not spread fake ratings out of a burst."""
     lowest: dict[bytes, RatingRow] = {}
     for r in ratings:
         key = r.vendor + r.deal
@@ -71,8 +80,8 @@ def counted(ratings: Iterable[RatingRow]) -> list[VerifiedRating]:
         if held is None or (r.stars, r.rater) < (held.stars, held.rater):
             lowest[key] = r
     return [
-        VerifiedRating(vendor=r.vendor, deal=key, stars=r.stars, rated=r.rated,
-                       confirmed=r.confirmed)
+        VerifiedRating(vendor=r.vendor, deal=key, stars=r.stars,
+                       rated=rated_as_seen(r.rated, r.first_seen), confirmed=r.confirmed)
         for key, r in lowest.items()
     ]  # fmt: skip
 
@@ -86,6 +95,26 @@ class RatingsPart(Part):
         self.stem = stem
         #: Set to wake the sender when a rating is added.
         self._wake = trio.Event()
+        #: When this node's current stretch of watching the network began:
+        #: a rating that says it was made since then, yet arrives more than
+        #: ``ARRIVAL_GRACE`` later, was held back or backdated.
+        self.watching_since = self.store.ratings.watching_since(self.now(), gap=ARRIVAL_GRACE)
+
+    # --- when ratings arrive ----------------------------------------------------------
+
+    def arrived(self, signed: Signed[Rating]) -> None:
+        """A new rating was stored: note its arrival if it says it was made
+        while this node was watching (else its claim stands: the node
+        could not have seen it earlier)."""
+        if signed.message.created >= self.watching_since:
+            self.store.ratings.note_arrivals([signed.id], at=self.now())
+
+    async def watcher(self) -> None:
+        """Beat every :data:`WATCH_BEAT` seconds while connected to a peer."""
+        while True:
+            if self.p2p.connected_peers():
+                self.watching_since = self.store.ratings.watched(self.now(), gap=ARRIVAL_GRACE)
+            await trio.sleep(WATCH_BEAT)
 
     # --- reputation -----------------------------------------------------------------
 

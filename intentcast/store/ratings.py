@@ -21,8 +21,8 @@ _UPSERT_RATING: Final = (
     "INSERT INTO ratings (id, vendor_key, deal, rater, stars, created, confirmed, expires, raw) "
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (vendor_key, deal, rater) DO UPDATE SET "
     "id = excluded.id, stars = excluded.stars, created = excluded.created, "
-    "confirmed = excluded.confirmed, expires = excluded.expires, raw = excluded.raw "
-    "WHERE excluded.created > ratings.created "
+    "confirmed = excluded.confirmed, expires = excluded.expires, raw = excluded.raw, "
+    "first_seen = NULL WHERE excluded.created > ratings.created "
     "OR (excluded.created = ratings.created AND excluded.id > ratings.id)"
 )
 _UPSERT_REPLY: Final = (
@@ -90,6 +90,9 @@ class RatingRow:
     #: The rating's ``created``.
     rated: int
     confirmed: int
+    #: When this node first received it, if it was watching the network
+    #: when the rating says it was made (:meth:`Ratings.note_arrivals`).
+    first_seen: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,7 +141,7 @@ class Ratings(Repository):
         columns only: no envelope is decoded, so ranking stays cheap with
         tens of thousands of ratings kept."""
         sql = (
-            "SELECT vendor_key, deal, rater, stars, created, confirmed FROM ratings "
+            "SELECT vendor_key, deal, rater, stars, created, confirmed, first_seen FROM ratings "
             "WHERE expires > ?"
         )
         args: list[Any] = [now]
@@ -150,12 +153,49 @@ class Ratings(Repository):
             args += wanted
         found = self._c.rows(sql, args)
         return [
-            RatingRow(bytes(r[0]), bytes(r[1]), bytes(r[2]), int(r[3]), int(r[4]), int(r[5]))
+            RatingRow(bytes(r[0]), bytes(r[1]), bytes(r[2]), int(r[3]), int(r[4]), int(r[5]),
+                      None if r[6] is None else int(r[6]))
             for r in found
-        ]
+        ]  # fmt: skip
 
     def count(self) -> int:
         return int(self._c.value("SELECT count(*) FROM ratings"))
+
+    # --- when ratings arrived ---------------------------------------------------
+
+    def note_arrivals(self, ids: Sequence[bytes], *, at: int) -> None:
+        """Record that this node first received the ratings ``ids`` at
+        ``at`` (a rating replaced by a later one of the same deal forgets
+        the earlier arrival: the caller notes the new one's)."""
+        if not ids:
+            return
+        with self._c.write(flush=False) as conn:  # lost in a power cut: the claim counts
+            conn.executemany(
+                "UPDATE ratings SET first_seen = ? WHERE id = ? AND first_seen IS NULL",
+                [(at, i) for i in ids],
+            )
+
+    def watching_since(self, now: int, *, gap: int) -> int:
+        """When this node's current stretch of watching the network began:
+        the stretch recorded by :meth:`watched`, unless its last heartbeat
+        is more than ``gap`` seconds before ``now`` (then ``now``: a new
+        stretch, not written until the node beats)."""
+        row = self._c.row("SELECT since, alive FROM rating_watch WHERE id = 1")
+        if row is None or now - int(row[1]) > gap:
+            return now
+        return int(row[0])
+
+    def watched(self, now: int, *, gap: int) -> int:
+        """A heartbeat: the node is watching the network at ``now``. Keeps
+        the stretch (see :meth:`watching_since`) or starts a new one, and
+        returns its start."""
+        since = self.watching_since(now, gap=gap)
+        with self._c.write(flush=False) as conn:
+            conn.execute(
+                "INSERT OR REPLACE INTO rating_watch (id, since, alive) VALUES (1, ?, ?)",
+                (since, now),
+            )
+        return since
 
     # --- the node's own ratings, waiting for their send time --------------------
 

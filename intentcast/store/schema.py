@@ -265,12 +265,28 @@ CREATE TABLE disclosures (
 ) WITHOUT ROWID
 """
 
+#: Version 5: when a rating arrived (docs/store.md, "Ratings"). A rating's
+#: ``first_seen`` is the time this node first received it, kept only where
+#: the node was watching the network when the rating says it was made
+#: (NULL: it takes the rating's claimed time); ``rating_watch`` holds the
+#: start of the node's current stretch online and its last heartbeat, so
+#: that a short stop does not start a new stretch.
+V5: Final = """
+ALTER TABLE ratings ADD COLUMN first_seen INTEGER;
+CREATE TABLE rating_watch (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    since INTEGER NOT NULL,
+    alive INTEGER NOT NULL
+)
+"""
+
 #: Every migration, in order. ``MIGRATIONS[n - 1].version == n``.
 MIGRATIONS: Final[tuple[Migration, ...]] = (
     Migration(1, "initial schema", _script(V1)),
     Migration(2, "own messages on their stem", _script(V2)),
     Migration(3, "deal-backed ratings", _script(V3)),
     Migration(4, "relationships after the deal", _script(V4)),
+    Migration(5, "when a rating arrived", _script(V5)),
 )
 
 #: The schema version this code writes.

@@ -7,6 +7,7 @@ time across a restart of its author."""
 from __future__ import annotations
 
 import os
+import time
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,7 @@ from intentcast.protocol import (
     sign,
 )
 from intentcast.protocol.encoding import decode_envelope, encode_envelope
+from intentcast.protocol.fields import DAY
 from intentcast.store import RatingRow, Store
 
 from .harness import LOW_WORK, PHONE_TERMS, link, market, run, wait_for
@@ -213,6 +215,61 @@ def test_an_own_rating_waits_for_its_send_time_across_a_restart(tmp_path: Path) 
             assert kept is not None and kept.sent
             assert kiez.counters.get("accept:rating", 0) == 1
             assert customer.counters.get("rating:sent", 0) == 1
+
+    run(main)
+
+
+def test_a_backdated_rating_counts_from_its_arrival_on_a_node_that_was_watching(
+    tmp_path: Path,
+) -> None:
+    """A self-dealer signs the receipt and the rating, so it may claim any
+    time. A node that has been watching the network since before the
+    claimed time, and got the rating only now, counts it as made at its
+    arrival less ``ARRIVAL_GRACE``: the fake ratings stay one burst. A
+    rating claiming a time before the node began watching keeps its claim
+    (the node could not have seen it earlier)."""
+    from intentcast.matching.reputation import ARRIVAL_GRACE
+    from intentcast.node.ratings import counted
+
+    async def main() -> None:
+        async with market(tmp_path) as m:
+            started = int(time.time())
+            # Kiez has been watching for 200 days: a heartbeat a day.
+            prepared = m.store("kiez-phones.toml")
+            for day in range(200, 0, -1):
+                prepared.ratings.watched(started - day * DAY, gap=ARRIVAL_GRACE)
+            kiez = await m.vendor("kiez-phones.toml")
+            assert kiez.ratings.watching_since == started - 200 * DAY
+            now = kiez.now()
+            shill = derive_vendor_keys(os.urandom(32))
+
+            def self_dealt(made: int) -> Any:
+                rater = derive_intent_keys(os.urandom(32), 0)
+                receipt = sign(
+                    Receipt(deal=os.urandom(32), intent_id=os.urandom(32),
+                            rater=rater.intent_key, created=made - 3_600),
+                    shill.signing,
+                )  # fmt: skip
+                rating = Rating(receipt=receipt.raw, stars=500, created=made, expires=now + DAY)
+                return sign(rating, rater.signing, params=LOW_WORK)
+
+            backdated = self_dealt(now - 100 * DAY)  # while Kiez was watching
+            older = self_dealt(now - 300 * DAY)  # before it began to
+            async with open_p2p(on_message=lambda *_: True) as evil:
+                await evil.connect(kiez.addrs()[0])
+                await evil.subscribe(topics.RATINGS)
+                await trio.sleep(1.2)
+                evil.publish_nowait(topics.RATINGS, backdated.raw)
+                evil.publish_nowait(topics.RATINGS, older.raw)
+                await wait_for(kiez, lambda: kiez.store.ratings.count() == 2)
+            arrived = kiez.now()
+            rated = sorted(r.rated for r in counted(kiez.store.ratings.rows(now=arrived)))
+            assert rated[0] == now - 300 * DAY
+            assert now - ARRIVAL_GRACE <= rated[1] <= arrived - ARRIVAL_GRACE
+            # The shill's two fake deals read as one of last days, not as
+            # a record spread over months.
+            standing = kiez.ratings.standing(shill.vendor_key)
+            assert standing.summary.count == 2
 
     run(main)
 

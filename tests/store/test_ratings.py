@@ -121,3 +121,42 @@ def test_own_ratings_wait_for_their_send_time_across_a_restart(db_path: Path) ->
         assert own is not None and own.sent
         # A list of deals reads every own rating at once, by deal.
         assert store.ratings.own_all() == {accept.id: own}
+
+
+def test_a_ratings_arrival_is_kept_and_a_replacement_forgets_the_earlier(db_path: Path) -> None:
+    keys, _, _, receipt = _deal()
+    first = _valid(b.signed_rating(receipt, keys, stars=100, created=NOW))
+    second = _valid(b.signed_rating(receipt, keys, stars=480, created=NOW + 60))
+    with Store.open(db_path) as store:
+        store.gossip.ingest(first)
+        [row] = store.ratings.rows(now=NOW)
+        assert row.first_seen is None  # not noted: the claim stands
+        store.ratings.note_arrivals([first.id], at=NOW + 5)
+        store.ratings.note_arrivals([first.id], at=NOW + 9)  # the first arrival stays
+        [row] = store.ratings.rows(now=NOW)
+        assert row.first_seen == NOW + 5
+        store.gossip.ingest(second)
+        [row] = store.ratings.rows(now=NOW)
+        assert (row.stars, row.first_seen) == (480, None)
+        store.ratings.note_arrivals([second.id], at=NOW + 70)
+    with Store.open(db_path) as store:  # a restart keeps it
+        [row] = store.ratings.rows(now=NOW)
+        assert row.first_seen == NOW + 70
+
+
+def test_a_stretch_of_watching_survives_a_short_stop_not_a_long_one(db_path: Path) -> None:
+    gap = 2 * b.DAY
+    with Store.open(db_path) as store:
+        # Never watched: a stretch would begin now (nothing written yet).
+        assert store.ratings.watching_since(NOW, gap=gap) == NOW
+        assert store.ratings.watching_since(NOW + 50, gap=gap) == NOW + 50
+        assert store.ratings.watched(NOW, gap=gap) == NOW
+        assert store.ratings.watched(NOW + 600, gap=gap) == NOW
+    with Store.open(db_path) as store:  # stopped for a day: the same stretch
+        assert store.ratings.watching_since(NOW + 600 + b.DAY, gap=gap) == NOW
+        assert store.ratings.watched(NOW + 600 + b.DAY, gap=gap) == NOW
+        # Stopped for longer than the gap: a new stretch from then.
+        later = NOW + 600 + b.DAY + gap + 1
+        assert store.ratings.watching_since(later, gap=gap) == later
+        assert store.ratings.watched(later, gap=gap) == later
+        assert store.ratings.watched(later + 60, gap=gap) == later
