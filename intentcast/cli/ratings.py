@@ -59,7 +59,8 @@ def _print_rated(data: dict[str, Any]) -> None:
 
 def print_ratings(data: dict[str, Any]) -> None:
     s = data["standing"]
-    click.echo(f"vendor {short(s['vendor_key'])}: {s['line']}")
+    named = f"{s['name']} ({short(s['vendor_key'])})" if s.get("name") else short(s["vendor_key"])
+    click.echo(f"vendor {named}: {s['line']}")
     own = s["own_deals"]
     if any(own.values()):
         click.echo(

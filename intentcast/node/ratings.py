@@ -61,6 +61,9 @@ class VendorStanding:
     line: str
     #: This node's own deals with the vendor (declines, silence after accept).
     record: TrackRecord
+    #: Its name, from its newest profile kept or this node's deals with
+    #: it; None if this node has neither.
+    name: str | None = None
 
 
 def counted(ratings: Iterable[RatingRow]) -> list[VerifiedRating]:
@@ -142,7 +145,14 @@ class RatingsPart(Part):
             summary=summary,
             line=describe_reputation(summary),
             record=self.store.deals.track_record(vendor_key),
+            name=self._name_of(vendor_key),
         )
+
+    def _name_of(self, vendor_key: bytes) -> str | None:
+        profile = self.store.gossip.vendor_profile(vendor_key)
+        if profile is not None:
+            return str(profile.message.name)
+        return self.store.relationships.vendor_name(vendor_key)
 
     def ratings_of(self, vendor_key: bytes) -> list[StoredRating]:
         return self.store.ratings.verified(now=self.now(), vendor=vendor_key)

@@ -144,6 +144,15 @@ class Relationships(Repository):
         sql, args = narrowed(_SELECT, (), " WHERE role = ?", role)
         return [_relationship(r) for r in self._c.rows(sql + " ORDER BY opened, accept_id", args)]
 
+    def vendor_name(self, vendor_key: bytes) -> str | None:
+        """The name ``vendor_key`` gave in its newest deal with this node."""
+        name = self._c.value(
+            "SELECT vendor_name FROM relationships WHERE vendor_key = ? "
+            "ORDER BY opened DESC LIMIT 1",
+            (vendor_key,),
+        )
+        return None if name is None else str(name)
+
     def by_tag(self, tag: bytes) -> tuple[Relationship, int] | None:
         """The relationship whose thread expects a message under routing tag
         ``tag``, and that message's sequence number; None for a tag that is

@@ -45,11 +45,14 @@ def test_a_confirmed_deal_is_rated_and_the_rating_waits_for_its_time(market: Mar
     # The deal view names the vendor's standing; nothing is verified yet.
     shown = ok("deals", "--home", market.customer, deal[:8]).stdout
     assert "vendor: 3.00 stars: no verified deals yet" in shown
-    vendor_key = ok_json("deals", "--home", market.customer, deal[:8])["deal"]["offer"][
-        "vendor_key"
-    ]
+    offer = ok_json("deals", "--home", market.customer, deal[:8])["deal"]["offer"]
+    vendor_key = offer["vendor_key"]
     listing = ok_json("ratings", "--home", market.customer, "--vendor", vendor_key)
     assert listing["standing"]["line"] == "3.00 stars: no verified deals yet"
+    # Named, though no rating names it: from its profile or the deal.
+    assert listing["standing"]["name"] == offer["vendor"]
+    shown = ok("ratings", "--home", market.customer, "--vendor", vendor_key).stdout
+    assert shown.startswith(f"vendor {offer['vendor']} (")
     assert listing["standing"]["own_deals"]["confirmed"] >= 1
     assert ok_json("ratings", "--home", market.vendor)["ratings"] == []
     assert "no verified deals yet" in ok("ratings", "--home", market.vendor).stdout

@@ -441,6 +441,17 @@ def rate_the_deal(customer: Served, browser: WebDriver, vendor: str) -> None:
     assert "Standing: 3.00 stars: no verified deals yet" in page
     assert "Your own deals with it (never published): 1 confirmed" in page
     assert "No verified ratings yet." in page  # the own rating has not left yet
+    # Opened by its address (a bookmark, a reload), the page still names the
+    # vendor: the node knows its name, the page does not have to remember it.
+    address = browser.current_url
+    browser.get("about:blank")
+    browser.get(address)
+    heading = wait_for(
+        browser,
+        lambda d: (t := texts(d, "#view h1")) and t[0].startswith("Verified ratings") and t[0],
+        "the vendor's ratings page, opened by its address",
+    )
+    assert heading == f"Verified ratings of {vendor}"
 
 
 def test_amend_and_withdraw_an_intent(apps: DemoApps[Served], browser: WebDriver) -> None:

@@ -55,6 +55,8 @@ class RatingView(Open):
 
 class Standing(Open):
     vendor_key: str
+    #: The vendor's name, from its profile or this node's deals with it.
+    name: str | None
     line: str
     count: int
     stars: float | None
@@ -90,6 +92,7 @@ def standing_json(vendor_key: bytes, standing: VendorStanding) -> dict[str, Any]
     s, rec = standing.summary, standing.record
     return {
         "vendor_key": vendor_key.hex(),
+        "name": standing.name,
         "line": standing.line,
         "count": s.count,
         "stars": None if s.mean is None else round(s.mean / 100, 2),

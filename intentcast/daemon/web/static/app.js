@@ -936,7 +936,7 @@ async function ratingsView(vendorKey) {
     const replied = focusedCard(".replied"); // the keyboard goes on from the reply shown
     const data = await api("GET", mine ? "/v1/ratings" : `/v1/ratings?vendor=${vendorKey}`);
     const s = data.standing;
-    const name = mine ? (state.status && state.status.vendor && state.status.vendor.name) || "your shop" : vendorNames.get(vendorKey);
+    const name = mine ? (state.status && state.status.vendor && state.status.vendor.name) || "your shop" : s.name || vendorNames.get(vendorKey);
     const own = s.own_deals;
     const cards = data.ratings.map((r) => h(
       "article",
