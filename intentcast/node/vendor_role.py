@@ -24,6 +24,7 @@ from intentcast.protocol import (
     Confirm,
     Decline,
     Intent,
+    InvalidMessage,
     Kind,
     Offer,
     Receipt,
@@ -148,7 +149,19 @@ class VendorRole(Part):
             decision: Decision = await self._vendor.on_accept(accept, offer, intent, now=now)
         finally:
             self._deciding.discard(accept.id)
-        await self._reply(accept, offer, intent, decision)
+        try:
+            await self._reply(accept, offer, intent, decision)
+        except InvalidMessage as exc:
+            # The handler's note (or reason) makes the signed answer larger
+            # than its kind allows (a confirm also carries the receipt): no
+            # one would take it. Nothing was sent or recorded; the accept
+            # waits for the owner, as a held one does.
+            self._count("reply-unsendable")
+            log.warning("the answer to accept %s cannot be sent (%s); it waits for the "
+                        "owner's confirm or decline", accept.id.hex()[:12], exc)  # fmt: skip
+            self._emit(EventKind.ACCEPT_RECEIVED, accept.id,
+                       f"{disclosed}; the handler's answer could not be sent ({exc}); "
+                       "waits for your answer")  # fmt: skip
 
     def awaits_owner(self, deal: Deal) -> bool:
         """True if ``deal`` is one of this vendor's accepts that waits for the

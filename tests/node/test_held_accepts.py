@@ -89,3 +89,54 @@ def test_a_held_accept_waits_for_the_owner_across_a_restart(tmp_path: Path) -> N
                     await customer.answer_accept(accepts[0].id, Decision(True))
 
     run(main)
+
+
+class _LongNote:
+    """A catalog vendor whose bot confirms with a note of 500 four-byte
+    characters: within the note's 500 characters, but with the receipt the
+    signed confirm is larger than a confirm may be."""
+
+    def __init__(self, inner: Any) -> None:
+        self._inner = inner
+        self.categories, self.name = inner.categories, inner.name
+
+    async def on_intent(self, intent: Any, *, now: int) -> Any:
+        return await self._inner.on_intent(intent, now=now)
+
+    async def on_accept(self, accept: Any, offer: Any, intent: Any, *, now: int) -> Decision:
+        return Decision(True, "\U0001d11e" * 500)
+
+
+def test_an_answer_too_large_to_send_leaves_the_accept_to_the_owner(tmp_path: Path) -> None:
+    async def main() -> None:
+        async with market(tmp_path) as m:
+            customer = await m.customer()
+            kiez = await m.stack.enter_async_context(
+                open_node(
+                    m.store("kiez"),
+                    vendor_keys=derive_vendor_keys(os.urandom(32)),
+                    vendor=_LongNote(catalog_vendor("kiez-phones.toml")),
+                    config=m.config,
+                )
+            )
+            await link(kiez, customer)
+            await trio.sleep(1.2)
+            intent = await customer.post_intent(**PIXEL)
+            await wait_for(customer, lambda: bool(customer.offers_for(intent.signer).ranked))
+            best = customer.offers_for(intent.signer).ranked[0].offer
+            async with kiez.events() as events:
+                accept = await customer.accept(best.id)
+                await next_event(events, EventKind.ACCEPT_RECEIVED)
+                stuck = await next_event(events, EventKind.ACCEPT_RECEIVED)
+            assert "could not be sent" in stuck.detail and "2048" in stuck.detail
+            assert "waits for your answer" in stuck.detail
+            deal = kiez.store.deals.get(accept.id)
+            assert deal is not None and kiez.awaits_owner(deal)
+            assert kiez.counters.get("reply-unsendable") == 1
+            # The owner answers with a note that fits; the customer gets it.
+            async with customer.events() as events:
+                await kiez.answer_accept(accept.id, Decision(True, "Ships today."))
+                done = await next_event(events, EventKind.DEAL_CONFIRMED)
+            assert done.subject == accept.id and done.detail == "Ships today."
+
+    run(main)
