@@ -496,13 +496,30 @@ def test_after_the_deal_messages_both_ways_and_a_rating_with_the_shops_reply(
     assert browser.execute_script("return document.getElementById('message-type').value") == (
         "shipped"
     )
+    # The shop answers that message: a reply names the message it answers.
+    click(browser, "#thread .thread-entry button.reply-to", "reply to the customer's message")
+    replying = wait_for(browser, lambda d: (t := texts(d, ".replying")) and t[0], "what it answers")
+    assert "Replying to: status: Where is my order?" in replying
+    assert browser.switch_to.active_element.get_attribute("id") == "message-text"
     fill(browser, "message-text", "Shipped with DHL today.")
     click(browser, "#send-message", "the shop's answer")
+    quoted = wait_for(browser, lambda d: (t := texts(d, ".in-reply-to")) and t[0], "the quote")
+    assert quoted == "In reply to: status: Where is my order?"
+    assert not browser.find_elements(By.CSS_SELECTOR, ".replying")  # the next is no reply
+    asked_id = next(
+        e["id"]
+        for e in httpx.get(f"{c.url}/v1/relationships/{deal}", headers=token(c)).json()[
+            "relationship"
+        ]["thread"]
+        if e["from"] == "me"
+    )
 
     def answered() -> bool:
         r = httpx.get(f"{c.url}/v1/relationships/{deal}", headers=token(c)).json()
         return any(
-            (e["content"] or {}).get("text") == "Shipped with DHL today." and e["from"] == "them"
+            (e["content"] or {}).get("text") == "Shipped with DHL today."
+            and e["from"] == "them"
+            and e["content"].get("re") == asked_id
             for e in r["relationship"]["thread"]
         )
 

@@ -980,7 +980,7 @@ function threadEntryText(e, rel) {
 }
 
 async function threadView(dealId) {
-  const draft = { type: null, text: "" }; // kept across the page's live redraws
+  const draft = { type: null, text: "", re: null }; // kept across the page's live redraws
   let notice = null;
   const render = async () => {
     const { deal: d } = await api("GET", `/v1/deals/${dealId}`);
@@ -998,11 +998,17 @@ async function threadView(dealId) {
       MESSAGE_TYPES.map((t) => h("option", { value: t }, t)));
     typeSelect.value = draft.type;
     const text = h("textarea", { rows: 3, maxlength: 500, oninput: (e) => { draft.text = e.target.value; } }, draft.text);
+    const byId = new Map(entries.map((e) => [e.id, e]));
+    const answering = draft.re && byId.get(draft.re);
     const form = h(
       "form",
       { id: "message-form", novalidate: true },
       h("h2", {}, "Send a message"),
       h("p", { class: "hint" }, `Sealed to ${asCustomer ? d.offer.vendor : "the customer"} alone, on this deal's own thread.`),
+      answering
+        ? h("p", { class: "replying" }, `Replying to: ${threadEntryText(answering, rel)} `,
+          h("button", { type: "button", class: "cancel-reply", onclick: () => { draft.re = null; render(); } }, "Not a reply"))
+        : null,
       field("message-type", "Type", typeSelect),
       field("message-text", "Message", text, "Up to 500 characters."),
       h("div", { class: "actions" }, h("button", { type: "submit", id: "send-message" }, "Send")),
@@ -1017,11 +1023,13 @@ async function threadView(dealId) {
         input.focus();
       };
       const body = { type: typeSelect.value, text: text.value.trim() };
+      if (answering) body.re = draft.re;
       if (body.type === "other" && !body.text) return fail("message-text", "text: say what the message is about");
       form.querySelector("button").disabled = true;
       try {
         await api("POST", `/v1/relationships/${d.id}/messages`, body);
         draft.text = "";
+        draft.re = null;
         notice = h("p", { class: "notice", role: "status" }, "Sent.");
         await render();
         document.getElementById("message-text").focus();
@@ -1039,7 +1047,16 @@ async function threadView(dealId) {
             "li",
             { class: `card thread-entry from-${e.from}`, "data-kind": e.kind },
             h("p", { class: "hint" }, h("strong", {}, e.from === "me" ? "You" : them), ` · ${fmtTime(e.created)} · ${e.kind}`),
+            e.content && e.content.re && byId.has(e.content.re)
+              ? h("p", { class: "hint in-reply-to" }, `In reply to: ${threadEntryText(byId.get(e.content.re), rel)}`)
+              : null,
             h("p", { class: "thread-text" }, threadEntryText(e, rel)),
+            e.from === "them" && e.kind === "deal-message" && e.content && rel.live
+              ? h("button", { type: "button", class: "reply-to", onclick: () => {
+                draft.re = e.id;
+                render().then(() => document.getElementById("message-text").focus());
+              } }, "Reply to this")
+              : null,
           )))
           : h("p", { id: "thread" }, "No messages yet.")
         : h("p", { class: "muted" }, "A deal has a thread once it is confirmed."),
