@@ -7,7 +7,7 @@ docs/protocol.md ("rating"), docs/privacy.md ("Ratings")."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection, Iterable
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Final
 
@@ -18,12 +18,12 @@ from intentcast.matching.reputation import (
     UNANSWERED_AFTER,
     OwnRecord,
     RatingSummary,
-    VerifiedRating,
     describe_reputation,
     summarise,
 )
 from intentcast.peer import topics
 from intentcast.peer.followup import follow_up_delay
+from intentcast.peer.ratings import counted
 from intentcast.protocol import (
     Confirm,
     Rating,
@@ -33,7 +33,7 @@ from intentcast.protocol import (
     sign,
 )
 from intentcast.protocol.fields import DAY
-from intentcast.store import DealState, OwnRating, RatingRow, Role, StoredRating, TrackRecord
+from intentcast.store import DealState, OwnRating, Role, StoredRating, TrackRecord
 
 from .base import NodeCore, NodeError, Part
 from .stem import StemRouting
@@ -56,25 +56,6 @@ class VendorStanding:
     line: str
     #: This node's own deals with the vendor (declines, silence after accept).
     record: TrackRecord
-
-
-def counted(ratings: Iterable[RatingRow]) -> list[VerifiedRating]:
-    """The ratings that count: one per vendor and deal. A vendor that
-    handed out receipts for one deal to several keys gets the lowest of
-    their ratings (so a second receipt can only cost it); a deal is named
-    by vendor and deal id together, so one vendor's receipts can never
-    stand for another vendor's deals."""
-    lowest: dict[bytes, RatingRow] = {}
-    for r in ratings:
-        key = r.vendor + r.deal
-        held = lowest.get(key)
-        if held is None or (r.stars, r.rater) < (held.stars, held.rater):
-            lowest[key] = r
-    return [
-        VerifiedRating(vendor=r.vendor, deal=key, stars=r.stars, rated=r.rated,
-                       confirmed=r.confirmed)
-        for key, r in lowest.items()
-    ]  # fmt: skip
 
 
 class RatingsPart(Part):

@@ -27,7 +27,7 @@ from intentcast.protocol import (
     sign,
 )
 from intentcast.protocol.encoding import decode_envelope, encode_envelope
-from intentcast.store import RatingRow, Store
+from intentcast.store import Store
 
 from .harness import LOW_WORK, PHONE_TERMS, link, market, run, wait_for
 
@@ -215,24 +215,6 @@ def test_an_own_rating_waits_for_its_send_time_across_a_restart(tmp_path: Path) 
             assert customer.counters.get("rating:sent", 0) == 1
 
     run(main)
-
-
-def _stored(vendor: bytes, deal: bytes, rater: bytes, stars: int) -> RatingRow:
-    return RatingRow(vendor, deal, rater, stars, rated=1_800_000_100, confirmed=1_800_000_000)
-
-
-def test_one_rating_counts_per_vendor_and_deal_the_lowest_if_a_vendor_doubled_it() -> None:
-    from intentcast.node.ratings import counted
-
-    a, b_, deal = b"A" * 32, b"B" * 32, b"d" * 32
-    ratings = [
-        _stored(a, deal, b"1" * 32, 500),
-        _stored(a, deal, b"2" * 32, 100),  # a second receipt for the same deal
-        _stored(b_, deal, b"3" * 32, 400),  # another vendor's receipt naming that deal id
-    ]
-    out = sorted((r.vendor, r.stars) for r in counted(ratings))
-    assert out == [(a, 100), (b_, 400)]
-    assert len({r.deal for r in counted(ratings)}) == 2
 
 
 def test_an_accept_left_unanswered_lowers_the_vendor_on_the_customers_node_only(
