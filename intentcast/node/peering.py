@@ -96,13 +96,12 @@ class Peering(Part):
             self._count("ignore:sync-banned")
             await _reset(stream)
             return
-        if peer in self._serving or len(self._serving) >= limits.max_sessions:
-            # One session per peer at a time: an honest requester never
-            # opens a second one with us, so that is counted against the
-            # peer (a strike each; a peer that keeps doing it is banned).
-            # All sessions taken by other peers is no fault of this one.
-            parallel = peer in self._serving
-            self._count("reject:sync-busy" if parallel else "ignore:sync-full")
+        refusal = policy.refuse_session(
+            serving_peer=peer in self._serving, sessions=len(self._serving), limits=limits
+        )
+        if refusal is not None:
+            parallel = refusal.startswith("reject:")
+            self._count(refusal)
             log.info(
                 "sync from %s refused: %s", peer, "session already running" if parallel else "busy"
             )

@@ -43,6 +43,21 @@ def resync_delay(after_connect_seconds: float, draw: float) -> float:
     return after_connect_seconds * (0.5 + draw)
 
 
+def refuse_session(*, serving_peer: bool, sessions: int, limits: SyncLimits) -> str | None:
+    """Why a responder refuses a peer's new session now, as a verdict
+    reason (None: serve it). One session per peer at a time: an honest
+    requester never opens a second one, so a parallel session is a fault
+    (``reject:``, the peer is struck; one that keeps doing it is banned);
+    all ``max_sessions`` taken by other peers is no fault of this one
+    (``ignore:``). ``serving_peer``: a session of this peer runs now;
+    ``sessions``: how many run."""
+    if serving_peer:
+        return "reject:sync-busy"
+    if sessions >= limits.max_sessions:
+        return "ignore:sync-full"
+    return None
+
+
 class TooManyWanted(ValueError):
     """A peer wanted more ids than it was offered (a protocol fault)."""
 

@@ -131,3 +131,10 @@ def test_a_held_intent_travels_on_its_category_an_offer_on_its_intents_bucket() 
 
 def _keys() -> list[bytes]:
     return [bytes([i]) * 32 for i in range(64)]
+
+
+def test_a_second_session_of_one_peer_is_its_fault_all_sessions_taken_is_not() -> None:
+    limits = SyncLimits(max_sessions=2)
+    assert sync.refuse_session(serving_peer=False, sessions=1, limits=limits) is None
+    assert sync.refuse_session(serving_peer=True, sessions=1, limits=limits) == "reject:sync-busy"
+    assert sync.refuse_session(serving_peer=False, sessions=2, limits=limits) == "ignore:sync-full"
