@@ -61,7 +61,14 @@ from ..messages import SimMessage, WorkCache
 from ..network import Network
 from ..stats import ratio
 from ..stem import StemRouting
-from . import Result, Scenario, add_network_arguments, random_dials_of, random_network
+from . import (
+    Result,
+    Scenario,
+    add_network_arguments,
+    probability,
+    random_dials_of,
+    random_network,
+)
 from .anonymity import SPIES, first_spy_guess, fractions
 from .propagation import add_publish_arguments, build_intents, publish_schedule
 
@@ -88,7 +95,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     g.add_argument(
         "--all-buckets",
-        type=_share,
+        type=probability,
         default=0.0,
         metavar="FRACTION",
         help="share of the nodes that follow every bucket, as vendors and relays do, drawn "
@@ -105,16 +112,6 @@ def _counts(text: str) -> tuple[int, ...]:
     if not out or min(out) < 1:
         raise argparse.ArgumentTypeError(f"expected counts like 1,2,4; got {text!r}")
     return out
-
-
-def _share(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = -1.0
-    if not 0.0 <= value < 1.0:
-        raise argparse.ArgumentTypeError(f"expected a share in [0, 1); got {text!r}")
-    return value
 
 
 def receptions(
