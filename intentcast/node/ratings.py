@@ -18,6 +18,7 @@ from intentcast.matching.reputation import (
     UNANSWERED_AFTER,
     OwnRecord,
     RatingSummary,
+    VerifiedRating,
     describe_reputation,
     summarise,
 )
@@ -75,7 +76,12 @@ class RatingsPart(Part):
         this node holds."""
         now = self.now()
         rows = self.store.ratings.rows(now=now, vendors=vendors)
-        return summarise(counted(rows), now=now, own=self._own_records(now, vendors))
+        held = (
+            (VerifiedRating(vendor=r.vendor, deal=r.deal, stars=r.stars, rated=r.rated,
+                            confirmed=r.confirmed), r.rater)
+            for r in rows
+        )  # fmt: skip
+        return summarise(counted(held), now=now, own=self._own_records(now, vendors))
 
     def _own_records(self, now: int, vendors: Collection[bytes] | None) -> dict[bytes, OwnRecord]:
         """This node's own deals as customer that count against a vendor:
