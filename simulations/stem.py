@@ -82,8 +82,9 @@ from intentcast.peer.stem import (
     Send,
     StemNode,
     Timer,
+    judge_relayed,
+    relay_strike,
 )
-from intentcast.peer.topics import fits_topic
 from intentcast.protocol import Action
 from intentcast.protocol.stem import StemParams, StemRouter, stems
 
@@ -231,13 +232,11 @@ class StemRouting:
         net = self.net
         now = net.loop.now
         net.messages.judge(msg, now)
-        signed = msg.signed
-        if msg.action is not Action.ACCEPT or signed is None:
-            if msg.action is Action.REJECT:
-                net.penalise(v, u, f"stem: {msg.reason}")
-            return
-        if not stems(signed.kind) or not fits_topic(net.topics[msg.topic], signed):
-            net.penalise(v, u, "stem: wrong kind or topic")
+        assert msg.validation is not None
+        verdict = judge_relayed(net.topics[msg.topic], msg.validation)
+        if not verdict.accepted:
+            if verdict.action is Action.REJECT:
+                net.penalise(v, u, relay_strike(verdict))
             return
         commands = self._stem(v).relayed(
             msg.id,

@@ -322,6 +322,3 @@ class CustomerRole(Part):
             text = reply.message.note if confirmed else reply.message.reason  # type: ignore[union-attr]
             kind = EventKind.DEAL_CONFIRMED if confirmed else EventKind.DEAL_DECLINED
             self._emit(kind, accept.id, text)
-
-
-#: States from which the lifecycle table allows a withdrawal.

@@ -13,10 +13,7 @@ from typing import Any
 import trio
 
 from intentcast.peer import sync as policy
-from intentcast.peer import topics
 from intentcast.peer.backoff import Backoff
-from intentcast.protocol.vocab import CATEGORIES
-from intentcast.store.gossip import InventoryItem
 
 from . import sync as sync_protocol
 from .base import EventKind, NodeCore, Part
@@ -24,13 +21,6 @@ from .errors import NetworkError
 from .stem import StemRouting
 
 log = logging.getLogger(__name__)
-
-
-def _topic(item: InventoryItem) -> str | None:
-    """The topic a held intent or sealed offer travels on."""
-    if item.intent_key is not None:
-        return topics.offers(item.intent_key)
-    return None if item.category is None else topics.intents(item.category)
 
 
 class Peering(Part):
@@ -67,22 +57,25 @@ class Peering(Part):
         from index queries: nothing of others' is decoded, so the work of a
         session does not grow with the store beyond its ids."""
         wanted = set(wanted_topics)
-        # A withdrawal's intent may be gone, and with it its category: every
-        # peer that follows any intent topic gets every withdrawal (they are
-        # small, few, and what keeps a withdrawn intent from coming back).
-        intent_topics = sorted(t for t in wanted if t in topics.ALL_INTENT_TOPICS)
-        buckets = {b for b in range(topics.BUCKETS) if topics.offers_bucket(b) in wanted}
+        query = policy.inventory_query(wanted)
         items = self.store.gossip.inventory(
             now=self.now(),
-            withdrawals=bool(intent_topics),
-            intent_categories={c for c in CATEGORIES if topics.intents(c) in wanted},
-            offers_of=(lambda key: topics.bucket(key) in buckets) if buckets else None,
-            deals=topics.DEALS in wanted,
-            profiles=topics.PROFILES in wanted,
-            ratings=topics.RATINGS in wanted,
+            withdrawals=query.withdrawals,
+            intent_categories=query.intent_categories,
+            offers_of=query.wants_offers_of if query.offer_buckets else None,
+            deals=query.deals,
+            profiles=query.profiles,
+            ratings=query.ratings,
             limit=limit,
         )
-        held = ((item.id, item.kind, _topic(item)) for item in items)
+        held = (
+            (
+                item.id,
+                item.kind,
+                policy.held_topic(intent_key=item.intent_key, category=item.category),
+            )
+            for item in items
+        )
         return policy.offer(held, wanted, hidden=self.stem.on_stem, limits=self.config.sync)
 
     async def _fetch(self, ids: Sequence[bytes]) -> dict[bytes, bytes]:
@@ -103,13 +96,12 @@ class Peering(Part):
             self._count("ignore:sync-banned")
             await _reset(stream)
             return
-        if peer in self._serving or len(self._serving) >= limits.max_sessions:
-            # One session per peer at a time: an honest requester never
-            # opens a second one with us, so that is counted against the
-            # peer (a strike each; a peer that keeps doing it is banned).
-            # All sessions taken by other peers is no fault of this one.
-            parallel = peer in self._serving
-            self._count("reject:sync-busy" if parallel else "ignore:sync-full")
+        refusal = policy.refuse_session(
+            serving_peer=peer in self._serving, sessions=len(self._serving), limits=limits
+        )
+        if refusal is not None:
+            parallel = refusal.startswith("reject:")
+            self._count(refusal)
             log.info(
                 "sync from %s refused: %s", peer, "session already running" if parallel else "busy"
             )

@@ -7,7 +7,7 @@ docs/protocol.md ("rating"), docs/privacy.md ("Ratings")."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection, Iterable
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Final
 
@@ -26,6 +26,7 @@ from intentcast.matching.reputation import (
 )
 from intentcast.peer import topics
 from intentcast.peer.followup import follow_up_delay
+from intentcast.peer.ratings import counted
 from intentcast.protocol import (
     Confirm,
     Rating,
@@ -35,7 +36,7 @@ from intentcast.protocol import (
     sign,
 )
 from intentcast.protocol.fields import DAY
-from intentcast.store import DealState, OwnRating, RatingRow, Role, StoredRating, TrackRecord
+from intentcast.store import DealState, OwnRating, Role, StoredRating, TrackRecord
 
 from .base import NodeCore, NodeError, Part
 from .stem import StemRouting
@@ -64,29 +65,6 @@ class VendorStanding:
     #: Its name, from its newest profile kept or this node's deals with
     #: it; None if this node has neither.
     name: str | None = None
-
-
-def counted(ratings: Iterable[RatingRow]) -> list[VerifiedRating]:
-    """The ratings that count: one per vendor and deal. A vendor that
-    handed out receipts for one deal to several keys gets the lowest of
-    their ratings (so a second receipt can only cost it); a deal is named
-    by vendor and deal id together, so one vendor's receipts can never
-    stand for another vendor's deals. Each counts as made when it says,
-    or, if this node was watching then and got it more than
-    ``ARRIVAL_GRACE`` later, at its arrival less the grace
-    (:func:`~intentcast.matching.reputation.rated_as_seen`): backdating
-    does not spread fake ratings out of a burst."""
-    lowest: dict[bytes, RatingRow] = {}
-    for r in ratings:
-        key = r.vendor + r.deal
-        held = lowest.get(key)
-        if held is None or (r.stars, r.rater) < (held.stars, held.rater):
-            lowest[key] = r
-    return [
-        VerifiedRating(vendor=r.vendor, deal=key, stars=r.stars,
-                       rated=rated_as_seen(r.rated, r.first_seen), confirmed=r.confirmed)
-        for key, r in lowest.items()
-    ]  # fmt: skip
 
 
 class RatingsPart(Part):
@@ -125,8 +103,21 @@ class RatingsPart(Part):
         """Every vendor's (or ``vendors``') summary from the verified ratings
         this node holds."""
         now = self.now()
-        rows = self.store.ratings.rows(now=now, vendors=vendors)
-        return summarise(counted(rows), now=now, own=self._own_records(now, vendors))
+        return summarise(self.counted(now, vendors), now=now, own=self._own_records(now, vendors))
+
+    def counted(self, now: int, vendors: Collection[bytes] | None = None) -> list[VerifiedRating]:
+        """The verified ratings that count (:func:`~intentcast.peer.ratings.counted`),
+        each made when it says or, if this node was watching then and got it
+        more than ``ARRIVAL_GRACE`` later, at its arrival less the grace
+        (:func:`~intentcast.matching.reputation.rated_as_seen`): backdating
+        does not spread fake ratings out of a burst."""
+        held = (
+            (VerifiedRating(vendor=r.vendor, deal=r.deal, stars=r.stars,
+                            rated=rated_as_seen(r.rated, r.first_seen),
+                            confirmed=r.confirmed), r.rater)
+            for r in self.store.ratings.rows(now=now, vendors=vendors)
+        )  # fmt: skip
+        return counted(held)
 
     def _own_records(self, now: int, vendors: Collection[bytes] | None) -> dict[bytes, OwnRecord]:
         """This node's own deals as customer that count against a vendor:

@@ -36,8 +36,10 @@ import trio
 
 from intentcast.peer import topics
 from intentcast.peer.relationships import (
+    FieldState,
     Holding,
     deletion_overdue,
+    field_states,
     silent,
     update_targets,
 )
@@ -106,17 +108,6 @@ def open_relationship(
 
 
 @dataclass(frozen=True, slots=True)
-class FieldState:
-    """One disclosed field under one relationship, from the customer's side."""
-
-    value: str | None
-    since: int
-    #: The vendor acknowledged this value (the accept's own values count as
-    #: acknowledged by the confirm).
-    acknowledged: bool
-
-
-@dataclass(frozen=True, slots=True)
 class Sent:
     """An own relationship message, and to whom it went."""
 
@@ -163,16 +154,14 @@ class RelationshipsPart(Part):
     def fields(self, accept_id: bytes) -> dict[str, FieldState]:
         """What the vendor holds of each disclosed field now, and whether it
         acknowledged that value (customer side)."""
-        acked: dict[tuple[str, str | None], bool] = {}
-        for entry in self.store.relationships.thread(accept_id):
-            if entry.outgoing and entry.kind == Kind.PROFILE_UPDATE and entry.message is not None:
-                m = entry.message.message
-                key = (m.field, m.value)
-                acked[key] = acked.get(key, False) or entry.answered_by is not None
-        return {
-            name: FieldState(d.value, d.since, acked.get((name, d.value), True))
-            for name, d in self.store.relationships.disclosures(accept_id).items()
-        }
+        relationships = self.store.relationships
+        updates = [
+            (e.message.message.field, e.message.message.value, e.answered_by is not None)
+            for e in relationships.thread(accept_id)
+            if e.outgoing and e.kind == Kind.PROFILE_UPDATE and e.message is not None
+        ]
+        disclosed = {n: (d.value, d.since) for n, d in relationships.disclosures(accept_id).items()}
+        return field_states(disclosed, updates)
 
     def overdue(self, rel: Relationship) -> bool:
         """A delete-after-deal term past due without a statement of deletion."""

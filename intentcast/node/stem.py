@@ -43,8 +43,9 @@ from intentcast.peer.stem import (
     StemNode,
     Timer,
     Wait,
+    judge_relayed,
+    relay_strike,
 )
-from intentcast.peer.topics import fits_topic
 from intentcast.protocol import (
     ON_MARKET,
     Action,
@@ -311,20 +312,17 @@ class StemRouting(Part):
 
     async def _stem_arrived(self, stem: StemNode[str], topic: str, raw: bytes, peer: str) -> None:
         validation = validate(raw, now=self.now(), params=self.params)
-        if validation.action is not Action.ACCEPT or validation.signed is None:
-            self._count(f"{validation.action.value}:{validation.reason}")
-            if validation.action is Action.REJECT:
-                self.p2p.penalise(peer, f"stem: {validation.reason}")
-            return
         signed = validation.signed
         intent_key = (
             self.core._known.intent_key(signed.message.intent_id)
-            if signed.kind is Kind.SEALED_OFFER
+            if signed is not None and signed.kind is Kind.SEALED_OFFER
             else None
         )
-        if not stems(signed.kind) or not fits_topic(topic, signed, intent_key=intent_key):
-            self._count("reject:stem-topic")
-            self.p2p.penalise(peer, "stem: wrong kind or topic")
+        verdict = judge_relayed(topic, validation, intent_key=intent_key)
+        if not verdict.accepted or signed is None:
+            self._count(verdict.reason)
+            if verdict.action is Action.REJECT:
+                self.p2p.penalise(peer, relay_strike(verdict))
             return
         commands = stem.relayed(
             signed.id, peer, *self._view(),

@@ -12,22 +12,19 @@ import logging
 import os
 from collections.abc import Sequence
 from dataclasses import replace
-from typing import Any
 
 import trio
 
 from intentcast.matching import OfferDraft
 from intentcast.peer import topics
 from intentcast.peer.vendor import Decision, VendorHandler
+from intentcast.peer.vendor import reply as vendor_reply
 from intentcast.protocol import (
     Accept,
-    Confirm,
-    Decline,
     Intent,
     InvalidMessage,
     Kind,
     Offer,
-    Receipt,
     SealedDeal,
     Signed,
     VendorKeys,
@@ -211,21 +208,7 @@ class VendorRole(Part):
         """Sign, record and send the vendor's confirm or decline of ``accept``
         (once: a second answer to the same accept is not sent)."""
         now = self.now()
-        answers: dict[str, Any] = {
-            "accept_id": accept.id, "offer_id": offer.id, "intent_id": intent.id, "created": now
-        }  # fmt: skip
-        reply: Signed[Confirm] | Signed[Decline]
-        if decision.confirm:
-            # The receipt lets the customer rate this deal in public; it
-            # names the deal, the intent and the intent's key, nothing else.
-            receipt = Receipt(deal=accept.id, intent_id=intent.id, rater=intent.signer, created=now)
-            receipt_raw = sign(receipt, self._vendor_keys.signing).raw
-            reply = sign(
-                Confirm(**answers, note=decision.text, receipt=receipt_raw),
-                self._vendor_keys.signing,
-            )
-        else:
-            reply = sign(Decline(**answers, reason=decision.text), self._vendor_keys.signing)
+        reply = vendor_reply(decision, accept, offer, intent, keys=self._vendor_keys, now=now)
         out = await trio.to_thread.run_sync(
             lambda: seal_deal(
                 reply,

@@ -7,6 +7,8 @@ node in ``node/relationships.py`` and the simulator both call these).
   field must not learn that it changed).
 - :func:`silent`: which of those have not acknowledged the latest value,
   so the customer's node can show them and send again.
+- :func:`field_states`: what a vendor holds of each disclosed field, and
+  whether it acknowledged that value.
 - :func:`deletion_overdue`: a ``cc:delete-after-deal`` term past its
   deadline with no statement of deletion.
 - :class:`ThreadEvent`, :class:`ThreadReply`, :class:`ThreadHandler`: what
@@ -16,7 +18,7 @@ node in ``node/relationships.py`` and the simulator both call these).
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Final, Protocol, runtime_checkable
 
@@ -39,6 +41,37 @@ class Holding:
     value: str | None
     #: The vendor acknowledged that value.
     acknowledged: bool
+
+
+@dataclass(frozen=True, slots=True)
+class FieldState:
+    """One disclosed field under one relationship, from the customer's side."""
+
+    value: str | None
+    since: int
+    #: The vendor acknowledged this value (the accept's own values count as
+    #: acknowledged by the confirm).
+    acknowledged: bool
+
+
+def field_states(
+    disclosed: Mapping[str, tuple[str | None, int]],
+    updates: Iterable[tuple[str, str | None, bool]],
+) -> dict[str, FieldState]:
+    """What the vendor holds of each field under one relationship, and
+    whether it acknowledged that value. ``disclosed``: field -> (value,
+    since), as the customer's node records it now; ``updates``: (field,
+    value, answered) of every update the customer sent on the thread. A
+    value is acknowledged once any copy of an update to it was answered; a
+    value no update carried is the accept's own, acknowledged by the
+    confirm."""
+    acked: dict[tuple[str, str | None], bool] = {}
+    for field, value, answered in updates:
+        acked[(field, value)] = acked.get((field, value), False) or answered
+    return {
+        name: FieldState(value, since, acked.get((name, value), True))
+        for name, (value, since) in disclosed.items()
+    }
 
 
 def update_targets(
@@ -108,17 +141,3 @@ class ThreadHandler(Protocol):
     async def on_thread(self, event: ThreadEvent, *, now: int) -> ThreadReply | None:
         """Hear ``event``; answer a message with a :class:`ThreadReply`."""
         ...
-
-
-def holdings_by_field(
-    rows: Iterable[tuple[bytes, bytes, bool, Mapping[str, tuple[str | None, bool]]]],
-    field_name: str,
-) -> Sequence[Holding]:
-    """:class:`Holding` of ``field_name`` for each relationship row
-    ``(accept_id, vendor_key, live, {field: (value, acknowledged)})`` that
-    has the field."""
-    return [
-        Holding(accept_id, vendor_key, live, *fields[field_name])
-        for accept_id, vendor_key, live, fields in rows
-        if field_name in fields
-    ]

@@ -35,6 +35,11 @@ Events (methods) and the commands they return:
   stem is over here.
 - :meth:`StemNode.timer_fired`: a :class:`Wait` is over.
 
+Before a relayed message reaches :meth:`StemNode.relayed`,
+:func:`judge_relayed` says whether the node takes it at all (valid, of a
+kind that takes a stem, on a topic it travels on), and
+:func:`relay_strike` what a refused one counts against its sender as.
+
 Peers are whatever the driver names them by (a peer id string in the
 node, an int in the simulator); message ids are bytes.
 """
@@ -45,9 +50,14 @@ import enum
 from collections import OrderedDict
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
-from typing import Final, Generic, TypeAlias, TypeVar
+from typing import Any, Final, Generic, TypeAlias, TypeVar
 
-from intentcast.protocol.stem import Fluff, Rng, StemParams, StemRouter
+from intentcast.protocol import Action
+from intentcast.protocol.stem import Fluff, Rng, StemParams, StemRouter, stems
+from intentcast.protocol.validation import Verdict as Validation
+
+from .inbound import Verdict
+from .topics import fits_topic
 
 PeerT = TypeVar("PeerT", bound=Hashable)
 
@@ -70,6 +80,37 @@ class End(enum.StrEnum):
 
 #: Every reason, in the order reports list them.
 ENDS: Final = tuple(e.value for e in End)
+
+
+#: The verdict on a stem message of a kind that never takes a stem, or on
+#: a topic its kind (or a sealed offer's bucket) does not travel on.
+WRONG_STEM_TOPIC: Final = "reject:stem-topic"
+
+
+def judge_relayed(
+    topic: str, validation: Validation[Any], *, intent_key: bytes | None = None
+) -> Verdict:
+    """Whether a node takes a message a peer handed it over the stem on
+    ``topic`` (``validation``: protocol validation's verdict on it). Invalid:
+    ignored or rejected as validation says; valid but of a kind that never
+    takes a stem, or off its topic (with ``intent_key``, a sealed offer
+    off its intent's bucket): :data:`WRONG_STEM_TOPIC`; else accepted,
+    never forwarded by gossip (the stem node decides where it goes; the
+    pipeline judges it against what the node holds where its stem ends)."""
+    signed = validation.signed
+    if validation.action is not Action.ACCEPT or signed is None:
+        return Verdict(validation.action, f"{validation.action.value}:{validation.reason}")
+    if not stems(signed.kind) or not fits_topic(topic, signed, intent_key=intent_key):
+        return Verdict(Action.REJECT, WRONG_STEM_TOPIC)
+    return Verdict(Action.ACCEPT, f"accept:{signed.kind.value}", signed)
+
+
+def relay_strike(verdict: Verdict) -> str:
+    """What a stem message :func:`judge_relayed` rejected counts against
+    its sender as (``PeerLimits.rejected``'s reason)."""
+    if verdict.reason == WRONG_STEM_TOPIC:
+        return "stem: wrong kind or topic"
+    return f"stem: {verdict.reason.removeprefix('reject:')}"
 
 
 class Timer(enum.StrEnum):

@@ -14,9 +14,11 @@ a session, each offered message at most once however often it is wanted
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Final
 
 from intentcast.protocol import Kind
+from intentcast.protocol.vocab import CATEGORIES
 
 from . import topics
 from .config import SyncLimits
@@ -39,6 +41,21 @@ def resync_delay(after_connect_seconds: float, draw: float) -> float:
     the 50 sessions of a 10-node network starting together stalled every
     node's event loop for ~200 ms: docs/benchmarks.md, network.)"""
     return after_connect_seconds * (0.5 + draw)
+
+
+def refuse_session(*, serving_peer: bool, sessions: int, limits: SyncLimits) -> str | None:
+    """Why a responder refuses a peer's new session now, as a verdict
+    reason (None: serve it). One session per peer at a time: an honest
+    requester never opens a second one, so a parallel session is a fault
+    (``reject:``, the peer is struck; one that keeps doing it is banned);
+    all ``max_sessions`` taken by other peers is no fault of this one
+    (``ignore:``). ``serving_peer``: a session of this peer runs now;
+    ``sessions``: how many run."""
+    if serving_peer:
+        return "reject:sync-busy"
+    if sessions >= limits.max_sessions:
+        return "ignore:sync-full"
+    return None
 
 
 class TooManyWanted(ValueError):
@@ -94,6 +111,51 @@ def item_topic(kind: Kind, topic: str | None, wanted: Collection[str]) -> str | 
     else:
         return None
     return topic if topic in wanted else None
+
+
+def held_topic(*, intent_key: bytes | None, category: str | None) -> str | None:
+    """The topic a held intent (``category``: its top-level one) or sealed
+    offer (``intent_key``: its intent's key) travels on; None for any other
+    kind (:func:`item_topic` names theirs)."""
+    if intent_key is not None:
+        return topics.offers(intent_key)
+    return None if category is None else topics.intents(category)
+
+
+@dataclass(frozen=True, slots=True)
+class InventoryQuery:
+    """Which of its held messages a responder looks up for a peer that
+    wants some topics (:func:`inventory_query`), before :func:`offer`
+    picks what to offer of them."""
+
+    #: Withdrawals: the peer follows an intent topic (see :func:`item_topic`).
+    withdrawals: bool
+    #: Top-level categories whose intents the peer wants.
+    intent_categories: frozenset[str]
+    #: Offer buckets whose sealed offers the peer wants.
+    offer_buckets: frozenset[int]
+    deals: bool
+    profiles: bool
+    ratings: bool
+
+    def wants_offers_of(self, intent_key: bytes) -> bool:
+        """Whether the sealed offers to the intent with ``intent_key`` are wanted."""
+        return topics.bucket(intent_key) in self.offer_buckets
+
+
+def inventory_query(wanted: Collection[str]) -> InventoryQuery:
+    """What to look up for a peer that wants the topics ``wanted``."""
+    wanted = set(wanted)
+    return InventoryQuery(
+        withdrawals=any(t in topics.ALL_INTENT_TOPICS for t in wanted),
+        intent_categories=frozenset(c for c in CATEGORIES if topics.intents(c) in wanted),
+        offer_buckets=frozenset(
+            b for b in range(topics.BUCKETS) if topics.offers_bucket(b) in wanted
+        ),
+        deals=topics.DEALS in wanted,
+        profiles=topics.PROFILES in wanted,
+        ratings=topics.RATINGS in wanted,
+    )
 
 
 def offer(

@@ -16,7 +16,17 @@ from dataclasses import dataclass
 from typing import Final, Protocol
 
 from intentcast.matching import Catalog, OfferDraft, RatingSummary, match_intent
-from intentcast.protocol import Accept, Intent, Offer, Signed
+from intentcast.protocol import (
+    Accept,
+    Confirm,
+    Decline,
+    Intent,
+    Offer,
+    Receipt,
+    Signed,
+    VendorKeys,
+    sign,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +60,31 @@ class VendorHandler(Protocol):
     ) -> Decision:
         """Confirm or decline an accept of one of this vendor's offers."""
         ...
+
+
+def reply(
+    decision: Decision,
+    accept: Signed[Accept],
+    offer: Signed[Offer],
+    intent: Signed[Intent],
+    *,
+    keys: VendorKeys,
+    now: int,
+) -> Signed[Confirm] | Signed[Decline]:
+    """The vendor's signed answer to ``accept``: a confirm carrying the
+    decision's note and a receipt, or a decline carrying its reason. The
+    receipt lets the customer rate this deal in public; it names the deal,
+    the intent and the intent's key, nothing else. Signed with the
+    vendor's ``keys``."""
+    signing = keys.signing
+    answers = {"accept_id": accept.id, "offer_id": offer.id, "intent_id": intent.id}
+    if not decision.confirm:
+        return sign(Decline(**answers, created=now, reason=decision.text), signing)
+    receipt = Receipt(deal=accept.id, intent_id=intent.id, rater=intent.signer, created=now)
+    confirm = Confirm(
+        **answers, created=now, note=decision.text, receipt=sign(receipt, signing).raw
+    )
+    return sign(confirm, signing)
 
 
 #: Offers the catalog bot makes per intent at most (its most relevant items).

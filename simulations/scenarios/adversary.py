@@ -56,15 +56,21 @@ from typing import Any, Final
 from intentcast.peer import topics
 from intentcast.protocol.stem import StemParams
 
-from ..builders import BULK_CATEGORY
+from ..builders import BULK_TOPIC
 from ..messages import SimMessage, WorkCache
 from ..network import Network
-from ..params import intent_topic
 from ..stats import ratio
 from ..stem import StemRouting
-from . import Result, Scenario, add_network_arguments, random_dials_of, random_network
+from . import (
+    Result,
+    Scenario,
+    add_network_arguments,
+    probability,
+    random_dials_of,
+    random_network,
+)
 from .anonymity import SPIES, first_spy_guess, fractions
-from .propagation import add_publish_arguments, build_intents
+from .propagation import add_publish_arguments, build_intents, publish_schedule
 
 NAME = "adversary"
 #: A subscription counts for an intent seen first this many seconds later at most.
@@ -89,7 +95,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     g.add_argument(
         "--all-buckets",
-        type=_share,
+        type=probability,
         default=0.0,
         metavar="FRACTION",
         help="share of the nodes that follow every bucket, as vendors and relays do, drawn "
@@ -106,16 +112,6 @@ def _counts(text: str) -> tuple[int, ...]:
     if not out or min(out) < 1:
         raise argparse.ArgumentTypeError(f"expected counts like 1,2,4; got {text!r}")
     return out
-
-
-def _share(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = -1.0
-    if not 0.0 <= value < 1.0:
-        raise argparse.ArgumentTypeError(f"expected a share in [0, 1); got {text!r}")
-    return value
 
 
 def receptions(
@@ -181,7 +177,7 @@ def run_share(args: argparse.Namespace, work: WorkCache, share: float) -> dict[s
     spy_set = set(spies)
     honest = [v for v in range(n) if v not in spy_set]
     dials = random_dials_of(args)
-    net: Network = random_network(args, topics=[intent_topic(BULK_CATEGORY[0])], dials=dials)
+    net: Network = random_network(args, topics=[BULK_TOPIC], dials=dials)
     dialled: list[set[int]] = [set() for _ in range(n)]
     for a, b in dials:
         dialled[a].add(b)
@@ -189,10 +185,9 @@ def run_share(args: argparse.Namespace, work: WorkCache, share: float) -> dict[s
     intents = build_intents(net, args.intents, work)
     net.start()
     authors = [honest[pick.randrange(len(honest))] for _ in intents]
+    last = publish_schedule(net, intents, args, publishers=authors)
+    net.run(last + args.drain)
     times = [args.warmup + k / args.rate for k in range(len(intents))]
-    for k, msg in enumerate(intents):
-        net.loop.call_at(times[k], _publisher(net, authors[k]), msg)
-    net.run(args.warmup + (len(intents) - 1) / args.rate + args.drain)
 
     next_to_spy = [any(p in spy_set for p in net.nodes[v].links) for v in range(n)]
     right = {f"{c}/{f}": 0 for c in CATEGORIES for f in ("before", "after")}
@@ -247,13 +242,6 @@ def run_share(args: argparse.Namespace, work: WorkCache, share: float) -> dict[s
         {f"{v}: first-spy guess ruled out": ratio(k, len(intents)) for v, k in ruled_out.items()}
     )
     return out
-
-
-def _publisher(net: Network, who: int) -> Any:
-    def publish(msg: SimMessage) -> None:
-        net.publish(who, msg)
-
-    return publish
 
 
 def run(args: argparse.Namespace, work: WorkCache) -> Result:

@@ -30,10 +30,8 @@ from typing import Any, Final
 from intentcast.protocol.stem import DEFAULT_STEM_PARAMS, StemParams
 
 from ..base import VIA_OWN
-from ..builders import BULK_CATEGORY
+from ..builders import BULK_TOPIC
 from ..messages import SimMessage, WorkCache
-from ..network import Network
-from ..params import intent_topic
 from ..stats import ms, percentile, ratio
 from ..stem import KEEPER_PERIOD, SENDER_IDLE, STREAM_MODES, StemRouting
 from . import (
@@ -45,11 +43,12 @@ from . import (
     non_negative_float,
     non_negative_int,
     option,
+    pair,
     positive_int,
     random_dials_of,
     random_network,
 )
-from .propagation import add_publish_arguments, build_intents, traffic
+from .propagation import add_publish_arguments, build_intents, publish_schedule, traffic
 
 NAME = "anonymity"
 SPIES: Final = (0.01, 0.05, 0.10, 0.20, 0.30)
@@ -134,14 +133,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run_once(
     args: argparse.Namespace, work: WorkCache, *, spies_share: float, stem: StemParams | None
-) -> tuple[dict[str, Any], Network]:
+) -> Result:
+    """One run on the graph of ``args``: what the spies guessed and how
+    fast intents reached the vendors, with the ``network`` and ``events``
+    keys :func:`pair` takes out."""
     n = args.nodes
     pick = random.Random(f"anonymity/{args.seed}/{spies_share}")
     spies = sorted(pick.sample(range(n), round(spies_share * n)))
     spy_set = set(spies)
     honest = [v for v in range(n) if v not in spy_set]
     dials = random_dials_of(args) + spy_dials(args, spies, honest, spies_share)
-    net = random_network(args, topics=[intent_topic(BULK_CATEGORY[0])], dials=dials)
+    net = random_network(args, topics=[BULK_TOPIC], dials=dials)
     dialled: list[set[int]] = [set() for _ in range(n)]
     for a, b in dials:
         dialled[a].add(b)
@@ -164,9 +166,8 @@ def run_once(
     intents = build_intents(net, args.intents, work)
     net.start()
     authors = [honest[pick.randrange(len(honest))] for _ in intents]
-    for k, msg in enumerate(intents):
-        net.loop.call_at(args.warmup + k / args.rate, _publisher(net, authors[k]), msg)
-    net.run(args.warmup + (len(intents) - 1) / args.rate + args.drain)
+    last = publish_schedule(net, intents, args, publishers=authors)
+    net.run(last + args.drain)
     right = 0
     to_vendors: list[float] = []
     complete = 0
@@ -195,7 +196,9 @@ def run_once(
         out["stem_hops_opening_a_stream"] = routing.opened_for_message
         out["fluffed_by"] = dict(routing.fluffs)
         out["guessed_right_because"] = dict(sorted(causes.items()))
-    return out, net
+    out["network"] = network_config(args, net)
+    out["events"] = net.loop.events
+    return out
 
 
 def spy_dials(
@@ -248,27 +251,19 @@ def why_right(
     return "author forwarded after the fluff"
 
 
-def _publisher(net: Network, who: int) -> Any:
-    def publish(msg: SimMessage) -> None:
-        net.publish(who, msg)
-
-    return publish
-
-
 def run(args: argparse.Namespace, work: WorkCache) -> Result:
     stem = StemParams(fluff_probability=args.fluff_probability, successors=args.successors)
     rows: dict[str, Any] = {}
     events = 0
     config: dict[str, Any] = {}
     for share in args.spies:
-        gossip, net = run_once(args, work, spies_share=share, stem=None)
-        events += net.loop.events
-        stemmed, net = run_once(args, work, spies_share=share, stem=stem)
-        events += net.loop.events
-        config = network_config(args, net)
+        gossip = run_once(args, work, spies_share=share, stem=None)
+        stemmed = run_once(args, work, spies_share=share, stem=stem)
+        config, ran = pair(gossip, stemmed)
+        events += ran
         g50, s50 = gossip["to_all_vendors_p50_ms"], stemmed["to_all_vendors_p50_ms"]
         rows[f"{share:.0%}"] = {
-            "spies": round(share * net.n),
+            "spies": round(share * config["nodes"]),
             "gossip": gossip,
             "stem": stemmed,
             "p50_latency_ratio": round(s50 / g50, 2) if g50 and s50 else None,

@@ -59,10 +59,10 @@ from typing import Any, Final
 from intentcast.peer.stem import ENDS
 from intentcast.protocol.stem import DEFAULT_STEM_PARAMS
 
-from ..builders import BULK_CATEGORY
+from ..builders import BULK_TOPIC
 from ..messages import SimMessage, WorkCache
 from ..network import Network
-from ..params import Costs, intent_topic
+from ..params import Costs
 from ..stats import ms, percentile, ratio
 from ..stem import KEEPER_PERIOD, StemRouting
 from ..topology import Edge, Latency, adjacency, hops_from, ring_with_chords
@@ -283,7 +283,7 @@ def phase(
         n=setup.n,
         edges=setup.edges,
         latency=latency,
-        topics=[intent_topic(BULK_CATEGORY[0])],
+        topics=[BULK_TOPIC],
         params=replace(base, costs=costs),
         seed=args.seed,
     )

@@ -29,7 +29,7 @@ from intentcast.protocol import (
 )
 from intentcast.protocol.encoding import decode_envelope, encode_envelope
 from intentcast.protocol.fields import DAY
-from intentcast.store import RatingRow, Store
+from intentcast.store import Store
 
 from .harness import LOW_WORK, PHONE_TERMS, link, market, run, wait_for
 
@@ -229,7 +229,6 @@ def test_a_backdated_rating_counts_from_its_arrival_on_a_node_that_was_watching(
     rating claiming a time before the node began watching keeps its claim
     (the node could not have seen it earlier)."""
     from intentcast.matching.reputation import ARRIVAL_GRACE
-    from intentcast.node.ratings import counted
 
     async def main() -> None:
         async with market(tmp_path) as m:
@@ -263,7 +262,7 @@ def test_a_backdated_rating_counts_from_its_arrival_on_a_node_that_was_watching(
                 evil.publish_nowait(topics.RATINGS, older.raw)
                 await wait_for(kiez, lambda: kiez.store.ratings.count() == 2)
             arrived = kiez.now()
-            rated = sorted(r.rated for r in counted(kiez.store.ratings.rows(now=arrived)))
+            rated = sorted(r.rated for r in kiez.ratings.counted(arrived))
             assert rated[0] == now - 300 * DAY
             assert now - ARRIVAL_GRACE <= rated[1] <= arrived - ARRIVAL_GRACE
             # The shill's two fake deals read as one of last days, not as
@@ -272,24 +271,6 @@ def test_a_backdated_rating_counts_from_its_arrival_on_a_node_that_was_watching(
             assert standing.summary.count == 2
 
     run(main)
-
-
-def _stored(vendor: bytes, deal: bytes, rater: bytes, stars: int) -> RatingRow:
-    return RatingRow(vendor, deal, rater, stars, rated=1_800_000_100, confirmed=1_800_000_000)
-
-
-def test_one_rating_counts_per_vendor_and_deal_the_lowest_if_a_vendor_doubled_it() -> None:
-    from intentcast.node.ratings import counted
-
-    a, b_, deal = b"A" * 32, b"B" * 32, b"d" * 32
-    ratings = [
-        _stored(a, deal, b"1" * 32, 500),
-        _stored(a, deal, b"2" * 32, 100),  # a second receipt for the same deal
-        _stored(b_, deal, b"3" * 32, 400),  # another vendor's receipt naming that deal id
-    ]
-    out = sorted((r.vendor, r.stars) for r in counted(ratings))
-    assert out == [(a, 100), (b_, 400)]
-    assert len({r.deal for r in counted(ratings)}) == 2
 
 
 def test_an_accept_left_unanswered_lowers_the_vendor_on_the_customers_node_only(

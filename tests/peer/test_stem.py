@@ -4,9 +4,33 @@ event's commands, as the node and the simulator carry them out."""
 from __future__ import annotations
 
 import random
+from typing import Any
 
-from intentcast.peer.stem import Command, End, Publish, Send, StemLimits, StemNode, Timer, Wait
+from intentcast.peer import topics
+from intentcast.peer.stem import (
+    WRONG_STEM_TOPIC,
+    Command,
+    End,
+    Publish,
+    Send,
+    StemLimits,
+    StemNode,
+    Timer,
+    Wait,
+    judge_relayed,
+    relay_strike,
+)
+from intentcast.protocol import Action, validate
 from intentcast.protocol.stem import StemParams
+from tests.protocol.builders import (
+    NO_WORK,
+    sealed_offer,
+    signed_intent,
+    signed_offer,
+    signed_rating_reply,
+    vendor_keys,
+)
+from tests.protocol.builders import NOW as NOW_S
 
 RELAYER = StemParams(fluff_probability=1e-9)  # never a diffuser
 DIFFUSER = StemParams(fluff_probability=1.0)
@@ -114,3 +138,48 @@ def test_a_relay_that_cannot_see_the_fluff_holds_a_message_only_for_a_while() ->
     assert wait == Wait(b"m", RELAYER.embargo_base_seconds, Timer.RELEASE)
     assert n.timer_fired(b"m", Timer.RELEASE) == []
     assert not n.holds(b"m")
+
+
+# --- what a node takes over the stem at all (judge_relayed) -----------------------------
+
+
+def _validated(signed: Any, *, tamper: bool = False, at: int = NOW_S + 120) -> Any:
+    raw = signed.raw[:-1] + bytes([signed.raw[-1] ^ 1]) if tamper else signed.raw
+    return validate(raw, now=at, params=NO_WORK)
+
+
+def test_a_valid_stem_message_on_its_topic_is_taken_and_not_forwarded_by_gossip() -> None:
+    intent = signed_intent()
+    verdict = judge_relayed(topics.intents(intent.message.category[0]), _validated(intent))
+    assert verdict.accepted and verdict.signed == intent
+    assert verdict.reason == "accept:intent" and not verdict.forward
+
+
+def test_a_stem_message_off_its_topic_or_of_a_kind_without_a_stem_is_rejected() -> None:
+    intent = signed_intent()
+    off_topic = judge_relayed(topics.DEALS, _validated(intent))
+    assert (off_topic.action, off_topic.reason) == (Action.REJECT, WRONG_STEM_TOPIC)
+    assert relay_strike(off_topic) == "stem: wrong kind or topic"
+    reply = signed_rating_reply(b"d" * 32, vendor_keys())  # a vendor's reply takes no stem
+    assert (
+        judge_relayed(topics.RATINGS, _validated(reply, at=NOW_S + 4 * 86_400)).reason
+        == WRONG_STEM_TOPIC
+    )
+
+
+def test_a_sealed_offer_is_held_to_its_bucket_only_where_the_intent_is_known() -> None:
+    intent = signed_intent()
+    sealed = sealed_offer(signed_offer(intent), intent)
+    right = topics.offers(intent.signer)
+    wrong = next(t for t in topics.ALL_OFFER_TOPICS if t != right)
+    validation = _validated(sealed)
+    assert judge_relayed(right, validation, intent_key=intent.signer).accepted
+    assert judge_relayed(wrong, validation).accepted  # the intent unknown here: any bucket
+    refused = judge_relayed(wrong, validation, intent_key=intent.signer)
+    assert refused.reason == WRONG_STEM_TOPIC
+
+
+def test_an_invalid_stem_message_is_refused_for_validations_reason() -> None:
+    verdict = judge_relayed(topics.DEALS, _validated(signed_intent(), tamper=True))
+    assert verdict.action is Action.REJECT and verdict.reason.startswith("reject:")
+    assert relay_strike(verdict) == "stem: " + verdict.reason.removeprefix("reject:")

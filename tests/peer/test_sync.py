@@ -104,3 +104,37 @@ def test_which_intents_are_on_the_market_or_live_is_read_off_the_lifecycle_table
     assert {IntentState.OPEN, IntentState.AMENDED, IntentState.ACCEPTED} == LIVE
     assert not intent_may(IntentState.CLOSED, IntentEvent.WITHDRAW)
     assert intent_may(IntentState.ACCEPTED, IntentEvent.WITHDRAW)
+
+
+def test_a_responder_looks_up_only_what_the_peers_topics_carry() -> None:
+    key = bytes(range(32))
+    query = sync.inventory_query([PHONES, topics.offers(key), topics.RATINGS])
+    assert query.withdrawals  # any intent topic: every withdrawal (its intent may be gone)
+    assert query.intent_categories == {"electronics"}
+    assert query.offer_buckets == {topics.bucket(key)}
+    assert query.wants_offers_of(key)
+    assert not query.wants_offers_of(
+        next(k for k in _keys() if topics.bucket(k) != topics.bucket(key))
+    )
+    assert (query.deals, query.profiles, query.ratings) == (False, False, True)
+    nothing = sync.inventory_query([topics.DEALS, "not/a/topic"])
+    assert not nothing.withdrawals and not nothing.intent_categories and not nothing.offer_buckets
+    assert nothing.deals
+
+
+def test_a_held_intent_travels_on_its_category_an_offer_on_its_intents_bucket() -> None:
+    key = bytes(32)
+    assert sync.held_topic(intent_key=None, category="electronics") == PHONES
+    assert sync.held_topic(intent_key=key, category=None) == topics.offers(key)
+    assert sync.held_topic(intent_key=None, category=None) is None  # a deal, profile, rating
+
+
+def _keys() -> list[bytes]:
+    return [bytes([i]) * 32 for i in range(64)]
+
+
+def test_a_second_session_of_one_peer_is_its_fault_all_sessions_taken_is_not() -> None:
+    limits = SyncLimits(max_sessions=2)
+    assert sync.refuse_session(serving_peer=False, sessions=1, limits=limits) is None
+    assert sync.refuse_session(serving_peer=True, sessions=1, limits=limits) == "reject:sync-busy"
+    assert sync.refuse_session(serving_peer=False, sessions=2, limits=limits) == "ignore:sync-full"
