@@ -278,8 +278,8 @@ class NodeCore:
             batch = [await self._work_receive.receive()]
             # Gossip forwards what the validator accepted from a task per
             # peer, woken at the same time as this one: let those writes go
-            # out first (storage and the role's work ran before them: ~0.5
-            # ms on every gossip hop; docs/benchmarks.md, network). What
+            # out first (storage and the role's work ran before them: 0.3-0.5
+            # ms on every gossip hop; docs/benchmarks.md, hops). What
             # arrives meanwhile joins this batch.
             await self.p2p.forwards_written(at_most=_FORWARDS_FIRST)
             while len(batch) < _BATCH:

@@ -210,12 +210,16 @@ class FrameReader:
         self._stream = stream
         self._buffer = bytearray()
 
-    async def _fill(self) -> bool:
-        """Read what the stream holds into the buffer; False if it ended."""
+    async def _fill(self, *, between_frames: bool = False) -> bool:
+        """Read what the stream holds into the buffer; False if it ended
+        cleanly (between frames: the sender closed; within one, an empty
+        read). Raises :class:`~.sync.StreamGone` if it went away."""
         try:
             chunk = await self._stream.read(READ_CHUNK)
-        except EOFError:  # libp2p's StreamEOF: the sender closed
-            return False
+        except EOFError as exc:  # libp2p's StreamEOF: the sender closed
+            if between_frames:
+                return False
+            raise frames.StreamGone(type(exc).__name__) from None
         except Exception as exc:  # StreamReset, ...
             raise frames.StreamGone(type(exc).__name__) from None
         if not chunk:
@@ -232,7 +236,7 @@ class FrameReader:
         buffer = self._buffer
         if not buffer:
             with trio.move_on_after(idle):
-                if not await self._fill():
+                if not await self._fill(between_frames=True):
                     return None
             if not buffer:
                 return None
