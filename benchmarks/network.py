@@ -57,6 +57,7 @@ the rest of the machine used meanwhile (a busy neighbour shows up there).
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import math
 import os
@@ -279,6 +280,9 @@ class Run:
         #: Stem phases: how each stem ended (reason -> count), stems whose
         #: end count was not one, re-routes, and hops per intent.
         self.stem_ends: dict[str, int] = {}
+        #: Where a delivery's time goes (``breakdown``): ms per part, by
+        #: "<mode>:<part>" (see :meth:`breakdown`).
+        self.parts: dict[str, list[float]] = {}
         self.stem_not_one_end = 0
         self.rerouted = 0
         self.hops: list[int] = []
@@ -386,6 +390,7 @@ class Run:
         # when the inbound pipeline had validated it and queued it for
         # storage, by whatever path; the app's event comes after that.
         latencies = arrivals("recv" if mode == "raw" else "stored")
+        self.breakdown(mode, sent, reports, "recv" if mode == "raw" else "stored")
         if mode == "stem":
             self.event_ms += arrivals("recv")
             self.stem_report(sent, reports)
@@ -403,7 +408,7 @@ class Run:
         ends: dict[str, list[str]] = {mid: [] for mid in sent}
         hops = dict.fromkeys(sent, 0)
         for r in reports:
-            for mid, what, detail in r["stem"]:
+            for mid, what, detail, _ in r["stem"]:
                 if mid not in sent:
                     continue
                 if what == "stem-end":
@@ -417,6 +422,61 @@ class Run:
                 self.stem_ends[reason] = self.stem_ends.get(reason, 0) + 1
             self.stem_not_one_end += len(reasons) != 1
         self.hops += hops.values()
+
+    def breakdown(
+        self,
+        mode: str,
+        sent: dict[str, tuple[int, float]],
+        reports: list[dict[str, Any]],
+        key: str,
+    ) -> None:
+        """Split each delivery at the moment gossip starts (the first node
+        to hand the message to its gossip router: the author, or the node
+        that ended its stem): ``to_gossip`` is the publish (raw) or
+        ``post_intent`` call (node) until then, per message; ``gossip`` from
+        then to arrival, per pair. For stems, per message: ``stem_first``
+        from ``post_intent`` until the author's successor took the message,
+        ``stem_hop`` from one stem hand to the next (the receiver reads,
+        validates, decides, writes), ``stem_last`` from the last hand to
+        the stem's end, ``stem_end_to_gossip`` from the end to the push."""
+        parts = self.parts
+        start: dict[str, float] = {}
+        for r in reports:
+            for mid, t in r["pushed"].items():
+                if mid in sent and (mid not in start or t < start[mid]):
+                    start[mid] = t
+
+        def note(part: str, ms: float) -> None:
+            parts.setdefault(f"{mode}:{part}", []).append(ms)
+
+        for mid, t in start.items():
+            note("to_gossip", (t - sent[mid][1]) * 1000)
+        for i, r in enumerate(reports):
+            for mid, t in r[key].items():
+                if mid in start and sent[mid][0] != i:
+                    note("gossip", (t - start[mid]) * 1000)
+        if mode != "stem":
+            return
+        hands: dict[str, list[float]] = {}
+        ends: dict[str, float] = {}
+        for r in reports:
+            for mid, what, _, t in r["stem"]:
+                if mid not in sent:
+                    continue
+                if what == "stem-sent":
+                    hands.setdefault(mid, []).append(t)
+                elif what == "stem-end":
+                    ends[mid] = min(t, ends.get(mid, t))
+        for mid, ts in hands.items():
+            ts.sort()
+            note("stem_first", (ts[0] - sent[mid][1]) * 1000)
+            for a, b in itertools.pairwise(ts):
+                note("stem_hop", (b - a) * 1000)
+            if mid in ends:
+                note("stem_last", (ends[mid] - ts[-1]) * 1000)
+        for mid, t in ends.items():
+            if mid in start:
+                note("stem_end_to_gossip", (start[mid] - t) * 1000)
 
     async def offers(self) -> dict[str, Any]:
         """The customer (node 0) posts phone intents; the vendor bots answer."""
@@ -562,6 +622,8 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
         "post_p99_ms": _ms(percentile(run.post_ms, 99)),
         "inbound_p50_ms": _ms(percentile(run.inbound_ms, 50)),
         "inbound_p99_ms": _ms(percentile(run.inbound_ms, 99)),
+        "breakdown_p50_ms": {k: _ms(percentile(v, 50)) for k, v in sorted(run.parts.items())},
+        "breakdown_p99_ms": {k: _ms(percentile(v, 99)) for k, v in sorted(run.parts.items())},
         **offers,
         **{f"cpu_{m}_cores": cores(m, 0) for m in MODES},
         **{f"cpu_other_{m}_cores": cores(m, 1) for m in MODES},

@@ -24,6 +24,7 @@ Every time is ``time.time()``: all processes share the machine's clock.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import sys
@@ -89,8 +90,11 @@ class Child:
         #: Node mode: message id -> when the inbound pipeline took it in
         #: (``recv`` is when the app got the ``intent-received`` event).
         self.stored: dict[str, float] = {}
-        #: Node mode: the node's stem events, (message id, what, detail).
-        self.stem_events: list[tuple[str, str, str]] = []
+        #: Node mode: the node's stem events, (message id, what, detail, time).
+        self.stem_events: list[tuple[str, str, str, float]] = []
+        #: When this node put a message it publishes (its own, or one whose
+        #: stem it ended) into the gossip router: where the wire starts.
+        self.pushed: dict[str, float] = {}
         #: Diagnostics: seconds inside post_intent (call to queued for
         #: gossip), and inside the node's inbound pipeline per message.
         self.post_s: list[float] = []
@@ -134,12 +138,28 @@ class Child:
 
         p2p._on_message = timed
 
+    def time_push(self, p2p: P2P, *, raw: bool) -> None:
+        """Note when the node hands a message it publishes to the gossip
+        router (after the outbox: the moment the wire part starts)."""
+        pubsub = p2p.pubsub
+        push_msg = pubsub.push_msg
+        me = pubsub.my_id
+
+        async def timed(forwarder: Any, msg: Any) -> None:
+            if forwarder == me:
+                data = msg.data
+                key = data[:16].hex() if raw else hashlib.blake2b(data, digest_size=32).hexdigest()
+                self.pushed.setdefault(key, time.time())
+            await push_msg(forwarder, msg)
+
+        pubsub.push_msg = timed  # type: ignore[method-assign,assignment]
+
     def traced(self, what: str, message_id: bytes, detail: str) -> None:
         """The node's trace (``NodeBase.trace``): arrivals and stem events."""
         if what == "accepted":
             self.stored.setdefault(message_id.hex(), time.time())
         else:
-            self.stem_events.append((message_id.hex(), what, detail))
+            self.stem_events.append((message_id.hex(), what, detail, time.time()))
 
     # --- intentcast node ----------------------------------------------------------
 
@@ -190,6 +210,7 @@ class Child:
     async def phase(self, start: dict[str, Any], lines: Lines) -> None:
         self.sent, self.recv, self.offer_log, self.publish_errors = {}, {}, {}, []
         self.post_s, self.inbound_s, self.stored, self.stem_events = [], [], {}, []
+        self.pushed = {}
         node: Node | None = None
         p2p: P2P
         async with AsyncExitStack() as stack:
@@ -197,6 +218,7 @@ class Child:
                 p2p = await stack.enter_async_context(open_p2p(on_message=self.raw_arrived))
                 for topic in topics.ALL_TOPICS:  # what a relay node subscribes to
                     await p2p.subscribe(topic)
+                self.time_push(p2p, raw=True)
             else:
                 sync_mode = Synchronous(start.get("synchronous", "FULL"))
                 store = Store.open(Path(start["dir"]) / "node.db", synchronous=sync_mode)
@@ -217,6 +239,7 @@ class Child:
                 p2p = node.p2p
                 node.trace = self.traced
                 self.time_inbound(p2p)
+                self.time_push(p2p, raw=False)
                 events = await stack.enter_async_context(node.events(100_000))
             nursery = await stack.enter_async_context(trio.open_nursery())
             stack.callback(nursery.cancel_scope.cancel)  # runs first on exit
@@ -272,7 +295,7 @@ class Child:
                                 "offers": self.offer_log,
                                 "post_s": self.post_s, "inbound_s": self.inbound_s,
                                 "made": made_per_intent, "errors": self.publish_errors,
-                                "stem": self.stem_events,
+                                "stem": self.stem_events, "pushed": self.pushed,
                                 "counters": node.counters if node is not None else {}})  # fmt: skip
                 elif op == "stop":
                     break

@@ -109,8 +109,13 @@ class CustomerRole(Part):
         # Keys whose offer bucket this node follows (a fixed set: its
         # subscriptions never change with what it posts).
         buckets = self.core.offer_buckets
+        # Not flushed on its own: the flushed ``intents.add`` below makes the
+        # reservation durable before anything signed with these keys leaves
+        # (one wait for the disk per post, not two; docs/benchmarks.md).
         keys = self.store.intents.reserve_keys(
-            self._customer_seed(), fits=lambda k: topics.bucket(k.intent_key) in buckets
+            self._customer_seed(),
+            fits=lambda k: topics.bucket(k.intent_key) in buckets,
+            flush=False,
         )
         intent = replace(draft, reply_key=keys.reply_public)
         signed = await trio.to_thread.run_sync(

@@ -33,6 +33,11 @@
 - Delivery happens in the validator, which sees every message exactly once
   before it is forwarded; the library's 32-slot subscription queues (which
   drop when full) are drained and ignored.
+- Forwarding goes first: the library queues a forward per peer and writes
+  it from a task per peer, so whatever the node starts from the validator
+  would run before those writes (trio runs every woken task at its next
+  checkpoint). :meth:`P2P.forwards_written` lets the node's storage and
+  role work wait until the queued RPCs are written (:class:`WatchedPubsub`).
 - Shutdown closes the host before the pubsub services (the other order
   crashed under load with "Nursery is closed to new arrivals").
 - Log noise is routed through our logging (:mod:`intentcast.node.logs`).
@@ -133,6 +138,39 @@ def _new_router(g: GossipConfig) -> IntentcastGossipSub:
     )
 
 
+class WatchedPubsub(Pubsub):
+    """The library's pubsub, counting the RPCs it is writing to peers, so
+    the node can tell when its forwards are out (:meth:`P2P.forwards_written`).
+
+    ``Pubsub.handle_sending_messages`` (one task per peer) pops what
+    ``GossipSub.send_rpc`` queued and writes it with :meth:`write_msg`; an
+    RPC is on its way while it sits in ``peer_queues`` or in that write."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.writing = 0
+        self._written = trio.Event()
+
+    def forwarding(self) -> bool:
+        """Whether an RPC is queued for a peer or being written now."""
+        return self.writing > 0 or any(len(q) for q in self.peer_queues.values())
+
+    async def all_written(self) -> None:
+        """Return once nothing is queued or being written."""
+        while self.forwarding():
+            await self._written.wait()
+
+    async def write_msg(self, stream: INetStream, rpc_msg: rpc_pb2.RPC) -> bool:
+        self.writing += 1
+        try:
+            return await super().write_msg(stream, rpc_msg)
+        finally:
+            self.writing -= 1
+            if not self.forwarding():
+                self._written.set()
+                self._written = trio.Event()
+
+
 class P2P:
     """One libp2p host with gossipsub, configured for intentcast.
 
@@ -154,7 +192,7 @@ class P2P:
         self._on_message = on_message
         self.host = _new_host(peer_key_seed, mdns=mdns, max_connections=max_connections)
         self.router = _new_router(self.gossip)
-        self.pubsub = Pubsub(
+        self.pubsub = WatchedPubsub(
             self.host,
             self.router,
             strict_signing=False,
@@ -266,6 +304,17 @@ class P2P:
     async def publish(self, topic: str, data: bytes) -> None:
         """Queue ``data`` for publication, waiting for outbox room if needed."""
         await self.outbox.put(topic, data)
+
+    async def forwards_written(self, at_most: float) -> None:
+        """Wait until the gossip RPCs queued for peers (forwards of messages
+        the validator accepted, own publishes the outbox pushed, after one
+        turn for it if it holds some) are written; at most ``at_most``
+        seconds (a slow peer's queue must not hold the caller up long)."""
+        pubsub = self.pubsub
+        with trio.move_on_after(at_most):
+            if self.outbox.backlog() and not pubsub.forwarding():
+                await trio.sleep(0)  # the outbox's task pushes at its next turn
+            await pubsub.all_written()
 
     async def _push(self, topic: str, data: bytes) -> None:
         """Publish anonymously: no author, a random seqno."""

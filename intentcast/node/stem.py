@@ -311,7 +311,12 @@ class StemRouting(Part):
         await self._stem_arrived(self._stem, topic, raw, peer)
 
     async def _stem_arrived(self, stem: StemNode[str], topic: str, raw: bytes, peer: str) -> None:
-        validation = validate(raw, now=self.now(), params=self.params)
+        held = self._stem_payloads.get(message_id(raw)) if self._stem_payloads else None
+        validation = (
+            held.validation  # relayed here before, back by a loop: validated then
+            if held is not None and held.validation is not None
+            else validate(raw, now=self.now(), params=self.params)
+        )
         signed = validation.signed
         intent_key = (
             self.core._known.intent_key(signed.message.intent_id)
@@ -369,7 +374,13 @@ class StemRouting(Part):
                 self.store.gossip.ingest(payload.signed)
                 self._stem_done(mid)
                 return True
-        accepted = self.core.inbound(topic, data, peer)
+        held = self._stem_payloads.get(message_id(data)) if self._stem_payloads else None
+        if held is not None and held.validation is not None:
+            # One this node relayed on its stem, back by gossip: validated
+            # once, when it came down the stem.
+            accepted = self.core.take_in(topic, held.validation, peer)
+        else:
+            accepted = self.core.inbound(topic, data, peer)
         if self._stem_payloads or self._stem_pending:
             # Back by gossip or sync: someone fluffed it; its stem is over here.
             mid = message_id(data)

@@ -157,9 +157,10 @@ class StemStreams:
 
     async def _read(self, stream: Any, peer: str, on_frame: OnFrame) -> None:
         core = self.core
+        reader = FrameReader(stream)
         while True:
             try:
-                frame = await frames.next_frame(stream, idle=RECEIVER_IDLE, timeout=FRAME_TIMEOUT)
+                frame = await reader.next(idle=RECEIVER_IDLE, timeout=FRAME_TIMEOUT)
                 if frame is None:
                     # Idle or closed: reset, so a late write fails at the
                     # sender (which then opens a new stream) instead of
@@ -189,6 +190,77 @@ class StemStreams:
                 await _reset(stream)
                 return
             await on_frame(topic, raw, peer)
+
+
+class FrameReader:
+    """The frames of one stream (as :func:`~.sync.next_frame` reads them:
+    4-byte length, msgpack map), read in as few reads as the bytes arrive.
+
+    Each read of a py-libp2p 0.8.1 yamux stream that returns data sends the
+    writer a window update (``stream_muxer/yamux/yamux.py``,
+    ``YamuxStream._auto_tune_and_send_window_update``, on by default as
+    ``RELEASE_ON_READ``): reading a frame as 1, 3 and then its remaining
+    bytes cost the receiver three yamux frames written back (each a Noise
+    encryption and a socket write) before it could even decode the
+    message, on every stem hop. Here one read takes everything buffered
+    (at most :data:`READ_CHUNK`), usually the whole frame: one window
+    update per frame, or fewer when frames come in together."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+        self._buffer = bytearray()
+
+    async def _fill(self, *, between_frames: bool = False) -> bool:
+        """Read what the stream holds into the buffer; False if it ended
+        cleanly (between frames: the sender closed; within one, an empty
+        read). Raises :class:`~.sync.StreamGone` if it went away."""
+        try:
+            chunk = await self._stream.read(READ_CHUNK)
+        except EOFError as exc:  # libp2p's StreamEOF: the sender closed
+            if between_frames:
+                return False
+            raise frames.StreamGone(type(exc).__name__) from None
+        except Exception as exc:  # StreamReset, ...
+            raise frames.StreamGone(type(exc).__name__) from None
+        if not chunk:
+            return False
+        self._buffer += chunk
+        return True
+
+    async def next(self, *, idle: float, timeout: float) -> dict[str, Any] | None:
+        """The next frame, or None if the stream ends cleanly or stays idle
+        for ``idle`` seconds before a frame starts. A frame once started
+        must be complete within ``timeout`` seconds; raises
+        :class:`~.sync.SyncError` for one out of bounds or cut short,
+        :class:`~.sync.StreamGone` if the stream is reset."""
+        buffer = self._buffer
+        if not buffer:
+            with trio.move_on_after(idle):
+                if not await self._fill(between_frames=True):
+                    return None
+            if not buffer:
+                return None
+        with trio.move_on_after(timeout) as scope:
+            while len(buffer) < 4:
+                if not await self._fill():
+                    raise frames.SyncError(f"stream closed after {len(buffer)} of 4 bytes")
+            size = int.from_bytes(buffer[:4], "big")
+            if size > frames.MAX_FRAME:
+                raise frames.SyncError(f"frame of {size} bytes, at most {frames.MAX_FRAME}")
+            while len(buffer) < 4 + size:
+                if not await self._fill():
+                    got = len(buffer) - 4
+                    raise frames.SyncError(f"stream closed after {got} of {size} bytes")
+        if scope.cancelled_caught:
+            raise frames.SyncError(f"no complete frame within {timeout} s")
+        payload = bytes(buffer[4 : 4 + size])
+        del buffer[: 4 + size]
+        return frames._decode(payload)
+
+
+#: Most bytes one read of a stem stream takes (a stem frame is at most
+#: a few kB; a burst of them comes in one read).
+READ_CHUNK: Final = 65_536
 
 
 async def _reset(stream: Any) -> None:

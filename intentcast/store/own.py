@@ -58,14 +58,25 @@ class OwnIntents(Repository):
     :attr:`Store.intents <intentcast.store.Store.intents>`."""
 
     def reserve_keys(
-        self, seed: bytes, *, fits: Callable[[IntentKeys], bool] | None = None
+        self,
+        seed: bytes,
+        *,
+        fits: Callable[[IntentKeys], bool] | None = None,
+        flush: bool = True,
     ) -> IntentKeys:
         """Reserve the next key counter whose keys ``fits`` takes (default:
         the next one), durably, and return the keys derived from ``seed``
         for it; the counters passed over are spent, never used. The store
         never keeps the seed. Raises ``ValueError`` if none of the next
-        :data:`MAX_KEY_DRAWS` fits."""
-        with self._c.write() as conn:
+        :data:`MAX_KEY_DRAWS` fits.
+
+        ``flush=False``: committed without waiting for the disk (it survives
+        ``kill -9``; the next flushed commit makes it durable too). For a
+        caller whose next write is flushed before the keys leave the node
+        (``post_intent``: :meth:`add`): a power cut before that flush loses
+        a reservation whose keys nobody has seen, so handing the counter
+        out again links nothing."""
+        with self._c.write(flush=flush) as conn:
             (first,) = conn.execute("SELECT next_counter FROM key_counter").fetchone()
             for counter in range(int(first), int(first) + MAX_KEY_DRAWS):
                 keys = derive_intent_keys(seed, counter)

@@ -31,7 +31,9 @@ def writer(path: Path, ack: int, iteration: int) -> None:
         while True:
             choice = rng.random()
             if choice < 0.3:
-                keys = store.intents.reserve_keys(s.SEED)
+                # Unflushed half the time, as post_intent reserves (its flushed
+                # add makes it durable): it must survive kill -9 all the same.
+                keys = store.intents.reserve_keys(s.SEED, flush=choice < 0.15)
                 os.write(ack, b"K" + keys.counter.to_bytes(32, "big"))
                 intent = s.intent(keys.counter)
                 store.intents.add(intent, counter=keys.counter)
