@@ -33,13 +33,28 @@ HUB = GossipConfig(degree=1, degree_low=1, degree_high=1)
 LEAF = GossipConfig(degree=0, degree_low=0, degree_high=2)
 
 
-def _watch(p2p: P2P, ihaves: list[bytes], iwants: list[bytes]) -> None:
+class _Leaf:
+    """What one leaf received, was told about (IHAVE) and asked for (IWANT)."""
+
+    def __init__(self) -> None:
+        self.received: set[bytes] = set()
+        #: Ids advertised to the leaf after it had received the message.
+        self.held_when_advertised: set[bytes] = set()
+
+    def on_message(self, topic: str, data: bytes, peer: str) -> bool:
+        self.received.add(content_id(rpc_pb2.Message(data=data)))
+        return True
+
+
+def _watch(p2p: P2P, leaf: _Leaf, ihaves: list[bytes], iwants: list[bytes]) -> None:
     """Record the message ids ``p2p`` is told about (IHAVE) and asks for (IWANT)."""
     router: Any = p2p.router
     handle_ihave, emit_iwant = router.handle_ihave, router.emit_iwant
 
     async def on_ihave(msg: Any, sender: Any) -> None:
-        ihaves.extend(bytes(i) for i in msg.messageIDs)
+        ids = [bytes(i) for i in msg.messageIDs]
+        ihaves.extend(ids)
+        leaf.held_when_advertised.update(i for i in ids if i in leaf.received)
         await handle_ihave(msg, sender)
 
     async def asking(ids: Any, peer: Any) -> None:
@@ -56,12 +71,13 @@ def test_ihave_names_messages_by_content_id_and_nothing_held_is_fetched_again() 
         published: set[bytes] = set()
         async with AsyncExitStack() as stack:
             hub = await stack.enter_async_context(open_p2p(on_message=lambda *_: True, gossip=HUB))
+            seen = [_Leaf() for _ in range(5)]
             leaves = [
-                await stack.enter_async_context(open_p2p(on_message=lambda *_: True, gossip=LEAF))
-                for _ in range(5)
+                await stack.enter_async_context(open_p2p(on_message=s.on_message, gossip=LEAF))
+                for s in seen
             ]
-            for leaf in leaves:
-                _watch(leaf, ihaves, iwants)
+            for leaf, watched in zip(leaves, seen, strict=True):
+                _watch(leaf, watched, ihaves, iwants)
                 await leaf.connect(hub.addrs()[0])
             # The hub grafts the first leaf into its mesh of one; the others
             # join later, so it neither grafts nor prunes them (a pruned peer
@@ -85,7 +101,13 @@ def test_ihave_names_messages_by_content_id_and_nothing_held_is_fetched_again() 
         assert ihaves, "no IHAVE was sent: the test did not exercise gossip repair"
         # IHAVE names the messages by the id every seen cache uses ...
         assert set(ihaves) <= published
-        # ... so no leaf asked again for what flood publishing gave it.
-        assert iwants == []
+        # ... so no leaf asked again for what flood publishing had given it.
+        # (Under load the library may write a heartbeat's IHAVE before the
+        # publish queued ahead of it: a leaf that has not received a message
+        # yet rightly asks for it. Before the repair every advertised id was
+        # asked for, held or not.)
+        held = set().union(*(s.held_when_advertised for s in seen))
+        assert held, "no leaf held a message it was told about: nothing was tested"
+        assert not held & set(iwants)
 
     trio.run(main)
