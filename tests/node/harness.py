@@ -72,13 +72,18 @@ class Market:
         self.nodes[name] = node
         return node
 
-    async def vendor(self, catalog: str, name: str | None = None, **config: Any) -> Node:
+    async def vendor(
+        self, catalog: str, name: str | None = None, *, wrap: Any = None, **config: Any
+    ) -> Node:
+        """A vendor selling ``catalog``; ``wrap``, if given, makes its
+        handler from the catalog's (a test's own bot around it)."""
         name = name or catalog
+        handler = catalog_vendor(catalog)
         node = await self.stack.enter_async_context(
             open_node(
                 self.store(name),
                 vendor_keys=derive_vendor_keys(os.urandom(32)),
-                vendor=catalog_vendor(catalog),
+                vendor=handler if wrap is None else wrap(handler),
                 config=replace(self.config, **config),
             )
         )

@@ -111,14 +111,7 @@ def test_an_answer_too_large_to_send_leaves_the_accept_to_the_owner(tmp_path: Pa
     async def main() -> None:
         async with market(tmp_path) as m:
             customer = await m.customer()
-            kiez = await m.stack.enter_async_context(
-                open_node(
-                    m.store("kiez"),
-                    vendor_keys=derive_vendor_keys(os.urandom(32)),
-                    vendor=_LongNote(catalog_vendor("kiez-phones.toml")),
-                    config=m.config,
-                )
-            )
+            kiez = await m.vendor("kiez-phones.toml", "kiez", wrap=_LongNote)
             await link(kiez, customer)
             await trio.sleep(1.2)
             intent = await customer.post_intent(**PIXEL)

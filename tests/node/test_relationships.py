@@ -377,14 +377,7 @@ def test_an_accept_the_owner_confirms_by_hand_opens_the_relationship(tmp_path: P
     async def main() -> None:
         async with market(tmp_path) as m:
             customer = await m.customer()
-            kiez = await m.stack.enter_async_context(
-                open_node(
-                    m.store("kiez"),
-                    vendor_keys=derive_vendor_keys(os.urandom(32)),
-                    vendor=catalog_vendor("kiez-phones.toml"),
-                    config=replace(m.config, hold_accepts=True),
-                )
-            )
+            kiez = await m.vendor("kiez-phones.toml", "kiez", hold_accepts=True)
             await link(kiez, customer)
             await trio.sleep(1.2)
             intent = await customer.post_intent(**PIXEL)
