@@ -76,10 +76,14 @@ class RatingsPart(Part):
         self.stem = stem
         #: Set to wake the sender when a rating is added.
         self._wake = trio.Event()
-        #: When this node's current stretch of watching the network began:
-        #: a rating that says it was made since then, yet arrives more than
-        #: ``ARRIVAL_GRACE`` later, was held back or backdated.
-        self.watching_since = self.store.ratings.watching_since(self.now(), gap=ARRIVAL_GRACE)
+
+    @property
+    def watching_since(self) -> int:
+        """When this node's current stretch of watching the network began
+        (now, if its last heartbeat is more than ``ARRIVAL_GRACE`` old: it
+        was away): a rating that says it was made since then, yet arrives
+        more than ``ARRIVAL_GRACE`` later, was held back or backdated."""
+        return self.store.ratings.watching_since(self.now(), gap=ARRIVAL_GRACE)
 
     # --- when ratings arrive ----------------------------------------------------------
 
@@ -94,7 +98,7 @@ class RatingsPart(Part):
         """Beat every :data:`WATCH_BEAT` seconds while connected to a peer."""
         while True:
             if self.p2p.connected_peers():
-                self.watching_since = self.store.ratings.watched(self.now(), gap=ARRIVAL_GRACE)
+                self.store.ratings.watched(self.now(), gap=ARRIVAL_GRACE)
             await trio.sleep(WATCH_BEAT)
 
     # --- reputation -----------------------------------------------------------------
