@@ -358,6 +358,12 @@ def test_post_see_offers_arrive_accept_and_the_deal_is_confirmed(
     browser.get(f"{apps.customer.url}/app/#/privacy")
     knows = wait_for(browser, lambda d: texts(d, "#who-knows .vendor-knows"), "who knows what")
     assert len(knows) == 1 and best in knows[0] and "Hauptstr. 1" in knows[0]
+    # Each confirmed deal with the vendor leads to its message thread.
+    thread = f"#/deal/{confirmed_deal(apps.customer, best)['id']}"
+    assert browser.execute_script(  # read in one go: live events redraw the page
+        "return [...document.querySelectorAll('#who-knows a.thread-link')]"
+        ".map((a) => a.getAttribute('href'))"
+    ) == [thread]
 
     # After the deal: change the address once; the vendor acknowledges it.
     fill(browser, "change-value", "Neue Str. 2, 10115 Berlin")
@@ -379,17 +385,24 @@ def test_post_see_offers_arrive_accept_and_the_deal_is_confirmed(
     wait_for(browser, deleted, "the vendor's statement of deletion", NETWORK_PATIENCE)
 
 
-def rate_the_deal(customer: Served, browser: WebDriver, vendor: str) -> None:
-    """On the Deals page, rate the confirmed deal: 7 stars is refused beside
-    the field; 4.5 stars goes, and the page says when the rating leaves (at
-    a random time: 10 minutes to 2 days on). The vendor's verified ratings
-    are a link away."""
+def confirmed_deal(customer: Served, vendor: str) -> dict[str, Any]:
+    """The customer's one confirmed deal with `vendor`, from the API."""
     auth = {"Authorization": f"Bearer {customer.token}"}
     [deal] = [
         d
         for d in httpx.get(f"{customer.url}/v1/deals", headers=auth).json()["deals"]
         if d["state"] == "confirmed" and d["offer"]["vendor"] == vendor
     ]
+    return dict(deal)
+
+
+def rate_the_deal(customer: Served, browser: WebDriver, vendor: str) -> None:
+    """On the Deals page, rate the confirmed deal: 7 stars is refused beside
+    the field; 4.5 stars goes, and the page says when the rating leaves (at
+    a random time: 10 minutes to 2 days on). The vendor's verified ratings
+    are a link away."""
+    auth = {"Authorization": f"Bearer {customer.token}"}
+    deal = confirmed_deal(customer, vendor)
     assert deal["reply"]["receipt"] is True and deal["rating"] is None
     idp = deal["id"][:12]
     card = f"#deals [data-deal='{deal['id']}']"

@@ -1118,7 +1118,12 @@ async function privacyView() {
           ? h("ul", {}, [...v.told.entries()].map(([k, xs]) => h("li", {}, h("strong", {}, k), `: ${[...xs].join("; ")}`)))
           : h("p", {}, "Nothing about you beyond the deals themselves."),
         now.length ? [h("p", {}, "What it holds now:"), h("ul", { class: "holds-now" }, now)] : null,
-        h("p", {}, `From ${v.deals.length} deal(s): `, v.deals.map((d) => `${d.offer.item.title} (${d.state})`).join(", ")),
+        h("p", {}, `From ${v.deals.length} deal(s): `, v.deals.flatMap((d, i) => [
+          i ? ", " : "",
+          d.state === "confirmed"
+            ? h("a", { href: `#/deal/${d.id}`, class: "thread-link" }, `${d.offer.item.title} (${d.state}, messages)`)
+            : `${d.offer.item.title} (${d.state})`,
+        ])),
         h("p", { class: "hint" }, "Terms they signed: ", [...new Set(v.deals.flatMap((d) => d.offer.customer_terms))].join(", ") || "none"),
         liveRels.length
           ? h("button", {
