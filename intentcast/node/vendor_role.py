@@ -10,23 +10,26 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 import trio
 
 from intentcast.matching import OfferDraft
 from intentcast.peer import topics
-from intentcast.peer.vendor import Decision, VendorHandler
+from intentcast.peer.vendor import Decision, VendorHandler, longest_fitting
 from intentcast.peer.vendor import reply as vendor_reply
 from intentcast.protocol import (
     Accept,
+    Confirm,
+    Decline,
     Intent,
     InvalidMessage,
     Kind,
     Offer,
     SealedDeal,
     Signed,
+    TooLarge,
     VendorKeys,
     check_accept,
     open_deal,
@@ -208,9 +211,13 @@ class VendorRole(Part):
         """Sign, record and send the vendor's confirm or decline of ``accept``
         (once: a second answer to the same accept is not sent)."""
         now = self.now()
-        reply = vendor_reply(decision, accept, offer, intent, keys=self._vendor_keys, now=now)
-        out = await trio.to_thread.run_sync(
-            lambda: seal_deal(
+
+        def signed_and_sealed(
+            text: str,
+        ) -> tuple[Signed[Confirm] | Signed[Decline], Signed[SealedDeal]]:
+            answer = replace(decision, text=text)
+            reply = vendor_reply(answer, accept, offer, intent, keys=self._vendor_keys, now=now)
+            out = seal_deal(
                 reply,
                 to=accept.id,
                 recipient=intent.message.reply_key,
@@ -219,7 +226,22 @@ class VendorRole(Part):
                 random_bytes=os.urandom,
                 params=self.params,
             )
-        )
+            return reply, out
+
+        try:
+            reply, out = await trio.to_thread.run_sync(signed_and_sealed, decision.text)
+        except TooLarge as exc:
+            if not decision.text:
+                raise
+            fit = await trio.to_thread.run_sync(
+                longest_fitting, decision.text, lambda t: _fits(signed_and_sealed, t)
+            )
+            what = "note" if decision.confirm else "reason"
+            raise InvalidMessage(
+                what,
+                f"{len(decision.text)} characters are too many for this answer "
+                f"({exc.problem}): at most the first {fit} fit",
+            ) from exc
         if not self.store.deals.record_reply(reply):
             return  # answered meanwhile: the customer gets one answer only
         if decision.confirm:
@@ -228,6 +250,15 @@ class VendorRole(Part):
         await self.stem.publish_own(topics.DEALS, out)
         kind = EventKind.DEAL_CONFIRMED if decision.confirm else EventKind.DEAL_DECLINED
         self._emit(kind, accept.id, decision.text)
+
+
+def _fits(build: Callable[[str], object], text: str) -> bool:
+    """True if the answer with ``text`` can be signed and sealed."""
+    try:
+        build(text)
+    except TooLarge:
+        return False
+    return True
 
 
 def _as_offer(draft: OfferDraft | Offer, vkeys: VendorKeys) -> Offer:

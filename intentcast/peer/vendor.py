@@ -11,7 +11,7 @@ offers and signs and sends the confirm or decline.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Final, Protocol
 
@@ -143,3 +143,20 @@ class CatalogVendor:
             return Decision(False, "Sold out, sorry.")
         self._sold[sku] = sold + offer.message.quantity
         return Decision(True, f"Confirmed: {item.title}. We will ship as promised.")
+
+
+def longest_fitting(text: str, fits: Callable[[str], bool]) -> int:
+    """How many leading characters of ``text`` fit, by ``fits`` (which must
+    hold for every shorter prefix once it holds for a longer one, as a
+    message's size does): a binary search, so a 500-character note costs
+    nine tries, not 500. 0 if not even the empty text fits."""
+    low, high = 0, len(text)  # fits(text[:low]) is assumed; found by the search
+    if not fits(""):
+        return 0
+    while low < high:
+        middle = (low + high + 1) // 2
+        if fits(text[:middle]):
+            low = middle
+        else:
+            high = middle - 1
+    return low

@@ -15,6 +15,7 @@ from .errors import (
     PaddingError,
     ProtocolError,
     SealError,
+    TooLarge,
 )
 from .intent import Intent, Preferences, Terms, Withdraw
 from .keys import (
@@ -147,6 +148,7 @@ __all__ = [
     "StemRouter",
     "Terms",
     "ThreadMessage",
+    "TooLarge",
     "VendorKeys",
     "VendorProfile",
     "Verdict",

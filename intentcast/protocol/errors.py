@@ -27,6 +27,11 @@ class InvalidMessage(ProtocolError, ValueError):
         self.problem = problem
 
 
+class TooLarge(InvalidMessage):
+    """Every field is within its bound, yet the signed envelope is larger
+    than its kind allows (``field`` is the kind): shorten a free text."""
+
+
 class DecodeError(ProtocolError, ValueError):
     """Bytes that are not a well-formed, canonical intentcast encoding."""
 

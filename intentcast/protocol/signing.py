@@ -10,7 +10,7 @@ from typing import Generic, TypeVar
 from nacl.signing import SigningKey
 
 from .encoding import POW_DOMAIN, encode_envelope, message_id, pack, signing_input
-from .errors import InvalidMessage
+from .errors import TooLarge
 from .kinds import MAX_ENVELOPE_SIZE, Kind
 from .message import Message, PowMessage
 from .params import DEFAULT_PARAMS, NetworkParams
@@ -39,7 +39,7 @@ def sign(message: M, key: SigningKey, *, params: NetworkParams = DEFAULT_PARAMS)
     needs one under ``params``, and sign it with ``key``.
 
     Deterministic: the same message, key and params give the same bytes.
-    Raises :class:`InvalidMessage` if the envelope would exceed its kind's
+    Raises :class:`TooLarge` (an :class:`InvalidMessage`) if the envelope would exceed its kind's
     size limit (fields within their bounds can still add up too much).
     """
     kind = message.KIND
@@ -53,7 +53,7 @@ def sign(message: M, key: SigningKey, *, params: NetworkParams = DEFAULT_PARAMS)
     if len(raw) > MAX_ENVELOPE_SIZE[kind]:
         # Every field is within its bound, yet together they are too big:
         # refuse here, or every receiver would drop it as oversize.
-        raise InvalidMessage(
+        raise TooLarge(
             kind.value, f"envelope of {len(raw)} bytes, at most {MAX_ENVELOPE_SIZE[kind]} allowed"
         )
     return Signed(id=message_id(raw), kind=kind, signer=signer, message=message, raw=raw)

@@ -5,6 +5,7 @@ it (``Node.answer_accept``), between real nodes on 127.0.0.1."""
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,7 @@ import trio
 
 from intentcast.node import EventKind, NodeError, open_node
 from intentcast.peer.vendor import Decision
-from intentcast.protocol import IntentState, derive_vendor_keys
+from intentcast.protocol import IntentState, InvalidMessage, derive_vendor_keys
 from intentcast.store import DealState
 
 from .harness import PHONE_TERMS, catalog_vendor, link, market, next_event, run, wait_for
@@ -91,6 +92,10 @@ def test_a_held_accept_waits_for_the_owner_across_a_restart(tmp_path: Path) -> N
     run(main)
 
 
+#: 500 four-byte characters: the most a note may have, yet too large with a receipt.
+LONG_NOTE = "\U0001d11e" * 500
+
+
 class _LongNote:
     """A catalog vendor whose bot confirms with a note of 500 four-byte
     characters: within the note's 500 characters, but with the receipt the
@@ -104,7 +109,7 @@ class _LongNote:
         return await self._inner.on_intent(intent, now=now)
 
     async def on_accept(self, accept: Any, offer: Any, intent: Any, *, now: int) -> Decision:
-        return Decision(True, "\U0001d11e" * 500)
+        return Decision(True, LONG_NOTE)
 
 
 def test_an_answer_too_large_to_send_leaves_the_accept_to_the_owner(tmp_path: Path) -> None:
@@ -123,13 +128,25 @@ def test_an_answer_too_large_to_send_leaves_the_accept_to_the_owner(tmp_path: Pa
                 stuck = await next_event(events, EventKind.ACCEPT_RECEIVED)
             assert "could not be sent" in stuck.detail and "2048" in stuck.detail
             assert "waits for your answer" in stuck.detail
+            # It says how much of the note would fit.
+            found = re.search(r"note: 500 characters are too many .* at most the first (\d+) fit",
+                              stuck.detail)  # fmt: skip
+            assert found is not None, stuck.detail
+            fit = int(found[1])
+            assert 0 < fit < 500
             deal = kiez.store.deals.get(accept.id)
             assert deal is not None and kiez.awaits_owner(deal)
             assert kiez.counters.get("reply-unsendable") == 1
-            # The owner answers with a note that fits; the customer gets it.
+            # The owner's own answer one character longer is refused the
+            # same way, and the accept still waits.
+            with pytest.raises(InvalidMessage, match=f"at most the first {fit} fit"):
+                await kiez.answer_accept(accept.id, Decision(True, LONG_NOTE[: fit + 1]))
+            still = kiez.store.deals.get(accept.id)
+            assert still is not None and kiez.awaits_owner(still)
+            # The note cut where it said goes; the customer gets it whole.
             async with customer.events() as events:
-                await kiez.answer_accept(accept.id, Decision(True, "Ships today."))
+                await kiez.answer_accept(accept.id, Decision(True, LONG_NOTE[:fit]))
                 done = await next_event(events, EventKind.DEAL_CONFIRMED)
-            assert done.subject == accept.id and done.detail == "Ships today."
+            assert done.subject == accept.id and done.detail == LONG_NOTE[:fit]
 
     run(main)

@@ -4,7 +4,7 @@ or its decline; and the customer's check takes either."""
 
 from __future__ import annotations
 
-from intentcast.peer.vendor import Decision, reply
+from intentcast.peer.vendor import Decision, longest_fitting, reply
 from intentcast.protocol import Accept, Intent, Offer, Signed, check_vendor_reply
 from tests.protocol.builders import (
     NOW,
@@ -47,3 +47,17 @@ def test_a_decline_carries_the_reason_and_no_receipt() -> None:
     )
     assert decline.raw == signed_decline(accept, offer, vendor_keys()).raw
     assert check_vendor_reply(decline, accept, offer).accepted
+
+
+def test_longest_fitting_finds_the_longest_prefix_that_fits_in_few_tries() -> None:
+    tried: list[int] = []
+
+    def fits(text: str) -> bool:
+        tried.append(len(text))
+        return len(text.encode()) <= 1000  # as a message's size: bytes, not characters
+
+    note = "\U0001d11e" * 500  # four bytes each
+    assert longest_fitting(note, fits) == 250
+    assert len(tried) <= 11  # a binary search, not one try per character
+    assert longest_fitting("short", fits) == 5
+    assert longest_fitting("x", lambda t: False) == 0
