@@ -3,6 +3,7 @@ and the views ``intent post --wait`` shares."""
 
 from __future__ import annotations
 
+import datetime
 import time
 from pathlib import Path
 from typing import Any
@@ -180,6 +181,11 @@ def print_deal(d: dict[str, Any]) -> None:
     elif d.get("to_answer"):
         click.echo(
             f"    waits for your answer: intentcast deals {short(d['id'])} --confirm|--decline"
+        )
+        by = datetime.datetime.fromtimestamp(d["answer_by"], datetime.UTC)
+        click.echo(
+            f"    answer by {by:%Y-%m-%d %H:%M} UTC: after that the customer's node "
+            "counts it as unanswered"
         )
     if d.get("vendor_rating"):
         click.echo(f"    vendor: {d['vendor_rating']}")

@@ -5,6 +5,7 @@ Two daemons on 127.0.0.1, as ``node run`` runs them."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -64,12 +65,21 @@ def test_accepts_wait_for_the_owner_who_confirms_or_declines(tmp_path: Path) -> 
             )
             listing = ok("deals", "--home", shop).stdout
             assert listing.count("waits for your answer: intentcast deals") == 2
+            # Each says by when: a day after the accept, the customer's node
+            # counts it unanswered against the shop.
+            assert listing.count("counts it as unanswered") == 2
+            waiting = [d for d in ok_json("deals", "--home", shop)["deals"] if d["to_answer"]]
+            day = 86_400
+            assert all(
+                time.time() + day - 300 < d["answer_by"] <= time.time() + day for d in waiting
+            )
             usage = cli("deals", "--home", shop, "--confirm")
             assert usage.exit_code == 2 and "--confirm needs the DEAL" in usage.stderr
             answered = ok_json(
                 "deals", "--home", shop, ids[0][:10], "--confirm", "--text", "Ships today."
             )["deal"]
             assert answered["state"] == "confirmed" and not answered["to_answer"]
+            assert answered["answer_by"] is None
             ok("deals", "--home", shop, ids[1][:10], "--decline", "--text", "Sold out.")
             error = fails("deals", "--home", shop, ids[1][:10], "--confirm")
             assert "already declined" in error

@@ -280,6 +280,7 @@ def test_the_owner_confirms_and_declines_accepts_in_the_browser(
         assert "contact: alice@example.org" in panel  # what the customer told the shop
         assert "shipping" not in panel  # and only that
         assert "in stock (catalog)" in panel
+        assert "Answer by " in panel and "counts it as unanswered, against you" in panel
     assert "430.00 EUR · name-your-price" in panels[1]
     assert unlabelled(browser) == []
     shot(browser, "webapp-vendor-confirm.png")

@@ -177,6 +177,9 @@ class DealView(Open):
     reply: Reply | None
     #: An accept of this vendor's that waits for the owner's confirm or decline.
     to_answer: bool
+    #: For one that waits: when the customer's node starts counting it as
+    #: unanswered (the accept's time plus a day), against this vendor.
+    answer_by: int | None = None
     #: The vendor's standing from verified ratings, and this node's record.
     vendor_rating: str = ""
     #: This node's own rating of the deal (customer), and when it leaves.

@@ -8,6 +8,7 @@ from typing import Any
 from intentcast.matching import RankedOffer, RejectedOffer, explain
 from intentcast.matching.formatting import format_money
 from intentcast.matching.hints import Hint
+from intentcast.matching.reputation import UNANSWERED_AFTER
 from intentcast.protocol import (
     Offer,
     Signed,
@@ -150,7 +151,8 @@ def deal_json(
     """JSON form of a deal: the agreement and, if any, the vendor's answer
     (and whether it came with a receipt, so the deal can be rated);
     ``to_answer``: an accept of this vendor's that waits for the owner's
-    confirm or decline; ``vendor_rating``: the vendor's standing;
+    confirm or decline (``answer_by``: when the customer's node starts
+    counting it unanswered); ``vendor_rating``: the vendor's standing;
     ``rating``: this node's own rating of it (customer)."""
     reply = deal.reply
     answer = None
@@ -179,6 +181,7 @@ def deal_json(
         "disclosed": dict(a.disclosure),
         "reply": answer,
         "to_answer": to_answer,
+        "answer_by": a.created + UNANSWERED_AFTER if to_answer else None,
         "vendor_rating": vendor_rating,
         "rating": None if rating is None else own_rating_json(rating),
     }

@@ -1294,6 +1294,10 @@ function answerPanel(d, stock, typed) {
     h("p", {}, "The customer told you: ", told.length ? told.map(([k, v]) => `${k}: ${v}`).join("; ") : "nothing beyond the deal"),
     h("p", { class: "hint" }, `Deliver by ${fmtTime(d.offer.deliver_by)} · you signed: ${d.offer.customer_terms.join(", ") || "no customer terms"}`,
       stock === null ? "" : ` · ${stock} in stock (catalog)`),
+    d.answer_by
+      ? h("p", { class: Date.now() / 1000 > d.answer_by ? "answer-by bad" : "answer-by hint" },
+        `Answer by ${fmtTime(d.answer_by)}: after that the customer's node counts it as unanswered, against you.`)
+      : null,
     field(textId, "Note or reason for the customer (optional)", input),
     err,
     h("div", { class: "actions" }, confirmButton, declineButton),
