@@ -37,6 +37,8 @@ from intentcast.protocol.encoding import unpack
 from intentcast.protocol.relationship import MESSAGE_TYPES
 from intentcast.protocol.vocab import CATEGORY_SET
 
+from .api.errors import ApiError
+
 log = logging.getLogger(__name__)
 
 #: A bot that has not polled for this long is taken to be gone.
@@ -53,8 +55,9 @@ OFFLINE: Final = "The vendor is offline; please try another offer."
 NO_ANSWER: Final = "The vendor did not answer in time; please try another offer."
 
 
-class RemoteVendorError(Exception):
-    """A request of the attached bot the daemon refuses; ``code`` names why."""
+class RemoteVendorError(ApiError):
+    """A request of the attached bot the daemon refuses; ``code`` names why
+    (the API answers it as any :class:`~.api.errors.ApiError`)."""
 
     code = "refused"
 
@@ -62,12 +65,14 @@ class RemoteVendorError(Exception):
 class AlreadyAttached(RemoteVendorError):
     """Another bot holds the vendor and is still polling."""
 
+    status = 409
     code = "attached"
 
 
 class SessionGone(RemoteVendorError):
     """The session is unknown: it lapsed, was detached, or the daemon restarted."""
 
+    status = 410
     code = "session-gone"
 
 
