@@ -37,8 +37,6 @@ from intentcast.protocol.encoding import unpack
 from intentcast.protocol.relationship import MESSAGE_TYPES
 from intentcast.protocol.vocab import CATEGORY_SET
 
-from .api.errors import ApiError
-
 log = logging.getLogger(__name__)
 
 #: A bot that has not polled for this long is taken to be gone.
@@ -55,10 +53,11 @@ OFFLINE: Final = "The vendor is offline; please try another offer."
 NO_ANSWER: Final = "The vendor did not answer in time; please try another offer."
 
 
-class RemoteVendorError(ApiError):
-    """A request of the attached bot the daemon refuses; ``code`` names why
-    (the API answers it as any :class:`~.api.errors.ApiError`)."""
+class RemoteVendorError(Exception):
+    """A request of the attached bot the daemon refuses; ``code`` names why,
+    ``status`` is the API's HTTP status for it."""
 
+    status = 400
     code = "refused"
 
 
