@@ -26,7 +26,7 @@ from .validation import Reason, Verdict, reject, validate
 
 #: What a sealed message's inner must be, given its outer: a rejection
 #: (wrong kind, wrong routing field) or None when it fits.
-Inside: TypeAlias = Callable[[Signed[Any]], "Verdict[Any] | None"]
+Inside: TypeAlias = Callable[[Signed[Any]], Verdict[Any] | None]
 
 
 def _open(
