@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, AsyncExitStack
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 from typing import Final, Generic, TypeVar
 
@@ -42,66 +43,14 @@ from intentcast.store import Deal, Store
 
 S = TypeVar("S")
 
-KIEZ: Final = """
-[shop]
-name = "Kiez Phones"
-description = "Refurbished and new phones, Berlin-Kreuzberg."
-currency = "EUR"
-ships_to = ["DE", "AT"]
-delivery_days = 2
-customer_terms = ["cc:no-tracking", "cc:no-resale", "cc:delete-after-deal"]
-payment_modes = ["prepay", "pay-on-delivery", "escrow"]
-offer_valid_hours = 48
+#: The three catalog vendors' catalogs (TOML, ``intentcast/demo_catalogs/``):
+#: a Berlin phone shop, a refurbisher and a bike shop.
+CATALOGS: Final = ("kiez", "second-life", "velo")
 
-[[item]]
-sku = "px8-128-blk"
-category = ["electronics", "phones"]
-title = "Google Pixel 8, 128 GB, obsidian, new"
-keywords = ["pixel", "google", "android", "smartphone"]
-attributes = { brand = "google", model = "pixel 8", storage_gb = 128, condition = "new" }
-price = 54900
-stock = 5
-"""
 
-SECOND_LIFE: Final = """
-[shop]
-name = "Second Life Phones"
-description = "Refurbished phones with a 12-month warranty."
-currency = "EUR"
-ships_to = ["DE"]
-delivery_days = 4
-customer_terms = ["cc:no-tracking", "cc:delete-after-deal", "cc:no-marketing"]
-payment_modes = ["pay-on-delivery", "pay-after-delivery"]
-offer_valid_hours = 24
-
-[[item]]
-sku = "sl-px8-128"
-category = ["electronics", "phones"]
-title = "Google Pixel 8, 128 GB, refurbished (grade A)"
-keywords = ["pixel", "google", "android", "refurbished"]
-attributes = { brand = "google", model = "pixel 8", storage_gb = 128, condition = "refurbished" }
-price = 41900
-stock = 2
-"""
-
-VELO: Final = """
-[shop]
-name = "Velo Werk"
-currency = "EUR"
-ships_to = ["DE"]
-delivery_days = 5
-customer_terms = ["cc:no-tracking"]
-payment_modes = ["prepay"]
-
-[[item]]
-sku = "cb-52"
-category = ["sports", "cycling"]
-title = "City bike with basket, 52 cm"
-keywords = ["city", "bike", "bicycle"]
-attributes = { frame_cm = 52, condition = "used" }
-price = 28000
-stock = 2
-"""
+def demo_catalog(name: str) -> str:
+    """The text of one of :data:`CATALOGS`."""
+    return (resources.files("intentcast") / "demo_catalogs" / f"{name}.toml").read_text()
 
 
 class FlashDeals:
@@ -243,8 +192,8 @@ async def _open_market(
     report.nodes["customer"] = customer.peer_id
     vendors: dict[str, Node] = {}
     handlers = [
-        CatalogVendor(parse_catalog(text, source=f"<demo {name}>"))
-        for name, text in (("kiez", KIEZ), ("second-life", SECOND_LIFE), ("velo", VELO))
+        CatalogVendor(parse_catalog(demo_catalog(name), source=f"<demo {name}>"))
+        for name in CATALOGS
     ]
     bots: list[VendorHandler] = [*handlers, FlashDeals()]
     for handler in bots:

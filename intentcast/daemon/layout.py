@@ -38,46 +38,39 @@ HOME_FILES: Final = (
 )
 
 
+class _InHome:
+    """A file of the home by its name: ``home.database`` is ``home.path / DATABASE``."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __get__(self, home: Home, owner: type[Home]) -> Path:
+        return home.path / self.name
+
+
 @dataclass(frozen=True, slots=True)
 class Home:
     """Paths of the files in a node home."""
 
     path: Path
 
+    #: The customer seed's key file.
+    customer_key = _InHome(CUSTOMER_KEY)
+    #: The vendor seed's key file.
+    vendor_key = _InHome(VENDOR_KEY)
+    #: ``config.toml``.
+    config = _InHome(CONFIG_FILE)
+    #: The store's SQLite file.
+    database = _InHome(DATABASE)
+    #: The API address and token, while the daemon runs.
+    cookie = _InHome(COOKIE_FILE)
+    #: The file the running daemon holds a lock on.
+    lock = _InHome(LOCK_FILE)
+
     @classmethod
     def at(cls, path: Path) -> Home:
         """The home at ``path``, with ``~`` expanded and the path made absolute."""
         return cls(Path(path).expanduser().resolve())
-
-    @property
-    def customer_key(self) -> Path:
-        """The customer seed's key file."""
-        return self.path / CUSTOMER_KEY
-
-    @property
-    def vendor_key(self) -> Path:
-        """The vendor seed's key file."""
-        return self.path / VENDOR_KEY
-
-    @property
-    def config(self) -> Path:
-        """``config.toml``."""
-        return self.path / CONFIG_FILE
-
-    @property
-    def database(self) -> Path:
-        """The store's SQLite file."""
-        return self.path / DATABASE
-
-    @property
-    def cookie(self) -> Path:
-        """The API address and token, while the daemon runs."""
-        return self.path / COOKIE_FILE
-
-    @property
-    def lock(self) -> Path:
-        """The file the running daemon holds a lock on."""
-        return self.path / LOCK_FILE
 
 
 __all__ = [

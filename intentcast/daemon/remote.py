@@ -54,20 +54,24 @@ NO_ANSWER: Final = "The vendor did not answer in time; please try another offer.
 
 
 class RemoteVendorError(Exception):
-    """A request of the attached bot the daemon refuses; ``code`` names why."""
+    """A request of the attached bot the daemon refuses; ``code`` names why,
+    ``status`` is the API's HTTP status for it."""
 
+    status = 400
     code = "refused"
 
 
 class AlreadyAttached(RemoteVendorError):
     """Another bot holds the vendor and is still polling."""
 
+    status = 409
     code = "attached"
 
 
 class SessionGone(RemoteVendorError):
     """The session is unknown: it lapsed, was detached, or the daemon restarted."""
 
+    status = 410
     code = "session-gone"
 
 

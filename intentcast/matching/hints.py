@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Literal, TypeAlias
 
 from intentcast.protocol import Offer
 from intentcast.protocol import Terms as ProtocolTerms
@@ -76,12 +77,17 @@ def default_payment_modes(vendors: Sequence[KnownVendor]) -> tuple[str, ...] | N
     return tuple(sorted(m for m, n in counts.items() if n == best))
 
 
+#: The draft fields a hint may be about.
+HintField: TypeAlias = Literal["payment_modes", "customer_terms", "region", "category"]
+
+
 @dataclass(frozen=True, slots=True)
 class Hint:
-    """One choice of an intent fewer known vendors accept than another."""
+    """One choice of an intent fewer known vendors accept than another. The
+    local API answers it as it is (``hints`` of ``GET /v1/intents/{key}/offers``)."""
 
-    #: The draft field it is about: payment_modes, customer_terms, region, category.
-    field: str
+    #: The draft field it is about.
+    field: HintField
     #: The intent's value (a mode, a term, the region, the category).
     value: str
     #: How many of the ``known`` vendors accept it.

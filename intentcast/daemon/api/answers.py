@@ -12,6 +12,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from intentcast.matching.hints import Hint
+
 # --- answers ------------------------------------------------------------------------
 
 
@@ -120,22 +122,13 @@ class Rejected(Open):
     offer: OfferView
 
 
-class HintView(Open):
-    field: Literal["payment_modes", "customer_terms", "region", "category"]
-    value: str
-    accepted_by: int
-    known: int
-    instead: str | None
-    instead_accepted_by: int
-    message: str
-
-
 class Offers(Open):
     intent: IntentView
     ranked: list[Ranked]
     rejected: list[Rejected]
     known_vendors: int
-    hints: list[HintView]
+    #: Why offers may stay away: :class:`~intentcast.matching.hints.Hint`, as it is.
+    hints: list[Hint]
 
 
 class Reply(Open):

@@ -122,7 +122,7 @@ def rejected_json(r: RejectedOffer) -> dict[str, Any]:
 
 def hint_json(h: Hint) -> dict[str, Any]:
     """JSON form of a hint about why offers may stay away: its fields as
-    they are (names, values and order; :class:`.answers.HintView`)."""
+    they are (names, values and order; ``hints`` of :class:`.answers.Offers`)."""
     return dataclasses.asdict(h)
 
 

@@ -131,7 +131,7 @@ class Refused(ApiError):
     def __init__(self, exc: RemoteVendorError) -> None:
         super().__init__(str(exc))
         self.code = exc.code
-        self.status = {"attached": 409, "session-gone": 410}.get(exc.code, 400)
+        self.status = exc.status
 
 
 def _remote(ctx: ApiContext) -> RemoteVendor:
