@@ -157,6 +157,8 @@ class _Held(Generic[PeerT]):
     inbound: PeerT | None
     #: Whether this node follows the message's topic (sees the fluff).
     watch: bool
+    #: Whether the node could publish it (it or a peer follows its topic).
+    reach: bool = True
     #: Where it was handed, once it was.
     successor: PeerT | None = None
     #: Successors tried for the current hand-over.
@@ -290,7 +292,7 @@ class StemNode(Generic[PeerT]):
         self._refresh(now, peers, dialled)
         if self.router.diffuser and reach:
             return [Publish(mid, End.DIFFUSER)]
-        held = _Held[PeerT](own=False, inbound=inbound, watch=watch)
+        held = _Held[PeerT](own=False, inbound=inbound, watch=watch, reach=reach)
         self._held[mid] = held
         self._relayed[mid] = None
         while len(self._relayed) > self.limits.max_relayed:
@@ -436,11 +438,13 @@ class StemNode(Generic[PeerT]):
                 route = self.router.route_own()
             else:
                 assert held.inbound is not None
-                route = self.router.route_relayed(held.inbound, self._rng)
+                route = self.router.route_relayed(held.inbound, self._rng, diffuse=held.reach)
             if not isinstance(route, Fluff):
                 return [Send(mid, route.peer)]
         if held.own and not held.watch:
-            held.waiting = True  # a quiet author never publishes its own
+            # A quiet author never publishes its own: it waits for a peer
+            # (or its next embargo) and tries again.
+            held.waiting, held.tries = True, 0
             return []
         del self._held[mid]
         if not held.own and not held.timed:

@@ -112,6 +112,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "peer's inventory every --probe-seconds",
     )
     g.add_argument(
+        "--dial-follower",
+        action="store_true",
+        help="every honest node also dials one random --all-buckets node (a vendor or "
+        "relay), as the node dials its bootstrap relays (follow-cost's --dial-relay)",
+    )
+    g.add_argument(
         "--probe-seconds",
         type=float,
         default=30.0,
@@ -186,27 +192,48 @@ def estimate(
     return next(iter(hello))
 
 
-def run_share(args: argparse.Namespace, work: WorkCache, share: float) -> dict[str, Any]:
+def run_draws(
+    args: argparse.Namespace, share: float
+) -> tuple[list[int], list[int], list[int], list[int], list[tuple[int, int]]]:
+    """The spies, the honest nodes, the authors, the nodes that follow every
+    bucket (vendors and relays, ``--all-buckets``) and who dials whom, for
+    one spy share: the same draws, in the same order, as ever (the
+    authors come from ``pick`` after the spies, and nothing else draws
+    from it; the followers and the extra dials from generators of their
+    own, so the other draws stay)."""
     n = args.nodes
-    quiet = bool(getattr(args, "quiet_customers", False))
     pick = random.Random(f"anonymity/{args.seed}/{share}")
     spies = sorted(pick.sample(range(n), round(share * n)))
     spy_set = set(spies)
     honest = [v for v in range(n) if v not in spy_set]
-    # The same draws, in the same order, as ever: the authors come next
-    # from ``pick`` (nothing else draws from it).
     authors = [honest[pick.randrange(len(honest))] for _ in range(args.intents)]
-    # Vendors and relays follow every bucket: drawn among the honest nodes
-    # that author nothing here (a generator of its own: the other draws stay).
     idle = sorted(set(honest) - set(authors))
     full = random.Random(f"adversary/{args.seed}/{share}/all-buckets")
     followers = full.sample(idle, min(len(idle), round(args.all_buckets * n)))
+    dials = random_dials_of(args)
+    if getattr(args, "dial_follower", False) and followers:
+        extra = random.Random(f"adversary/{args.seed}/{share}/dial-follower")
+        linked = {(min(a, b), max(a, b)) for a, b in dials}
+        for v in honest:
+            f = followers[extra.randrange(len(followers))]
+            if f != v and (min(v, f), max(v, f)) not in linked:
+                dials.append((v, f))
+                linked.add((min(v, f), max(v, f)))
+    return spies, honest, authors, followers, dials
+
+
+def run_share(args: argparse.Namespace, work: WorkCache, share: float) -> dict[str, Any]:
+    n = args.nodes
+    quiet = bool(getattr(args, "quiet_customers", False))
+    spies, _, authors, followers, dials = run_draws(args, share)
+    spy_set = set(spies)
     if quiet and not followers:
         raise ValueError("--quiet-customers needs --all-buckets > 0 (the intents' followers)")
     follows = set(followers) | spy_set
-    subs = [(0,) if v in follows else () for v in range(n)] if quiet else None
-    dials = random_dials_of(args)
-    net: Network = random_network(args, topics=[BULK_TOPIC], subscriptions=subs, dials=dials)
+    subscriptions = [(0,) if v in follows else () for v in range(n)] if quiet else None
+    net: Network = random_network(
+        args, topics=[BULK_TOPIC], subscriptions=subscriptions, dials=dials
+    )
     dialled: list[set[int]] = [set() for _ in range(n)]
     for a, b in dials:
         dialled[a].add(b)
@@ -334,16 +361,8 @@ def gossip_baseline(args: argparse.Namespace, work: WorkCache) -> dict[str, Any]
     """Plain gossip (every node follows the intents topic, no stem) on the
     same graph and schedule: p50/p99 to all of the followers of the first
     spy share's quiet run (the baseline of the latency goal)."""
-    share = args.spies[0]
-    n = args.nodes
-    pick = random.Random(f"anonymity/{args.seed}/{share}")
-    spy_set = set(pick.sample(range(n), round(share * n)))
-    honest = [v for v in range(n) if v not in spy_set]
-    authors = [honest[pick.randrange(len(honest))] for _ in range(args.intents)]
-    idle = sorted(set(honest) - set(authors))
-    full = random.Random(f"adversary/{args.seed}/{share}/all-buckets")
-    followers = full.sample(idle, min(len(idle), round(args.all_buckets * n)))
-    net = random_network(args, topics=[BULK_TOPIC], dials=random_dials_of(args))
+    _, _, authors, followers, dials = run_draws(args, args.spies[0])
+    net = random_network(args, topics=[BULK_TOPIC], dials=dials)
     intents = build_intents(net, args.intents, work)
     net.start()
     last = publish_schedule(net, intents, args, publishers=authors)

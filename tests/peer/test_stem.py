@@ -140,6 +140,49 @@ def test_a_relay_that_cannot_see_the_fluff_holds_a_message_only_for_a_while() ->
     assert not n.holds(b"m")
 
 
+# --- quiet authors (docs/privacy.md section 10) ------------------------------------------
+
+
+def test_a_quiet_author_sends_its_message_down_the_stem_again_when_the_embargo_fires() -> None:
+    n = node()
+    send = sent_to(n.own(b"m", NOW, PEERS, PEERS, watch=False))
+    [wait] = n.sent(b"m", send.peer)
+    # The same timer as every author's and relay's: it does not stand out.
+    assert isinstance(wait, Wait) and wait.timer is Timer.EMBARGO
+    assert n.unconfirmed() == [b"m"]
+    # Never published by its author: down the stem again, to the epoch's
+    # own successor, with a fresh timer once handed over.
+    again = sent_to(n.timer_fired(b"m", Timer.EMBARGO, NOW + 30, PEERS, PEERS))
+    assert again == Send(b"m", send.peer)
+    [wait2] = n.sent(b"m", again.peer)
+    assert isinstance(wait2, Wait) and wait2.timer is Timer.EMBARGO
+    # A probe that finds it in a follower's inventory ends its stem.
+    assert n.came_back(b"m") is True
+    assert n.unconfirmed() == []
+    assert n.timer_fired(b"m", Timer.EMBARGO, NOW + 60, PEERS, PEERS) == []
+
+
+def test_a_quiet_author_without_a_successor_holds_its_message_rather_than_publish_it() -> None:
+    n = node()
+    send = sent_to(n.own(b"m", NOW, PEERS, PEERS, watch=False))
+    commands = n.send_failed(b"m", send.peer, NOW, PEERS, PEERS)
+    while commands and isinstance(commands[0], Send):
+        commands = n.send_failed(b"m", commands[0].peer, NOW, PEERS, PEERS)
+    assert commands == []
+    assert n.holds_own(b"m")
+    assert n.timer_fired(b"m", Timer.EMBARGO, NOW, [], []) == []
+    assert sent_to(n.peers_changed(NOW, PEERS, PEERS)).peer in PEERS
+
+
+def test_a_diffuser_that_no_peer_of_which_follows_the_topic_passes_the_message_on() -> None:
+    d = node(DIFFUSER)
+    send = sent_to(d.relayed(b"m", "a", NOW, PEERS, PEERS, seen=False, watch=False, reach=False))
+    assert send.peer != "a"
+    assert d.relayed(b"n", "a", NOW, PEERS, PEERS, seen=False, watch=False, reach=True) == [
+        Publish(b"n", End.DIFFUSER)
+    ]
+
+
 # --- what a node takes over the stem at all (judge_relayed) -----------------------------
 
 
