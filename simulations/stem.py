@@ -125,6 +125,7 @@ class StemRouting:
         hop_latency: float | None = None,
         quiet: bool = False,
         probe_seconds: float = 30.0,
+        probe_window: float = 60.0,
         probe_rng: random.Random | None = None,
     ) -> None:
         """``round_trips``: link round trips to open a stem stream before its
@@ -151,10 +152,11 @@ class StemRouting:
         follows the topic passes a relayed message on. Every such node
         probes one random peer that follows the topic every
         ``probe_seconds`` (at its own phase, whatever it posted: a sync
-        hello naming every intents topic, answered with the inventory's
-        ids only); an own message in that peer's inventory is confirmed
-        (``came_back``). ``probe_rng``: the probes' draws (default a
-        generator of their own, so the other draws stay)."""
+        hello naming every intents topic, answered with the ids only of
+        what the peer received in the last ``probe_window`` seconds); an own
+        message in that answer is confirmed (``came_back``). ``probe_rng``:
+        the probes' draws (default a generator of their own, so the other
+        draws stay)."""
         if streams not in STREAM_MODES:
             raise ValueError(f"streams: {streams!r} is not one of {STREAM_MODES}")
         self.net = net
@@ -201,6 +203,7 @@ class StemRouting:
         self.probes = 0
         self.confirmed: dict[int, float] = {}
         self.probe_seconds = probe_seconds
+        self.probe_window = probe_window
         self._probe_rng = probe_rng or random.Random("quiet-probes")
         net.publish_hook = self._publish_own
         net.on_direct = self._arrived
@@ -334,9 +337,16 @@ class StemRouting:
         net.loop.call_at(net.loop.now + one_way, self._inventory, (v, node.life, peer, one_way))
 
     def _inventory(self, job: tuple[int, int, int, float]) -> None:
-        """``peer`` lists what it holds now; ``v`` reads it ``one_way`` later."""
+        """``peer`` lists the ids it received in the last ``probe_window``
+        seconds; ``v`` reads them ``one_way`` later."""
         v, life, peer, one_way = job
-        held = {mid for mid in self._stem(v).unconfirmed() if self.net.nodes[peer].known.has(mid)}
+        net = self.net
+        since = net.loop.now - self.probe_window
+        held = set()
+        for mid in self._stem(v).unconfirmed():
+            arrived = net.messages.by_id[mid].arrived
+            if arrived is not None and arrived[peer] >= max(0.0, since):
+                held.add(mid)
         if held:
             self.net.loop.call_at(self.net.loop.now + one_way, self._confirm, (v, life, held))
 
