@@ -75,6 +75,8 @@ from typing import Final, Literal
 from intentcast.peer.stem import (
     ENDS,
     KEEPER_PERIOD,
+    QUIET_PROBE_SECONDS,
+    QUIET_PROBE_WINDOW,
     SENDER_IDLE,
     Command,
     End,
@@ -124,8 +126,8 @@ class StemRouting:
         keeper_start: float | None = None,
         hop_latency: float | None = None,
         quiet: bool = False,
-        probe_seconds: float = 30.0,
-        probe_window: float = 60.0,
+        probe_seconds: float = QUIET_PROBE_SECONDS,
+        probe_window: float = QUIET_PROBE_WINDOW,
         probe_rng: random.Random | None = None,
     ) -> None:
         """``round_trips``: link round trips to open a stem stream before its

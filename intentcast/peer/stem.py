@@ -170,6 +170,8 @@ class _Held(Generic[PeerT]):
     #: Times a quiet own message was sent down the stem again (its embargo
     #: fired before the node learned it was diffused).
     resends: int = 0
+    #: When a quiet own message was first sent.
+    since: float = 0.0
 
 
 #: Stem hops go over a stream the sender keeps open to each successor: the
@@ -182,6 +184,16 @@ class _Held(Generic[PeerT]):
 SENDER_IDLE: Final = 600.0
 RECEIVER_IDLE: Final = 900.0
 KEEPER_PERIOD: Final = 5.0
+
+
+#: A quiet author (``own(..., watch=False)``, docs/privacy.md section 10)
+#: asks one peer that follows the intents topics, every QUIET_PROBE_SECONDS
+#: whatever it posted, for the ids it received in the last
+#: QUIET_PROBE_WINDOW seconds; its own message found there is diffused.
+#: Past the window a probe can no longer find it: the author stops sending
+#: it down the stem again then.
+QUIET_PROBE_SECONDS: Final = 30.0
+QUIET_PROBE_WINDOW: Final = 600.0
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -254,7 +266,7 @@ class StemNode(Generic[PeerT]):
         (:meth:`timer_fired`), until :meth:`came_back` (the driver's probe
         of a sync peer's inventory, :meth:`unconfirmed`) says it was
         diffused."""
-        held = _Held[PeerT](own=True, inbound=None, watch=watch)
+        held = _Held[PeerT](own=True, inbound=None, watch=watch, since=now)
         self._held[mid] = held
         if not peers:
             held.waiting = True
@@ -389,7 +401,9 @@ class StemNode(Generic[PeerT]):
         watch=False)``) whose embargo fired goes down the stem again, to
         the node's own successor of the epoch at ``now`` (with ``peers``
         and ``dialled``, as for :meth:`own`), never published here; its
-        embargo is drawn again when it is handed over."""
+        embargo is drawn again when it is handed over. Once
+        :data:`QUIET_PROBE_WINDOW` has passed since it was first sent, no
+        probe can find it any more: it is let go."""
         held = self._held.get(mid)
         if held is None:
             return []
@@ -397,6 +411,9 @@ class StemNode(Generic[PeerT]):
             del self._held[mid]
             return []
         if held.own and not held.watch:
+            if now - held.since >= QUIET_PROBE_WINDOW:
+                del self._held[mid]
+                return []
             held.resends += 1
             held.timed = False
             held.tries = 0

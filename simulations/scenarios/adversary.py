@@ -54,6 +54,7 @@ from collections.abc import Sequence
 from typing import Any, Final
 
 from intentcast.peer import topics
+from intentcast.peer.stem import QUIET_PROBE_SECONDS
 from intentcast.protocol.stem import StemParams
 
 from ..base import VIA_GOSSIP, VIA_IWANT, VIA_SYNC
@@ -120,9 +121,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     g.add_argument(
         "--probe-seconds",
         type=float,
-        default=30.0,
+        default=QUIET_PROBE_SECONDS,
         metavar="S",
-        help="a quiet customer's inventory probe period (30: the node's anti-entropy sync)",
+        help="a quiet customer's inventory probe period (%(default)s s)",
     )
 
 
@@ -244,7 +245,7 @@ def run_share(args: argparse.Namespace, work: WorkCache, share: float) -> dict[s
         streams="epoch",
         dialled=dialled,
         quiet=quiet,
-        probe_seconds=getattr(args, "probe_seconds", 30.0),
+        probe_seconds=getattr(args, "probe_seconds", QUIET_PROBE_SECONDS),
         probe_rng=random.Random(f"adversary/{args.seed}/{share}/probes"),
     )
     intents = build_intents(net, args.intents, work)
@@ -306,7 +307,7 @@ def run_share(args: argparse.Namespace, work: WorkCache, share: float) -> dict[s
                 right[f"{v}, customers only"] += by_customer == a
     out: dict[str, Any] = {key: ratio(v, len(intents)) for key, v in right.items()}
     if quiet:
-        out.update(quiet_report(intents, routing, followers))
+        out.update(quiet_report(intents, routing, followers, spies))
     out.update(
         {f"{v}: first-spy guess ruled out": ratio(k, len(intents)) for v, k in ruled_out.items()}
     )
@@ -314,7 +315,7 @@ def run_share(args: argparse.Namespace, work: WorkCache, share: float) -> dict[s
 
 
 def quiet_report(
-    intents: list[SimMessage], routing: StemRouting, followers: list[int]
+    intents: list[SimMessage], routing: StemRouting, followers: list[int], spies: list[int]
 ) -> dict[str, Any]:
     """Delivery and latency to every honest follower of the intents topic
     (the vendors and relays), how often an author's embargo fired (and so
@@ -322,7 +323,8 @@ def quiet_report(
     how many intents the author itself sent in gossip (none is the
     design)."""
     to_followers: list[float] = []
-    complete = fired = resends = forwarded = 0
+    complete = fired = resends = forwarded = by_customers = 0
+    follows = set(followers) | set(spies)
     confirm_delay: list[float] = []
     for msg in intents:
         assert msg.arrived is not None and msg.first_from is not None
@@ -336,11 +338,16 @@ def quiet_report(
         if msg.index in routing.confirmed:
             confirm_delay.append(routing.confirmed[msg.index] - msg.published)
         assert msg.via is not None
-        forwarded += any(
-            msg.first_from[x] == msg.origin and msg.via[x] in (VIA_GOSSIP, VIA_IWANT, VIA_SYNC)
+        gossiped = [
+            msg.first_from[x]
             for x in range(len(msg.arrived))
-            if x != msg.origin
-        )
+            if x != msg.origin and msg.via[x] in (VIA_GOSSIP, VIA_IWANT, VIA_SYNC)
+        ]
+        forwarded += msg.origin in gossiped
+        # A customer publishes an intent only where a stem ends at it (a
+        # fluff); it never forwards one.
+        ends = {x for x, _ in routing.ends.get(msg.index, [])}
+        by_customers += any(u not in follows and u not in ends for u in gossiped)
     count = len(intents)
     return {
         "quiet: delivered to all followers": ratio(complete, count),
@@ -353,6 +360,7 @@ def quiet_report(
         if confirm_delay
         else None,
         "quiet: author sent it in gossip": ratio(forwarded, count),
+        "quiet: a customer forwarded it in gossip": ratio(by_customers, count),
         "quiet: stem hops per intent": round(routing.hops / max(1, count), 2),
     }
 

@@ -42,6 +42,7 @@ import random
 from typing import Any
 
 from intentcast.peer import topics as topics_module
+from intentcast.peer.stem import QUIET_PROBE_SECONDS, QUIET_PROBE_WINDOW
 from intentcast.protocol import derive_vendor_keys
 from intentcast.protocol.vocab import CATEGORIES as ALL_CATEGORIES
 
@@ -75,8 +76,8 @@ POLICIES = ("own", "all", "buckets")
 #: Every policy ``--policies`` takes; the default runs :data:`POLICIES`.
 CHOICES = (*POLICIES, "quiet")
 #: A quiet customer's probe (``simulations/stem.py``): its period and window.
-PROBE_SECONDS = 30.0
-PROBE_WINDOW_S = 60.0
+PROBE_SECONDS = QUIET_PROBE_SECONDS
+PROBE_WINDOW_S = QUIET_PROBE_WINDOW
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
