@@ -8,6 +8,7 @@ from typing import Any
 
 from intentcast.peer import topics
 from intentcast.peer.stem import (
+    QUIET_PROBE_WINDOW,
     WRONG_STEM_TOPIC,
     Command,
     End,
@@ -160,6 +161,19 @@ def test_a_quiet_author_sends_its_message_down_the_stem_again_when_the_embargo_f
     assert n.came_back(b"m") is True
     assert n.unconfirmed() == []
     assert n.timer_fired(b"m", Timer.EMBARGO, NOW + 60, PEERS, PEERS) == []
+
+
+def test_a_quiet_author_lets_its_message_go_once_no_probe_can_find_it() -> None:
+    n = node()
+    send = sent_to(n.own(b"m", NOW, PEERS, PEERS, watch=False))
+    n.sent(b"m", send.peer)
+    late = NOW + QUIET_PROBE_WINDOW
+    # Still within the window: down the stem again (a new epoch by then,
+    # so the epoch's own successor may be another peer).
+    again = sent_to(n.timer_fired(b"m", Timer.EMBARGO, late - 1, PEERS, PEERS))
+    n.sent(b"m", again.peer)
+    assert n.timer_fired(b"m", Timer.EMBARGO, late, PEERS, PEERS) == []
+    assert not n.holds(b"m")
 
 
 def test_a_quiet_author_without_a_successor_holds_its_message_rather_than_publish_it() -> None:
