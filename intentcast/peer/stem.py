@@ -291,6 +291,13 @@ class StemNode(Generic[PeerT]):
         node follows it (a diffuser that neither follows the topic nor has
         a peer that does could publish to no one: it passes the message on
         down the stem instead; only quiet customers can be in that case)."""
+        mine = self._held.get(mid)
+        if mine is not None and mine.own and not mine.watch:
+            # The stem looped back to a quiet author: it never publishes
+            # its own message, so it passes it on as a relayer would.
+            self._refresh(now, peers, dialled)
+            route = self.router.route_relayed(inbound, self._rng, diffuse=False)
+            return [] if isinstance(route, Fluff) else [Send(mid, route.peer)]
         if mid in self._held or mid in self._relayed:
             # The stem looped back to a node that had it: end it here (a
             # relay that keeps no timer remembers what it relayed, or a loop

@@ -163,6 +163,17 @@ def test_a_quiet_author_sends_its_message_down_the_stem_again_when_the_embargo_f
     assert n.timer_fired(b"m", Timer.EMBARGO, NOW + 60, PEERS, PEERS) == []
 
 
+def test_a_stem_that_loops_back_to_a_quiet_author_goes_on_rather_than_end_there() -> None:
+    n = node()
+    send = sent_to(n.own(b"m", NOW, PEERS, PEERS, watch=False))
+    n.sent(b"m", send.peer)
+    back = sent_to(n.relayed(b"m", "c", NOW, PEERS, PEERS, seen=False, watch=False))
+    assert back.peer != "c"
+    assert n.holds_own(b"m")
+    # A relay's loop still ends at once.
+    assert node().relayed(b"x", "a", NOW, PEERS, PEERS, seen=False, watch=False) != []
+
+
 def test_a_quiet_author_lets_its_message_go_once_no_probe_can_find_it() -> None:
     n = node()
     send = sent_to(n.own(b"m", NOW, PEERS, PEERS, watch=False))
