@@ -171,7 +171,11 @@ def test_a_stem_that_loops_back_to_a_quiet_author_goes_on_rather_than_end_there(
     assert back.peer != "c"
     assert n.holds_own(b"m")
     # A relay's loop still ends at once.
-    assert node().relayed(b"x", "a", NOW, PEERS, PEERS, seen=False, watch=False) != []
+    relay = node()
+    relay.relayed(b"x", "a", NOW, PEERS, PEERS, seen=False, watch=False)
+    assert relay.relayed(b"x", "b", NOW, PEERS, PEERS, seen=False, watch=False) == [
+        Publish(b"x", End.LOOP)
+    ]
 
 
 def test_a_quiet_author_lets_its_message_go_once_no_probe_can_find_it() -> None:
