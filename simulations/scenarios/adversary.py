@@ -115,8 +115,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     g.add_argument(
         "--dial-follower",
         action="store_true",
-        help="every honest node also dials one random --all-buckets node (a vendor or "
-        "relay), as the node dials its bootstrap relays (follow-cost's --dial-relay)",
+        help="every honest node also dials one random other --all-buckets node (a vendor "
+        "or relay), as the node dials its bootstrap relays (follow-cost's --dial-relay)",
     )
     g.add_argument(
         "--probe-seconds",
@@ -216,8 +216,12 @@ def run_draws(
         extra = random.Random(f"adversary/{args.seed}/{share}/dial-follower")
         linked = {(min(a, b), max(a, b)) for a, b in dials}
         for v in honest:
-            f = followers[extra.randrange(len(followers))]
-            if f != v and (min(v, f), max(v, f)) not in linked:
+            # A follower dials another (relays dial each other, vendors a relay).
+            others = followers if v not in followers else [f for f in followers if f != v]
+            if not others:
+                continue
+            f = others[extra.randrange(len(others))]
+            if (min(v, f), max(v, f)) not in linked:
                 dials.append((v, f))
                 linked.add((min(v, f), max(v, f)))
     return spies, honest, authors, followers, dials
