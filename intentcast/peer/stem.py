@@ -406,8 +406,9 @@ class StemNode(Generic[PeerT]):
     ) -> list[Command[PeerT]]:
         """A :class:`Wait` is over. A quiet own message (``own(...,
         watch=False)``) whose embargo fired goes down the stem again, to
-        the node's own successor of the epoch at ``now`` (with ``peers``
-        and ``dialled``, as for :meth:`own`), never published here; its
+        the peer it was last handed to if still connected, else to the
+        node's own successor of the epoch at ``now`` (with ``peers`` and
+        ``dialled``, as for :meth:`own`), never published here; its
         embargo is drawn again when it is handed over. Once
         :data:`QUIET_PROBE_WINDOW` has passed since it was first sent, no
         probe can find it any more: it is let go."""
@@ -424,7 +425,12 @@ class StemNode(Generic[PeerT]):
             held.resends += 1
             held.timed = False
             held.tries = 0
-            held.successor = None
+            handed, held.successor = held.successor, None
+            if handed is not None and handed in peers:
+                # The peer that had it from this node learns nothing new;
+                # a new epoch's successor would learn that this node sends
+                # a message already diffused, which only its author does.
+                return [Send(mid, handed)]
             if not peers:
                 held.waiting = True
                 return []

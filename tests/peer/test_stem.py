@@ -183,10 +183,17 @@ def test_a_quiet_author_lets_its_message_go_once_no_probe_can_find_it() -> None:
     send = sent_to(n.own(b"m", NOW, PEERS, PEERS, watch=False))
     n.sent(b"m", send.peer)
     late = NOW + QUIET_PROBE_WINDOW
-    # Still within the window: down the stem again (a new epoch by then,
-    # so the epoch's own successor may be another peer).
+    # Still within the window, and a new epoch by then: down the stem
+    # again, to the peer that had it already (a new successor would learn
+    # that this node re-sends a message, which only an author does).
     again = sent_to(n.timer_fired(b"m", Timer.EMBARGO, late - 1, PEERS, PEERS))
+    assert again.peer == send.peer
     n.sent(b"m", again.peer)
+    # That peer gone, the epoch's own successor.
+    rest = [p for p in PEERS if p != send.peer]
+    other = sent_to(n.timer_fired(b"m", Timer.EMBARGO, late - 1, rest, rest))
+    assert other.peer in rest
+    n.sent(b"m", other.peer)
     assert n.timer_fired(b"m", Timer.EMBARGO, late, PEERS, PEERS) == []
     assert not n.holds(b"m")
 
