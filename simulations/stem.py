@@ -75,6 +75,8 @@ from typing import Final, Literal
 from intentcast.peer.stem import (
     ENDS,
     KEEPER_PERIOD,
+    QUIET_PROBE_SECONDS,
+    QUIET_PROBE_WINDOW,
     SENDER_IDLE,
     Command,
     End,
@@ -123,6 +125,10 @@ class StemRouting:
         rng: random.Random | Sequence[random.Random] | None = None,
         keeper_start: float | None = None,
         hop_latency: float | None = None,
+        quiet: bool = False,
+        probe_seconds: float = QUIET_PROBE_SECONDS,
+        probe_window: float = QUIET_PROBE_WINDOW,
+        probe_rng: random.Random | None = None,
     ) -> None:
         """``round_trips``: link round trips to open a stem stream before its
         first frame leaves. ``streams``: how stem streams are opened (see the
@@ -139,7 +145,20 @@ class StemRouting:
         stem frame (and each leg of opening a stream) takes one way,
         instead of the link's latency (default): where the link latency is
         fitted to gossip, it holds what a gossip copy pays in py-libp2p's
-        pubsub and a frame on a kept stem stream does not."""
+        pubsub and a frame on a kept stem stream does not.
+
+        ``quiet`` (docs/privacy.md section 10): a node that does not follow
+        a message's topic takes no part in its gossip, so its own message
+        is sent with ``watch=False`` (its embargo sends it down the stem
+        again, never publishes it), and a diffuser with no peer that
+        follows the topic passes a relayed message on. Every such node
+        probes one random peer that follows the topic every
+        ``probe_seconds`` (at its own phase, whatever it posted: a sync
+        hello naming every intents topic, answered with the ids only of
+        what the peer received in the last ``probe_window`` seconds); an own
+        message in that answer is confirmed (``came_back``). ``probe_rng``:
+        the probes' draws (default a generator of their own, so the other
+        draws stay)."""
         if streams not in STREAM_MODES:
             raise ValueError(f"streams: {streams!r} is not one of {STREAM_MODES}")
         self.net = net
@@ -179,6 +198,15 @@ class StemRouting:
         self.ends: dict[int, list[tuple[int, str]]] = {}
         #: Messages sent down another stem because their successor left.
         self.rerouted = 0
+        #: Quiet authors: embargo firings that sent an own message down the
+        #: stem again, per message index; probes made and messages confirmed.
+        self.quiet = quiet
+        self.resent: dict[int, int] = {}
+        self.probes = 0
+        self.confirmed: dict[int, float] = {}
+        self.probe_seconds = probe_seconds
+        self.probe_window = probe_window
+        self._probe_rng = probe_rng or random.Random("quiet-probes")
         net.publish_hook = self._publish_own
         net.on_direct = self._arrived
         net.on_accept = self._took_in
@@ -190,6 +218,9 @@ class StemRouting:
                     self.rngs[v].random() * KEEPER_PERIOD if keeper_start is None else keeper_start
                 )
                 net.loop.call_at(first, self._keeper, v)
+        if quiet:
+            for v in range(net.n):
+                net.loop.call_at(self._probe_rng.random() * probe_seconds, self._probe, v)
 
     @property
     def routers(self) -> list[StemRouter[int]]:
@@ -222,7 +253,9 @@ class StemRouting:
         if signed is None or not stems(signed.kind):
             return False
         self._payloads[(v, msg.id)] = OWN
-        self._execute(v, self._stem(v).own(msg.id, *self._view(v)), self.net.loop.now)
+        watch = not self.quiet or msg.topic in self.net.subs[v]
+        commands = self._stem(v).own(msg.id, *self._view(v), watch=watch)
+        self._execute(v, commands, self.net.loop.now)
         return True
 
     def _arrived(self, v: int, u: int, msg: SimMessage, tag: object, done: float) -> None:
@@ -244,6 +277,9 @@ class StemRouting:
             *self._view(v),
             seen=net.nodes[v].known.has(msg.id),
             watch=msg.topic in net.subs[v],
+            reach=not self.quiet
+            or msg.topic in net.subs[v]
+            or bool(net.nodes[v].topic_peers.get(msg.topic)),
         )
         if not commands:
             return
@@ -273,8 +309,58 @@ class StemRouting:
         if not self.net.nodes[v].up or self.net.nodes[v].life != life:
             return  # the node stopped: its timers went with it
         stem = self._stem(v)
-        self._execute(v, stem.timer_fired(mid, timer), self.net.loop.now)
+        if self.quiet and mid in stem.unconfirmed():
+            index = self.net.messages.by_id[mid].index
+            self.resent[index] = self.resent.get(index, 0) + 1
+        self._execute(v, stem.timer_fired(mid, timer, *self._view(v)), self.net.loop.now)
         self._forget_unless_held(v, mid)
+
+    def _probe(self, v: int) -> None:
+        """A quiet node's probe (``quiet``): one random peer that follows
+        the topic of its oldest unconfirmed own message answers with its
+        inventory's ids one round trip later; what it holds then is
+        confirmed."""
+        net = self.net
+        net.loop.call_at(net.loop.now + self.probe_seconds, self._probe, v)
+        node = net.nodes[v]
+        if not node.up:
+            return
+        self.probes += 1
+        stem = self._stem(v)
+        waiting = stem.unconfirmed()
+        if not waiting:
+            return
+        topic = net.messages.by_id[waiting[0]].topic
+        followers = sorted(node.topic_peers.get(topic, ()))
+        if not followers:
+            return
+        peer = followers[self._probe_rng.randrange(len(followers))]
+        one_way = node.links[peer]
+        net.loop.call_at(net.loop.now + one_way, self._inventory, (v, node.life, peer, one_way))
+
+    def _inventory(self, job: tuple[int, int, int, float]) -> None:
+        """``peer`` lists the ids it received in the last ``probe_window``
+        seconds; ``v`` reads them ``one_way`` later."""
+        v, life, peer, one_way = job
+        net = self.net
+        since = net.loop.now - self.probe_window
+        held = set()
+        for mid in self._stem(v).unconfirmed():
+            arrived = net.messages.by_id[mid].arrived
+            if arrived is not None and arrived[peer] >= max(0.0, since):
+                held.add(mid)
+        if held:
+            self.net.loop.call_at(self.net.loop.now + one_way, self._confirm, (v, life, held))
+
+    def _confirm(self, job: tuple[int, int, set[bytes]]) -> None:
+        v, life, held = job
+        if self.net.nodes[v].life != life:
+            return
+        stem = self._stem(v)
+        for mid in sorted(held):
+            if stem.came_back(mid):
+                self._payloads.pop((v, mid), None)
+                self.confirmed[self.net.messages.by_id[mid].index] = self.net.loop.now
 
     # --- commands out -------------------------------------------------------------
 

@@ -157,6 +157,8 @@ class _Held(Generic[PeerT]):
     inbound: PeerT | None
     #: Whether this node follows the message's topic (sees the fluff).
     watch: bool
+    #: Whether the node could publish it (it or a peer follows its topic).
+    reach: bool = True
     #: Where it was handed, once it was.
     successor: PeerT | None = None
     #: Successors tried for the current hand-over.
@@ -165,6 +167,11 @@ class _Held(Generic[PeerT]):
     waiting: bool = False
     #: A timer is set (once per message: a re-sent one keeps its timer).
     timed: bool = False
+    #: Times a quiet own message was sent down the stem again (its embargo
+    #: fired before the node learned it was diffused).
+    resends: int = 0
+    #: When a quiet own message was first sent.
+    since: float = 0.0
 
 
 #: Stem hops go over a stream the sender keeps open to each successor: the
@@ -177,6 +184,16 @@ class _Held(Generic[PeerT]):
 SENDER_IDLE: Final = 600.0
 RECEIVER_IDLE: Final = 900.0
 KEEPER_PERIOD: Final = 5.0
+
+
+#: A quiet author (``own(..., watch=False)``, docs/privacy.md section 10)
+#: asks one peer that follows the intents topics, every QUIET_PROBE_SECONDS
+#: whatever it posted, for the ids it received in the last
+#: QUIET_PROBE_WINDOW seconds; its own message found there is diffused.
+#: Past the window a probe can no longer find it: the author stops sending
+#: it down the stem again then.
+QUIET_PROBE_SECONDS: Final = 30.0
+QUIET_PROBE_WINDOW: Final = 600.0
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -232,11 +249,24 @@ class StemNode(Generic[PeerT]):
     # --- events -----------------------------------------------------------------------
 
     def own(
-        self, mid: bytes, now: float, peers: Sequence[PeerT], dialled: Sequence[PeerT]
+        self,
+        mid: bytes,
+        now: float,
+        peers: Sequence[PeerT],
+        dialled: Sequence[PeerT],
+        *,
+        watch: bool = True,
     ) -> list[Command[PeerT]]:
-        """The node wrote ``mid`` (it follows its topic: the author always
-        sees its message come back)."""
-        held = _Held[PeerT](own=True, inbound=None, watch=True)
+        """The node wrote ``mid``. ``watch``: it follows the message's topic
+        and sees it come back by gossip (the node's authors always do);
+        False for a *quiet* author (a customer that takes no part in the
+        intents' gossip, docs/privacy.md section 10): it never publishes
+        the message itself, not even when its embargo fires (that would
+        name it); the embargo sends it down the stem again instead
+        (:meth:`timer_fired`), until :meth:`came_back` (the driver's probe
+        of a sync peer's inventory, :meth:`unconfirmed`) says it was
+        diffused."""
+        held = _Held[PeerT](own=True, inbound=None, watch=watch, since=now)
         self._held[mid] = held
         if not peers:
             held.waiting = True
@@ -253,10 +283,21 @@ class StemNode(Generic[PeerT]):
         *,
         seen: bool,
         watch: bool,
+        reach: bool = True,
     ) -> list[Command[PeerT]]:
         """Peer ``inbound`` handed the node ``mid`` (valid) over the stem.
         ``seen``: the node has it already by gossip or sync (nothing to do);
-        ``watch``: the node follows its topic."""
+        ``watch``: the node follows its topic; ``reach``: some peer of the
+        node follows it (a diffuser that neither follows the topic nor has
+        a peer that does could publish to no one: it passes the message on
+        down the stem instead; only quiet customers can be in that case)."""
+        mine = self._held.get(mid)
+        if mine is not None and mine.own and not mine.watch:
+            # The stem looped back to a quiet author: it never publishes
+            # its own message, so it passes it on as a relayer would.
+            self._refresh(now, peers, dialled)
+            route = self.router.route_relayed(inbound, self._rng, diffuse=False)
+            return [] if isinstance(route, Fluff) else [Send(mid, route.peer)]
         if mid in self._held or mid in self._relayed:
             # The stem looped back to a node that had it: end it here (a
             # relay that keeps no timer remembers what it relayed, or a loop
@@ -268,9 +309,9 @@ class StemNode(Generic[PeerT]):
         if len(self._held) >= self.limits.max_held:
             return [Publish(mid, End.FULL)]
         self._refresh(now, peers, dialled)
-        if self.router.diffuser:
+        if self.router.diffuser and reach:
             return [Publish(mid, End.DIFFUSER)]
-        held = _Held[PeerT](own=False, inbound=inbound, watch=watch)
+        held = _Held[PeerT](own=False, inbound=inbound, watch=watch, reach=reach)
         self._held[mid] = held
         self._relayed[mid] = None
         while len(self._relayed) > self.limits.max_relayed:
@@ -286,7 +327,7 @@ class StemNode(Generic[PeerT]):
         if held.timed:
             return []
         held.timed = True
-        if held.watch:
+        if held.watch or held.own:
             return [Wait(mid, self.router.embargo_seconds(self._rng), Timer.EMBARGO)]
         return [Wait(mid, self.params.embargo_base_seconds, Timer.RELEASE)]
 
@@ -349,13 +390,51 @@ class StemNode(Generic[PeerT]):
         """The driver published ``mid`` (a :class:`Publish` carried out)."""
         self._held.pop(mid, None)
 
-    def timer_fired(self, mid: bytes, timer: Timer) -> list[Command[PeerT]]:
+    def unconfirmed(self) -> list[bytes]:
+        """Quiet own messages not known to be diffused yet, oldest first:
+        what a quiet node looks for in a sync peer's inventory (any it
+        finds there: :meth:`came_back`)."""
+        return [mid for mid, held in self._held.items() if held.own and not held.watch]
+
+    def timer_fired(
+        self,
+        mid: bytes,
+        timer: Timer,
+        now: float = 0.0,
+        peers: Sequence[PeerT] = (),
+        dialled: Sequence[PeerT] = (),
+    ) -> list[Command[PeerT]]:
+        """A :class:`Wait` is over. A quiet own message (``own(...,
+        watch=False)``) whose embargo fired goes down the stem again, to
+        the peer it was last handed to if still connected, else to the
+        node's own successor of the epoch at ``now`` (with ``peers`` and
+        ``dialled``, as for :meth:`own`), never published here; its
+        embargo is drawn again when it is handed over. Once
+        :data:`QUIET_PROBE_WINDOW` has passed since it was first sent, no
+        probe can find it any more: it is let go."""
         held = self._held.get(mid)
         if held is None:
             return []
         if timer is Timer.RELEASE:
             del self._held[mid]
             return []
+        if held.own and not held.watch:
+            if now - held.since >= QUIET_PROBE_WINDOW:
+                del self._held[mid]
+                return []
+            held.resends += 1
+            held.timed = False
+            held.tries = 0
+            handed, held.successor = held.successor, None
+            if handed is not None and handed in peers:
+                # The peer that had it from this node learns nothing new;
+                # a new epoch's successor would learn that this node sends
+                # a message already diffused, which only its author does.
+                return [Send(mid, handed)]
+            if not peers:
+                held.waiting = True
+                return []
+            return self._route(mid, held, now, peers, dialled)
         del self._held[mid]
         return [Publish(mid, End.EMBARGO)]
 
@@ -389,9 +468,14 @@ class StemNode(Generic[PeerT]):
                 route = self.router.route_own()
             else:
                 assert held.inbound is not None
-                route = self.router.route_relayed(held.inbound, self._rng)
+                route = self.router.route_relayed(held.inbound, self._rng, diffuse=held.reach)
             if not isinstance(route, Fluff):
                 return [Send(mid, route.peer)]
+        if held.own and not held.watch:
+            # A quiet author never publishes its own: it waits for a peer
+            # (or its next embargo) and tries again.
+            held.waiting, held.tries = True, 0
+            return []
         del self._held[mid]
         if not held.own and not held.timed:
             self._relayed.pop(mid, None)  # never handed on: a replay is no loop

@@ -240,7 +240,9 @@ class StemRouter(Generic[PeerT]):
             return FLUFF
         return Stem(self._slots[self._own_slot])
 
-    def route_relayed(self, inbound: PeerT, rng: Rng, *, repeat: bool = False) -> Route[PeerT]:
+    def route_relayed(
+        self, inbound: PeerT, rng: Rng, *, repeat: bool = False, diffuse: bool = True
+    ) -> Route[PeerT]:
         """Where a stem message received from ``inbound`` goes.
 
         A diffuser fluffs it. A relayer sends it to the successor it drew for
@@ -255,10 +257,14 @@ class StemRouter(Generic[PeerT]):
         back): fluff it, whoever wrote it, so a loop ends at once and the
         node's answer does not depend on whether it is the author.
 
+        ``diffuse=False``: the node cannot publish it (it neither follows
+        the topic nor has a peer that does): a diffuser then relays it as
+        a relayer would (its successors are drawn all the same).
+
         Raises :class:`EpochNotBegun` before the first epoch.
         """
         self._check_begun()
-        if repeat or self._diffuser or not self._slots:
+        if repeat or (self._diffuser and diffuse) or not self._slots:
             return FLUFF
         slot = self._inbound_slot.get(inbound)
         if slot is None:

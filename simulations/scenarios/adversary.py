@@ -54,12 +54,14 @@ from collections.abc import Sequence
 from typing import Any, Final
 
 from intentcast.peer import topics
+from intentcast.peer.stem import QUIET_PROBE_SECONDS
 from intentcast.protocol.stem import StemParams
 
+from ..base import VIA_GOSSIP, VIA_IWANT, VIA_SYNC
 from ..builders import BULK_TOPIC
 from ..messages import SimMessage, WorkCache
 from ..network import Network
-from ..stats import ratio
+from ..stats import ms, percentile, ratio
 from ..stem import StemRouting
 from . import (
     Result,
@@ -101,6 +103,27 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="share of the nodes that follow every bucket, as vendors and relays do, drawn "
         "among the honest nodes that author nothing (default 0: every node a customer, "
         "the worst case; the market of follow-cost has 0.14)",
+    )
+    g.add_argument(
+        "--quiet-customers",
+        action="store_true",
+        help="customers take no part in the intents' gossip (docs/privacy.md section 10): "
+        "only spies and the --all-buckets nodes (vendors and relays) follow the intents "
+        "topic; authors re-send down the stem when the embargo fires and probe a sync "
+        "peer's inventory every --probe-seconds",
+    )
+    g.add_argument(
+        "--dial-follower",
+        action="store_true",
+        help="every honest node also dials one random other --all-buckets node (a vendor "
+        "or relay), as the node dials its bootstrap relays (follow-cost's --dial-relay)",
+    )
+    g.add_argument(
+        "--probe-seconds",
+        type=float,
+        default=QUIET_PROBE_SECONDS,
+        metavar="S",
+        help="a quiet customer's inventory probe period (%(default)s s)",
     )
 
 
@@ -170,21 +193,67 @@ def estimate(
     return next(iter(hello))
 
 
-def run_share(args: argparse.Namespace, work: WorkCache, share: float) -> dict[str, Any]:
+def run_draws(
+    args: argparse.Namespace, share: float
+) -> tuple[list[int], list[int], list[int], list[int], list[tuple[int, int]]]:
+    """The spies, the honest nodes, the authors, the nodes that follow every
+    bucket (vendors and relays, ``--all-buckets``) and who dials whom, for
+    one spy share: the same draws, in the same order, as ever (the
+    authors come from ``pick`` after the spies, and nothing else draws
+    from it; the followers and the extra dials from generators of their
+    own, so the other draws stay)."""
     n = args.nodes
     pick = random.Random(f"anonymity/{args.seed}/{share}")
     spies = sorted(pick.sample(range(n), round(share * n)))
     spy_set = set(spies)
     honest = [v for v in range(n) if v not in spy_set]
+    authors = [honest[pick.randrange(len(honest))] for _ in range(args.intents)]
+    idle = sorted(set(honest) - set(authors))
+    full = random.Random(f"adversary/{args.seed}/{share}/all-buckets")
+    followers = full.sample(idle, min(len(idle), round(args.all_buckets * n)))
     dials = random_dials_of(args)
-    net: Network = random_network(args, topics=[BULK_TOPIC], dials=dials)
+    if getattr(args, "dial_follower", False) and followers:
+        extra = random.Random(f"adversary/{args.seed}/{share}/dial-follower")
+        linked = {(min(a, b), max(a, b)) for a, b in dials}
+        for v in honest:
+            # A follower dials another (relays dial each other, vendors a relay).
+            others = followers if v not in followers else [f for f in followers if f != v]
+            if not others:
+                continue
+            f = others[extra.randrange(len(others))]
+            if (min(v, f), max(v, f)) not in linked:
+                dials.append((v, f))
+                linked.add((min(v, f), max(v, f)))
+    return spies, honest, authors, followers, dials
+
+
+def run_share(args: argparse.Namespace, work: WorkCache, share: float) -> dict[str, Any]:
+    n = args.nodes
+    quiet = bool(getattr(args, "quiet_customers", False))
+    spies, _, authors, followers, dials = run_draws(args, share)
+    spy_set = set(spies)
+    if quiet and not followers:
+        raise ValueError("--quiet-customers needs --all-buckets > 0 (the intents' followers)")
+    follows = set(followers) | spy_set
+    subscriptions = [(0,) if v in follows else () for v in range(n)] if quiet else None
+    net: Network = random_network(
+        args, topics=[BULK_TOPIC], subscriptions=subscriptions, dials=dials
+    )
     dialled: list[set[int]] = [set() for _ in range(n)]
     for a, b in dials:
         dialled[a].add(b)
-    routing = StemRouting(net, StemParams(), round_trips=1.0, streams="epoch", dialled=dialled)
+    routing = StemRouting(
+        net,
+        StemParams(),
+        round_trips=1.0,
+        streams="epoch",
+        dialled=dialled,
+        quiet=quiet,
+        probe_seconds=getattr(args, "probe_seconds", QUIET_PROBE_SECONDS),
+        probe_rng=random.Random(f"adversary/{args.seed}/{share}/probes"),
+    )
     intents = build_intents(net, args.intents, work)
     net.start()
-    authors = [honest[pick.randrange(len(honest))] for _ in intents]
     last = publish_schedule(net, intents, args, publishers=authors)
     net.run(last + args.drain)
     times = [args.warmup + k / args.rate for k in range(len(intents))]
@@ -203,12 +272,8 @@ def run_share(args: argparse.Namespace, work: WorkCache, share: float) -> dict[s
         v: [frozenset(draws[v].sample(range(args.buckets), s)) for _ in range(n)]
         for v, s in variants.items()
     }
-    # Vendors and relays follow every bucket: drawn among the honest nodes
-    # that author nothing here (a generator of its own: the draws above stay).
-    idle = sorted(set(honest) - set(authors))
-    full = random.Random(f"adversary/{args.seed}/{share}/all-buckets")
     every = frozenset(range(args.buckets))
-    for v_ in full.sample(idle, min(len(idle), round(args.all_buckets * n))):
+    for v_ in followers:
         for of in sets.values():
             of[v_] = every
     # Busy: one category; an author subscribes when it first posts in it.
@@ -237,15 +302,103 @@ def run_share(args: argparse.Namespace, work: WorkCache, share: float) -> dict[s
             ruled_out[v] += guess is not None and b not in of[guess]
             by_bucket = bucket_estimate(guess, seen_by_spies, spy_set, b, of)
             right[v] += by_bucket == a
+            if quiet:
+                # A spy also knows which neighbours follow the intents topic
+                # (their subscriptions): only a customer can be the author.
+                customers_only = [(t, u) for t, u in seen_by_spies if u not in follows]
+                by_customer = bucket_estimate(None, customers_only, spy_set, b, of)
+                right.setdefault(f"{v}, customers only", 0)
+                right[f"{v}, customers only"] += by_customer == a
     out: dict[str, Any] = {key: ratio(v, len(intents)) for key, v in right.items()}
+    if quiet:
+        out.update(quiet_report(intents, routing, followers, spies))
     out.update(
         {f"{v}: first-spy guess ruled out": ratio(k, len(intents)) for v, k in ruled_out.items()}
     )
     return out
 
 
+def quiet_report(
+    intents: list[SimMessage], routing: StemRouting, followers: list[int], spies: list[int]
+) -> dict[str, Any]:
+    """Delivery and latency to every honest follower of the intents topic
+    (the vendors and relays), how often an author's embargo fired (and so
+    re-sent its intent down the stem), how its probes confirmed it, and
+    how many intents the author itself sent in gossip (none is the
+    design)."""
+    to_followers: list[float] = []
+    complete = fired = resends = forwarded = by_customers = 0
+    follows = set(followers) | set(spies)
+    confirm_delay: list[float] = []
+    for msg in intents:
+        assert msg.arrived is not None and msg.first_from is not None
+        delays = [msg.arrived[f] - msg.published for f in followers]
+        if all(d >= 0 for d in delays):
+            complete += 1
+            to_followers.append(max(delays, default=0.0))
+        k = routing.resent.get(msg.index, 0)
+        fired += k > 0
+        resends += k
+        if msg.index in routing.confirmed:
+            confirm_delay.append(routing.confirmed[msg.index] - msg.published)
+        assert msg.via is not None
+        gossiped = [
+            msg.first_from[x]
+            for x in range(len(msg.arrived))
+            if x != msg.origin and msg.via[x] in (VIA_GOSSIP, VIA_IWANT, VIA_SYNC)
+        ]
+        forwarded += msg.origin in gossiped
+        # A customer publishes an intent only where a stem ends at it (a
+        # fluff); it never forwards one.
+        ends = {x for x, _ in routing.ends.get(msg.index, [])}
+        by_customers += any(u not in follows and u not in ends for u in gossiped)
+    count = len(intents)
+    return {
+        "quiet: delivered to all followers": ratio(complete, count),
+        "quiet: to all followers p50 ms": ms(percentile(to_followers, 50)),
+        "quiet: to all followers p99 ms": ms(percentile(to_followers, 99)),
+        "quiet: embargo fired (intents)": ratio(fired, count),
+        "quiet: re-sends per intent": round(resends / max(1, count), 3),
+        "quiet: confirmed by probe": ratio(len(confirm_delay), count),
+        "quiet: confirmed after p50 s": round(percentile(confirm_delay, 50), 1)
+        if confirm_delay
+        else None,
+        "quiet: author sent it in gossip": ratio(forwarded, count),
+        "quiet: a customer forwarded it in gossip": ratio(by_customers, count),
+        "quiet: stem hops per intent": round(routing.hops / max(1, count), 2),
+    }
+
+
+def gossip_baseline(args: argparse.Namespace, work: WorkCache) -> dict[str, Any]:
+    """Plain gossip (every node follows the intents topic, no stem) on the
+    same graph and schedule: p50/p99 to all of the followers of the first
+    spy share's quiet run (the baseline of the latency goal)."""
+    _, _, authors, followers, dials = run_draws(args, args.spies[0])
+    net = random_network(args, topics=[BULK_TOPIC], dials=dials)
+    intents = build_intents(net, args.intents, work)
+    net.start()
+    last = publish_schedule(net, intents, args, publishers=authors)
+    net.run(last + args.drain)
+    worst = []
+    for msg in intents:
+        assert msg.arrived is not None
+        delays = [msg.arrived[f] - msg.published for f in followers]
+        if all(d >= 0 for d in delays):
+            worst.append(max(delays, default=0.0))
+    return {
+        "to all followers p50 ms": ms(percentile(worst, 50)),
+        "to all followers p99 ms": ms(percentile(worst, 99)),
+        "delivered to all followers": ratio(len(worst), len(intents)),
+    }
+
+
 def run(args: argparse.Namespace, work: WorkCache) -> Result:
     rows = {f"{share:.0%}": run_share(args, work, share) for share in args.spies}
+    results: dict[str, Any] = {"guessed_right": rows}
+    config: dict[str, Any] = {}
+    if getattr(args, "quiet_customers", False):
+        results["plain gossip"] = gossip_baseline(args, work)
+        config = {"quiet_customers": True, "probe_seconds": args.probe_seconds}
     return {
         "scenario": NAME,
         "config": {
@@ -258,8 +411,9 @@ def run(args: argparse.Namespace, work: WorkCache) -> Result:
             "buckets": args.buckets,
             "followed": args.followed,
             "all_buckets": args.all_buckets,
+            **config,
         },
-        "results": {"guessed_right": rows},
+        "results": results,
     }
 
 

@@ -18,7 +18,17 @@ policies:
   ``--followed`` of the buckets, and its intents' keys are in them (here:
   each intent's author is drawn among the customers whose set holds the
   bucket of its key, the same joint distribution); a vendor follows every
-  intent topic and every bucket, a relay everything.
+  intent topic and every bucket, a relay everything;
+- ``quiet`` (docs/privacy.md section 10, not the node): as ``buckets``, but
+  a customer follows no intent topic (it takes no part in the intents'
+  gossip; its own intents reach the followers by fanout). Its probe of a
+  follower's inventory (the ids received in the last ``PROBE_WINDOW_S``,
+  every ``PROBE_SECONDS``) is not simulated here: its bytes are computed
+  and reported beside (``probe_per_customer``) and in ``customers_with_probes``.
+  Not run unless asked for (``--policies``).
+
+No policy here sends intents down a stem (every author publishes by
+gossip): the stem's hops are the same few per intent in all of them.
 
 Reports bytes sent plus received per node (gossip, control, IHAVE,
 sync), per role, scaled to an hour at the run's intent rate.
@@ -32,9 +42,11 @@ import random
 from typing import Any
 
 from intentcast.peer import topics as topics_module
+from intentcast.peer.stem import QUIET_PROBE_SECONDS, QUIET_PROBE_WINDOW
 from intentcast.protocol import derive_vendor_keys
 from intentcast.protocol.vocab import CATEGORIES as ALL_CATEGORIES
 
+from ..base import SYNC_FRAME_OVERHEAD, SYNC_ID_BYTES
 from ..messages import WorkCache
 from ..params import EPOCH, bucket_topic, intent_topic, offer_topic
 from . import (
@@ -61,6 +73,11 @@ from .propagation import add_publish_arguments, traffic
 
 NAME = "follow-cost"
 POLICIES = ("own", "all", "buckets")
+#: Every policy ``--policies`` takes; the default runs :data:`POLICIES`.
+CHOICES = (*POLICIES, "quiet")
+#: A quiet customer's probe (``simulations/stem.py``): its period and window.
+PROBE_SECONDS = QUIET_PROBE_SECONDS
+PROBE_WINDOW_S = QUIET_PROBE_WINDOW
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -77,7 +94,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=_policies,
         default=POLICIES,
         metavar="P,P,...",
-        help="subscription policies to run (own,all,buckets)",
+        help="subscription policies to run (default own,all,buckets; also quiet)",
     )
     g.add_argument(
         "--buckets", type=int, default=topics_module.BUCKETS, help="offer buckets (%(default)s)"
@@ -99,9 +116,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _policies(text: str) -> tuple[str, ...]:
     chosen = tuple(p.strip() for p in text.split(",") if p.strip())
-    unknown = [p for p in chosen if p not in POLICIES]
+    unknown = [p for p in chosen if p not in CHOICES]
     if unknown or not chosen:
-        raise argparse.ArgumentTypeError(f"policies are {', '.join(POLICIES)}; got {text!r}")
+        raise argparse.ArgumentTypeError(f"policies are {', '.join(CHOICES)}; got {text!r}")
     return chosen
 
 
@@ -111,7 +128,7 @@ def _run(args: argparse.Namespace, work: WorkCache, policy: str) -> dict[str, An
         raise ValueError(f"need 1 <= --followed <= --buckets <= {topics_module.BUCKETS}")
     offer_topics = (
         [bucket_topic(k) for k in range(buckets)]
-        if policy == "buckets"
+        if policy in ("buckets", "quiet")
         else [offer_topic(c) for c in ALL_CATEGORIES]
     )
     topics = [*(intent_topic(c) for c in ALL_CATEGORIES), *offer_topics]
@@ -138,7 +155,7 @@ def _run(args: argparse.Namespace, work: WorkCache, policy: str) -> dict[str, An
         # Drawn in every policy, so that the later draws (the vendors'
         # catalogs and ratings) are the same in all three.
         who = customer_nodes[pick.randrange(len(customer_nodes))]
-        if policy == "buckets":
+        if policy in ("buckets", "quiet"):
             eligible = holders[topics_module.bucket(keys.intent_key, buckets)]
             who = eligible[draw.randrange(len(eligible))]
         posted.setdefault(who, set()).add(intent.category[0])
@@ -148,10 +165,12 @@ def _run(args: argparse.Namespace, work: WorkCache, policy: str) -> dict[str, An
     for v in range(n):
         if policy == "all" or v in relay_nodes:
             subs.append(everything)
-        elif policy == "buckets" and v in categories:
+        elif policy in ("buckets", "quiet") and v in categories:
             subs.append(everything)  # every intent topic and every bucket
         elif policy == "buckets":
             subs.append([*intent_topics, *(intent_count + b for b in bucket_sets[v])])
+        elif policy == "quiet":
+            subs.append([intent_count + b for b in bucket_sets[v]])
         elif v in categories:
             subs.append([topics.index(intent_topic(categories[v]))])
         else:
@@ -168,7 +187,7 @@ def _run(args: argparse.Namespace, work: WorkCache, policy: str) -> dict[str, An
                 dials.append((v, r))
     net = random_network(args, topics=topics, subscriptions=subs, dials=dials)
     market = Market(net, args, work)
-    if policy == "buckets":
+    if policy in ("buckets", "quiet"):
         market.offer_topic_of = lambda i: bucket_topic(topics_module.bucket(i.signer, buckets))
     bases = base_catalogs()
     for k, v in enumerate(vendor_nodes):
@@ -197,7 +216,7 @@ def _run(args: argparse.Namespace, work: WorkCache, policy: str) -> dict[str, An
     def per_hour(nodes: list[int]) -> float:
         return float(round(sum(total[v] for v in nodes) / max(1, len(nodes)) * hour))
 
-    return {
+    out: dict[str, Any] = {
         "bytes_per_node_per_hour": per_hour(list(range(n))),
         "customers": per_hour(customer_nodes),
         "vendors": per_hour(vendor_nodes),
@@ -206,6 +225,18 @@ def _run(args: argparse.Namespace, work: WorkCache, policy: str) -> dict[str, An
         "offers_received": offers_in,
         "seconds": end,
     }
+    if policy == "quiet":
+        # Per probe: a hello naming every intents topic, and the ids the
+        # follower received in the window at the run's rate; both ways.
+        hello = SYNC_FRAME_OVERHEAD + sum(len(intent_topic(c)) for c in ALL_CATEGORIES)
+        answer = SYNC_FRAME_OVERHEAD + round(PROBE_WINDOW_S * args.rate) * SYNC_ID_BYTES
+        probe = float(round(3600.0 / PROBE_SECONDS * (hello + answer)))
+        out["probe_per_customer"] = probe
+        out["customers_with_probes"] = out["customers"] + probe
+        out["bytes_per_node_per_hour_with_probes"] = float(
+            round(out["bytes_per_node_per_hour"] + probe * len(customer_nodes) / n)
+        )
+    return out
 
 
 def run(args: argparse.Namespace, work: WorkCache) -> Result:
@@ -240,7 +271,7 @@ def plot(result: Result, path: str) -> None:
     roles = ["bytes_per_node_per_hour", "customers", "vendors", "relays"]
     bars(
         ["all nodes", "customers", "vendors", "relays"],
-        {p: [r[p][k] / 1e6 for k in roles] for p in POLICIES if p in r},
+        {p: [r[p][k] / 1e6 for k in roles] for p in CHOICES if p in r},
         ylabel="MB per node per hour",
         path=path,
         title="following own topics, every topic, or offer buckets",

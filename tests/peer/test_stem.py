@@ -8,6 +8,7 @@ from typing import Any
 
 from intentcast.peer import topics
 from intentcast.peer.stem import (
+    QUIET_PROBE_WINDOW,
     WRONG_STEM_TOPIC,
     Command,
     End,
@@ -138,6 +139,84 @@ def test_a_relay_that_cannot_see_the_fluff_holds_a_message_only_for_a_while() ->
     assert wait == Wait(b"m", RELAYER.embargo_base_seconds, Timer.RELEASE)
     assert n.timer_fired(b"m", Timer.RELEASE) == []
     assert not n.holds(b"m")
+
+
+# --- quiet authors (docs/privacy.md section 10) ------------------------------------------
+
+
+def test_a_quiet_author_sends_its_message_down_the_stem_again_when_the_embargo_fires() -> None:
+    n = node()
+    send = sent_to(n.own(b"m", NOW, PEERS, PEERS, watch=False))
+    [wait] = n.sent(b"m", send.peer)
+    # The same timer as every author's and relay's: it does not stand out.
+    assert isinstance(wait, Wait) and wait.timer is Timer.EMBARGO
+    assert n.unconfirmed() == [b"m"]
+    # Never published by its author: down the stem again, to the epoch's
+    # own successor, with a fresh timer once handed over.
+    again = sent_to(n.timer_fired(b"m", Timer.EMBARGO, NOW + 30, PEERS, PEERS))
+    assert again == Send(b"m", send.peer)
+    [wait2] = n.sent(b"m", again.peer)
+    assert isinstance(wait2, Wait) and wait2.timer is Timer.EMBARGO
+    # A probe that finds it in a follower's inventory ends its stem.
+    assert n.came_back(b"m") is True
+    assert n.unconfirmed() == []
+    assert n.timer_fired(b"m", Timer.EMBARGO, NOW + 60, PEERS, PEERS) == []
+
+
+def test_a_stem_that_loops_back_to_a_quiet_author_goes_on_rather_than_end_there() -> None:
+    n = node()
+    send = sent_to(n.own(b"m", NOW, PEERS, PEERS, watch=False))
+    n.sent(b"m", send.peer)
+    back = sent_to(n.relayed(b"m", "c", NOW, PEERS, PEERS, seen=False, watch=False))
+    assert back.peer != "c"
+    assert n.holds_own(b"m")
+    # A relay's loop still ends at once.
+    relay = node()
+    relay.relayed(b"x", "a", NOW, PEERS, PEERS, seen=False, watch=False)
+    assert relay.relayed(b"x", "b", NOW, PEERS, PEERS, seen=False, watch=False) == [
+        Publish(b"x", End.LOOP)
+    ]
+
+
+def test_a_quiet_author_lets_its_message_go_once_no_probe_can_find_it() -> None:
+    n = node()
+    send = sent_to(n.own(b"m", NOW, PEERS, PEERS, watch=False))
+    n.sent(b"m", send.peer)
+    late = NOW + QUIET_PROBE_WINDOW
+    # Still within the window, and a new epoch by then: down the stem
+    # again, to the peer that had it already (a new successor would learn
+    # that this node re-sends a message, which only an author does).
+    again = sent_to(n.timer_fired(b"m", Timer.EMBARGO, late - 1, PEERS, PEERS))
+    assert again.peer == send.peer
+    n.sent(b"m", again.peer)
+    # That peer gone, the epoch's own successor.
+    rest = [p for p in PEERS if p != send.peer]
+    other = sent_to(n.timer_fired(b"m", Timer.EMBARGO, late - 1, rest, rest))
+    assert other.peer in rest
+    n.sent(b"m", other.peer)
+    assert n.timer_fired(b"m", Timer.EMBARGO, late, PEERS, PEERS) == []
+    assert not n.holds(b"m")
+
+
+def test_a_quiet_author_without_a_successor_holds_its_message_rather_than_publish_it() -> None:
+    n = node()
+    send = sent_to(n.own(b"m", NOW, PEERS, PEERS, watch=False))
+    commands = n.send_failed(b"m", send.peer, NOW, PEERS, PEERS)
+    while commands and isinstance(commands[0], Send):
+        commands = n.send_failed(b"m", commands[0].peer, NOW, PEERS, PEERS)
+    assert commands == []
+    assert n.holds_own(b"m")
+    assert n.timer_fired(b"m", Timer.EMBARGO, NOW, [], []) == []
+    assert sent_to(n.peers_changed(NOW, PEERS, PEERS)).peer in PEERS
+
+
+def test_a_diffuser_that_no_peer_of_which_follows_the_topic_passes_the_message_on() -> None:
+    d = node(DIFFUSER)
+    send = sent_to(d.relayed(b"m", "a", NOW, PEERS, PEERS, seen=False, watch=False, reach=False))
+    assert send.peer != "a"
+    assert d.relayed(b"n", "a", NOW, PEERS, PEERS, seen=False, watch=False, reach=True) == [
+        Publish(b"n", End.DIFFUSER)
+    ]
 
 
 # --- what a node takes over the stem at all (judge_relayed) -----------------------------

@@ -120,6 +120,45 @@ def test_nodes_that_follow_every_bucket_hide_customers_from_the_bucket_spy() -> 
     assert runs[0]["buckets 2/16"] > runs[2]["buckets 2/16"] >= runs[2]["busy/after"]
 
 
+def test_quiet_customers_leave_the_bucket_spy_nothing_beyond_the_first_spy_guess() -> None:
+    """Customers that take no part in the intents' gossip (docs/privacy.md
+    section 10): no customer ever forwards an intent, the author never
+    sends its own in gossip, so the only customer a spy receives an intent
+    from is a stem predecessor, and knowing the neighbours' buckets adds
+    nothing to the first-spy guess; every follower still gets every
+    intent, and an author whose embargo fires sends it down the stem again."""
+    run = scenario(
+        "adversary", "--nodes", "200", "--intents", "60", "--spies", "0.2", "--seed", "2",
+        "--all-buckets", "0.14", "--dial-follower", "--quiet-customers", "--drain", "90",
+    )  # fmt: skip
+    r = run["guessed_right"]["20%"]
+    assert r["quiet: a customer forwarded it in gossip"] == 0
+    assert r["quiet: author sent it in gossip"] == 0
+    assert r["buckets 2/16"] <= r["busy/after"]
+    assert r["buckets 2/16, customers only"] <= r["busy/after"]
+    assert r["quiet: delivered to all followers"] == 1
+    assert r["quiet: confirmed by probe"] == 1
+    assert r["quiet: embargo fired (intents)"] > 0
+    assert run["plain gossip"]["delivered to all followers"] == 1
+
+
+def test_quiet_customers_pay_less_than_with_the_intents_topics() -> None:
+    """With a relay among every node's peers (a quiet customer's intents
+    reach the followers through it) and 16 peers a node (at 8, the
+    vendors and relays of so small a network are too few to link up among
+    themselves, and vendors miss intents), every offer arrives, at fewer
+    bytes, the probes included."""
+    out = io.StringIO()
+    args = [
+        "follow-cost", "--nodes", "120", "--vendors", "10", "--intents", "10",
+        "--policies", "buckets,quiet", "--dial-relay", "--work-bits", "4", "--json",
+    ]  # fmt: skip
+    assert main(args, stdout=out) == 0
+    r = json.loads(out.getvalue())["results"]
+    assert r["quiet"]["customers_with_probes"] < r["buckets"]["customers"]
+    assert r["quiet"]["offers_received"] == r["buckets"]["offers_received"]
+
+
 def test_following_every_topic_costs_customers_more_and_delivers_every_offer() -> None:
     r = scenario("follow-cost", "--nodes", "120", "--vendors", "10", "--intents", "10")
     assert r["all"]["customers"] > r["own"]["customers"]
