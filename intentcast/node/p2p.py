@@ -231,6 +231,11 @@ class P2P:
     def connected_peers(self) -> list[str]:
         return [p.to_base58() for p in self.host.get_connected_peers()]
 
+    def followers(self, topic: str) -> list[str]:
+        """Connected peers that announced ``topic`` in their subscriptions."""
+        followers = self.pubsub.peer_topics.get(topic, ())
+        return sorted(p.to_base58() for p in followers)
+
     def outbound_peers(self) -> list[str]:
         """Connected peers this node dialled itself (it initiated the
         connection), sorted. An adversary can connect to every node, but it

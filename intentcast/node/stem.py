@@ -26,6 +26,7 @@ from __future__ import annotations
 import logging
 import random
 import time
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -137,8 +138,13 @@ class StemRouting(Part):
         self._stem_payloads[signed.id] = _Payload(topic, signed)
         self._stem_pending.add(signed.id)
         self.store.stems.add(signed, topic)  # a restart sends it again
-        await self.p2p.subscribe(topic)  # to see it come back fluffed
-        self._spawn(self._execute, self._stem, self._stem.own(signed.id, *self._view()))
+        # The node follows the topics of what it sends from start-up, and
+        # sees its message come back fluffed; but a customer follows no
+        # intents topic (docs/privacy.md, section 10): it is a quiet author,
+        # and its probe of a follower's inventory is its watch.
+        watch = topic in self.p2p.topics
+        commands = self._stem.own(signed.id, *self._view(), watch=watch)
+        self._spawn(self._execute, self._stem, commands)
 
     def publish_follow_up(self, topic: str, signed: Signed[Any]) -> None:
         """Send an own amendment, withdrawal or accept as :meth:`publish_own`
@@ -223,11 +229,14 @@ class StemRouting(Part):
             # A relayed message's timer fires as often as a predecessor
             # sends messages that do not come back: rate-limited per peer.
             who = "own" if payload is None or payload.inbound is None else payload.inbound
+            quiet = command.mid in stem.unconfirmed()
             self.p2p.remote_log.note(
                 who, "stem-embargo",
-                "stem: %s not seen fluffed in time; fluffing it", command.mid.hex()[:12],
+                "stem: %s not seen fluffed in time; %s", command.mid.hex()[:12],
+                "sending it down the stem again" if quiet else "fluffing it",
             )  # fmt: skip
-        await self._execute(stem, stem.timer_fired(command.mid, command.timer))
+        commands = stem.timer_fired(command.mid, command.timer, *self._view())
+        await self._execute(stem, commands)
         self._forget_unless_held(stem, command.mid)
 
     def _forget_unless_held(self, stem: StemNode[str], mid: bytes) -> None:
@@ -329,9 +338,11 @@ class StemRouting(Part):
             if verdict.action is Action.REJECT:
                 self.p2p.penalise(peer, relay_strike(verdict))
             return
+        watch = topic in self.p2p.topics
         commands = stem.relayed(
             signed.id, peer, *self._view(),
-            seen=self.core._known.has(signed.id), watch=topic in self.p2p.topics,
+            seen=self.core._known.has(signed.id), watch=watch,
+            reach=watch or bool(self.p2p.followers(topic)),
         )  # fmt: skip
         if not commands:
             self._count("stem:already-fluffed")
@@ -389,6 +400,28 @@ class StemRouting(Part):
                 self._stem_payloads.pop(mid, None)
             self._stem_done(mid)
         return accepted
+
+    def unconfirmed(self) -> list[bytes]:
+        """Own messages on topics this node does not follow (a customer's
+        intents, withdrawals and amendments: docs/privacy.md, section 10)
+        not yet known to be diffused, oldest first: what its probe looks
+        for in a follower's inventory (:meth:`diffused`)."""
+        return [] if self._stem is None else self._stem.unconfirmed()
+
+    def diffused(self, found: Collection[bytes]) -> int:
+        """The probe found these ids in a follower's inventory: those of
+        :meth:`unconfirmed` are out by gossip, their stem is over (the
+        embargo no longer sends them down it again). Returns how many."""
+        if self._stem is None:
+            return 0
+        done = [mid for mid in self._stem.unconfirmed() if mid in found]
+        for mid in done:
+            self._stem.came_back(mid)
+            self._stem_payloads.pop(mid, None)
+            self._count("stem:own-confirmed")
+            self._trace("stem-confirmed", mid)
+            self._stem_done(mid)
+        return len(done)
 
     def on_stem(self, message_id: bytes) -> bool:
         """Whether an own message is still on its stem: sync must not hand

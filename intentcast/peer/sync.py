@@ -66,10 +66,14 @@ def interests(*, relay: bool, vendor: bool = False, buckets: Iterable[int] = ())
     """The topics a node follows, from start-up, and names in every sync
     hello, sorted: a relay all of them; a vendor every intent topic, every
     offer bucket (its own offers come back fluffed on any of them: the
-    stem's embargo watches for that) and the deals; a customer every intent
-    topic (the same, for its own intents), its ``buckets`` of offers (the
-    set drawn once from its seed, :func:`~intentcast.peer.topics.bucket_set`)
-    and the deals; and every node the ratings (its ranking reads them).
+    stem's embargo watches for that) and the deals; a customer its
+    ``buckets`` of offers (the set drawn once from its seed,
+    :func:`~intentcast.peer.topics.bucket_set`) and the deals, and **no
+    intents topic**: it takes no part in the intents' gossip, so it never
+    forwards an intent and its own never leave it by gossip (a *quiet*
+    author: its stem's watch is a probe of a follower's inventory,
+    docs/privacy.md section 10); and every node the ratings (its ranking
+    reads them).
     They depend on nothing the node's owner posted: a node
     that subscribed to a category's topics when its owner posted there, or
     named them in its hello, would tell its peers who wrote the intent that
@@ -77,8 +81,12 @@ def interests(*, relay: bool, vendor: bool = False, buckets: Iterable[int] = ())
     role still answers only its own categories."""
     if relay:
         return sorted(topics.ALL_TOPICS)
-    offer_topics = topics.ALL_OFFER_TOPICS if vendor else [topics.offers_bucket(b) for b in buckets]
-    return sorted({*topics.ALL_INTENT_TOPICS, *offer_topics, topics.DEALS, topics.RATINGS})
+    if vendor:
+        return sorted(
+            {*topics.ALL_INTENT_TOPICS, *topics.ALL_OFFER_TOPICS, topics.DEALS, topics.RATINGS}
+        )
+    offer_topics = [topics.offers_bucket(b) for b in buckets]
+    return sorted({*offer_topics, topics.DEALS, topics.RATINGS})
 
 
 def hello_topics_ok(value: object) -> bool:
