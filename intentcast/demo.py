@@ -179,8 +179,11 @@ async def run_demo_market(
 async def _open_market(
     stack: AsyncExitStack, workdir: Path, report: DemoReport
 ) -> tuple[Node, dict[str, Node]]:
-    """The customer's node and the vendors' (by name), all connected to the
-    customer, each with its own store under ``workdir``; closed by ``stack``."""
+    """The customer's node and the vendors' (by name), each with its own
+    store under ``workdir``; closed by ``stack``. Every vendor dials the
+    customer and the vendors before it: a customer takes no part in the
+    intents' gossip (docs/privacy.md, section 10), the vendors carry it
+    among themselves, as they would through the network's relays."""
     config = NodeConfig(params=DEFAULT_PARAMS)
 
     def store(name: str) -> Store:
@@ -205,9 +208,11 @@ async def _open_market(
                 config=config,
             )
         )
+        await node.connect(customer.addrs()[0])
+        for earlier in vendors.values():
+            await node.connect(earlier.addrs()[0])
         vendors[handler.name] = node
         report.nodes[handler.name] = node.peer_id
-        await node.connect(customer.addrs()[0])
     return customer, vendors
 
 

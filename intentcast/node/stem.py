@@ -16,9 +16,14 @@ holds the message with an *embargo* timer; if the message has not come back
 by gossip when the timer fires, the holder fluffs it itself. A stem peer
 that drops or delays a message therefore delays it, never suppresses it.
 Relays that do not follow the topic cannot see the fluff, so they keep no
-timer (a blind timer would republish every message they relayed); the
-author always follows the topics of what it sends (it subscribes when it
-sends), so its timer always stands.
+timer (a blind timer would republish every message they relayed). A
+customer follows no intents topic (docs/privacy.md, section 10): it is a
+*quiet* author of its intents, withdrawals and amendments, never publishes
+them itself, and learns that one was diffused from its probe of a
+follower's inventory (:meth:`StemRouting.diffused`); when its embargo
+fires first it sends the message down the stem again, after the first time
+to a peer that did not have it (so a swallowing successor cannot hold it
+back).
 """
 
 from __future__ import annotations

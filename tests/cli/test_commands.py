@@ -574,9 +574,12 @@ def test_vendor_run_with_a_catalog_answers_intents(market: Market, tmp_path: Pat
         status = ok_json("status", "--home", home)
         assert status["roles"] == ["vendor"] and status["vendor"]["name"] == "Velo Werk"
         ok("peers", "--home", market.customer, "--connect", shop.addrs[0])
+        # A shop needs a peer that carries intents: a customer takes no part
+        # in their gossip (docs/privacy.md, section 10); another vendor does.
+        ok("peers", "--home", home, "--connect", market.vendor_info.addrs[0])
         eventually(
-            lambda: ok_json("status", "--home", home)["connected_peers"] >= 1,
-            "the customer connects",
+            lambda: ok_json("status", "--home", home)["connected_peers"] >= 2,
+            "the customer and the other shop connect",
         )
         key = ok_json(
             "intent", "post", "--home", market.customer, "--category", "sports/cycling/bikes",

@@ -87,6 +87,7 @@ def test_change_my_details_reaches_only_vendors_that_hold_the_field(tmp_path: Pa
             second = await bot_vendor(m, "second", bot, os.urandom(32))
             await link(kiez, customer)
             await link(second, customer)
+            await link(second, kiez)  # vendors carry the intents' gossip
             await trio.sleep(1.2)
             with_address = await deal(customer, kiez, {"shipping": OLD, "email": EMAIL})
             email_only = await deal(customer, second, {"email": EMAIL})

@@ -116,8 +116,13 @@ def test_example_bots_answer_a_real_customer_with_offers_it_ranks(tmp_path: Path
                 name: BotVendor(load_bot(BOTS / f"{name}.py"))
                 for name in ("audio_shop", "undercut", "bike_repair")
             }
+            bots = []
             for name, handler in handlers.items():
-                await link(await bot_node(m, name, handler), customer)
+                bot = await bot_node(m, name, handler)
+                await link(bot, customer)
+                for other in bots:  # vendors carry the intents' gossip among themselves
+                    await link(bot, other)
+                bots.append(bot)
             await trio.sleep(1.2)  # a gossipsub heartbeat: the mesh forms
             posted = {
                 "audio_shop": await customer.post_intent(**HEADPHONES),
