@@ -224,7 +224,7 @@ class Peering(Part):
 
     async def _prober(self) -> None:
         """A quiet customer's watch (docs/privacy.md section 10): every
-        ``QUIET_PROBE_SECONDS`` at a phase of its own, whatever its owner
+        ``quiet_probe_seconds`` (30) at a phase of its own, whatever its owner
         posted, probe one connected follower of the intents topics
         (:func:`~intentcast.peer.sync.probe_peer`: not a stem successor of
         this epoch when another follower is connected); own messages found
@@ -235,7 +235,8 @@ class Peering(Part):
         start = trio.current_time()
         draw = random.random()
         while True:
-            await trio.sleep_until(policy.next_probe(start, draw, trio.current_time()))
+            period = self.config.quiet_probe_seconds
+            await trio.sleep_until(policy.next_probe(start, draw, trio.current_time(), period))
             try:
                 await self._probe_once()
             except NetworkError as exc:

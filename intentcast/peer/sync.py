@@ -147,16 +147,17 @@ def probe_peer(followers: Sequence[str], successors: Collection[str], draw: floa
     return pool[min(int(draw * len(pool)), len(pool) - 1)]
 
 
-def next_probe(start: float, draw: float, now: float) -> float:
+def next_probe(start: float, draw: float, now: float, period: float = QUIET_PROBE_SECONDS) -> float:
     """When a quiet customer that started at ``start`` probes next after
-    ``now``: every :data:`~intentcast.peer.stem.QUIET_PROBE_SECONDS` at a
-    phase of its own (``draw`` in [0, 1)), on a fixed grid whatever it
-    posted (a probe timed by a post would tell the probed peer who posted);
-    a slot missed (a slow probe) is skipped, not made up."""
-    first = start + draw * QUIET_PROBE_SECONDS
+    ``now``: every ``period`` seconds
+    (:data:`~intentcast.peer.stem.QUIET_PROBE_SECONDS`) at a phase of its
+    own (``draw`` in [0, 1)), on a fixed grid whatever it posted (a probe
+    timed by a post would tell the probed peer who posted); a slot missed (a slow probe) is
+    skipped, not made up."""
+    first = start + draw * period
     if now < first:
         return first
-    return first + (math.floor((now - first) / QUIET_PROBE_SECONDS) + 1) * QUIET_PROBE_SECONDS
+    return first + (math.floor((now - first) / period) + 1) * period
 
 
 def item_topic(kind: Kind, topic: str | None, wanted: Collection[str]) -> str | None:

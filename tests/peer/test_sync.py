@@ -6,6 +6,7 @@ import pytest
 
 from intentcast.peer import sync, topics
 from intentcast.peer.config import SyncLimits
+from intentcast.peer.stem import QUIET_PROBE_SECONDS
 from intentcast.protocol import LIVE, ON_MARKET, IntentEvent, IntentState, Kind, intent_may
 
 LIMITS = SyncLimits(max_inventory=4, max_wanted=2)
@@ -180,7 +181,7 @@ def test_the_probe_prefers_a_follower_that_is_not_a_stem_successor() -> None:
 
 
 def test_the_probe_runs_on_a_fixed_grid_at_a_phase_of_its_own() -> None:
-    period = sync.QUIET_PROBE_SECONDS
+    period = QUIET_PROBE_SECONDS
     assert period == 30
     assert sync.next_probe(100.0, 0.5, 100.0) == 115.0
     assert sync.next_probe(100.0, 0.5, 114.9) == 115.0
