@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable
+from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
@@ -144,5 +145,29 @@ def test_a_customer_probes_on_schedule_and_its_probe_confirms_its_intent(tmp_pat
             assert not any(t in customer.p2p.topics for t in topics.ALL_INTENT_TOPICS)
             # A relay never probes.
             assert relay.counters.get("probe:sent", 0) == 0
+
+    run(main)
+
+
+def test_a_hello_asking_for_more_than_the_window_is_a_fault(tmp_path: Path) -> None:
+    async def main() -> None:
+        async with market(tmp_path) as m:
+            relay = await m.relay()
+            async with open_p2p(on_message=lambda *_: True) as asker:
+                peer = await asker.connect(relay.addrs()[0])
+                stream = await asker.new_stream(peer, PROTOCOL)
+                hello = {"t": "hello", "topics": policy.probe_topics(), "recent": 601}
+                await write_frame(stream, hello)
+                with trio.move_on_after(5), suppress(Exception):
+                    while await stream.read(1024):
+                        pass  # the node resets the stream: a fault
+                await wait_for(relay, lambda: relay.p2p.limits.strikes(asker.peer_id) == 1)
+            # The node keeps serving: an honest probe is answered.
+            prober = await m.customer("prober")
+            await link(prober, relay)
+            follows = policy.probe_topics()[0]
+            await wait_for(prober, lambda: relay.peer_id in prober.p2p.followers(follows))
+            assert await prober.peering.probe_recent(relay.peer_id) == set()
+            assert relay.p2p.limits.strikes(prober.peer_id) == 0
 
     run(main)
