@@ -49,7 +49,7 @@ from __future__ import annotations
 import enum
 from collections import OrderedDict
 from collections.abc import Hashable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Final, Generic, TypeAlias, TypeVar
 
 from intentcast.protocol import Action
@@ -172,6 +172,8 @@ class _Held(Generic[PeerT]):
     resends: int = 0
     #: When a quiet own message was first sent.
     since: float = 0.0
+    #: Every peer a quiet own message was handed to, in order.
+    handed: list[PeerT] = field(default_factory=list)
 
 
 #: Stem hops go over a stream the sender keeps open to each successor: the
@@ -324,6 +326,8 @@ class StemNode(Generic[PeerT]):
         if held is None:
             return []
         held.successor, held.tries = peer, 0
+        if held.own and not held.watch:
+            held.handed.append(peer)
         if held.timed:
             return []
         held.timed = True
@@ -405,13 +409,17 @@ class StemNode(Generic[PeerT]):
         dialled: Sequence[PeerT] = (),
     ) -> list[Command[PeerT]]:
         """A :class:`Wait` is over. A quiet own message (``own(...,
-        watch=False)``) whose embargo fired goes down the stem again, to
-        the peer it was last handed to if still connected, else to the
-        node's own successor of the epoch at ``now`` (with ``peers`` and
-        ``dialled``, as for :meth:`own`), never published here; its
-        embargo is drawn again when it is handed over. Once
-        :data:`QUIET_PROBE_WINDOW` has passed since it was first sent, no
-        probe can find it any more: it is let go."""
+        watch=False)``) whose embargo fired goes down the stem again, never
+        published here: the first time to the peer it was handed to if
+        still connected (a lost stream or a slow stem: that peer learns
+        nothing new); after that to a connected peer it was never handed
+        to, dialled ones first (a peer that swallows it, or a stem that
+        drops it, must not hold it back for good: the fail-safe of the
+        embargo), and when every peer has had it, to the node's own
+        successor of the epoch at ``now`` (with ``peers`` and ``dialled``,
+        as for :meth:`own`). Its embargo is drawn again when it is handed
+        over. Once :data:`QUIET_PROBE_WINDOW` has passed since it was first
+        sent, no probe can find it any more: it is let go."""
         held = self._held.get(mid)
         if held is None:
             return []
@@ -426,7 +434,7 @@ class StemNode(Generic[PeerT]):
             held.timed = False
             held.tries = 0
             handed, held.successor = held.successor, None
-            if handed is not None and handed in peers:
+            if held.resends == 1 and handed is not None and handed in peers:
                 # The peer that had it from this node learns nothing new;
                 # a new epoch's successor would learn that this node sends
                 # a message already diffused, which only its author does.
@@ -434,6 +442,11 @@ class StemNode(Generic[PeerT]):
             if not peers:
                 held.waiting = True
                 return []
+            # It did not come out through the peers it went to: another one.
+            fresh = [p for p in dialled if p in peers and p not in held.handed]
+            fresh = fresh or [p for p in peers if p not in held.handed]
+            if fresh:
+                return [Send(mid, fresh[self._rng.randrange(len(fresh))])]
             return self._route(mid, held, now, peers, dialled)
         del self._held[mid]
         return [Publish(mid, End.EMBARGO)]

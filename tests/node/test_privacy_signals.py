@@ -71,7 +71,14 @@ def test_a_customers_subscriptions_and_hello_do_not_change_when_it_posts(tmp_pat
             expected = sync.interests(relay=False, buckets=customer.offer_buckets)
             assert len(customer.offer_buckets) == topics.FOLLOWED_BUCKETS
             hellos: list[list[str]] = []
-            async with open_p2p(on_message=lambda *_: True) as watcher:
+            heard: list[bytes] = []  # what the watcher got by gossip on the toys' topic
+
+            def on_message(topic: str, data: bytes, peer: str) -> bool:
+                heard.append(data)
+                return True
+
+            async with open_p2p(on_message=on_message) as watcher:
+                await watcher.subscribe(topics.intents("toys"))
 
                 async def record_hello(stream: Any) -> None:
                     hello = await read_frame(stream, timeout=5.0)
@@ -87,9 +94,11 @@ def test_a_customers_subscriptions_and_hello_do_not_change_when_it_posts(tmp_pat
                 intent = await customer.post_intent(**TOY)
                 # Its key was drawn in one of the node's own buckets.
                 assert topics.bucket(intent.signer) in customer.offer_buckets
-                # The watcher speaks no stem protocol: the customer publishes it.
-                await wait_for(customer, lambda: not customer.stem_held())
+                # The watcher speaks no stem protocol, and the customer is a
+                # quiet author (docs/privacy.md, section 10): it holds its
+                # intent for a stem peer and never publishes it itself.
                 await trio.sleep(1.5)  # a subscription would have reached the watcher
+                assert customer.stem_held() == [intent.id] and heard == []
                 with trio.move_on_after(5):
                     await customer.sync_with(watcher.peer_id)
                 await wait_for(customer, lambda: len(hellos) >= 2)
@@ -113,9 +122,8 @@ def test_a_vendor_follows_every_offer_bucket_and_a_customer_two(tmp_path: Path) 
             assert vendor.interests() == vendor.p2p.topics == every
             buckets = [t for t in customer.p2p.topics if t in topics.ALL_OFFER_TOPICS]
             assert buckets == sorted(topics.offers_bucket(b) for b in customer.offer_buckets)
-            assert set(customer.p2p.topics) - set(buckets) == set(every) - set(
-                topics.ALL_OFFER_TOPICS
-            )
+            # and no intents topic: a customer takes no part in the intents' gossip
+            assert set(customer.p2p.topics) - set(buckets) == {topics.DEALS, topics.RATINGS}
 
     run(main)
 

@@ -178,6 +178,30 @@ def test_a_stem_that_loops_back_to_a_quiet_author_goes_on_rather_than_end_there(
     ]
 
 
+def test_a_peer_that_swallows_a_quiet_authors_message_cannot_hold_it_back() -> None:
+    n = node()
+    first = sent_to(n.own(b"m", NOW, PEERS, PEERS, watch=False)).peer
+    n.sent(b"m", first)
+    # The first re-send goes to the same peer (a lost stream, a slow stem) ...
+    assert sent_to(n.timer_fired(b"m", Timer.EMBARGO, NOW + 30, PEERS, PEERS)).peer == first
+    n.sent(b"m", first)
+    # ... then to peers it never went to, each once, dialled ones first ...
+    undialled = [p for p in PEERS if p != first][-1]
+    dialled = [p for p in PEERS if p != undialled]
+    tried = {first}
+    for _ in range(len(dialled) - 1):
+        peer = sent_to(n.timer_fired(b"m", Timer.EMBARGO, NOW + 60, PEERS, dialled)).peer
+        assert peer in dialled and peer not in tried
+        tried.add(peer)
+        n.sent(b"m", peer)
+    last = sent_to(n.timer_fired(b"m", Timer.EMBARGO, NOW + 90, PEERS, dialled)).peer
+    assert last == undialled
+    n.sent(b"m", last)
+    # ... and once every peer had it, the epoch's own successor; never published.
+    again = n.timer_fired(b"m", Timer.EMBARGO, NOW + 120, PEERS, dialled)
+    assert sent_to(again).peer in PEERS
+
+
 def test_a_quiet_author_lets_its_message_go_once_no_probe_can_find_it() -> None:
     n = node()
     send = sent_to(n.own(b"m", NOW, PEERS, PEERS, watch=False))

@@ -13,10 +13,10 @@ LIMITS = SyncLimits(max_inventory=4, max_wanted=2)
 PHONES = topics.intents("electronics")
 
 
-def test_a_customer_follows_no_intent_topic_its_own_buckets_the_deals_and_ratings() -> None:
+def test_a_customer_follows_its_own_buckets_the_deals_and_ratings_and_no_intent_topic() -> None:
     followed = sync.interests(relay=False, buckets=(3, 11))
     assert followed == sorted(followed)
-    assert set(followed) == {
+    assert set(followed) == {  # quiet: no intents topic (docs/privacy.md, section 10)
         topics.offers_bucket(3),
         topics.offers_bucket(11),
         topics.DEALS,
