@@ -11,7 +11,7 @@ import msgpack
 import trio
 
 from intentcast.node import sync as wire
-from intentcast.peer.sync import hello_topics_ok
+from intentcast.peer.sync import hello_recent_ok, hello_topics_ok
 from intentcast.protocol.kinds import MAX_ANY_ENVELOPE
 
 ID_A: Final = bytes(range(32))
@@ -47,7 +47,9 @@ def check_frame(protocol: str, data: bytes, expect: Sequence[str]) -> tuple[bool
         t = wire._expect(got, *expect)
         if t in ("inv", "want"):
             wire._ids(got)
-        elif t == "hello" and not hello_topics_ok(got.get("topics")):
+        elif t == "hello" and not (
+            hello_topics_ok(got.get("topics")) and hello_recent_ok(got.get("recent"))
+        ):
             return False, t
         elif t == "msg":
             body, topic = got.get("data"), got.get("topic")
@@ -88,6 +90,21 @@ def build() -> list[dict[str, Any]]:
             ["hello"],
             frame({"t": "hello", "topics": [], "v": 2}),
             "unknown keys in a frame are ignored",
+        ),
+        (
+            "hello-recent",
+            sync,
+            ["hello"],
+            frame({"t": "hello", "topics": [TOPIC], "recent": 600}),
+            "a quiet customer's probe: only ids of intents-topic messages created within the"
+            " last 600 s (the most it may ask for); it wants none of them",
+        ),
+        (
+            "hello-recent-1",
+            sync,
+            ["hello"],
+            frame({"t": "hello", "topics": [TOPIC], "recent": 1}),
+            "recent of 1 s, the least",
         ),
         ("inv", sync, ["inv", "inv-end"], frame({"t": "inv", "ids": [ID_A, ID_B]}), "two ids"),
         ("inv-end", sync, ["inv", "inv-end"], frame({"t": "inv-end"}), "end of the inventory"),
@@ -169,6 +186,34 @@ def build() -> list[dict[str, Any]]:
             ["hello"],
             frame({"t": "hello", "topics": {"a": 1}}),
             "topics as a map",
+        ),
+        (
+            "hello-recent-601",
+            sync,
+            ["hello"],
+            frame({"t": "hello", "topics": [TOPIC], "recent": 601}),
+            "recent over 600 s",
+        ),
+        (
+            "hello-recent-0",
+            sync,
+            ["hello"],
+            frame({"t": "hello", "topics": [TOPIC], "recent": 0}),
+            "recent of 0 s",
+        ),
+        (
+            "hello-recent-float",
+            sync,
+            ["hello"],
+            frame({"t": "hello", "topics": [TOPIC], "recent": 60.0}),
+            "recent as a float",
+        ),
+        (
+            "hello-recent-true",
+            sync,
+            ["hello"],
+            frame({"t": "hello", "topics": [TOPIC], "recent": True}),
+            "recent as a boolean",
         ),
         (
             "inv-short-id",

@@ -111,7 +111,9 @@ async def _read_frames(stream: ScriptedStream) -> None:
 async def _respond(stream: ScriptedStream) -> None:
     held = stock()
 
-    async def inventory(topics: Sequence[str], limit: int) -> list[tuple[bytes, str]]:
+    async def inventory(
+        topics: Sequence[str], limit: int, recent: int | None
+    ) -> list[tuple[bytes, str]]:
         return [(i, TOPIC) for i in held][:limit]
 
     async def fetch(ids: Sequence[bytes]) -> dict[bytes, bytes]:

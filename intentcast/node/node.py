@@ -281,6 +281,7 @@ async def open_node(
         nursery.start_soon(core.worker, node._handle)
         nursery.start_soon(node.peering._sync_new_peers)
         nursery.start_soon(node.peering._sweeper)
+        nursery.start_soon(node.peering._prober)
         nursery.start_soon(node.stem._stem_keeper)
         nursery.start_soon(node.ratings.sender)
         nursery.start_soon(node.ratings.watcher)

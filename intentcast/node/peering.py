@@ -1,5 +1,6 @@
 """Peers: subscriptions, store-and-forward sync (on connect and as
-anti-entropy), bootstrap redialling, the expiry sweep."""
+anti-entropy), a quiet customer's probe, bootstrap redialling, the expiry
+sweep."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import trio
 
 from intentcast.peer import sync as policy
 from intentcast.peer.backoff import Backoff
+from intentcast.peer.stem import QUIET_PROBE_WINDOW
 
 from . import sync as sync_protocol
 from .base import EventKind, NodeCore, Part
@@ -52,22 +54,38 @@ class Peering(Part):
             buckets=self.core.offer_buckets,
         )
 
-    async def _inventory(self, wanted_topics: Sequence[str], limit: int) -> list[tuple[bytes, str]]:
-        """The ids of live messages on ``wanted_topics`` (at most ``limit``),
+    async def _inventory(
+        self, wanted_topics: Sequence[str], limit: int, recent: int | None = None
+    ) -> list[tuple[bytes, str]]:
+        """The ids of live messages on ``wanted_topics`` that this node
+        follows itself (:func:`~intentcast.peer.sync.served_topics`: a quiet
+        customer offers no intent, its own included), at most ``limit``,
         from index queries: nothing of others' is decoded, so the work of a
-        session does not grow with the store beyond its ids."""
-        wanted = set(wanted_topics)
+        session does not grow with the store beyond its ids. ``recent``
+        (a probe's hello): only intents-topic messages created within the
+        last that many seconds."""
+        wanted = set(policy.served_topics(wanted_topics, self.interests()))
         query = policy.inventory_query(wanted)
-        items = self.store.gossip.inventory(
-            now=self.now(),
-            withdrawals=query.withdrawals,
-            intent_categories=query.intent_categories,
-            offers_of=query.wants_offers_of if query.offer_buckets else None,
-            deals=query.deals,
-            profiles=query.profiles,
-            ratings=query.ratings,
-            limit=limit,
-        )
+        now = self.now()
+        if recent is not None:
+            items = self.store.gossip.recent_intents(
+                now=now,
+                since=now - recent,
+                withdrawals=query.withdrawals,
+                intent_categories=query.intent_categories,
+                limit=limit,
+            )
+        else:
+            items = self.store.gossip.inventory(
+                now=now,
+                withdrawals=query.withdrawals,
+                intent_categories=query.intent_categories,
+                offers_of=query.wants_offers_of if query.offer_buckets else None,
+                deals=query.deals,
+                profiles=query.profiles,
+                ratings=query.ratings,
+                limit=limit,
+            )
         held = (
             (
                 item.id,
@@ -170,6 +188,73 @@ class Peering(Part):
                 return (0, 0)
         finally:
             self._syncing.discard(peer)
+
+    async def probe_recent(self, peer: str) -> set[bytes]:
+        """Ask ``peer`` for the ids of the intents-topic messages (intents,
+        their revisions, withdrawals) it holds that were created in the
+        last :data:`~intentcast.peer.stem.QUIET_PROBE_WINDOW` seconds: ids
+        only, nothing is fetched (a sync hello with ``recent``,
+        docs/wire.md section 4). An empty set if the peer is busy, gone, or
+        breaks the protocol (then it is penalised, as in any sync)."""
+        if peer in self._syncing:
+            return set()  # one session per peer at a time
+        self._syncing.add(peer)
+        try:
+            stream = await self.p2p.new_stream(peer, sync_protocol.PROTOCOL)
+            try:
+                found = await sync_protocol.probe(
+                    stream,
+                    topics=policy.probe_topics(),
+                    recent=int(QUIET_PROBE_WINDOW),
+                    limits=self.config.sync,
+                )
+                await stream.close()
+                return found
+            except sync_protocol.SyncBusy as exc:
+                log.info("probe of %s not served: %s", peer, exc)
+            except (sync_protocol.SyncError, trio.TooSlowError) as exc:
+                log.info("probe of %s failed: %s", peer, exc)
+                self.p2p.penalise(peer, f"sync: {exc}")
+            except sync_protocol.StreamGone as exc:
+                log.debug("probe of %s ended early: %s", peer, exc)
+            await _reset(stream)
+            return set()
+        finally:
+            self._syncing.discard(peer)
+
+    async def _prober(self) -> None:
+        """A quiet customer's watch (docs/privacy.md section 10): every
+        ``quiet_probe_seconds`` (30) at a phase of its own, whatever its owner
+        posted, probe one connected follower of the intents topics
+        (:func:`~intentcast.peer.sync.probe_peer`: not a stem successor of
+        this epoch when another follower is connected); own messages found
+        there are diffused (``StemRouting.diffused``). A node that follows
+        the intents topics sees its own come back and never probes."""
+        if not policy.is_quiet(self.interests()):
+            return
+        start = trio.current_time()
+        draw = random.random()
+        while True:
+            period = self.config.quiet_probe_seconds
+            await trio.sleep_until(policy.next_probe(start, draw, trio.current_time(), period))
+            try:
+                await self._probe_once()
+            except NetworkError as exc:
+                log.debug("probe not possible: %s", exc)
+            except Exception:  # whatever a peer does, a probe never takes the node down
+                log.exception("probe failed unexpectedly")
+
+    async def _probe_once(self) -> None:
+        followers = sorted({p for t in policy.probe_topics() for p in self.p2p.followers(t)})
+        peer = policy.probe_peer(followers, self.stem.stem_successors(), random.random())
+        if peer is None:
+            self._count("probe:no-follower")
+            return
+        self._count("probe:sent")
+        found = await self.probe_recent(peer)
+        self._count("probe:answered" if found else "probe:empty")
+        if found:
+            self.stem.diffused(found)
 
     async def _sync_new_peers(self) -> None:
         """Sync with every newly connected peer (either side may have

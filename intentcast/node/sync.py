@@ -5,10 +5,16 @@ was away: live intents, withdrawals, sealed offers and deals, profiles.
 
 One session, initiated by the side that wants to catch up::
 
-    requester -> hello {topics}            topics it cares about
+    requester -> hello {topics[, recent]}  topics it cares about
     responder -> inv {ids} ... inv-end     ids of live messages on those topics
     requester -> want {ids} ... want-end   the ids it does not have
     responder -> msg {topic, data} ... end the envelopes
+
+A hello with ``recent`` (seconds, 1 to ``MAX_RECENT``) asks only for the
+ids of intents-topic messages (intents, their revisions, withdrawals)
+created within the last ``recent`` seconds: a quiet customer's probe
+(:func:`probe`), which wants nothing of them (docs/wire.md section 4).
+A responder offers only messages on topics it follows itself.
 
 A responder already serving this peer (or as many peers as it serves at
 once) answers a hello with ``busy`` and closes the stream
@@ -37,7 +43,7 @@ from libp2p.abc import INetStream
 
 from intentcast.peer import sync as policy
 from intentcast.peer.config import SyncLimits
-from intentcast.peer.sync import MAX_TOPICS
+from intentcast.peer.sync import MAX_RECENT, MAX_TOPICS
 from intentcast.protocol import message_id
 from intentcast.protocol.kinds import MAX_ANY_ENVELOPE
 
@@ -168,8 +174,10 @@ def _expect(frame: dict[str, Any], *types: str) -> str:
 
 # --- the two sides ------------------------------------------------------------
 
-#: Live messages this node can offer: ``(topics, at most) -> [(id, topic)]``.
-Inventory = Callable[[Sequence[str], int], Awaitable[list[tuple[bytes, str]]]]
+#: Live messages this node can offer: ``(topics, at most, recent) ->
+#: [(id, topic)]``; ``recent`` (None: any age): only intents-topic messages
+#: created within the last that many seconds.
+Inventory = Callable[[Sequence[str], int, int | None], Awaitable[list[tuple[bytes, str]]]]
 #: Envelope bytes of messages by id (at most :data:`FETCH_BATCH`); an id
 #: whose message expired meanwhile is left out.
 Fetch = Callable[[Sequence[bytes]], Awaitable[dict[bytes, bytes]]]
@@ -191,7 +199,11 @@ async def respond(
         if not policy.hello_topics_ok(topics):
             raise SyncError(f"hello needs a list of at most {MAX_TOPICS} topics")
         assert isinstance(topics, list)
-        offer = (await inventory(topics, limits.max_inventory))[: limits.max_inventory]
+        recent = hello.get("recent")
+        if not policy.hello_recent_ok(recent):
+            raise SyncError(f"hello's recent must be whole seconds from 1 to {MAX_RECENT}")
+        assert recent is None or isinstance(recent, int)
+        offer = (await inventory(topics, limits.max_inventory, recent))[: limits.max_inventory]
         topic_of = dict(offer)
         for start in range(0, len(offer), IDS_PER_FRAME):
             chunk = [i for i, _ in offer[start : start + IDS_PER_FRAME]]
@@ -225,6 +237,34 @@ async def respond(
 async def refuse_busy(stream: INetStream) -> None:
     """Answer a session the responder will not serve now with ``busy``."""
     await write_frame(stream, {"t": "busy"})
+
+
+async def probe(
+    stream: INetStream, *, topics: Sequence[str], recent: int, limits: SyncLimits
+) -> set[bytes]:
+    """A quiet customer's probe as the requester: the ids the peer holds of
+    messages on ``topics`` created within the last ``recent`` seconds (a
+    hello with ``recent``), wanting none of them. Raises
+    :class:`SyncBusy` if the responder refuses the session, and
+    :class:`SyncError` if it breaks the protocol."""
+    if not 1 <= recent <= MAX_RECENT:
+        raise ValueError(f"recent must be whole seconds from 1 to {MAX_RECENT}")
+    offered: set[bytes] = set()
+    with trio.fail_after(limits.session_timeout):
+        hello = {"t": "hello", "topics": list(topics)[:MAX_TOPICS], "recent": recent}
+        await write_frame(stream, hello)
+        while True:
+            frame = await read_frame(stream, timeout=limits.frame_timeout)
+            if frame["t"] == "busy" and not offered:
+                raise SyncBusy("the peer is serving another session")
+            if _expect(frame, "inv", "inv-end") == "inv-end":
+                break
+            offered.update(_ids(frame))
+            if len(offered) > limits.max_inventory:
+                raise SyncError(f"inventory over {limits.max_inventory} ids")
+        await write_frame(stream, {"t": "want-end"})
+        _expect(await read_frame(stream, timeout=limits.frame_timeout), "end")
+    return offered
 
 
 async def request(

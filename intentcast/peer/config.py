@@ -14,6 +14,7 @@ from intentcast.protocol.stem import DEFAULT_STEM_PARAMS, StemParams
 
 from .followup import RATING_DELAY, FollowUpDelay
 from .limits import PeerLimitConfig
+from .stem import QUIET_PROBE_SECONDS
 
 #: Where a node listens unless told otherwise: loopback, a port of the OS's choosing.
 LOOPBACK: Final = ("/ip4/127.0.0.1/tcp/0",)
@@ -89,6 +90,10 @@ class NodeConfig:
     hold_accepts: bool = False
     #: Anti-entropy: sync with one random peer this often (seconds).
     resync_seconds: float = 30.0
+    #: A quiet customer probes a follower's inventory this often (seconds;
+    #: docs/privacy.md section 10). Every customer of a network should use
+    #: the same period: a node probing on its own would stand out.
+    quiet_probe_seconds: float = QUIET_PROBE_SECONDS
     #: Sync with a newly connected peer again this many seconds after the
     #: sync on connect: a peer that has just (re)started has nothing at
     #: first and catches up from its other peers meanwhile, by sync, which

@@ -13,6 +13,7 @@ a session, each offered message at most once however often it is wanted
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final
@@ -22,6 +23,7 @@ from intentcast.protocol.vocab import CATEGORIES
 
 from . import topics
 from .config import SyncLimits
+from .stem import QUIET_PROBE_SECONDS, QUIET_PROBE_WINDOW
 
 #: Seconds between a node's looks at its connections: a peer connected
 #: since the last look is synced with, and anti-entropy runs when due
@@ -30,6 +32,9 @@ CONNECTION_POLL_SECONDS: Final = 0.2
 #: Topics one hello may name, and the longest topic name.
 MAX_TOPICS: Final = 64
 MAX_TOPIC_LEN: Final = 100
+#: The most seconds a hello's ``recent`` may name: a quiet customer's probe
+#: looks back over :data:`~intentcast.peer.stem.QUIET_PROBE_WINDOW`.
+MAX_RECENT: Final = int(QUIET_PROBE_WINDOW)
 
 
 def resync_delay(after_connect_seconds: float, draw: float) -> float:
@@ -97,6 +102,62 @@ def hello_topics_ok(value: object) -> bool:
         and len(value) <= MAX_TOPICS
         and all(type(t) is str and len(t) <= MAX_TOPIC_LEN for t in value)
     )
+
+
+def hello_recent_ok(value: object) -> bool:
+    """Whether a hello's ``recent`` (None: absent) is an integer number of
+    seconds from 1 to :data:`MAX_RECENT` (a bool is not one)."""
+    return value is None or (type(value) is int and 1 <= value <= MAX_RECENT)
+
+
+def served_topics(wanted: Iterable[str], followed: Collection[str]) -> list[str]:
+    """The topics a responder offers messages on to a peer that wants
+    ``wanted``: only those it ``followed`` itself (its
+    :func:`interests`), sorted. A quiet customer follows no intents
+    topic: asked for them, it offers none of its own intents, which it
+    alone could have before they were diffused (offering one would name it
+    as their author: docs/privacy.md, section 10)."""
+    return sorted(set(wanted) & set(followed))
+
+
+def is_quiet(followed: Iterable[str]) -> bool:
+    """Whether a node following ``followed`` (its :func:`interests`) is a
+    quiet customer: it follows no intents topic, so it probes a follower's
+    inventory for its own intents (:func:`probe_peer`)."""
+    return not any(t in topics.ALL_INTENT_TOPICS for t in followed)
+
+
+def probe_topics() -> list[str]:
+    """The topics a quiet customer's probe names in its hello, with
+    ``recent``: every intents topic, whatever its owner posted."""
+    return sorted(topics.ALL_INTENT_TOPICS)
+
+
+def probe_peer(followers: Sequence[str], successors: Collection[str], draw: float) -> str | None:
+    """Which connected peer a quiet customer probes (``draw`` in [0, 1)):
+    one of the ``followers`` of the intents topics that is not one of this
+    epoch's stem ``successors`` if there is one, else any follower; None
+    if no follower is connected. A spy that is the author's successor
+    could swallow the intent and claim to hold it, ending the stem's
+    embargo; another follower cannot lie about what it never got."""
+    if not followers:
+        return None
+    others = [p for p in followers if p not in successors]
+    pool = sorted(others or followers)
+    return pool[min(int(draw * len(pool)), len(pool) - 1)]
+
+
+def next_probe(start: float, draw: float, now: float, period: float = QUIET_PROBE_SECONDS) -> float:
+    """When a quiet customer that started at ``start`` probes next after
+    ``now``: every ``period`` seconds
+    (:data:`~intentcast.peer.stem.QUIET_PROBE_SECONDS`) at a phase of its
+    own (``draw`` in [0, 1)), on a fixed grid whatever it posted (a probe
+    timed by a post would tell the probed peer who posted); a slot missed (a slow probe) is
+    skipped, not made up."""
+    first = start + draw * period
+    if now < first:
+        return first
+    return first + (math.floor((now - first) / period) + 1) * period
 
 
 def item_topic(kind: Kind, topic: str | None, wanted: Collection[str]) -> str | None:

@@ -49,8 +49,8 @@ def _existing(conn: Any, sql: str, keys: Sequence[bytes]) -> set[bytes]:
 
 _INSERT_SEEN: Final = "INSERT OR IGNORE INTO seen (id, kind, expires) VALUES (?, ?, ?)"
 _INSERT_INTENT: Final = (
-    "INSERT OR IGNORE INTO cached_intents (id, intent_key, revision, topic, expires, raw) "
-    "VALUES (?, ?, ?, ?, ?, ?)"
+    "INSERT OR IGNORE INTO cached_intents (id, intent_key, revision, topic, expires, raw, created) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?)"
 )
 _INSERT_OFFER: Final = (
     "INSERT OR IGNORE INTO relayed_offers (id, intent_id, expires, raw) VALUES (?, ?, ?, ?)"
@@ -65,9 +65,9 @@ _UPSERT_PROFILE: Final = (
     "WHERE excluded.created > vendor_profiles.created"
 )
 _INSERT_TOMBSTONE: Final = (
-    "INSERT INTO tombstones (intent_key, withdraw_id, expires, raw) "
+    "INSERT INTO tombstones (intent_key, withdraw_id, expires, raw, created) "
     "VALUES (?1, ?2, max(?3, coalesce((SELECT max(expires) FROM cached_intents "
-    "WHERE intent_key = ?1), 0)), ?4) "
+    "WHERE intent_key = ?1), 0)), ?4, ?5) "
     "ON CONFLICT (intent_key) DO UPDATE SET expires = max(tombstones.expires, excluded.expires)"
 )
 
@@ -135,7 +135,15 @@ class GossipCache(SyncInventory):
                         refused.append((msg.expires, m.signer))
                         continue
                     intents.append(
-                        (m.id, m.signer, msg.revision, msg.category[0], msg.expires, m.raw)
+                        (
+                            m.id,
+                            m.signer,
+                            msg.revision,
+                            msg.category[0],
+                            msg.expires,
+                            m.raw,
+                            msg.created,
+                        )
                     )
                 elif kind is Kind.SEALED_OFFER:
                     offers.append((m.id, msg.intent_id, msg.expires, m.raw))
@@ -182,7 +190,9 @@ class GossipCache(SyncInventory):
     @staticmethod
     def _withdraw(conn: Any, withdraws: list[Signed[Withdraw]]) -> None:
         for w in withdraws:
-            conn.execute(_INSERT_TOMBSTONE, (w.signer, w.id, w.message.expires, w.raw))
+            conn.execute(
+                _INSERT_TOMBSTONE, (w.signer, w.id, w.message.expires, w.raw, w.message.created)
+            )
             conn.execute("DELETE FROM cached_intents WHERE intent_key = ?", (w.signer,))
 
     def has_seen(self, message_id: bytes) -> bool:

@@ -120,6 +120,40 @@ class SyncInventory(Repository):
         out.extend(InventoryItem(r[0], Kind.INTENT, r[1]) for r in rows)
         return out
 
+    def recent_intents(
+        self,
+        *,
+        now: int,
+        since: int,
+        withdrawals: bool,
+        intent_categories: Collection[str],
+        limit: int,
+    ) -> list[InventoryItem]:
+        """The ids of live intents-topic messages *created* (by their own
+        ``created``) at ``since`` or later: withdrawals (if ``withdrawals``),
+        then the node's own live intents and every cached revision of
+        ``intent_categories``, newest first within each, at most ``limit``
+        in all. What a follower answers a quiet customer's probe
+        (docs/wire.md section 4, ``recent``): index queries on ``created``
+        (schema version 6), no envelope decoded but the node's own."""
+        out: list[InventoryItem] = []
+        with self._c.read() as conn:
+            if withdrawals:
+                rows = conn.execute(_RECENT_WITHDRAW_IDS, (since, now, limit))
+                out += [InventoryItem(r[0], Kind.WITHDRAW) for r in rows]
+            if intent_categories and len(out) < limit:
+                for r in conn.execute(_OWN_LIVE, (now,)).fetchall():
+                    own: Signed[Intent] = self._c.decode(r[0], "own_intent_revisions")
+                    top = own.message.category[0]
+                    if own.message.created >= since and top in intent_categories:
+                        out.append(InventoryItem(own.id, Kind.INTENT, top))
+                cats = sorted(intent_categories)
+                rows = conn.execute(
+                    _RECENT_INTENT_IDS.format(marks(cats)), (since, now, *cats, limit - len(out))
+                )
+                out.extend(InventoryItem(r[0], Kind.INTENT, r[1]) for r in rows)
+        return out[:limit]
+
     def raw_many(self, ids: Sequence[bytes], *, now: int) -> dict[bytes, bytes]:
         """Envelope bytes of the live messages among ``ids`` that
         :meth:`live_messages` would offer (what a peer asks for on sync), by
@@ -186,6 +220,16 @@ _LIVE_INTENT_IDS: Final = (
     "SELECT id, topic FROM cached_intents c WHERE expires > ? AND topic IN ({}) "
     "AND revision = (SELECT max(revision) FROM cached_intents d "
     "WHERE d.intent_key = c.intent_key) ORDER BY rowid DESC LIMIT ?"
+)
+#: Withdrawals and cached intents (every revision) created at ``since`` or
+#: later, newest first: ranges of the ``created`` indexes (version 6).
+_RECENT_WITHDRAW_IDS: Final = (
+    "SELECT withdraw_id FROM tombstones WHERE created >= ? AND expires > ? "
+    "ORDER BY created DESC LIMIT ?"
+)
+_RECENT_INTENT_IDS: Final = (
+    "SELECT id, topic FROM cached_intents WHERE created >= ? AND expires > ? "
+    "AND topic IN ({}) ORDER BY created DESC LIMIT ?"
 )
 #: Sealed offers to cached intents, and to own intents, with their intent's key.
 _LIVE_OFFER_IDS: Final = (

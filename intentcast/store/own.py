@@ -159,10 +159,11 @@ class OwnIntents(Repository):
                 return False
             new = next_intent_state(state, IntentEvent.WITHDRAW)
             conn.execute("UPDATE own_intents SET state = ? WHERE intent_key = ?", (new.value, key))
+            w = withdraw.message
             conn.execute(
-                "INSERT OR IGNORE INTO tombstones (intent_key, withdraw_id, expires, raw) "
-                "VALUES (?, ?, ?, ?)",
-                (key, withdraw.id, withdraw.message.expires, withdraw.raw),
+                "INSERT OR IGNORE INTO tombstones (intent_key, withdraw_id, expires, raw, created) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (key, withdraw.id, w.expires, withdraw.raw, w.created),
             )
             conn.execute(
                 "INSERT OR IGNORE INTO seen (id, kind, expires) VALUES (?, ?, ?)",

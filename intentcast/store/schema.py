@@ -280,6 +280,19 @@ CREATE TABLE rating_watch (
 )
 """
 
+#: Version 6: when an intent or withdrawal was created (its own ``created``),
+#: for the quiet customers' probe (docs/wire.md section 4, ``recent``): a
+#: follower lists the ids of the intents-topic messages created in the last
+#: minutes from an index, without decoding any envelope. Rows kept from
+#: before the migration have NULL: a probe does not find them (they are
+#: older than its window once the node has run for that long).
+V6: Final = """
+ALTER TABLE cached_intents ADD COLUMN created INTEGER;
+ALTER TABLE tombstones ADD COLUMN created INTEGER;
+CREATE INDEX cached_intents_created ON cached_intents (created);
+CREATE INDEX tombstones_created ON tombstones (created)
+"""
+
 #: Every migration, in order. ``MIGRATIONS[n - 1].version == n``.
 MIGRATIONS: Final[tuple[Migration, ...]] = (
     Migration(1, "initial schema", _script(V1)),
@@ -287,6 +300,7 @@ MIGRATIONS: Final[tuple[Migration, ...]] = (
     Migration(3, "deal-backed ratings", _script(V3)),
     Migration(4, "relationships after the deal", _script(V4)),
     Migration(5, "when a rating arrived", _script(V5)),
+    Migration(6, "when an intent or withdrawal was created", _script(V6)),
 )
 
 #: The schema version this code writes.

@@ -48,8 +48,10 @@ def test_a_node_rejoining_through_a_fresh_peer_gets_what_it_missed(tmp_path: Pat
             served = trio.Event()
             inventory = fresh.peering._inventory
 
-            async def watched(topics: Any, limit: int) -> list[tuple[bytes, str]]:
-                found = await inventory(topics, limit)
+            async def watched(
+                topics: Any, limit: int, recent: int | None = None
+            ) -> list[tuple[bytes, str]]:
+                found = await inventory(topics, limit, recent)
                 served.set()
                 return found
 

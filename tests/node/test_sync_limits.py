@@ -75,7 +75,9 @@ class SyncServer:
     async def __call__(self, stream: Any) -> None:
         asked: list[bytes] = []
 
-        async def inventory(wanted: Sequence[str], limit: int) -> list[tuple[bytes, str]]:
+        async def inventory(
+            wanted: Sequence[str], limit: int, recent: int | None
+        ) -> list[tuple[bytes, str]]:
             return [(i, topics.DEALS) for i in self.held][:limit]
 
         async def fetch(ids: Sequence[bytes]) -> dict[bytes, bytes]:

@@ -6,6 +6,7 @@ import pytest
 
 from intentcast.peer import sync, topics
 from intentcast.peer.config import SyncLimits
+from intentcast.peer.stem import QUIET_PROBE_SECONDS
 from intentcast.protocol import LIVE, ON_MARKET, IntentEvent, IntentState, Kind, intent_may
 
 LIMITS = SyncLimits(max_inventory=4, max_wanted=2)
@@ -137,3 +138,53 @@ def test_a_second_session_of_one_peer_is_its_fault_all_sessions_taken_is_not() -
     assert sync.refuse_session(serving_peer=False, sessions=1, limits=limits) is None
     assert sync.refuse_session(serving_peer=True, sessions=1, limits=limits) == "reject:sync-busy"
     assert sync.refuse_session(serving_peer=False, sessions=2, limits=limits) == "ignore:sync-full"
+
+
+# --- quiet customers: the probe (docs/privacy.md section 10) -----------------
+
+
+def test_a_hello_may_ask_for_messages_created_within_the_probe_window_at_most() -> None:
+    assert sync.MAX_RECENT == 600
+    for ok in (None, 1, 30, 600):
+        assert sync.hello_recent_ok(ok)
+    for bad in (0, -1, 601, 2**64, True, 1.5, "600", b"\x01", [600]):
+        assert not sync.hello_recent_ok(bad), bad
+
+
+def test_a_responder_serves_only_topics_it_follows_a_customer_no_intents() -> None:
+    customer = sync.interests(relay=False, buckets=(3, 11))
+    asked = [*topics.ALL_INTENT_TOPICS, topics.offers_bucket(3), topics.PROFILES]
+    served = sync.served_topics(asked, customer)
+    assert served == [topics.offers_bucket(3)]
+    query = sync.inventory_query(served)
+    assert not query.withdrawals and not query.intent_categories  # none of its own intents
+    relay = sync.interests(relay=True)
+    assert sync.served_topics(asked, relay) == sorted(asked)
+
+
+def test_only_a_node_following_no_intents_topic_is_quiet() -> None:
+    assert sync.is_quiet(sync.interests(relay=False, buckets=(3, 11)))
+    assert not sync.is_quiet(sync.interests(relay=False, vendor=True))
+    assert not sync.is_quiet(sync.interests(relay=True))
+    assert sync.probe_topics() == sorted(topics.ALL_INTENT_TOPICS)
+    assert len(sync.probe_topics()) <= sync.MAX_TOPICS
+
+
+def test_the_probe_prefers_a_follower_that_is_not_a_stem_successor() -> None:
+    followers = ["a", "b", "c"]
+    for draw in (0.0, 0.3, 0.5, 0.99):
+        assert sync.probe_peer(followers, ("a", "c"), draw) == "b"
+    assert {sync.probe_peer(followers, ("a",), d) for d in (0.0, 0.99)} == {"b", "c"}
+    # Only successors follow: one of them, rather than no probe at all.
+    assert sync.probe_peer(["a"], ("a",), 0.7) == "a"
+    assert sync.probe_peer([], (), 0.5) is None
+
+
+def test_the_probe_runs_on_a_fixed_grid_at_a_phase_of_its_own() -> None:
+    period = QUIET_PROBE_SECONDS
+    assert period == 30
+    assert sync.next_probe(100.0, 0.5, 100.0) == 115.0
+    assert sync.next_probe(100.0, 0.5, 114.9) == 115.0
+    assert sync.next_probe(100.0, 0.5, 115.0) == 145.0  # due now: the next slot
+    assert sync.next_probe(100.0, 0.5, 150.0) == 175.0  # a late wake-up skips, no catch-up
+    assert sync.next_probe(100.0, 0.0, 100.0) == 130.0
