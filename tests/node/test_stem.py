@@ -272,7 +272,8 @@ def test_an_intent_cut_off_on_its_stem_by_a_restart_is_stemmed_again(
             # Time for the sync below to run before the resend, on a busy machine.
             monkeypatch.setattr(stem, "RESEND_GRACE", 8.0)
             seed = os.urandom(32)
-            config = replace(m.config, stem=slow)
+            # Probes every second: the quiet author learns its intent is out.
+            config = replace(m.config, stem=slow, quiet_probe_seconds=1.0)
             store = m.store("customer")
             async with open_p2p(on_message=lambda *_: True) as hole:
 
@@ -299,8 +300,9 @@ def test_an_intent_cut_off_on_its_stem_by_a_restart_is_stemmed_again(
                 for vendor in vendors:
                     await wait_for(vendor, has(vendor, cut.id), timeout=30)
                 assert customer.counters.get("stem:resent") == 1
-                # It came back to the author by gossip: its stem is over.
+                # A probe of a vendor found it: its stem is over.
                 await wait_for(customer, lambda: store.stems.pending() == [])
+                assert customer.counters.get("stem:own-confirmed", 0) >= 1
                 assert customer.stem_held() == []
                 # A second intent, on a working stem, comes back; the next
                 # restart sends nothing again.
