@@ -116,7 +116,7 @@ def test_example_bots_answer_a_real_customer_with_offers_it_ranks(tmp_path: Path
                 name: BotVendor(load_bot(BOTS / f"{name}.py"))
                 for name in ("audio_shop", "undercut", "bike_repair")
             }
-            bots = []
+            bots: list[Node] = []
             for name, handler in handlers.items():
                 bot = await bot_node(m, name, handler)
                 await link(bot, customer)
