@@ -242,6 +242,12 @@ def _print_status(data: dict[str, Any]) -> None:
             f"vendor    {v['name']}{how} in {', '.join(v['categories'])}, "
             f"{plural(v['offers_made'], 'offer')} made"
         )
+    if v is not None and data["connected_peers"] and not v.get("intent_peers"):
+        click.echo(
+            "warning   no peer carries intents (customers take no part in their gossip): "
+            "this shop hears none; connect a relay or another vendor "
+            "(intentcast peers --connect ADDR)"
+        )
     click.echo(f"home      {data['home']}")
 
 

@@ -186,6 +186,10 @@ class Node(Part):
         """Ids of the messages this node holds on their stem now."""
         return self.stem.stem_held()
 
+    def intent_peers(self) -> list[str]:
+        """Connected peers that carry the intents' gossip (vendors, relays)."""
+        return self.peering.intent_peers()
+
     def stem_successors(self) -> tuple[str, ...]:
         """This epoch's stem successors."""
         return self.stem.stem_successors()

@@ -244,8 +244,13 @@ class Peering(Part):
             except Exception:  # whatever a peer does, a probe never takes the node down
                 log.exception("probe failed unexpectedly")
 
+    def intent_peers(self) -> list[str]:
+        """Connected peers that follow the intents topics (vendors and
+        relays: they carry the intents' gossip; customers do not)."""
+        return sorted({p for t in policy.probe_topics() for p in self.p2p.followers(t)})
+
     async def _probe_once(self) -> None:
-        followers = sorted({p for t in policy.probe_topics() for p in self.p2p.followers(t)})
+        followers = self.intent_peers()
         peer = policy.probe_peer(followers, self.stem.stem_successors(), random.random())
         if peer is None:
             self._count("probe:no-follower")

@@ -574,13 +574,21 @@ def test_vendor_run_with_a_catalog_answers_intents(market: Market, tmp_path: Pat
         status = ok_json("status", "--home", home)
         assert status["roles"] == ["vendor"] and status["vendor"]["name"] == "Velo Werk"
         ok("peers", "--home", market.customer, "--connect", shop.addrs[0])
+        eventually(
+            lambda: ok_json("status", "--home", home)["connected_peers"] >= 1,
+            "the customer connects",
+        )
         # A shop needs a peer that carries intents: a customer takes no part
-        # in their gossip (docs/privacy.md, section 10); another vendor does.
+        # in their gossip (docs/privacy.md, section 10); status says so ...
+        assert ok_json("status", "--home", home)["vendor"]["intent_peers"] == 0
+        assert "warning   no peer carries intents" in ok("status", "--home", home).stdout
+        # ... until another vendor (or a relay) is among its peers.
         ok("peers", "--home", home, "--connect", market.vendor_info.addrs[0])
         eventually(
-            lambda: ok_json("status", "--home", home)["connected_peers"] >= 2,
-            "the customer and the other shop connect",
+            lambda: ok_json("status", "--home", home)["vendor"]["intent_peers"] >= 1,
+            "the other shop connects",
         )
+        assert "no peer carries intents" not in ok("status", "--home", home).stdout
         key = ok_json(
             "intent", "post", "--home", market.customer, "--category", "sports/cycling/bikes",
             "--title", "city bike with basket", "--max-price", "300", "--currency", "EUR",

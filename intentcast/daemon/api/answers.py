@@ -203,6 +203,10 @@ class VendorStatus(Open):
     confirm: Literal["auto", "manual"]
     #: Accepts waiting for the owner's confirm or decline.
     to_answer: int
+    #: Connected peers that carry the intents' gossip (vendors and relays:
+    #: customers take no part in it). 0 with peers connected: this vendor
+    #: hears no intent; it needs a relay or another vendor among its peers.
+    intent_peers: int = 0
 
 
 class Status(Open):

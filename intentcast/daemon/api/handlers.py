@@ -123,6 +123,7 @@ async def status(request: Request, ctx: ApiContext) -> dict[str, Any]:
             "bot": _bot(vendor),
             "confirm": "manual" if node.config.hold_accepts else "auto",
             "to_answer": len(node.accepts_to_answer()),
+            "intent_peers": len(node.intent_peers()),
         },
         "events": ctx.events.last,
         "counters": dict(sorted(node.counters.items())),
