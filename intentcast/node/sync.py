@@ -249,22 +249,30 @@ async def probe(
     :class:`SyncError` if it breaks the protocol."""
     if not 1 <= recent <= MAX_RECENT:
         raise ValueError(f"recent must be whole seconds from 1 to {MAX_RECENT}")
-    offered: set[bytes] = set()
     with trio.fail_after(limits.session_timeout):
         hello = {"t": "hello", "topics": list(topics)[:MAX_TOPICS], "recent": recent}
-        await write_frame(stream, hello)
-        while True:
-            frame = await read_frame(stream, timeout=limits.frame_timeout)
-            if frame["t"] == "busy" and not offered:
-                raise SyncBusy("the peer is serving another session")
-            if _expect(frame, "inv", "inv-end") == "inv-end":
-                break
-            offered.update(_ids(frame))
-            if len(offered) > limits.max_inventory:
-                raise SyncError(f"inventory over {limits.max_inventory} ids")
+        offered = await _inventory_after(stream, hello, limits)
         await write_frame(stream, {"t": "want-end"})
         _expect(await read_frame(stream, timeout=limits.frame_timeout), "end")
-    return offered
+    return set(offered)
+
+
+async def _inventory_after(
+    stream: INetStream, hello: dict[str, Any], limits: SyncLimits
+) -> list[bytes]:
+    """Send ``hello`` and read the responder's inventory, in its order.
+    Raises :class:`SyncBusy` (refused) or :class:`SyncError` (too many ids)."""
+    await write_frame(stream, hello)
+    offered: list[bytes] = []
+    while True:
+        frame = await read_frame(stream, timeout=limits.frame_timeout)
+        if frame["t"] == "busy" and not offered:
+            raise SyncBusy("the peer is serving another session")
+        if _expect(frame, "inv", "inv-end") == "inv-end":
+            return offered
+        offered.extend(_ids(frame))
+        if len(offered) > limits.max_inventory:
+            raise SyncError(f"inventory over {limits.max_inventory} ids")
 
 
 async def request(
@@ -289,17 +297,8 @@ async def request(
         limits.session_timeout / 2, limits.session_timeout - limits.frame_timeout
     )
     with trio.fail_after(limits.session_timeout):
-        await write_frame(stream, {"t": "hello", "topics": list(topics)[:MAX_TOPICS]})
-        offered: list[bytes] = []
-        while True:
-            frame = await read_frame(stream, timeout=limits.frame_timeout)
-            if frame["t"] == "busy" and not offered:
-                raise SyncBusy("the peer is serving another session")
-            if _expect(frame, "inv", "inv-end") == "inv-end":
-                break
-            offered.extend(_ids(frame))
-            if len(offered) > limits.max_inventory:
-                raise SyncError(f"inventory over {limits.max_inventory} ids")
+        hello = {"t": "hello", "topics": list(topics)[:MAX_TOPICS]}
+        offered = await _inventory_after(stream, hello, limits)
         unseen = set(await missing(offered))
         wanted = policy.want(offered, lambda i: i not in unseen, limits)
         wanted_set = set(wanted)

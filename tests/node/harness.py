@@ -40,6 +40,20 @@ PHONE_TERMS = Terms(
     payment_modes=("prepay",),
 )
 
+#: An intent no catalog answers (nothing at 1 EUR): only the intent itself
+#: travels, so a node's counters belong to it alone.
+NOTHING: dict[str, Any] = {
+    "category": ("electronics", "phones"),
+    "title": "Nokia 3310",
+    "terms": Terms(
+        max_price=100,
+        currency="EUR",
+        region="DE",
+        customer_terms=(),
+        payment_modes=("prepay",),
+    ),
+}
+
 
 def catalog_vendor(name: str) -> CatalogVendor:
     path = CATALOGS / name

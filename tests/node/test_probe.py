@@ -12,7 +12,6 @@ import time
 from collections.abc import Callable
 from contextlib import suppress
 from pathlib import Path
-from typing import Any
 
 import trio
 
@@ -21,22 +20,9 @@ from intentcast.node.p2p import open_p2p
 from intentcast.node.sync import PROTOCOL, read_frame, write_frame
 from intentcast.peer import sync as policy
 from intentcast.peer import topics
-from intentcast.protocol import Terms
 
-from .harness import Market, link, market, run, wait_for
+from .harness import NOTHING, Market, link, market, run, wait_for
 
-#: An intent no catalog answers: only the intent travels.
-NOTHING: dict[str, Any] = {
-    "category": ("electronics", "phones"),
-    "title": "Nokia 3310",
-    "terms": Terms(
-        max_price=100,
-        currency="EUR",
-        region="DE",
-        customer_terms=(),
-        payment_modes=("prepay",),
-    ),
-}
 #: Probes every second here (30 s on a network), so that the schedule shows
 #: within the test.
 FAST_PROBE = 1.0

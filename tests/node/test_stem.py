@@ -18,10 +18,10 @@ from intentcast.node import Node, open_node, stem
 from intentcast.node.p2p import open_p2p
 from intentcast.node.stem import PROTOCOL
 from intentcast.node.sync import read_frame, write_frame
-from intentcast.protocol import Terms, derive_vendor_keys
+from intentcast.protocol import derive_vendor_keys
 from intentcast.protocol.stem import StemParams
 
-from .harness import PHONE_TERMS, catalog_vendor, link, market, run, wait_for
+from .harness import NOTHING, PHONE_TERMS, catalog_vendor, link, market, run, wait_for
 
 #: Epochs of one second: each intent below is routed with fresh draws; the
 #: default embargo timers, so that on a loaded machine no timer pre-empts a
@@ -29,19 +29,6 @@ from .harness import PHONE_TERMS, catalog_vendor, link, market, run, wait_for
 EPOCHS = StemParams(epoch_seconds=1.0)
 #: Short embargo timers so the fail-safe shows within the test.
 FAST = StemParams(epoch_seconds=1.0, embargo_base_seconds=1.0, embargo_mean_extra_seconds=1.0)
-#: An intent no catalog answers (nothing at 1 EUR): only the intent itself
-#: travels, so the counters below belong to it alone.
-NOTHING: dict[str, Any] = {
-    "category": ("electronics", "phones"),
-    "title": "Nokia 3310",
-    "terms": Terms(
-        max_price=100,
-        currency="EUR",
-        region="DE",
-        customer_terms=(),
-        payment_modes=("prepay",),
-    ),
-}
 #: Who published an intent to gossip after a stem, per node.
 FLUFFS = tuple(f"stem-end:{reason}" for reason in stem.STEM_ENDS)
 

@@ -17,8 +17,8 @@ import trio
 from intentcast.node import base, stem
 from intentcast.protocol import NetworkParams, validate
 
-from .harness import LOW_WORK, link, market, run, wait_for
-from .test_stem import EPOCHS, NOTHING
+from .harness import LOW_WORK, NOTHING, link, market, run, wait_for
+from .test_stem import EPOCHS
 
 
 def test_each_node_validates_each_stemmed_intent_once(
