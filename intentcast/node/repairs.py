@@ -20,7 +20,9 @@ library's. :func:`install` puts the subclasses in place; importing
 - :func:`guarded_pubsub_stream`: ``pubsub/pubsub.py``
   ``Pubsub.stream_handler`` lets an undecodable RPC raise through the swarm;
 - :func:`drop_stale_pubsub_stream`: ``pubsub/pubsub.py``
-  ``Pubsub._handle_new_peer`` keeps a reconnecting peer's dead stream.
+  ``Pubsub._handle_new_peer`` keeps a reconnecting peer's dead stream;
+- :class:`OpenSocketsListener`: ``transport/tcp/tcp.py``
+  ``TCPListener.get_addrs`` asks a closed socket for its address.
 
 py-libp2p's logging is repaired in :mod:`intentcast.node.logs`.
 """
@@ -45,6 +47,8 @@ from libp2p.pubsub.pb import rpc_pb2
 from libp2p.pubsub.pubsub import Pubsub
 from libp2p.stream_muxer import muxer_multistream
 from libp2p.stream_muxer.yamux.yamux import Yamux
+from libp2p.transport.tcp import tcp as tcp_transport
+from multiaddr import Multiaddr
 
 log = logging.getLogger(__name__)
 
@@ -287,6 +291,29 @@ def drop_stale_pubsub_stream(pubsub: Pubsub, peer: ID, conn: INetConn) -> bool:
     return True
 
 
+# --- transport/tcp/tcp.py: the addresses of a closing listener ----------------------
+
+
+class OpenSocketsListener(tcp_transport.TCPListener):
+    """A TCP listener whose addresses are those of its open sockets.
+
+    Upstream (``TCPListener.get_addrs``): ``getsockname`` on every listening
+    socket, closed or not. Gossipsub reads the host's addresses for every
+    control message it sends (``env_to_send_in_RPC``, for the signed peer
+    record); while a host closes, a GRAFT sent to a peer that subscribed at
+    that moment found the listener's socket already closed, and the
+    ``OSError`` (EBADF) escaped the host's nursery and failed the node's
+    shutdown (seen once in CI, in ``tests/node/test_hostile.py``). A
+    closed socket has no address to give."""
+
+    def get_addrs(self) -> tuple[Multiaddr, ...]:
+        return tuple(
+            tcp_transport._multiaddr_from_socket(listener.socket)
+            for listener in self.listeners
+            if listener.socket.fileno() != -1
+        )
+
+
 # --- installation -------------------------------------------------------------------
 
 
@@ -294,8 +321,10 @@ def install() -> None:
     """Put the subclasses where py-libp2p looks its classes up. Idempotent.
 
     ``libp2p.new_swarm`` builds ``Swarm`` by its name in the ``libp2p``
-    package, and ``muxer_multistream`` every yamux connection by the name
-    ``Yamux`` in its module (it ignores the muxer classes a host is given);
+    package, ``muxer_multistream`` every yamux connection by the name
+    ``Yamux`` in its module (it ignores the muxer classes a host is given),
+    and ``TCP.create_listener`` its listener by the name ``TCPListener``;
     the gossipsub router and the cache are built by the node itself."""
     libp2p.Swarm = InboundSlotSwarm  # type: ignore[attr-defined]
     muxer_multistream.Yamux = NonBlockingYamux  # type: ignore[attr-defined]
+    tcp_transport.TCPListener = OpenSocketsListener  # type: ignore[misc]

@@ -22,6 +22,7 @@ from typing import Any
 
 import trio
 from libp2p.pubsub.pb import rpc_pb2
+from libp2p.pubsub.utils import safe_bytes_from_hex
 
 from intentcast.node.p2p import P2P, open_p2p
 from intentcast.node.repairs import content_id
@@ -38,7 +39,9 @@ class _Leaf:
 
     def __init__(self) -> None:
         self.received: set[bytes] = set()
-        #: Ids advertised to the leaf after it had received the message.
+        #: Ids advertised to the leaf when its seen cache held the message
+        #: (the library marks a message seen once its validation is over, so
+        #: a message received, but still being validated, is not held yet).
         self.held_when_advertised: set[bytes] = set()
 
     def on_message(self, topic: str, data: bytes, peer: str) -> bool:
@@ -54,7 +57,11 @@ def _watch(p2p: P2P, leaf: _Leaf, ihaves: list[bytes], iwants: list[bytes]) -> N
     async def on_ihave(msg: Any, sender: Any) -> None:
         ids = [bytes(i) for i in msg.messageIDs]
         ihaves.extend(ids)
-        leaf.held_when_advertised.update(i for i in ids if i in leaf.received)
+        # The id as handle_ihave reads it, looked up where handle_ihave does.
+        held = (safe_bytes_from_hex(i) for i in msg.messageIDs)
+        leaf.held_when_advertised.update(
+            i for i in held if i is not None and p2p.pubsub.seen_messages.has(i)
+        )
         await handle_ihave(msg, sender)
 
     async def asking(ids: Any, peer: Any) -> None:
