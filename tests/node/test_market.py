@@ -56,6 +56,7 @@ def test_full_flow_intent_offers_accept_confirm(tmp_path: Path) -> None:
             velo = await m.vendor("velo-werk.toml")  # sells bicycles: must stay silent
             await link(kiez, customer)
             await link(velo, customer)
+            await link(velo, kiez)  # vendors carry the intents' gossip (customers do not)
             await trio.sleep(1.2)
             async with customer.events() as events:
                 intent = await customer.post_intent(**PIXEL)
