@@ -105,6 +105,12 @@ def test_an_intent_whose_stem_peer_swallows_it_still_reaches_every_vendor(
                 intent = await customer.post_intent(**NOTHING)
                 await wait_for(customer, lambda: bool(taken))
                 assert intent.raw in taken[0]
+                # Vendors carry intents among themselves (a customer follows
+                # no intents topic, docs/privacy.md section 10): the re-sent
+                # intent reaches one of them and spreads from there.
+                for i, a in enumerate(vendors):
+                    for b in vendors[i + 1 :]:
+                        await link(a, b)
                 for vendor in vendors:
                     await link(vendor, customer)
                 # The customer still holds it; sync does not hand it out ...
