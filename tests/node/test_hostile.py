@@ -407,10 +407,13 @@ def test_a_stem_flood_through_an_honest_relay_gets_no_honest_peer_banned(
                             await trio.sleep(0.1)
                 # ... and the customer passed on all it took.
                 await wait_for(customer, lambda: sum(map(len, sent_to.values())) >= sum(pushed))
-            # The flood left the customer no faster than its stem pace ...
+            # The flood left the customer no faster than its stem pace, to
+            # each successor it went to (the epoch's draw may send all three
+            # attackers' streams to one of the two) ...
             limits = customer.config.limits
-            for peer in (kiez.peer_id, far.peer_id):
-                times = sent_to[peer]
+            for peer, times in sent_to.items():
+                if not times:
+                    continue
                 assert len(times) <= limits.stem_burst + 1 + limits.stem_per_second * (
                     times[-1] - times[0]
                 ), (peer, len(times), times[-1] - times[0])
