@@ -59,6 +59,15 @@ from .common import (
     help="Who answers accepts of the vendor's offers: the catalog or bot (auto), or you "
     "(manual: in the web app's Vendor page or with intentcast deals DEAL --confirm).",
 )
+@click.option(
+    "--offer-buckets",
+    type=click.IntRange(1, 16),
+    default=2,
+    show_default=True,
+    help="How many of the 16 offer topics the customer follows. More: two of your "
+    "intents are harder to link by the topic their offers come on (16: not at all), "
+    "at more bandwidth (16: about 10 times that of 2). docs/privacy.md, section 11.",
+)
 @click.option("--force", is_flag=True, help="Replace an existing home; its keys are lost.")
 def init(  # noqa: PLR0917  (click passes options positionally)
     home: Path,
@@ -68,6 +77,7 @@ def init(  # noqa: PLR0917  (click passes options positionally)
     api_port: int,
     catalog: Path | None,
     confirm: str,
+    offer_buckets: int,
     force: bool,
 ) -> None:
     """Create a node home: key files (mode 0600), config.toml, database."""
@@ -85,6 +95,7 @@ def init(  # noqa: PLR0917  (click passes options positionally)
             catalog=catalog.resolve() if catalog is not None else None,
             force=force,
             confirm=confirm,
+            offer_buckets=offer_buckets,
         )
     except DaemonError as exc:
         raise click.ClickException(str(exc)) from None

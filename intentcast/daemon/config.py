@@ -13,6 +13,7 @@ from typing import Any, Final
 import tomlkit
 
 from intentcast.matching import Catalog, parse_catalog
+from intentcast.peer.topics import BUCKETS, FOLLOWED_BUCKETS
 from intentcast.protocol import Kind
 from intentcast.store import GossipBudget
 
@@ -45,6 +46,9 @@ class Settings:
     profile: dict[str, str] = field(default_factory=dict)
     #: Most messages of others the store keeps per kind (``[store] budget``).
     budget: GossipBudget = field(default_factory=GossipBudget)
+    #: ``[privacy] offer_buckets``: how many offer bucket topics the customer
+    #: follows (``NodeConfig.offer_buckets``).
+    offer_buckets: int = FOLLOWED_BUCKETS
 
 
 #: The declared schema of ``config.toml``: every table and, for each, its
@@ -64,6 +68,14 @@ SCHEMA: Final[dict[str, dict[str, str]]] = {
     },
     "api": {
         "port": "The local HTTP API listens on 127.0.0.1 only, on this port (0: any free port).",
+    },
+    "privacy": {
+        "offer_buckets": f"How many of the {BUCKETS} offer topics your node follows "
+        f"(1 to {BUCKETS}). Offers to your intents arrive on them, so two of your "
+        f"intents share one more often than two strangers' do: {BUCKETS} divided by "
+        f"this number times the odds. {BUCKETS} leaves nothing to link them by, and "
+        "costs your node about 10 times the bytes of 2 (every offer reaches it). "
+        "docs/privacy.md, section 11.",
     },
     "store": {
         "budget": "Most messages of other nodes kept per kind; past it the oldest are "
@@ -109,6 +121,7 @@ def render_config(settings: Settings) -> str:
             "mdns": settings.mdns,
         },
         "api": {"port": settings.api_port},
+        "privacy": {"offer_buckets": settings.offer_buckets},
     }
     for name, keys in values.items():
         table = tomlkit.table()
@@ -200,6 +213,7 @@ def load_settings(home: Home) -> Settings:
         check_known_keys(data)
         node = _table(data, "node")
         api = _table(data, "api")
+        privacy = _table(data, "privacy")
         store = _table(data, "store")
         vendor = _table(data, "vendor")
         profile = _table(data, "profile")
@@ -233,6 +247,7 @@ def load_settings(home: Home) -> Settings:
             confirm=confirm,
             profile=dict(profile),
             budget=_budget(store.get("budget", {})),
+            offer_buckets=check_offer_buckets(privacy.get("offer_buckets", FOLLOWED_BUCKETS)),
         )
     except ConfigError as exc:
         raise ConfigError(f"{home.config}: {exc}") from None
@@ -291,6 +306,16 @@ def _budget(table: object) -> GossipBudget:
     return GossipBudget(**{k.replace("-", "_"): v for k, v in table.items()})
 
 
+def check_offer_buckets(count: object) -> int:
+    """``count`` if a customer may follow that many offer buckets, else
+    :class:`ConfigError`."""
+    if type(count) is not int or not 1 <= count <= BUCKETS:
+        raise ConfigError(
+            f"privacy.offer_buckets must be a whole number from 1 to {BUCKETS}, not {_shown(count)}"
+        )
+    return count
+
+
 def check_port(port: object) -> int:
     """``port`` if it is a TCP port number (0: any free port), else :class:`ConfigError`."""
     if type(port) is not int or not 0 <= port <= 65535:
@@ -320,6 +345,7 @@ __all__ = [
     "Settings",
     "check_bootstrap",
     "check_known_keys",
+    "check_offer_buckets",
     "check_port",
     "check_roles",
     "load_settings",

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import IO
 
 from intentcast.matching import CatalogError
+from intentcast.peer.topics import FOLLOWED_BUCKETS
 from intentcast.protocol.errors import KeyFileError
 from intentcast.store import InsecureKeyFile, Store, read_key_file, write_key_file, write_private
 
@@ -24,6 +25,7 @@ from .config import (
     CatalogUnreadable,
     Settings,
     check_bootstrap,
+    check_offer_buckets,
     check_port,
     check_roles,
     read_catalog,
@@ -43,6 +45,7 @@ def init_home(
     catalog: Path | None = None,
     force: bool = False,
     confirm: str = "auto",
+    offer_buckets: int = FOLLOWED_BUCKETS,
 ) -> Home:
     """Create a node home at ``path``: fresh key files (0600), ``config.toml``
     and an empty database. Returns it.
@@ -66,6 +69,7 @@ def init_home(
         api_port=check_port(api_port),
         catalog=catalog,
         confirm=confirm,
+        offer_buckets=check_offer_buckets(offer_buckets),
     )
     home = Home.at(path)
     existing = [name for name in HOME_FILES if (home.path / name).exists()]

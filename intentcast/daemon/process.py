@@ -212,6 +212,7 @@ def _open_node(store: Store, prepared: _Prepared) -> AbstractAsyncContextManager
         mdns=settings.mdns,
         peer_key_seed=peer_key_seed(prepared.customer_seed),
         hold_accepts=settings.confirm == "manual",
+        offer_buckets=settings.offer_buckets,
     )
     return open_node(
         store,

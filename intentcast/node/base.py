@@ -27,6 +27,7 @@ from intentcast.protocol import (
 )
 from intentcast.protocol.fields import DAY
 from intentcast.protocol.keys import derive
+from intentcast.protocol.lifecycle import ON_MARKET
 from intentcast.protocol.validation import Verdict as Validation
 from intentcast.store import Ingest, Store
 
@@ -116,12 +117,26 @@ class NodeCore:
         self.config = config
         self.params = config.params
         self._seed = customer_seed
-        #: The offer buckets this node's customer follows, drawn once: from
-        #: its seed (which its home keeps), so the same at every start.
-        self.offer_buckets: tuple[int, ...] = (
+        #: The offer buckets this node's customer draws its intents' keys
+        #: into: ``config.offer_buckets`` of them, drawn once from its seed
+        #: (which its home keeps), so the same at every start.
+        self.intent_buckets: tuple[int, ...] = (
             ()
             if customer_seed is None
-            else topics.bucket_set(derive(customer_seed, OFFER_BUCKETS_LABEL, 0))
+            else topics.bucket_set(
+                derive(customer_seed, OFFER_BUCKETS_LABEL, 0), config.offer_buckets
+            )
+        )
+        #: The offer buckets it follows: those, and any of its intents on the
+        #: market in a bucket its owner has since dropped
+        #: (:func:`~intentcast.peer.topics.followed_buckets`).
+        self.offer_buckets: tuple[int, ...] = topics.followed_buckets(
+            self.intent_buckets,
+            (
+                own.intent_key
+                for own in (store.intents.list(states=ON_MARKET) if customer_seed else ())
+                if own.intent.message.expires > clock()
+            ),
         )
         self._vendor_keys = vendor_keys
         self._vendor = vendor

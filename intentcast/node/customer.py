@@ -106,9 +106,9 @@ class CustomerRole(Part):
             created=now,
             expires=now + lifetime,
         )
-        # Keys whose offer bucket this node follows (a fixed set: its
+        # Keys whose offer bucket is in this node's set (fixed: its
         # subscriptions never change with what it posts).
-        buckets = self.core.offer_buckets
+        buckets = self.core.intent_buckets
         # Not flushed on its own: the flushed ``intents.add`` below makes the
         # reservation durable before anything signed with these keys leaves
         # (one wait for the disk per post, not two; docs/benchmarks.md).

@@ -118,8 +118,8 @@ class Node(Part):
 
     @property
     def offer_buckets(self) -> tuple[int, ...]:
-        """The offer buckets its customer follows (drawn once from its seed);
-        its intents' keys are in them."""
+        """The offer buckets its customer follows (``config.offer_buckets``
+        of them, drawn once from its seed); its intents' keys are in them."""
         return self.core.offer_buckets
 
     def addrs(self) -> list[str]:

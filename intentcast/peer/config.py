@@ -15,6 +15,7 @@ from intentcast.protocol.stem import DEFAULT_STEM_PARAMS, StemParams
 from .followup import RATING_DELAY, FollowUpDelay
 from .limits import PeerLimitConfig
 from .stem import QUIET_PROBE_SECONDS
+from .topics import FOLLOWED_BUCKETS
 
 #: Where a node listens unless told otherwise: loopback, a port of the OS's choosing.
 LOOPBACK: Final = ("/ip4/127.0.0.1/tcp/0",)
@@ -94,6 +95,15 @@ class NodeConfig:
     #: docs/privacy.md section 10). Every customer of a network should use
     #: the same period: a node probing on its own would stand out.
     quiet_probe_seconds: float = QUIET_PROBE_SECONDS
+    #: How many of the :data:`~intentcast.peer.topics.BUCKETS` offer bucket
+    #: topics this node's customer follows (1 to 16). Each intent's keys are
+    #: drawn so that its offers arrive on one of them, so two intents of one
+    #: customer share a bucket more often than two strangers' do: with
+    #: ``BUCKETS / offer_buckets`` times the odds (8 at the default 2; 1, no
+    #: link, at 16). More buckets cost bandwidth: every offer in them
+    #: arrives (docs/privacy.md, section 11: 1.4 times the old node's bytes
+    #: at 2, 7.3 times at 16).
+    offer_buckets: int = FOLLOWED_BUCKETS
     #: Sync with a newly connected peer again this many seconds after the
     #: sync on connect: a peer that has just (re)started has nothing at
     #: first and catches up from its other peers meanwhile, by sync, which

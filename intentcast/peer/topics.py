@@ -13,6 +13,7 @@ else's, and its subscriptions never change with what it posts
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from typing import Any, Final
 
 from intentcast.protocol import Kind, Signed
@@ -25,7 +26,10 @@ PROFILES: Final = f"{PREFIX}/profiles"
 #: profiles, which only relays keep): a customer's node ranks offers with
 #: the ratings it holds, and following it says nothing about its owner.
 RATINGS: Final = f"{PREFIX}/ratings"
-#: How many offer bucket topics there are, and how many a customer follows.
+#: How many offer bucket topics there are, and how many a customer follows
+#: unless its owner chose otherwise (``NodeConfig.offer_buckets``: more
+#: buckets, fewer links between its intents, more bytes; docs/privacy.md,
+#: section 11).
 BUCKETS: Final = 16
 FOLLOWED_BUCKETS: Final = 2
 _BUCKET_PERSON: Final = b"ic1-offer-bucket"
@@ -56,16 +60,31 @@ def offers(intent_key: bytes) -> str:
     return offers_bucket(bucket(intent_key))
 
 
-def bucket_set(material: bytes) -> tuple[int, ...]:
-    """The :data:`FOLLOWED_BUCKETS` buckets a customer follows, sorted, drawn
-    from 32 bytes of key ``material`` (the node derives it from its seed,
-    so the set is chosen once and the same at every start): the buckets in
-    the order of BLAKE2b(material || k), the first few."""
+def bucket_set(material: bytes, count: int = FOLLOWED_BUCKETS) -> tuple[int, ...]:
+    """The ``count`` buckets a customer follows, sorted, drawn from 32 bytes
+    of key ``material`` (the node derives it from its seed, so the set is
+    chosen once and the same at every start): the buckets in the order of
+    BLAKE2b(material || k), the first ``count``. A larger count keeps the
+    smaller one's buckets (so raising it loses no offer to an open intent).
+    Raises :class:`ValueError` unless 1 <= ``count`` <= :data:`BUCKETS`."""
+    if not 1 <= count <= BUCKETS:
+        raise ValueError(f"a customer follows 1 to {BUCKETS} offer buckets, not {count}")
     order = sorted(
         range(BUCKETS),
         key=lambda k: hashlib.blake2b(material + bytes([k]), digest_size=16).digest(),
     )
-    return tuple(sorted(order[:FOLLOWED_BUCKETS]))
+    return tuple(sorted(order[:count]))
+
+
+def followed_buckets(own: Iterable[int], open_intent_keys: Iterable[bytes] = ()) -> tuple[int, ...]:
+    """The offer buckets a customer follows, sorted: its own set (its
+    :func:`bucket_set`), and the bucket of each of its intents still on the
+    market (``open_intent_keys``) that is not in it. With the set unchanged
+    every such bucket is already in it (each intent's keys were drawn to
+    fit it); after its owner lowered the count, the node keeps following a
+    dropped bucket until the intents in it are off the market, so none of
+    their offers is lost (new intents fit the new set only)."""
+    return tuple(sorted({*own, *(bucket(key) for key in open_intent_keys)}))
 
 
 ALL_INTENT_TOPICS: Final = tuple(intents(c) for c in CATEGORIES)

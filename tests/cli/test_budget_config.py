@@ -1,6 +1,7 @@
-"""``[store] budget`` in config.toml (docs/daemon.md): the defaults round-trip
-through ``init``'s file, a partial table keeps the other defaults, and a bad
-value stops the daemon with a ConfigError that names the field."""
+"""``[store] budget`` and ``[privacy] offer_buckets`` in config.toml
+(docs/daemon.md): the defaults round-trip through ``init``'s file, a
+partial table keeps the other defaults, and a bad value stops the daemon
+with a ConfigError that names the field."""
 
 from __future__ import annotations
 
@@ -48,3 +49,18 @@ def test_a_bad_budget_is_a_config_error_naming_the_field(
     with pytest.raises(ConfigError, match=r"config\.toml") as caught:
         settings_of(tmp_path, text)
     assert named in str(caught.value)
+
+
+def test_offer_buckets_default_to_two_round_trip_and_refuse_what_is_not_1_to_16(
+    tmp_path: Path,
+) -> None:
+    assert settings_of(tmp_path, render_config(Settings())).offer_buckets == 2
+    assert settings_of(tmp_path, "").offer_buckets == 2
+    assert settings_of(tmp_path, render_config(Settings(offer_buckets=16))).offer_buckets == 16
+    assert settings_of(tmp_path, "[privacy]\noffer_buckets = 5\n").offer_buckets == 5
+    for bad in ("0", "17", "-2", '"all"', "true", "2.0"):
+        with pytest.raises(ConfigError, match=r"privacy\.offer_buckets must be a whole number"):
+            settings_of(tmp_path, f"[privacy]\noffer_buckets = {bad}\n")
+    unknown = r"unknown key buckets in \[privacy\]; its keys are offer_buckets"
+    with pytest.raises(ConfigError, match=unknown):
+        settings_of(tmp_path, "[privacy]\nbuckets = 2\n")

@@ -222,6 +222,16 @@ def test_init_refuses_what_node_run_would(
     assert not (home / "config.toml").exists()
 
 
+def test_init_writes_the_offer_buckets_the_node_then_follows(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    for value, named in (("0", "0 is not in the range 1<=x<=16"), ("all", "'all' is not")):
+        result = cli("init", "--home", home, "--offer-buckets", value)
+        assert result.exit_code == 2 and named in result.stderr, result.stderr
+        assert not (home / "config.toml").exists()
+    ok("init", "--home", home, "--offer-buckets", "16")
+    assert load_settings(Home(home)).offer_buckets == 16
+
+
 def test_init_refuses_an_invalid_catalog(tmp_path: Path) -> None:
     bad = tmp_path / "bad.toml"
     bad.write_text('[shop]\nname = "x"\n[[item]]\nsku = "a"\n')

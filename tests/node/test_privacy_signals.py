@@ -11,12 +11,13 @@ import os
 import random
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import trio
 
-from intentcast.node import Node
+from intentcast.node import Node, open_node
 from intentcast.node.p2p import P2P, open_p2p
 from intentcast.node.stem import PROTOCOL as STEM
 from intentcast.node.sync import PROTOCOL as SYNC
@@ -36,6 +37,7 @@ from intentcast.protocol import (
     validate,
 )
 from intentcast.protocol.stem import StemParams
+from intentcast.store import Store
 
 from .harness import LOW_WORK, PHONE_TERMS, customer_and_kiez, market, run, wait_for
 
@@ -109,6 +111,46 @@ def test_a_customers_subscriptions_and_hello_do_not_change_when_it_posts(tmp_pat
                 assert customer.interests() == expected
 
     run(main)
+
+
+def test_a_customer_following_every_bucket_leaves_its_intents_nothing_to_be_linked_by(
+    tmp_path: Path,
+) -> None:
+    """``offer_buckets = 16`` (docs/privacy.md, section 11): the customer
+    follows every offer bucket, as a vendor does, and takes each intent's
+    keys from the next counter: none is passed over, so an intent's bucket
+    is its key's own, whoever wrote it. Restarted with one bucket, it still
+    follows the buckets of its intents on the market (their offers keep
+    arriving) and draws new intents into its one bucket only."""
+    seed = os.urandom(32)
+    store = Store.open(tmp_path / "customer.db")
+
+    async def main() -> None:
+        async with market(tmp_path) as m:
+            customer = await m.stack.enter_async_context(
+                open_node(store, customer_seed=seed, config=replace(m.config, offer_buckets=16))
+            )
+            offer_topics = [t for t in customer.p2p.topics if t in topics.ALL_OFFER_TOPICS]
+            assert offer_topics == sorted(topics.ALL_OFFER_TOPICS)
+            for _ in range(6):
+                await customer.post_intent(**TOY)
+            counters = [own.counter for own in store.intents.list()]
+            assert counters == list(range(counters[0], counters[0] + 6))
+        open_buckets = {topics.bucket(own.intent_key) for own in store.intents.list()}
+
+        async with market(tmp_path / "again") as m:
+            customer = await m.stack.enter_async_context(
+                open_node(store, customer_seed=seed, config=replace(m.config, offer_buckets=1))
+            )
+            assert len(customer.core.intent_buckets) == 1
+            assert set(customer.offer_buckets) == {*customer.core.intent_buckets, *open_buckets}
+            offer_topics = [t for t in customer.p2p.topics if t in topics.ALL_OFFER_TOPICS]
+            assert offer_topics == sorted(topics.offers_bucket(b) for b in customer.offer_buckets)
+            later = await customer.post_intent(**TOY)
+            assert customer.core.intent_buckets == (topics.bucket(later.signer),)
+
+    run(main)
+    store.close()
 
 
 def test_a_vendor_follows_every_offer_bucket_and_a_customer_two(tmp_path: Path) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from intentcast.peer import sync, topics
@@ -44,6 +46,31 @@ def test_a_bucket_set_is_fixed_by_its_material_and_spreads_over_the_buckets() ->
     assert all(0 <= b < topics.BUCKETS for s in sets for b in s)
     assert topics.bucket_set(bytes([5]) * 32) == sets[5]
     assert {b for s in sets for b in s} == set(range(topics.BUCKETS))
+
+
+def test_a_larger_bucket_set_keeps_the_smaller_ones_buckets_and_sixteen_is_all() -> None:
+    material = bytes([7]) * 32
+    sets = [topics.bucket_set(material, n) for n in range(1, topics.BUCKETS + 1)]
+    assert [len(s) for s in sets] == list(range(1, topics.BUCKETS + 1))
+    # Raising the count loses no bucket an open intent's offers come on.
+    assert all(set(small) < set(large) for small, large in itertools.pairwise(sets))
+    assert sets[-1] == tuple(range(topics.BUCKETS))
+    assert topics.bucket_set(material) == sets[topics.FOLLOWED_BUCKETS - 1]
+    for bad in (0, -1, topics.BUCKETS + 1):
+        with pytest.raises(ValueError, match="1 to 16 offer buckets"):
+            topics.bucket_set(material, bad)
+
+
+def test_a_customer_keeps_following_the_buckets_of_its_intents_on_the_market() -> None:
+    own = topics.bucket_set(bytes([3]) * 32, 1)
+    keys = [bytes([i]) * 32 for i in range(40)]
+    outside = next(k for k in keys if topics.bucket(k) not in own)
+    inside = next(k for k in keys if topics.bucket(k) in own)
+    assert topics.followed_buckets(own) == own
+    assert topics.followed_buckets(own, [inside]) == own
+    assert topics.followed_buckets(own, [outside, inside]) == tuple(
+        sorted({*own, topics.bucket(outside)})
+    )
 
 
 def test_a_sealed_offer_fits_only_its_intents_bucket_when_the_intent_is_known() -> None:
