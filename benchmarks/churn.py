@@ -7,8 +7,10 @@ intent reach every vendor that is up, and how fast?
 each, on 127.0.0.1: a third vendors (the Kiez Phones catalog: every intent
 posted is in their category), a third customers, the rest relays. Every
 node has a fixed port and peer key, and lists its neighbours in a ring plus
-``--chords`` random links (``network.topology``) as bootstrap peers, so a
-restarted node redials them and they redial it. Proof of work is 4 bits
+``--chords`` random links (``network.topology``), and the vendors and
+relays also in a backbone of their own (:func:`carriers_linked`: customers
+carry no intents; a real node dials bootstrap relays), as bootstrap peers,
+so a restarted node redials them and they redial it. Proof of work is 4 bits
 (as in ``benchmarks network``). Stem routing is on, as the node ships it:
 the embargo timer is the protocol's (10 s plus an exponential draw of mean
 20 s); ``--embargo-base`` and ``--embargo-extra`` try a shorter one (the
@@ -74,6 +76,31 @@ ROLES: Final = ("vendor", "customer", "relay")
 #: Patience for a child's start or answer (a loaded 2-core machine starts a
 #: dozen Python processes slowly); it only keeps a broken run from hanging.
 PATIENCE: Final = 180.0
+
+
+def carriers_linked(
+    edges: list[tuple[int, int]], roles: dict[int, str], reach: int = 2
+) -> list[tuple[int, int]]:
+    """``edges`` and a backbone over the vendors and relays: each linked to
+    the next ``reach`` and the previous ``reach`` of them, around a ring
+    (``--backbone``; at 2, four carrier neighbours, so no three carriers
+    down cut it: a round of 12 nodes kills at most three, since a vendor
+    and a customer are among its four; 0: none). A customer
+    carries no intents (it follows no intents topic: docs/privacy.md,
+    section 10), so intents spread only over links between vendors and
+    relays; on the ring of all nodes those fall apart when a round kills
+    carriers, and an intent fluffed in one part waits for sync to reach the
+    others (docs/benchmarks.md, churn). A real node dials bootstrap relays,
+    which dial each other: this is that backbone."""
+    carriers = sorted(i for i, role in roles.items() if role != "customer")
+    n = len(carriers)
+    backbone = {
+        (min(x, y), max(x, y))
+        for k, x in enumerate(carriers)
+        for y in (carriers[(k + step) % n] for step in range(1, reach + 1))
+        if x != y
+    }
+    return sorted(set(edges) | backbone)
 
 
 class ChurnFailed(Exception):
@@ -180,7 +207,7 @@ class Churn:
             key = create_new_key_pair(derived(seed, b"peer"))
             peer = ID.from_pubkey(key.public_key).to_base58()
             members.append(Member(i, by_index[i], ports[i], seed, peer, self.tmp / f"node-{i}.db"))
-        for x, y in topology(n, a.chords, a.seed):
+        for x, y in carriers_linked(topology(n, a.chords, a.seed), by_index, a.backbone):
             members[x].bootstrap.append(members[y].addr)
             members[y].bootstrap.append(members[x].addr)
         return members
@@ -448,6 +475,7 @@ class Churn:
             "relays": len(self.of("relay")),
             "rounds": a.rounds,
             "killed_per_round": max(1, len(self.members) // 3),
+            "backbone": a.backbone,
             "embargo": describe_embargo(embargo(a)),
             "intents": len(intents),
             "pairs": len(intents) * len(vendors),
@@ -504,6 +532,14 @@ def options(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--down", type=float, default=3.0, help="seconds the killed stay dead")
     parser.add_argument("--interval", type=float, default=2.0, help="seconds between posts, each")
     parser.add_argument("--chords", type=int, default=1, help="random links per node")
+    parser.add_argument(
+        "--backbone",
+        type=int,
+        default=2,
+        choices=(0, 1, 2, 3),
+        help="links from each vendor or relay to the next this many of them (default 2; "
+        "0: only the ring and chords, which kills can cut apart for intents)",
+    )
     parser.add_argument("--settle", type=float, default=3.0, help="seconds after connecting")
     parser.add_argument("--drain", type=float, default=120.0, help="max seconds for stragglers")
     parser.add_argument(
