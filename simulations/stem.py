@@ -6,9 +6,10 @@ index), the state machine ``intentcast/node/stem.py`` drives over
 py-libp2p streams and trio timers. This module feeds it the same events
 (an own message, a relayed one, a send done, a timer fired, a message
 back by gossip or sync, a connection opened or closed) and carries out
-its commands (:class:`~intentcast.peer.stem.Send`,
-:class:`~intentcast.peer.stem.Publish`, :class:`~intentcast.peer.stem.Wait`)
-on the virtual network and clock, as the node's driver does:
+its commands (:class:`~intentcast.peer.stem_commands.Send`,
+:class:`~intentcast.peer.stem_commands.Publish`,
+:class:`~intentcast.peer.stem_commands.Wait`) on the virtual network
+and clock, as the node's driver does:
 
 - ``Send``: the message goes to the peer over a stem stream (below); the
   node is told it was sent (``sent``; the peer is connected, so a send
@@ -56,7 +57,8 @@ per successor slot, else from all its peers, as the node does
 whom each node first got it over a stem: with the network's
 ``first_from`` it is what a spy sees. :attr:`StemRouting.hops_of` and
 :attr:`StemRouting.ends` record, per message, its stem hops and where and
-why its stem ended (``fluffs`` sums the reasons, :data:`intentcast.peer.stem.ENDS`).
+why its stem ended (``fluffs`` sums the reasons,
+:data:`intentcast.peer.stem_commands.ENDS`).
 
 Randomness (roles, successors, epoch phases, embargo draws) comes from the
 network's generator, or from ``rng`` if given: then the same network can
@@ -73,20 +75,15 @@ from collections.abc import Collection, Sequence
 from typing import Final, Literal
 
 from intentcast.peer.stem import (
-    ENDS,
     KEEPER_PERIOD,
     QUIET_PROBE_SECONDS,
     QUIET_PROBE_WINDOW,
     SENDER_IDLE,
-    Command,
-    End,
-    Publish,
-    Send,
     StemNode,
-    Timer,
     judge_relayed,
     relay_strike,
 )
+from intentcast.peer.stem_commands import ENDS, Command, End, Publish, Send, Timer
 from intentcast.protocol import Action
 from intentcast.protocol.stem import StemParams, StemRouter, stems
 

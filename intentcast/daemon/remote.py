@@ -55,7 +55,8 @@ NO_ANSWER: Final = "The vendor did not answer in time; please try another offer.
 
 class RemoteVendorError(Exception):
     """A request of the attached bot the daemon refuses; ``code`` names why,
-    ``status`` is the API's HTTP status for it."""
+    ``status`` is the HTTP status the API answers it with (in the API's one
+    error shape: ``daemon/api/app.py``)."""
 
     status = 400
     code = "refused"

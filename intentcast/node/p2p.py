@@ -1,21 +1,13 @@
-"""All py-libp2p configuration lives here, and every trap of the library
-(``LIBP2P-NOTES.md``) is handled in one place.
+"""All py-libp2p configuration lives here (the parts built in :mod:`.host`),
+and every trap of the library (``LIBP2P-NOTES.md``) is handled in one place.
 
-- Security: Noise only. py-libp2p accepts plaintext and secio by default;
-  with only Noise offered, a plaintext dialer fails the handshake.
-- Muxer: yamux; one connection per peer (``connect()`` otherwise waits a
-  fixed 250 ms); its reader never blocks on a write.
+- The host (Noise only, yamux, one connection per peer), the gossipsub
+  v1.1 router and the pubsub are built in :mod:`.host`, each setting
+  with its reason.
 - Every repair of py-libp2p's own code (subclasses installed where the
   library looks its classes up, guards around its handlers) is in
   :mod:`intentcast.node.repairs`, each naming the upstream behaviour;
   inbound connection slots are released when a connection closes.
-- Gossipsub v1.1 with a 1 s heartbeat (the default 120 s never forms a mesh
-  in time), adaptive gossip off (it raised the heartbeat to 60 s), the
-  library's per-topic spam cap off (it silently dropped our own publishes;
-  :mod:`intentcast.peer.limits` replaces it). v1.1 rather than v1.2: v1.2's
-  IDONTWANT on every message cost ~1.3 ms of CPU per message per hop
-  against ~0.6 ms (measured in the notes); our messages are small, so what
-  IDONTWANT saves in bandwidth is less than it costs.
 - No author identity: ``strict_signing=False`` and every message published
   by hand with an empty ``from_id`` and a random ``seqno``, so no receiver
   learns which peer first published it. Our own signatures (protocol core)
@@ -52,19 +44,12 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from typing import TYPE_CHECKING, Any, Final
 
 import trio
-from libp2p import new_host
-from libp2p.abc import IHost, INetStream, ISubscriptionAPI
-from libp2p.crypto.ed25519 import create_new_key_pair
-from libp2p.crypto.x25519 import create_new_key_pair as create_x25519_key_pair
+from libp2p.abc import INetStream, ISubscriptionAPI
 from libp2p.custom_types import TProtocol
-from libp2p.network.config import HIGH_WATERMARK, MAX_CONNECTIONS, ConnectionConfig
+from libp2p.network.config import MAX_CONNECTIONS
 from libp2p.peer.id import ID
 from libp2p.peer.peerinfo import info_from_p2p_addr
-from libp2p.pubsub.gossipsub import PROTOCOL_ID_V11
 from libp2p.pubsub.pb import rpc_pb2
-from libp2p.pubsub.pubsub import Pubsub
-from libp2p.security.noise.transport import PROTOCOL_ID as NOISE_PROTOCOL_ID
-from libp2p.security.noise.transport import Transport as NoiseTransport
 from libp2p.tools.anyio_service import background_trio_service
 from multiaddr import Multiaddr
 
@@ -73,9 +58,10 @@ from intentcast.peer.limits import PeerLimitConfig, PeerLimits
 
 from .errors import MessageTooLarge, NetworkError, PublishBacklogFull
 from .guard import ConnectionWatcher, PeerGuard
+from .host import WatchedPubsub, new_host, new_router
 from .logs import LIBRARY_EVENTS, RemoteLog, route_libp2p_logging
 from .outbox import Outbox
-from .repairs import IntentcastGossipSub, content_id, guarded_pubsub_stream, install
+from .repairs import content_id, guarded_pubsub_stream, install
 
 if TYPE_CHECKING:
     # trio.TaskStatus at run time; libp2p's pin brings trio-typing, whose
@@ -90,85 +76,6 @@ log = logging.getLogger(__name__)
 InboundHandler = Callable[[str, bytes, str], bool]
 
 install()
-
-
-def _new_host(peer_key_seed: bytes | None, *, mdns: bool, max_connections: int) -> IHost:
-    """A host that speaks Noise and yamux only."""
-    key_pair = create_new_key_pair(peer_key_seed if peer_key_seed is not None else os.urandom(32))
-    noise = NoiseTransport(
-        libp2p_keypair=key_pair,
-        noise_privkey=create_x25519_key_pair().private_key,
-        early_data=None,
-    )
-    return new_host(
-        key_pair=key_pair,
-        sec_opt={NOISE_PROTOCOL_ID: noise},
-        muxer_preference="YAMUX",
-        # mDNS finds peers on the LAN; off by default (it multicasts
-        # beyond loopback, so never in tests).
-        enable_mDNS=mdns,
-        # One connection per peer; no auto-dialing of every peer in the
-        # peerstore to reach 50 connections (the library default): the
-        # node dials its bootstrap peers itself, with backoff.
-        # At most ``max_connections`` live connections, inbound and
-        # outbound together (checked when a connection registers); an
-        # inbound one also holds a slot of the swarm's inbound limiter,
-        # of the same size, until it closes (InboundSlotSwarm).
-        connection_config=ConnectionConfig(
-            max_connections_per_peer=1,
-            min_connections=0,
-            low_watermark=0,
-            max_connections=max_connections,
-            high_watermark=min(HIGH_WATERMARK, max_connections),
-        ),
-    )
-
-
-def _new_router(g: GossipConfig) -> IntentcastGossipSub:
-    return IntentcastGossipSub(
-        [PROTOCOL_ID_V11],
-        degree=g.degree,
-        degree_low=g.degree_low,
-        degree_high=g.degree_high,
-        heartbeat_interval=g.heartbeat_seconds,
-        gossip_window=g.gossip_window,
-        gossip_history=g.gossip_history,
-        adaptive_gossip_enabled=False,
-        spam_protection_enabled=False,
-    )
-
-
-class WatchedPubsub(Pubsub):
-    """The library's pubsub, counting the RPCs it is writing to peers, so
-    the node can tell when its forwards are out (:meth:`P2P.forwards_written`).
-
-    ``Pubsub.handle_sending_messages`` (one task per peer) pops what
-    ``GossipSub.send_rpc`` queued and writes it with :meth:`write_msg`; an
-    RPC is on its way while it sits in ``peer_queues`` or in that write."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.writing = 0
-        self._written = trio.Event()
-
-    def forwarding(self) -> bool:
-        """Whether an RPC is queued for a peer or being written now."""
-        return self.writing > 0 or any(len(q) for q in self.peer_queues.values())
-
-    async def all_written(self) -> None:
-        """Return once nothing is queued or being written."""
-        while self.forwarding():
-            await self._written.wait()
-
-    async def write_msg(self, stream: INetStream, rpc_msg: rpc_pb2.RPC) -> bool:
-        self.writing += 1
-        try:
-            return await super().write_msg(stream, rpc_msg)
-        finally:
-            self.writing -= 1
-            if not self.forwarding():
-                self._written.set()
-                self._written = trio.Event()
 
 
 class P2P:
@@ -190,8 +97,8 @@ class P2P:
     ) -> None:
         self.gossip = gossip or GossipConfig()
         self._on_message = on_message
-        self.host = _new_host(peer_key_seed, mdns=mdns, max_connections=max_connections)
-        self.router = _new_router(self.gossip)
+        self.host = new_host(peer_key_seed, mdns=mdns, max_connections=max_connections)
+        self.router = new_router(self.gossip)
         self.pubsub = WatchedPubsub(
             self.host,
             self.router,

@@ -7,11 +7,12 @@ from __future__ import annotations
 import logging
 import random
 import time
-from collections.abc import Sequence
-from contextlib import suppress
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager, suppress
 from typing import Any
 
 import trio
+from libp2p.abc import INetStream
 
 from intentcast.peer import sync as policy
 from intentcast.peer.backoff import Backoff
@@ -146,13 +147,25 @@ class Peering(Part):
         finally:
             self._serving.discard(peer)
 
-    async def sync_with(self, peer: str) -> tuple[int, int]:
-        """Pull what ``peer`` has that this node lacks; returns (received, accepted)."""
+    @asynccontextmanager
+    async def _session(self, peer: str) -> AsyncIterator[INetStream | None]:
+        """A sync stream to ``peer``, this node the requester (a sync or a
+        probe); None while a session with ``peer`` is under way (one per
+        peer at a time). Raises :class:`NetworkError` if it cannot open."""
         if peer in self._syncing:
-            return (0, 0)
+            yield None
+            return
         self._syncing.add(peer)
         try:
-            stream = await self.p2p.new_stream(peer, sync_protocol.PROTOCOL)
+            yield await self.p2p.new_stream(peer, sync_protocol.PROTOCOL)
+        finally:
+            self._syncing.discard(peer)
+
+    async def sync_with(self, peer: str) -> tuple[int, int]:
+        """Pull what ``peer`` has that this node lacks; returns (received, accepted)."""
+        async with self._session(peer) as stream:
+            if stream is None:
+                return (0, 0)
             try:
                 result = await sync_protocol.request(
                     stream,
@@ -186,8 +199,6 @@ class Peering(Part):
                 log.debug("sync with %s ended early: %s", peer, exc)
                 await _reset(stream)
                 return (0, 0)
-        finally:
-            self._syncing.discard(peer)
 
     async def probe_recent(self, peer: str) -> set[bytes]:
         """Ask ``peer`` for the ids of the intents-topic messages (intents,
@@ -196,11 +207,9 @@ class Peering(Part):
         only, nothing is fetched (a sync hello with ``recent``,
         docs/wire.md section 4). An empty set if the peer is busy, gone, or
         breaks the protocol (then it is penalised, as in any sync)."""
-        if peer in self._syncing:
-            return set()  # one session per peer at a time
-        self._syncing.add(peer)
-        try:
-            stream = await self.p2p.new_stream(peer, sync_protocol.PROTOCOL)
+        async with self._session(peer) as stream:
+            if stream is None:
+                return set()
             try:
                 found = await sync_protocol.probe(
                     stream,
@@ -219,8 +228,6 @@ class Peering(Part):
                 log.debug("probe of %s ended early: %s", peer, exc)
             await _reset(stream)
             return set()
-        finally:
-            self._syncing.discard(peer)
 
     async def _prober(self) -> None:
         """A quiet customer's watch (docs/privacy.md section 10): every

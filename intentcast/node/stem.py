@@ -39,19 +39,14 @@ import trio
 
 from intentcast.peer.followup import follow_up_delay
 from intentcast.peer.stem import (
-    ENDS,
     KEEPER_PERIOD,
     SENDER_IDLE,
-    Command,
-    Publish,
-    Send,
     StemLimits,
     StemNode,
-    Timer,
-    Wait,
     judge_relayed,
     relay_strike,
 )
+from intentcast.peer.stem_commands import ENDS, Command, Publish, Send, Timer, Wait
 from intentcast.protocol import (
     ON_MARKET,
     Action,
@@ -74,7 +69,7 @@ log = logging.getLogger(__name__)
 #: back those the network has by then, and they are not sent again.
 RESEND_GRACE: Final = 3.0
 #: Why a node ended a stem by publishing the message itself
-#: (:class:`intentcast.peer.stem.End`).
+#: (:class:`intentcast.peer.stem_commands.End`).
 STEM_ENDS: Final = ENDS
 
 

@@ -9,7 +9,8 @@ the same way, by construction. The routing policy itself (roles,
 successors, per-inbound-edge forwarding, embargo draws) is Dandelion++'s,
 in :class:`intentcast.protocol.stem.StemRouter`.
 
-Events (methods) and the commands they return:
+Events (methods) and the commands they return (the commands, and why a
+stem ends, are :mod:`intentcast.peer.stem_commands`):
 
 - :meth:`StemNode.own`: the node wrote a message. It goes to the node's own
   successor (:class:`Send`); a node with no peer holds it until it has one
@@ -46,41 +47,18 @@ node, an int in the simulator); message ids are bytes.
 
 from __future__ import annotations
 
-import enum
 from collections import OrderedDict
-from collections.abc import Hashable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Final, Generic, TypeAlias, TypeVar
+from typing import Any, Final, Generic
 
 from intentcast.protocol import Action
 from intentcast.protocol.stem import Fluff, Rng, StemParams, StemRouter, stems
 from intentcast.protocol.validation import Verdict as Validation
 
 from .inbound import Verdict
+from .stem_commands import Command, End, PeerT, Publish, Send, Timer, Wait
 from .topics import fits_topic
-
-PeerT = TypeVar("PeerT", bound=Hashable)
-
-
-class End(enum.StrEnum):
-    """Why a node ended a stem by publishing the message itself."""
-
-    #: It is a diffuser this epoch.
-    DIFFUSER = "diffuser"
-    #: The stem came back to a node that had the message.
-    LOOP = "loop"
-    #: Its embargo timer fired: the message did not come back by gossip in
-    #: time (a successor kept it, or left with it and no peer-left came).
-    EMBARGO = "embargo"
-    #: No successor would take it.
-    NO_SUCCESSOR = "no-successor"
-    #: The node already held as many stem messages as it may.
-    FULL = "full"
-
-
-#: Every reason, in the order reports list them.
-ENDS: Final = tuple(e.value for e in End)
-
 
 #: The verdict on a stem message of a kind that never takes a stem, or on
 #: a topic its kind (or a sealed offer's bucket) does not travel on.
@@ -111,43 +89,6 @@ def relay_strike(verdict: Verdict) -> str:
     if verdict.reason == WRONG_STEM_TOPIC:
         return "stem: wrong kind or topic"
     return f"stem: {verdict.reason.removeprefix('reject:')}"
-
-
-class Timer(enum.StrEnum):
-    #: Publish the message if it has not come back by then.
-    EMBARGO = "embargo"
-    #: Forget a relayed message this node cannot see come back.
-    RELEASE = "release"
-
-
-@dataclass(frozen=True, slots=True)
-class Send(Generic[PeerT]):
-    """Hand message ``mid`` to ``peer`` over the stem; then call
-    :meth:`StemNode.sent` or :meth:`StemNode.send_failed`."""
-
-    mid: bytes
-    peer: PeerT
-
-
-@dataclass(frozen=True, slots=True)
-class Publish:
-    """The stem ends at this node: publish ``mid`` by gossip (a relayed
-    message is taken in as if it came by gossip first)."""
-
-    mid: bytes
-    reason: End
-
-
-@dataclass(frozen=True, slots=True)
-class Wait:
-    """Call :meth:`StemNode.timer_fired` for ``mid`` after ``seconds``."""
-
-    mid: bytes
-    seconds: float
-    timer: Timer
-
-
-Command: TypeAlias = Send[PeerT] | Publish | Wait
 
 
 @dataclass(slots=True, eq=False)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any, Final
 
 from intentcast.protocol import (
@@ -75,6 +76,80 @@ _EXTEND_TOMBSTONE: Final = "UPDATE tombstones SET expires = max(expires, ?) WHER
 _RATING_KINDS: Final = frozenset({Kind.RATING, Kind.RATING_REPLY})
 
 
+def _unseen(conn: Any, messages: Sequence[Signed[Any]]) -> list[tuple[int, Signed[Any]]]:
+    """The messages of a batch never seen before (nor earlier in the batch),
+    each with its index in the batch."""
+    seen = _existing(conn, "SELECT id FROM seen WHERE id IN ({})", [m.id for m in messages])
+    fresh: list[tuple[int, Signed[Any]]] = []
+    for index, m in enumerate(messages):
+        if m.id not in seen:
+            seen.add(m.id)
+            fresh.append((index, m))
+    return fresh
+
+
+def _tombstoned(conn: Any, fresh: Sequence[tuple[int, Signed[Any]]]) -> set[bytes]:
+    """The keys of the batch's intents whose author withdrew them."""
+    intent_keys = [m.signer for _, m in fresh if m.kind is Kind.INTENT]
+    if not intent_keys:
+        return set()
+    return _existing(
+        conn, "SELECT intent_key FROM tombstones WHERE intent_key IN ({})", intent_keys
+    )
+
+
+@dataclass(slots=True)
+class _Rows:
+    """What one batch writes, table by table."""
+
+    intents: list[tuple[Any, ...]] = field(default_factory=list)
+    offers: list[tuple[Any, ...]] = field(default_factory=list)
+    deals: list[tuple[Any, ...]] = field(default_factory=list)
+    profiles: list[tuple[Any, ...]] = field(default_factory=list)
+    #: (expires, intent key) of intents refused for a tombstone.
+    refused: list[tuple[Any, ...]] = field(default_factory=list)
+    rated: list[Signed[Any]] = field(default_factory=list)
+
+    def add(self, m: Signed[Any], dead: set[bytes]) -> Ingest:
+        """Sort one unseen message into its table's rows (``dead``: the
+        keys of withdrawn intents); what happens to it."""
+        kind = m.kind
+        msg = m.message
+        if kind is Kind.INTENT:
+            if m.signer in dead:
+                self.refused.append((msg.expires, m.signer))
+                return Ingest.WITHDRAWN
+            self.intents.append(
+                (m.id, m.signer, msg.revision, msg.category[0], msg.expires, m.raw, msg.created)
+            )
+        elif kind is Kind.SEALED_OFFER:
+            self.offers.append((m.id, msg.intent_id, msg.expires, m.raw))
+        elif kind is Kind.SEALED_DEAL:
+            self.deals.append((m.id, msg.to, msg.expires, m.raw))
+        elif kind is Kind.VENDOR_PROFILE:
+            self.profiles.append((m.signer, m.id, msg.created, msg.expires, m.raw))
+        elif kind in _RATING_KINDS:
+            self.rated.append(m)
+        return Ingest.NEW
+
+    def write(self, conn: Any, fresh: Sequence[tuple[int, Signed[Any]]]) -> None:
+        """Write the rows, and every message of ``fresh`` as seen."""
+        conn.executemany(_INSERT_SEEN, [(m.id, m.kind.value, m.message.expires) for _, m in fresh])
+        if self.refused:
+            # Keep the tombstone while any revision it refused is live, so
+            # another revision of a withdrawn intent cannot come back.
+            conn.executemany(_EXTEND_TOMBSTONE, self.refused)
+        for sql, rows in (
+            (_INSERT_INTENT, self.intents),
+            (_INSERT_OFFER, self.offers),
+            (_INSERT_DEAL, self.deals),
+            (_UPSERT_PROFILE, self.profiles),
+        ):
+            if rows:
+                conn.executemany(sql, rows)
+        ingest_rows(conn, self.rated)
+
+
 class GossipCache(SyncInventory):
     """Other nodes' gossip, kept until it expires, and what sync hands out
     of it (:class:`~.inventory.SyncInventory`). Obtain it as
@@ -106,70 +181,17 @@ class GossipCache(SyncInventory):
                 raise ValueError(f"{m.kind} is not a gossip kind the cache keeps")
         results: list[Ingest] = [Ingest.DUPLICATE] * len(messages)
         with self._c.write(flush=flush) as conn:
-            seen = _existing(conn, "SELECT id FROM seen WHERE id IN ({})", [m.id for m in messages])
-            fresh: list[tuple[int, Signed[Any]]] = []
-            for index, m in enumerate(messages):
-                if m.id not in seen:
-                    seen.add(m.id)
-                    fresh.append((index, m))
+            fresh = _unseen(conn, messages)
             if not fresh:
                 return results
             withdraws = [m for _, m in fresh if m.kind is Kind.WITHDRAW]
             if withdraws:
                 self._withdraw(conn, withdraws)
-            intent_keys = [m.signer for _, m in fresh if m.kind is Kind.INTENT]
-            dead = (
-                _existing(
-                    conn, "SELECT intent_key FROM tombstones WHERE intent_key IN ({})", intent_keys
-                )
-                if intent_keys
-                else set()
-            )
-            intents, offers, deals, profiles, refused, rated = [], [], [], [], [], []
+            dead = _tombstoned(conn, fresh)
+            rows = _Rows()
             for index, m in fresh:
-                kind = m.kind
-                msg = m.message
-                if kind is Kind.INTENT:
-                    if m.signer in dead:
-                        results[index] = Ingest.WITHDRAWN
-                        refused.append((msg.expires, m.signer))
-                        continue
-                    intents.append(
-                        (
-                            m.id,
-                            m.signer,
-                            msg.revision,
-                            msg.category[0],
-                            msg.expires,
-                            m.raw,
-                            msg.created,
-                        )
-                    )
-                elif kind is Kind.SEALED_OFFER:
-                    offers.append((m.id, msg.intent_id, msg.expires, m.raw))
-                elif kind is Kind.SEALED_DEAL:
-                    deals.append((m.id, msg.to, msg.expires, m.raw))
-                elif kind is Kind.VENDOR_PROFILE:
-                    profiles.append((m.signer, m.id, msg.created, msg.expires, m.raw))
-                elif kind in _RATING_KINDS:
-                    rated.append(m)
-                results[index] = Ingest.NEW
-            conn.executemany(
-                _INSERT_SEEN, [(m.id, m.kind.value, m.message.expires) for _, m in fresh]
-            )
-            if refused:
-                # Keep the tombstone while any revision it refused is live, so
-                # another revision of a withdrawn intent cannot come back.
-                conn.executemany(_EXTEND_TOMBSTONE, refused)
-            if intents:
-                conn.executemany(_INSERT_INTENT, intents)
-            if offers:
-                conn.executemany(_INSERT_OFFER, offers)
-            if deals:
-                conn.executemany(_INSERT_DEAL, deals)
-            if profiles:
-                conn.executemany(_UPSERT_PROFILE, profiles)
-            ingest_rows(conn, rated)
+                results[index] = rows.add(m, dead)
+            rows.write(conn, fresh)
             evicted = evict(conn, self.budget, {m.kind for _, m in fresh})
         for kind, n in evicted.items():
             self.evicted[kind] = self.evicted.get(kind, 0) + n

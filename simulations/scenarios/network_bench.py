@@ -56,7 +56,7 @@ from collections import Counter
 from dataclasses import replace
 from typing import Any, Final
 
-from intentcast.peer.stem import ENDS
+from intentcast.peer.stem_commands import ENDS
 from intentcast.protocol.stem import DEFAULT_STEM_PARAMS
 
 from ..builders import BULK_TOPIC
@@ -108,7 +108,8 @@ STEM_HOP_MS: Final = round(
 #: before; the link latency is fitted to gossip).
 LINK: Final = "link"
 PHASES: Final = ("raw", "fluff_only", "stem")
-#: Why a stem ended (the node's :class:`intentcast.peer.stem.End`), in report order.
+#: Why a stem ended (the node's :class:`intentcast.peer.stem_commands.End`),
+#: in report order.
 REASONS: Final = ENDS
 #: Node phases in one benchmark run (its default ``--rounds``), one stem
 #: draw each.

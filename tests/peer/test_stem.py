@@ -10,17 +10,12 @@ from intentcast.peer import topics
 from intentcast.peer.stem import (
     QUIET_PROBE_WINDOW,
     WRONG_STEM_TOPIC,
-    Command,
-    End,
-    Publish,
-    Send,
     StemLimits,
     StemNode,
-    Timer,
-    Wait,
     judge_relayed,
     relay_strike,
 )
+from intentcast.peer.stem_commands import Command, End, Publish, Send, Timer, Wait
 from intentcast.protocol import Action, validate
 from intentcast.protocol.stem import StemParams
 from tests.protocol.builders import (

@@ -25,6 +25,7 @@ from intentcast.protocol import (
 from intentcast.store import StoreError
 
 # The web app (daemon/web): its pages, its sign-in, and the endpoints it adds.
+from ..remote import RemoteVendorError
 from ..web import Access, SecurityHeaders, WebSessions, csrf_refused, web_access, web_routes
 from .context import ApiContext, Created, Handler
 from .endpoints import ENDPOINTS
@@ -157,6 +158,9 @@ def _endpoint(ctx: ApiContext, handler: Handler) -> Callable[[Request], Awaitabl
             return Response(status_code=499)
         except ApiError as exc:
             return error_response(exc.status, exc.code, exc.message)
+        except RemoteVendorError as exc:
+            # An attached bot's request the remote vendor refuses.
+            return error_response(exc.status, exc.code, str(exc))
         except InvalidMessage as exc:
             return error_response(400, "invalid", str(exc))
         except IllegalTransition as exc:

@@ -15,7 +15,7 @@ from intentcast.peer.vendor import Decision
 from intentcast.protocol import fields as f
 from intentcast.protocol.vocab import CATEGORIES
 
-from ..remote import RemoteVendor, RemoteVendorError
+from ..remote import RemoteVendor
 from .answers import Open
 from .bodies import validate
 from .context import ApiContext, Created
@@ -125,15 +125,6 @@ class NotAttachable(ApiError):
     code = "not-attachable"
 
 
-class Refused(ApiError):
-    """The remote vendor refused a bot's request."""
-
-    def __init__(self, exc: RemoteVendorError) -> None:
-        super().__init__(str(exc))
-        self.code = exc.code
-        self.status = exc.status
-
-
 def _remote(ctx: ApiContext) -> RemoteVendor:
     vendor = ctx.node.vendor
     if isinstance(vendor, RemoteVendor):
@@ -165,14 +156,11 @@ async def vendor_attach(request: Request, ctx: ApiContext) -> Created:
     data = await _body(request)
     validate(VendorAttach, data)
     remote = _remote(ctx)
-    try:
-        attached = remote.attach(
-            data.get("name"),
-            data.get("categories"),
-            data.get("handler_timeout", 10.0),
-        )
-    except RemoteVendorError as exc:
-        raise Refused(exc) from None
+    attached = remote.attach(
+        data.get("name"),
+        data.get("categories"),
+        data.get("handler_timeout", 10.0),
+    )
     await ctx.node.vendor_categories_changed()
     assert ctx.node.vendor_keys is not None
     return Created(
@@ -201,10 +189,7 @@ async def vendor_work(request: Request, ctx: ApiContext) -> dict[str, Any]:
         raise ApiError(
             f"timeout must be a number of seconds from 0 to {MAX_WORK_POLL:.0f}"
         ) from None
-    try:
-        items = await remote.take_work(session, timeout=max(0.0, timeout))
-    except RemoteVendorError as exc:
-        raise Refused(exc) from None
+    items = await remote.take_work(session, timeout=max(0.0, timeout))
     return {"work": items}
 
 
@@ -215,10 +200,7 @@ async def vendor_answer(request: Request, ctx: ApiContext) -> dict[str, Any]:
     data = await _body(request)
     validate(VendorAnswer, data)
     remote = _remote(ctx)
-    try:
-        remote.answer(_session(data, request), request.path_params["work"], data)
-    except RemoteVendorError as exc:
-        raise Refused(exc) from None
+    remote.answer(_session(data, request), request.path_params["work"], data)
     return {"ok": True}
 
 
@@ -227,10 +209,7 @@ async def vendor_detach(request: Request, ctx: ApiContext) -> dict[str, Any]:
     data = await _body(request)
     validate(VendorSession, data)
     remote = _remote(ctx)
-    try:
-        remote.detach(_session(data, request))
-    except RemoteVendorError as exc:
-        raise Refused(exc) from None
+    remote.detach(_session(data, request))
     return {"detached": True}
 
 
