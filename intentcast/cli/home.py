@@ -241,6 +241,8 @@ def _print_status(data: dict[str, Any]) -> None:
     deals = ", ".join(f"{n} {state}" for state, n in sorted(data["deals"].items()))
     click.echo(f"intents   {intents or 'none'}")
     click.echo(f"deals     {deals or 'none'}")
+    if data.get("offer_buckets") is not None:
+        click.echo(f"privacy   {offer_topics_line(len(data['offer_buckets']))}")
     v = data["vendor"]
     if v is not None and v["bot"] is not None and not v["bot"]["attached"]:
         click.echo(
@@ -260,6 +262,20 @@ def _print_status(data: dict[str, Any]) -> None:
             "(intentcast peers --connect ADDR)"
         )
     click.echo(f"home      {data['home']}")
+
+
+def offer_topics_line(followed: int) -> str:
+    """What following ``followed`` of the offer bucket topics means for the
+    customer's intents (docs/privacy.md, section 11)."""
+    from intentcast.peer.topics import BUCKETS  # noqa: PLC0415
+
+    if followed >= BUCKETS:
+        return f"follows all {BUCKETS} offer topics: no topic links your intents"
+    return (
+        f"follows {followed} of {BUCKETS} offer topics: two of your intents share one "
+        f"{BUCKETS / followed:.3g} times as often as two strangers' "
+        "(more: [privacy] offer_buckets in config.toml)"
+    )
 
 
 @click.command()

@@ -388,9 +388,14 @@ def test_status_and_peers(market: Market) -> None:
     assert status["vendor"] is None
     text = ok("status", "--home", market.customer).stdout
     assert market.customer_info.peer_id in text and "connected" in text
+    # The offer topics it follows, and what that means for its intents.
+    assert len(status["offer_buckets"]) == 2
+    assert all(0 <= b < 16 for b in status["offer_buckets"])
+    assert "follows 2 of 16 offer topics: two of your intents share one 8 times" in text
 
     vendor = ok_json("status", "--home", market.vendor)
     assert vendor["vendor"]["name"] == "Kiez Phones"
+    assert vendor["offer_buckets"] is None
     peers = ok_json("peers", "--home", market.customer)
     assert market.vendor_info.peer_id in {p["peer_id"] for p in peers["connected"]}
     assert market.vendor_info.peer_id in ok("peers", "--home", market.customer).stdout

@@ -219,6 +219,10 @@ class Status(Open):
     connected_peers: int
     intents: dict[str, int]
     deals: dict[str, int]
+    #: The offer bucket topics (of 16) the customer follows: the offers to
+    #: its intents arrive on them (``[privacy] offer_buckets``, docs/privacy.md
+    #: section 11); None without the customer role.
+    offer_buckets: list[int] | None = None
     vendor: VendorStatus | None
     events: int
     counters: dict[str, int]

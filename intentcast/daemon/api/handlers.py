@@ -113,6 +113,7 @@ async def status(request: Request, ctx: ApiContext) -> dict[str, Any]:
         "store_bytes": _store_bytes(store.path),
         "intents": {k.value: n for k, n in sorted(store.intents.state_counts().items())},
         "deals": {k.value: n for k, n in sorted(store.deals.state_counts().items())},
+        "offer_buckets": list(node.offer_buckets) if "customer" in ctx.settings.roles else None,
         "vendor": None
         if vendor is None
         else {

@@ -1073,7 +1073,9 @@ async function threadView(dealId) {
 async function privacyView() {
   let notice = null; // what the last change did, kept across live refreshes
   const render = async () => {
-    const [data, rels] = await Promise.all([api("GET", "/v1/deals"), api("GET", "/v1/relationships")]);
+    const [data, rels, status] = await Promise.all([
+      api("GET", "/v1/deals"), api("GET", "/v1/relationships"), api("GET", "/v1/status"),
+    ]);
     const byVendor = new Map();
     const vendor = (key, name) => {
       if (!byVendor.has(key)) byVendor.set(key, { name, deals: [], told: new Map(), rels: [] });
@@ -1145,6 +1147,7 @@ async function privacyView() {
     view(
       h("h1", { tabindex: "-1" }, "Who knows what about you"),
       h("p", { class: "muted" }, "Only the vendors you accepted learned anything, and only what you ticked for that deal. Every other vendor saw an anonymous intent."),
+      status.offer_buckets ? h("p", { id: "offer-topics", class: "hint" }, offerTopicsText(status.offer_buckets.length)) : null,
       notice,
       heldFields.size ? changeForm([...heldFields].sort(), (n) => { notice = n; render(); }) : null,
       cards.length ? h("div", { id: "who-knows" }, cards) : h("p", {}, "No vendor knows anything about you yet."),
@@ -1152,6 +1155,14 @@ async function privacyView() {
   };
   await render();
   live(render);
+}
+
+// What following ``n`` of the 16 offer topics means for your intents
+// (docs/privacy.md, section 11; the CLI's status says the same).
+function offerTopicsText(n) {
+  if (n >= 16) return "Offers to your intents come on all 16 offer topics: no topic links your intents to each other.";
+  return `Offers to your intents come on ${n} of 16 offer topics: two of your intents share one ${+(16 / n).toFixed(2)} times as often as two strangers' intents do. ` +
+    "To follow more (up to 16, at more bandwidth), set [privacy] offer_buckets in config.toml and restart the node.";
 }
 
 // "Change my details": one change, sent to every vendor that holds the field.
