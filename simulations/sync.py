@@ -17,7 +17,9 @@ What each side decides is the node's own code, :mod:`intentcast.peer.sync`,
 called as ``node/peering.py`` and ``node/sync.py`` call it: the responder
 offers what it holds with :func:`~intentcast.peer.sync.offer` (each
 message on the topic the requester gets it under: a withdrawal to any
-follower of an intent topic; never an own message still on its stem; at
+follower of an intent topic; only on topics the responder follows itself,
+:func:`~intentcast.peer.sync.served_topics`, so a quiet customer offers
+none of its own intents; never an own message still on its stem; at
 most ``max_inventory``), the requester asks with
 :func:`~intentcast.peer.sync.want` (what it lacks, at most ``max_wanted``
 a session) and the responder sends what
@@ -137,9 +139,15 @@ class Sync(NetworkBase):
             return  # a black hole never answers (the requester times out)
         now = self.loop.now
         on_stem = self.on_stem
+        # Only topics the responder follows itself: a quiet customer offers
+        # none of its own intents (docs/privacy.md, section 10).
         offer = policy.offer(
             self._held(s, now),
-            {self.topics[t] for t in self.subs[r]},
+            set(
+                policy.served_topics(
+                    (self.topics[t] for t in self.subs[r]), {self.topics[t] for t in self.subs[s]}
+                )
+            ),
             hidden=(lambda _: False) if on_stem is None else (lambda mid: on_stem(s, mid)),
             limits=self.params.node.sync,
         )
