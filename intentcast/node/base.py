@@ -132,11 +132,7 @@ class NodeCore:
         #: (:func:`~intentcast.peer.topics.followed_buckets`).
         self.offer_buckets: tuple[int, ...] = topics.followed_buckets(
             self.intent_buckets,
-            (
-                own.intent_key
-                for own in (store.intents.list(states=ON_MARKET) if customer_seed else ())
-                if own.intent.message.expires > clock()
-            ),
+            store.intents.keys_in(ON_MARKET, now=int(clock())) if customer_seed else (),
         )
         self._vendor_keys = vendor_keys
         self._vendor = vendor

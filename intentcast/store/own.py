@@ -23,7 +23,7 @@ from intentcast.protocol import (
     next_intent_state,
 )
 
-from .connection import Repository
+from .connection import Repository, marks
 from .errors import KeyNotReserved, RecordNotFound
 
 #: Counters :meth:`OwnIntents.reserve_keys` tries at most for keys that fit
@@ -191,6 +191,16 @@ class OwnIntents(Repository):
         """How many own intents are in each state (without decoding any)."""
         rows = self._c.rows("SELECT state, count(*) FROM own_intents GROUP BY state")
         return {IntentState(state): int(n) for state, n in rows}
+
+    def keys_in(self, states: frozenset[IntentState], *, now: int) -> list[bytes]:
+        """The intent keys of own intents in ``states`` that expire after
+        ``now``, oldest counter first (without decoding any)."""
+        rows = self._c.rows(
+            f"SELECT intent_key FROM own_intents WHERE state IN ({marks(states)}) AND expires > ? "
+            "ORDER BY counter",
+            (*sorted(s.value for s in states), now),
+        )
+        return [bytes(r[0]) for r in rows]
 
     def list(self, *, states: frozenset[IntentState] | None = None) -> list[OwnIntent]:
         """Own intents, oldest counter first, optionally only those in ``states``."""

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from intentcast.protocol import IntentKeys, derive_intent_keys
+from intentcast.protocol import ON_MARKET, IntentKeys, IntentState, derive_intent_keys
 from intentcast.store import KeyNotReserved, Store
 
 from . import store_samples as s
@@ -64,3 +64,21 @@ def test_keys_that_never_fit_are_refused_with_nothing_spent(store: Store) -> Non
     with pytest.raises(ValueError, match="no intent keys fit"):
         store.intents.reserve_keys(s.SEED, fits=lambda _: False)
     assert store.intents.next_counter() == 0
+
+
+def test_the_keys_of_intents_on_the_market_are_read_without_decoding_them(store: Store) -> None:
+    """What a customer keeps following offers for (its own intents still
+    open or amended, not expired), read from the index columns."""
+    for n in range(4):
+        store.intents.reserve_keys(s.SEED)
+        expires = s.T0 + 60 if n == 2 else s.T0 + s.DAY
+        store.intents.add(s.intent(n, expires=expires), counter=n)
+    store.intents.withdraw(s.withdraw(1))
+    on_market = store.intents.keys_in(ON_MARKET, now=s.T0 + 120)
+    assert on_market == [derive_intent_keys(s.SEED, n).intent_key for n in (0, 3)]
+    assert store.intents.keys_in(ON_MARKET, now=s.T0) == [
+        derive_intent_keys(s.SEED, n).intent_key for n in (0, 2, 3)
+    ]
+    assert store.intents.keys_in(frozenset({IntentState.WITHDRAWN}), now=s.T0) == [
+        derive_intent_keys(s.SEED, 1).intent_key
+    ]
