@@ -78,14 +78,23 @@ ROLES: Final = ("vendor", "customer", "relay")
 PATIENCE: Final = 180.0
 
 
+def uncut_backbone(nodes: int) -> int:
+    """The least ``--backbone`` that no round's kills cut apart: a round
+    kills a third of the nodes, a customer among them, so at most
+    ``nodes // 3 - 1`` vendors and relays; linking each to ``k`` on either
+    side around a ring leaves them connected with fewer than ``2 k`` down."""
+    return max(1, nodes // 3 - 1) // 2 + 1
+
+
 def carriers_linked(
     edges: list[tuple[int, int]], roles: dict[int, str], reach: int = 2
 ) -> list[tuple[int, int]]:
     """``edges`` and a backbone over the vendors and relays: each linked to
     the next ``reach`` and the previous ``reach`` of them, around a ring
-    (``--backbone``; at 2, four carrier neighbours, so no three carriers
-    down cut it: a round of 12 nodes kills at most three, since a vendor
-    and a customer are among its four; 0: none). A customer
+    (``--backbone``, by default :func:`uncut_backbone`: at 12 nodes 2, four
+    carrier neighbours, so no three carriers down cut it, and a round kills
+    at most three, since a vendor and a customer are among its four; 0:
+    none). A customer
     carries no intents (it follows no intents topic: docs/privacy.md,
     section 10), so intents spread only over links between vendors and
     relays; on the ring of all nodes those fall apart when a round kills
@@ -535,9 +544,10 @@ def options(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument(
         "--backbone",
         type=int,
-        default=2,
-        choices=(0, 1, 2, 3),
-        help="links from each vendor or relay to the next this many of them (default 2; "
+        default=None,
+        choices=range(6),
+        help="links from each vendor or relay to the next this many of them (default: "
+        "enough that no round's kills cut them apart, 2 at 12 nodes, 3 at 18; "
         "0: only the ring and chords, which kills can cut apart for intents)",
     )
     parser.add_argument("--settle", type=float, default=3.0, help="seconds after connecting")
@@ -560,6 +570,8 @@ def options(argv: Sequence[str]) -> argparse.Namespace:
         parser.error("--nodes must be at least 3, with a vendor and a customer")
     if args.vendors + args.customers > args.nodes:
         parser.error("more vendors and customers than nodes")
+    if args.backbone is None:
+        args.backbone = uncut_backbone(args.nodes)
     return args
 
 
