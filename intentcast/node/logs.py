@@ -125,9 +125,17 @@ LIBRARY_REMOTE: Final = (
     ("[ADDCONN_FAIL]", "libp2p-add-conn-failed"),
     ("[ADDCONN_DENY]", "libp2p-add-conn-denied"),
     ("Maximum connections limit", "libp2p-connection-limit"),
+    # The yamux reader of a connection the peer dropped or garbled
+    # (``stream_muxer/yamux/yamux.py``): seen when a Sybil leaves mid-stream.
+    ("Error in handle_incoming for peer", "libp2p-muxer-read-failed"),
+    ("Incomplete read for", "libp2p-muxer-incomplete-read"),
+    ("Received GO_AWAY for peer", "libp2p-muxer-go-away"),
+    ("Error closing secured_conn for peer", "libp2p-muxer-close-failed"),
+    ("Received an invalid-signed-record", "libp2p-invalid-signed-record"),
 )
 
-_PEER_ID: Final = re.compile(r"\b(?:12D3KooW|Qm)[1-9A-HJ-NP-Za-km-z]{40,50}\b")
+# No word boundary before "12D3KooW": yamux writes "for peer{peer_id}".
+_PEER_ID: Final = re.compile(r"(?:12D3KooW|\bQm)[1-9A-HJ-NP-Za-km-z]{40,50}\b")
 
 #: Remote events seen in py-libp2p's log (one accounting for the process:
 #: the library's loggers are shared by every host in it).
@@ -152,7 +160,7 @@ class _LibraryFilter(logging.Filter):
                 peer = found.group(0) if found else "(unknown peer)"
                 # One line, no traceback, at INFO: what a peer did to us,
                 # not an error of ours.
-                _demote(record, logging.INFO, message.splitlines()[0].rstrip(":"))
+                _demote(record, logging.INFO, message.splitlines()[0].rstrip().rstrip(":"))
                 now = time.monotonic()
                 full = LIBRARY_EVENTS.events.note(peer, reason, now)
                 LIBRARY_EVENTS.flush(now)

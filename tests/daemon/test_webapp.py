@@ -334,6 +334,15 @@ def test_post_see_offers_arrive_accept_and_the_deal_is_confirmed(
     assert "Flash Deals" in rejected and "cc:no-tracking" in rejected
     shot(browser, "webapp-offers.png")
     best = titles[0].split(": ")[0][3:]
+    # Accept clicked while a live redraw is fetching the offers (an offer
+    # or peer event came just before): the form it opened stays.
+    opened = browser.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "const redraw = state.refresh();"
+        "document.querySelector('#ranked .offer button.accept').click();"
+        "redraw.then(() => done(document.querySelectorAll('.accept-form').length));"
+    )
+    assert opened == 1
     click(browser, "#ranked .offer button.accept", "the first offer's accept button")
     # An open accept form stays put while events arrive.
     form = wait_for(browser, lambda d: d.find_elements(By.CSS_SELECTOR, ".accept-form"), "accept")

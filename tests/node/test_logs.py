@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import logging
+import time
 
 import pytest
 
@@ -76,3 +77,35 @@ def test_unknown_library_errors_stay_visible_with_their_traceback(
     records = [r for r in caplog.records if r.name == "libp2p.network.swarm"]
     assert len(records) == 30
     assert all(r.levelno == logging.ERROR and r.exc_info is not None for r in records)
+
+
+@pytest.mark.parametrize(
+    ("logger", "message", "shown"),
+    [
+        (
+            "libp2p.stream_muxer.yamux.yamux",
+            f"Error in handle_incoming for peer {PEER}: ClosedResourceError: ",
+            f"Error in handle_incoming for peer {PEER}: ClosedResourceError",
+        ),
+        (
+            "libp2p.stream_muxer.yamux.yamux",
+            f"Received GO_AWAY for peer{PEER}: Protocol error",
+            f"Received GO_AWAY for peer{PEER}: Protocol error",
+        ),
+    ],
+)
+def test_a_departing_peers_muxer_errors_become_one_counted_line(
+    caplog: pytest.LogCaptureFixture, logger: str, message: str, shown: str
+) -> None:
+    """What a Sybil that leaves mid-stream makes yamux log (seen in CI) is
+    the peer's doing: one INFO line per peer, not an ERROR per connection."""
+    route_libp2p_logging()
+    LIBRARY_EVENTS.events = RemoteEvents(RemoteLogConfig(interval=3_600))
+    with caplog.at_level(logging.INFO):
+        for _ in range(50):
+            logging.getLogger(logger).error(message)
+    records = [r for r in caplog.records if r.name == logger]
+    assert [(r.levelno, r.getMessage()) for r in records] == [(logging.INFO, shown)]
+    # Counted against the peer that caused them, in the summary that follows.
+    [line] = LIBRARY_EVENTS.events.summary(time.monotonic() + 3_601)
+    assert line.startswith(f"peer {PEER}: 50 events in ")

@@ -614,8 +614,10 @@ function acceptPanel(intent, r, onDone) {
 async function intentView(key) {
   let openAccept = null; // keep an open accept form across live refreshes
   const render = async () => {
-    if (openAccept && document.body.contains(openAccept)) return; // do not pull the form away mid-choice
+    const choosing = () => openAccept && document.body.contains(openAccept);
+    if (choosing()) return; // do not pull the form away mid-choice
     const data = await api("GET", `/v1/intents/${key}/offers`);
+    if (choosing()) return; // the owner opened it while the offers were being fetched
     const i = data.intent;
     const t = i.terms;
     const open = i.state === "open" || i.state === "amended"; // amended: open, a later revision
