@@ -521,6 +521,15 @@ def test_the_vendor_sees_its_catalog_and_offers(apps: DemoApps[Served], browser:
 
 
 def test_keyboard_and_phone_width(apps: DemoApps[Served], browser: WebDriver) -> None:
+    # An intent of its own to look at on a phone (this test may run alone).
+    draft = {
+        "category": "electronics/phones",
+        "title": "Pixel 8 for a phone-sized screen",
+        "terms": {"max_price": "500", "currency": "EUR", "region": "DE"},
+    }
+    token = {"Authorization": f"Bearer {apps.customer.token}"}
+    posted = httpx.post(f"{apps.customer.url}/v1/intents", json=draft, headers=token)
+    assert posted.status_code == 201, posted.text
     sign_in(browser, apps.customer.login_url())
     browser.get(f"{apps.customer.url}/app/#/intents")
     wait_for(browser, lambda d: d.find_elements(By.ID, "intents"), "the intents")
