@@ -20,6 +20,7 @@ from intentcast.peer.vendor import VendorHandler
 from intentcast.protocol import (
     Action,
     Intent,
+    Kind,
     NetworkParams,
     Signed,
     VendorKeys,
@@ -120,20 +121,39 @@ class NodeCore:
         #: The offer buckets this node's customer draws its intents' keys
         #: into: ``config.offer_buckets`` of them, drawn once from its seed
         #: (which its home keeps), so the same at every start.
+        #: A customer that takes its offers from a carrier's feed
+        #: (``config.offer_feed``; :mod:`.feed`) draws its keys in every
+        #: bucket and follows none.
+        self.feed_mode = (
+            config.offer_feed
+            and customer_seed is not None
+            and vendor_keys is None
+            and not config.relay
+        )
         self.intent_buckets: tuple[int, ...] = (
             ()
             if customer_seed is None
+            else tuple(range(topics.BUCKETS))
+            if self.feed_mode
             else topics.bucket_set(
                 derive(customer_seed, OFFER_BUCKETS_LABEL, 0), config.offer_buckets
             )
         )
         #: The offer buckets it follows: those, and any of its intents on the
         #: market in a bucket its owner has since dropped
-        #: (:func:`~intentcast.peer.topics.followed_buckets`).
-        self.offer_buckets: tuple[int, ...] = topics.followed_buckets(
-            self.intent_buckets,
-            store.intents.keys_in(ON_MARKET, now=int(clock())) if customer_seed else (),
+        #: (:func:`~intentcast.peer.topics.followed_buckets`); none in feed
+        #: mode (the feed brings every bucket's offers).
+        self.offer_buckets: tuple[int, ...] = (
+            ()
+            if self.feed_mode
+            else topics.followed_buckets(
+                self.intent_buckets,
+                store.intents.keys_in(ON_MARKET, now=int(clock())) if customer_seed else (),
+            )
         )
+        #: Called with every sealed offer this node accepts or publishes
+        #: (``(topic, envelope)``): the feeds it serves as a carrier.
+        self.offer_sink: Callable[[str, bytes], None] | None = None
         self._vendor_keys = vendor_keys
         self._vendor = vendor
         self._clock = clock
@@ -251,6 +271,8 @@ class NodeCore:
         if not forward:  # counted under its kind too, as every accepted message
             self._count(f"accept:{signed.kind.value}")
         self._trace("accepted", signed.id)
+        if signed.kind is Kind.SEALED_OFFER and self.offer_sink is not None:
+            self.offer_sink(topic, signed.raw)
         try:
             self._work_send.send_nowait(signed)
             self._queued.add(signed.id)
@@ -330,7 +352,15 @@ class NodeCore:
         a flush (own intents, offers made, deals), so a power cut loses at
         most this copy; the publish does not wait for an fsync."""
         self.store.gossip.ingest_many([signed], flush=False)
+        self.diffused_own(topic, signed)
         await self.p2p.publish(topic, signed.raw)
+
+    def diffused_own(self, topic: str, signed: Signed[Any]) -> None:
+        """An own message is out by gossip now (published here, or back from
+        down its stem): an own sealed offer goes to the feeds this node
+        serves, as an accepted one of others' does (:meth:`take_in`)."""
+        if signed.kind is Kind.SEALED_OFFER and self.offer_sink is not None:
+            self.offer_sink(topic, signed.raw)
 
 
 #: Most messages stored in one transaction by the worker.

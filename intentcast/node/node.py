@@ -25,6 +25,7 @@ from typing import Any
 import trio
 
 from intentcast.peer.config import NodeConfig
+from intentcast.peer.feed import serves_feed
 from intentcast.peer.vendor import Decision, VendorHandler
 from intentcast.protocol import (
     Kind,
@@ -37,6 +38,8 @@ from intentcast.store import Deal, Role, Store
 from . import sync as sync_protocol
 from .base import EventKind, NodeCore, NodeError, Part, Trace
 from .customer import CustomerRole
+from .feed import PROTOCOL as FEED_PROTOCOL
+from .feed import OfferFeed
 from .p2p import open_p2p
 from .peering import Peering
 from .ratings import RatingsPart
@@ -65,6 +68,9 @@ class Node(Part):
         super().__init__(core)
         self.stem = StemRouting(self.core)
         self.peering = Peering(self.core, self.stem)
+        #: Offer feeds: served by a node that follows every offer bucket,
+        #: taken by a customer in feed mode (``NodeConfig.offer_feed``).
+        self.feed = OfferFeed(self.core, self.stem, carrier=serves_feed(self.peering.interests()))
         self.customer = CustomerRole(self.core, self.stem)
         # The customer's API is the node's: post an intent, amend or
         # withdraw it, its offers ranked and explained, accept one.
@@ -282,11 +288,13 @@ async def open_node(
         p2p.peer_left_listeners.append(node.stem._stem_peer_left)
         p2p.set_stream_handler(sync_protocol.PROTOCOL, node.peering._serve_sync)
         p2p.set_stream_handler(STEM_PROTOCOL, node.stem._serve_stem)
+        p2p.set_stream_handler(FEED_PROTOCOL, node.feed.serve)
         nursery.start_soon(core.worker, node._handle)
         nursery.start_soon(node.peering._sync_new_peers)
         nursery.start_soon(node.peering._sweeper)
         nursery.start_soon(node.peering._prober)
         nursery.start_soon(node.stem._stem_keeper)
+        nursery.start_soon(node.feed.keep)
         nursery.start_soon(node.ratings.sender)
         nursery.start_soon(node.ratings.watcher)
         nursery.start_soon(node.relationships.keep_up)

@@ -383,6 +383,7 @@ class StemRouting(Part):
                 del self._stem_payloads[mid]
                 self._count("stem:own-fluffed")
                 self.store.gossip.ingest(payload.signed)
+                self.core.diffused_own(topic, payload.signed)
                 self._stem_done(mid)
                 return True
         held = self._stem_payloads.get(message_id(data)) if self._stem_payloads else None

@@ -12,6 +12,7 @@ from typing import Final
 from intentcast.protocol import DEFAULT_PARAMS, NetworkParams
 from intentcast.protocol.stem import DEFAULT_STEM_PARAMS, StemParams
 
+from .feed import FeedLimits
 from .followup import RATING_DELAY, FollowUpDelay
 from .limits import PeerLimitConfig
 from .stem import QUIET_PROBE_SECONDS
@@ -72,6 +73,7 @@ class NodeConfig:
     gossip: GossipConfig = field(default_factory=GossipConfig)
     limits: PeerLimitConfig = field(default_factory=PeerLimitConfig)
     sync: SyncLimits = field(default_factory=SyncLimits)
+    feed: FeedLimits = field(default_factory=FeedLimits)
     #: Offers kept per intent revision (the customer's side); past it, a new
     #: offer is kept only if it is cheaper than the dearest one kept.
     max_offers_per_intent: int = 50
@@ -104,6 +106,14 @@ class NodeConfig:
     #: arrives (docs/privacy.md, section 11: 1.4 times the old node's bytes
     #: at 2, 7.3 times at 16).
     offer_buckets: int = FOLLOWED_BUCKETS
+    #: Take every offer of the network from one carrier's feed
+    #: (:mod:`intentcast.peer.feed`) instead of following
+    #: ``offer_buckets``: the customer follows no offer topic and draws its
+    #: intents' keys freely, so no topic links two of its intents (1, no
+    #: link), for the offers' bytes once (docs/privacy.md, section 12).
+    #: Only a customer that neither sells nor relays uses it (those follow
+    #: every bucket anyway).
+    offer_feed: bool = False
     #: Sync with a newly connected peer again this many seconds after the
     #: sync on connect: a peer that has just (re)started has nothing at
     #: first and catches up from its other peers meanwhile, by sync, which

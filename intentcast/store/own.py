@@ -181,6 +181,12 @@ class OwnIntents(Repository):
         raw = self._c.value("SELECT raw FROM own_intent_revisions WHERE id = ?", (intent_id,))
         return None if raw is None else self._c.decode(raw, "own_intent_revisions")
 
+    def has_revision(self, intent_id: bytes) -> bool:
+        """Whether an own intent revision has this message id (an index
+        lookup, nothing decoded: a feed customer asks it of every offer)."""
+        found = self._c.value("SELECT 1 FROM own_intent_revisions WHERE id = ?", (intent_id,))
+        return found is not None
+
     def newest(self, limit: int) -> list[OwnIntent]:
         """The ``limit`` most recently posted own intents, newest first
         (decodes only those: a page of a long list)."""

@@ -1,0 +1,262 @@
+"""The offer feed's wire and tasks: ``/intentcast/feed/1.0.0``
+(docs/wire.md section 6; why, docs/privacy.md section 12).
+
+A customer in feed mode (``NodeConfig.offer_feed``) follows no offer
+bucket topic; it keeps one feed open to one *carrier* (a connected peer
+that follows every bucket) and takes every sealed offer from it. The
+decisions (which carrier, what is kept for catch-up, the limits) are the
+pure :mod:`intentcast.peer.feed`'s; this module reads and writes the
+streams.
+
+- **Carrier** (:meth:`OfferFeed.serve`): reads the customer's one request
+  ``{"t": "feed", "recent": seconds}``, writes every offer it accepted in
+  those last seconds (its backlog), then ``{"t": "live", "n": count}``,
+  then each offer as it accepts it (``{"t": "offer", "topic", "msg"}``),
+  and a ``{"t": "tick"}`` when the feed has been quiet for a while. A
+  customer whose queue overflows is cut (it comes back and catches up);
+  past ``max_subscribers`` a request is answered ``{"t": "busy"}``.
+- **Customer** (:meth:`OfferFeed.keep`): opens a feed to a carrier, takes
+  each offer through the node's per-peer admission (as sync does), keeps
+  those to its own intents (into the node's pipeline, through the stem
+  part as every inbound message) and drops the rest once validated (a
+  carrier sending junk is penalised), and on any end tries again,
+  elsewhere if the carrier failed.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from typing import Any, Final
+
+import trio
+
+from intentcast.peer import feed as policy
+from intentcast.peer import topics
+from intentcast.protocol import Kind, validate
+
+from . import sync as frames
+from .base import NodeCore, NodeError, Part
+from .stem import StemRouting
+from .stem_streams import FRAME_TIMEOUT, FrameReader, _close, _reset
+
+log = logging.getLogger(__name__)
+
+PROTOCOL: Final = "/intentcast/feed/1.0.0"
+#: Seconds to open a feed and for its request to arrive, and to write one frame.
+OPEN_TIMEOUT: Final = 10.0
+WRITE_TIMEOUT: Final = 10.0
+_OFFER_TOPICS: Final = frozenset(topics.ALL_OFFER_TOPICS)
+
+
+class OfferFeed(Part):
+    """The feeds of one node: those it serves as a carrier, and the one it
+    takes as a feed customer."""
+
+    def __init__(self, core: NodeCore, stem: StemRouting, *, carrier: bool) -> None:
+        super().__init__(core)
+        self.stem = stem
+        self.limits = core.config.feed
+        #: Whether this node serves feeds (it follows every offer bucket).
+        self.carrier = carrier
+        self.backlog = policy.Backlog(self.limits)
+        self._subscribers: dict[str, trio.MemorySendChannel[tuple[str, bytes]]] = {}
+        #: The carrier this customer's feed comes from now (None: none live).
+        self.source: str | None = None
+        if carrier:
+            core.offer_sink = self.push
+
+    # --- the carrier ------------------------------------------------------------
+
+    def subscribers(self) -> list[str]:
+        """Peers this node serves a feed to now."""
+        return sorted(self._subscribers)
+
+    def push(self, topic: str, raw: bytes) -> None:
+        """A sealed offer this node accepted or published: into the backlog
+        and every feed it serves. A feed whose customer does not keep up is
+        cut (it catches up from the backlog when it comes back)."""
+        if topic not in _OFFER_TOPICS:
+            return
+        self.backlog.add(trio.current_time(), topic, raw)
+        for peer, send in list(self._subscribers.items()):
+            try:
+                send.send_nowait((topic, raw))
+            except trio.WouldBlock:
+                self._count("feed:cut-slow")
+                log.info("feed to %s cut: it did not keep up", peer)
+                del self._subscribers[peer]
+                send.close()
+            except (trio.ClosedResourceError, trio.BrokenResourceError):
+                del self._subscribers[peer]
+
+    async def serve(self, stream: Any) -> None:
+        """The feed protocol's stream handler (carrier side)."""
+        peer = stream.muxed_conn.peer_id.to_base58()
+        if not self.carrier or self.p2p.limits.is_banned(peer, time.monotonic()):
+            self._count("ignore:feed-not-served")
+            await _reset(stream)
+            return
+        reader = FrameReader(stream)
+        try:
+            request = await reader.next(idle=OPEN_TIMEOUT, timeout=OPEN_TIMEOUT)
+            if request is None:
+                await _reset(stream)
+                return
+            recent = request.get("recent")
+            if request["t"] != "feed" or type(recent) is not int or not policy.recent_ok(recent):
+                raise frames.SyncError("not a feed request")
+        except frames.SyncError as exc:
+            self._count("reject:feed-request")
+            self.p2p.penalise(peer, f"feed: {exc}")
+            await _reset(stream)
+            return
+        except frames.StreamGone:
+            await _reset(stream)
+            return
+        old = self._subscribers.pop(peer, None)
+        if old is not None:
+            old.close()  # the customer came back before its old feed ended
+        elif len(self._subscribers) >= self.limits.max_subscribers:
+            self._count("ignore:feed-full")
+            await self._write(stream, {"t": "busy"})
+            await _close(stream)
+            return
+        send, receive = trio.open_memory_channel[tuple[str, bytes]](self.limits.queue)
+        self._subscribers[peer] = send
+        self._count("feed:served")
+        try:
+            await self._feed(stream, receive, self.backlog.since(trio.current_time(), recent))
+        finally:
+            if self._subscribers.get(peer) is send:
+                del self._subscribers[peer]
+            send.close()
+            await _reset(stream)
+
+    async def _feed(
+        self,
+        stream: Any,
+        receive: trio.MemoryReceiveChannel[tuple[str, bytes]],
+        backlog: list[tuple[str, bytes]],
+    ) -> None:
+        for topic, raw in backlog:
+            if not await self._write(stream, {"t": "offer", "topic": topic, "msg": raw}):
+                return
+        if not await self._write(stream, {"t": "live", "n": len(backlog)}):
+            return
+        while True:
+            item = None
+            with trio.move_on_after(self.limits.tick_seconds):
+                try:
+                    item = await receive.receive()
+                except trio.EndOfChannel:
+                    return  # cut: too slow, or replaced by a newer feed
+            frame = (
+                {"t": "tick"} if item is None else {"t": "offer", "topic": item[0], "msg": item[1]}
+            )
+            if not await self._write(stream, frame):
+                return
+
+    async def _write(self, stream: Any, frame: dict[str, Any]) -> bool:
+        try:
+            with trio.fail_after(WRITE_TIMEOUT):
+                await frames.write_frame(stream, frame)
+        except Exception as exc:  # gone, reset, too slow: the feed ends
+            log.debug("feed: write failed: %s", type(exc).__name__)
+            return False
+        return True
+
+    # --- the customer -----------------------------------------------------------
+
+    async def keep(self) -> None:
+        """Keep a feed open while the node runs (feed mode only): to a
+        carrier among the connected peers (:func:`~intentcast.peer.feed.feed_peer`),
+        asking for the offers since the last one ended (at start: the
+        carrier's whole backlog); after a failure elsewhere, after a wait
+        that doubles up to ``retry_max``."""
+        if not self.core.feed_mode:
+            return
+        lost_at: float | None = None
+        avoid: set[str] = set()
+        delay = self.limits.retry_min
+        while True:
+            followers = {t: self.p2p.followers(t) for t in topics.ALL_OFFER_TOPICS}
+            peer = policy.feed_peer(policy.carriers(followers), avoid, random.random())
+            if peer is None:
+                self._count("feed:no-carrier")
+                await trio.sleep(self.limits.retry_min)
+                continue
+            offline = None if lost_at is None else trio.current_time() - lost_at
+            fed = await self._follow(peer, policy.catch_up_seconds(offline, self.limits))
+            lost_at = trio.current_time()
+            if fed:
+                avoid.clear()
+                delay = self.limits.retry_min
+            else:
+                avoid.add(peer)
+                delay = min(delay * 2, self.limits.retry_max)
+            await trio.sleep(delay)
+
+    async def _follow(self, peer: str, recent: int) -> bool:
+        """Take one feed from ``peer`` until it ends; True if it went live."""
+        try:
+            with trio.fail_after(OPEN_TIMEOUT):
+                stream = await self.p2p.new_stream(peer, PROTOCOL)
+                await frames.write_frame(stream, {"t": "feed", "recent": recent})
+        except Exception as exc:  # NetworkError, StreamGone, libp2p's own
+            log.info("no feed from %s: %s", peer, type(exc).__name__)
+            self._count("feed:open-failed")
+            return False
+        self._count("feed:opened")
+        live = False
+        reader = FrameReader(stream)
+        try:
+            while True:
+                frame = await reader.next(idle=self.limits.idle, timeout=FRAME_TIMEOUT)
+                if frame is None:
+                    self._count("feed:ended")
+                    return live
+                kind = frame["t"]
+                if kind == "offer":
+                    await self._offer(frame, peer)
+                elif kind == "live":
+                    live = True
+                    self.source = peer
+                    self._count("feed:live")
+                elif kind == "busy":
+                    self._count("feed:busy")
+                    return False
+                elif kind != "tick":
+                    raise frames.SyncError(f"unknown feed frame {kind!r}")
+        except frames.SyncError as exc:
+            self._count("reject:feed-frame")
+            self.p2p.penalise(peer, f"feed: {exc}")
+            return False
+        except frames.StreamGone:
+            self._count("feed:ended")
+            return live
+        except NodeError:
+            return live
+        finally:
+            self.source = None
+            await _reset(stream)
+
+    async def _offer(self, frame: dict[str, Any], peer: str) -> None:
+        """One offer from the feed: admitted as sync's are (the carrier's
+        per-peer rate, its ban), validated; one to an own intent goes on
+        into the node, any other is dropped."""
+        topic, raw = frame.get("topic"), frame.get("msg")
+        if type(topic) is not str or type(raw) is not bytes or topic not in _OFFER_TOPICS:
+            raise frames.SyncError("not an offer frame")
+        await self.core.admit_sync(raw, peer)
+        signed = validate(raw, now=self.now(), params=self.params).signed
+        if signed is None or signed.kind is not Kind.SEALED_OFFER:
+            # Rejected by the node's pipeline, which penalises the carrier.
+            self._count("feed:invalid")
+        elif self.store.intents.has_revision(signed.message.intent_id):
+            self._count("feed:ours")
+        else:
+            self._count("feed:not-ours")
+            return
+        self.stem.inbound(topic, raw, peer)
