@@ -9,8 +9,9 @@ pure :mod:`intentcast.peer.feed`'s; this module reads and writes the
 streams.
 
 - **Carrier** (:meth:`OfferFeed.serve`): reads the customer's one request
-  ``{"t": "feed", "recent": seconds}``, writes every offer it accepted in
-  those last seconds (its backlog), then ``{"t": "live", "n": count}``,
+  ``{"t": "feed", "recent": seconds}``, writes every offer created in
+  those last seconds (from its store, and those accepted too lately to be
+  stored yet), then ``{"t": "live", "n": count}``,
   then each offer as it accepts it (``{"t": "offer", "topic", "msg"}``),
   and a ``{"t": "tick"}`` when the feed has been quiet for a while. A
   customer whose queue overflows is cut (it comes back and catches up);
@@ -34,7 +35,7 @@ import trio
 
 from intentcast.peer import feed as policy
 from intentcast.peer import topics
-from intentcast.protocol import Kind, validate
+from intentcast.protocol import Kind, message_id, validate
 
 from . import sync as frames
 from .base import NodeCore, NodeError, Part
@@ -64,6 +65,9 @@ class OfferFeed(Part):
         self._subscribers: dict[str, trio.MemorySendChannel[tuple[str, bytes]]] = {}
         #: The carrier this customer's feed comes from now (None: none live).
         self.source: str | None = None
+        #: When this node last watched the network before this start (its
+        #: last heartbeat; None: never): its first feed catches up from there.
+        self.away_since = core.store.ratings.last_alive()
         if carrier:
             core.offer_sink = self.push
 
@@ -127,12 +131,31 @@ class OfferFeed(Part):
         self._subscribers[peer] = send
         self._count("feed:served")
         try:
-            await self._feed(stream, receive, self.backlog.since(trio.current_time(), recent))
+            await self._feed(stream, receive, self._catch_up(recent))
         finally:
             if self._subscribers.get(peer) is send:
                 del self._subscribers[peer]
             send.close()
             await _reset(stream)
+
+    def _catch_up(self, recent: int) -> list[tuple[str, bytes]]:
+        """The offers created in the last ``recent`` seconds, oldest first:
+        from the store (the newest ``catch_up_max``), and those accepted
+        lately that it may not hold yet (the backlog)."""
+        if recent == 0:
+            return []
+        now = self.now()
+        stored = self.store.gossip.recent_offers(
+            since=now - recent, now=now, limit=self.limits.catch_up_max
+        )
+        found = [(topics.offers(key), raw) for _, key, raw in stored]
+        ids = {mid for mid, _, _ in stored}
+        found += [
+            (topic, raw)
+            for topic, raw in self.backlog.since(trio.current_time(), recent)
+            if message_id(raw) not in ids
+        ]
+        return found
 
     async def _feed(
         self,
@@ -172,12 +195,13 @@ class OfferFeed(Part):
     async def keep(self) -> None:
         """Keep a feed open while the node runs (feed mode only): to a
         carrier among the connected peers (:func:`~intentcast.peer.feed.feed_peer`),
-        asking for the offers since the last one ended (at start: the
-        carrier's whole backlog); after a failure elsewhere, after a wait
-        that doubles up to ``retry_max``."""
+        asking for the offers created since the last one ended (at start:
+        since the node last watched the network before it stopped); after
+        a failure elsewhere, after a wait that doubles up to ``retry_max``."""
         if not self.core.feed_mode:
             return
         lost_at: float | None = None
+        last_alive = self.away_since
         avoid: set[str] = set()
         delay = self.limits.retry_min
         while True:
@@ -187,8 +211,11 @@ class OfferFeed(Part):
                 self._count("feed:no-carrier")
                 await trio.sleep(self.limits.retry_min)
                 continue
-            offline = None if lost_at is None else trio.current_time() - lost_at
-            fed = await self._follow(peer, policy.catch_up_seconds(offline, self.limits))
+            if lost_at is not None:
+                away: float | None = trio.current_time() - lost_at
+            else:  # since its last heartbeat before this start, if it ever ran
+                away = None if last_alive is None else self.now() - last_alive
+            fed = await self._follow(peer, policy.catch_up_seconds(away))
             lost_at = trio.current_time()
             if fed:
                 avoid.clear()

@@ -95,11 +95,15 @@ class RatingsPart(Part):
             self.store.ratings.note_arrivals([signed.id], at=self.now())
 
     async def watcher(self) -> None:
-        """Beat every :data:`WATCH_BEAT` seconds while connected to a peer."""
+        """Beat every :data:`WATCH_BEAT` seconds while connected to a peer
+        (and within a second of the first connection: the offer feed reads
+        the last beat to tell how long the node was away)."""
         while True:
             if self.p2p.connected_peers():
                 self.store.ratings.watched(self.now(), gap=ARRIVAL_GRACE)
-            await trio.sleep(WATCH_BEAT)
+                await trio.sleep(WATCH_BEAT)
+            else:
+                await trio.sleep(1.0)
 
     # --- reputation -----------------------------------------------------------------
 

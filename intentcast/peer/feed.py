@@ -4,8 +4,8 @@ section 6): pure, the clock an argument.
 A customer in feed mode (``NodeConfig.offer_feed``) follows no offer
 bucket topic. It keeps one stream open to one *carrier* (a connected peer
 that follows every offer bucket: a relay or a vendor), asks it once for
-the offers it accepted in the last few seconds or hours (``recent``: how
-long this customer was without a feed), and the carrier then pushes it
+the offers created while it was away (``recent``: how long this customer
+was without a feed), and the carrier then pushes it
 every sealed offer it accepts, on any bucket, once. So the customer
 receives every offer of the network, each once (no mesh duplicates), and
 nothing it subscribes to or asks for depends on what its owner posted:
@@ -26,8 +26,12 @@ from typing import Final
 
 from . import topics
 
-#: Longest catch-up a customer may ask for (seconds): a day.
-MAX_RECENT: Final = 86_400
+#: Longest catch-up a customer may ask for (seconds): a week.
+MAX_RECENT: Final = 7 * 86_400
+#: Seconds added to a customer's time away when it asks to catch up: its
+#: last heartbeat may be up to a minute old (``node/ratings.py WATCH_BEAT``),
+#: and the clocks round.
+CATCH_UP_MARGIN: Final = 62
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -39,12 +43,16 @@ class FeedLimits:
     max_subscribers: int = 64
     #: Offers waiting to be written to one customer; past it the carrier
     #: cuts that feed (a customer that cannot keep up), and the customer
-    #: opens a new one that catches up from the backlog.
+    #: opens a new one that catches up.
     queue: int = 2_000
-    #: How far back a carrier keeps the offers it accepted, for catch-up
-    #: (seconds), and how many at most (about 1 kB each).
-    backlog_seconds: int = 3_600
-    backlog_max: int = 50_000
+    #: Most offers one catch-up hands over (the newest; about 1 kB each):
+    #: a customer away for longer than a busy market fills gets the newest.
+    catch_up_max: int = 20_000
+    #: The offers a carrier accepted in the last ``backlog_seconds`` (at
+    #: most ``backlog_max``), kept in memory too: a catch-up reads the
+    #: store, and these may not be written yet.
+    backlog_seconds: int = 60
+    backlog_max: int = 5_000
     #: A carrier sends a ``tick`` on a feed that has been quiet this long
     #: (seconds), and a customer that hears nothing for ``idle`` seconds
     #: takes its feed elsewhere (a carrier that went away silently).
@@ -72,13 +80,14 @@ def feed_peer(carriers: Sequence[str], avoid: Collection[str], draw: float) -> s
     return pool[min(int(draw * len(pool)), len(pool) - 1)]
 
 
-def catch_up_seconds(offline: float | None, limits: FeedLimits) -> int:
+def catch_up_seconds(away: float | None) -> int:
     """The ``recent`` a customer asks for: how long it was without a feed
-    (None: it never had one, since the node started: the whole backlog), a
-    second more for the clocks' rounding, at most the backlog's length."""
-    if offline is None:
-        return limits.backlog_seconds
-    return max(1, min(int(offline) + 1, limits.backlog_seconds, MAX_RECENT))
+    (``away``, seconds; None: it never watched the network, so it has
+    nothing to catch up on) and :data:`CATCH_UP_MARGIN`, at most
+    :data:`MAX_RECENT`."""
+    if away is None:
+        return 0
+    return max(1, min(int(max(0.0, away)) + CATCH_UP_MARGIN, MAX_RECENT))
 
 
 def recent_ok(value: object) -> bool:
@@ -88,9 +97,11 @@ def recent_ok(value: object) -> bool:
 
 
 class Backlog:
-    """The sealed offers a carrier accepted lately, oldest first, for a
-    customer that catches up: at most ``limits.backlog_max`` of them, none
-    older than ``limits.backlog_seconds``. Times are the caller's clock."""
+    """The sealed offers a carrier accepted lately, oldest first: at most
+    ``limits.backlog_max`` of them, none older than
+    ``limits.backlog_seconds``. A catch-up takes them with the store's
+    (which may not have written the newest yet). Times are the caller's
+    clock."""
 
     def __init__(self, limits: FeedLimits) -> None:
         self._limits = limits
@@ -104,7 +115,8 @@ class Backlog:
         self._trim(now)
 
     def since(self, now: float, recent: int) -> list[tuple[str, bytes]]:
-        """The offers accepted in the last ``recent`` seconds, oldest first."""
+        """The offers accepted in the last ``recent`` seconds (and kept),
+        oldest first."""
         self._trim(now)
         start = now - recent
         return [(topic, raw) for at, topic, raw in self._items if at >= start]

@@ -54,7 +54,8 @@ _INSERT_INTENT: Final = (
     "VALUES (?, ?, ?, ?, ?, ?, ?)"
 )
 _INSERT_OFFER: Final = (
-    "INSERT OR IGNORE INTO relayed_offers (id, intent_id, expires, raw) VALUES (?, ?, ?, ?)"
+    "INSERT OR IGNORE INTO relayed_offers (id, intent_id, expires, raw, created) "
+    "VALUES (?, ?, ?, ?, ?)"
 )
 _INSERT_DEAL: Final = (
     "INSERT OR IGNORE INTO relayed_deals (id, tag, expires, raw) VALUES (?, ?, ?, ?)"
@@ -123,7 +124,7 @@ class _Rows:
                 (m.id, m.signer, msg.revision, msg.category[0], msg.expires, m.raw, msg.created)
             )
         elif kind is Kind.SEALED_OFFER:
-            self.offers.append((m.id, msg.intent_id, msg.expires, m.raw))
+            self.offers.append((m.id, msg.intent_id, msg.expires, m.raw, msg.created))
         elif kind is Kind.SEALED_DEAL:
             self.deals.append((m.id, msg.to, msg.expires, m.raw))
         elif kind is Kind.VENDOR_PROFILE:

@@ -185,6 +185,13 @@ class Ratings(Repository):
             return now
         return int(row[0])
 
+    def last_alive(self) -> int | None:
+        """The last heartbeat recorded (:meth:`watched`): when this node last
+        watched the network; None if it never has. Read at start, it says
+        how long the node was away (the offer feed's catch-up)."""
+        row = self._c.row("SELECT alive FROM rating_watch WHERE id = 1")
+        return None if row is None else int(row[0])
+
     def watched(self, now: int, *, gap: int) -> int:
         """A heartbeat: the node is watching the network at ``now``. Keeps
         the stretch (see :meth:`watching_since`) or starts a new one, and

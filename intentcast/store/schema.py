@@ -293,6 +293,16 @@ CREATE INDEX cached_intents_created ON cached_intents (created);
 CREATE INDEX tombstones_created ON tombstones (created)
 """
 
+#: Version 7: when a sealed offer was created (its own ``created``), for
+#: the offer feed's catch-up (docs/wire.md section 6, ``recent``): a
+#: carrier hands a returning customer the offers created in the time it
+#: was away from an index. Rows kept from before the migration have NULL:
+#: no catch-up finds them.
+V7: Final = """
+ALTER TABLE relayed_offers ADD COLUMN created INTEGER;
+CREATE INDEX relayed_offers_created ON relayed_offers (created)
+"""
+
 #: Every migration, in order. ``MIGRATIONS[n - 1].version == n``.
 MIGRATIONS: Final[tuple[Migration, ...]] = (
     Migration(1, "initial schema", _script(V1)),
@@ -301,6 +311,7 @@ MIGRATIONS: Final[tuple[Migration, ...]] = (
     Migration(4, "relationships after the deal", _script(V4)),
     Migration(5, "when a rating arrived", _script(V5)),
     Migration(6, "when an intent or withdrawal was created", _script(V6)),
+    Migration(7, "when a sealed offer was created", _script(V7)),
 )
 
 #: The schema version this code writes.

@@ -7,7 +7,7 @@ from __future__ import annotations
 from intentcast.protocol import Kind
 from intentcast.store import Store
 
-from .store_samples import DAY, T0, intent, withdraw
+from .store_samples import DAY, T0, intent, offer, sealed, withdraw
 
 NOW = T0 + 1_000
 
@@ -42,3 +42,25 @@ def test_withdrawals_by_their_created_and_nothing_expired(store: Store) -> None:
     store.gossip.ingest(w)
     assert recent(store, since=NOW - 600) == [(w.id, Kind.WITHDRAW)]
     assert recent(store, since=NOW - 10) == []
+
+
+def test_offers_created_since_with_their_intents_key_newest_kept_oldest_first(
+    store: Store,
+) -> None:
+    """What a carrier hands a returning feed customer (schema version 7):
+    sealed offers created in the window, each with its intent's key (the
+    topic), the newest ``limit`` of them in the order they were made."""
+    held = intent(1, created=NOW - 900)
+    unknown = intent(2, created=NOW - 900)  # an intent this node never got
+    store.gossip.ingest_many([held])
+    early, late, later = (sealed(offer(held), held, seed=s) for s in (1, 2, 3))
+    # Their created times: the offer's own (intent + 10), as sealed.
+    assert early.message.created == NOW - 890
+    orphan = sealed(offer(unknown), unknown)
+    store.gossip.ingest_many([early, orphan])
+    assert [o[0] for o in store.gossip.recent_offers(since=NOW - 600, now=NOW, limit=10)] == []
+    got = store.gossip.recent_offers(since=NOW - 900, now=NOW, limit=10)
+    assert got == [(early.id, held.signer, early.raw)]  # the orphan's topic is unknown: left out
+    store.gossip.ingest_many([late, later])
+    ids = [o[0] for o in store.gossip.recent_offers(since=NOW - 900, now=NOW, limit=2)]
+    assert len(ids) == 2 and early.id not in ids
