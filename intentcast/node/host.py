@@ -30,13 +30,12 @@ from libp2p.crypto.x25519 import create_new_key_pair as create_x25519_key_pair
 from libp2p.network.config import HIGH_WATERMARK, ConnectionConfig
 from libp2p.pubsub.gossipsub import PROTOCOL_ID_V11
 from libp2p.pubsub.pb import rpc_pb2
-from libp2p.pubsub.pubsub import Pubsub
 from libp2p.security.noise.transport import PROTOCOL_ID as NOISE_PROTOCOL_ID
 from libp2p.security.noise.transport import Transport as NoiseTransport
 
 from intentcast.peer.config import GossipConfig
 
-from .repairs import IntentcastGossipSub
+from .repairs import IntentcastGossipSub, TeardownOncePubsub
 
 
 def new_host(peer_key_seed: bytes | None, *, mdns: bool, max_connections: int) -> IHost:
@@ -85,7 +84,7 @@ def new_router(g: GossipConfig) -> IntentcastGossipSub:
     )
 
 
-class WatchedPubsub(Pubsub):
+class WatchedPubsub(TeardownOncePubsub):
     """The library's pubsub, counting the RPCs it is writing to peers, so
     the node can tell when its forwards are out (:meth:`~intentcast.node.p2p.P2P.forwards_written`).
 

@@ -21,6 +21,8 @@ library's. :func:`install` puts the subclasses in place; importing
   ``Pubsub.stream_handler`` lets an undecodable RPC raise through the swarm;
 - :func:`drop_stale_pubsub_stream`: ``pubsub/pubsub.py``
   ``Pubsub._handle_new_peer`` keeps a reconnecting peer's dead stream;
+- :class:`TeardownOncePubsub`: ``pubsub/pubsub.py``
+  ``Pubsub._teardown_if_connected`` removes a banned peer twice;
 - :class:`OpenSocketsListener`: ``transport/tcp/tcp.py``
   ``TCPListener.get_addrs`` asks a closed socket for its address.
 
@@ -270,6 +272,28 @@ async def guarded_pubsub_stream(pubsub: Pubsub, stream: INetStream) -> BaseExcep
             log.debug("pubsub stream reset failed: %s", reset_error)
         return exc
     return None
+
+
+class TeardownOncePubsub(Pubsub):
+    """Upstream (``pubsub/pubsub.py``, ``Pubsub._teardown_if_connected``,
+    run as a task by ``add_to_blacklist``) resets the banned peer's stream
+    and then ``del self.peers[peer_id]``. The node bans a peer and closes
+    its connection at once (``node/guard.py``); while the reset awaits, the
+    connection's close runs ``_handle_dead_peer``, which removes the peer
+    first, and the ``del`` raises ``KeyError``. The task's error stops the
+    whole pubsub service, and the node with it: a peer that got itself
+    banned (junk on a feed, found by ``tests/node/test_offer_feed.py``)
+    took the node down. Here the peer is removed if it is still there."""
+
+    async def _teardown_if_connected(self, peer_id: ID) -> None:
+        stream = self.peers.get(peer_id)
+        if stream is not None:
+            try:
+                await stream.reset()
+            except Exception as exc:  # already gone
+                log.debug("pubsub: reset of a banned peer's stream failed: %s", exc)
+            self.peers.pop(peer_id, None)
+        self._forget_all_subscriptions(peer_id)
 
 
 def drop_stale_pubsub_stream(pubsub: Pubsub, peer: ID, conn: INetConn) -> bool:

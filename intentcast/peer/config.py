@@ -113,7 +113,7 @@ class NodeConfig:
     #: link), for the offers' bytes once (docs/privacy.md, section 12).
     #: Only a customer that neither sells nor relays uses it (those follow
     #: every bucket anyway).
-    offer_feed: bool = False
+    offer_feed: bool = True
     #: Sync with a newly connected peer again this many seconds after the
     #: sync on connect: a peer that has just (re)started has nothing at
     #: first and catches up from its other peers meanwhile, by sync, which
