@@ -60,13 +60,22 @@ from .common import (
     "(manual: in the web app's Vendor page or with intentcast deals DEAL --confirm).",
 )
 @click.option(
+    "--offer-feed/--no-offer-feed",
+    default=True,
+    show_default=True,
+    help="Take every offer, once, from one relay's or vendor's feed and follow no offer "
+    "topic: no topic links two of your intents, at about the bytes of following 2. "
+    "--no-offer-feed: follow --offer-buckets topics instead. docs/privacy.md, section 12.",
+)
+@click.option(
     "--offer-buckets",
     type=click.IntRange(1, 16),
     default=2,
     show_default=True,
-    help="How many of the 16 offer topics the customer follows. More: two of your "
-    "intents are harder to link by the topic their offers come on (16: not at all), "
-    "at more bandwidth (16: about 10 times that of 2). docs/privacy.md, section 11.",
+    help="With --no-offer-feed: how many of the 16 offer topics the customer follows. "
+    "More: two of your intents are harder to link by the topic their offers come on "
+    "(16: not at all), at more bandwidth (16: about 10 times that of 2). "
+    "docs/privacy.md, section 11.",
 )
 @click.option("--force", is_flag=True, help="Replace an existing home; its keys are lost.")
 def init(  # noqa: PLR0917  (click passes options positionally)
@@ -77,6 +86,7 @@ def init(  # noqa: PLR0917  (click passes options positionally)
     api_port: int,
     catalog: Path | None,
     confirm: str,
+    offer_feed: bool,
     offer_buckets: int,
     force: bool,
 ) -> None:
@@ -96,6 +106,7 @@ def init(  # noqa: PLR0917  (click passes options positionally)
             force=force,
             confirm=confirm,
             offer_buckets=offer_buckets,
+            offer_feed=offer_feed,
         )
     except DaemonError as exc:
         raise click.ClickException(str(exc)) from None
@@ -241,7 +252,9 @@ def _print_status(data: dict[str, Any]) -> None:
     deals = ", ".join(f"{n} {state}" for state, n in sorted(data["deals"].items()))
     click.echo(f"intents   {intents or 'none'}")
     click.echo(f"deals     {deals or 'none'}")
-    if data.get("offer_buckets") is not None:
+    if data.get("offer_feed") is not None:
+        click.echo(f"privacy   {offer_feed_line(data['offer_feed']['source'])}")
+    elif data.get("offer_buckets") is not None:
         click.echo(f"privacy   {offer_topics_line(len(data['offer_buckets']))}")
     v = data["vendor"]
     if v is not None and v["bot"] is not None and not v["bot"]["attached"]:
@@ -262,6 +275,12 @@ def _print_status(data: dict[str, Any]) -> None:
             "(intentcast peers --connect ADDR)"
         )
     click.echo(f"home      {data['home']}")
+
+
+def offer_feed_line(source: str | None) -> str:
+    """What taking the offers from a feed means (docs/privacy.md, section 12)."""
+    where = f"from {source}" if source else "none yet: waiting for a relay or vendor peer"
+    return f"takes every offer from a feed ({where}): no topic links your intents"
 
 
 def offer_topics_line(followed: int) -> str:

@@ -47,8 +47,11 @@ class Settings:
     #: Most messages of others the store keeps per kind (``[store] budget``).
     budget: GossipBudget = field(default_factory=GossipBudget)
     #: ``[privacy] offer_buckets``: how many offer bucket topics the customer
-    #: follows (``NodeConfig.offer_buckets``).
+    #: follows (``NodeConfig.offer_buckets``) when it takes no feed.
     offer_buckets: int = FOLLOWED_BUCKETS
+    #: ``[privacy] offer_feed``: take every offer from a carrier's feed and
+    #: follow no offer topic (``NodeConfig.offer_feed``).
+    offer_feed: bool = True
 
 
 #: The declared schema of ``config.toml``: every table and, for each, its
@@ -70,8 +73,13 @@ SCHEMA: Final[dict[str, dict[str, str]]] = {
         "port": "The local HTTP API listens on 127.0.0.1 only, on this port (0: any free port).",
     },
     "privacy": {
-        "offer_buckets": f"How many of the {BUCKETS} offer topics your node follows "
-        f"(1 to {BUCKETS}). Offers to your intents arrive on them, so two of your "
+        "offer_feed": "Take every offer from one relay's or vendor's feed, once, and follow "
+        "no offer topic: nothing your node follows or asks for tells which intents are "
+        "yours, and no topic links two of them (about as many bytes as following 2 "
+        "topics). false: follow offer_buckets topics instead. docs/privacy.md, section 12.",
+        "offer_buckets": "Without the feed: how many of the "
+        f"{BUCKETS} offer topics your node follows (1 to {BUCKETS}). Offers to your "
+        "intents arrive on them, so two of your "
         f"intents share one more often than two strangers' do: {BUCKETS} divided by "
         f"this number times the odds. {BUCKETS} leaves nothing to link them by, and "
         "costs your node about 10 times the bytes of 2 (every offer reaches it). "
@@ -121,7 +129,7 @@ def render_config(settings: Settings) -> str:
             "mdns": settings.mdns,
         },
         "api": {"port": settings.api_port},
-        "privacy": {"offer_buckets": settings.offer_buckets},
+        "privacy": {"offer_feed": settings.offer_feed, "offer_buckets": settings.offer_buckets},
     }
     for name, keys in values.items():
         table = tomlkit.table()
@@ -232,6 +240,11 @@ def load_settings(home: Home) -> Settings:
     mdns = node.get("mdns", False)
     if not isinstance(mdns, bool):  # "no" or 0 must not turn it on (or off) by accident
         raise ConfigError(f"{home.config}: node.mdns must be true or false, not {_shown(mdns)}")
+    offer_feed = privacy.get("offer_feed", True)
+    if not isinstance(offer_feed, bool):
+        raise ConfigError(
+            f"{home.config}: privacy.offer_feed must be true or false, not {_shown(offer_feed)}"
+        )
     try:
         catalog_path = None if catalog is None else home.path / Path(catalog).expanduser()
     except RuntimeError:  # ~user that does not exist
@@ -248,6 +261,7 @@ def load_settings(home: Home) -> Settings:
             profile=dict(profile),
             budget=_budget(store.get("budget", {})),
             offer_buckets=check_offer_buckets(privacy.get("offer_buckets", FOLLOWED_BUCKETS)),
+            offer_feed=offer_feed,
         )
     except ConfigError as exc:
         raise ConfigError(f"{home.config}: {exc}") from None

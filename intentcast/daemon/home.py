@@ -46,6 +46,7 @@ def init_home(
     force: bool = False,
     confirm: str = "auto",
     offer_buckets: int = FOLLOWED_BUCKETS,
+    offer_feed: bool = True,
 ) -> Home:
     """Create a node home at ``path``: fresh key files (0600), ``config.toml``
     and an empty database. Returns it.
@@ -70,6 +71,7 @@ def init_home(
         catalog=catalog,
         confirm=confirm,
         offer_buckets=check_offer_buckets(offer_buckets),
+        offer_feed=offer_feed,
     )
     home = Home.at(path)
     existing = [name for name in HOME_FILES if (home.path / name).exists()]

@@ -213,6 +213,7 @@ def _open_node(store: Store, prepared: _Prepared) -> AbstractAsyncContextManager
         peer_key_seed=peer_key_seed(prepared.customer_seed),
         hold_accepts=settings.confirm == "manual",
         offer_buckets=settings.offer_buckets,
+        offer_feed=settings.offer_feed,
     )
     return open_node(
         store,

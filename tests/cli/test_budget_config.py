@@ -61,6 +61,6 @@ def test_offer_buckets_default_to_two_round_trip_and_refuse_what_is_not_1_to_16(
     for bad in ("0", "17", "-2", '"all"', "true", "2.0"):
         with pytest.raises(ConfigError, match=r"privacy\.offer_buckets must be a whole number"):
             settings_of(tmp_path, f"[privacy]\noffer_buckets = {bad}\n")
-    unknown = r"unknown key buckets in \[privacy\]; its keys are offer_buckets"
+    unknown = r"unknown key buckets in \[privacy\]; its keys are offer_feed, offer_buckets"
     with pytest.raises(ConfigError, match=unknown):
         settings_of(tmp_path, "[privacy]\nbuckets = 2\n")

@@ -388,14 +388,21 @@ def test_status_and_peers(market: Market) -> None:
     assert status["vendor"] is None
     text = ok("status", "--home", market.customer).stdout
     assert market.customer_info.peer_id in text and "connected" in text
-    # The offer topics it follows, and what that means for its intents.
-    assert len(status["offer_buckets"]) == 2
-    assert all(0 <= b < 16 for b in status["offer_buckets"])
-    assert "follows 2 of 16 offer topics: two of your intents share one 8 times" in text
+    # It takes its offers from a feed (the default), the vendor's here (once
+    # open: a second after they connect), and follows no offer topic; what
+    # that means for its intents.
+    assert status["offer_buckets"] == []
+    shop = market.vendor_info.peer_id
+    eventually(
+        lambda: ok_json("status", "--home", market.customer)["offer_feed"] == {"source": shop},
+        "the feed from the shop",
+    )
+    text = ok("status", "--home", market.customer).stdout
+    assert f"privacy   takes every offer from a feed (from {shop}): no topic links" in text
 
     vendor = ok_json("status", "--home", market.vendor)
     assert vendor["vendor"]["name"] == "Kiez Phones"
-    assert vendor["offer_buckets"] is None
+    assert vendor["offer_buckets"] is None and vendor["offer_feed"] is None
     peers = ok_json("peers", "--home", market.customer)
     assert market.vendor_info.peer_id in {p["peer_id"] for p in peers["connected"]}
     assert market.vendor_info.peer_id in ok("peers", "--home", market.customer).stdout

@@ -230,6 +230,9 @@ def test_init_writes_the_offer_buckets_the_node_then_follows(tmp_path: Path) -> 
         assert not (home / "config.toml").exists()
     ok("init", "--home", home, "--offer-buckets", "16")
     assert load_settings(Home(home)).offer_buckets == 16
+    assert load_settings(Home(home)).offer_feed is True  # the default
+    ok("init", "--home", home, "--force", "--no-offer-feed")
+    assert load_settings(Home(home)).offer_feed is False
 
 
 def test_init_refuses_an_invalid_catalog(tmp_path: Path) -> None:

@@ -367,9 +367,11 @@ def test_post_see_offers_arrive_accept_and_the_deal_is_confirmed(
     browser.get(f"{apps.customer.url}/app/#/privacy")
     knows = wait_for(browser, lambda d: texts(d, "#who-knows .vendor-knows"), "who knows what")
     assert len(knows) == 1 and best in knows[0] and "Hauptstr. 1" in knows[0]
-    # What the offer topics it follows mean for its intents (privacy.md, section 11).
+    # Where its offers come from, and what that means for its intents
+    # (privacy.md, section 12: a feed by default).
     topics = browser.find_element(By.ID, "offer-topics").text
-    assert "on 2 of 16 offer topics: two of your intents share one 8 times" in topics
+    assert "takes every offer of the market, once, from one relay's or vendor's feed" in topics
+    assert "no topic links two of them" in topics
     # Each confirmed deal with the vendor leads to its message thread.
     thread = f"#/deal/{confirmed_deal(apps.customer, best)['id']}"
     assert browser.execute_script(  # read in one go: live events redraw the page

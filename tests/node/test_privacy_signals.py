@@ -15,6 +15,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import pytest
 import trio
 
 from intentcast.node import Node, open_node
@@ -66,14 +67,18 @@ def seen_by(watcher: P2P, node: Node) -> set[str]:
     }
 
 
-def test_a_customers_subscriptions_and_hello_do_not_change_when_it_posts(tmp_path: Path) -> None:
+@pytest.mark.parametrize("feed", [True, False], ids=["feed", "buckets"])
+def test_a_customers_subscriptions_and_hello_do_not_change_when_it_posts(
+    tmp_path: Path, feed: bool
+) -> None:
     async def main() -> None:
         async with market(tmp_path) as m:
             # Probes every second here (30 s by default), so the watcher,
             # its only follower of an intents topic, gets one in the test.
-            customer = await m.customer(quiet_probe_seconds=1.0)
+            customer = await m.customer(quiet_probe_seconds=1.0, offer_feed=feed)
             expected = sync.interests(relay=False, buckets=customer.offer_buckets)
-            assert len(customer.offer_buckets) == topics.FOLLOWED_BUCKETS
+            # In feed mode it follows no offer topic (section 12), else two.
+            assert len(customer.offer_buckets) == (0 if feed else topics.FOLLOWED_BUCKETS)
             hellos: list[list[str]] = []
             probes: list[list[str]] = []  # a quiet customer's probes (section 10)
             heard: list[bytes] = []  # what the watcher got by gossip on the toys' topic
@@ -101,8 +106,9 @@ def test_a_customers_subscriptions_and_hello_do_not_change_when_it_posts(tmp_pat
                 subscribed = customer.p2p.topics
 
                 intent = await customer.post_intent(**TOY)
-                # Its key was drawn in one of the node's own buckets.
-                assert topics.bucket(intent.signer) in customer.offer_buckets
+                # Its key was drawn in one of the node's own buckets (feed:
+                # in any, and it follows none).
+                assert topics.bucket(intent.signer) in customer.core.intent_buckets
                 # The watcher speaks no stem protocol, and the customer is a
                 # quiet author (docs/privacy.md, section 10): it holds its
                 # intent for a stem peer and never publishes it itself.
@@ -137,7 +143,11 @@ def test_a_customer_following_every_bucket_leaves_its_intents_nothing_to_be_link
     async def main() -> None:
         async with market(tmp_path) as m:
             customer = await m.stack.enter_async_context(
-                open_node(store, customer_seed=seed, config=replace(m.config, offer_buckets=16))
+                open_node(
+                    store,
+                    customer_seed=seed,
+                    config=replace(m.config, offer_feed=False, offer_buckets=16),
+                )
             )
             offer_topics = [t for t in customer.p2p.topics if t in topics.ALL_OFFER_TOPICS]
             assert offer_topics == sorted(topics.ALL_OFFER_TOPICS)
@@ -149,7 +159,11 @@ def test_a_customer_following_every_bucket_leaves_its_intents_nothing_to_be_link
 
         async with market(tmp_path / "again") as m:
             customer = await m.stack.enter_async_context(
-                open_node(store, customer_seed=seed, config=replace(m.config, offer_buckets=1))
+                open_node(
+                    store,
+                    customer_seed=seed,
+                    config=replace(m.config, offer_feed=False, offer_buckets=1),
+                )
             )
             assert len(customer.core.intent_buckets) == 1
             assert set(customer.offer_buckets) == {*customer.core.intent_buckets, *open_buckets}
@@ -162,10 +176,12 @@ def test_a_customer_following_every_bucket_leaves_its_intents_nothing_to_be_link
     store.close()
 
 
-def test_a_vendor_follows_every_offer_bucket_and_a_customer_two(tmp_path: Path) -> None:
+def test_a_vendor_follows_every_offer_bucket_and_a_customer_two_or_none(tmp_path: Path) -> None:
     async def main() -> None:
         async with market(tmp_path) as m:
-            customer = await m.customer()
+            customer = await m.customer(offer_feed=False)
+            fed = await m.customer("fed")  # the default: offers from a feed
+            assert fed.p2p.topics == [topics.DEALS, topics.RATINGS]
             vendor = await m.vendor("kiez-phones.toml")
             every = sorted(
                 {*topics.ALL_INTENT_TOPICS, *topics.ALL_OFFER_TOPICS, topics.DEALS, topics.RATINGS}
@@ -199,7 +215,7 @@ def record_offers(node: Node) -> list[tuple[str, str]]:
 def test_an_offer_reaches_the_customer_on_its_intents_bucket_topic(tmp_path: Path) -> None:
     async def main() -> None:
         async with market(tmp_path) as m:
-            customer, _kiez = await customer_and_kiez(m)
+            customer, _kiez = await customer_and_kiez(m, offer_feed=False)
             judged = record_offers(customer)
             intent = await customer.post_intent(
                 category=("electronics", "phones"), title="Pixel 8", terms=PHONE_TERMS

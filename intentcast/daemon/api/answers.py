@@ -209,6 +209,10 @@ class VendorStatus(Open):
     intent_peers: int = 0
 
 
+class OfferFeedStatus(Open):
+    source: str | None
+
+
 class Status(Open):
     version: str
     peer_id: str
@@ -223,6 +227,11 @@ class Status(Open):
     #: its intents arrive on them (``[privacy] offer_buckets``, docs/privacy.md
     #: section 11); None without the customer role.
     offer_buckets: list[int] | None = None
+    #: Whether the customer takes its offers from a carrier's feed
+    #: (``[privacy] offer_feed``, docs/privacy.md section 12), and from which
+    #: peer now (``source``: None while it has no feed); None without the
+    #: customer role or with the feed off.
+    offer_feed: OfferFeedStatus | None = None
     vendor: VendorStatus | None
     events: int
     counters: dict[str, int]

@@ -114,6 +114,7 @@ async def status(request: Request, ctx: ApiContext) -> dict[str, Any]:
         "intents": {k.value: n for k, n in sorted(store.intents.state_counts().items())},
         "deals": {k.value: n for k, n in sorted(store.deals.state_counts().items())},
         "offer_buckets": list(node.offer_buckets) if "customer" in ctx.settings.roles else None,
+        "offer_feed": {"source": node.feed.source} if node.core.feed_mode else None,
         "vendor": None
         if vendor is None
         else {

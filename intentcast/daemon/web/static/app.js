@@ -1149,7 +1149,9 @@ async function privacyView() {
     view(
       h("h1", { tabindex: "-1" }, "Who knows what about you"),
       h("p", { class: "muted" }, "Only the vendors you accepted learned anything, and only what you ticked for that deal. Every other vendor saw an anonymous intent."),
-      status.offer_buckets ? h("p", { id: "offer-topics", class: "hint" }, offerTopicsText(status.offer_buckets.length)) : null,
+      status.offer_feed
+        ? h("p", { id: "offer-topics", class: "hint" }, offerFeedText(status.offer_feed.source))
+        : status.offer_buckets ? h("p", { id: "offer-topics", class: "hint" }, offerTopicsText(status.offer_buckets.length)) : null,
       notice,
       heldFields.size ? changeForm([...heldFields].sort(), (n) => { notice = n; render(); }) : null,
       cards.length ? h("div", { id: "who-knows" }, cards) : h("p", {}, "No vendor knows anything about you yet."),
@@ -1157,6 +1159,14 @@ async function privacyView() {
   };
   await render();
   live(render);
+}
+
+// What taking every offer from a feed means (docs/privacy.md, section 12;
+// the CLI's status says the same).
+function offerFeedText(source) {
+  return "Your node takes every offer of the market, once, from one relay's or vendor's feed " +
+    (source ? `(now ${source.slice(0, 16)}...)` : "(none connected yet)") +
+    " and follows no offer topic: nothing it follows or asks for tells which intents are yours, and no topic links two of them.";
 }
 
 // What following ``n`` of the 16 offer topics means for your intents
