@@ -163,6 +163,20 @@ class OfferFeed(Part):
         receive: trio.MemoryReceiveChannel[tuple[str, bytes]],
         backlog: list[tuple[str, bytes]],
     ) -> None:
+        """Write the feed until it ends: a write fails, the customer is cut,
+        or the customer closes its end (watched meanwhile, so a customer
+        that left stops counting against ``max_subscribers`` at once)."""
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(_until_closed, stream, nursery.cancel_scope)
+            await self._push(stream, receive, backlog)
+            nursery.cancel_scope.cancel()
+
+    async def _push(
+        self,
+        stream: Any,
+        receive: trio.MemoryReceiveChannel[tuple[str, bytes]],
+        backlog: list[tuple[str, bytes]],
+    ) -> None:
         for topic, raw in backlog:
             if not await self._write(stream, {"t": "offer", "topic": topic, "msg": raw}):
                 return
@@ -197,7 +211,8 @@ class OfferFeed(Part):
         carrier among the connected peers (:func:`~intentcast.peer.feed.feed_peer`),
         asking for the offers created since the last one ended (at start:
         since the node last watched the network before it stopped); after
-        a failure elsewhere, after a wait that doubles up to ``retry_max``."""
+        a failure elsewhere, after a wait that doubles up to ``retry_max``;
+        every ``rotate_seconds`` from another carrier if there is one."""
         if not self.core.feed_mode:
             return
         lost_at: float | None = None
@@ -215,8 +230,13 @@ class OfferFeed(Part):
                 away: float | None = trio.current_time() - lost_at
             else:  # since its last heartbeat before this start, if it ever ran
                 away = None if last_alive is None else self.now() - last_alive
-            fed = await self._follow(peer, policy.catch_up_seconds(away))
+            with trio.move_on_after(self.limits.rotate_seconds) as rotation:
+                fed = await self._follow(peer, policy.catch_up_seconds(away))
             lost_at = trio.current_time()
+            if rotation.cancelled_caught:  # time for another carrier, at once
+                self._count("feed:rotated")
+                avoid = {peer}
+                continue
             if fed:
                 avoid.clear()
                 delay = self.limits.retry_min
@@ -267,7 +287,8 @@ class OfferFeed(Part):
             return live
         finally:
             self.source = None
-            await _reset(stream)
+            with trio.CancelScope(shield=True), trio.move_on_after(1.0):
+                await _reset(stream)  # also when rotated: the carrier ends it now
 
     async def _offer(self, frame: dict[str, Any], peer: str) -> None:
         """One offer from the feed: admitted as sync's are (the carrier's
@@ -287,3 +308,14 @@ class OfferFeed(Part):
             self._count("feed:not-ours")
             return
         self.stem.inbound(topic, raw, peer)
+
+
+async def _until_closed(stream: Any, scope: trio.CancelScope) -> None:
+    """Return when the customer closes or resets its end of a feed (it
+    writes nothing after its request), and end the feed then."""
+    try:
+        while await stream.read(1024):
+            pass  # nothing is expected; whatever comes is not read as a frame
+    except Exception as exc:  # StreamEOF, StreamReset: the customer went away
+        log.debug("feed: the customer's end closed: %s", type(exc).__name__)
+    scope.cancel()

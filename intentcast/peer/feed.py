@@ -58,6 +58,11 @@ class FeedLimits:
     #: takes its feed elsewhere (a carrier that went away silently).
     tick_seconds: float = 30.0
     idle: float = 90.0
+    #: A customer takes its feed from another carrier (if one is
+    #: connected) after this long (seconds): a carrier that drops offers
+    #: (it cannot tell which are the customer's, so it drops at random)
+    #: costs it at most one such stretch.
+    rotate_seconds: float = 3_600.0
     #: A customer without a feed tries again after this long (seconds),
     #: doubling up to ``retry_max``.
     retry_min: float = 1.0

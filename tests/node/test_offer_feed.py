@@ -105,6 +105,33 @@ def test_a_carrier_refuses_feeds_past_its_limit_and_the_customer_goes_elsewhere(
     run(main)
 
 
+def test_a_customer_takes_its_feed_from_another_carrier_every_so_often(tmp_path: Path) -> None:
+    """A carrier that drops offers (at random: it cannot tell which are the
+    customer's) costs the customer at most one stretch (an hour by default)."""
+
+    async def main() -> None:
+        async with market(tmp_path) as m:
+            alice = await m.customer("alice", feed=FeedLimits(rotate_seconds=2.0))
+            kiez = await m.vendor("kiez-phones.toml")
+            relay = await m.relay()
+            await link(alice, kiez)
+            await link(alice, relay)
+            sources: set[str | None] = set()
+            with trio.move_on_after(12):
+                while sources != {kiez.peer_id, relay.peer_id}:
+                    sources.add(alice.feed.source)
+                    sources.discard(None)
+                    await trio.sleep(0.05)
+            assert sources == {kiez.peer_id, relay.peer_id}, alice.counters
+            assert alice.counters.get("feed:rotated", 0) >= 1
+            # The carrier it left serves it no more.
+            await wait_for(
+                alice, lambda: len(kiez.feed.subscribers()) + len(relay.feed.subscribers()) == 1
+            )
+
+    run(main)
+
+
 def test_a_carrier_that_sends_junk_is_penalised_and_the_customer_keeps_working(
     tmp_path: Path,
 ) -> None:
