@@ -481,15 +481,22 @@ def rate_the_deal(customer: Served, browser: WebDriver, vendor: str) -> None:
     assert heading == f"Verified ratings of {vendor}"
 
 
-def test_amend_and_withdraw_an_intent(apps: DemoApps[Served], browser: WebDriver) -> None:
+def post_by_api(customer: Served, title: str) -> str:
+    """Post a phone intent at most 500 EUR through the API; its key."""
     draft = {
         "category": "electronics/phones",
-        "title": "Fairphone 5",
+        "title": title,
         "terms": {"max_price": "500", "currency": "EUR", "region": "DE"},
     }
+    token = {"Authorization": f"Bearer {customer.token}"}
+    posted = httpx.post(f"{customer.url}/v1/intents", json=draft, headers=token)
+    assert posted.status_code == 201, posted.text
+    return str(posted.json()["intent"]["key"])
+
+
+def test_amend_and_withdraw_an_intent(apps: DemoApps[Served], browser: WebDriver) -> None:
     token = {"Authorization": f"Bearer {apps.customer.token}"}
-    posted = httpx.post(f"{apps.customer.url}/v1/intents", json=draft, headers=token)
-    key = posted.json()["intent"]["key"]
+    key = post_by_api(apps.customer, "Fairphone 5")
     sign_in(browser, apps.customer.login_url())
     browser.get(f"{apps.customer.url}/app/#/intent/{key}")
     click(browser, f"a[href='#/amend/{key}']", "the amend link")
@@ -524,14 +531,7 @@ def test_the_vendor_sees_its_catalog_and_offers(apps: DemoApps[Served], browser:
 
 def test_keyboard_and_phone_width(apps: DemoApps[Served], browser: WebDriver) -> None:
     # An intent of its own to look at on a phone (this test may run alone).
-    draft = {
-        "category": "electronics/phones",
-        "title": "Pixel 8 for a phone-sized screen",
-        "terms": {"max_price": "500", "currency": "EUR", "region": "DE"},
-    }
-    token = {"Authorization": f"Bearer {apps.customer.token}"}
-    posted = httpx.post(f"{apps.customer.url}/v1/intents", json=draft, headers=token)
-    assert posted.status_code == 201, posted.text
+    post_by_api(apps.customer, "Pixel 8 for a phone-sized screen")
     sign_in(browser, apps.customer.login_url())
     browser.get(f"{apps.customer.url}/app/#/intents")
     wait_for(browser, lambda d: d.find_elements(By.ID, "intents"), "the intents")
