@@ -178,7 +178,19 @@ class OfferFeed(Part):
         backlog: list[tuple[str, bytes]],
     ) -> None:
         for topic, raw in backlog:
-            if not await self._write(stream, {"t": "offer", "topic": topic, "msg": raw}):
+            # What comes live meanwhile goes first: a long catch-up (paced by
+            # the customer's admission of this carrier) must not fill the
+            # queue and get the feed cut, over and over.
+            while True:
+                try:
+                    live = receive.receive_nowait()
+                except trio.WouldBlock:
+                    break
+                except trio.EndOfChannel:
+                    return
+                if not await self._write(stream, _offer_frame(*live)):
+                    return
+            if not await self._write(stream, _offer_frame(topic, raw)):
                 return
         if not await self._write(stream, {"t": "live", "n": len(backlog)}):
             return
@@ -189,9 +201,7 @@ class OfferFeed(Part):
                     item = await receive.receive()
                 except trio.EndOfChannel:
                     return  # cut: too slow, or replaced by a newer feed
-            frame = (
-                {"t": "tick"} if item is None else {"t": "offer", "topic": item[0], "msg": item[1]}
-            )
+            frame = {"t": "tick"} if item is None else _offer_frame(*item)
             if not await self._write(stream, frame):
                 return
 
@@ -232,7 +242,10 @@ class OfferFeed(Part):
                 away = None if last_alive is None else self.now() - last_alive
             with trio.move_on_after(self.limits.rotate_seconds) as rotation:
                 fed = await self._follow(peer, policy.catch_up_seconds(away))
-            lost_at = trio.current_time()
+            if fed or rotation.cancelled_caught:
+                # It had everything up to now (a feed that ended before its
+                # catch-up did leaves the gap as it was, to be asked again).
+                lost_at = trio.current_time()
             if rotation.cancelled_caught:  # time for another carrier, at once
                 self._count("feed:rotated")
                 avoid = {peer}
@@ -308,6 +321,10 @@ class OfferFeed(Part):
             self._count("feed:not-ours")
             return
         self.stem.inbound(topic, raw, peer)
+
+
+def _offer_frame(topic: str, raw: bytes) -> dict[str, Any]:
+    return {"t": "offer", "topic": topic, "msg": raw}
 
 
 async def _until_closed(stream: Any, scope: trio.CancelScope) -> None:

@@ -41,10 +41,11 @@ class FeedLimits:
     #: Feeds a carrier serves at once (one per peer); past it a request is
     #: answered ``busy`` and the customer tries another carrier.
     max_subscribers: int = 64
-    #: Offers waiting to be written to one customer; past it the carrier
-    #: cuts that feed (a customer that cannot keep up), and the customer
-    #: opens a new one that catches up.
-    queue: int = 2_000
+    #: Offers waiting to be written to one customer (about 1 kB each; 64
+    #: feeds' queues at most 32 MB); past it the carrier cuts that feed (a
+    #: customer that cannot keep up), and the customer opens a new one that
+    #: catches up.
+    queue: int = 500
     #: Most offers one catch-up hands over (the newest; about 1 kB each):
     #: a customer away for longer than a busy market fills gets the newest.
     catch_up_max: int = 20_000
