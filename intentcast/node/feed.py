@@ -240,6 +240,7 @@ class OfferFeed(Part):
                 away: float | None = trio.current_time() - lost_at
             else:  # since its last heartbeat before this start, if it ever ran
                 away = None if last_alive is None else self.now() - last_alive
+            fed = False
             with trio.move_on_after(self.limits.rotate_seconds) as rotation:
                 fed = await self._follow(peer, policy.catch_up_seconds(away))
             if fed or rotation.cancelled_caught:
