@@ -60,7 +60,7 @@ from intentcast.peer.stem import QUIET_PROBE_SECONDS, QUIET_PROBE_WINDOW
 from intentcast.protocol import Kind, derive_vendor_keys
 from intentcast.protocol.vocab import CATEGORIES as ALL_CATEGORIES
 
-from ..base import SYNC_FRAME_OVERHEAD, SYNC_ID_BYTES
+from ..base import SYNC_FRAME_OVERHEAD, SYNC_ID_BYTES, VIA_NAMES
 from ..messages import SimMessage, WorkCache
 from ..network import Network
 from ..params import EPOCH, bucket_topic, intent_topic, offer_topic
@@ -129,6 +129,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--dial-relay",
         action="store_true",
         help="every customer and vendor also dials one relay (as the node's bootstrap does)",
+    )
+    g.add_argument(
+        "--relay-dials",
+        type=int,
+        default=0,
+        metavar="K",
+        help="every relay also dials K other relays (default 0); without, a relay may have no "
+        "vendor or relay among its peers and hear no offer (the feed's carriers need them)",
     )
     g.add_argument("--vendor-ms", type=float, default=10.0, help=argparse.SUPPRESS)
     g.add_argument("--rated", type=float, default=0.7, help=argparse.SUPPRESS)
@@ -210,6 +218,16 @@ def _run(args: argparse.Namespace, work: WorkCache, policy: str) -> dict[str, An
             carrier[v] = r
             if (min(v, r), max(v, r)) not in linked:
                 dials.append((v, r))
+    if args.relay_dials:
+        # Relays dial each other (a generator of their own: the other draws stay).
+        among = random.Random(f"follow-cost/{args.seed}/relay-dials")
+        for r in relays:
+            for o in among.sample(
+                [x for x in relays if x != r], min(args.relay_dials, len(relays) - 1)
+            ):
+                if (min(r, o), max(r, o)) not in linked:
+                    dials.append((r, o))
+                    linked.add((min(r, o), max(r, o)))
     if policy == "feed":
         if not relays:
             raise ValueError("the feed needs relays (--relays > 0): they carry it")
@@ -234,8 +252,11 @@ def _run(args: argparse.Namespace, work: WorkCache, policy: str) -> dict[str, An
             categories[v],
         )
     delays: list[float] = []
+    via: dict[str, int] = {}
+    fed = [0]
     if policy in QUIET:
-        _watch_offers(net, market, policy, carrier, customer_nodes, delays)
+        fed_by = {v: carrier[v] for v in customer_nodes} if policy == "feed" else {}
+        _watch_offers(net, market, fed_by, delays, via, fed)
     offers_in = 0
     for at, intent, keys, who in schedule:
         signed = work.sign(intent, keys, net.params.network)
@@ -267,6 +288,13 @@ def _run(args: argparse.Namespace, work: WorkCache, policy: str) -> dict[str, An
             "p50": ms(percentile(delays, 50)),
             "p99": ms(percentile(delays, 99)),
         }
+        out["own_offers_via"] = dict(sorted(via.items()))
+        out["offer_topics_per_customer"] = max(
+            (sum(t >= intent_count for t in subs[v]) for v in customer_nodes), default=0
+        )
+        if policy == "feed":
+            out["feed_per_customer"] = float(round(fed[0] / max(1, len(customer_nodes)) * hour))
+            out["feed_per_relay"] = float(round(fed[0] / max(1, len(relay_nodes)) * hour))
         # Per probe: a hello naming every intents topic, and the ids the
         # follower received in the window at the run's rate; both ways.
         hello = SYNC_FRAME_OVERHEAD + sum(len(intent_topic(c)) for c in ALL_CATEGORIES)
@@ -283,19 +311,19 @@ def _run(args: argparse.Namespace, work: WorkCache, policy: str) -> dict[str, An
 def _watch_offers(  # noqa: PLR0917  (one call site)
     net: Network,
     market: Market,
-    policy: str,
     carrier: dict[int, int],
-    customers: list[int],
     delays: list[float],
+    via: dict[str, int],
+    fed: list[int],
 ) -> None:
     """Around the market's accept hook: record each offer's delay from its
-    publication to its intent's customer (into ``delays``) and, for the
-    feed, make each relay push every sealed offer it first accepts to the
-    customers attached to it."""
+    publication to its intent's customer (into ``delays``) and the path it
+    came by (``via``); and make each carrier (``carrier``: each fed
+    customer's) push every sealed offer it first accepts to the customers
+    attached to it, counting the bytes in ``fed[0]``."""
     attached: dict[int, list[int]] = {}
-    if policy == "feed":
-        for v in customers:
-            attached.setdefault(carrier[v], []).append(v)
+    for v, r in sorted(carrier.items()):
+        attached.setdefault(r, []).append(v)
     market_accept = net.on_accept
     assert market_accept is not None
     by_intent = market.customers
@@ -306,10 +334,14 @@ def _watch_offers(  # noqa: PLR0917  (one call site)
         if signed is None or signed.kind is not Kind.SEALED_OFFER:
             return
         for c in attached.get(v, ()):
-            net.send_feed(v, c, msg, done)
+            if net.send_feed(v, c, msg, done):
+                fed[0] += msg.size + SYNC_FRAME_OVERHEAD
         customer = by_intent.get(signed.message.intent_id)
         if customer is not None and customer.node == v:
             delays.append(done - msg.published)
+            assert msg.via is not None
+            path = VIA_NAMES[msg.via[v]]
+            via[path] = via.get(path, 0) + 1
 
     net.on_accept = on_accept
 
@@ -334,6 +366,7 @@ def run(args: argparse.Namespace, work: WorkCache) -> Result:
             "buckets": args.buckets,
             "followed": args.followed,
             "dial_relay": args.dial_relay,
+            **({"relay_dials": args.relay_dials} if args.relay_dials else {}),
         },
         "results": {**results, **ratios},
     }
