@@ -24,7 +24,10 @@ link's latency, and is lost with probability ``loss``.
 Hooks let a scenario act as the application (a vendor answering intents, a
 customer opening offers) and, for issue 8, take over a node's own publish
 and relay messages peer to peer before they enter gossip
-(:meth:`NetworkBase.send_direct`, ``on_direct``).
+(:meth:`NetworkBase.send_direct`, ``on_direct``). For issue 20's offer
+feed, a carrier pushes a message it accepted to a customer on a kept
+stream (:meth:`NetworkBase.send_feed`), which the customer takes through
+its pipeline without forwarding it.
 """
 
 from __future__ import annotations
@@ -61,6 +64,7 @@ SYNC_INV: Final = 12  # (requester, responder, msgs)
 SYNC_WANT: Final = 13  # (responder, requester, msgs)
 SYNC_MSG: Final = 14  # (requester, responder, (msg, last))
 RESYNC: Final = 15  # (node, life, None): anti-entropy timer
+FEED: Final = 16  # (dst, src, msg): a carrier's push on a customer's offer feed
 
 # --- how a node first got a message (SimMessage.via) ----------------------------
 VIA_OWN: Final = 1
@@ -68,12 +72,14 @@ VIA_GOSSIP: Final = 2
 VIA_IWANT: Final = 3
 VIA_SYNC: Final = 4
 VIA_DIRECT: Final = 5
+VIA_FEED: Final = 6
 VIA_NAMES: Final = {
     VIA_OWN: "own",
     VIA_GOSSIP: "gossip",
     VIA_IWANT: "iwant",
     VIA_SYNC: "sync",
     VIA_DIRECT: "direct",
+    VIA_FEED: "feed",
 }
 
 # --- wire overheads (bytes), approximations of the RPC and stream framing --------
@@ -263,6 +269,7 @@ class NetworkBase:
         loop.register(LINK_UP, self._on_link_up)
         loop.register(LINK_DOWN, self._on_link_down)
         loop.register(DIRECT, self._on_direct)
+        loop.register(FEED, self._on_feed)
 
     # --- small helpers ---------------------------------------------------------
 
@@ -481,7 +488,7 @@ class NetworkBase:
         msg.arrived[v] = done
         msg.first_from[v] = u
         msg.via[v] = via
-        if via not in (VIA_SYNC, VIA_DIRECT):
+        if via not in (VIA_SYNC, VIA_DIRECT, VIA_FEED):
             self.nodes[v].history[0].append(msg.index)
         if self.on_accept is not None:
             self.on_accept(v, msg, done)
@@ -549,6 +556,43 @@ class NetworkBase:
             return False
         self._accepted(v, u, msg, done + self._cost_accept, VIA_DIRECT)
         return True
+
+    # --- the offer feed (issue 20): a carrier pushes what it accepts -------------
+
+    def send_feed(self, src: int, dst: int, msg: SimMessage, ready: float) -> bool:
+        """``src`` (a carrier: a node that follows every offer bucket)
+        pushes ``msg`` to ``dst`` on the stream ``dst`` keeps open to it
+        for its offer feed: one frame, the envelope and a sync frame's
+        framing (``SYNC_FRAME_OVERHEAD``), from ``ready`` on (``src``'s CPU
+        and uplink, then the link's latency). False (nothing sent) if the
+        two are not connected."""
+        if dst not in self.nodes[src].peers:
+            return False
+        self.copies += 1
+        size = msg.size + SYNC_FRAME_OVERHEAD
+        self._transmit(src, dst, FEED, msg.index, size, ready, self._cost_send)
+        return True
+
+    def _on_feed(self, v: int, u: int, m: int) -> None:
+        """A feed frame from carrier ``u`` reaches ``v``: the inbound pipeline
+        on the message's own topic (validation, topic rule, flood cap,
+        dedupe; no rate admission, as for sync), accepted via ``feed``
+        and not forwarded."""
+        node = self.nodes[v]
+        if not node.up or u not in node.peers:
+            return
+        msg = self.messages.all[m]
+        self.received_bytes[v] += msg.size + SYNC_FRAME_OVERHEAD
+        if self.silent[v]:
+            return
+        now = self.loop.now
+        if msg.arrived is not None and msg.arrived[v] >= 0:
+            self.duplicates += 1
+            self._cpu(node, now, self._cost_receive)
+            return
+        done = self._cpu(node, now, self._cost_receive + self._cost_accept)
+        if self._judge(node, u, msg, now) is not None:
+            self._accepted(v, u, msg, done, VIA_FEED)
 
     # --- connections (LINK_UP / LINK_DOWN; gossip and sync react) ----------------
 

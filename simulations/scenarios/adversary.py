@@ -35,7 +35,18 @@ the order they received it (by stem or gossip) and names the first sender
 that is not a spy and whose set holds the intent's bucket (the first-spy
 guess whenever that one is possible); if none is, the first-spy guess.
 Here each author's set is drawn once per run and each intent's bucket
-uniformly from its author's set, as the node draws keys. Message sizes (sealed boxes padded
+uniformly from its author's set, as the node draws keys.
+
+With the offer feed (``--feed``: a customer follows no bucket and keeps a
+stream to a carrier, a relay or vendor, that pushes it every sealed
+offer; its intents' keys fall in any bucket) a customer's subscriptions
+and hellos are the same whatever it posts, and name no bucket: the
+``feed`` estimator is the bucket estimator with each customer's possible
+set every bucket (a spy can rule out none of them) and each intent's
+bucket drawn uniformly. ``--feed`` also reports, for it and each
+``buckets S/16``, how often two intents of one customer share an offer
+topic against two strangers' intents, counted over the run's draws (the
+``linkability`` of issue 20; pooled over the spy shares). Message sizes (sealed boxes padded
 to nine buckets) and follow-up timing (random delay) concern linking
 sealed messages and follow-ups, not an intent's origin; they are not in
 this estimator (docs/privacy.md says what is left open).
@@ -50,6 +61,7 @@ from __future__ import annotations
 
 import argparse
 import random
+from collections import Counter
 from collections.abc import Sequence
 from typing import Any, Final
 
@@ -117,6 +129,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="every honest node also dials one random other --all-buckets node (a vendor "
         "or relay), as the node dials its bootstrap relays (follow-cost's --dial-relay)",
+    )
+    g.add_argument(
+        "--feed",
+        action="store_true",
+        help="also the offer feed: customers follow no bucket, keys in any bucket (its own "
+        "estimate, and how often two intents of one customer share an offer topic)",
     )
     g.add_argument(
         "--probe-seconds",
@@ -227,6 +245,43 @@ def run_draws(
     return spies, honest, authors, followers, dials
 
 
+def linkability(authors: Sequence[int], buckets: Sequence[int]) -> dict[str, int]:
+    """Pairs of intents of one author and of two authors, and how many of
+    each share a bucket (``buckets[k]``: intent ``k``'s)."""
+    own: dict[int, list[int]] = {}
+    for a, b in zip(authors, buckets, strict=True):
+        own.setdefault(a, []).append(b)
+    pairs = len(buckets) * (len(buckets) - 1) // 2
+    same = sum(c * (c - 1) // 2 for c in Counter(buckets).values())
+    own_pairs = sum(len(bs) * (len(bs) - 1) // 2 for bs in own.values())
+    own_same = sum(c * (c - 1) // 2 for bs in own.values() for c in Counter(bs).values())
+    return {
+        "own_pairs": own_pairs,
+        "own_same": own_same,
+        "stranger_pairs": pairs - own_pairs,
+        "stranger_same": same - own_same,
+    }
+
+
+def pooled_linkability(runs: list[dict[str, dict[str, int]]]) -> dict[str, dict[str, Any]]:
+    """:func:`linkability`'s counts summed over runs (the spy shares), per
+    variant, with the share of each kind of pair that shares a topic and
+    how many times as often two intents of one customer do as strangers'."""
+    out: dict[str, dict[str, Any]] = {}
+    for variant in runs[0]:
+        c = {k: sum(r[variant][k] for r in runs) for k in runs[0][variant]}
+        own = ratio(c["own_same"], c["own_pairs"])
+        strangers = ratio(c["stranger_same"], c["stranger_pairs"])
+        times = round(own / strangers, 2) if own is not None and strangers else None
+        out[variant] = {
+            **c,
+            "one customer share a topic": own,
+            "strangers share a topic": strangers,
+            "times as often": times,
+        }
+    return out
+
+
 def run_share(args: argparse.Namespace, work: WorkCache, share: float) -> dict[str, Any]:
     n = args.nodes
     quiet = bool(getattr(args, "quiet_customers", False))
@@ -262,17 +317,23 @@ def run_share(args: argparse.Namespace, work: WorkCache, share: float) -> dict[s
     right = {f"{c}/{f}": 0 for c in CATEGORIES for f in ("before", "after")}
     if max(args.followed) > args.buckets:
         raise ValueError("--followed cannot exceed --buckets")
-    variants = {f"buckets {s}/{args.buckets}": s for s in args.followed}
+    variants: dict[str, int | None] = {f"buckets {s}/{args.buckets}": s for s in args.followed}
+    if getattr(args, "feed", False):
+        variants["feed"] = None  # no bucket followed; keys in any bucket
     ruled_out = dict.fromkeys(variants, 0)
     right.update(dict.fromkeys(variants, 0))
     # Each honest node's bucket set, drawn once; each intent's bucket from
     # its author's set (generators of their own: the other draws stay).
     draws = {v: random.Random(f"adversary/{args.seed}/{share}/{v}") for v in variants}
+    every = frozenset(range(args.buckets))
+    # A feed customer follows no bucket: what a spy learns from its
+    # subscriptions rules out no bucket (its possible set is every one).
     sets = {
-        v: [frozenset(draws[v].sample(range(args.buckets), s)) for _ in range(n)]
+        v: [every] * n
+        if s is None
+        else [frozenset(draws[v].sample(range(args.buckets), s)) for _ in range(n)]
         for v, s in variants.items()
     }
-    every = frozenset(range(args.buckets))
     for v_ in followers:
         for of in sets.values():
             of[v_] = every
@@ -282,6 +343,7 @@ def run_share(args: argparse.Namespace, work: WorkCache, share: float) -> dict[s
         first_post.setdefault(a, times[k])
     busy_subs = sorted((t, a) for a, t in first_post.items() if next_to_spy[a])
     busy_hello = {a for a in first_post if next_to_spy[a]}  # live all run long
+    drawn: dict[str, list[int]] = {v: [] for v in variants}
     for k, msg in enumerate(intents):
         receipts = routing.stem_receipts.get(msg.index, {})
         guess = first_spy_guess(msg, spies, receipts)
@@ -298,7 +360,12 @@ def run_share(args: argparse.Namespace, work: WorkCache, share: float) -> dict[s
         seen_by_spies = receptions(msg, spies, receipts)
         for v, s in variants.items():
             of = sets[v]
-            b = sorted(of[a])[draws[v].randrange(s)]
+            b = (
+                draws[v].randrange(args.buckets)
+                if s is None
+                else sorted(of[a])[draws[v].randrange(s)]
+            )
+            drawn[v].append(b)
             ruled_out[v] += guess is not None and b not in of[guess]
             by_bucket = bucket_estimate(guess, seen_by_spies, spy_set, b, of)
             right[v] += by_bucket == a
@@ -315,6 +382,9 @@ def run_share(args: argparse.Namespace, work: WorkCache, share: float) -> dict[s
     out.update(
         {f"{v}: first-spy guess ruled out": ratio(k, len(intents)) for v, k in ruled_out.items()}
     )
+    if "feed" in variants:
+        origins = [msg.origin for msg in intents]
+        out["linkability"] = {v: linkability(origins, drawn[v]) for v in variants}
     return out
 
 
@@ -396,9 +466,12 @@ def run(args: argparse.Namespace, work: WorkCache) -> Result:
     rows = {f"{share:.0%}": run_share(args, work, share) for share in args.spies}
     results: dict[str, Any] = {"guessed_right": rows}
     config: dict[str, Any] = {}
+    if getattr(args, "feed", False):
+        results["linkability"] = pooled_linkability([r.pop("linkability") for r in rows.values()])
+        config["feed"] = True
     if getattr(args, "quiet_customers", False):
         results["plain gossip"] = gossip_baseline(args, work)
-        config = {"quiet_customers": True, "probe_seconds": args.probe_seconds}
+        config.update({"quiet_customers": True, "probe_seconds": args.probe_seconds})
     return {
         "scenario": NAME,
         "config": {

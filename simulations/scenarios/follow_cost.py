@@ -25,7 +25,21 @@ policies:
   follower's inventory (the ids received in the last ``PROBE_WINDOW_S``,
   every ``PROBE_SECONDS``) is not simulated here: its bytes are computed
   and reported beside (``probe_per_customer``) and in ``customers_with_probes``.
-  Not run unless asked for (``--policies``).
+  Not run unless asked for (``--policies``);
+- ``feed`` (the offer feed, issue 20; not run unless asked for): as
+  ``quiet`` (no intents topic, the same probe), but a customer follows no
+  offer bucket at all and its intents' keys fall in any bucket (each
+  intent's author is drawn among all customers). Each customer keeps a
+  stream open to one carrier, a relay (its dialled relay with
+  ``--dial-relay``, else one drawn for it, which it dials): when the relay
+  first accepts a sealed offer, on any path, it pushes the envelope to
+  every customer attached to it, one frame each
+  (:meth:`~simulations.base.NetworkBase.send_feed`: the envelope and a
+  sync frame's framing, counted in both nodes' bytes). The customer takes
+  it through its pipeline and keeps it; it forwards nothing.
+
+For ``quiet`` and ``feed``, ``offer_delay_ms``: the time from an offer's
+publication by its vendor to its acceptance by its intent's customer.
 
 No policy here sends intents down a stem (every author publishes by
 gossip): the stem's hops are the same few per intent in all of them.
@@ -43,12 +57,14 @@ from typing import Any
 
 from intentcast.peer import topics as topics_module
 from intentcast.peer.stem import QUIET_PROBE_SECONDS, QUIET_PROBE_WINDOW
-from intentcast.protocol import derive_vendor_keys
+from intentcast.protocol import Kind, derive_vendor_keys
 from intentcast.protocol.vocab import CATEGORIES as ALL_CATEGORIES
 
-from ..base import SYNC_FRAME_OVERHEAD, SYNC_ID_BYTES
-from ..messages import WorkCache
+from ..base import SYNC_FRAME_OVERHEAD, SYNC_ID_BYTES, VIA_NAMES
+from ..messages import SimMessage, WorkCache
+from ..network import Network
 from ..params import EPOCH, bucket_topic, intent_topic, offer_topic
+from ..stats import ms, percentile
 from . import (
     Result,
     Scenario,
@@ -74,7 +90,11 @@ from .propagation import add_publish_arguments, traffic
 NAME = "follow-cost"
 POLICIES = ("own", "all", "buckets")
 #: Every policy ``--policies`` takes; the default runs :data:`POLICIES`.
-CHOICES = (*POLICIES, "quiet")
+CHOICES = (*POLICIES, "quiet", "feed")
+#: The policies that send sealed offers on the offer bucket topics.
+BUCKETED = ("buckets", "quiet", "feed")
+#: The policies whose customers follow no intents topic (and probe).
+QUIET = ("quiet", "feed")
 #: A quiet customer's probe (``simulations/stem.py``): its period and window.
 PROBE_SECONDS = QUIET_PROBE_SECONDS
 PROBE_WINDOW_S = QUIET_PROBE_WINDOW
@@ -94,7 +114,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=_policies,
         default=POLICIES,
         metavar="P,P,...",
-        help="subscription policies to run (default own,all,buckets; also quiet)",
+        help="subscription policies to run (default own,all,buckets; also quiet, feed)",
     )
     g.add_argument(
         "--buckets", type=int, default=topics_module.BUCKETS, help="offer buckets (%(default)s)"
@@ -109,6 +129,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--dial-relay",
         action="store_true",
         help="every customer and vendor also dials one relay (as the node's bootstrap does)",
+    )
+    g.add_argument(
+        "--relay-dials",
+        type=int,
+        default=0,
+        metavar="K",
+        help="every relay also dials K other relays (default 0); without, a relay may have no "
+        "vendor or relay among its peers and hear no offer (the feed's carriers need them)",
     )
     g.add_argument("--vendor-ms", type=float, default=10.0, help=argparse.SUPPRESS)
     g.add_argument("--rated", type=float, default=0.7, help=argparse.SUPPRESS)
@@ -128,7 +156,7 @@ def _run(args: argparse.Namespace, work: WorkCache, policy: str) -> dict[str, An
         raise ValueError(f"need 1 <= --followed <= --buckets <= {topics_module.BUCKETS}")
     offer_topics = (
         [bucket_topic(k) for k in range(buckets)]
-        if policy in ("buckets", "quiet")
+        if policy in BUCKETED
         else [offer_topic(c) for c in ALL_CATEGORIES]
     )
     topics = [*(intent_topic(c) for c in ALL_CATEGORIES), *offer_topics]
@@ -155,7 +183,7 @@ def _run(args: argparse.Namespace, work: WorkCache, policy: str) -> dict[str, An
         # Drawn in every policy, so that the later draws (the vendors'
         # catalogs and ratings) are the same in all three.
         who = customer_nodes[pick.randrange(len(customer_nodes))]
-        if policy in ("buckets", "quiet"):
+        if policy in ("buckets", "quiet"):  # the feed: any customer, any key
             eligible = holders[topics_module.bucket(keys.intent_key, buckets)]
             who = eligible[draw.randrange(len(eligible))]
         posted.setdefault(who, set()).add(intent.category[0])
@@ -165,29 +193,53 @@ def _run(args: argparse.Namespace, work: WorkCache, policy: str) -> dict[str, An
     for v in range(n):
         if policy == "all" or v in relay_nodes:
             subs.append(everything)
-        elif policy in ("buckets", "quiet") and v in categories:
+        elif policy in BUCKETED and v in categories:
             subs.append(everything)  # every intent topic and every bucket
         elif policy == "buckets":
             subs.append([*intent_topics, *(intent_count + b for b in bucket_sets[v])])
         elif policy == "quiet":
             subs.append([intent_count + b for b in bucket_sets[v]])
+        elif policy == "feed":
+            subs.append([])  # nothing: its offers come by its feed
         elif v in categories:
             subs.append([topics.index(intent_topic(categories[v]))])
         else:
             subs.append(sorted(topics.index(offer_topic(c)) for c in posted.get(v, ())))
     dials = random_dials_of(args)
+    relays = sorted(relay_nodes)
+    linked = {(min(a, b), max(a, b)) for a, b in dials}
+    #: The feed's carrier of each customer.
+    carrier: dict[int, int] = {}
     if args.dial_relay:
         # Every customer and vendor also dials one relay, as the node's
         # bootstrap list makes it do (a relay follows every bucket).
-        relays = sorted(relay_nodes)
-        linked = {(min(a, b), max(a, b)) for a, b in dials}
         for v in sorted(set(range(n)) - relay_nodes):
             r = relays[draw.randrange(len(relays))]
+            carrier[v] = r
             if (min(v, r), max(v, r)) not in linked:
                 dials.append((v, r))
+    if args.relay_dials:
+        # Relays dial each other (a generator of their own: the other draws stay).
+        among = random.Random(f"follow-cost/{args.seed}/relay-dials")
+        for r in relays:
+            for o in among.sample(
+                [x for x in relays if x != r], min(args.relay_dials, len(relays) - 1)
+            ):
+                if (min(r, o), max(r, o)) not in linked:
+                    dials.append((r, o))
+                    linked.add((min(r, o), max(r, o)))
+    if policy == "feed":
+        if not relays:
+            raise ValueError("the feed needs relays (--relays > 0): they carry it")
+        for v in customer_nodes:
+            if v not in carrier:
+                # No relay dialled: the customer dials one for its feed.
+                carrier[v] = relays[draw.randrange(len(relays))]
+                if (min(v, carrier[v]), max(v, carrier[v])) not in linked:
+                    dials.append((v, carrier[v]))
     net = random_network(args, topics=topics, subscriptions=subs, dials=dials)
     market = Market(net, args, work)
-    if policy in ("buckets", "quiet"):
+    if policy in BUCKETED:
         market.offer_topic_of = lambda i: bucket_topic(topics_module.bucket(i.signer, buckets))
     bases = base_catalogs()
     for k, v in enumerate(vendor_nodes):
@@ -199,6 +251,12 @@ def _run(args: argparse.Namespace, work: WorkCache, policy: str) -> dict[str, An
             vendor_rating(pick, args.rated),
             categories[v],
         )
+    delays: list[float] = []
+    via: dict[str, int] = {}
+    fed = [0]
+    if policy in QUIET:
+        fed_by = {v: carrier[v] for v in customer_nodes} if policy == "feed" else {}
+        _watch_offers(net, market, fed_by, delays, via, fed)
     offers_in = 0
     for at, intent, keys, who in schedule:
         signed = work.sign(intent, keys, net.params.network)
@@ -225,7 +283,18 @@ def _run(args: argparse.Namespace, work: WorkCache, policy: str) -> dict[str, An
         "offers_received": offers_in,
         "seconds": end,
     }
-    if policy == "quiet":
+    if policy in QUIET:
+        out["offer_delay_ms"] = {
+            "p50": ms(percentile(delays, 50)),
+            "p99": ms(percentile(delays, 99)),
+        }
+        out["own_offers_via"] = dict(sorted(via.items()))
+        out["offer_topics_per_customer"] = max(
+            (sum(t >= intent_count for t in subs[v]) for v in customer_nodes), default=0
+        )
+        if policy == "feed":
+            out["feed_per_customer"] = float(round(fed[0] / max(1, len(customer_nodes)) * hour))
+            out["feed_per_relay"] = float(round(fed[0] / max(1, len(relay_nodes)) * hour))
         # Per probe: a hello naming every intents topic, and the ids the
         # follower received in the window at the run's rate; both ways.
         hello = SYNC_FRAME_OVERHEAD + sum(len(intent_topic(c)) for c in ALL_CATEGORIES)
@@ -237,6 +306,44 @@ def _run(args: argparse.Namespace, work: WorkCache, policy: str) -> dict[str, An
             round(out["bytes_per_node_per_hour"] + probe * len(customer_nodes) / n)
         )
     return out
+
+
+def _watch_offers(  # noqa: PLR0917  (one call site)
+    net: Network,
+    market: Market,
+    carrier: dict[int, int],
+    delays: list[float],
+    via: dict[str, int],
+    fed: list[int],
+) -> None:
+    """Around the market's accept hook: record each offer's delay from its
+    publication to its intent's customer (into ``delays``) and the path it
+    came by (``via``); and make each carrier (``carrier``: each fed
+    customer's) push every sealed offer it first accepts to the customers
+    attached to it, counting the bytes in ``fed[0]``."""
+    attached: dict[int, list[int]] = {}
+    for v, r in sorted(carrier.items()):
+        attached.setdefault(r, []).append(v)
+    market_accept = net.on_accept
+    assert market_accept is not None
+    by_intent = market.customers
+
+    def on_accept(v: int, msg: SimMessage, done: float) -> None:
+        market_accept(v, msg, done)
+        signed = msg.signed
+        if signed is None or signed.kind is not Kind.SEALED_OFFER:
+            return
+        for c in attached.get(v, ()):
+            if net.send_feed(v, c, msg, done):
+                fed[0] += msg.size + SYNC_FRAME_OVERHEAD
+        customer = by_intent.get(signed.message.intent_id)
+        if customer is not None and customer.node == v:
+            delays.append(done - msg.published)
+            assert msg.via is not None
+            path = VIA_NAMES[msg.via[v]]
+            via[path] = via.get(path, 0) + 1
+
+    net.on_accept = on_accept
 
 
 def run(args: argparse.Namespace, work: WorkCache) -> Result:
@@ -259,6 +366,7 @@ def run(args: argparse.Namespace, work: WorkCache) -> Result:
             "buckets": args.buckets,
             "followed": args.followed,
             "dial_relay": args.dial_relay,
+            **({"relay_dials": args.relay_dials} if args.relay_dials else {}),
         },
         "results": {**results, **ratios},
     }

@@ -5,8 +5,17 @@ from __future__ import annotations
 import pytest
 
 from intentcast.protocol import Action
-from simulations.base import VIA_DIRECT, VIA_GOSSIP, VIA_IWANT, VIA_OWN, VIA_SYNC
+from simulations.base import (
+    SYNC_FRAME_OVERHEAD,
+    VIA_DIRECT,
+    VIA_FEED,
+    VIA_GOSSIP,
+    VIA_IWANT,
+    VIA_OWN,
+    VIA_SYNC,
+)
 from simulations.engine import EventLoop, SimulationError
+from simulations.messages import SimMessage
 from simulations.network import Network
 from simulations.params import Costs, GossipParams
 from simulations.topology import line
@@ -153,3 +162,46 @@ def test_a_scenario_can_route_a_publish_peer_to_peer_before_gossip() -> None:
     # The origin held it outside gossip: it took it back in from the relay's
     # gossip, as the node does, and forwarded it like every other node.
     assert msg.via[origin] == VIA_GOSSIP
+
+
+def test_a_carrier_feeds_what_it_accepts_to_a_customer_that_follows_no_topic() -> None:
+    """Issue 20's offer feed: node 2 follows nothing; its carrier, node 1,
+    pushes it every message it accepts, once, on a kept stream (the
+    envelope and a sync frame's framing, counted at both ends). Node 2
+    takes it through its pipeline, does not forward it, and a second push
+    of the same message is a duplicate."""
+    net = Network(
+        n=3,
+        edges=line(3),
+        latency=[0.010, 0.020],
+        topics=[TOPIC],
+        subscriptions=[(0,), (0,), ()],
+        params=params(sync_enabled=False),
+        seed=1,
+    )
+    (msg,) = intents(net, 1)
+    pushed: list[float] = []
+
+    def carry(v: int, m: SimMessage, done: float) -> None:
+        if v == 1:
+            assert net.send_feed(1, 2, m, done)
+            pushed.append(done)
+
+    net.on_accept = carry
+    net.start()
+    publish_at(net, 1.0, 0, msg)
+    net.run(3.0)
+    assert msg.arrived is not None and msg.via is not None and msg.first_from is not None
+    assert msg.via[2] == VIA_FEED and msg.first_from[2] == 1
+    assert msg.arrived[2] > pushed[0] + 0.020  # after the link's latency
+    frame = msg.size + SYNC_FRAME_OVERHEAD
+    assert net.received_bytes[2] == frame
+    assert net.sent_bytes[2] == 0  # it forwards nothing
+    first = msg.arrived[2]
+    net.on_accept = None
+    assert net.send_feed(1, 2, msg, net.now)
+    net.run(4.0)
+    assert msg.arrived[2] == first
+    assert net.received_bytes[2] == 2 * frame
+    # Not connected: nothing is sent.
+    assert not net.send_feed(0, 2, msg, net.now)

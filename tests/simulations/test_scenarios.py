@@ -159,6 +159,55 @@ def test_quiet_customers_pay_less_than_with_the_intents_topics() -> None:
     assert r["quiet"]["offers_received"] == r["buckets"]["offers_received"]
 
 
+def test_the_offer_feed_brings_every_offer_to_customers_that_follow_no_offer_topic() -> None:
+    """Issue 20's offer feed: a customer follows no offer bucket and its
+    carrier (its dialled relay) pushes it every sealed offer once. Every
+    offer made reaches its customer, all of them by the feed; the relays
+    pay for it (their bytes hold what they pushed, and grow against quiet
+    customers following 2 buckets) and each customer's bytes hold what it
+    was pushed."""
+    out = io.StringIO()
+    args = [
+        "follow-cost", "--nodes", "120", "--vendors", "10", "--intents", "10",
+        "--policies", "quiet,feed", "--dial-relay", "--relay-dials", "1",
+        "--work-bits", "4", "--json",
+    ]  # fmt: skip
+    assert main(args, stdout=out) == 0
+    r = json.loads(out.getvalue())["results"]
+    feed, quiet = r["feed"], r["quiet"]
+    assert feed["offers_received"] == feed["offers_made"] > 0
+    assert feed["own_offers_via"] == {"feed": feed["offers_received"]}
+    assert quiet["own_offers_via"] == {"gossip": quiet["offers_received"]}
+    assert feed["offer_topics_per_customer"] == 0
+    assert quiet["offer_topics_per_customer"] == 2
+    assert feed["relays"] > quiet["relays"]
+    assert feed["relays"] > feed["feed_per_relay"] > 0
+    assert feed["customers"] > feed["feed_per_customer"] > 0
+    assert feed["offer_delay_ms"]["p50"] <= feed["offer_delay_ms"]["p99"]
+    assert feed["probe_per_customer"] == quiet["probe_per_customer"]
+
+
+def test_the_feed_leaves_spies_no_bucket_and_links_no_two_intents_by_topic() -> None:
+    """Feed customers follow no bucket and draw keys in any: a spy rules no
+    neighbour out by its buckets (no better than the first-spy guess, as
+    ``buckets 16/16``), and two intents of one customer share an offer
+    topic far less often than with 2 buckets followed."""
+    run = scenario(
+        "adversary", "--nodes", "200", "--intents", "60", "--spies", "0.1,0.2", "--seed", "2",
+        "--all-buckets", "0.14", "--dial-follower", "--quiet-customers", "--drain", "90",
+        "--followed", "2,16", "--feed",
+    )  # fmt: skip
+    for r in run["guessed_right"].values():
+        assert r["feed: first-spy guess ruled out"] == 0
+        assert r["feed"] == r["buckets 16/16"] <= r["busy/after"]
+        assert "linkability" not in r
+    link = run["linkability"]
+    assert link["buckets 2/16"]["own_pairs"] == link["feed"]["own_pairs"] > 0
+    assert link["buckets 2/16"]["one customer share a topic"] > 0.3
+    assert link["feed"]["one customer share a topic"] < 0.2
+    assert link["feed"]["times as often"] < link["buckets 2/16"]["times as often"]
+
+
 def test_following_every_topic_costs_customers_more_and_delivers_every_offer() -> None:
     r = scenario("follow-cost", "--nodes", "120", "--vendors", "10", "--intents", "10")
     assert r["all"]["customers"] > r["own"]["customers"]
