@@ -131,7 +131,13 @@ class OfferFeed(Part):
         self._subscribers[peer] = send
         self._count("feed:served")
         try:
-            await self._feed(stream, receive, self._catch_up(recent))
+            # The customer writes nothing after its request: its end closing
+            # ends the feed at once, so a customer that left stops counting
+            # against ``max_subscribers`` without waiting for a write to fail.
+            async with trio.open_nursery() as nursery:
+                nursery.start_soon(_until_closed, stream, nursery.cancel_scope)
+                await self._feed(stream, receive, self._catch_up(recent))
+                nursery.cancel_scope.cancel()
         finally:
             if self._subscribers.get(peer) is send:
                 del self._subscribers[peer]
@@ -163,20 +169,8 @@ class OfferFeed(Part):
         receive: trio.MemoryReceiveChannel[tuple[str, bytes]],
         backlog: list[tuple[str, bytes]],
     ) -> None:
-        """Write the feed until it ends: a write fails, the customer is cut,
-        or the customer closes its end (watched meanwhile, so a customer
-        that left stops counting against ``max_subscribers`` at once)."""
-        async with trio.open_nursery() as nursery:
-            nursery.start_soon(_until_closed, stream, nursery.cancel_scope)
-            await self._push(stream, receive, backlog)
-            nursery.cancel_scope.cancel()
-
-    async def _push(
-        self,
-        stream: Any,
-        receive: trio.MemoryReceiveChannel[tuple[str, bytes]],
-        backlog: list[tuple[str, bytes]],
-    ) -> None:
+        """Write the catch-up, ``live``, then each offer as it comes, until
+        a write fails or the customer is cut."""
         for topic, raw in backlog:
             # What comes live meanwhile goes first: a long catch-up (paced by
             # the customer's admission of this carrier) must not fill the
