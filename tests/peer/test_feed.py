@@ -4,6 +4,8 @@ catch up, what a carrier keeps in memory, and the request's bound."""
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 from intentcast.peer import feed, topics
 from intentcast.peer.feed import Backlog, FeedLimits
 
@@ -49,3 +51,23 @@ def test_the_backlog_keeps_the_last_minute_and_at_most_its_count() -> None:
     assert backlog.since(4.0, 1) == [("t", b"\x03"), ("t", b"\x04")]
     assert backlog.since(70.0, 3_600) == []  # older than a minute by now
     assert len(backlog) == 0
+
+
+def test_a_feed_customers_intents_share_a_bucket_as_often_as_two_strangers() -> None:
+    """A feed customer takes each intent's keys from the next counter (its
+    set is every bucket), so nothing ties its intents' buckets together:
+    two of its intents share one about 1 time in 16, as two strangers' do
+    (with 2 followed buckets: 1 in 2). Fixed seeds: the figures are exact."""
+    from intentcast.protocol import derive_intent_keys
+
+    n = 2_000
+    mine = [topics.bucket(derive_intent_keys(b"\x01" * 32, c).intent_key) for c in range(n)]
+    theirs = [topics.bucket(derive_intent_keys(b"\x02" * 32, c).intent_key) for c in range(n)]
+    own_pairs = sum(a == b for a, b in pairwise(mine)) / (n - 1)
+    strangers = sum(a == b for a, b in zip(mine, theirs, strict=True)) / n
+    assert abs(own_pairs - 1 / 16) < 0.015 and abs(strangers - 1 / 16) < 0.015
+    assert set(mine) == set(range(topics.BUCKETS))  # every bucket, none favoured
+    # The same customer following two buckets keeps only keys that fit them.
+    fitting = [b for b in mine if b in (3, 7)]
+    two = sum(a == b for a, b in pairwise(fitting)) / (len(fitting) - 1)
+    assert abs(two - 1 / 2) < 0.1
