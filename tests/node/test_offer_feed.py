@@ -39,7 +39,7 @@ def test_a_feed_customer_follows_no_offer_topic_and_gets_its_offers_from_a_carri
             await wait_for(
                 kiez, lambda: kiez.feed.subscribers() == sorted([alice.peer_id, bob.peer_id])
             )
-            assert alice.feed.source == kiez.peer_id
+            await wait_for(alice, lambda: alice.feed.source == kiez.peer_id)  # its catch-up done
             mine = await alice.post_intent(**PIXEL)
             theirs = await bob.post_intent(**PIXEL)
             await wait_for(alice, lambda: bool(alice.offers_for(mine.signer).ranked))
