@@ -96,14 +96,21 @@ class RatingsPart(Part):
 
     async def watcher(self) -> None:
         """Beat every :data:`WATCH_BEAT` seconds while connected to a peer
-        (and within a second of the first connection: the offer feed reads
-        the last beat to tell how long the node was away)."""
-        while True:
+        (and within a second of the first connection, and once more when
+        it stops: the offer feed reads the last beat to tell how long the
+        node was away)."""
+        try:
+            while True:
+                if self.p2p.connected_peers():
+                    self.store.ratings.watched(self.now(), gap=ARRIVAL_GRACE)
+                    await trio.sleep(WATCH_BEAT)
+                else:
+                    await trio.sleep(1.0)
+        finally:
+            # A clean stop beats once more: the node watched until now, and
+            # its next start catches up on the time it was away from here.
             if self.p2p.connected_peers():
                 self.store.ratings.watched(self.now(), gap=ARRIVAL_GRACE)
-                await trio.sleep(WATCH_BEAT)
-            else:
-                await trio.sleep(1.0)
 
     # --- reputation -----------------------------------------------------------------
 

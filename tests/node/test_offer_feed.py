@@ -70,6 +70,9 @@ def test_a_customer_back_from_a_stop_gets_the_offers_made_meanwhile_from_the_fee
                 await wait_for(alice, lambda: alice.feed.source == relay.peer_id)
                 intent = await alice.post_intent(**PIXEL)
                 await wait_for(relay, lambda: relay.store.gossip.intent(intent.id) is not None)
+            # Her node noted when it stopped watching (it catches up from there).
+            stopped = store.ratings.last_alive()
+            assert stopped is not None and stopped >= intent.message.created
             # Alice is away; Kiez comes and answers meanwhile, through the relay.
             kiez = await m.vendor("kiez-phones.toml")
             await link(kiez, relay)
