@@ -29,6 +29,7 @@ from __future__ import annotations
 import logging
 import random
 import time
+from collections.abc import Iterator
 from typing import Any, Final
 
 import trio
@@ -49,6 +50,8 @@ PROTOCOL: Final = "/intentcast/feed/1.0.0"
 OPEN_TIMEOUT: Final = 10.0
 WRITE_TIMEOUT: Final = 10.0
 _OFFER_TOPICS: Final = frozenset(topics.ALL_OFFER_TOPICS)
+#: Envelopes a catch-up reads from the store at a time.
+CATCH_UP_BATCH: Final = 256
 
 
 class OfferFeed(Part):
@@ -144,34 +147,39 @@ class OfferFeed(Part):
             send.close()
             await _reset(stream)
 
-    def _catch_up(self, recent: int) -> list[tuple[str, bytes]]:
+    def _catch_up(self, recent: int) -> Iterator[tuple[str, bytes]]:
         """The offers created in the last ``recent`` seconds, oldest first:
-        from the store (the newest ``catch_up_max``), and those accepted
-        lately that it may not hold yet (the backlog)."""
+        from the store (the newest ``catch_up_max``; their ids first, the
+        envelopes read :data:`CATCH_UP_BATCH` at a time as they are
+        written, so a feed holds a batch in memory, not a week of offers),
+        then those accepted lately that it may not hold yet (the backlog)."""
         if recent == 0:
-            return []
+            return
         now = self.now()
         stored = self.store.gossip.recent_offers(
             since=now - recent, now=now, limit=self.limits.catch_up_max
         )
-        found = [(topics.offers(key), raw) for _, key, raw in stored]
-        ids = {mid for mid, _, _ in stored}
-        found += [
-            (topic, raw)
-            for topic, raw in self.backlog.since(trio.current_time(), recent)
-            if message_id(raw) not in ids
-        ]
-        return found
+        lately = self.backlog.since(trio.current_time(), recent)
+        for start in range(0, len(stored), CATCH_UP_BATCH):
+            batch = stored[start : start + CATCH_UP_BATCH]
+            raws = self.store.gossip.raw_many([mid for mid, _ in batch], now=self.now())
+            for mid, key in batch:
+                if mid in raws:  # not expired or swept meanwhile
+                    yield topics.offers(key), raws[mid]
+        ids = {mid for mid, _ in stored}
+        yield from ((t, raw) for t, raw in lately if message_id(raw) not in ids)
 
     async def _feed(
         self,
         stream: Any,
         receive: trio.MemoryReceiveChannel[tuple[str, bytes]],
-        backlog: list[tuple[str, bytes]],
+        backlog: Iterator[tuple[str, bytes]],
     ) -> None:
         """Write the catch-up, ``live``, then each offer as it comes, until
         a write fails or the customer is cut."""
+        caught_up = 0
         for topic, raw in backlog:
+            caught_up += 1
             # What comes live meanwhile goes first: a long catch-up (paced by
             # the customer's admission of this carrier) must not fill the
             # queue and get the feed cut, over and over.
@@ -186,7 +194,7 @@ class OfferFeed(Part):
                     return
             if not await self._write(stream, _offer_frame(topic, raw)):
                 return
-        if not await self._write(stream, {"t": "live", "n": len(backlog)}):
+        if not await self._write(stream, {"t": "live", "n": caught_up}):
             return
         while True:
             item = None

@@ -154,19 +154,17 @@ class SyncInventory(Repository):
                 out.extend(InventoryItem(r[0], Kind.INTENT, r[1]) for r in rows)
         return out[:limit]
 
-    def recent_offers(
-        self, *, since: int, now: int, limit: int
-    ) -> list[tuple[bytes, bytes, bytes]]:
+    def recent_offers(self, *, since: int, now: int, limit: int) -> list[tuple[bytes, bytes]]:
         """The live sealed offers *created* (by their own ``created``) at
         ``since`` or later, to intents this node holds (cached or own), as
-        ``(id, intent key, envelope)``: the newest ``limit`` of them, oldest
-        first. What a carrier hands a returning feed customer (docs/wire.md
-        section 6): one range of the ``created`` index (schema version 7);
-        offers to intents it does not hold are left out (their topic is
-        unknown here)."""
+        ``(id, intent key)``: the newest ``limit`` of them, oldest first
+        (their envelopes: :meth:`raw_many`). What a carrier hands a
+        returning feed customer (docs/wire.md section 6): one range of the
+        ``created`` index (schema version 7); offers to intents it does not
+        hold are left out (their topic is unknown here)."""
         with self._c.read() as conn:
             rows = conn.execute(_RECENT_OFFERS, (since, now, limit)).fetchall()
-        return [(bytes(r[0]), bytes(r[1]), bytes(r[2])) for r in reversed(rows)]
+        return [(bytes(r[0]), bytes(r[1])) for r in reversed(rows)]
 
     def raw_many(self, ids: Sequence[bytes], *, now: int) -> dict[bytes, bytes]:
         """Envelope bytes of the live messages among ``ids`` that
@@ -248,7 +246,7 @@ _RECENT_INTENT_IDS: Final = (
 #: Sealed offers created since a time, newest first, with their intent's
 #: key (cached or own): a range of ``relayed_offers_created`` (version 7).
 _RECENT_OFFERS: Final = (
-    "SELECT o.id, coalesce(c.intent_key, r.intent_key), o.raw FROM relayed_offers o "
+    "SELECT o.id, coalesce(c.intent_key, r.intent_key) FROM relayed_offers o "
     "LEFT JOIN cached_intents c ON c.id = o.intent_id "
     "LEFT JOIN own_intent_revisions r ON r.id = o.intent_id "
     "WHERE o.created >= ? AND o.expires > ? "

@@ -49,7 +49,8 @@ def test_offers_created_since_with_their_intents_key_newest_kept_oldest_first(
 ) -> None:
     """What a carrier hands a returning feed customer (schema version 7):
     sealed offers created in the window, each with its intent's key (the
-    topic), the newest ``limit`` of them in the order they were made."""
+    topic), the newest ``limit`` of them in the order they were made; their
+    envelopes are read by id."""
     held = intent(1, created=NOW - 900)
     unknown = intent(2, created=NOW - 900)  # an intent this node never got
     store.gossip.ingest_many([held])
@@ -60,7 +61,8 @@ def test_offers_created_since_with_their_intents_key_newest_kept_oldest_first(
     store.gossip.ingest_many([early, orphan])
     assert [o[0] for o in store.gossip.recent_offers(since=NOW - 600, now=NOW, limit=10)] == []
     got = store.gossip.recent_offers(since=NOW - 900, now=NOW, limit=10)
-    assert got == [(early.id, held.signer, early.raw)]  # the orphan's topic is unknown: left out
+    assert got == [(early.id, held.signer)]  # the orphan's topic is unknown: left out
+    assert store.gossip.raw_many([early.id], now=NOW) == {early.id: early.raw}
     store.gossip.ingest_many([late, later])
     ids = [o[0] for o in store.gossip.recent_offers(since=NOW - 900, now=NOW, limit=2)]
     assert len(ids) == 2 and early.id not in ids
