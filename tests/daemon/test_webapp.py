@@ -149,6 +149,12 @@ def click(driver: WebDriver, css: str, what: str) -> None:
     wait_for(driver, attempt, what)
 
 
+def text_of(driver: WebDriver, element_id: str) -> str:
+    """The text of the element with ``element_id``, read again if a live
+    redraw replaced it while it was read."""
+    return str(wait_for(driver, lambda d: d.find_element(By.ID, element_id).text, element_id))
+
+
 def sign_in(driver: WebDriver, login_url: str) -> None:
     driver.get(login_url)
     wait_for(
@@ -369,7 +375,7 @@ def test_post_see_offers_arrive_accept_and_the_deal_is_confirmed(
     assert len(knows) == 1 and best in knows[0] and "Hauptstr. 1" in knows[0]
     # Where its offers come from, and what that means for its intents
     # (privacy.md, section 12: a feed by default).
-    topics = browser.find_element(By.ID, "offer-topics").text
+    topics = text_of(browser, "offer-topics")
     assert "takes every offer of the market, once, from one relay's or vendor's feed" in topics
     assert "no topic links two of them" in topics
     # Each confirmed deal with the vendor leads to its message thread.
@@ -560,7 +566,7 @@ def test_keyboard_and_phone_width(apps: DemoApps[Served], browser: WebDriver) ->
             "return document.documentElement.scrollWidth - window.innerWidth"
         )
         assert overflow <= 0, "the page scrolls sideways at phone width"
-        shown = browser.find_element(By.ID, "view").text
+        shown = text_of(browser, "view")
         assert "null" not in shown.split() and "undefined" not in shown.split()
         shot(browser, "webapp-phone.png")
     finally:

@@ -44,6 +44,7 @@ from .test_webapp import (
     fill,
     shot,
     sign_in,
+    text_of,
     texts,
     wait_for,
 )
@@ -210,7 +211,7 @@ def accept_naming_a_price(shop: Shop, browser: WebDriver, key: str, ranked: list
             box.click()
     Select(browser.find_element(By.ID, f"mode-{idp}")).select_by_value("name-your-price")
     assert unlabelled(browser) == []  # the offers' bars, the accept form, withdraw
-    assert "Floor: 420.00 EUR" in browser.find_element(By.ID, f"hint-price-{idp}").text
+    assert "Floor: 420.00 EUR" in text_of(browser, f"hint-price-{idp}")
     fill(browser, f"price-{idp}", "400")
     form.find_element(By.CSS_SELECTOR, "button.confirm-accept").click()
     message = wait_for(browser, lambda d: error_beside(d, f"price-{idp}"), "the price's message")
@@ -273,9 +274,9 @@ def test_the_owner_confirms_and_declines_accepts_in_the_browser(
         lambda d: (p := texts(d, "#to-answer .to-answer")) and len(p) == 2 and p,
         "two accepts wait for the owner",
     )
-    assert "Waiting for your answer (2)" in browser.find_element(By.ID, "view").text
-    assert browser.find_element(By.ID, "to-answer-count").text == "2 to answer"  # in the nav
-    assert "You answer every accept yourself" in browser.find_element(By.ID, "confirm-mode").text
+    assert "Waiting for your answer (2)" in text_of(browser, "view")
+    assert text_of(browser, "to-answer-count") == "2 to answer"  # in the nav
+    assert "You answer every accept yourself" in text_of(browser, "confirm-mode")
     for panel in panels:
         assert "contact: alice@example.org" in panel  # what the customer told the shop
         assert "shipping" not in panel  # and only that
@@ -329,7 +330,7 @@ def test_the_owner_confirms_and_declines_accepts_in_the_browser(
 
     shown = wait_for(browser, answered, "both deals answered on the page")
     assert any("Ships tomorrow" in t for t in shown) and any("just sold" in t for t in shown)
-    assert "No accept waits for you." in browser.find_element(By.ID, "view").text
+    assert "No accept waits for you." in text_of(browser, "view")
     wait_for(
         browser,
         lambda d: not d.find_element(By.ID, "to-answer-count").is_displayed(),
