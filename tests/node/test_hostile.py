@@ -380,11 +380,21 @@ def test_a_stem_flood_through_an_honest_relay_gets_no_honest_peer_banned(
                     for _ in range(attackers)
                 ]
                 pushed = [0] * attackers
+                taken = [0] * attackers  # streams the node did not reset
 
                 async def push(i: int, share: list[bytes]) -> None:
                     # Many streams at once, each as fast as the node reads it.
                     with suppress(Exception):  # streams past the node's bound are reset
                         stream = await evil[i].new_stream(customer.peer_id, STEM)
+                        # The node writes nothing on a stem stream: a read
+                        # ends only by the reset of a stream past its bound.
+                        # (Frames written before that reset arrives would be
+                        # discarded unread: they are not pushed.)
+                        with trio.move_on_after(1) as probe:
+                            await stream.read(1)
+                        if not probe.cancelled_caught:
+                            return
+                        taken[i] += 1
                         for raw in share:
                             await write_frame(stream, {"t": "stem", "topic": INTENTS, "msg": raw})
                             pushed[i] += 1
@@ -422,6 +432,7 @@ def test_a_stem_flood_through_an_honest_relay_gets_no_honest_peer_banned(
                     times[-1] - times[0]
                 ), (peer, len(times), times[-1] - times[0])
             # Streams past the node's bound were reset: a few of each attacker's ran.
+            assert taken == [MAX_STREAMS_IN] * attackers
             assert sum(pushed) == attackers * MAX_STREAMS_IN * (per_attacker // streams)
             for node in (customer, kiez, far):  # ... and no honest node banned another
                 assert (
