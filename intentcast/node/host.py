@@ -106,7 +106,26 @@ class WatchedPubsub(TeardownOncePubsub):
         while self.forwarding():
             await self._written.wait()
 
+    # The library puts this host's signed peer record into every RPC (213
+    # bytes and up, half again a gossiped intent's copy); the node sends
+    # none (repairs.SenderRecords): peers learn addresses by identify.
+    # Messages and control frames leave by write_msg; the hello and the
+    # subscription announcements are built here and written directly.
+
+    def get_hello_packet(self) -> rpc_pb2.RPC:
+        packet = super().get_hello_packet()
+        packet.ClearField("senderRecord")
+        return packet
+
+    def _build_announce_rpc(
+        self, topic_id: str, subscribe: bool
+    ) -> tuple[rpc_pb2.RPC, rpc_pb2.RPC.SubOpts]:
+        packet, subopt = super()._build_announce_rpc(topic_id, subscribe)
+        packet.ClearField("senderRecord")
+        return packet, subopt
+
     async def write_msg(self, stream: INetStream, rpc_msg: rpc_pb2.RPC) -> bool:
+        rpc_msg.ClearField("senderRecord")
         self.writing += 1
         try:
             return await super().write_msg(stream, rpc_msg)

@@ -1,11 +1,9 @@
 """Every repair the node makes to py-libp2p 0.8.1, in one place.
 
-Each repair names the library behaviour it replaces (file and function in
-``site-packages/libp2p``), what went wrong with it, and how it was found.
-They are narrow: a subclass overriding one or two methods, installed where
-the library looks the class up, or a function the node calls instead of the
-library's. :func:`install` puts the subclasses in place; importing
-:mod:`intentcast.node.p2p` calls it, before any host is built.
+Each names the library behaviour it replaces (file and function in
+``site-packages/libp2p``), what went wrong, and how it was found. Each is
+narrow: a subclass overriding a method or two, or a function used instead
+of the library's. Importing :mod:`intentcast.node.p2p` runs :func:`install`.
 
 - :class:`InboundSlotSwarm`: ``network/swarm.py``
   ``Swarm._handle_inbound_connection`` holds an inbound slot until the
@@ -362,15 +360,17 @@ class SenderRecords:
     """Each host's signed peer record, built once, and each peer's checked once.
 
     Upstream (py-libp2p 0.8.1) every pubsub RPC carries the sender's signed
-    peer record, built per RPC (gossipsub's forwards: per peer) by
-    ``peer/peerstore.py`` ``env_to_send_in_RPC``, which re-parses the host's
-    addresses each time; the receiver checks it twice per RPC
+    peer record (~200 bytes), built per RPC (gossipsub's forwards: per peer)
+    by ``peer/peerstore.py`` ``env_to_send_in_RPC``, which re-parses the
+    host's addresses each time; the receiver checks it twice per RPC
     (``pubsub/utils.py`` ``maybe_consume_signed_record``: decode, verify,
     parse the addresses, write the peerstore). Profiled (``benchmarks
     hops``, stem round): 0.43 ms a send, 0.27 ms a check, most of
     gossipsub's own cost per message. Here a host's record is reused for
-    :attr:`SEND_SECONDS`; a peer's is checked again when its bytes change
-    or after :attr:`CHECK_SECONDS` (renewing its peerstore TTL, 2 h)."""
+    :attr:`SEND_SECONDS`, and the node's pubsub takes it out of every RPC
+    it writes (``host.WatchedPubsub.write_msg``); a peer's record is
+    checked again only when its bytes change or after
+    :attr:`CHECK_SECONDS` (renewing its peerstore TTL, 2 h)."""
 
     SEND_SECONDS = 10.0
     CHECK_SECONDS = 600.0
@@ -436,13 +436,11 @@ class OpenSocketsListener(tcp_transport.TCPListener):
 
 
 def install() -> None:
-    """Put the subclasses where py-libp2p looks its classes up. Idempotent.
-
-    ``libp2p.new_swarm`` builds ``Swarm`` by its name in the ``libp2p``
-    package, ``muxer_multistream`` every yamux connection by the name
-    ``Yamux`` in its module (it ignores the muxer classes a host is given),
-    and ``TCP.create_listener`` its listener by the name ``TCPListener``;
-    the gossipsub router and the cache are built by the node itself."""
+    """Put the repairs where py-libp2p looks them up, by name in a module
+    (``new_swarm``: ``Swarm``; ``muxer_multistream``: ``Yamux``, which
+    ignores the muxers a host is given; ``yamux``: ``YamuxStream``;
+    ``TCP.create_listener``: ``TCPListener``; the pubsub modules: the two
+    record functions). The node builds the router and cache. Idempotent."""
     libp2p.Swarm = InboundSlotSwarm  # type: ignore[attr-defined]
     muxer_multistream.Yamux = NonBlockingYamux  # type: ignore[attr-defined]
     yamux_module.YamuxStream = HalfWindowYamuxStream  # type: ignore[misc]
