@@ -40,6 +40,7 @@ from typing import Any, Final, TextIO
 import trio
 
 from benchmarks.network_child import LOW_WORK, PHONE_ATTRIBUTES, PHONE_CATEGORY, TERMS, Lines
+from intentcast.daemon.process import freeze_startup_objects
 from intentcast.matching import parse_catalog
 from intentcast.node import CatalogVendor, Event, EventKind, Node, NodeConfig, open_node
 from intentcast.peer import topics
@@ -145,6 +146,7 @@ class Child:
             if role == "customer":
                 nursery.start_soon(self.post, node)
             nursery.start_soon(self.watch_mesh, node)
+            freeze_startup_objects()  # as the daemon does once it is up
             self.emit({"ev": "ready", "t": time.time(), "addr": node.addrs()[0],
                        **self.holdings(node)})  # fmt: skip
             await self.commands(node)

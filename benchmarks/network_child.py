@@ -24,6 +24,7 @@ Every time is ``time.time()``: all processes share the machine's clock.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import os
@@ -36,6 +37,7 @@ from typing import Any, TextIO
 
 import trio
 
+from intentcast.daemon.process import freeze_startup_objects
 from intentcast.matching import parse_catalog
 from intentcast.node import CatalogVendor, EventKind, Node, NodeConfig, open_node
 from intentcast.node.p2p import P2P, open_p2p
@@ -245,6 +247,10 @@ class Child:
             stack.callback(nursery.cancel_scope.cancel)  # runs first on exit
             if node is not None:
                 nursery.start_soon(self.watch, node, events)
+            # As the daemon does once it is up, for raw hosts and nodes alike
+            # (the phase's own objects are let go again when it ends).
+            freeze_startup_objects()
+            stack.callback(gc.unfreeze)
             self.reply({"addr": p2p.addrs()[0], "peer": p2p.peer_id})
             while True:
                 cmd = await lines.next()
