@@ -34,6 +34,7 @@ far less noisy than ``benchmarks network``).
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import statistics
 import tempfile
@@ -54,6 +55,7 @@ from benchmarks.network_child import (
     TERMS,
     bulk_title,
 )
+from intentcast.daemon.process import freeze_startup_objects
 from intentcast.node import Node, NodeConfig, open_node
 from intentcast.node.p2p import P2P, open_p2p
 from intentcast.peer import topics
@@ -275,6 +277,10 @@ async def stem_round(messages: int, tmp: Path, spans: _Spans) -> dict[str, list[
                 posted[signed.id] = (t0, time.perf_counter())
                 await trio.sleep(GAP)
             await trio.sleep(0.5)
+            note("full_collection_ms", _full_collection_ms())
+            freeze_startup_objects()  # what the daemon does once it is up
+            note("full_collection_frozen_ms", _full_collection_ms())
+            gc.unfreeze()
         finally:
             trio.to_thread.run_sync = run_sync
     for mid, (t0, t1) in posted.items():
@@ -290,6 +296,13 @@ async def stem_round(messages: int, tmp: Path, spans: _Spans) -> dict[str, list[
         if mid in pushed:
             note("stem_end_to_push_ms", (pushed[mid] - ends[0]) * 1000)
     return parts
+
+
+def _full_collection_ms() -> float:
+    """One full garbage collection of this process (two nodes up), timed."""
+    start = time.perf_counter()
+    gc.collect()
+    return (time.perf_counter() - start) * 1000
 
 
 async def measure(args: argparse.Namespace) -> dict[str, Any]:
@@ -317,7 +330,8 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
     to_last, early, seen = inside.figures()
     out["relay_accept_to_forwarded_ms"] = _p50(to_last)
     out["relay_stored_before_forwarded"] = f"{early}/{seen}"
-    for part in ("post_ms", "stem_send_ms", "stem_hop_ms", "stem_end_to_push_ms"):
+    for part in ("post_ms", "stem_send_ms", "stem_hop_ms", "stem_end_to_push_ms",
+                 "full_collection_ms", "full_collection_frozen_ms"):  # fmt: skip
         out[part] = _p50(stem.get(part, []))
     out["stem_hops_timed"] = len(stem.get("stem_hop_ms", []))
     out["post_split_ms"] = {k: _p50(v) for k, v in spans.ms.items()}
