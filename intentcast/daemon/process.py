@@ -322,10 +322,10 @@ def freeze_startup_objects() -> None:
     a full collection walks only what came after start-up.
 
     A full (generation 2) collection of a node's process walked its ~130,000
-    objects, almost all of them there from start-up, and stopped the node
-    for 80 ms and more of CPU, every minute or so under load: each message
-    in flight through it waited (``benchmarks network``: a stem's first hop
-    held 207 ms; docs/benchmarks.md). Objects frozen here are still freed
+    objects, almost all of them there from start-up, and held the node
+    meanwhile, every message in flight through it waiting: 124 ms in
+    ``benchmarks hops`` (``full_collection_ms``, two nodes up), 0.004 ms
+    right after the freeze (docs/daemon.md). Objects frozen here are still freed
     when nothing refers to them; only a reference cycle among them would
     stay, and start-up objects live as long as the process. A process of
     its own only: a test running daemons in its own process keeps its

@@ -15,6 +15,7 @@ import trio
 
 from intentcast.matching import parse_catalog
 from intentcast.node import Event, EventKind, Node, NodeConfig, open_node
+from intentcast.node.p2p import open_p2p
 from intentcast.peer.limits import PeerLimitConfig
 from intentcast.peer.vendor import CatalogVendor
 from intentcast.protocol import GOSSIP_KINDS, NetworkParams, Terms, derive_vendor_keys
@@ -186,3 +187,29 @@ async def next_event(
             if event.kind is kind:
                 return event
     raise AssertionError(f"no {kind} event within {timeout} s")
+
+
+@asynccontextmanager
+async def stream_pair(protocol: str) -> AsyncIterator[tuple[Any, Any]]:
+    """Two bare hosts and a stream of ``protocol`` from one to the other:
+    the writer's end and the reader's, open until the block exits."""
+    send, receive = trio.open_memory_channel[Any](1)
+    async with AsyncExitStack() as stack:
+        a = await stack.enter_async_context(open_p2p(on_message=lambda *_: True))
+        b = await stack.enter_async_context(open_p2p(on_message=lambda *_: True))
+        done = trio.Event()
+
+        async def handler(stream: Any) -> None:
+            await send.send(stream)
+            await done.wait()  # keep the stream open while the test reads it
+
+        b.set_stream_handler(protocol, handler)
+        await a.connect(b.addrs()[0])
+        out = await a.new_stream(b.peer_id, protocol)
+        await out.write(b"")  # the stream opens at the receiver
+        with trio.fail_after(10):
+            theirs = await receive.receive()
+        try:
+            yield out, theirs
+        finally:
+            done.set()

@@ -5,8 +5,7 @@ one read of what is buffered per frame, not three)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import AsyncExitStack, asynccontextmanager
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import msgpack
@@ -14,8 +13,9 @@ import pytest
 import trio
 
 from intentcast.node import sync
-from intentcast.node.p2p import open_p2p
 from intentcast.node.stem_streams import FrameReader
+
+from .harness import stream_pair
 
 PROTOCOL = "/intentcast/test-frames/1.0.0"
 
@@ -25,34 +25,9 @@ def frame(n: int) -> bytes:
     return len(payload).to_bytes(4, "big") + payload
 
 
-@asynccontextmanager
-async def stream_pair() -> AsyncIterator[tuple[Any, trio.MemoryReceiveChannel[Any]]]:
-    """A stream from one host to another; the receiving end arrives on the channel."""
-    send, receive = trio.open_memory_channel[Any](1)
-    async with AsyncExitStack() as stack:
-        a = await stack.enter_async_context(open_p2p(on_message=lambda *_: True))
-        b = await stack.enter_async_context(open_p2p(on_message=lambda *_: True))
-        done = trio.Event()
-
-        async def handler(stream: Any) -> None:
-            await send.send(stream)
-            await done.wait()  # keep the stream open while the test reads it
-
-        b.set_stream_handler(PROTOCOL, handler)
-        await a.connect(b.addrs()[0])
-        out = await a.new_stream(b.peer_id, PROTOCOL)
-        try:
-            yield out, receive
-        finally:
-            done.set()
-
-
 def run_with(body: Callable[[Any, Any], Awaitable[None]]) -> None:
     async def main() -> None:
-        async with stream_pair() as (out, incoming):
-            await out.write(b"")  # the stream opens at the receiver
-            with trio.fail_after(10):
-                theirs = await incoming.receive()
+        async with stream_pair(PROTOCOL) as (out, theirs):
             await body(out, FrameReader(theirs))
 
     trio.run(main)

@@ -6,42 +6,16 @@ large transfer still flows."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any
 
 import trio
 from libp2p.stream_muxer.yamux.yamux import DEFAULT_WINDOW_SIZE
 
-from intentcast.node.p2p import open_p2p
 from intentcast.node.repairs import HalfWindowYamuxStream
 
+from .harness import stream_pair
+
 PROTOCOL = "/intentcast/test-window/1.0.0"
-
-
-@asynccontextmanager
-async def stream_pair() -> AsyncIterator[tuple[Any, Any]]:
-    """A stream from one host to another, both ends, open."""
-    send, receive = trio.open_memory_channel[Any](1)
-    async with AsyncExitStack() as stack:
-        a = await stack.enter_async_context(open_p2p(on_message=lambda *_: True))
-        b = await stack.enter_async_context(open_p2p(on_message=lambda *_: True))
-        done = trio.Event()
-
-        async def handler(stream: Any) -> None:
-            await send.send(stream)
-            await done.wait()
-
-        b.set_stream_handler(PROTOCOL, handler)
-        await a.connect(b.addrs()[0])
-        out = await a.new_stream(b.peer_id, PROTOCOL)
-        await out.write(b"")
-        with trio.fail_after(10):
-            theirs = await receive.receive()
-        try:
-            yield out, theirs
-        finally:
-            done.set()
 
 
 def counting_updates(stream: Any) -> list[int]:
@@ -67,7 +41,7 @@ async def read_exactly(stream: Any, size: int) -> bytes:
 
 def test_small_messages_read_one_by_one_send_no_credit_back() -> None:
     async def main() -> None:
-        async with stream_pair() as (out, theirs):
+        async with stream_pair(PROTOCOL) as (out, theirs):
             assert isinstance(theirs.muxed_stream, HalfWindowYamuxStream)
             updates = counting_updates(theirs)
             window = out.muxed_stream.send_window  # less the protocol's negotiation
@@ -85,7 +59,7 @@ def test_small_messages_read_one_by_one_send_no_credit_back() -> None:
 
 def test_a_transfer_many_windows_long_arrives_whole() -> None:
     async def main() -> None:
-        async with stream_pair() as (out, theirs):
+        async with stream_pair(PROTOCOL) as (out, theirs):
             updates = counting_updates(theirs)
             data = bytes(range(256)) * (16 * 1024)  # 4 MiB: 16 windows
             async with trio.open_nursery() as nursery:
