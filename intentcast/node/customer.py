@@ -114,7 +114,7 @@ class CustomerRole(Part):
         # (one wait for the disk per post, not two; docs/benchmarks.md).
         keys = self.store.intents.reserve_keys(
             self._customer_seed(),
-            fits=lambda k: topics.bucket(k.intent_key) in buckets,
+            fits=lambda intent_key: topics.bucket(intent_key) in buckets,
             flush=False,
         )
         intent = replace(draft, reply_key=keys.reply_public)

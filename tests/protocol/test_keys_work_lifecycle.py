@@ -17,6 +17,7 @@ from intentcast.protocol import (
     OfferEvent,
     OfferState,
     decode_key_file,
+    derive_intent_key,
     derive_intent_keys,
     derive_vendor_keys,
     encode_key_file,
@@ -33,6 +34,9 @@ from .builders import CUSTOMER_SEED, customer_keys, signed_intent
 def test_intent_keys_are_deterministic_from_seed_and_counter() -> None:
     a, b = derive_intent_keys(CUSTOMER_SEED, 5), derive_intent_keys(CUSTOMER_SEED, 5)
     assert a.intent_key == b.intent_key and a.reply_public == b.reply_public
+    # The intent key alone (the store's search for a key that fits) is the same key.
+    assert derive_intent_key(CUSTOMER_SEED, 5) == a.intent_key
+    assert derive_intent_key(CUSTOMER_SEED, 6) == derive_intent_keys(CUSTOMER_SEED, 6).intent_key
 
 
 @settings(max_examples=50)

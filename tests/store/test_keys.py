@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from intentcast.protocol import ON_MARKET, IntentKeys, IntentState, derive_intent_keys
+from intentcast.protocol import ON_MARKET, IntentState, derive_intent_keys
 from intentcast.store import KeyNotReserved, Store
 
 from . import store_samples as s
@@ -47,13 +47,13 @@ def test_keys_that_must_fit_skip_counters_and_spend_them(db_path: Path) -> None:
     """A customer takes the keys of the next counter whose offer bucket it
     follows; the counters passed over are spent, never handed out later."""
 
-    def fits(keys: IntentKeys) -> bool:
-        return keys.intent_key[0] % 4 == 0
+    def fits(intent_key: bytes) -> bool:
+        return intent_key[0] % 4 == 0
 
     with Store.open(db_path) as store:
         first = store.intents.reserve_keys(s.SEED, fits=fits)
         second = store.intents.reserve_keys(s.SEED, fits=fits)
-    expected = [c for c in range(200) if fits(derive_intent_keys(s.SEED, c))][:2]
+    expected = [c for c in range(200) if fits(derive_intent_keys(s.SEED, c).intent_key)][:2]
     assert [first.counter, second.counter] == expected
     with Store.open(db_path) as store:
         assert store.intents.next_counter() == second.counter + 1
