@@ -13,11 +13,12 @@ of the library's. Importing :mod:`intentcast.node.p2p` runs :func:`install`.
 - :class:`IntentcastGossipSub`: ``pubsub/gossipsub.py``
   ``send_recent_messages`` replays out of order, ``_get_peers_to_send`` has
   no flood publishing;
-- :class:`NonBlockingYamux`: ``stream_muxer/yamux/yamux.py``
-  ``Yamux.handle_incoming`` writes inline under the write lock;
-- :class:`HalfWindowYamuxStream`: ``stream_muxer/yamux/yamux.py``
-  ``YamuxStream._auto_tune_and_send_window_update`` writes a window update
-  back on every read;
+- the repairs on a connection's byte path, in
+  :mod:`intentcast.node.stream_repairs`: ``io/trio.py``
+  ``TrioTCPStream.read`` receives twice per Noise message;
+  ``stream_muxer/yamux/yamux.py`` ``Yamux.handle_incoming`` writes inline
+  under the write lock, a read writes a window update back every time,
+  and a small write passes seven scheduler checkpoints;
 - :func:`guarded_pubsub_stream`: ``pubsub/pubsub.py``
   ``Pubsub.stream_handler`` lets an undecodable RPC raise through the swarm;
 - :class:`SenderRecords`: ``peer/peerstore.py`` ``env_to_send_in_RPC``
@@ -61,9 +62,10 @@ from libp2p.pubsub.pb import rpc_pb2
 from libp2p.pubsub.pubsub import Pubsub
 from libp2p.stream_muxer import muxer_multistream
 from libp2p.stream_muxer.yamux import yamux as yamux_module
-from libp2p.stream_muxer.yamux.yamux import Yamux, YamuxStream
 from libp2p.transport.tcp import tcp as tcp_transport
 from multiaddr import Multiaddr
+
+from .stream_repairs import BufferedTCPStream, HalfWindowYamuxStream, NonBlockingYamux
 
 log = logging.getLogger(__name__)
 
@@ -227,68 +229,6 @@ class IntentcastGossipSub(GossipSub):
         return peers
 
 
-# --- stream_muxer/yamux/yamux.py: the reader never waits to write ----------------
-
-
-class NonBlockingYamux(Yamux):
-    """Yamux whose connection reader never waits to write.
-
-    Upstream (``libp2p/stream_muxer/yamux/yamux.py``, ``Yamux.handle_incoming``
-    and ``_write_frame``): the reader answers a ping, and acknowledges or
-    resets a new stream, by writing inline under the connection's write
-    lock. While a stream writer holds that lock, blocked on a full socket
-    (the peer is not reading), the reader stops reading too; two nodes in
-    that state wait for each other until a timeout cancels a writer (seen
-    in ``benchmarks crash``: a daemon restarted under a flood, 60 s without
-    a byte either way; ``tests/node/test_muxer_stall.py``). Here the reader
-    hands those small frames to a task of their own and goes on reading,
-    so the peer's writes always drain.
-    """
-
-    _reader: trio.lowlevel.Task | None = None
-
-    async def handle_incoming(self) -> None:
-        self._reader = trio.lowlevel.current_task()
-        await super().handle_incoming()
-
-    async def _write_frame(self, data: bytes) -> None:
-        if self._nursery is not None and trio.lowlevel.current_task() is self._reader:
-            self._nursery.start_soon(self._write_aside, data)
-            return
-        await super()._write_frame(data)
-
-    async def _write_aside(self, data: bytes) -> None:
-        try:
-            await super()._write_frame(data)
-        except Exception as exc:  # the connection went away meanwhile
-            log.debug("yamux control frame not sent: %s", exc)
-
-
-class HalfWindowYamuxStream(YamuxStream):
-    """A yamux stream that gives the writer credit back once half its
-    receive window was read, as go-yamux does (``sendWindowUpdate``).
-
-    Upstream (``stream_muxer/yamux/yamux.py``,
-    ``YamuxStream._auto_tune_and_send_window_update``, called by every
-    ``read``) each read that returns data writes a WINDOW_UPDATE back
-    before it returns, ``PY_YAMUX_RELEASE_ON_READ`` on or off: on a stream
-    of small messages (stem, gossip, feed) one more encrypted frame and
-    socket write per message on the receiver's path, and one more wake-up
-    of the writer (676 updates for 679 reads in ``benchmarks hops``' stem
-    round). Each update within 4 RTTs of the last also doubled the window
-    (``_apply_autotune_epoch``), so a chatty stream's window, what a peer
-    may push at us unread, grew towards 16 MB. Here it grows only when
-    reads of half a window follow each other within 4 RTTs."""
-
-    async def _auto_tune_and_send_window_update(self, *, bytes_read: int = 0) -> None:
-        async with self.window_lock:
-            buffered = len(self.conn.stream_buffers.get(self.stream_id, b""))
-            if self.target_recv_window - (self.recv_window + buffered) < self._grow_threshold():
-                return
-            increment = self._grow_to_delta(buffered) + self._apply_autotune_epoch(buffered)
-        await self.send_window_update(increment, skip_lock=True)
-
-
 # --- pubsub/pubsub.py: the stream handler and reconnecting peers ------------------
 
 
@@ -439,12 +379,14 @@ def install() -> None:
     """Put the repairs where py-libp2p looks them up, by name in a module
     (``new_swarm``: ``Swarm``; ``muxer_multistream``: ``Yamux``, which
     ignores the muxers a host is given; ``yamux``: ``YamuxStream``;
-    ``TCP.create_listener``: ``TCPListener``; the pubsub modules: the two
-    record functions). The node builds the router and cache. Idempotent."""
+    ``TCP.create_listener``: ``TCPListener``; the TCP transport:
+    ``TrioTCPStream``; the pubsub modules: the two record functions). The
+    node builds the router and cache. Idempotent."""
     libp2p.Swarm = InboundSlotSwarm  # type: ignore[attr-defined]
     muxer_multistream.Yamux = NonBlockingYamux  # type: ignore[attr-defined]
     yamux_module.YamuxStream = HalfWindowYamuxStream  # type: ignore[misc]
     tcp_transport.TCPListener = OpenSocketsListener  # type: ignore[misc]
+    tcp_transport.TrioTCPStream = BufferedTCPStream  # type: ignore[attr-defined]
     for module in (pubsub_module, gossipsub_module, floodsub_module):
         module.env_to_send_in_RPC = SENDER_RECORDS.to_send  # type: ignore[attr-defined]
         module.maybe_consume_signed_record = SENDER_RECORDS.consume  # type: ignore[attr-defined]

@@ -193,7 +193,14 @@ async def next_event(
 async def stream_pair(protocol: str) -> AsyncIterator[tuple[Any, Any]]:
     """Two bare hosts and a stream of ``protocol`` from one to the other:
     the writer's end and the reader's, open until the block exits."""
-    send, receive = trio.open_memory_channel[Any](1)
+    async with stream_pairs(protocol, 1) as pairs:
+        yield pairs[0]
+
+
+@asynccontextmanager
+async def stream_pairs(protocol: str, count: int) -> AsyncIterator[list[tuple[Any, Any]]]:
+    """:func:`stream_pair` with ``count`` streams on the one connection."""
+    send, receive = trio.open_memory_channel[Any](count)
     async with AsyncExitStack() as stack:
         a = await stack.enter_async_context(open_p2p(on_message=lambda *_: True))
         b = await stack.enter_async_context(open_p2p(on_message=lambda *_: True))
@@ -205,11 +212,13 @@ async def stream_pair(protocol: str) -> AsyncIterator[tuple[Any, Any]]:
 
         b.set_stream_handler(protocol, handler)
         await a.connect(b.addrs()[0])
-        out = await a.new_stream(b.peer_id, protocol)
-        await out.write(b"")  # the stream opens at the receiver
-        with trio.fail_after(10):
-            theirs = await receive.receive()
+        pairs = []
+        for _ in range(count):
+            out = await a.new_stream(b.peer_id, protocol)
+            await out.write(b"")  # the stream opens at the receiver
+            with trio.fail_after(10):
+                pairs.append((out, await receive.receive()))
         try:
-            yield out, theirs
+            yield pairs
         finally:
             done.set()

@@ -11,7 +11,7 @@ from typing import Any
 import trio
 from libp2p.stream_muxer.yamux.yamux import DEFAULT_WINDOW_SIZE
 
-from intentcast.node.repairs import HalfWindowYamuxStream
+from intentcast.node.stream_repairs import HalfWindowYamuxStream
 
 from .harness import stream_pair
 
