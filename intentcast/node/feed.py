@@ -105,22 +105,11 @@ class OfferFeed(Part):
             self._count("ignore:feed-not-served")
             await _reset(stream)
             return
-        reader = FrameReader(stream)
-        try:
-            request = await reader.next(idle=OPEN_TIMEOUT, timeout=OPEN_TIMEOUT)
-            if request is None:
-                await _reset(stream)
-                return
-            recent = request.get("recent")
-            if request["t"] != "feed" or type(recent) is not int or not policy.recent_ok(recent):
-                raise frames.SyncError("not a feed request")
-        except frames.SyncError as exc:
-            self._count("reject:feed-request")
-            self.p2p.penalise(peer, f"feed: {exc}")
-            await _reset(stream)
-            return
-        except frames.StreamGone:
-            await _reset(stream)
+        request = await FrameReader(stream).expect(
+            _is_feed_request, what="feed request", core=self.core, peer=peer,
+            idle=OPEN_TIMEOUT, timeout=OPEN_TIMEOUT,
+        )  # fmt: skip
+        if request is None:
             return
         old = self._subscribers.pop(peer, None)
         if old is not None:
@@ -139,7 +128,7 @@ class OfferFeed(Part):
             # against ``max_subscribers`` without waiting for a write to fail.
             async with trio.open_nursery() as nursery:
                 nursery.start_soon(_until_closed, stream, nursery.cancel_scope)
-                await self._feed(stream, receive, self._catch_up(recent))
+                await self._feed(stream, receive, self._catch_up(request["recent"]))
                 nursery.cancel_scope.cancel()
         finally:
             if self._subscribers.get(peer) is send:
@@ -339,3 +328,8 @@ async def _until_closed(stream: Any, scope: trio.CancelScope) -> None:
     except Exception as exc:  # StreamEOF, StreamReset: the customer went away
         log.debug("feed: the customer's end closed: %s", type(exc).__name__)
     scope.cancel()
+
+
+def _is_feed_request(frame: dict[str, Any]) -> bool:
+    recent = frame.get("recent")
+    return frame["t"] == "feed" and type(recent) is int and policy.recent_ok(recent)

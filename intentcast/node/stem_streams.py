@@ -159,25 +159,16 @@ class StemStreams:
         core = self.core
         reader = FrameReader(stream)
         while True:
-            try:
-                frame = await reader.next(idle=RECEIVER_IDLE, timeout=FRAME_TIMEOUT)
-                if frame is None:
-                    # Idle or closed: reset, so a late write fails at the
-                    # sender (which then opens a new stream) instead of
-                    # vanishing into a stream nobody reads.
-                    await _reset(stream)
-                    return
-                topic, raw = frame.get("topic"), frame.get("msg")
-                if frame["t"] != "stem" or type(topic) is not str or type(raw) is not bytes:
-                    raise frames.SyncError("not a stem frame")
-            except frames.SyncError as exc:
-                core._count("reject:stem-frame")
-                core.p2p.penalise(peer, f"stem: {exc}")
-                await _reset(stream)
+            # Idle or closed: reset (by expect), so a late write fails at
+            # the sender (which then opens a new stream) instead of
+            # vanishing into a stream nobody reads.
+            frame = await reader.expect(
+                _is_stem_frame, what="stem frame", core=core, peer=peer,
+                idle=RECEIVER_IDLE, timeout=FRAME_TIMEOUT,
+            )  # fmt: skip
+            if frame is None:
                 return
-            except frames.StreamGone:
-                await _reset(stream)
-                return
+            topic, raw = frame["topic"], frame["msg"]
             # Paced per predecessor: while a peer is over its pace this
             # stream is not read, so its writes block; nothing is dropped
             # and no one is charged (limits.py, stem_per_second).
@@ -196,15 +187,11 @@ class FrameReader:
     """The frames of one stream (as :func:`~.sync.next_frame` reads them:
     4-byte length, msgpack map), read in as few reads as the bytes arrive.
 
-    Each read of a py-libp2p 0.8.1 yamux stream that returns data sends the
-    writer a window update (``stream_muxer/yamux/yamux.py``,
-    ``YamuxStream._auto_tune_and_send_window_update``, on by default as
-    ``RELEASE_ON_READ``): reading a frame as 1, 3 and then its remaining
-    bytes cost the receiver three yamux frames written back (each a Noise
-    encryption and a socket write) before it could even decode the
-    message, on every stem hop. Here one read takes everything buffered
-    (at most :data:`READ_CHUNK`), usually the whole frame: one window
-    update per frame, or fewer when frames come in together."""
+    One read takes everything buffered (at most :data:`READ_CHUNK`),
+    usually the whole frame, or several when frames come in together,
+    where reading a frame as 1, 3 and then its remaining bytes would take
+    three reads of the yamux stream (upstream, each of them also wrote a
+    window update back; :mod:`intentcast.node.stream_repairs`)."""
 
     def __init__(self, stream: Any) -> None:
         self._stream = stream
@@ -256,6 +243,40 @@ class FrameReader:
         payload = bytes(buffer[4 : 4 + size])
         del buffer[: 4 + size]
         return frames._decode(payload)
+
+    async def expect(
+        self,
+        check: Callable[[dict[str, Any]], bool],
+        *,
+        what: str,
+        core: NodeCore,
+        peer: str,
+        idle: float,
+        timeout: float,
+    ) -> dict[str, Any] | None:
+        """The next frame (:meth:`next`), if it is one ``check`` takes. Else
+        the stream is reset and None returned: when it ends, idles or is
+        reset; and for a malformed frame, or one ``check`` refuses, also
+        counted (``reject:`` and ``what``, dashed) and ``peer`` penalised."""
+        try:
+            frame = await self.next(idle=idle, timeout=timeout)
+            if frame is not None and not check(frame):
+                raise frames.SyncError("wrong type or fields")
+        except frames.SyncError as exc:
+            core._count("reject:" + what.replace(" ", "-"))
+            core.p2p.penalise(peer, f"{what}: {exc}")
+            frame = None
+        except frames.StreamGone:
+            frame = None
+        if frame is None:
+            await _reset(self._stream)
+        return frame
+
+
+def _is_stem_frame(frame: dict[str, Any]) -> bool:
+    return (
+        frame["t"] == "stem" and type(frame.get("topic")) is str and type(frame.get("msg")) is bytes
+    )
 
 
 #: Most bytes one read of a stem stream takes (a stem frame is at most
