@@ -51,7 +51,11 @@ Diagnostics: ``post_*_ms`` is the time inside ``post_intent`` (keys, sign,
 three store writes, queue for gossip); ``inbound_*_ms`` the inbound
 pipeline per message the gossip validator hands it; ``cpu_*_cores`` the cores
 our children kept busy during the publishing, ``cpu_other_*_cores`` what
-the rest of the machine used meanwhile (a busy neighbour shows up there).
+the rest of the machine used meanwhile (a busy neighbour shows up there);
+``machine_stalls_ms``, per kind of phase, how late (ms, at least
+``STALL_MS``) a process of its own that only sleeps 5 ms at a time woke
+during the phases' publishing and drain: the machine stalled or had no
+core free, which one run's p99 then shows, whatever the node did.
 """
 
 from __future__ import annotations
@@ -236,6 +240,44 @@ class CpuMeter:
         return round(ours, 2), round(max(0.0, everything - ours), 2)
 
 
+#: How late (ms) the sleeper below must wake for a stall to count.
+STALL_MS = 25.0
+#: The sleeper: a process of its own that does nothing but sleep 5 ms at a
+#: time, and prints each wake-up at least ``STALL_MS`` late (wall clock,
+#: lateness in ms). Nothing runs in it that could hold it, so a late
+#: wake-up means the machine was stalled or had no core to give it.
+_SLEEPER = f"""
+import time
+while True:
+    t = time.perf_counter()
+    time.sleep(0.005)
+    late = (time.perf_counter() - t - 0.005) * 1000
+    if late >= {STALL_MS}:
+        print(time.time(), round(late, 1), flush=True)
+"""
+
+
+class StallMeter:
+    """Stalls of the whole machine, seen by a sleeper process (``_SLEEPER``):
+    a spike in one run's p99 that comes with one was not the node's doing.
+    About 200 wake-ups a second, ~0.01 cores."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        with open(path, "wb") as out:
+            self.process = subprocess.Popen([sys.executable, "-c", _SLEEPER], stdout=out)
+
+    def stop(self) -> list[tuple[float, float]]:
+        """Stop the sleeper; every stall it saw, as (time, ms late)."""
+        self.process.kill()
+        self.process.wait()
+        stalls = []
+        for line in self.path.read_text().splitlines():
+            at, late = line.split()
+            stalls.append((float(at), float(late)))
+        return stalls
+
+
 def percentile(values: Sequence[float], q: float) -> float:
     """Nearest-rank percentile (``q`` in 0..100); NaN for no values."""
     if not values:
@@ -271,6 +313,8 @@ class Run:
         self.bulk_ids: set[str] = set()  # message ids of the bulk phase
         #: Per mode, per phase: (cores our children used, cores everything else used).
         self.cpu: dict[str, list[tuple[float, float]]] = {}
+        #: Per mode: (start, end) of each phase's publishing and drain.
+        self.windows: dict[str, list[tuple[float, float]]] = {}
         self.phases = 0
         #: Diagnostics of the node phases: ms inside post_intent, and in the
         #: inbound pipeline (validate, store) per message at each receiver.
@@ -369,6 +413,7 @@ class Run:
                 if pairs >= expected:
                     break
             await trio.sleep(0.5)
+        self.windows.setdefault(mode, []).append((t0, time.time()))
         reports = await each(self.procs, lambda p: p.call({"cmd": "report"}, timeout=120))
         sent: dict[str, tuple[int, float]] = {}
         errors: list[str] = []
@@ -547,6 +592,7 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="intentcast-net-") as tmpdir:
         tmp = Path(tmpdir)
         procs: list[Proc] = []
+        stalls = StallMeter(tmp / "stalls.txt")
         try:
             for i in range(args.nodes):
                 procs.append(await spawn(i, tmp))
@@ -575,6 +621,7 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
             async with trio.open_nursery() as nursery:
                 for p in procs:
                     nursery.start_soon(p.close)
+            stalled = stalls.stop()
     raw_ms = latencies["raw"]
     p50_raw, p99_raw = percentile(raw_ms, 50), percentile(raw_ms, 99)
 
@@ -593,6 +640,11 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
             out[f"p50_{mode}_vs_raw"] = round(p50 / p50_raw, 3) if p50_raw else math.nan
             out[f"p99_{mode}_vs_raw"] = round(p99 / p99_raw, 3) if p99_raw else math.nan
         return out
+
+    def stalls_in(mode: str) -> list[float]:
+        spans = run.windows.get(mode, [])
+        return sorted((late for at, late in stalled if any(a <= at <= b for a, b in spans)),
+                      reverse=True)  # fmt: skip
 
     hops = sorted(run.hops)
     return {
@@ -627,6 +679,17 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
         **offers,
         **{f"cpu_{m}_cores": cores(m, 0) for m in MODES},
         **{f"cpu_other_{m}_cores": cores(m, 1) for m in MODES},
+        "machine_stalls_ms": {
+            m: sorted(
+                (
+                    late
+                    for at, late in stalled
+                    if any(a <= at <= b for a, b in run.windows.get(m, []))
+                ),
+                reverse=True,
+            )
+            for m in MODES
+        },
         "seconds": round(time.time() - started, 1),
     }
 

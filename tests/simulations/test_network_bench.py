@@ -6,11 +6,15 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import os
+import signal
+import time
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from benchmarks.network import topology
+from benchmarks.network import StallMeter, topology
 from simulations.cli import main
 from simulations.scenarios.network_bench import RAW_P50_MS, REAL_N10, REASONS, STEM_HOP_MS, Setup
 
@@ -89,3 +93,18 @@ def test_stem_draws_do_not_depend_on_the_link_latency() -> None:
     assert a["stem_ends"] == b["stem_ends"]
     assert a["hops_histogram"] == b["hops_histogram"]
     assert a["p50_ms"] < b["p50_ms"]
+
+
+def test_the_stall_meter_reports_a_stall_of_the_machine(tmp_path: Path) -> None:
+    """``machine_stalls_ms``: a sleeper process held for 150 ms (SIGSTOP,
+    as a stalled machine would hold it) reports a wake-up about that late
+    (a busy machine may add shorter ones)."""
+    meter = StallMeter(tmp_path / "stalls.txt")
+    time.sleep(0.2)  # the interpreter is up and sleeping
+    before = time.time()
+    os.kill(meter.process.pid, signal.SIGSTOP)
+    time.sleep(0.15)
+    os.kill(meter.process.pid, signal.SIGCONT)
+    time.sleep(0.1)
+    stalls = meter.stop()
+    assert [late for at, late in stalls if at >= before and 140 <= late <= 1_000], stalls
