@@ -679,17 +679,7 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
         **offers,
         **{f"cpu_{m}_cores": cores(m, 0) for m in MODES},
         **{f"cpu_other_{m}_cores": cores(m, 1) for m in MODES},
-        "machine_stalls_ms": {
-            m: sorted(
-                (
-                    late
-                    for at, late in stalled
-                    if any(a <= at <= b for a, b in run.windows.get(m, []))
-                ),
-                reverse=True,
-            )
-            for m in MODES
-        },
+        "machine_stalls_ms": {m: stalls_in(m) for m in MODES},
         "seconds": round(time.time() - started, 1),
     }
 
