@@ -28,7 +28,9 @@ far less noisy than ``benchmarks network``).
   decision), ``stem_end_to_push_ms`` from the end to the message entering
   the gossip router. ``post_split_ms``: inside ``post_intent``, the store
   writes that wait for the disk (``reserve_keys``, ``intents.add``,
-  ``stems.add``) and signing in a worker thread.
+  ``stems.add``) and signing (with its proof of work: on the event loop
+  at these 4 bits, ``with_work``); and, after the post, the draw of the
+  next intent's keys (``draw_ahead``).
 """
 
 from __future__ import annotations
@@ -57,9 +59,10 @@ from benchmarks.network_child import (
 )
 from intentcast.daemon.process import freeze_startup_objects
 from intentcast.node import Node, NodeConfig, open_node
+from intentcast.node import customer as customer_module
 from intentcast.node.p2p import P2P, open_p2p
 from intentcast.peer import topics
-from intentcast.protocol import Intent, derive_intent_keys, message_id, sign
+from intentcast.protocol import Intent, derive_intent_keys, draw_intent_keys, message_id, sign
 from intentcast.store import Store
 
 #: Seconds between messages: far below any pacing, so hops do not queue.
@@ -249,8 +252,8 @@ async def stem_round(messages: int, tmp: Path, spans: _Spans) -> dict[str, list[
         spans.wrap(store.intents, "reserve_keys", "reserve_keys")
         spans.wrap(store.intents, "add", "intents.add")
         spans.wrap(store.stems, "add", "stems.add")
-        run_sync = trio.to_thread.run_sync
-        spans.wrap_async(trio.to_thread, "run_sync", "sign (thread)")
+        spans.wrap_async(a.customer, "_sign", "sign")
+        spans.wrap(customer_module, "draw_intent_keys", "draw_ahead (after the post)")
         pushed: dict[bytes, float] = {}
         for n in (a, b):
             pubsub = n.p2p.pubsub
@@ -282,7 +285,7 @@ async def stem_round(messages: int, tmp: Path, spans: _Spans) -> dict[str, list[
             note("full_collection_frozen_ms", _full_collection_ms())
             gc.unfreeze()
         finally:
-            trio.to_thread.run_sync = run_sync
+            vars(customer_module)["draw_intent_keys"] = draw_intent_keys
     for mid, (t0, t1) in posted.items():
         note("post_ms", (t1 - t0) * 1000)
         mine = sorted((t, what) for what, m, _, t in events if m == mid)

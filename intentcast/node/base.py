@@ -9,7 +9,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 import trio
 
@@ -34,6 +34,24 @@ from intentcast.store import Ingest, Store
 
 from . import sync as sync_protocol
 from .p2p import P2P
+
+#: Proof of work of up to this many bits (64 tries on average; with the
+#: signature ~0.1 ms, ~0.4 ms at p99) is minted on the event loop: a worker
+#: thread's hand-off and wake-up cost more (docs/benchmarks.md, hops). More
+#: (every kind at the network's default, 10-16 bits) goes to a thread.
+INLINE_WORK_BITS: Final = 6
+
+T = TypeVar("T")
+
+
+async def with_work(bits: int, fn: Callable[[], T]) -> T:
+    """``fn()``, which mints ``bits`` of proof of work: on the event loop if
+    that is cheap (:data:`INLINE_WORK_BITS`), else in a worker thread, so
+    that the node keeps serving its peers meanwhile."""
+    if bits <= INLINE_WORK_BITS:
+        return fn()
+    return await trio.to_thread.run_sync(fn)
+
 
 #: The key-derivation label of the material a customer's offer buckets are
 #: drawn from (:func:`intentcast.peer.topics.bucket_set`; local, not wire).

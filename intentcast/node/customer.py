@@ -7,9 +7,10 @@ import logging
 import os
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import replace
-from typing import Any
+from typing import Any, Final
 
 import trio
+from nacl.signing import SigningKey
 
 from intentcast.matching import Ranking, rank_offers
 from intentcast.matching.constraints import accept_terms
@@ -36,6 +37,7 @@ from intentcast.protocol import (
     check_accept,
     check_vendor_reply,
     derive_intent_keys,
+    draw_intent_keys,
     intent_may,
     open_deal,
     open_offer,
@@ -46,11 +48,16 @@ from intentcast.protocol.fields import DAY
 from intentcast.protocol.validation import Verdict
 from intentcast.store import OwnIntent, RecordNotFound, Role
 
-from .base import DEAL_TTL, EventKind, NodeCore, NodeError, Part
+from .base import DEAL_TTL, EventKind, NodeCore, NodeError, Part, with_work
 from .relationships import open_relationship
 from .stem import StemRouting
 
 log = logging.getLogger(__name__)
+
+#: Seconds after a post when the next intent's keys are drawn: its stem's
+#: first hop has gone by then (1-3 ms, at most ~5 ms in ``benchmarks
+#: network``, docs/benchmarks.md).
+DRAW_AHEAD_DELAY: Final = 0.01
 
 
 #: Opens a sealed message with a reply key: ``protocol.open_offer`` or
@@ -68,6 +75,8 @@ class CustomerRole(Part):
         #: Vendors' reputation from the verified ratings held (the node
         #: sets it to its ratings part's; none until then).
         self.reputation: Callable[[Collection[bytes]], Reputation] = lambda vendors: {}
+        #: The next intent's keys, drawn after the last post (None: not yet).
+        self._keys_ahead: IntentKeys | None = None
 
     def _customer_seed(self) -> bytes:
         if self.core._seed is None:
@@ -90,7 +99,7 @@ class CustomerRole(Part):
 
         The key counter is stored before the keys are used, the first whose
         offer bucket the node follows; the proof of work is minted in a
-        worker thread. Raises
+        worker thread unless it is tiny (``with_work``). Raises
         :class:`~intentcast.protocol.InvalidMessage` for a bad field.
         """
         now = self.now()
@@ -106,25 +115,41 @@ class CustomerRole(Part):
             created=now,
             expires=now + lifetime,
         )
-        # Keys whose offer bucket is in this node's set (fixed: its
-        # subscriptions never change with what it posts).
-        buckets = self.core.intent_buckets
-        # Not flushed on its own: the flushed ``intents.add`` below makes the
-        # reservation durable before anything signed with these keys leaves
-        # (one wait for the disk per post, not two; docs/benchmarks.md).
-        keys = self.store.intents.reserve_keys(
-            self._customer_seed(),
-            fits=lambda intent_key: topics.bucket(intent_key) in buckets,
-            flush=False,
-        )
+        # Keys whose offer bucket is in this node's set (``_fits``), drawn
+        # after the last post where it could. Reserved without a flush of
+        # its own: the flushed ``intents.add`` below makes the reservation
+        # durable before anything signed with these keys leaves (one wait
+        # for the disk per post, not two; docs/benchmarks.md).
+        seed = self._customer_seed()
+        ahead, self._keys_ahead = self._keys_ahead, None
+        keys = self.store.intents.reserve_keys(seed, fits=self._fits, flush=False, ahead=ahead)
         intent = replace(draft, reply_key=keys.reply_public)
-        signed = await trio.to_thread.run_sync(
-            lambda: sign(intent, keys.signing, params=self.params)
-        )
+        signed = await self._sign(intent, keys.signing)
         self.store.intents.add(signed, counter=keys.counter)
         await self.stem.publish_own(topics.intents(signed.message.category[0]), signed)
         self._emit(EventKind.INTENT_POSTED, signed.id, title)
+        self._spawn(self._draw_ahead, seed, self.store.intents.next_counter())
         return signed
+
+    def _fits(self, intent_key: bytes) -> bool:
+        """Whether an intent key's offer bucket is one this node follows
+        (fixed: its subscriptions never change with what it posts)."""
+        return topics.bucket(intent_key) in self.core.intent_buckets
+
+    async def _draw_ahead(self, seed: bytes, start: int) -> None:
+        """Draw the next intent's keys once this post's first stem hop has
+        gone (:data:`DRAW_AHEAD_DELAY`), so that the next post only reserves
+        them (``reserve_keys(ahead=...)``, which draws afresh if a post took
+        their counter meanwhile): ~8 tries of ~30 µs, off any post's path.
+        On the event loop: in a worker thread the draw would hold the GIL
+        against the loop, and delay the stem send it should stay clear of."""
+        await trio.sleep(DRAW_AHEAD_DELAY)
+        self._keys_ahead = draw_intent_keys(seed, start, self._fits)
+
+    async def _sign(self, message: Any, key: SigningKey) -> Signed[Any]:
+        return await with_work(
+            self.params.work_for(message.KIND), lambda: sign(message, key, params=self.params)
+        )
 
     async def amend(self, intent_key: bytes, **changes: Any) -> Signed[Intent]:
         """Publish the next revision of an own intent with ``changes``
@@ -133,9 +158,7 @@ class CustomerRole(Part):
         own, keys = self._own_intent(intent_key, IntentEvent.AMEND, refusal)
         current = own.intent.message
         revised = replace(current, **changes, revision=current.revision + 1, created=self.now())
-        signed = await trio.to_thread.run_sync(
-            lambda: sign(revised, keys.signing, params=self.params)
-        )
+        signed = await self._sign(revised, keys.signing)
         self.store.intents.amend(signed)
         self.stem.publish_follow_up(topics.intents(signed.message.category[0]), signed)
         return signed
@@ -146,9 +169,7 @@ class CustomerRole(Part):
         now = self.now()
         expires = max(own.intent.message.expires, now + 1)
         message = Withdraw(intent_key=intent_key, created=now, expires=expires, reason=reason)
-        signed = await trio.to_thread.run_sync(
-            lambda: sign(message, keys.signing, params=self.params)
-        )
+        signed = await self._sign(message, keys.signing)
         self.store.intents.withdraw(signed)
         self.stem.publish_follow_up(topics.intents(own.intent.message.category[0]), signed)
         return signed
@@ -278,7 +299,8 @@ class CustomerRole(Part):
         verdict = check_accept(accept, intent, offer)
         if not verdict.accepted:
             raise NodeError(f"accept would be refused by the vendor: {verdict}")
-        sealed = await trio.to_thread.run_sync(
+        sealed = await with_work(
+            self.params.work_for(Kind.SEALED_DEAL),
             lambda: seal_deal(
                 accept,
                 to=offer.id,
@@ -287,7 +309,7 @@ class CustomerRole(Part):
                 expires=now + DEAL_TTL,
                 random_bytes=os.urandom,
                 params=self.params,
-            )
+            ),
         )
         self.store.deals.record_accept(intent, offer, accept, role=Role.CUSTOMER)
         self.stem.publish_follow_up(topics.DEALS, sealed)

@@ -29,6 +29,7 @@ from intentcast.peer.followup import follow_up_delay
 from intentcast.peer.ratings import counted
 from intentcast.protocol import (
     Confirm,
+    Kind,
     Rating,
     RatingReply,
     Signed,
@@ -38,7 +39,7 @@ from intentcast.protocol import (
 from intentcast.protocol.fields import DAY
 from intentcast.store import DealState, OwnRating, Role, StoredRating, TrackRecord
 
-from .base import NodeCore, NodeError, Part
+from .base import NodeCore, NodeError, Part, with_work
 from .stem import StemRouting
 
 log = logging.getLogger(__name__)
@@ -204,8 +205,9 @@ class RatingsPart(Part):
             receipt=receipt, stars=stars, described=described, ontime=ontime, comms=comms,
             text=text, created=send_at, expires=send_at + RATING_TTL,
         )  # fmt: skip
-        signed = await trio.to_thread.run_sync(
-            lambda: sign(message, keys.signing, params=self.params)
+        signed = await with_work(
+            self.params.work_for(Kind.RATING),
+            lambda: sign(message, keys.signing, params=self.params),
         )
         self.store.ratings.add_own(deal_id, signed, send_at=send_at)
         self._wake.set()
@@ -247,8 +249,9 @@ class RatingsPart(Part):
             deal=deal_id, vendor_key=vkeys.vendor_key, text=text, created=now,
             expires=now + RATING_TTL,
         )  # fmt: skip
-        signed = await trio.to_thread.run_sync(
-            lambda: sign(message, vkeys.signing, params=self.params)
+        signed = await with_work(
+            self.params.work_for(Kind.RATING_REPLY),
+            lambda: sign(message, vkeys.signing, params=self.params),
         )
         await self.stem.publish_own(topics.RATINGS, signed)
         return signed

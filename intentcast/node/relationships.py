@@ -69,7 +69,7 @@ from intentcast.protocol import (
 )
 from intentcast.store import Deal, Relationship, Role, Store
 
-from .base import DEAL_TTL, EventKind, NodeCore, NodeError, Part
+from .base import DEAL_TTL, EventKind, NodeCore, NodeError, Part, with_work
 from .stem import StemRouting
 from .vendor_thread import VendorThread
 
@@ -267,7 +267,8 @@ class RelationshipsPart(Part):
         recipient = (deal.offer if side is Side.CUSTOMER else deal.intent).message.reply_key
         now = self.now()
         inner = sign(build(self.store.relationships.take_seq(rel.accept_id), now), keys.signing)
-        sealed = await trio.to_thread.run_sync(
+        sealed = await with_work(
+            self.params.work_for(Kind.SEALED_DEAL),
             lambda: seal_thread(
                 inner,
                 thread_key=rel.thread_key,
@@ -277,7 +278,7 @@ class RelationshipsPart(Part):
                 expires=now + DEAL_TTL,
                 random_bytes=os.urandom,
                 params=self.params,
-            )
+            ),
         )
         self.store.relationships.add_sent(rel.accept_id, inner)
         self.stem.publish_follow_up(topics.DEALS, sealed)

@@ -8,6 +8,7 @@ answered because the node stopped first."""
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 from collections.abc import Callable, Sequence
@@ -39,7 +40,7 @@ from intentcast.protocol import (
 )
 from intentcast.store import Deal, DealState, Role
 
-from .base import DEAL_TTL, EventKind, NodeCore, NodeError, Part
+from .base import DEAL_TTL, EventKind, NodeCore, NodeError, Part, with_work
 from .relationships import open_relationship
 from .stem import StemRouting
 
@@ -114,10 +115,16 @@ class VendorRole(Part):
                 _as_offer(draft, vkeys),
                 vkeys.signing,
             )
-            sealed = await trio.to_thread.run_sync(
-                lambda o=offer: seal_offer(
-                    o, intent, created=now, random_bytes=os.urandom, params=self.params
-                )
+            sealed = await with_work(
+                self.params.work_for(Kind.SEALED_OFFER),
+                functools.partial(
+                    seal_offer,
+                    offer,
+                    intent,
+                    created=now,
+                    random_bytes=os.urandom,
+                    params=self.params,
+                ),
             )
             self.store.offers.add_made(intent, offer, sealed)
             await self.stem.publish_own(topics.offers(intent.signer), sealed)
@@ -229,7 +236,9 @@ class VendorRole(Part):
             return reply, out
 
         try:
-            reply, out = await trio.to_thread.run_sync(signed_and_sealed, decision.text)
+            reply, out = await with_work(
+                self.params.work_for(Kind.SEALED_DEAL), lambda: signed_and_sealed(decision.text)
+            )
         except TooLarge as exc:
             if not decision.text:
                 raise

@@ -19,12 +19,14 @@ from .errors import (
 )
 from .intent import Intent, Preferences, Terms, Withdraw
 from .keys import (
+    MAX_KEY_DRAWS,
     IntentKeys,
     VendorKeys,
     decode_key_file,
     derive_intent_key,
     derive_intent_keys,
     derive_vendor_keys,
+    draw_intent_keys,
     encode_key_file,
 )
 from .kinds import GOSSIP_KINDS, SEALED_KINDS, VERSION, Kind, Layer
@@ -96,6 +98,7 @@ __all__ = [
     "FLUFF",
     "GOSSIP_KINDS",
     "LIVE",
+    "MAX_KEY_DRAWS",
     "MESSAGE_TYPES",
     "ON_MARKET",
     "PAD_BUCKETS",
@@ -165,6 +168,7 @@ __all__ = [
     "derive_intent_key",
     "derive_intent_keys",
     "derive_vendor_keys",
+    "draw_intent_keys",
     "encode_key_file",
     "epoch_of",
     "intent_may",

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final
 
@@ -79,6 +80,23 @@ def derive_intent_key(seed: bytes, counter: int) -> bytes:
     :attr:`IntentKeys.intent_key` is), at half the cost of
     :func:`derive_intent_keys`: for a search over counters."""
     return bytes(_intent_signing_key(seed, counter).verify_key)
+
+
+#: Counters :func:`draw_intent_keys` tries at most for keys that fit (a
+#: customer following 2 of 16 offer buckets needs 8 on average; missing in
+#: 1,000 has odds below 10^-57).
+MAX_KEY_DRAWS: Final = 1_000
+
+
+def draw_intent_keys(seed: bytes, start: int, fits: Callable[[bytes], bool] | None) -> IntentKeys:
+    """The keys of the first counter from ``start`` on whose intent key
+    ``fits`` takes (``None``: ``start``'s). Each counter is tested by its
+    intent key alone; all the keys are derived for the one taken. Raises
+    ``ValueError`` if none of :data:`MAX_KEY_DRAWS` counters fits."""
+    for counter in range(start, start + MAX_KEY_DRAWS):
+        if fits is None or fits(derive_intent_key(seed, counter)):
+            return derive_intent_keys(seed, counter)
+    raise ValueError(f"no intent keys fit in {MAX_KEY_DRAWS} counters from {start}")
 
 
 def _intent_signing_key(seed: bytes, counter: int) -> SigningKey:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any
 
 from intentcast.protocol import (
     Intent,
@@ -19,18 +19,12 @@ from intentcast.protocol import (
     IntentState,
     Signed,
     Withdraw,
-    derive_intent_key,
-    derive_intent_keys,
+    draw_intent_keys,
     next_intent_state,
 )
 
 from .connection import Repository, marks
 from .errors import KeyNotReserved, RecordNotFound
-
-#: Counters :meth:`OwnIntents.reserve_keys` tries at most for keys that fit
-#: (a customer following 2 of 16 offer buckets needs 8 on average; missing
-#: in 1,000 has odds below 10^-57).
-MAX_KEY_DRAWS: Final = 1_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,12 +58,21 @@ class OwnIntents(Repository):
         *,
         fits: Callable[[bytes], bool] | None = None,
         flush: bool = True,
+        ahead: IntentKeys | None = None,
     ) -> IntentKeys:
         """Reserve the next key counter whose intent key (the public signing
         key) ``fits`` takes (default: the next one), durably, and return the
-        keys derived from ``seed`` for it; the counters passed over are spent, never used. The store
-        never keeps the seed. Raises ``ValueError`` if none of the next
-        :data:`MAX_KEY_DRAWS` fits.
+        keys derived from ``seed`` for it
+        (:func:`~intentcast.protocol.draw_intent_keys`); the counters passed
+        over are spent, never used. The store never keeps the seed. Raises
+        ``ValueError`` if none of the next
+        :data:`~intentcast.protocol.MAX_KEY_DRAWS` fits.
+
+        ``ahead``: keys drawn in advance from this seed (by
+        :func:`~intentcast.protocol.draw_intent_keys` from an earlier
+        :meth:`next_counter`), taken if ``fits`` takes them and their
+        counter has not been handed out since; else a fresh draw. Skipping
+        the counters before theirs spends them, which is safe.
 
         ``flush=False``: committed without waiting for the disk (it survives
         ``kill -9``; the next flushed commit makes it durable too). For a
@@ -79,12 +82,16 @@ class OwnIntents(Repository):
         out again links nothing."""
         with self._c.write(flush=flush) as conn:
             (first,) = conn.execute("SELECT next_counter FROM key_counter").fetchone()
-            for counter in range(int(first), int(first) + MAX_KEY_DRAWS):
-                # Only the intent key for the test: half the cost of all keys.
-                if fits is None or fits(derive_intent_key(seed, counter)):
-                    conn.execute("UPDATE key_counter SET next_counter = ?", (counter + 1,))
-                    return derive_intent_keys(seed, counter)
-        raise ValueError(f"no intent keys fit in {MAX_KEY_DRAWS} counters from {first}")
+            if (
+                ahead is not None
+                and ahead.counter >= first
+                and (fits is None or fits(ahead.intent_key))
+            ):
+                keys = ahead
+            else:
+                keys = draw_intent_keys(seed, int(first), fits)
+            conn.execute("UPDATE key_counter SET next_counter = ?", (keys.counter + 1,))
+            return keys
 
     def next_counter(self) -> int:
         """The counter the next :meth:`reserve_keys` will hand out."""

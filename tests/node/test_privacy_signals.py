@@ -33,6 +33,7 @@ from intentcast.protocol import (
     Signed,
     Terms,
     derive_intent_keys,
+    draw_intent_keys,
     open_offer,
     sign,
     validate,
@@ -171,6 +172,43 @@ def test_a_customer_following_every_bucket_leaves_its_intents_nothing_to_be_link
             assert offer_topics == sorted(topics.offers_bucket(b) for b in customer.offer_buckets)
             later = await customer.post_intent(**TOY)
             assert customer.core.intent_buckets == (topics.bucket(later.signer),)
+
+    run(main)
+    store.close()
+
+
+def test_a_customer_draws_the_next_intents_keys_after_a_post(tmp_path: Path) -> None:
+    """After a post the customer draws its next intent's keys (about 8
+    counters tried for one in its 2 buckets), off the next post's path; the
+    next post takes exactly those. Every intent still gets the first counter
+    from the last one on whose bucket the customer follows."""
+    seed = os.urandom(32)
+    store = Store.open(tmp_path / "customer.db")
+
+    async def main() -> None:
+        async with market(tmp_path) as m:
+            config = replace(m.config, offer_feed=False)
+            customer = await m.stack.enter_async_context(
+                open_node(store, customer_seed=seed, config=config)
+            )
+            role = customer.customer
+            ahead: list[bytes] = []
+            for _ in range(4):
+                intent = await customer.post_intent(**TOY)
+                if ahead:
+                    assert intent.signer == ahead[-1]
+                await wait_for(customer, lambda: role._keys_ahead is not None)
+                assert role._keys_ahead is not None
+                ahead.append(role._keys_ahead.intent_key)
+
+            def fits(key: bytes) -> bool:
+                return topics.bucket(key) in customer.core.intent_buckets
+
+            counters = [own.counter for own in store.intents.list()]
+            expected = [draw_intent_keys(seed, 0, fits).counter]
+            for _ in range(3):
+                expected.append(draw_intent_keys(seed, expected[-1] + 1, fits).counter)
+            assert counters == expected
 
     run(main)
     store.close()

@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from intentcast.protocol import (
+    MAX_KEY_DRAWS,
     IllegalTransition,
     IntentEvent,
     IntentState,
@@ -20,6 +21,7 @@ from intentcast.protocol import (
     derive_intent_key,
     derive_intent_keys,
     derive_vendor_keys,
+    draw_intent_keys,
     encode_key_file,
     next_intent_state,
     next_offer_state,
@@ -37,6 +39,19 @@ def test_intent_keys_are_deterministic_from_seed_and_counter() -> None:
     # The intent key alone (the store's search for a key that fits) is the same key.
     assert derive_intent_key(CUSTOMER_SEED, 5) == a.intent_key
     assert derive_intent_key(CUSTOMER_SEED, 6) == derive_intent_keys(CUSTOMER_SEED, 6).intent_key
+
+
+def test_a_key_draw_takes_the_first_counter_that_fits() -> None:
+    def fits(key: bytes) -> bool:
+        return key[0] % 8 == 3
+
+    drawn = draw_intent_keys(CUSTOMER_SEED, 10, fits)
+    passed = [derive_intent_key(CUSTOMER_SEED, c) for c in range(10, drawn.counter)]
+    assert fits(drawn.intent_key) and not any(fits(key) for key in passed)
+    assert drawn.reply_public == derive_intent_keys(CUSTOMER_SEED, drawn.counter).reply_public
+    assert draw_intent_keys(CUSTOMER_SEED, 10, None).counter == 10
+    with pytest.raises(ValueError, match=f"no intent keys fit in {MAX_KEY_DRAWS} counters"):
+        draw_intent_keys(CUSTOMER_SEED, 0, lambda _: False)
 
 
 @settings(max_examples=50)
