@@ -352,11 +352,17 @@ def test_more_messages_than_the_tag_window_reach_a_vendor_that_was_offline(
                 await link(kiez, relay)
                 await trio.sleep(1.2)
                 accept_id = await deal(customer, kiez, {"email": EMAIL})
+            thread_key = customer.relationships.get(accept_id).thread_key
             for n in range(20):
                 await customer.relationships.message(accept_id, f"message {n}", type="other")
-            thread_key = customer.relationships.get(accept_id).thread_key
-            last = thread_tag(thread_key, Side.CUSTOMER, 19)
-            await wait_for(relay, lambda: bool(relay.store.gossip.sealed_deals(last)), timeout=20)
+
+                # The relay holds them in the order written (the customer
+                # sends them at once: with cheap work it seals them without
+                # a pause, and its tasks would send them in any order).
+                def relayed(tag: bytes = thread_tag(thread_key, Side.CUSTOMER, n)) -> bool:
+                    return bool(relay.store.gossip.sealed_deals(tag))
+
+                await wait_for(relay, relayed)
             async with kiez_node() as kiez:
                 await link(kiez, relay)
 
