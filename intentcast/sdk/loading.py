@@ -55,7 +55,11 @@ def _line_in(path: Path, exc: BaseException) -> int | None:
     target = str(path.resolve())
     line = None
     for frame in traceback.extract_tb(exc.__traceback__):
-        if frame.filename and str(Path(frame.filename).resolve()) == target:
+        # "<frozen ...>" and the like name no file (and resolving such a
+        # relative name fails if the working directory is gone).
+        if frame.filename.startswith("<") or not frame.filename:
+            continue
+        if str(Path(frame.filename).resolve()) == target:
             line = frame.lineno
     return line
 

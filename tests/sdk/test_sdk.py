@@ -413,6 +413,19 @@ def test_load_bot_errors_say_what_is_wrong(tmp_path: Path) -> None:
     path = bot_file(tmp_path, "x = 1\n")
     assert "no bot found; define a VendorBot subclass" in load_error(path)
 
+
+def test_a_load_error_names_its_line_when_the_working_directory_is_gone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A daemon started from a directory since deleted still says where a
+    bot failed (the traceback's "<frozen ...>" frames name no file)."""
+    path = bot_file(tmp_path, HEADER + "PRICES = {}\nPRICE = PRICES['pixel']\n")
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    monkeypatch.chdir(gone)
+    gone.rmdir()
+    assert load_error(path) == f"{path}:3: KeyError while loading the bot: 'pixel'"
+
     path = bot_file(tmp_path, HEADER + "a = VendorBot()\nb = VendorBot()\n")
     assert load_error(path) == f"{path}: more than one bot (a, b); keep one per file"
 
