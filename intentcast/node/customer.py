@@ -144,7 +144,8 @@ class CustomerRole(Part):
         On the event loop: in a worker thread the draw would hold the GIL
         against the loop, and delay the stem send it should stay clear of."""
         await trio.sleep(DRAW_AHEAD_DELAY)
-        self._keys_ahead = draw_intent_keys(seed, start, self._fits)
+        if self.store.intents.next_counter() == start:  # else a post drew meanwhile
+            self._keys_ahead = draw_intent_keys(seed, start, self._fits)
 
     async def _sign(self, message: Any, key: SigningKey) -> Signed[Any]:
         return await with_work(
