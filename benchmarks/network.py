@@ -49,7 +49,9 @@ max is reported too).
 
 Diagnostics: ``post_*_ms`` is the time inside ``post_intent`` (keys, sign,
 three store writes, queue for gossip); ``inbound_*_ms`` the inbound
-pipeline per message the gossip validator hands it; ``cpu_*_cores`` the cores
+pipeline per message the gossip validator hands it, wall time, and
+``inbound_cpu_*_ms`` the CPU time of the same calls (the rest of a call's
+wall time it waited for a core); ``cpu_*_cores`` the cores
 our children kept busy during the publishing, ``cpu_other_*_cores`` what
 the rest of the machine used meanwhile (a busy neighbour shows up there);
 ``machine_stalls_ms``, per kind of phase, how late (ms, at least
@@ -320,6 +322,7 @@ class Run:
         #: inbound pipeline (validate, store) per message at each receiver.
         self.post_ms: list[float] = []
         self.inbound_ms: list[float] = []
+        self.inbound_cpu_ms: list[float] = []
         self.event_ms: list[float] = []  # publish to the app's intent-received event
         #: Stem phases: how each stem ended (reason -> count), stems whose
         #: end count was not one, re-routes, and hops per intent.
@@ -425,6 +428,7 @@ class Run:
         for r in reports:
             self.post_ms += [x * 1000 for x in r["post_s"]]
             self.inbound_ms += [x * 1000 for x in r["inbound_s"]]
+            self.inbound_cpu_ms += [x * 1000 for x in r["inbound_cpu_s"]]
 
         def arrivals(key: str) -> list[float]:
             """ms from publish to arrival, for every (message, receiver) pair."""
@@ -674,6 +678,8 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
         "post_p99_ms": _ms(percentile(run.post_ms, 99)),
         "inbound_p50_ms": _ms(percentile(run.inbound_ms, 50)),
         "inbound_p99_ms": _ms(percentile(run.inbound_ms, 99)),
+        "inbound_cpu_p50_ms": _ms(percentile(run.inbound_cpu_ms, 50)),
+        "inbound_cpu_p99_ms": _ms(percentile(run.inbound_cpu_ms, 99)),
         "breakdown_p50_ms": {k: _ms(percentile(v, 50)) for k, v in sorted(run.parts.items())},
         "breakdown_p99_ms": {k: _ms(percentile(v, 99)) for k, v in sorted(run.parts.items())},
         **offers,

@@ -101,6 +101,9 @@ class Child:
         #: gossip), and inside the node's inbound pipeline per message.
         self.post_s: list[float] = []
         self.inbound_s: list[float] = []
+        #: The same calls' CPU time (this thread's): the rest of a slow
+        #: call's wall time is waiting for a core.
+        self.inbound_cpu_s: list[float] = []
         #: Offer phase (customer): intent id -> [(time, ranked, held)].
         self.offer_log: dict[str, list[tuple[float, int, int]]] = {}
         self.publish_errors: list[str] = []
@@ -133,9 +136,10 @@ class Child:
         handler = p2p._on_message
 
         def timed(topic: str, data: bytes, peer: str) -> bool:
-            start = time.perf_counter()
+            start, cpu = time.perf_counter(), time.thread_time()
             accepted = handler(topic, data, peer)
             self.inbound_s.append(time.perf_counter() - start)
+            self.inbound_cpu_s.append(time.thread_time() - cpu)
             return accepted
 
         p2p._on_message = timed
@@ -212,6 +216,7 @@ class Child:
     async def phase(self, start: dict[str, Any], lines: Lines) -> None:
         self.sent, self.recv, self.offer_log, self.publish_errors = {}, {}, {}, []
         self.post_s, self.inbound_s, self.stored, self.stem_events = [], [], {}, []
+        self.inbound_cpu_s = []
         self.pushed = {}
         node: Node | None = None
         p2p: P2P
@@ -300,6 +305,7 @@ class Child:
                     self.reply({"sent": self.sent, "recv": self.recv, "stored": self.stored,
                                 "offers": self.offer_log,
                                 "post_s": self.post_s, "inbound_s": self.inbound_s,
+                                "inbound_cpu_s": self.inbound_cpu_s,
                                 "made": made_per_intent, "errors": self.publish_errors,
                                 "stem": self.stem_events, "pushed": self.pushed,
                                 "counters": node.counters if node is not None else {}})  # fmt: skip
