@@ -91,11 +91,13 @@ MAX_KEY_DRAWS: Final = 1_000
 def draw_intent_keys(seed: bytes, start: int, fits: Callable[[bytes], bool] | None) -> IntentKeys:
     """The keys of the first counter from ``start`` on whose intent key
     ``fits`` takes (``None``: ``start``'s). Each counter is tested by its
-    intent key alone; all the keys are derived for the one taken. Raises
+    intent key alone; the reply key is derived for the one taken. Raises
     ``ValueError`` if none of :data:`MAX_KEY_DRAWS` counters fits."""
     for counter in range(start, start + MAX_KEY_DRAWS):
-        if fits is None or fits(derive_intent_key(seed, counter)):
-            return derive_intent_keys(seed, counter)
+        signing = _intent_signing_key(seed, counter)
+        if fits is None or fits(bytes(signing.verify_key)):
+            reply = PrivateKey(derive(seed, "intent-reply", counter))
+            return IntentKeys(counter=counter, signing=signing, reply=reply)
     raise ValueError(f"no intent keys fit in {MAX_KEY_DRAWS} counters from {start}")
 
 

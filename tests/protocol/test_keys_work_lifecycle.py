@@ -48,7 +48,8 @@ def test_a_key_draw_takes_the_first_counter_that_fits() -> None:
     drawn = draw_intent_keys(CUSTOMER_SEED, 10, fits)
     passed = [derive_intent_key(CUSTOMER_SEED, c) for c in range(10, drawn.counter)]
     assert fits(drawn.intent_key) and not any(fits(key) for key in passed)
-    assert drawn.reply_public == derive_intent_keys(CUSTOMER_SEED, drawn.counter).reply_public
+    derived = derive_intent_keys(CUSTOMER_SEED, drawn.counter)
+    assert (drawn.intent_key, drawn.reply_public) == (derived.intent_key, derived.reply_public)
     assert draw_intent_keys(CUSTOMER_SEED, 10, None).counter == 10
     with pytest.raises(ValueError, match=f"no intent keys fit in {MAX_KEY_DRAWS} counters"):
         draw_intent_keys(CUSTOMER_SEED, 0, lambda _: False)
