@@ -47,9 +47,13 @@ T = TypeVar("T")
 async def with_work(bits: int, fn: Callable[[], T]) -> T:
     """``fn()``, which mints ``bits`` of proof of work: on the event loop if
     that is cheap (:data:`INLINE_WORK_BITS`), else in a worker thread, so
-    that the node keeps serving its peers meanwhile."""
+    that the node keeps serving its peers meanwhile. Either way a
+    checkpoint, as the thread's hand-off was: a loop of posts still lets
+    the node's other tasks run, and can be cancelled."""
     if bits <= INLINE_WORK_BITS:
-        return fn()
+        result = fn()
+        await trio.lowlevel.checkpoint()
+        return result
     return await trio.to_thread.run_sync(fn)
 
 

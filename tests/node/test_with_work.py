@@ -19,6 +19,23 @@ def test_tiny_work_is_minted_on_the_event_loop_and_real_work_in_a_worker_thread(
         # Every kind's work on a real network goes to a thread.
         assert min(DEFAULT_POW_BITS.values()) > INLINE_WORK_BITS
 
+        # Inline, it is still a checkpoint (as the thread's hand-off was): a
+        # loop of posts with tiny work lets the node's other tasks run.
+        steps = 0
+
+        async def other_task() -> None:
+            nonlocal steps
+            while True:
+                steps += 1
+                await trio.lowlevel.checkpoint()
+
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(other_task)
+            for _ in range(100):
+                await with_work(0, lambda: None)
+            assert steps > 0
+            nursery.cancel_scope.cancel()
+
         # While a worker mints, the event loop runs the node's other tasks.
         ticks = 0
         release = threading.Event()
