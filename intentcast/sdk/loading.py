@@ -57,7 +57,7 @@ def _line_in(path: Path, exc: BaseException) -> int | None:
     for frame in traceback.extract_tb(exc.__traceback__):
         # "<frozen ...>" and the like name no file (and resolving such a
         # relative name fails if the working directory is gone).
-        if frame.filename.startswith("<") or not frame.filename:
+        if not frame.filename or frame.filename.startswith("<"):
             continue
         if str(Path(frame.filename).resolve()) == target:
             line = frame.lineno
