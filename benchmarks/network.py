@@ -47,8 +47,9 @@ the moment the customer's ranking (``offers_for``) holds its first offer /
 every offer the vendors made for the intent (median over the intents; the
 max is reported too).
 
-Diagnostics: ``post_*_ms`` is the time inside ``post_intent`` (keys, sign,
-three store writes, queue for gossip); ``inbound_*_ms`` the inbound
+Diagnostics: ``post_*_ms`` is the time inside ``post_intent`` (sign, two
+store writes, queue for the stem or gossip, and the flush of the intent's
+record, which the intent does not wait for); ``inbound_*_ms`` the inbound
 pipeline per message the gossip validator hands it, wall time, and
 ``inbound_cpu_*_ms`` the CPU time of the same calls (the rest of a call's
 wall time it waited for a core); ``cpu_*_cores`` the cores

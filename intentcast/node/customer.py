@@ -37,7 +37,6 @@ from intentcast.protocol import (
     check_accept,
     check_vendor_reply,
     derive_intent_keys,
-    draw_intent_keys,
     intent_may,
     open_deal,
     open_offer,
@@ -75,7 +74,8 @@ class CustomerRole(Part):
         #: Vendors' reputation from the verified ratings held (the node
         #: sets it to its ratings part's; none until then).
         self.reputation: Callable[[Collection[bytes]], Reputation] = lambda vendors: {}
-        #: The next intent's keys, drawn after the last post (None: not yet).
+        #: The next intent's keys, reserved durably after the last post
+        #: (None: not yet, or a post took them).
         self._keys_ahead: IntentKeys | None = None
 
     def _customer_seed(self) -> bytes:
@@ -95,10 +95,11 @@ class CustomerRole(Part):
         preferences: Preferences | None = None,
         lifetime: int = 7 * DAY,
     ) -> Signed[Intent]:
-        """Post a new intent with fresh keys; returns it once published.
+        """Post a new intent with fresh keys; returns it once it is on its
+        way (down a stem, or gossiped) and its record is on the disk.
 
-        The key counter is stored before the keys are used, the first whose
-        offer bucket the node follows; the proof of work is minted in a
+        The key counter is stored durably before the keys are used, the
+        first whose offer bucket the node follows; the proof of work is minted in a
         worker thread unless it is tiny (``with_work``). Raises
         :class:`~intentcast.protocol.InvalidMessage` for a bad field.
         """
@@ -115,18 +116,25 @@ class CustomerRole(Part):
             created=now,
             expires=now + lifetime,
         )
-        # Keys whose offer bucket is in this node's set (``_fits``), drawn
-        # after the last post where it could. Reserved without a flush of
-        # its own: the flushed ``intents.add`` below makes the reservation
-        # durable before anything signed with these keys leaves (one wait
-        # for the disk per post, not two; docs/benchmarks.md).
+        # Keys whose offer bucket is in this node's set (``_fits``), reserved
+        # durably after the last post where they could be; else reserved now,
+        # flushed: a reservation is on the disk before its keys sign anything
+        # that leaves, so a power cut never hands a counter out twice.
         seed = self._customer_seed()
-        ahead, self._keys_ahead = self._keys_ahead, None
-        keys = self.store.intents.reserve_keys(seed, fits=self._fits, flush=False, ahead=ahead)
+        keys, self._keys_ahead = self._keys_ahead, None
+        if keys is None or not self._fits(keys.intent_key):
+            keys = self.store.intents.reserve_keys(seed, fits=self._fits)
         intent = replace(draft, reply_key=keys.reply_public)
         signed = await self._sign(intent, keys.signing)
-        self.store.intents.add(signed, counter=keys.counter)
+        # Recorded without waiting for the disk (it survives kill -9), sent,
+        # and flushed in a worker thread while its first hop goes: the one
+        # disk wait of a post is no longer ahead of the intent
+        # (docs/benchmarks.md, network). The post returns once the record is
+        # durable. A power cut inside that wait can lose the record of an
+        # intent that left; its keys are never used again.
+        self.store.intents.add(signed, counter=keys.counter, flush=False)
         await self.stem.publish_own(topics.intents(signed.message.category[0]), signed)
+        await trio.to_thread.run_sync(self.store.sync)
         self._emit(EventKind.INTENT_POSTED, signed.id, title)
         self._spawn(self._draw_ahead, seed, self.store.intents.next_counter())
         return signed
@@ -137,15 +145,21 @@ class CustomerRole(Part):
         return topics.bucket(intent_key) in self.core.intent_buckets
 
     async def _draw_ahead(self, seed: bytes, start: int) -> None:
-        """Draw the next intent's keys once this post's first stem hop has
-        gone (:data:`DRAW_AHEAD_DELAY`), so that the next post only reserves
-        them (``reserve_keys(ahead=...)``, which draws afresh if a post took
-        their counter meanwhile): ~8 tries of ~30 µs, off any post's path.
-        On the event loop: in a worker thread the draw would hold the GIL
-        against the loop, and delay the stem send it should stay clear of."""
+        """Reserve the next intent's keys, durably, once this post's first
+        stem hop has gone (:data:`DRAW_AHEAD_DELAY`), so that the next post
+        neither draws keys nor waits for the disk before its intent leaves:
+        ~8 tries of ~30 µs and a commit on the event loop (in a worker
+        thread the draw would hold the GIL against the loop, and delay the
+        stem send it should stay clear of), the flush in a worker thread.
+        Skipped when a post reserved meanwhile (a burst: its own call comes)
+        or keys wait already."""
         await trio.sleep(DRAW_AHEAD_DELAY)
-        if self.store.intents.next_counter() == start:  # else a post drew meanwhile
-            self._keys_ahead = draw_intent_keys(seed, start, self._fits)
+        if self._keys_ahead is not None or self.store.intents.next_counter() != start:
+            return
+        keys = self.store.intents.reserve_keys(seed, fits=self._fits, flush=False)
+        await trio.to_thread.run_sync(self.store.sync)
+        if self._keys_ahead is None:  # else this counter is spent unused, which is safe
+            self._keys_ahead = keys
 
     async def _sign(self, message: Any, key: SigningKey) -> Signed[Any]:
         return await with_work(

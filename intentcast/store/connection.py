@@ -92,6 +92,30 @@ class Connection:
                 if not flush:
                     self.conn.execute(f"PRAGMA synchronous = {self.synchronous.value}")
 
+    def sync(self) -> None:
+        """Make every transaction committed so far durable, as a flushed
+        commit would: ``fdatasync`` of the WAL file, where SQLite appends
+        commits (in WAL mode a commit is durable once its WAL frames are on
+        the disk; a checkpoint syncs what it moves into the main file).
+
+        For a caller that commits with ``flush=False`` on a latency path and
+        waits for the disk after (``post_intent``: the intent leaves while
+        its record is flushed). Safe in a worker thread while this thread
+        keeps using the connection: it touches no SQLite object, only the
+        file. Nothing to do for ``:memory:``, a store opened with
+        ``synchronous=NORMAL``, or a WAL file that is gone (everything was
+        checkpointed into the main file)."""
+        if self.path is None or self.synchronous is not Synchronous.FULL:
+            return
+        try:
+            fd = os.open(f"{self.path}-wal", os.O_RDONLY)
+        except FileNotFoundError:
+            return
+        try:
+            os.fdatasync(fd)
+        finally:
+            os.close(fd)
+
     @contextlib.contextmanager
     def read(self) -> Iterator[sqlite3.Connection]:
         """A read: one consistent snapshot, errors translated."""

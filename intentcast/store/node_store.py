@@ -107,6 +107,13 @@ class Store:
         with self._c.read() as conn:
             return schema_version(conn)
 
+    def sync(self) -> None:
+        """Make every write committed so far durable, as a flushed commit
+        would (:meth:`Connection.sync <intentcast.store.connection.Connection.sync>`):
+        for writes made with ``flush=False`` on a latency path. Safe to call
+        from a worker thread while the node keeps using the store."""
+        self._c.sync()
+
     def integrity_check(self) -> list[str]:
         """SQLite's ``PRAGMA integrity_check``: ``["ok"]`` for a healthy file,
         otherwise the problems found."""

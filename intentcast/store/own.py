@@ -58,7 +58,6 @@ class OwnIntents(Repository):
         *,
         fits: Callable[[bytes], bool] | None = None,
         flush: bool = True,
-        ahead: IntentKeys | None = None,
     ) -> IntentKeys:
         """Reserve the next key counter whose intent key (the public signing
         key) ``fits`` takes (default: the next one), durably, and return the
@@ -68,28 +67,16 @@ class OwnIntents(Repository):
         ``ValueError`` if none of the next
         :data:`~intentcast.protocol.MAX_KEY_DRAWS` fits.
 
-        ``ahead``: keys drawn in advance from this seed (by
-        :func:`~intentcast.protocol.draw_intent_keys` from an earlier
-        :meth:`next_counter`), taken if ``fits`` takes them and their
-        counter has not been handed out since; else a fresh draw. Skipping
-        the counters before theirs spends them, which is safe.
-
         ``flush=False``: committed without waiting for the disk (it survives
-        ``kill -9``; the next flushed commit makes it durable too). For a
-        caller whose next write is flushed before the keys leave the node
-        (``post_intent``: :meth:`add`): a power cut before that flush loses
-        a reservation whose keys nobody has seen, so handing the counter
-        out again links nothing."""
+        ``kill -9``). The caller must make it durable (:meth:`Store.sync
+        <intentcast.store.Store.sync>`, or a flushed commit) before anything
+        signed with these keys leaves the node: a power cut before that
+        loses a reservation whose keys nobody has seen, so handing the
+        counter out again links nothing. A customer reserves its next
+        intent's keys this way after each post (``CustomerRole``)."""
         with self._c.write(flush=flush) as conn:
             (first,) = conn.execute("SELECT next_counter FROM key_counter").fetchone()
-            if (
-                ahead is not None
-                and ahead.counter >= first
-                and (fits is None or fits(ahead.intent_key))
-            ):
-                keys = ahead
-            else:
-                keys = draw_intent_keys(seed, int(first), fits)
+            keys = draw_intent_keys(seed, int(first), fits)
             conn.execute("UPDATE key_counter SET next_counter = ?", (keys.counter + 1,))
             return keys
 
@@ -97,12 +84,17 @@ class OwnIntents(Repository):
         """The counter the next :meth:`reserve_keys` will hand out."""
         return int(self._c.value("SELECT next_counter FROM key_counter"))
 
-    def add(self, intent: Signed[Intent], *, counter: int) -> bool:
+    def add(self, intent: Signed[Intent], *, counter: int, flush: bool = True) -> bool:
         """Record a newly posted intent (any revision may be the first one
         recorded) whose keys came from the reserved ``counter``. Returns False
         if it was already recorded. Raises :class:`KeyNotReserved` for a
-        counter :meth:`reserve_keys` never handed out."""
-        with self._c.write() as conn:
+        counter :meth:`reserve_keys` never handed out.
+
+        ``flush=False``: committed without waiting for the disk (it survives
+        ``kill -9``); the caller makes it durable with :meth:`Store.sync
+        <intentcast.store.Store.sync>` (``post_intent`` sends the intent
+        meanwhile)."""
+        with self._c.write(flush=flush) as conn:
             (next_counter,) = conn.execute("SELECT next_counter FROM key_counter").fetchone()
             if not 0 <= counter < next_counter:
                 raise KeyNotReserved(

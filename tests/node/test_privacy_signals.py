@@ -178,7 +178,7 @@ def test_a_customer_following_every_bucket_leaves_its_intents_nothing_to_be_link
 
 
 def test_a_customer_draws_the_next_intents_keys_after_a_post(tmp_path: Path) -> None:
-    """After a post the customer draws its next intent's keys (about 8
+    """After a post the customer reserves its next intent's keys (about 8
     counters tried for one in its 2 buckets), off the next post's path; the
     next post takes exactly those. Every intent still gets the first counter
     from the last one on whose bucket the customer follows."""
@@ -199,6 +199,7 @@ def test_a_customer_draws_the_next_intents_keys_after_a_post(tmp_path: Path) -> 
                     assert intent.signer == ahead[-1]
                 await wait_for(customer, lambda: role._keys_ahead is not None)
                 assert role._keys_ahead is not None
+                assert store.intents.next_counter() == role._keys_ahead.counter + 1
                 ahead.append(role._keys_ahead.intent_key)
 
             def fits(key: bytes) -> bool:

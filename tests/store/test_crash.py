@@ -31,13 +31,17 @@ def writer(path: Path, ack: int, iteration: int) -> None:
         while True:
             choice = rng.random()
             if choice < 0.3:
-                # Unflushed half the time, as post_intent reserves (its flushed
-                # add makes it durable): it must survive kill -9 all the same.
-                keys = store.intents.reserve_keys(s.SEED, flush=choice < 0.15)
+                # Unflushed half the time, as a customer reserves its next
+                # keys and records a post (``Store.sync`` flushes after): it
+                # must survive kill -9 all the same.
+                flush = choice < 0.15
+                keys = store.intents.reserve_keys(s.SEED, flush=flush)
                 os.write(ack, b"K" + keys.counter.to_bytes(32, "big"))
                 intent = s.intent(keys.counter)
-                store.intents.add(intent, counter=keys.counter)
+                store.intents.add(intent, counter=keys.counter, flush=flush)
                 os.write(ack, b"O" + intent.id)
+                if not flush:
+                    store.sync()
             else:
                 batch = [s.intent(n + k) for k in range(rng.randint(1, 4))]
                 n += len(batch)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from intentcast.protocol import ON_MARKET, IntentState, derive_intent_keys, draw_intent_keys
+from intentcast.protocol import ON_MARKET, IntentState, derive_intent_keys
 from intentcast.store import KeyNotReserved, Store
 
 from . import store_samples as s
@@ -58,33 +58,6 @@ def test_keys_that_must_fit_skip_counters_and_spend_them(db_path: Path) -> None:
     with Store.open(db_path) as store:
         assert store.intents.next_counter() == second.counter + 1
         assert store.intents.reserve_keys(s.SEED).counter == second.counter + 1
-
-
-def test_keys_drawn_ahead_are_taken_while_no_post_took_their_counter(store: Store) -> None:
-    """A customer draws its next intent's keys after a post; the next post
-    takes them, and gets exactly the keys a draw at that moment would."""
-
-    def fits(intent_key: bytes) -> bool:
-        return intent_key[0] % 4 == 0
-
-    ahead = draw_intent_keys(s.SEED, store.intents.next_counter(), fits)
-    taken = store.intents.reserve_keys(s.SEED, fits=fits, ahead=ahead)
-    assert taken is ahead
-    assert store.intents.next_counter() == ahead.counter + 1
-    # Keys drawn ahead that a post took meanwhile are never handed out again:
-    # the store draws afresh past them.
-    again = store.intents.reserve_keys(s.SEED, fits=fits, ahead=ahead)
-    assert again.counter > ahead.counter and fits(again.intent_key)
-    assert again.counter == draw_intent_keys(s.SEED, ahead.counter + 1, fits).counter
-
-
-def test_keys_drawn_ahead_that_do_not_fit_are_not_taken(store: Store) -> None:
-    """Keys drawn for another rule (a node that now follows other buckets)
-    are passed over for ones that fit."""
-    ahead = draw_intent_keys(s.SEED, 0, lambda key: key[0] % 2 == 1)
-    taken = store.intents.reserve_keys(s.SEED, fits=lambda key: key[0] % 2 == 0, ahead=ahead)
-    assert taken.intent_key[0] % 2 == 0
-    assert taken.counter == draw_intent_keys(s.SEED, 0, lambda key: key[0] % 2 == 0).counter
 
 
 def test_keys_that_never_fit_are_refused_with_nothing_spent(store: Store) -> None:
