@@ -53,10 +53,10 @@ from .stem import StemRouting
 
 log = logging.getLogger(__name__)
 
-#: Seconds after a post when the next intent's keys are drawn: its stem's
+#: Seconds after a post when the next intent's keys are reserved: its stem's
 #: first hop has gone by then (1-3 ms, at most ~5 ms in ``benchmarks
 #: network``, docs/benchmarks.md).
-DRAW_AHEAD_DELAY: Final = 0.01
+RESERVE_AHEAD_DELAY: Final = 0.01
 
 
 #: Opens a sealed message with a reply key: ``protocol.open_offer`` or
@@ -136,7 +136,7 @@ class CustomerRole(Part):
         await self.stem.publish_own(topics.intents(signed.message.category[0]), signed)
         await trio.to_thread.run_sync(self.store.sync)
         self._emit(EventKind.INTENT_POSTED, signed.id, title)
-        self._spawn(self._draw_ahead, seed, self.store.intents.next_counter())
+        self._spawn(self._reserve_ahead, seed, self.store.intents.next_counter())
         return signed
 
     def _fits(self, intent_key: bytes) -> bool:
@@ -144,16 +144,16 @@ class CustomerRole(Part):
         (fixed: its subscriptions never change with what it posts)."""
         return topics.bucket(intent_key) in self.core.intent_buckets
 
-    async def _draw_ahead(self, seed: bytes, start: int) -> None:
+    async def _reserve_ahead(self, seed: bytes, start: int) -> None:
         """Reserve the next intent's keys, durably, once this post's first
-        stem hop has gone (:data:`DRAW_AHEAD_DELAY`), so that the next post
+        stem hop has gone (:data:`RESERVE_AHEAD_DELAY`), so that the next post
         neither draws keys nor waits for the disk before its intent leaves:
         ~8 tries of ~30 µs and a commit on the event loop (in a worker
         thread the draw would hold the GIL against the loop, and delay the
         stem send it should stay clear of), the flush in a worker thread.
         Skipped when a post reserved meanwhile (a burst: its own call comes)
         or keys wait already."""
-        await trio.sleep(DRAW_AHEAD_DELAY)
+        await trio.sleep(RESERVE_AHEAD_DELAY)
         if self._keys_ahead is not None or self.store.intents.next_counter() != start:
             return
         keys = self.store.intents.reserve_keys(seed, fits=self._fits, flush=False)

@@ -7,7 +7,9 @@ and a repository method returns only after ``COMMIT`` returned, so what
 the node acknowledges survives ``kill -9`` (the WAL frames are written
 before COMMIT returns) and also a power cut (FULL fsyncs the WAL on every
 commit; NORMAL would not, and could lose the last key-counter reservation,
-letting a derived intent key be used twice).
+letting a derived intent key be used twice). A write committed with
+``flush=False`` on a latency path is made durable later by
+:meth:`Connection.sync` (a post: its intent leaves meanwhile).
 """
 
 from __future__ import annotations
