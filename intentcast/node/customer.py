@@ -45,7 +45,7 @@ from intentcast.protocol import (
 )
 from intentcast.protocol.fields import DAY
 from intentcast.protocol.validation import Verdict
-from intentcast.store import OwnIntent, RecordNotFound, Role
+from intentcast.store import OwnIntent, RecordNotFound, Role, StoreError
 
 from .base import DEAL_TTL, EventKind, NodeCore, NodeError, Part, with_work
 from .relationships import open_relationship
@@ -99,9 +99,11 @@ class CustomerRole(Part):
         way (down a stem, or gossiped) and its record is on the disk.
 
         The key counter is stored durably before the keys are used, the
-        first whose offer bucket the node follows; the proof of work is minted in a
-        worker thread unless it is tiny (``with_work``). Raises
-        :class:`~intentcast.protocol.InvalidMessage` for a bad field.
+        first whose offer bucket the node follows; the proof of work is
+        minted in a worker thread unless it is tiny (``with_work``). Raises
+        :class:`~intentcast.protocol.InvalidMessage` for a bad field, and a
+        :class:`~intentcast.store.StoreError` if the disk refuses the
+        intent's record (the intent may have left by then).
         """
         now = self.now()
         draft = Intent(
@@ -156,8 +158,13 @@ class CustomerRole(Part):
         await trio.sleep(RESERVE_AHEAD_DELAY)
         if self._keys_ahead is not None or self.store.intents.next_counter() != start:
             return
-        keys = self.store.intents.reserve_keys(seed, fits=self._fits, flush=False)
-        await trio.to_thread.run_sync(self.store.sync)
+        try:
+            keys = self.store.intents.reserve_keys(seed, fits=self._fits, flush=False)
+            await trio.to_thread.run_sync(self.store.sync)
+        except (StoreError, ValueError) as exc:
+            # The next post reserves its own keys, and its caller hears of it.
+            log.warning("could not reserve the next intent's keys ahead: %s", exc)
+            return
         if self._keys_ahead is None:  # else this counter is spent unused, which is safe
             self._keys_ahead = keys
 

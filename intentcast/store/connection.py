@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import enum
+import errno
 import os
 import sqlite3
 from collections.abc import Iterator, Sequence, Sized
@@ -31,6 +32,7 @@ from intentcast.protocol.signing import Signed
 from .errors import (
     CorruptDatabase,
     DatabaseUnavailable,
+    DiskFull,
     NewerDatabase,
     damaged_record,
     guarded,
@@ -106,15 +108,21 @@ class Connection:
         keeps using the connection: it touches no SQLite object, only the
         file. Nothing to do for ``:memory:``, a store opened with
         ``synchronous=NORMAL``, or a WAL file that is gone (everything was
-        checkpointed into the main file)."""
+        checkpointed into the main file). Raises :class:`DiskFull` or
+        :class:`DatabaseUnavailable` if the disk refuses the flush."""
         if self.path is None or self.synchronous is not Synchronous.FULL:
             return
+        wal = f"{self.path}-wal"
         try:
-            fd = os.open(f"{self.path}-wal", os.O_RDONLY)
+            fd = os.open(wal, os.O_RDONLY)
         except FileNotFoundError:
             return
+        except OSError as exc:
+            raise _flush_failed(wal, exc, self.path) from exc
         try:
             os.fdatasync(fd)
+        except OSError as exc:
+            raise _flush_failed(wal, exc, self.path) from exc
         finally:
             os.close(fd)
 
@@ -195,6 +203,18 @@ def narrowed(
     """``sql`` and its ``args`` with ``clause`` (one parameter) appended for
     ``value``; unchanged when ``value`` is None (no filter asked for)."""
     return (sql, args) if value is None else (sql + clause, (*args, value))
+
+
+def _flush_failed(wal: str, exc: OSError, path: Path | None) -> DiskFull | DatabaseUnavailable:
+    """:meth:`Connection.sync` could not flush the WAL: what was committed
+    since the last flush may not survive a power cut (it survives a crash
+    of the process)."""
+    cls = DiskFull if exc.errno == errno.ENOSPC else DatabaseUnavailable
+    return cls(
+        f"{wal} could not be flushed to the disk ({exc.strerror}): the last writes "
+        "survive a crash of this process but maybe not a power cut. Check the disk.",
+        path=path,
+    )
 
 
 def connect(

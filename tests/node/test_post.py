@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from intentcast.node import open_node
-from intentcast.store import Store
+from intentcast.store import DiskFull, Store
 
 from .harness import PHONE_TERMS, link, market, run, wait_for
 
@@ -96,3 +96,35 @@ def test_keys_reserved_after_a_post_are_never_used_again_after_a_restart(
     run(life)  # a restart: the keys reserved ahead in the first life are lost
     assert counters[1] > reserved[0] > counters[0]
     assert len(set(counters + reserved)) == 4
+
+
+def test_a_disk_error_while_reserving_ahead_leaves_the_node_running(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The reservation after a post runs in the background: a disk error
+    there is logged, not fatal, and the next post reserves its own keys."""
+
+    async def main() -> None:
+        async with market(tmp_path) as m:
+            customer = await m.customer(offer_feed=False)
+            relay = await m.relay()
+            await link(customer, relay)
+            intents = customer.store.intents
+            real = intents.reserve_keys
+            refused: list[int] = []
+
+            def reserve_keys(seed: bytes, **kwargs: Any) -> Any:
+                if kwargs.get("flush") is False:  # the reservation ahead
+                    refused.append(intents.next_counter())
+                    raise DiskFull("disk full", path=customer.store.path)
+                return real(seed, **kwargs)
+
+            monkeypatch.setattr(intents, "reserve_keys", reserve_keys)
+            first = await customer.post_intent(**CHAIR)
+            await wait_for(customer, lambda: bool(refused))
+            assert customer.customer._keys_ahead is None
+            second = await customer.post_intent(**{**CHAIR, "title": "Oak table"})
+            assert [own.intent.id for own in intents.list()] == [first.id, second.id]
+            await wait_for(relay, lambda: relay.store.gossip.has_seen(second.id))
+
+    run(main)

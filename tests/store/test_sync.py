@@ -4,13 +4,14 @@ intent leaves while its record is flushed)."""
 
 from __future__ import annotations
 
+import errno
 import os
 import threading
 from pathlib import Path
 
 import pytest
 
-from intentcast.store import Store, Synchronous
+from intentcast.store import DatabaseUnavailable, DiskFull, Store, StoreError, Synchronous
 
 from . import store_samples as s
 
@@ -85,3 +86,23 @@ def test_sync_in_a_thread_while_the_store_is_written_loses_nothing(db_path: Path
         assert again.integrity_check() == ["ok"]
         assert {own.intent.signer for own in again.intents.list()} == set(posted)
         assert again.intents.next_counter() == 200
+
+
+@pytest.mark.parametrize(
+    ("error", "named"), [(errno.ENOSPC, DiskFull), (errno.EIO, DatabaseUnavailable)]
+)
+def test_a_flush_the_disk_refuses_is_a_named_error(
+    store: Store, monkeypatch: pytest.MonkeyPatch, error: int, named: type[StoreError]
+) -> None:
+    store.intents.reserve_keys(s.SEED, flush=False)
+
+    def refuse(fd: int) -> None:
+        raise OSError(error, os.strerror(error))
+
+    monkeypatch.setattr(os, "fdatasync", refuse)
+    with pytest.raises(named, match="could not be flushed") as caught:
+        store.sync()
+    assert caught.value.path == store.path
+    monkeypatch.undo()
+    store.sync()  # the store still works
+    assert store.intents.next_counter() == 1
