@@ -128,6 +128,47 @@ def test_parser_errors_and_huge_headers_answer_json(node: tuple[Path, DaemonInfo
     assert status == 431 and body["error"]["code"] == "headers-too-large"
 
 
+def read_answer(s: socket.socket) -> tuple[int, dict[str, str], Any]:
+    """Read one answer off a kept-open socket: status, headers, JSON body."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = s.recv(65536)
+        assert chunk, "the connection closed before an answer"
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    headers = dict(line.lower().split(": ", 1) for line in lines[1:])
+    while len(body) < int(headers["content-length"]):
+        body += s.recv(65536)
+    return int(lines[0].split()[1]), headers, json.loads(body)
+
+
+def test_a_refusal_before_the_body_came_says_the_connection_closes(
+    node: tuple[Path, DaemonInfo],
+) -> None:
+    """A request refused before its body arrived is answered with
+    ``Connection: close``: the server closes that connection (the unread
+    body would be taken for the next request), and a client not told so
+    sends its next request into the closing socket and reads "server
+    disconnected". A refusal of a request without a body keeps the
+    connection for the next request."""
+    url = httpx.URL(node[1].url)
+    body = json.dumps(DRAFT).encode()
+    with socket.create_connection((url.host, url.port), timeout=10) as s:
+        s.sendall(b"GET /v1/intents HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        status, headers, _ = read_answer(s)
+        assert status == 401 and "connection" not in headers
+        # The same connection, no token again; the body is never sent.
+        s.sendall(
+            b"POST /v1/intents HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            b"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(body)
+        )
+        status, headers, answer = read_answer(s)
+        assert (status, answer["error"]["code"]) == (401, "unauthorized")
+        assert headers["connection"] == "close"
+        assert s.recv(1) == b""  # closed, as the answer said
+
+
 def test_a_stalled_body_is_cut_off_with_408_and_logged_without_a_traceback(
     node: tuple[Path, DaemonInfo], caplog: pytest.LogCaptureFixture
 ) -> None:

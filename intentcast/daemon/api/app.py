@@ -68,6 +68,7 @@ class _Guard:
             await self.app(scope, receive, send)
             return
         headers = dict(scope["headers"])
+        receive, send = _close_if_unread(headers, receive, send)
         host = headers.get(b"host", b"").decode("latin-1").rsplit(":", 1)[0]
         public = scope["method"] in ("GET", "HEAD") and scope["path"] in PUBLIC
         content_type = headers.get(b"content-type")
@@ -107,6 +108,38 @@ class _Guard:
             await self.app(scope, _deadline(receive), send)
             return
         await response(scope, receive, send)
+
+
+def _close_if_unread(
+    headers: dict[bytes, bytes], receive: Receive, send: Send
+) -> tuple[Receive, Send]:
+    """``receive`` and ``send`` for one request such that an answer that
+    starts before the request's body was read whole says ``Connection:
+    close``. The server (hypercorn) closes such a connection once the answer
+    is out, as it must (the unread body would be taken for the next request);
+    without the header a client sends its next request into the closing
+    socket and reads "server disconnected" instead of an answer. A refusal
+    (Host, token, CSRF, media type, 408, 413) answers without reading the
+    body, and the body of a small request may still be on its way."""
+    length = headers.get(b"content-length", b"0").strip()
+    unread = b"transfer-encoding" in headers or length not in (b"", b"0")
+
+    async def tracked() -> Message:
+        nonlocal unread
+        message = await receive()
+        if message["type"] != "http.request" or not message.get("more_body", False):
+            unread = False
+        return message
+
+    async def closing(message: Message) -> None:
+        if message["type"] == "http.response.start" and unread:
+            message = {
+                **message,
+                "headers": [*message.get("headers", []), (b"connection", b"close")],
+            }
+        await send(message)
+
+    return tracked, closing
 
 
 class _Body:
