@@ -15,6 +15,13 @@ Measured in one run, interleaved chunk by chunk, each round on fresh files:
   (``Store.gossip.ingest`` of one message: transaction, commit, fsync),
   next to ``raw_ack_*``: a bare one-message sqlite3 commit, interleaved.
 
+- ``gossip_commit_*_ms``: one gossip message per commit without a flush,
+  as a node stores what it relays, timed per commit: ``auto`` with
+  SQLite's automatic checkpoint (inside the commit that takes the WAL past
+  1,000 pages), ``apart`` as a running node does it (``checkpoints_apart``,
+  a thread checkpointing every ``CHECKPOINT_COMMITS`` commits); the two
+  stores take the messages alternately.
+
 Store and raw alternate chunk by chunk within a round, because fsync time
 on a shared disk swings by 10x within seconds.
 """
@@ -25,12 +32,14 @@ import argparse
 import sqlite3
 import statistics
 import tempfile
+import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from benchmarks.harness import report
+from intentcast.node.checkpoints import CHECKPOINT_COMMITS
 from intentcast.protocol import Kind, Signed, validate
 from intentcast.store import Store, Synchronous
 from intentcast.store.schema import migrate
@@ -162,6 +171,42 @@ def ack_latencies_ms(
     return ours, floor
 
 
+def gossip_commit_latencies_ms(
+    folder: Path, messages: Sequence[Signed[Any]], sync: Synchronous
+) -> tuple[list[float], list[float]]:
+    """Milliseconds per one-message gossip commit (``flush=False``): with
+    SQLite's automatic checkpoint, and with checkpoints apart in a thread
+    (as ``node/checkpoints.py`` runs them), the stores taking turns."""
+    auto_ms: list[float] = []
+    apart_ms: list[float] = []
+    with (
+        Store.open(folder / "auto.db", synchronous=sync) as auto,
+        Store.open(folder / "apart.db", synchronous=sync) as apart,
+        apart.checkpoints_apart(),
+    ):
+        stop = threading.Event()
+
+        def checkpointing() -> None:
+            done = apart.commits
+            while not stop.wait(0.01):
+                if apart.commits - done >= CHECKPOINT_COMMITS:
+                    done = apart.commits
+                    apart.checkpoint()
+
+        thread = threading.Thread(target=checkpointing)
+        thread.start()
+        try:
+            for m in messages:
+                for store, times in ((auto, auto_ms), (apart, apart_ms)):
+                    start = time.perf_counter()
+                    store.gossip.ingest_many([m], flush=False)
+                    times.append((time.perf_counter() - start) * 1000)
+        finally:
+            stop.set()
+            thread.join()
+    return auto_ms, apart_ms
+
+
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
@@ -178,6 +223,9 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--batch", type=int, default=100, help="messages per transaction")
     parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds (median)")
     parser.add_argument("--acks", type=int, default=500, help="single acknowledged writes timed")
+    parser.add_argument(
+        "--gossip-commits", type=int, default=2_000, help="one-message gossip commits timed"
+    )
     parser.add_argument(
         "--synchronous",
         choices=[x.value.lower() for x in Synchronous],
@@ -202,6 +250,10 @@ def main(argv: list[str]) -> int:
         raw_s.append(floor)
     with tempfile.TemporaryDirectory(dir=args.dir) as folder:
         acks, floor_acks = ack_latencies_ms(Path(folder), messages[: args.acks], sync)
+    with tempfile.TemporaryDirectory(dir=args.dir) as folder:
+        auto_ms, apart_ms = gossip_commit_latencies_ms(
+            Path(folder), messages[: args.gossip_commits], sync
+        )
 
     store_rate = len(messages) / statistics.median(store_s)
     raw_msg_rate = len(messages) / statistics.median(raw_s)
@@ -218,6 +270,20 @@ def main(argv: list[str]) -> int:
         "ack_p99_ms": round(percentile(acks, 99), 3),
         "raw_ack_p50_ms": round(percentile(floor_acks, 50), 3),
         "raw_ack_p99_ms": round(percentile(floor_acks, 99), 3),
+        "gossip_commits": len(auto_ms),
+        "gossip_commit_p50_ms": {
+            "auto": round(percentile(auto_ms, 50), 3),
+            "apart": round(percentile(apart_ms, 50), 3),
+        },
+        "gossip_commit_p99_ms": {
+            "auto": round(percentile(auto_ms, 99), 3),
+            "apart": round(percentile(apart_ms, 99), 3),
+        },
+        "gossip_commit_max_ms": {"auto": round(max(auto_ms), 2), "apart": round(max(apart_ms), 2)},
+        "gossip_commits_over_2ms": {
+            "auto": sum(x > 2 for x in auto_ms),
+            "apart": sum(x > 2 for x in apart_ms),
+        },
     }
     report("store", figures, as_json=args.json)
     return 0

@@ -37,6 +37,7 @@ from intentcast.store import Deal, Role, Store
 
 from . import sync as sync_protocol
 from .base import EventKind, NodeCore, NodeError, Part, Trace
+from .checkpoints import keep_checkpointing
 from .customer import CustomerRole
 from .feed import PROTOCOL as FEED_PROTOCOL
 from .feed import OfferFeed
@@ -298,6 +299,7 @@ async def open_node(
         nursery.start_soon(node.ratings.sender)
         nursery.start_soon(node.ratings.watcher)
         nursery.start_soon(node.relationships.keep_up)
+        nursery.start_soon(keep_checkpointing, store)
         await node.peering.resubscribe()
         node.stem.resend_unfluffed()
         for addr in config.bootstrap:

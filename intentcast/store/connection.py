@@ -19,6 +19,7 @@ import enum
 import errno
 import os
 import sqlite3
+import threading
 from collections.abc import Iterator, Sequence, Sized
 from pathlib import Path
 from typing import Any, Final
@@ -54,7 +55,9 @@ class Connection:
     """One open database file: the sqlite-utils database, its path, and
     transactions that translate SQLite errors into :class:`StoreError`.
 
-    Not thread-safe: one node owns one store from one thread (trio).
+    Not thread-safe: one node owns one store from one thread (trio). Two
+    calls may run in a worker thread meanwhile: :meth:`sync` and
+    :meth:`checkpoint`.
     """
 
     def __init__(
@@ -62,11 +65,19 @@ class Connection:
         db: sqlite_utils.Database,
         path: Path | None,
         synchronous: Synchronous = Synchronous.FULL,
+        busy_timeout: float = 5.0,
     ) -> None:
         self.db = db
         self.conn: sqlite3.Connection = db.conn
         self.path = path
         self.synchronous = synchronous
+        self.busy_timeout = busy_timeout
+        #: Write transactions committed since the file was opened.
+        self.commits = 0
+        self._closed = False
+        # checkpoint()'s own connection, opened on first use, one thread at a time.
+        self._checkpointer: sqlite3.Connection | None = None
+        self._checkpoint_lock = threading.Lock()
 
     @contextlib.contextmanager
     def write(self, *, flush: bool = True) -> Iterator[sqlite3.Connection]:
@@ -88,6 +99,7 @@ class Connection:
                 try:
                     yield self.conn
                     self.conn.execute("COMMIT")
+                    self.commits += 1
                 except BaseException:
                     if self.conn.in_transaction:
                         self.conn.execute("ROLLBACK")
@@ -127,6 +139,61 @@ class Connection:
             os.close(fd)
 
     @contextlib.contextmanager
+    def checkpoints_apart(self) -> Iterator[None]:
+        """While the block runs, no commit moves the WAL into the main file;
+        the caller runs :meth:`checkpoint` from a worker thread instead.
+
+        SQLite's automatic checkpoint runs inside the commit that takes the
+        WAL past :data:`AUTO_CHECKPOINT_PAGES`: it copies those pages home
+        and flushes both files, 3-13 ms on the committing thread (a node's
+        event loop: every message passing through waits). On exit the
+        automatic checkpoint is back. Nothing to do for ``:memory:``."""
+        if self.path is None:
+            yield
+            return
+        with guarded(self.path):
+            self.conn.execute("PRAGMA wal_autocheckpoint = 0")
+        try:
+            yield
+        finally:
+            if not self._closed:
+                with guarded(self.path):
+                    self.conn.execute(f"PRAGMA wal_autocheckpoint = {AUTO_CHECKPOINT_PAGES}")
+
+    def checkpoint(self, *, truncate: bool = False) -> int:
+        """Copy committed WAL pages into the main file (a checkpoint), over
+        a connection of its own: safe in a worker thread while this thread
+        keeps committing, and a commit never waits for it. It copies what
+        no open read still needs (``PASSIVE``), the rest next time.
+
+        ``truncate``: copy every page, waiting for reads and writes to end
+        (up to the busy timeout), then empty the WAL file; for a forget,
+        whose old pages must not live on in the log. Returns how many WAL
+        pages are left to copy (0: all of them). Raises :class:`DiskFull` or
+        :class:`DatabaseUnavailable` if the disk refuses; nothing is lost
+        then (the pages stay in the WAL). Nothing to do for ``:memory:``."""
+        if self.path is None:
+            return 0
+        mode = "TRUNCATE" if truncate else "PASSIVE"
+        with self._checkpoint_lock, guarded(self.path):
+            if self._closed:
+                return 0
+            if self._checkpointer is None:
+                self._checkpointer = sqlite3.connect(
+                    str(self.path),
+                    timeout=self.busy_timeout,
+                    isolation_level=None,
+                    check_same_thread=False,
+                )
+                # A checkpoint flushes as the store's commits do.
+                self._checkpointer.execute(f"PRAGMA synchronous = {self.synchronous.value}")
+            busy, pages, copied = self._checkpointer.execute(
+                f"PRAGMA wal_checkpoint({mode})"
+            ).fetchone()
+        left = max(0, int(pages) - int(copied))
+        return max(left, 1) if busy else left
+
+    @contextlib.contextmanager
     def read(self) -> Iterator[sqlite3.Connection]:
         """A read: one consistent snapshot, errors translated."""
         with guarded(self.path):
@@ -162,6 +229,11 @@ class Connection:
 
     def close(self) -> None:
         """Close the file (idempotent)."""
+        with self._checkpoint_lock:
+            self._closed = True
+            if self._checkpointer is not None:
+                self._checkpointer.close()
+                self._checkpointer = None
         self.conn.close()
 
 
@@ -173,6 +245,10 @@ class Repository:
     def __init__(self, conn: Connection) -> None:
         self._c = conn
 
+
+#: WAL pages after which a commit checkpoints (SQLite's default), unless
+#: checkpoints are run apart (:meth:`Connection.checkpoints_apart`).
+AUTO_CHECKPOINT_PAGES: Final = 1000
 
 #: Host parameters per ``IN (...)`` query; far below SQLite's limit.
 CHUNK: Final = 500
@@ -256,6 +332,7 @@ def connect(
             synchronous=synchronous,
             max_bytes=max_bytes,
             migrations=migrations,
+            busy_timeout=busy_timeout,
         )
     except BaseException:
         raw.close()
@@ -281,6 +358,7 @@ def _prepare(
     synchronous: Synchronous,
     max_bytes: int | None,
     migrations: Sequence[Migration],
+    busy_timeout: float,
 ) -> Connection:
     with guarded(where):
         # Reading the header first turns "not a database" into a clear error
@@ -307,4 +385,4 @@ def _prepare(
             page = int(raw.execute("PRAGMA page_size").fetchone()[0])
             raw.execute(f"PRAGMA max_page_count = {max(1, max_bytes // page)}")
         migrate(raw, migrations)
-    return Connection(db, where, Synchronous(synchronous))
+    return Connection(db, where, Synchronous(synchronous), busy_timeout)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -113,6 +114,25 @@ class Store:
         for writes made with ``flush=False`` on a latency path. Safe to call
         from a worker thread while the node keeps using the store."""
         self._c.sync()
+
+    @property
+    def commits(self) -> int:
+        """Write transactions committed since the file was opened."""
+        return self._c.commits
+
+    def checkpoints_apart(self) -> AbstractContextManager[None]:
+        """While the block runs, no write checkpoints the WAL on the
+        writer's thread; the caller runs :meth:`checkpoint` in a worker
+        thread (:meth:`Connection.checkpoints_apart
+        <intentcast.store.connection.Connection.checkpoints_apart>`)."""
+        return self._c.checkpoints_apart()
+
+    def checkpoint(self) -> int:
+        """Copy committed WAL pages into the main file; safe in a worker
+        thread while the node keeps using the store. Returns the pages left
+        to copy (:meth:`Connection.checkpoint
+        <intentcast.store.connection.Connection.checkpoint>`)."""
+        return self._c.checkpoint()
 
     def integrity_check(self) -> list[str]:
         """SQLite's ``PRAGMA integrity_check``: ``["ok"]`` for a healthy file,

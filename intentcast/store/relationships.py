@@ -350,7 +350,7 @@ class Relationships(Repository):
                 )
             # The pages as they were before live on in the write-ahead log
             # until a checkpoint: copy the new ones home and empty the log.
-            self._c.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            self._c.checkpoint(truncate=True)
         finally:
             self._c.conn.execute("PRAGMA secure_delete = OFF")
         return fields

@@ -11,23 +11,32 @@ from __future__ import annotations
 import os
 import random
 import signal
+import threading
 import time
 from pathlib import Path
 
-from intentcast.store import Store
+from intentcast.store import GossipBudget, Store
 
 from . import store_samples as s
 
 ITERATIONS = int(os.environ.get("INTENTCAST_CRASH_ITERATIONS", "25"))
 RECORD = 33  # one tag byte + 32 bytes: below PIPE_BUF, so each write is atomic
 GOSSIP_BASE = 1_000_000  # key counters of "other people's" intents
+#: Room for every intent of a long run (``INTENTCAST_CRASH_ITERATIONS=500``
+#: writes ~75,000): this test is about durability, not the budget's eviction.
+BUDGET = GossipBudget(intent=1_000_000)
 
 
 def writer(path: Path, ack: int, iteration: int) -> None:
     """Write forever, acknowledging each record after its commit returned."""
     rng = random.Random(iteration)
     n = GOSSIP_BASE + iteration * 100_000
-    with Store.open(path) as store:
+    with Store.open(path, budget=BUDGET) as store:
+        if iteration % 2:
+            # As a running node: commits never checkpoint, a thread does,
+            # and may be killed in the middle of one.
+            store.checkpoints_apart().__enter__()
+            threading.Thread(target=checkpointing, args=(store,), daemon=True).start()
         while True:
             choice = rng.random()
             if choice < 0.3:
@@ -47,6 +56,12 @@ def writer(path: Path, ack: int, iteration: int) -> None:
                 n += len(batch)
                 store.gossip.ingest_many(batch)
                 os.write(ack, b"".join(b"G" + m.id for m in batch))
+
+
+def checkpointing(store: Store) -> None:
+    while True:
+        store.checkpoint()
+        time.sleep(0.002)
 
 
 def run_and_kill(path: Path, iteration: int, rng: random.Random) -> bytes:
@@ -86,7 +101,7 @@ def test_acknowledged_writes_survive_sigkill(tmp_path: Path) -> None:
             {b"K": lambda b: counters.append(int.from_bytes(b, "big")),
              b"O": own.append, b"G": gossip.append}[tag](body)  # fmt: skip
         last = iteration == ITERATIONS - 1
-        with Store.open(path) as store:
+        with Store.open(path, budget=BUDGET) as store:
             assert store.integrity_check() == ["ok"]
             # this run's acknowledgements now; everything ever acknowledged at the end
             new_gossip = gossip if last else gossip[checked:]
