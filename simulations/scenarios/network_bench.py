@@ -20,7 +20,7 @@ put side by side (docs/simulations.md, "The network benchmark's topology"):
   (``--link-ms``); ``--link-sigma`` draws each link's latency from a
   lognormal with the fitted median instead;
 - a stem hop costs what a real one does (``--stem-hop-ms``, by default
-  measured from a real run: the stem phase's p50 over the fluff-only
+  measured from real runs: the stem phase's p50 over the fluff-only
   phase's, per stem hop), not a gossip hop's fitted link latency: a stem
   frame is one write on a stream kept open, read by a task that hands it
   to the stem, while a gossip copy goes through py-libp2p's pubsub
@@ -84,16 +84,18 @@ NAME = "network-bench"
 #: The benchmark's topology seed and random links dialled per node.
 TOPOLOGY_SEED: Final = 1
 CHORDS: Final = 2
-#: A real run at N = 10 (docs/benchmarks.md, network, "Current figures":
-#: ``python -m benchmarks network --nodes 10 --json``): p50s over every
-#: (message, receiver) pair, the stem phase's mean hops, and the p50 time
-#: inside ``post_intent`` before the publish.
+#: Real runs at N = 10, the median of five (docs/benchmarks.md, network,
+#: "Checkpoints apart": ``python -m benchmarks network --nodes 10 --messages
+#: 200 --json``, 2026-12-05): p50s over every (message, receiver) pair, the
+#: stem phase's mean hops, and the p50 time from the ``post_intent`` call
+#: to the publish (the fluff phase's ``to_gossip``; the call itself returns
+#: later, once the intent's record is flushed).
 REAL_N10: Final = {
-    "raw_p50_ms": 10.6,
-    "fluff_p50_ms": 16.4,
-    "stem_p50_ms": 20.1,
-    "hops_mean": 3.3,
-    "post_p50_ms": 2.9,
+    "raw_p50_ms": 4.7,
+    "fluff_p50_ms": 6.5,
+    "stem_p50_ms": 10.5,
+    "hops_mean": 4.0,
+    "post_p50_ms": 0.8,
 }
 #: What the link latency is fitted to by default: the raw p50 at N = 10.
 RAW_P50_MS: Final = REAL_N10["raw_p50_ms"]
@@ -159,7 +161,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=None,
         metavar="MS",
         help="fit the link latency by bisection so that the raw phase of this "
-        f"run has this p50 (default: fit it to {RAW_P50_MS} ms, a real run's "
+        f"run has this p50 (default: fit it to {RAW_P50_MS} ms, real runs' "
         f"raw p50 at N = {FIT_NODES}, on the {FIT_NODES}-node setup, and use "
         "those links at any N)",
     )
@@ -185,7 +187,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="MS|link",
         help="what one stem hop costs in all: the sender's write, the frame, the "
         "receiver's read (the model's CPU per copy sent and received is part of it; "
-        f"the rest is the frame's latency). Default {STEM_HOP_MS}: a real run at "
+        f"the rest is the frame's latency). Default {STEM_HOP_MS}: real runs at "
         f"N = {FIT_NODES}, (stem p50 - fluff-only p50) / mean stem hops. 'link': "
         "a frame takes the link latency fitted to gossip (the model before)",
     )
@@ -194,7 +196,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=non_negative_float,
         default=REAL_N10["post_p50_ms"],
         metavar="MS",
-        help="node phases: time inside post_intent before the publish, on the "
+        help="node phases: time from the post_intent call to the publish, on the "
         f"latency (default {REAL_N10['post_p50_ms']}, the real p50 at N = {FIT_NODES}; "
         "0 for none)",
     )
