@@ -2,10 +2,11 @@
 
 SQLite copies its write-ahead log into the main file (a checkpoint) inside
 the commit that takes the log past 1,000 pages: with the two flushes that
-come with it, 3-13 ms on the committing thread, here the event loop, where
-every message passing through the node waits for it (a forward, a stem
-hop). Each node of a busy network did that every ~120 messages. While the
-node runs, its commits never checkpoint (``Store.checkpoints_apart``);
+come with it, 6-9 ms on the committing thread (``python -m benchmarks
+store``, ``gossip_commit_max_ms``), here the event loop, where every
+message passing through the node waits for it (a forward, a stem hop).
+Each node of a busy network did that every ~130 messages. While the node
+runs, its commits never checkpoint (``Store.checkpoints_apart``);
 :func:`keep_checkpointing` does it in a worker thread over a connection of
 its own, after :data:`CHECKPOINT_COMMITS` commits or
 :data:`CHECKPOINT_SECONDS` after a commit, whichever comes first
@@ -24,7 +25,7 @@ from intentcast.store import Store, StoreError
 log = logging.getLogger(__name__)
 
 #: Commits after which a checkpoint is due (a gossip message is one commit
-#: of ~5 pages: about SQLite's own 1,000 pages).
+#: of ~8 pages: ~1,600 pages, the order of SQLite's own 1,000).
 CHECKPOINT_COMMITS: Final = 200
 #: Longest a commit waits for its checkpoint on a quiet node (seconds).
 CHECKPOINT_SECONDS: Final = 10.0

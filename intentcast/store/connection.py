@@ -145,7 +145,7 @@ class Connection:
 
         SQLite's automatic checkpoint runs inside the commit that takes the
         WAL past :data:`AUTO_CHECKPOINT_PAGES`: it copies those pages home
-        and flushes both files, 3-13 ms on the committing thread (a node's
+        and flushes both files, 6-9 ms on the committing thread (a node's
         event loop: every message passing through waits). On exit the
         automatic checkpoint is back. Nothing to do for ``:memory:``."""
         if self.path is None:
