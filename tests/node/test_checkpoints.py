@@ -46,26 +46,37 @@ def test_checkpoints_wait_for_enough_commits_or_time(db_path_store: Store) -> No
     assert store.path is not None
     db = store.path
 
+    async def grown_from(size: int) -> None:
+        with trio.fail_after(10):
+            while db.stat().st_size == size:
+                await trio.sleep(0.02)
+
     async def main() -> None:
+        # Due by count only (an hour would pass before it is due by time).
         async with trio.open_nursery() as nursery:
             nursery.start_soon(
-                lambda: keep_checkpointing(store, commits=50, seconds=0.6, poll=0.02)
+                lambda: keep_checkpointing(store, commits=50, seconds=3600, poll=0.02)
             )
-            await trio.sleep(0.05)
+            await trio.sleep(0.05)  # started: it counts commits from here
             main_before = db.stat().st_size
             for n in range(40):  # fewer than are due
                 store.gossip.ingest_many([s.intent(n)], flush=False)
-            await trio.sleep(0.2)
+            await trio.sleep(0.3)
             assert db.stat().st_size == main_before
-            with trio.fail_after(5):  # then due by time
-                while db.stat().st_size == main_before:
-                    await trio.sleep(0.02)
-            main_before = db.stat().st_size
-            for n in range(40, 100):  # more than are due: at once
+            for n in range(40, 60):  # now more than are due
                 store.gossip.ingest_many([s.intent(n)], flush=False)
-            with trio.fail_after(0.5):
-                while db.stat().st_size == main_before:
-                    await trio.sleep(0.02)
+            await grown_from(main_before)
+            nursery.cancel_scope.cancel()
+        # Due by time only (a million commits would be due by count).
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(
+                lambda: keep_checkpointing(store, commits=1_000_000, seconds=0.3, poll=0.02)
+            )
+            await trio.sleep(0.05)
+            main_before = db.stat().st_size
+            for n in range(60, 65):
+                store.gossip.ingest_many([s.intent(n)], flush=False)
+            await grown_from(main_before)
             nursery.cancel_scope.cancel()
 
     trio.run(main)
